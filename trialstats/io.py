@@ -1,0 +1,87 @@
+"""Reading and writing tables: CSV, SAS XPT (pyreadstat), parquet; checksums."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+
+READABLE = (".csv", ".xpt", ".parquet")
+
+
+class UnreadableFile(ValueError):
+    """A file that cannot be read as the table its extension promises."""
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a CSV, XPT or parquet file as text columns (blank -> NA), column names upper-case.
+
+    Everything is read as text so that validation sees what the file holds (a "7,5" stays a
+    string to be reported, not a silent NaN); numeric columns are converted after validation.
+    SAS XPT goes through pyreadstat: pandas.read_sas turns zeros into 5.4e-79 (pandas #50670).
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if path.stat().st_size == 0:
+        raise UnreadableFile("the file is empty (0 bytes)")
+    try:
+        if suffix == ".csv":
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        elif suffix == ".xpt":
+            import pyreadstat
+
+            df, _ = pyreadstat.read_xport(str(path))
+        elif suffix == ".parquet":
+            df = pd.read_parquet(path)
+        else:
+            raise UnreadableFile(f"unknown file type {suffix!r}; expected one of {', '.join(READABLE)}")
+    except UnicodeDecodeError as err:
+        raise UnreadableFile(f"not UTF-8 text (byte {err.start}: {err.reason}); save the file as UTF-8") from err
+    except pd.errors.EmptyDataError as err:
+        raise UnreadableFile("the file has no header row") from err
+    except pd.errors.ParserError as err:
+        raise UnreadableFile(f"not a well-formed CSV file: {err}") from err
+    except UnreadableFile:
+        raise
+    except Exception as err:  # pyreadstat / pyarrow raise their own types
+        raise UnreadableFile(f"cannot be read as {suffix[1:].upper()}: {type(err).__name__}: {err}") from err
+    return normalise_text(df)
+
+
+def normalise_text(df: pd.DataFrame) -> pd.DataFrame:
+    """Upper-case stripped column names; every column as text with blanks as NA."""
+    df = df.copy()
+    df.columns = [str(c).strip().upper() for c in df.columns]
+    for col in df.columns:
+        values = df[col]
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            text = values.map(_number_text)
+        else:
+            text = values.astype("string").fillna("")
+        text = text.astype("string").str.strip()
+        df[col] = text.mask(text == "")
+    return df
+
+
+def _number_text(v) -> str:
+    if pd.isna(v):
+        return ""
+    v = float(v)
+    return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+
+
+def write_parquet(df: pd.DataFrame, path: str | Path) -> None:
+    """Parquet without the pandas index; byte-stable for the same data and library versions."""
+    df.reset_index(drop=True).to_parquet(path, index=False, compression="zstd")
+
+
+def write_csv(df: pd.DataFrame, path: str | Path) -> None:
+    df.to_csv(path, index=False, lineterminator="\n", na_rep="")
+
+
+def sha256_file(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

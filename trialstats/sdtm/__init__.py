@@ -1,0 +1,1 @@
+"""SDTM: domain specifications, loading, validation and the data cut."""

@@ -1,0 +1,256 @@
+"""Validation of a study's SDTM: each domain against its pandera schema, then across domains.
+
+Every failure becomes one row of a findings table (file, column, rows, problem, expected,
+examples); nothing stops at the first error, so one report lists everything to fix.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+
+from .ingest import Study, problem
+from .spec import CUT_DATES, DOMAINS, FINDINGS, columns_of, date_columns, numeric_columns
+
+ISO_DATE = r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?"
+DATE_EXPECTED = "an ISO 8601 date YYYY-MM-DD or date-time YYYY-MM-DDThh:mm[:ss] that exists"
+FINDING_COLUMNS = ["file", "column", "rows", "n", "problem", "expected", "examples"]
+
+
+class ValidationFailed(Exception):
+    def __init__(self, issues: pd.DataFrame, report_path: str | None = None):
+        self.issues, self.report_path = issues, report_path
+        where = f"; the full report is in {report_path}" if report_path else ""
+        first = issues.iloc[0]
+        super().__init__(f"{len(issues)} validation problem(s), first: {first.file} "
+                         f"{first.column}: {first.problem}{where}")
+
+
+def parse_dates(values: pd.Series) -> pd.Series:
+    """ISO 8601 dates or date-times -> datetime64 day (time dropped); anything else -> NaT."""
+    text = values.astype("string")
+    ok = text.str.fullmatch(ISO_DATE).fillna(False).astype(bool)
+    parsed = pd.to_datetime(text.where(ok).str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    return parsed
+
+
+def _valid_date(values: pd.Series) -> pd.Series:
+    text = values.astype("string")
+    full = pd.to_datetime(text.where(text.str.fullmatch(ISO_DATE).fillna(False).astype(bool)),
+                          format="ISO8601", errors="coerce")
+    return full.notna() | values.isna()
+
+
+def schema_for(domain: str) -> pa.DataFrameSchema:
+    """The pandera schema of a domain: required columns, blanks, numbers, terms and dates."""
+    cols = {}
+    for name, kind in columns_of(domain).items():
+        if isinstance(kind, tuple):
+            how, values = kind
+            cols[name] = pa.Column(str, nullable=how == "in?", checks=pa.Check(
+                lambda s, v=values: s.isin(v) | s.isna(), error=f"one of {', '.join(values)}"))
+        elif kind in ("num", "num?"):
+            cols[name] = pa.Column(float, coerce=True, nullable=kind == "num?")
+        elif kind in ("date", "date?"):
+            cols[name] = pa.Column(str, nullable=kind == "date?",
+                                   checks=pa.Check(_valid_date, error=DATE_EXPECTED))
+        else:
+            cols[name] = pa.Column(str, nullable=kind == "text")
+    return pa.DataFrameSchema(cols, name=domain)
+
+
+EXPECTED = {"column_in_dataframe": "the column (required in this domain)",
+            "not_nullable": "a value in every row", "coerce_dtype('float64')": "a number"}
+
+
+def _schema_findings(domain: str, path, df: pd.DataFrame) -> list[dict]:
+    # columns present but never filled in are read as text NA; let pandera judge them
+    try:
+        schema_for(domain).validate(df, lazy=True)
+        return []
+    except pa.errors.SchemaErrors as err:
+        cases = err.failure_cases
+    out = []
+    cases = cases[~cases["check"].astype(str).str.startswith("dtype(")]
+    for (column, check), grp in cases.groupby(["column", "check"], dropna=False, sort=True):
+        check = str(check)
+        if check == "column_in_dataframe":
+            missing = grp["failure_case"].astype(str).tolist()
+            for col in missing:
+                out.append(problem(path, col, [], f"missing column {col}", EXPECTED[check]))
+            continue
+        rows = [int(i) + 1 for i in grp["index"].dropna()]
+        what = {"not_nullable": "blank value", "coerce_dtype('float64')": "not a number"}.get(
+            check, "value not allowed")
+        out.append(problem(path, str(column), rows, f"{what} in {column}", EXPECTED.get(check, check),
+                           grp["failure_case"].astype(str).unique()))
+    return out
+
+
+def _rows(mask) -> list[int]:
+    return [i + 1 for i in range(len(mask)) if bool(mask.iloc[i])]
+
+
+def _domain_findings(domain: str, path, df: pd.DataFrame, protocol: dict) -> list[dict]:
+    spec = DOMAINS.get(domain)
+    out = []
+    if spec is None:
+        return out
+    if len(df) == 0 and not spec.get("may_be_empty"):
+        return [problem(path, "", [], f"domain {domain} has no records", "at least one record")]
+    study_id = (protocol.get("study") or {}).get("id")
+    if study_id and "STUDYID" in df:
+        bad = df["STUDYID"].notna() & (df["STUDYID"] != study_id)
+        if bad.any():
+            out.append(problem(path, "STUDYID", _rows(bad), "records of another study",
+                               f"STUDYID {study_id} as in protocol.yaml", df.loc[bad, "STUDYID"].unique()))
+    for key in spec.get("keys", []):
+        if all(k in df for k in key):
+            dup = df.duplicated(key, keep=False) & df[key[0]].notna()
+            if dup.any():
+                out.append(problem(path, "+".join(key), _rows(dup), f"duplicate key {'+'.join(key)}",
+                                   "each key value once", df.loc[dup, key].astype(str).agg(" ".join, axis=1).unique()))
+    for col in numeric_columns(domain):
+        if col in df and col in spec.get("nonnegative", []):
+            num = pd.to_numeric(df[col], errors="coerce")
+            bad = num < 0
+            if bad.any():
+                out.append(problem(path, col, _rows(bad), f"negative {col}", "a value of 0 or more",
+                                   df.loc[bad, col].unique()))
+    for start, end in spec.get("order", []):
+        if start in df and end in df:
+            a, b = parse_dates(df[start]), parse_dates(df[end])
+            bad = a.notna() & b.notna() & (b < a)
+            if bad.any():
+                out.append(problem(path, end, _rows(bad), f"{end} before {start}", f"{end} on or after {start}",
+                                   (df.loc[bad, start] + " > " + df.loc[bad, end]).unique()))
+    if domain in FINDINGS:
+        out += _findings_results(domain, path, df, protocol)
+    return out
+
+
+def _findings_results(domain: str, path, df: pd.DataFrame, protocol: dict) -> list[dict]:
+    """Test codes, units and result ranges of LB/VS against the protocol's definitions."""
+    section, testcd, num_col, text_col, unit_col = FINDINGS[domain]
+    defs = protocol.get(section) or {}
+    out = []
+    if testcd not in df:
+        return out
+    unknown = ~df[testcd].isin(list(defs)) & df[testcd].notna()
+    if unknown.any():
+        out.append(problem(path, testcd, _rows(unknown), f"test code not defined in protocol.yaml {section}",
+                           f"one of {', '.join(defs)}", df.loc[unknown, testcd].unique()))
+    for code, d in defs.items():
+        sel = df[testcd] == code
+        if not sel.any():
+            continue
+        if "results" in d:
+            if text_col in df:
+                bad = sel & df[text_col].notna() & ~df[text_col].isin(d["results"])
+                if bad.any():
+                    out.append(problem(path, text_col, _rows(bad), f"{code} result not allowed",
+                                       f"one of {', '.join(d['results'])}", df.loc[bad, text_col].unique()))
+            continue
+        if unit_col in df:
+            units = df.loc[sel & df[num_col].notna(), unit_col].fillna("(blank)") if num_col in df else \
+                df.loc[sel, unit_col].fillna("(blank)")
+            wrong = units[units != d["unit"]]
+            if len(wrong):
+                what = (f"{code} in more than one unit: {', '.join(sorted(units.unique()))}"
+                        if units.nunique() > 1 else f"{code} in unit {wrong.iloc[0]}")
+                out.append(problem(path, unit_col, [i + 1 for i in wrong.index], what,
+                                   f"one unit per test: {d['unit']} (protocol.yaml {section}.{code}.unit)",
+                                   wrong.unique()))
+        if num_col in df:
+            num = pd.to_numeric(df[num_col], errors="coerce")
+            lo, hi = d["plausible"]
+            bad = sel & num.notna() & ((num < lo) | (num > hi))
+            if bad.any():
+                out.append(problem(path, num_col, _rows(bad), f"{code} outside the physiological range",
+                                   f"{lo} to {hi} {d['unit']} (protocol.yaml {section}.{code}.plausible)",
+                                   df.loc[bad, num_col].unique()))
+    return out
+
+
+def _cross_findings(study: Study) -> list[dict]:
+    """Across domains: every subject in DM; records not before informed consent; RFSTDTC = first dose."""
+    out = []
+    dm = study.frames.get("DM")
+    if dm is None or "USUBJID" not in dm:
+        return out
+    subjects = set(dm["USUBJID"].dropna())
+    consent = dict(zip(dm["USUBJID"], parse_dates(dm["RFICDTC"]))) if "RFICDTC" in dm else {}
+    for domain, df in study.frames.items():
+        path = study.files[domain]
+        if domain == "DM" or "USUBJID" not in df:
+            continue
+        orphan = df["USUBJID"].notna() & ~df["USUBJID"].isin(subjects)
+        if orphan.any():
+            out.append(problem(path, "USUBJID", _rows(orphan), "subject not in DM",
+                               "every USUBJID to be a subject of dm", df.loc[orphan, "USUBJID"].unique()))
+        date_col = CUT_DATES.get(domain, (None,))[0]
+        if consent and date_col in df and domain in ("EX", "LB", "VS", "DS", "AE"):
+            when = parse_dates(df[date_col])
+            ic = df["USUBJID"].map(consent)
+            early = when.notna() & ic.notna() & (when < ic)
+            if early.any():
+                out.append(problem(path, date_col, _rows(early), f"{date_col} before informed consent",
+                                   "on or after DM.RFICDTC", df.loc[early, date_col].unique()))
+    ex = study.frames.get("EX")
+    if ex is not None and {"USUBJID", "EXSTDTC"} <= set(ex) and "RFSTDTC" in dm:
+        first = parse_dates(ex["EXSTDTC"]).groupby(ex["USUBJID"]).min()
+        rf = parse_dates(dm["RFSTDTC"])
+        mapped = dm["USUBJID"].map(first)
+        bad = (rf.notna() | mapped.notna()) & ~(rf == mapped)
+        if bad.any():
+            out.append(problem(study.files["DM"], "RFSTDTC", _rows(bad), "RFSTDTC differs from the first EXSTDTC",
+                               "DM.RFSTDTC = date of the first EX record (blank when never dosed)",
+                               dm.loc[bad, "USUBJID"].unique()))
+    return out
+
+
+def validate_study(study: Study) -> pd.DataFrame:
+    """All findings for a study folder as a table (empty when the data are valid)."""
+    found = list(study.problems)
+    for domain, df in sorted(study.frames.items()):
+        path = study.files[domain]
+        found += _schema_findings(domain, path, df) if domain in DOMAINS else []
+        found += _domain_findings(domain, path, df, study.protocol)
+    found += _cross_findings(study)
+    return pd.DataFrame(found, columns=FINDING_COLUMNS)
+
+
+def _row_text(rows: list[int]) -> str:
+    if not rows:
+        return "(whole file)"
+    shown = ", ".join(map(str, rows[:10]))
+    return f"rows {shown}" + (f" and {len(rows) - 10} more" if len(rows) > 10 else "") + f" ({len(rows)} rows)"
+
+
+def format_report(issues: pd.DataFrame, source) -> str:
+    """A readable report of validation findings."""
+    if len(issues) == 0:
+        return f"Validation of {source}: no problems found.\n"
+    lines = [f"Validation of {source}: {len(issues)} problem(s). Row n is the n-th data row of the file "
+             "(line n+1 of a CSV file, after its header).", ""]
+    for i, f in enumerate(issues.itertuples(index=False), 1):
+        where = f"{f.file}" + (f", column {f.column}" if f.column else "")
+        lines.append(f"[{i}] {where}, {_row_text(f.rows)}")
+        lines.append(f"    problem:  {f.problem}")
+        lines.append(f"    expected: {f.expected}")
+        if len(f.examples):
+            lines.append(f"    found:    {', '.join(f.examples)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def typed(domain: str, df: pd.DataFrame) -> pd.DataFrame:
+    """A validated text frame with its numeric columns as floats."""
+    df = df.copy()
+    for col in numeric_columns(domain):
+        if col in df:
+            df[col] = pd.to_numeric(df[col], errors="raise").astype("float64")
+    return df
+
+
+__all__ = ["ValidationFailed", "validate_study", "format_report", "parse_dates", "typed",
+           "schema_for", "date_columns"]
