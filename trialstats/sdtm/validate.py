@@ -79,8 +79,8 @@ def _schema_findings(domain: str, path, df: pd.DataFrame) -> list[dict]:
                 out.append(problem(path, col, [], f"missing column {col}", EXPECTED[check]))
             continue
         rows = [int(i) + 1 for i in grp["index"].dropna()]
-        what = {"not_nullable": "blank value", "coerce_dtype('float64')": "not a number"}.get(
-            check, "value not allowed")
+        what = {"not_nullable": "blank value", "coerce_dtype('float64')": "not a number",
+                DATE_EXPECTED: "invalid date"}.get(check, "value not allowed")
         out.append(problem(path, str(column), rows, f"{what} in {column}", EXPECTED.get(check, check),
                            grp["failure_case"].astype(str).unique()))
     return out
@@ -223,7 +223,8 @@ def _row_text(rows: list[int]) -> str:
     if not rows:
         return "(whole file)"
     shown = ", ".join(map(str, rows[:10]))
-    return f"rows {shown}" + (f" and {len(rows) - 10} more" if len(rows) > 10 else "") + f" ({len(rows)} rows)"
+    more = f" and {len(rows) - 10} more" if len(rows) > 10 else ""
+    return f"row {shown}" if len(rows) == 1 else f"rows {shown}{more} ({len(rows)} rows)"
 
 
 def format_report(issues: pd.DataFrame, source) -> str:
@@ -240,7 +241,7 @@ def format_report(issues: pd.DataFrame, source) -> str:
         if len(f.examples):
             lines.append(f"    found:    {', '.join(f.examples)}")
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n"
 
 
 def typed(domain: str, df: pd.DataFrame) -> pd.DataFrame:

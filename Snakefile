@@ -1,0 +1,14 @@
+# Trial analysis pipeline: raw study data -> validated, cut SDTM -> ... -> DMC reports.
+# Read as a table of contents; helpers live in workflow/rules/common.smk.
+
+configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/ingest.smk"
+
+
+rule all:
+    input:
+        all_outputs(),
+    default_target: True

@@ -1,0 +1,35 @@
+"""Provenance: the manifest of one data cut (inputs with SHA-256, cut, config, code, packages)."""
+from __future__ import annotations
+
+import json
+import platform
+from importlib import metadata
+from pathlib import Path
+
+from .io import sha256_file
+
+PACKAGES = ("trialstats", "numpy", "pandas", "scipy", "pandera", "pyreadstat", "pyarrow", "pyyaml",
+            "snakemake", "statsmodels", "matplotlib", "typst")
+
+
+def package_versions(names=PACKAGES) -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in names:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def build_manifest(study: str, cut: str, inputs, config: dict, code: dict, versions: dict,
+                   synthetic: bool) -> dict:
+    """Manifest as a plain dict; inputs are file paths, listed sorted with size and SHA-256."""
+    files = [dict(path=str(p), bytes=Path(p).stat().st_size, sha256=sha256_file(p))
+             for p in sorted(map(str, inputs))]
+    return dict(study=study, data_cut=cut, synthetic_data=bool(synthetic), inputs=files,
+                config=config, code=code, packages=versions)
+
+
+def manifest_json(manifest: dict) -> str:
+    return json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n"

@@ -1,0 +1,82 @@
+"""The data cut: what the database looked like on the cut date.
+
+A record dated after the cut is removed; an interval record (AE, CM, EX) that starts on or before
+the cut and ends after it is kept with its end unknown at the cut (--ENDTC blank, --ENRTPT
+"ONGOING", --ENTPT the cut date). A subject whose informed consent is after the cut is removed
+with all records. Every removed record is listed with its reason; every changed one too.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from .spec import CUT_DATES
+from .validate import parse_dates
+
+LISTING_COLUMNS = ["DOMAIN", "ROW", "USUBJID", "DATE", "ACTION", "REASON"]
+
+
+def apply_cut(frames: dict[str, pd.DataFrame], cut: str):
+    """Return (cut frames, listing of removed and changed records, per-domain reconciliation)."""
+    cut_day = pd.Timestamp(cut)
+    dm = frames["DM"]
+    consent = parse_dates(dm["RFICDTC"])
+    enrolled = set(dm.loc[consent <= cut_day, "USUBJID"])
+    out, listing, recon = {}, [], []
+    for domain in sorted(frames):
+        df = frames[domain]
+        date_col, end_col = CUT_DATES.get(domain, (None, None))
+        when = parse_dates(df[date_col]) if date_col in df else pd.Series(pd.NaT, index=df.index)
+        later_subject = ~df["USUBJID"].isin(enrolled) if "USUBJID" in df else pd.Series(False, index=df.index)
+        after = when.notna() & (when > cut_day) & ~later_subject
+        drop = later_subject | after
+        reason = pd.Series("", index=df.index, dtype="string")
+        reason[after] = f"{date_col} after the data cut {cut}"
+        reason[later_subject] = f"subject's informed consent after the data cut {cut}"
+        kept = df.loc[~drop].copy()
+        changed = pd.Series(False, index=kept.index)
+        if end_col and end_col in kept:
+            ends = parse_dates(kept[end_col])
+            changed = ends.notna() & (ends > cut_day)
+            kept = _censor_end(domain, kept, end_col, changed, cut)
+        if domain == "DM":
+            kept, changed = _cut_reference_dates(kept, cut_day)
+        for mask, action, why in ((drop, "removed", reason),
+                                  (changed.reindex(df.index, fill_value=False), "end unknown at cut",
+                                   pd.Series(f"ends after the data cut {cut}", index=df.index))):
+            if mask.any():
+                rows = df.loc[mask]
+                listing.append(pd.DataFrame({
+                    "DOMAIN": domain, "ROW": rows.index + 1,
+                    "USUBJID": rows["USUBJID"] if "USUBJID" in rows else "",
+                    "DATE": rows[date_col] if date_col in rows else "",
+                    "ACTION": action, "REASON": why[mask]}))
+        out[domain] = kept.reset_index(drop=True)
+        recon.append(dict(DOMAIN=domain, RECORDS_IN=len(df), RECORDS_KEPT=len(kept),
+                          RECORDS_REMOVED=int(drop.sum()), RECORDS_CHANGED=int(changed.sum())))
+    listing = (pd.concat(listing, ignore_index=True) if listing
+               else pd.DataFrame(columns=LISTING_COLUMNS))
+    return out, listing[LISTING_COLUMNS], pd.DataFrame(recon)
+
+
+def _censor_end(domain: str, df: pd.DataFrame, end_col: str, mask: pd.Series, cut: str) -> pd.DataFrame:
+    if not mask.any():
+        return df
+    df[end_col] = df[end_col].mask(mask)
+    for col, value in ((f"{domain}ENRTPT", "ONGOING"), (f"{domain}ENTPT", cut)):
+        if col not in df:
+            df[col] = pd.Series(pd.NA, index=df.index, dtype="string")
+        df[col] = df[col].mask(mask, value)
+    if domain == "AE" and "AEOUT" in df:
+        df["AEOUT"] = df["AEOUT"].mask(mask, "NOT RECOVERED/NOT RESOLVED")
+    return df
+
+
+def _cut_reference_dates(dm: pd.DataFrame, cut_day) -> tuple[pd.DataFrame, pd.Series]:
+    """First/last dose and study end dates after the cut are not known at the cut."""
+    changed = pd.Series(False, index=dm.index)
+    for col in ("RFSTDTC", "RFENDTC", "RFXSTDTC", "RFXENDTC", "RFPENDTC", "DTHDTC"):
+        if col in dm:
+            late = parse_dates(dm[col]) > cut_day
+            dm[col] = dm[col].mask(late)
+            changed |= late
+    return dm, changed
