@@ -1,0 +1,131 @@
+"""The Snakemake workflow end to end, in a scratch copy of the project."""
+import hashlib
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.workflow
+PROJECT = ["Snakefile", "config.yaml", "workflow", "scripts", "data", "profiles"]
+
+
+@pytest.fixture
+def project(tmp_path):
+    for name in PROJECT:
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copyfile)(src, tmp_path / name)
+    return tmp_path
+
+
+def snakemake(folder: Path, *args):
+    return subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", *args], cwd=folder,
+                          capture_output=True, text=True)
+
+
+def planned(folder: Path, *args) -> list[tuple[str, str]]:
+    """(rule, wildcards) of the jobs a dry run would execute."""
+    run = snakemake(folder, "-n", *args)
+    assert run.returncode == 0, run.stderr
+    return re.findall(r"^rule (\w+):\n(?:    .*\n)*?    wildcards: (.*)$", run.stdout + run.stderr, re.M)
+
+
+def digest(folder: Path) -> dict[str, str]:
+    """SHA-256 of every result file except timings."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted((folder / "results").rglob("*")) if p.is_file() and "benchmarks" not in p.parts}
+
+
+def set_config(folder: Path, studies: dict):
+    (folder / "config.yaml").write_text(yaml.safe_dump({"studies": studies}))
+
+
+def test_default_run_writes_cut_sdtm_and_manifest_byte_identically(project):
+    run = snakemake(project)
+    assert run.returncode == 0, run.stderr
+    for study, cut in (("nct02302599", "2018-12-31"), ("nct06495437", "2026-03-31")):
+        out = project / "results" / study / cut
+        assert (out / "sdtm" / "dm.parquet").exists() and (out / "manifest.json").exists()
+        recon = pd.read_csv(out / "sdtm" / "reconciliation.csv")
+        assert (recon.RECORDS_IN == recon.RECORDS_KEPT + recon.RECORDS_REMOVED).all()
+        manifest = yaml.safe_load((out / "manifest.json").read_text())
+        assert manifest["data_cut"] == cut and manifest["synthetic_data"] is True
+        assert all(len(f["sha256"]) == 64 for f in manifest["inputs"])
+        assert not any("randomization" in f["path"] for f in manifest["inputs"])
+    first = digest(project)
+    shutil.rmtree(project / "results")
+    assert snakemake(project).returncode == 0
+    assert digest(project) == first
+    assert planned(project) == []                                    # nothing left to do
+
+
+def test_new_cut_runs_only_its_own_jobs_and_keeps_earlier_cut(project):
+    study = {"data": "data/nct02302599"}
+    set_config(project, {"nct02302599": {**study, "cuts": ["2017-06-30"]}})
+    assert snakemake(project).returncode == 0
+    before = digest(project)
+    mtimes = {p: p.stat().st_mtime_ns for p in (project / "results").rglob("*") if p.is_file()}
+    set_config(project, {"nct02302599": {**study, "cuts": ["2017-06-30", "2018-06-30"]}})
+    assert planned(project) == [("ingest", "study=nct02302599, cut=2018-06-30")]
+    assert snakemake(project).returncode == 0
+    after = digest(project)
+    assert {k: v for k, v in after.items() if k in before} == before
+    assert all(p.stat().st_mtime_ns == t for p, t in mtimes.items())
+    # the interim cut really is an interim picture
+    interim = pd.read_parquet(project / "results/nct02302599/2017-06-30/sdtm/dm.parquet")
+    final = pd.read_parquet(project / "results/nct02302599/2018-06-30/sdtm/dm.parquet")
+    assert len(interim) < len(final)
+    # changing the cut date (the old one dropped from config) leaves the old folder in place
+    set_config(project, {"nct02302599": {**study, "cuts": ["2018-09-30"]}})
+    assert planned(project) == [("ingest", "study=nct02302599, cut=2018-09-30")]
+    assert (project / "results/nct02302599/2017-06-30/manifest.json").exists()
+
+
+def test_changed_input_reruns_only_that_study(project):
+    assert snakemake(project).returncode == 0
+    ae = project / "data/nct06495437/sdtm/ae.csv"
+    ae.write_text(ae.read_text().replace("MILD", "MODERATE", 1))
+    assert planned(project) == [("ingest", "study=nct06495437, cut=2026-03-31")]
+
+
+def test_invalid_input_stops_the_run_and_points_at_the_report(project):
+    dm = project / "data/nct06495437/sdtm/dm.csv"
+    dm.write_text(dm.read_text().replace(",F,", ",female,", 1))
+    run = snakemake(project, "--forceall", "results/nct06495437/2026-03-31/manifest.json")
+    assert run.returncode != 0
+    report = "results/nct06495437/2026-03-31/logs/validation_report.txt"
+    assert report in run.stdout + run.stderr
+    text = (project / report).read_text()
+    assert "column SEX" in text and "female" in text
+    assert not (project / "results/nct06495437/2026-03-31/manifest.json").exists()
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda c: c.update(colour="red"), "Additional properties are not allowed ('colour'"),
+    (lambda c: c["studies"]["nct02302599"].update(cuts="2018-12-31"), "is not of type 'array'"),
+    (lambda c: c["studies"]["nct02302599"].update(cuts=["31/12/2018"]), "does not match"),
+])
+def test_bad_config_is_a_clear_error(project, change, message):
+    config = yaml.safe_load((project / "config.yaml").read_text())
+    change(config)
+    (project / "config.yaml").write_text(yaml.safe_dump(config))
+    run = snakemake(project, "-n")
+    assert run.returncode != 0 and message in run.stdout + run.stderr, run.stdout + run.stderr
+
+
+def test_bad_protocol_is_a_clear_error_naming_the_file(project):
+    path = project / "data/nct06495437/protocol.yaml"
+    protocol = yaml.safe_load(path.read_text())
+    protocol["visits"][0]["window"] = "seven"
+    path.write_text(yaml.safe_dump(protocol))
+    run = snakemake(project, "-n")
+    said = run.stdout + run.stderr
+    assert run.returncode != 0
+    assert "data/nct06495437/protocol.yaml is not a valid protocol file" in said, said
+    assert "'seven' is not of type 'integer'" in said
