@@ -6,9 +6,17 @@ configfile: "config.yaml"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
+include: "workflow/rules/adam.smk"
+include: "workflow/rules/flow.smk"
 
 
 rule all:
     input:
         all_outputs(),
     default_target: True
+
+
+rule open:
+    # everything the open (pooled) report may use; the blinding test checks its job graph
+    input:
+        all_open_outputs(),

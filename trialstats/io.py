@@ -85,3 +85,16 @@ def sha256_file(path: str | Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def write_datasets(frames: dict[str, pd.DataFrame], folder: str | Path) -> None:
+    """Each frame as <folder>/<name>.parquet."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, df in sorted(frames.items()):
+        write_parquet(df, folder / f"{name.lower()}.parquet")
+
+
+def read_datasets(folder: str | Path) -> dict[str, pd.DataFrame]:
+    """Every <name>.parquet of a folder, keyed by name (upper-case for SDTM domains as written)."""
+    return {p.stem: pd.read_parquet(p) for p in sorted(Path(folder).glob("*.parquet"))}

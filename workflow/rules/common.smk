@@ -1,6 +1,9 @@
 # Helpers shared by the rules: config and protocol validation, study lookups, target lists.
 import datetime
+import hashlib
 from pathlib import Path
+
+import trialstats
 
 import yaml
 from snakemake.exceptions import WorkflowError
@@ -37,6 +40,19 @@ def _load_protocol(study):
 PROTOCOLS = {study: _load_protocol(study) for study in config["studies"]}
 
 
+def _library_version():
+    """Hash of the trialstats source: a param of every rule, so that a change of the library
+    (not only of the rule's script) reruns the jobs that use it."""
+    h = hashlib.sha256()
+    root = Path(trialstats.__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+LIBRARY = _library_version()
+
+
 wildcard_constraints:
     study="|".join(config["studies"]),
     cut=r"\d{4}-\d{2}-\d{2}",
@@ -63,9 +79,57 @@ def study_config(wildcards):
     return {"study": wildcards.study, "data": cfg["data"], "cut": wildcards.cut}
 
 
+def randomization_key(wildcards):
+    """The key file of a randomized study: an input of the unblinding rule only."""
+    return str(Path(study_dir(wildcards)) / PROTOCOLS[wildcards.study]["randomization"]["key"])
+
+
+def placebo_arms(wildcards):
+    return PROTOCOLS[wildcards.study]["randomization"].get("placebo", [])
+
+
+def study_id(wildcards):
+    return PROTOCOLS[wildcards.study]["study"]["id"]
+
+
+def enrolled_label(wildcards):
+    return "Randomized" if is_randomized(wildcards.study) else "Enrolled"
+
+
+def arm_column(wildcards):
+    """Closed outputs show arm codes (A, B) unless the config decodes them (a DMC charter choice)."""
+    return "TRT01P" if config["report"]["decode_arms"] else "TRTCODE"
+
+
+def is_randomized(study):
+    return PROTOCOLS[study]["study"]["design"] == "randomized"
+
+
+def open_outputs(study, cut):
+    """Everything the open (pooled) side may read: never downstream of the randomization key."""
+    base = f"results/{study}/{cut}"
+    return [f"{base}/manifest.json", f"{base}/sdtm", f"{base}/adam",
+            f"{base}/open/ard/consort.csv", f"{base}/open/ard/eligibility.csv",
+            f"{base}/open/listings/eligibility_disagreements.csv",
+            f"{base}/open/figures/consort.png", f"{base}/open/figures/consort.pdf"]
+
+
+def closed_outputs(study, cut):
+    """By-arm outputs for DMC members; none for a study without randomization."""
+    if not is_randomized(study):
+        return []
+    base = f"results/{study}/{cut}/closed"
+    return [f"{base}/adam", f"{base}/ard/consort.csv", f"{base}/figures/consort.png",
+            f"{base}/figures/consort.pdf"]
+
+
+def cuts():
+    return [(study, cut) for study, cfg in config["studies"].items() for cut in cfg["cuts"]]
+
+
+def all_open_outputs():
+    return [path for study, cut in cuts() for path in open_outputs(study, cut)]
+
+
 def all_outputs():
-    out = []
-    for study, cfg in config["studies"].items():
-        for cut in cfg["cuts"]:
-            out += [f"results/{study}/{cut}/manifest.json", f"results/{study}/{cut}/sdtm"]
-    return out
+    return all_open_outputs() + [path for study, cut in cuts() for path in closed_outputs(study, cut)]

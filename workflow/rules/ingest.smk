@@ -9,6 +9,7 @@ rule ingest:
         sdtm=directory("results/{study}/{cut}/sdtm"),
         manifest="results/{study}/{cut}/manifest.json",
     params:
+        library=LIBRARY,
         folder=study_dir,
         config=study_config,
     log:

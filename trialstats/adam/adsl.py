@@ -1,0 +1,131 @@
+"""ADSL: one record per screened subject. Blinded: no treatment variable (see unblind.py).
+
+Population flags (SAP, STUDIES.md): ENRLFL passed screening (RANDFL for a randomized design);
+SAFFL >= 1 infusion; FASFL enrolled, >= 1 infusion, baseline and >= 1 post-baseline value of the
+key parameter; PPROTFL FAS with every planned infusion, key parameter at the final visit and no
+prohibited medication on study; COMPLFL completed the study. FASREAS/PPREAS give the first
+reason a subject is outside the set.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .dates import compute_dt, compute_dtm
+
+BASELINE_NAMES = {"HBA1C": "HBA1CBL", "GLUC": "FPGBL", "CPEPTIDE": "CPEPBL", "INSULIN": "INSULBL",
+                  "GIR": "GIRBL", "OGTT2H": "OGTTBL", "WEIGHT": "WEIGHTBL", "BMI": "BMIBL",
+                  "INSDOSE": "INSDBL", "INSDOSKG": "INSKGBL", "HOMAIR": "HOMAIRBL", "HOMAB": "HOMABBL"}
+
+
+def derive_vars_dm(dm: pd.DataFrame) -> pd.DataFrame:
+    keep = [c for c in ("STUDYID", "USUBJID", "SUBJID", "SITEID", "AGE", "AGEU", "SEX", "RACE", "ETHNIC",
+                        "COUNTRY") if c in dm]
+    out = dm[keep].copy()
+    out["AGE"] = pd.to_numeric(out["AGE"])
+    out["RFICDT"] = compute_dt(dm["RFICDTC"])
+    return out
+
+
+def derive_vars_exposure(ex: pd.DataFrame) -> pd.DataFrame:
+    """TRTSDT/TRTSDTM first infusion, TRTEDT last, NINF number of infusions, per subject."""
+    e = pd.DataFrame({"USUBJID": ex["USUBJID"], "DT": compute_dt(ex["EXSTDTC"]), "DTM": compute_dtm(ex["EXSTDTC"]),
+                      "DOSE": pd.to_numeric(ex["EXDOSE"])}).sort_values(["USUBJID", "DT", "DTM"])
+    g = e.groupby("USUBJID")
+    return pd.DataFrame({"TRTSDT": g["DT"].min(), "TRTSDTM": g["DTM"].first(), "TRTEDT": g["DT"].max(),
+                         "NINF": g.size().astype("int64"), "CUMDOSE": g["DOSE"].sum()}).reset_index()
+
+
+def derive_vars_disposition(ds: pd.DataFrame) -> pd.DataFrame:
+    """RANDDT, SCRFFL, EOSSTT/EOSDT/DCSREAS from DS (ONGOING when no end-of-study record yet)."""
+    ds = ds.assign(DT=compute_dt(ds["DSSTDTC"]))
+    rand = ds[ds["DSDECOD"] == "RANDOMIZED"].groupby("USUBJID")["DT"].min().rename("RANDDT")
+    end = ds[ds["DSCAT"] == "DISPOSITION EVENT"].sort_values("DT").groupby("USUBJID").last()
+    out = pd.DataFrame(index=pd.Index(sorted(set(ds["USUBJID"])), name="USUBJID"))
+    out = out.join(rand).join(end[["DSDECOD", "DT", "DSTERM"]])
+    out["SCRFFL"] = np.where(out["DSDECOD"] == "SCREEN FAILURE", "Y", "N")
+    out["EOSSTT"] = np.select([out["DSDECOD"] == "COMPLETED", out["DSDECOD"].notna()],
+                              ["COMPLETED", "DISCONTINUED"], "ONGOING")
+    out["DCSREAS"] = out["DSDECOD"].where(out["EOSSTT"] == "DISCONTINUED")
+    out["EOSDT"] = out["DT"]
+    return out.drop(columns=["DSDECOD", "DT", "DSTERM"]).reset_index()
+
+
+def derive_var_prohibfl(cm: pd.DataFrame, adsl: pd.DataFrame, classes: list[str], cut: str) -> pd.Series:
+    """PROHIBFL = "Y" if a prohibited class was taken between first infusion and end of study."""
+    if not classes or cm is None or len(cm) == 0:
+        return pd.Series("N", index=adsl.index)
+    c = cm[cm["CMCLAS"].isin(classes)]
+    ref = adsl.set_index("USUBJID")
+    start, end = compute_dt(c["CMSTDTC"]), compute_dt(c["CMENDTC"])
+    trt_start = c["USUBJID"].map(ref["TRTSDT"])
+    study_end = c["USUBJID"].map(ref["EOSDT"]).fillna(pd.Timestamp(cut))
+    on_study = trt_start.notna() & (end.isna() | (end >= trt_start)) & (start.isna() | (start <= study_end))
+    users = set(c.loc[on_study, "USUBJID"])
+    return pd.Series(np.where(adsl["USUBJID"].isin(users), "Y", "N"), index=adsl.index)
+
+
+def derive_vars_baseline(adsl: pd.DataFrame, adeff: pd.DataFrame) -> pd.DataFrame:
+    """Baseline characteristics as ADSL columns (HBA1CBL, FPGBL, ... from ADEFF's ABLFL records)."""
+    base = adeff[adeff["ABLFL"] == "Y"].pivot_table(index="USUBJID", columns="PARAMCD", values="AVAL",
+                                                    aggfunc="first")
+    base = base.rename(columns=lambda c: BASELINE_NAMES.get(c, f"{c[:6]}BL"))
+    return adsl.join(base, on="USUBJID")
+
+
+def derive_vars_populations(adsl: pd.DataFrame, adeff: pd.DataFrame, protocol: dict) -> pd.DataFrame:
+    """ENRLFL/RANDFL, SAFFL, FASFL, PPROTFL, COMPLFL with FASREAS and PPREAS."""
+    out = adsl.copy()
+    pop = protocol["populations"]
+    key = adeff[(adeff["PARAMCD"] == pop["key_parameter"]) & (adeff["ANL01FL"] == "Y") & adeff["AVAL"].notna()]
+    has_base = out["USUBJID"].isin(key.loc[key["ABLFL"] == "Y", "USUBJID"])
+    has_post = out["USUBJID"].isin(key.loc[key["CHG"].notna(), "USUBJID"])
+    has_final = out["USUBJID"].isin(key.loc[key["AVISIT"] == pop["final_visit"], "USUBJID"])
+    randomized = protocol["study"]["design"] == "randomized"
+    enrolled = out["RANDDT"].notna() if randomized else (out["SCRFFL"] == "N")
+    dosed = out["NINF"].fillna(0) >= 1
+    planned = len(protocol["treatment"]["infusion_days"])
+    yn = lambda m: np.where(m, "Y", "N")  # noqa: E731
+    out["ENRLFL"] = yn(enrolled)
+    if randomized:
+        out["RANDFL"] = yn(enrolled)
+    out["SAFFL"] = yn(dosed)
+    kp = pop["key_parameter"]
+    out["FASREAS"] = np.select(
+        [~enrolled, ~dosed, ~has_base, ~has_post],
+        ["not enrolled", "no infusion received", f"no baseline {kp}", f"no post-baseline {kp}"], "")
+    out["FASFL"] = yn(out["FASREAS"] == "")
+    out["PPREAS"] = np.select(
+        [out["FASFL"] == "N", out["NINF"].fillna(0) < planned, ~has_final, out["PROHIBFL"] == "Y"],
+        ["not in the full analysis set", f"fewer than {planned} infusions", f"no {pop['final_visit']} {kp}",
+         "prohibited medication on study"], "")
+    out["PPROTFL"] = yn(out["PPREAS"] == "")
+    out["COMPLFL"] = yn(out["EOSSTT"] == "COMPLETED")
+    for col in ("FASREAS", "PPREAS"):
+        out[col] = out[col].replace("", pd.NA)
+    return out
+
+
+def derive_adsl_core(sdtm: dict, elig_vars: pd.DataFrame, protocol: dict, cut: str) -> pd.DataFrame:
+    """ADSL before baseline values and population flags (needs no BDS)."""
+    adsl = derive_vars_dm(sdtm["DM"])
+    adsl = adsl.merge(derive_vars_disposition(sdtm["DS"]), on="USUBJID", how="left")
+    adsl = adsl.merge(derive_vars_exposure(sdtm["EX"]), on="USUBJID", how="left")
+    adsl["NINF"] = adsl["NINF"].fillna(0).astype("int64")
+    adsl["REFSDT"] = adsl["TRTSDT"].fillna(adsl["RANDDT"])
+    if protocol["study"]["design"] != "randomized":
+        adsl["REFSDT"] = adsl["TRTSDT"]
+    adsl = adsl.merge(elig_vars, on="USUBJID", how="left")
+    mh = sdtm.get("MH")
+    dx = mh[mh["MHDECOD"].str.lower().str.contains("diabetes", na=False)] if mh is not None else []
+    if len(dx):
+        onset = compute_dt(dx["MHSTDTC"]).groupby(dx["USUBJID"]).min()
+        adsl["DMDURY"] = ((adsl["RFICDT"] - adsl["USUBJID"].map(onset)).dt.days / 365.25).round(2)
+    adsl["PROHIBFL"] = derive_var_prohibfl(sdtm.get("CM"), adsl, protocol.get("prohibited_medications", []), cut)
+    return adsl
+
+
+def finish_adsl(adsl: pd.DataFrame, adeff: pd.DataFrame, protocol: dict) -> pd.DataFrame:
+    adsl = derive_vars_baseline(adsl, adeff)
+    adsl = derive_vars_populations(adsl, adeff, protocol)
+    return adsl.sort_values("USUBJID", kind="mergesort").reset_index(drop=True)

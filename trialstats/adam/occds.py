@@ -1,0 +1,88 @@
+"""ADAE (occurrence data) and ADEX (exposure per infusion).
+
+TRTEMFL: onset on or after the first infusion (SAP). Occurrence flags among TEAEs, first by
+onset date then AESEQ: AOCCFL first per subject, AOCCSFL first per SOC, AOCCPFL first per PT.
+AESI: each protocol definition (PTs or SOCs, optionally onset within N hours after an
+infusion, dates compared by day) gives CQnnNAM; hypoglycaemia gets its level (HYPOLVL) from the
+self-monitored glucose recorded on the onset day, or "SEVERE" when AESEV says so.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .dates import compute_dt, compute_study_day
+
+ADAE_KEEP = ["STUDYID", "USUBJID", "AESEQ", "AETERM", "AEDECOD", "AEBODSYS", "AESEV", "AESER", "AEREL",
+             "AEACN", "AEACNOTH", "AEOUT", "AEENRTPT", "AESTDTC", "AEENDTC"]
+RELATED = ("POSSIBLY RELATED", "PROBABLY RELATED", "RELATED", "DEFINITELY RELATED")
+
+
+def derive_var_trtemfl(astdt: pd.Series, trtsdt: pd.Series) -> pd.Series:
+    return pd.Series(np.where(trtsdt.notna() & astdt.notna() & (astdt >= trtsdt), "Y", "N"), index=astdt.index)
+
+
+def derive_var_occurrence(ae: pd.DataFrame, by: list[str]) -> pd.Series:
+    """'Y' on the first TEAE (earliest ASTDT, then AESEQ) within each `by` group."""
+    teae = ae[ae["TRTEMFL"] == "Y"].sort_values(["ASTDT", "AESEQ"], kind="mergesort")
+    first = teae.groupby(by, sort=False).head(1).index
+    return pd.Series(np.where(ae.index.isin(first), "Y", None), index=ae.index, dtype="string")
+
+
+def derive_var_aesi(ae: pd.DataFrame, spec: dict, infusions: pd.DataFrame) -> pd.Series:
+    """The AESI name where the AE matches a protocol definition, else NA."""
+    terms = {t.lower() for t in spec.get("terms", [])}
+    socs = {s.lower() for s in spec.get("socs", [])}
+    match = ae["AEDECOD"].str.lower().isin(terms) | ae["AEBODSYS"].str.lower().isin(socs)
+    if "hours_after_infusion" in spec:
+        days = int(np.ceil(spec["hours_after_infusion"] / 24))
+        pairs = ae.loc[match, ["USUBJID", "ASTDT"]].reset_index().merge(infusions, on="USUBJID", how="left")
+        lag = (pairs["ASTDT"] - pairs["EXDT"]).dt.days
+        near = pairs[(lag >= 0) & (lag <= days)]["index"].unique()
+        match &= ae.index.isin(near)
+    return pd.Series(np.where(match, spec["name"], None), index=ae.index, dtype="string")
+
+
+def derive_var_hypolvl(ae: pd.DataFrame, lb: pd.DataFrame, hypo: dict) -> pd.Series:
+    is_hypo = ae["AEDECOD"] == hypo["term"]
+    g = lb[lb["LBTESTCD"] == hypo["glucose_test"]]
+    glucose = pd.DataFrame({"USUBJID": g["USUBJID"], "ASTDT": compute_dt(g["LBDTC"]),
+                            "GLU": pd.to_numeric(g["LBSTRESN"])}).groupby(["USUBJID", "ASTDT"])["GLU"].min()
+    key = pd.MultiIndex.from_frame(ae[["USUBJID", "ASTDT"]])
+    glu = pd.Series(glucose.reindex(key).to_numpy(), index=ae.index)
+    level = np.select([ae["AESEV"] == hypo["severe"], glu < hypo["level2_below"], glu < hypo["level1_below"]],
+                      ["SEVERE", "LEVEL 2", "LEVEL 1"], "UNKNOWN")
+    return pd.Series(np.where(is_hypo, level, None), index=ae.index, dtype="string")
+
+
+def derive_adae(ae: pd.DataFrame, adsl: pd.DataFrame, ex: pd.DataFrame, lb: pd.DataFrame,
+                protocol: dict) -> pd.DataFrame:
+    out = ae[[c for c in ADAE_KEEP if c in ae]].copy()
+    out["AESEQ"] = pd.to_numeric(out["AESEQ"])
+    ref = adsl.set_index("USUBJID")
+    out["ASTDT"], out["AENDT"] = compute_dt(ae["AESTDTC"]), compute_dt(ae["AEENDTC"])
+    trtsdt = out["USUBJID"].map(ref["TRTSDT"])
+    out["ASTDY"] = compute_study_day(out["ASTDT"], trtsdt)
+    out["AENDY"] = compute_study_day(out["AENDT"], trtsdt)
+    out["TRTEMFL"] = derive_var_trtemfl(out["ASTDT"], trtsdt)
+    out["AREL"] = np.where(out["AEREL"].isin(RELATED), "RELATED", "NOT RELATED")
+    out["AOCCFL"] = derive_var_occurrence(out, ["USUBJID"])
+    out["AOCCSFL"] = derive_var_occurrence(out, ["USUBJID", "AEBODSYS"])
+    out["AOCCPFL"] = derive_var_occurrence(out, ["USUBJID", "AEBODSYS", "AEDECOD"])
+    infusions = pd.DataFrame({"USUBJID": ex["USUBJID"], "EXDT": compute_dt(ex["EXSTDTC"])})
+    for i, spec in enumerate(protocol.get("aesi", []), 1):
+        out[f"CQ{i:02d}NAM"] = derive_var_aesi(out, spec, infusions)
+    if "hypoglycaemia" in protocol:
+        out["HYPOLVL"] = derive_var_hypolvl(out, lb, protocol["hypoglycaemia"])
+    return out.sort_values(["USUBJID", "ASTDT", "AESEQ"], kind="mergesort").reset_index(drop=True)
+
+
+def derive_adex(ex: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
+    """One record per infusion: ASTDT, ASTDY, infusion number, nominal (blinded) dose."""
+    out = pd.DataFrame({"STUDYID": ex["STUDYID"], "USUBJID": ex["USUBJID"], "EXSEQ": pd.to_numeric(ex["EXSEQ"]),
+                        "EXTRT": ex["EXTRT"], "ASTDT": compute_dt(ex["EXSTDTC"]), "AVISIT": ex.get("VISIT"),
+                        "EXDOSE": pd.to_numeric(ex["EXDOSE"]), "EXDOSU": ex["EXDOSU"]})
+    out = out.sort_values(["USUBJID", "ASTDT", "EXSEQ"], kind="mergesort").reset_index(drop=True)
+    out["INFNUM"] = out.groupby("USUBJID").cumcount() + 1
+    out["ASTDY"] = compute_study_day(out["ASTDT"], out["USUBJID"].map(adsl.set_index("USUBJID")["TRTSDT"]))
+    return out

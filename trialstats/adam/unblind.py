@@ -1,0 +1,79 @@
+"""Unblinding: the one place that joins the randomization key to the analysis datasets.
+
+Arms come from the key (any number, any labels). TRT01P is the randomized arm, TRT01A the arm
+received (blank if never dosed); TRTCODE is the coded label a DMC sees by default (A, B, ...
+in order of first appearance in the key, i.e. the randomization sequence). BDS and OCCDS get
+TRTP/TRTA from ADSL; ADEX gets the actual dose (0 for placebo arms).
+"""
+from __future__ import annotations
+
+import string
+
+import numpy as np
+import pandas as pd
+
+KEY_COLUMNS = ("USUBJID", "ARMCD", "ARM")
+
+
+class RandomizationKeyError(ValueError):
+    """The randomization key does not match the study data."""
+
+
+def check_key(key: pd.DataFrame, adsl: pd.DataFrame, source: str = "randomization key") -> None:
+    """Every randomized subject once in the key, nobody else; clear errors otherwise."""
+    missing = [c for c in KEY_COLUMNS if c not in key]
+    if missing:
+        raise RandomizationKeyError(f"{source}: missing column(s) {', '.join(missing)}; expected {', '.join(KEY_COLUMNS)}")
+    problems = []
+    dup = key["USUBJID"][key["USUBJID"].duplicated(keep=False)]
+    if len(dup):
+        problems.append(f"subject(s) more than once: {', '.join(sorted(set(dup)))} "
+                        f"(rows {', '.join(str(i + 1) for i in dup.index)})")
+    randomized = set(adsl.loc[adsl["ENRLFL"] == "Y", "USUBJID"])
+    unknown = sorted(set(key["USUBJID"]) - set(adsl["USUBJID"]))
+    if unknown:
+        problems.append(f"subject(s) not in DM: {', '.join(unknown)}")
+    absent = sorted(randomized - set(key["USUBJID"]))
+    if absent:
+        problems.append(f"randomized subject(s) missing from the key: {', '.join(absent)}")
+    if problems:
+        raise RandomizationKeyError(f"{source}: " + "; ".join(problems))
+
+
+def arm_codes(key: pd.DataFrame) -> dict[str, str]:
+    """ARM -> DMC code (A, B, ...) in order of first appearance in the key."""
+    arms = list(dict.fromkeys(key["ARM"]))
+    if len(arms) > 26:
+        raise RandomizationKeyError(f"{len(arms)} arms: codes A-Z cover at most 26")
+    return dict(zip(arms, string.ascii_uppercase))
+
+
+def derive_vars_treatment(adsl: pd.DataFrame, key: pd.DataFrame) -> pd.DataFrame:
+    codes = arm_codes(key)
+    order = {arm: i + 1 for i, arm in enumerate(sorted(codes, key=codes.get))}
+    arm = adsl["USUBJID"].map(key.set_index("USUBJID")["ARM"]).where(adsl["ENRLFL"] == "Y")
+    out = adsl.copy()
+    out["TRT01P"] = arm
+    out["TRT01PN"] = arm.map(order)
+    out["TRT01A"] = arm.where(out["SAFFL"] == "Y")
+    out["TRT01AN"] = out["TRT01A"].map(order)
+    out["TRTCODE"] = arm.map(codes)
+    out["ARMCD"] = adsl["USUBJID"].map(key.set_index("USUBJID")["ARMCD"]).where(adsl["ENRLFL"] == "Y")
+    return out
+
+
+def unblind(adam: dict[str, pd.DataFrame], key: pd.DataFrame, placebo_arms=()) -> dict[str, pd.DataFrame]:
+    """Unblinded copies of the analysis datasets (the blinded ones are not modified)."""
+    adsl = derive_vars_treatment(adam["adsl"], key)
+    trt = adsl.set_index("USUBJID")[["TRT01P", "TRT01A", "TRTCODE", "ARMCD"]]
+    out = {"adsl": adsl}
+    for name, df in adam.items():
+        if name in ("adsl", "eligibility"):
+            continue
+        t = trt.reindex(df["USUBJID"])
+        out[name] = df.assign(TRTP=t["TRT01P"].to_numpy(), TRTA=t["TRT01A"].to_numpy(),
+                              TRTCODE=t["TRTCODE"].to_numpy())
+    if "adex" in out:
+        arm = trt["ARMCD"].reindex(out["adex"]["USUBJID"]).to_numpy()
+        out["adex"]["ADOSE"] = np.where(pd.Series(arm).isin(list(placebo_arms)), 0.0, out["adex"]["EXDOSE"])
+    return out

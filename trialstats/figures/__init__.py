@@ -1,0 +1,1 @@
+"""Figures (matplotlib), one function per figure id; saved byte-stable by save_figure."""

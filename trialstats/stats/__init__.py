@@ -1,0 +1,1 @@
+"""Statistical methods: binary endpoints, MMRM, ANCOVA, multiple imputation, HOMA, subgroups."""

@@ -1,0 +1,1 @@
+"""Analysis results datasets (ARD) and their formatting."""

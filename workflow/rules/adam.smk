@@ -1,0 +1,34 @@
+# ADaM: blinded analysis datasets, then the unblinding rule (the only reader of the key).
+
+
+rule adam:
+    input:
+        sdtm="results/{study}/{cut}/sdtm",
+        protocol=protocol_file,
+    output:
+        adam=directory("results/{study}/{cut}/adam"),
+    params:
+        library=LIBRARY,
+    log:
+        "results/{study}/{cut}/logs/adam.log",
+    benchmark:
+        "results/{study}/{cut}/benchmarks/adam.tsv"
+    script:
+        "../../scripts/adam.py"
+
+
+rule unblind:
+    input:
+        adam="results/{study}/{cut}/adam",
+        key=randomization_key,
+    output:
+        adam=directory("results/{study}/{cut}/closed/adam"),
+    params:
+        library=LIBRARY,
+        placebo=placebo_arms,
+    log:
+        "results/{study}/{cut}/logs/unblind.log",
+    benchmark:
+        "results/{study}/{cut}/benchmarks/unblind.tsv"
+    script:
+        "../../scripts/unblind.py"

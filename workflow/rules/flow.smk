@@ -1,0 +1,41 @@
+# Subject flow: CONSORT (pooled for the open side, by arm for the closed side) and eligibility.
+
+
+rule open_flow:
+    input:
+        adam="results/{study}/{cut}/adam",
+    output:
+        consort="results/{study}/{cut}/open/ard/consort.csv",
+        eligibility="results/{study}/{cut}/open/ard/eligibility.csv",
+        disagreements="results/{study}/{cut}/open/listings/eligibility_disagreements.csv",
+        figure=expand("results/{{study}}/{{cut}}/open/figures/consort.{ext}", ext=["png", "pdf"]),
+    params:
+        library=LIBRARY,
+        arm_column=None,
+        study_id=study_id,
+        enrolled_label=enrolled_label,
+    log:
+        "results/{study}/{cut}/logs/open_flow.log",
+    benchmark:
+        "results/{study}/{cut}/benchmarks/open_flow.tsv"
+    script:
+        "../../scripts/flow.py"
+
+
+rule closed_flow:
+    input:
+        adam="results/{study}/{cut}/closed/adam",
+    output:
+        consort="results/{study}/{cut}/closed/ard/consort.csv",
+        figure=expand("results/{{study}}/{{cut}}/closed/figures/consort.{ext}", ext=["png", "pdf"]),
+    params:
+        library=LIBRARY,
+        arm_column=arm_column,
+        study_id=study_id,
+        enrolled_label=enrolled_label,
+    log:
+        "results/{study}/{cut}/logs/closed_flow.log",
+    benchmark:
+        "results/{study}/{cut}/benchmarks/closed_flow.tsv"
+    script:
+        "../../scripts/flow.py"
