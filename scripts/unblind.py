@@ -1,14 +1,16 @@
 """Rule unblind: join the randomization key to the blinded analysis datasets."""
 import pandas as pd
 
-from trialstats.adam.unblind import check_key, unblind
+from trialstats.adam.unblind import check_key, filter_key_at_cut, unblind
 from trialstats.io import read_datasets, write_datasets
 
 sm = snakemake  # noqa: F821 (injected by snakemake)
 adam = read_datasets(sm.input.adam)
-key = pd.read_csv(sm.input.key, dtype=str, keep_default_na=False)
+full_key = pd.read_csv(sm.input.key, dtype=str, keep_default_na=False)
+key = filter_key_at_cut(full_key, sm.wildcards.cut)
 check_key(key, adam["adsl"], source=sm.input.key)
 closed = unblind(adam, key, sm.params.placebo)
 write_datasets(closed, sm.output.adam)
 with open(sm.log[0], "w") as log:
+    print(f"key: {len(full_key)} entries, {len(key)} randomized on or before the cut", file=log)
     print(closed["adsl"].groupby("TRTCODE", dropna=False).size().to_string(), file=log)

@@ -1,6 +1,8 @@
 """Unit conversions the analyses rely on, each factor spelled out with its source."""
 from __future__ import annotations
 
+import numpy as np
+
 # value_in_target_unit = value_in_source_unit * factor
 CONVERSIONS: dict[tuple[str, str, str], float] = {
     # creatinine: 1 mg/dL = 88.42 umol/L (molar mass 113.12 g/mol)
@@ -19,7 +21,8 @@ def convert(value, test: str, source: str, target: str):
     if source == target:
         return value
     try:
-        return value * CONVERSIONS[(test, source, target)]
+        # rounded so that a value converted and compared at a limit (1.4 mg/dL) is not 1.3999999
+        return np.round(value * CONVERSIONS[(test, source, target)], 10)
     except KeyError:
         raise ValueError(f"no conversion for {test} from {source} to {target}; "
                          f"known: {sorted(CONVERSIONS)}") from None

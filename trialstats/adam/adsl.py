@@ -43,9 +43,9 @@ def derive_vars_disposition(ds: pd.DataFrame) -> pd.DataFrame:
     end = ds[ds["DSCAT"] == "DISPOSITION EVENT"].sort_values("DT").groupby("USUBJID").last()
     out = pd.DataFrame(index=pd.Index(sorted(set(ds["USUBJID"])), name="USUBJID"))
     out = out.join(rand).join(end[["DSDECOD", "DT", "DSTERM"]])
-    out["SCRFFL"] = np.where(out["DSDECOD"] == "SCREEN FAILURE", "Y", "N")
-    out["EOSSTT"] = np.select([out["DSDECOD"] == "COMPLETED", out["DSDECOD"].notna()],
-                              ["COMPLETED", "DISCONTINUED"], "ONGOING")
+    decod = out["DSDECOD"].astype("object")   # NA: no end-of-study record yet at the cut
+    out["SCRFFL"] = np.where(decod == "SCREEN FAILURE", "Y", "N")
+    out["EOSSTT"] = np.select([decod == "COMPLETED", decod.notna()], ["COMPLETED", "DISCONTINUED"], "ONGOING")
     out["DCSREAS"] = out["DSDECOD"].where(out["EOSSTT"] == "DISCONTINUED")
     out["EOSDT"] = out["DT"]
     return out.drop(columns=["DSDECOD", "DT", "DSTERM"]).reset_index()

@@ -40,6 +40,18 @@ def check_key(key: pd.DataFrame, adsl: pd.DataFrame, source: str = "randomizatio
         raise RandomizationKeyError(f"{source}: " + "; ".join(problems))
 
 
+def filter_key_at_cut(key: pd.DataFrame, cut: str) -> pd.DataFrame:
+    """Key entries randomized on or before the cut (all of them if the key has no RANDDT):
+    a complete key lists subjects an interim cut does not contain yet."""
+    if "RANDDT" not in key:
+        return key
+    when = pd.to_datetime(key["RANDDT"], format="%Y-%m-%d", errors="coerce")
+    if when.isna().any():
+        rows = ", ".join(str(i + 1) for i in key.index[when.isna()])
+        raise RandomizationKeyError(f"randomization key: RANDDT is not a YYYY-MM-DD date in rows {rows}")
+    return key[when <= pd.Timestamp(cut)].reset_index(drop=True)
+
+
 def arm_codes(key: pd.DataFrame) -> dict[str, str]:
     """ARM -> DMC code (A, B, ...) in order of first appearance in the key."""
     arms = list(dict.fromkeys(key["ARM"]))

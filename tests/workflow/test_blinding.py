@@ -1,0 +1,67 @@
+"""Blinding by construction: the open side's job graph never reads the randomization key, and
+no open output carries an arm name or code."""
+import io
+import re
+
+import pandas as pd
+import pytest
+
+from tests.conftest import STUDY1
+from tests.workflow.test_pipeline import project, snakemake  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.workflow
+
+
+def jobs(folder, target):
+    """(rule, inputs, wildcards) of every job a forced dry run of `target` would execute."""
+    run = snakemake(folder, "-n", "--forceall", target)
+    assert run.returncode == 0, run.stdout + run.stderr
+    text = run.stdout + run.stderr
+    found = re.findall(r"^rule (\w+):\n((?:    .*\n)*)", text, re.M)
+    out = []
+    for rule, body in found:
+        inputs = re.search(r"^    input: (.*)$", body, re.M)
+        wildcards = re.search(r"^    wildcards: (.*)$", body, re.M)
+        out.append((rule, inputs.group(1) if inputs else "", wildcards.group(1) if wildcards else ""))
+    return out
+
+
+def test_no_job_upstream_of_the_open_outputs_reads_the_key(project):
+    open_jobs = jobs(project, "open")
+    assert {"ingest", "adam", "open_flow"} <= {rule for rule, _, _ in open_jobs}
+    assert not [j for j in open_jobs if "randomization" in j[1]]
+    # the check can fail: the full graph does read the key, in the unblinding rule only
+    readers = {rule for rule, inputs, _ in jobs(project, "all") if "randomization.csv" in inputs}
+    assert readers == {"unblind"}
+
+
+def test_single_arm_study_has_no_unblinding_job(project):
+    all_jobs = jobs(project, "all")
+    assert not [j for j in all_jobs if j[0] == "unblind" and "nct06495437" in j[2]]
+    assert [j for j in all_jobs if j[0] == "unblind" and "nct02302599" in j[2]]
+
+
+def test_open_outputs_name_no_arm(project):
+    assert snakemake(project, "open").returncode == 0
+    key = pd.read_csv(STUDY1 / "randomization.csv", dtype=str)
+    secrets = sorted(set(key.ARM) | set(key.ARMCD))
+    base = project / "results" / "nct02302599" / "2018-12-31"
+    files = [base / "manifest.json", *sorted((base / "sdtm").iterdir()), *sorted((base / "adam").iterdir()),
+             *sorted((base / "open").rglob("*.*"))]
+    assert len(files) > 15 and not (base / "closed").exists()
+    scanned = 0
+    for path in files:
+        if path.suffix == ".parquet":
+            buf = io.StringIO()
+            pd.read_parquet(path).to_csv(buf)
+            text = buf.getvalue()
+        elif path.suffix in (".csv", ".json", ".txt"):
+            text = path.read_text()
+        else:
+            continue
+        scanned += 1
+        assert not [s for s in secrets if s in text], path
+    assert scanned > 10
+    for ard in (base / "open" / "ard").glob("*.csv"):
+        groups = set(pd.read_csv(ard, keep_default_na=False)[["group1", "group2"]].stack())
+        assert not groups & {"TRT01P", "TRT01A", "TRTP", "TRTA", "TRTCODE", "ARM", "ARMCD"}, ard
