@@ -164,3 +164,20 @@ def test_key_is_taken_at_the_cut(study1):
     assert 0 < len(at_cut) < len(key) and (pd.to_datetime(at_cut.RANDDT) <= "2017-06-30").all()
     with pytest.raises(RandomizationKeyError, match="RANDDT is not a YYYY-MM-DD date in rows 1"):
         filter_key_at_cut(key.assign(RANDDT=["31/12/2016"] + list(key.RANDDT[1:])), "2017-06-30")
+
+
+def test_responders_from_adeff_match_the_publication_and_sdtm(study1):
+    from tests.unit.test_simulate import responders
+    adeff, adsl = study1[3]["adeff"], study1[3]["adsl"]
+    resp = adeff[adeff.PARAMCD == "RESP48"].merge(adsl[["USUBJID", "FASFL"]], on="USUBJID")
+    fas = resp[resp.FASFL == "Y"]
+    # Zang et al. 2022: 9/45 (20.00%) vs 2/44 (4.55%)
+    assert fas.groupby("TRTP").AVAL.agg(["sum", "count"]).to_dict("index") == {
+        "Placebo": {"sum": 2.0, "count": 44}, "UC-MSC 1.5x10^6 cells/kg": {"sum": 9.0, "count": 45}}
+    sdtm = {k.lower(): v for k, v in study1[0].items()}
+    sdtm["key"] = study1[4]
+    independent = responders(sdtm)
+    assert (fas.set_index("USUBJID").AVALC.eq("Y") == independent.reindex(fas.USUBJID)).all()
+    banned = resp[resp.RSPREAS.str.startswith("prohibited")]
+    assert len(banned) == 2 and (banned.AVALC == "N").all()
+    assert ((banned.CRIT1FL == "Y") & (banned.CRIT2FL == "Y")).sum() == 1   # met both, still a non-responder

@@ -5,7 +5,7 @@ import pandas as pd
 
 from .adsl import derive_adsl_core, finish_adsl
 from .bds import bds_from_findings, derive_bds
-from .efficacy import efficacy_records
+from .efficacy import derive_param_responder, efficacy_records
 from .eligibility import derive_eligibility, derive_vars_eligibility
 from .occds import derive_adae, derive_adex
 
@@ -20,6 +20,10 @@ def derive_adam(sdtm: dict[str, pd.DataFrame], protocol: dict, cut: str) -> dict
     visits = protocol["visits"]
     adeff = derive_bds(efficacy_records(sdtm, protocol), core, visits)
     adsl = finish_adsl(core, adeff, protocol)
+    if "responder" in protocol:
+        resp = derive_param_responder(adeff, adsl, protocol["responder"], visits)
+        adeff = pd.concat([adeff, resp], ignore_index=True).sort_values(
+            ["USUBJID", "PARAMCD", "AVISITN"], kind="mergesort").reset_index(drop=True)
     lb, vs = sdtm["LB"], sdtm["VS"]
     adlb = derive_bds(bds_from_findings(lb, "LB", protocol["labs"]).assign(ADTC=lb["LBDTC"].to_numpy()),
                       adsl, visits)

@@ -70,3 +70,52 @@ def efficacy_records(sdtm: dict, protocol: dict) -> pd.DataFrame:
     parts.append(_derived(pairs, "HOMAB", homa["HOMAB"]).assign(
         AVALC=np.where(homa["HOMAB_UNDEFINED"], "UNDEFINED: FPG <= 3.5 mmol/L", None)))
     return pd.concat(parts, ignore_index=True)
+
+
+_TESTS = {"aval_lt": ("AVAL", "<"), "aval_le": ("AVAL", "<="), "aval_gt": ("AVAL", ">"),
+          "aval_ge": ("AVAL", ">="), "pchg_le": ("PCHG", "<="), "pchg_lt": ("PCHG", "<"),
+          "chg_le": ("CHG", "<=")}
+_OPS = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}
+
+
+def derive_param_responder(adeff: pd.DataFrame, adsl: pd.DataFrame, spec: dict, visits: list[dict]) -> pd.DataFrame:
+    """One responder record per subject with a reference start: AVALC Y/N (AVAL 1/0), CRITnFL
+    per criterion (blank if missing), and RSPREAS, the reason for the status.
+
+    Criteria are read from the analysed (ANL01FL) records at `visit`; prohibited medication
+    (ADSL.PROHIBFL) and a missing criterion make a non-responder when the spec says so.
+    """
+    subjects = adsl[adsl["REFSDT"].notna()].set_index("USUBJID")
+    at = adeff[(adeff["AVISIT"] == spec["visit"]) & (adeff["ANL01FL"] == "Y")]
+    out = pd.DataFrame(index=subjects.index)
+    met_all = pd.Series(True, index=out.index)
+    missing_any = pd.Series(False, index=out.index)
+    reasons = [[] for _ in out.index]
+    for i, crit in enumerate(spec["criteria"], 1):
+        (test, limit), = [(k, v) for k, v in crit.items() if k != "paramcd"]
+        column, op = _TESTS[test]
+        value = at[at["PARAMCD"] == crit["paramcd"]].set_index("USUBJID")[column].reindex(out.index)
+        met = pd.Series(_OPS[op](value.to_numpy(dtype=float), limit), index=out.index)
+        out[f"CRIT{i}"] = f"{crit['paramcd']} {column} {op} {limit:g} at {spec['visit']}"
+        out[f"CRIT{i}FL"] = np.where(value.isna(), None, np.where(met, "Y", "N"))
+        missing_any |= value.isna()
+        met_all &= met & value.notna()
+        for r, (v, m) in enumerate(zip(value, met)):
+            reasons[r].append(f"{crit['paramcd']} {column} missing" if pd.isna(v)
+                              else f"{crit['paramcd']} {column} {v:.4g} {'meets' if m else 'fails'} {op} {limit:g}")
+    prohibited = subjects["PROHIBFL"].eq("Y") & (spec["prohibited_medication"] == "non-responder")
+    responder = met_all & ~prohibited
+    status = np.where(responder, "Y", "N")
+    if spec["missing"] == "missing":
+        status = np.where(missing_any & ~prohibited, None, status)
+    out["RSPREAS"] = ["prohibited medication on study (non-responder); " + "; ".join(r) if p else "; ".join(r)
+                      for r, p in zip(reasons, prohibited)]
+    visit = next(v for v in visits if v["name"] == spec["visit"])
+    out = out.reset_index()
+    out.insert(1, "PARAMCD", spec["paramcd"])
+    out.insert(2, "PARAM", spec["name"])
+    out["AVALC"] = pd.array(status, dtype="string")
+    out["AVAL"] = np.where(status == "Y", 1.0, np.where(status == "N", 0.0, np.nan))
+    out["AVISIT"], out["AVISITN"], out["ANL01FL"], out["SRCDOM"] = spec["visit"], float(visit["num"]), "Y", "DERIVED"
+    out["STUDYID"] = adsl["STUDYID"].iloc[0]
+    return out
