@@ -1,0 +1,334 @@
+"""Binary endpoints: intervals for one proportion and a difference, tests, CMH, logistic models.
+
+Difference p1 - p2:
+- "wald": p1 - p2 +/- z sqrt(p1 q1 / n1 + p2 q2 / n2)
+- "newcombe": hybrid score interval from the two Wilson intervals (Newcombe 1998, method 10)
+- "mn": Miettinen-Nurminen score interval with the N/(N-1) variance factor (SAS CL=MN),
+  restricted maximum likelihood by the closed form of Farrington & Manning (1990). Written here:
+  statsmodels 0.15's score interval for a difference is wrong (statsmodels issue 10269).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, special, stats
+
+DIFF_METHODS = ("wald", "newcombe", "mn")
+
+
+@dataclass(frozen=True)
+class Interval:
+    estimate: float
+    lower: float
+    upper: float
+    method: str
+    level: float
+
+
+def _z(level: float) -> float:
+    return float(stats.norm.ppf(0.5 + level / 2))
+
+
+def _check_counts(x: int, n: int) -> None:
+    if n <= 0 or x < 0 or x > n or int(x) != x or int(n) != n:
+        raise ValueError(f"need integer counts 0 <= x <= n, n > 0; got x={x}, n={n}")
+
+
+# --- one proportion ---------------------------------------------------------------------------
+
+def wilson_ci(x: int, n: int, level: float = 0.95) -> Interval:
+    """Wilson score interval for x/n."""
+    _check_counts(x, n)
+    z, p = _z(level), x / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return Interval(p, max(0.0, centre - half), min(1.0, centre + half), "wilson", level)
+
+
+def clopper_pearson_ci(x: int, n: int, level: float = 0.95) -> Interval:
+    """Exact (Clopper-Pearson) interval from beta quantiles; 0 and 1 at the edges."""
+    _check_counts(x, n)
+    a = 1 - level
+    lower = 0.0 if x == 0 else float(stats.beta.ppf(a / 2, x, n - x + 1))
+    upper = 1.0 if x == n else float(stats.beta.ppf(1 - a / 2, x + 1, n - x))
+    return Interval(x / n, lower, upper, "clopper-pearson", level)
+
+
+# --- difference of two proportions -------------------------------------------------------------
+
+def _restricted_mle(x1, n1, x2, n2, delta):
+    """MLE of (p1, p2) under p1 - p2 = delta (Farrington & Manning 1990, closed form)."""
+    p1, p2 = x1 / n1, x2 / n2
+    theta = n2 / n1
+    a = 1 + theta
+    b = -(1 + theta + p1 + theta * p2 + delta * (theta + 2))
+    c = delta * delta + delta * (2 * p1 + theta + 1) + p1 + theta * p2
+    d = -p1 * delta * (1 + delta)
+    v = b ** 3 / (27 * a ** 3) - b * c / (6 * a * a) + d / (2 * a)
+    u_sq = b * b / (9 * a * a) - c / (3 * a)
+    u = math.copysign(math.sqrt(max(u_sq, 0.0)), v) if v != 0 else math.sqrt(max(u_sq, 0.0))
+    ratio = 0.0 if u == 0 else max(-1.0, min(1.0, v / u ** 3))
+    w = (math.pi + math.acos(ratio)) / 3
+    pt1 = 2 * u * math.cos(w) - b / (3 * a)
+    pt1 = min(1.0, max(0.0, pt1))
+    pt2 = min(1.0, max(0.0, pt1 - delta))
+    return pt1, pt2
+
+
+def mn_score(x1, n1, x2, n2, delta, correction: bool = True) -> float:
+    """Miettinen-Nurminen score statistic for H0: p1 - p2 = delta."""
+    pt1, pt2 = _restricted_mle(x1, n1, x2, n2, delta)
+    var = pt1 * (1 - pt1) / n1 + pt2 * (1 - pt2) / n2
+    if correction:
+        n = n1 + n2
+        var *= n / (n - 1)
+    diff = x1 / n1 - x2 / n2 - delta
+    if var <= 0:
+        return 0.0 if abs(diff) < 1e-15 else math.copysign(math.inf, diff)
+    return diff / math.sqrt(var)
+
+
+def _score_bound(score, estimate, crit, side):
+    """Root of score(delta)^2 = crit beyond the estimate on one side; +/-1 if never reached."""
+    edge = -1.0 if side < 0 else 1.0
+    f = lambda d: score(d) ** 2 - crit  # noqa: E731
+    inner = estimate
+    outer = edge - side * 1e-12
+    if f(outer) <= 0:
+        return edge
+    if f(inner) > 0:
+        return estimate
+    return float(optimize.brentq(f, min(inner, outer), max(inner, outer), xtol=1e-12, rtol=1e-13))
+
+
+def diff_ci(x1: int, n1: int, x2: int, n2: int, method: str = "mn", level: float = 0.95) -> Interval:
+    """Confidence interval for p1 - p2 (method "wald", "newcombe" or "mn")."""
+    _check_counts(x1, n1)
+    _check_counts(x2, n2)
+    p1, p2 = x1 / n1, x2 / n2
+    d = p1 - p2
+    z = _z(level)
+    if method == "wald":
+        half = z * math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
+        return Interval(d, d - half, d + half, method, level)
+    if method == "newcombe":
+        w1, w2 = wilson_ci(x1, n1, level), wilson_ci(x2, n2, level)
+        lower = d - math.sqrt((p1 - w1.lower) ** 2 + (w2.upper - p2) ** 2)
+        upper = d + math.sqrt((w1.upper - p1) ** 2 + (p2 - w2.lower) ** 2)
+        return Interval(d, lower, upper, method, level)
+    if method == "mn":
+        score = lambda delta: mn_score(x1, n1, x2, n2, delta)  # noqa: E731
+        crit = z * z
+        return Interval(d, _score_bound(score, d, crit, -1), _score_bound(score, d, crit, +1), method, level)
+    raise ValueError(f"method must be one of {DIFF_METHODS}, got {method!r}")
+
+
+def stratified_diff_ci(tables, level: float = 0.95) -> Interval:
+    """Stratified risk difference with the Miettinen-Nurminen score interval.
+
+    `tables` is a sequence of (x1, n1, x2, n2) per stratum. Weights w_k = (1/n1k + 1/n2k)^-1
+    (Cochran-Mantel-Haenszel weights, as SAS's stratified MN with CMH weights); the score
+    statistic at delta is sum w_k (d_k - delta) / sqrt(sum w_k^2 V_k(delta)), V_k from the
+    restricted MLE within the stratum with the N_k/(N_k - 1) factor. One stratum gives diff_ci "mn".
+    """
+    tables = [tuple(int(v) for v in t) for t in tables]
+    for x1, n1, x2, n2 in tables:
+        _check_counts(x1, n1)
+        _check_counts(x2, n2)
+    w = np.array([1 / (1 / n1 + 1 / n2) for _, n1, _, n2 in tables])
+    d = np.array([x1 / n1 - x2 / n2 for x1, n1, x2, n2 in tables])
+    estimate = float(np.sum(w * d) / np.sum(w))
+
+    def score(delta):
+        num = np.sum(w * (d - delta))
+        var = 0.0
+        for wk, (x1, n1, x2, n2) in zip(w, tables):
+            pt1, pt2 = _restricted_mle(x1, n1, x2, n2, delta)
+            var += wk * wk * (pt1 * (1 - pt1) / n1 + pt2 * (1 - pt2) / n2) * (n1 + n2) / (n1 + n2 - 1)
+        if var <= 0:
+            return 0.0 if abs(num) < 1e-15 else math.copysign(math.inf, num)
+        return num / math.sqrt(var)
+
+    crit = _z(level) ** 2
+    return Interval(estimate, _score_bound(score, estimate, crit, -1), _score_bound(score, estimate, crit, 1),
+                    "stratified-mn", level)
+
+
+# --- tests -------------------------------------------------------------------------------------
+
+def fisher_exact(x1: int, n1: int, x2: int, n2: int) -> float:
+    """Two-sided Fisher exact p (sum of tables no more likely than the observed one)."""
+    return float(stats.fisher_exact([[x1, n1 - x1], [x2, n2 - x2]], alternative="two-sided").pvalue)
+
+
+def pearson_chi2(table) -> tuple[float, int, float]:
+    """Pearson chi-square without continuity correction: (statistic, df, p)."""
+    res = stats.chi2_contingency(np.asarray(table, dtype=float), correction=False)
+    return float(res.statistic), int(res.dof), float(res.pvalue)
+
+
+def cmh_general_association(tables) -> tuple[float, int, float]:
+    """Cochran-Mantel-Haenszel general association statistic for K strata of R x C tables
+    (Landis, Heyman & Koch 1978): Q = (n - m)' V^-1 (n - m), df (R-1)(C-1). Strata with a
+    single subject carry no information and are skipped."""
+    tables = [np.asarray(t, dtype=float) for t in tables]
+    r, c = tables[0].shape
+    diff = np.zeros((r - 1) * (c - 1))
+    var = np.zeros((diff.size, diff.size))
+    for t in tables:
+        n = t.sum()
+        if n < 2:
+            continue
+        rows, cols = t.sum(axis=1), t.sum(axis=0)
+        obs = t[:-1, :-1].reshape(-1)
+        exp = np.outer(rows, cols)[:-1, :-1].reshape(-1) / n
+        vr = np.diag(rows[:-1]) * n - np.outer(rows[:-1], rows[:-1])
+        vc = np.diag(cols[:-1]) * n - np.outer(cols[:-1], cols[:-1])
+        diff += obs - exp
+        var += np.kron(vr, vc) / (n * n * (n - 1))
+    df = diff.size
+    q = float(diff @ np.linalg.pinv(var) @ diff)
+    return q, df, float(stats.chi2.sf(q, df))
+
+
+def cmh_2x2(tables, continuity_correction: bool) -> tuple[float, int, float]:
+    """Mantel-Haenszel chi-square for K 2x2 tables, with or without the 0.5 continuity
+    correction (named explicitly: SAS prints the uncorrected one)."""
+    num, var = 0.0, 0.0
+    for t in tables:
+        (a, b), (c_, d) = np.asarray(t, dtype=float)
+        n = a + b + c_ + d
+        if n < 2:
+            continue
+        num += a - (a + b) * (a + c_) / n
+        var += (a + b) * (c_ + d) * (a + c_) * (b + d) / (n * n * (n - 1))
+    stat = (abs(num) - (0.5 if continuity_correction else 0.0)) ** 2 / var
+    if continuity_correction and abs(num) < 0.5:
+        stat = 0.0
+    return float(stat), 1, float(stats.chi2.sf(stat, 1))
+
+
+# --- logistic regression ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LogisticFit:
+    """A logistic fit: coefficients with CIs on the log-odds scale; odds ratios by exp."""
+    coef: pd.DataFrame          # term, estimate, se, lower, upper, p (log odds)
+    method: str                 # "ml" or "firth"
+    converged: bool
+    separation: bool
+    n: int
+
+    def odds_ratio(self, term: str) -> dict:
+        row = self.coef.set_index("term").loc[term]
+        return {"term": term, "estimate": math.exp(row.estimate), "lower": math.exp(row.lower),
+                "upper": math.exp(row.upper), "p": row.p, "method": self.method}
+
+
+def _design(data: pd.DataFrame, outcome: str, terms: list[str]):
+    x = data[terms].astype(float).to_numpy()
+    x = np.column_stack([np.ones(len(x)), x])
+    return x, data[outcome].astype(float).to_numpy(), ["Intercept", *terms]
+
+
+def _has_separation(x, y) -> bool:
+    """Complete or quasi-complete separation: a linear programme finds a direction b with
+    x b >= 0 for events and <= 0 for non-events, not all zero (Albert & Anderson 1984)."""
+    sign = np.where(y > 0.5, -1.0, 1.0)
+    a_ub = sign[:, None] * x
+    best = 0.0
+    for j in range(x.shape[1]):
+        for direction in (1.0, -1.0):
+            c = np.zeros(x.shape[1])
+            c[j] = -direction
+            res = optimize.linprog(c, A_ub=a_ub, b_ub=np.zeros(len(y)), bounds=[(-1, 1)] * x.shape[1],
+                                   method="highs")
+            if res.status == 0:
+                best = max(best, -res.fun)
+    return best > 1e-7
+
+
+def _penalized_loglik(x, y, beta):
+    """Log likelihood + 0.5 log det of the Fisher information (Firth's penalty), and pieces."""
+    eta = x @ beta
+    p = special.expit(eta)
+    w = p * (1 - p)
+    info = x.T @ (x * w[:, None])
+    value = np.sum(y * eta - np.logaddexp(0, eta)) + 0.5 * np.linalg.slogdet(info)[1]
+    return value, p, w, info
+
+
+def _firth_fit(x, y, fixed: tuple[int, float] | None = None, start=None, max_iter=200, tol=1e-10):
+    """Maximize the penalized likelihood, optionally with coefficient j fixed at v (for the
+    profile interval and the likelihood-ratio test); Newton-Raphson on the modified score
+    with step halving. Returns (beta, penalized log likelihood, converged)."""
+    k = x.shape[1]
+    free = [i for i in range(k) if fixed is None or i != fixed[0]]
+    beta = np.zeros(k) if start is None else np.array(start, dtype=float)
+    if fixed is not None:
+        beta[fixed[0]] = fixed[1]
+    value, p, w, info = _penalized_loglik(x, y, beta)
+    for _ in range(max_iter):
+        inv = np.linalg.inv(info)
+        h = w * np.einsum("ij,jk,ik->i", x, inv, x)
+        xf = x[:, free]
+        score = xf.T @ (y - p + h * (0.5 - p))
+        step = np.linalg.solve(xf.T @ (xf * w[:, None]), score)
+        for _ in range(40):
+            trial = beta.copy()
+            trial[free] += step
+            new = _penalized_loglik(x, y, trial)
+            if new[0] >= value - 1e-12:
+                break
+            step = step / 2
+        beta, (value, p, w, info) = trial, new
+        if np.max(np.abs(step)) < tol:
+            return beta, value, True
+    return beta, value, False
+
+
+def _firth_profile_ci(x, y, beta, value, j, level):
+    """Profile penalized-likelihood interval for coefficient j (as R logistf)."""
+    half = stats.chi2.ppf(level, 1) / 2
+    drop = lambda b: value - _firth_fit(x, y, (j, b), start=beta)[1] - half  # noqa: E731
+    _, _, _, info = _penalized_loglik(x, y, beta)
+    se = math.sqrt(np.linalg.inv(info)[j, j])
+    bounds = []
+    for side in (-1, 1):
+        far = beta[j] + side * 3 * se
+        while drop(far) < 0:
+            far += side * 3 * se
+        bounds.append(float(optimize.brentq(drop, min(beta[j], far), max(beta[j], far), xtol=1e-10)))
+    return bounds[0], bounds[1], se
+
+
+def fit_logistic(data: pd.DataFrame, outcome: str, terms: list[str], method: str = "auto",
+                 level: float = 0.95) -> LogisticFit:
+    """Logistic regression of a 0/1 outcome on numeric terms (dummy-code factors beforehand).
+
+    method "ml" (statsmodels GLM, Wald CIs from the normal distribution), "firth" (penalized
+    likelihood, profile CIs and penalized likelihood-ratio p, as R logistf), or "auto": Firth
+    when the data are separated, ML otherwise."""
+    import statsmodels.api as sm
+
+    data = data.dropna(subset=[outcome, *terms])
+    x, y, names = _design(data, outcome, terms)
+    separation = _has_separation(x, y)
+    use = "firth" if method == "firth" or (method == "auto" and separation) else "ml"
+    if use == "ml":
+        res = sm.GLM(y, x, family=sm.families.Binomial()).fit()
+        ci = res.conf_int(alpha=1 - level)
+        coef = pd.DataFrame({"term": names, "estimate": res.params, "se": res.bse, "lower": ci[:, 0],
+                             "upper": ci[:, 1], "p": res.pvalues})
+        return LogisticFit(coef, "ml", bool(res.converged), separation, len(y))
+    beta, value, converged = _firth_fit(x, y)
+    rows = []
+    for j, name in enumerate(names):
+        lower, upper, se = _firth_profile_ci(x, y, beta, value, j, level)
+        lr = 2 * (value - _firth_fit(x, y, (j, 0.0), start=beta)[1])   # penalized LR test
+        rows.append(dict(term=name, estimate=beta[j], se=se, lower=lower, upper=upper,
+                         p=float(stats.chi2.sf(max(lr, 0.0), 1))))
+    return LogisticFit(pd.DataFrame(rows), "firth", converged, separation, len(y))
