@@ -8,6 +8,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/adam.smk"
 include: "workflow/rules/flow.smk"
+include: "workflow/rules/efficacy.smk"
 
 
 rule all:

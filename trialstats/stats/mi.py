@@ -80,30 +80,34 @@ def impute_sequential(wide: pd.DataFrame, variables: list[str], visits: list[str
     """m completed copies of `wide` (one row per subject; columns f"{var}@{visit}" and the
     baselines). Within each group, visits are imputed in order, variables in the given order."""
     rng = np.random.default_rng(seed)
-    groups = [(None, wide.index)] if group is None else list(wide.groupby(group, sort=True).groups.items())
+    targets = [f"{var}@{visit}" for visit in visits for var in variables]
+    columns = list(baselines) + targets
+    values = wide[columns].to_numpy(dtype=float)
+    groups = [np.arange(len(wide))] if group is None else \
+        [np.flatnonzero((wide[group] == g).to_numpy()) for g in sorted(wide[group].unique())]
+    # each target regressed on the baselines and every target before it (earlier visits, and
+    # earlier variables at the same visit)
+    steps = [(len(baselines) + t, list(range(len(baselines) + t))) for t in range(len(targets))]
     out = []
     for _ in range(m):
-        done = wide.copy()
-        for _, idx in groups:
-            sub = done.loc[idx]
-            for v_i, visit in enumerate(visits):
-                for j, var in enumerate(variables):
-                    col = f"{var}@{visit}"
-                    preds = list(baselines)
-                    preds += [f"{w}@{earlier}" for earlier in visits[:v_i] for w in variables]
-                    preds += [f"{w}@{visit}" for w in variables[:j]]
-                    x = np.column_stack([np.ones(len(sub)), sub[preds].to_numpy(dtype=float)])
-                    y = sub[col].to_numpy(dtype=float, copy=True)
-                    miss = np.isnan(y)
-                    if not miss.any():
-                        continue
-                    usable = ~miss & ~np.isnan(x).any(axis=1)
-                    if usable.sum() <= x.shape[1]:
-                        raise ValueError(f"too few observed values of {col} to impute ({usable.sum()})")
-                    beta, sigma = _draw_regression(rng, x[usable], y[usable])
-                    fill = miss & ~np.isnan(x).any(axis=1)
-                    y[fill] = x[fill] @ beta + sigma * rng.standard_normal(fill.sum())
-                    sub[col] = y
-            done.loc[idx] = sub
-        out.append(done)
+        done = values.copy()
+        for rows in groups:
+            block = done[rows]
+            for col, preds in steps:
+                y = block[:, col]
+                miss = np.isnan(y)
+                if not miss.any():
+                    continue
+                x = np.column_stack([np.ones(len(rows)), block[:, preds]])
+                complete_x = ~np.isnan(x).any(axis=1)
+                usable = ~miss & complete_x
+                if usable.sum() <= x.shape[1]:
+                    raise ValueError(f"too few observed values of {columns[col]} to impute ({usable.sum()})")
+                beta, sigma = _draw_regression(rng, x[usable], y[usable])
+                fill = miss & complete_x
+                block[fill, col] = x[fill] @ beta + sigma * rng.standard_normal(fill.sum())
+            done[rows] = block
+        frame = wide.copy()
+        frame[columns] = done
+        out.append(frame)
     return out

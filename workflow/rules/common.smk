@@ -119,8 +119,11 @@ def closed_outputs(study, cut):
     if not is_randomized(study):
         return []
     base = f"results/{study}/{cut}/closed"
-    return [f"{base}/adam", f"{base}/ard/consort.csv", f"{base}/figures/consort.png",
-            f"{base}/figures/consort.pdf"]
+    out = [f"{base}/adam", f"{base}/ard/consort.csv", f"{base}/figures/consort.png",
+           f"{base}/figures/consort.pdf"]
+    if "responder" in PROTOCOLS[study]:
+        out += [f"{base}/tables/t_14_2_1.csv", f"{base}/figures/f_14_2_3.pdf"]
+    return out
 
 
 def cuts():

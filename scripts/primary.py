@@ -1,0 +1,38 @@
+"""Rule primary: the primary endpoint, its estimand and sensitivity analyses (closed, by arm)."""
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from trialstats.figures.common import save_figure
+from trialstats.figures.primary import g_difference_forest, g_tipping_heatmap
+from trialstats.io import write_csv
+from trialstats.tables import primary as P
+
+sm = snakemake  # noqa: F821 (injected by snakemake)
+adam = Path(sm.input.adam)
+adsl, adeff = pd.read_parquet(adam / "adsl.parquet"), pd.read_parquet(adam / "adeff.parquet")
+protocol = yaml.safe_load(open(sm.input.protocol))
+spec = protocol["responder"]
+status = P.responder_status(adsl, adeff, spec, sm.params.arm_column)
+labels = P.arm_labels(status, protocol["randomization"]["control"])
+visits = [v["name"] for v in protocol["visits"] if "window" in v]
+main = P.ard_primary(status, adsl, labels, sm.params.covariates)
+mi = P.ard_mi(P.mi_wide(adeff, status, spec, visits), spec, visits, labels, sm.params.mi["imputations"],
+              sm.params.mi["seed"])
+grid, tipping = P.ard_tipping_point(status, labels, sm.params.alpha)
+ard = pd.concat([main, mi], ignore_index=True)
+out = sm.output
+write_csv(ard, out.ard)
+write_csv(grid, out.tipping_ard)
+write_csv(P.t_primary(ard, labels), out.t_primary)
+write_csv(P.estimand_rows(protocol), out.t_estimand)
+write_csv(P.t_sensitivity(ard, labels, spec), out.t_sensitivity)
+write_csv(P.t_tipping_point(grid, labels), out.t_tipping)
+Path(out.tipping_statement).write_text(tipping + "\n")
+write_csv(status, out.listing)
+for path in out.f_forest:
+    save_figure(g_difference_forest(ard, labels, "Figure 14.2.3 Difference in response across analyses", spec), path, "f_14_2_3")
+for path in out.f_tipping:
+    save_figure(g_tipping_heatmap(grid, labels, "Figure 14.2.4 Tipping point: Fisher p", sm.params.alpha), path, "f_14_2_4")
+Path(sm.log[0]).write_text(P.t_primary(ard, labels).to_string(index=False) + "\n" + tipping + "\n")

@@ -1,0 +1,308 @@
+"""The primary endpoint: responder analyses under the estimand and its sensitivity analyses.
+
+Everything returns ARD rows (tables.ard): per arm n / N / pct, and per contrast (active minus
+control) estimate, lower, upper, p with the method named in variable_level.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..stats.binary import diff_ci, fisher_exact, fit_logistic
+from ..stats.mi import impute_sequential, rubin
+from .ard import ard
+from .format import estimate_ci, fmt, n_over_n_pct, stat
+
+ANALYSES = {  # id -> (label, population)
+    "primary": ("Primary: composite, missing = non-responder", "FAS"),
+    "adjusted_or": ("Odds ratio adjusted for baseline HbA1c and insulin dose", "FAS"),
+    "per_protocol": ("Per-protocol set", "PP"),
+    "observed_cases": ("Observed cases (missing excluded)", "FAS"),
+    "mi_mar": ("Multiple imputation under MAR", "FAS"),
+    "component_1": ("Component 1 alone", "FAS"),
+    "component_2": ("Component 2 alone", "FAS"),
+}
+
+
+def analysis_names(spec: dict) -> dict:
+    """ANALYSES with each component named by its criterion (e.g. "HBA1C AVAL < 7")."""
+    out = dict(ANALYSES)
+    ops = {"lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+    for i, crit in enumerate(spec["criteria"], 1):
+        (test, limit), = [(k, v) for k, v in crit.items() if k != "paramcd"]
+        column, op = test.split("_")
+        out[f"component_{i}"] = (f"Component {i} alone: {crit['paramcd']} {column.upper()} {ops[op]} {limit:g}",
+                                 "FAS")
+    return out
+
+
+def responder_status(adsl: pd.DataFrame, adeff: pd.DataFrame, spec: dict, arm: str) -> pd.DataFrame:
+    """Per enrolled subject: arm, population flags, STATUS (Y / N / missing: a criterion not
+    observed and no prohibited medication), component flags and the reason."""
+    resp = adeff[adeff["PARAMCD"] == spec["paramcd"]].set_index("USUBJID")
+    s = adsl[adsl["ENRLFL"] == "Y"].set_index("USUBJID")
+    out = pd.DataFrame({"ARM": s[arm], "ARMCD": s["ARMCD"], "FASFL": s["FASFL"], "PPROTFL": s["PPROTFL"],
+                        "PROHIBFL": s["PROHIBFL"]})
+    crit_cols = sorted(c for c in resp.columns if c.startswith("CRIT") and c.endswith("FL"))
+    for c in crit_cols:
+        out[c] = resp[c].reindex(out.index)
+    out["AVALC"] = resp["AVALC"].reindex(out.index)
+    observed = out[crit_cols].notna().all(axis=1)
+    out["STATUS"] = np.where(out["PROHIBFL"] == "Y", "N", np.where(observed, out["AVALC"], "missing"))
+    out["RSPREAS"] = resp["RSPREAS"].reindex(out.index)
+    return out.reset_index()
+
+
+def _arm_rows(analysis: str, counts: dict) -> list[dict]:
+    rows = []
+    for label, (x, n) in counts.items():
+        base = dict(group1="ARM", group1_level=label, variable=analysis)
+        rows += [dict(base, stat_name="n", stat=x), dict(base, stat_name="N", stat=n),
+                 dict(base, stat_name="pct", stat=100 * x / n if n else np.nan)]
+    return rows
+
+
+def _contrast_rows(analysis: str, contrast: str, method: str, est, lower, upper, p=np.nan) -> list[dict]:
+    base = dict(group1="CONTRAST", group1_level=contrast, variable=analysis, variable_level=method)
+    return [dict(base, stat_name=k, stat=v) for k, v in
+            (("estimate", est), ("lower", lower), ("upper", upper), ("p", p))]
+
+
+def ard_difference(analysis: str, x1, n1, x2, n2, labels: tuple[str, str], methods=("mn",)) -> list[dict]:
+    """Arm counts and the difference active - control with each CI method and Fisher's p."""
+    contrast = f"{labels[0]} - {labels[1]}"
+    rows = _arm_rows(analysis, {labels[0]: (x1, n1), labels[1]: (x2, n2)})
+    p = fisher_exact(x1, n1, x2, n2)
+    for method in methods:
+        ci = diff_ci(x1, n1, x2, n2, method)
+        rows += _contrast_rows(analysis, contrast, method, ci.estimate, ci.lower, ci.upper,
+                               p if method == methods[0] else np.nan)
+    return rows
+
+
+def _counts(frame: pd.DataFrame, column: str, labels) -> list[int]:
+    out = []
+    for label in labels:
+        g = frame[frame["ARM"] == label]
+        out += [int((g[column] == "Y").sum()), len(g)]
+    return out
+
+
+def arm_labels(status: pd.DataFrame, control_armcd: str) -> tuple[str, str]:
+    """(active, control) display labels; the active arm is the single non-control arm."""
+    pairs = status[["ARM", "ARMCD"]].drop_duplicates()
+    control = pairs.loc[pairs["ARMCD"] == control_armcd, "ARM"]
+    active = pairs.loc[pairs["ARMCD"] != control_armcd, "ARM"]
+    if len(control) != 1 or len(active) != 1:
+        raise ValueError(f"the primary comparison needs one active arm and the control {control_armcd!r}; "
+                         f"found {sorted(pairs['ARMCD'])}")
+    return str(active.iloc[0]), str(control.iloc[0])
+
+
+def ard_primary(status: pd.DataFrame, adsl: pd.DataFrame, labels, covariates: list[str]) -> pd.DataFrame:
+    """Primary analysis and the sensitivity analyses that need no imputation."""
+    fas = status[status["FASFL"] == "Y"]
+    composite = fas.assign(RESP=np.where(fas["STATUS"] == "Y", "Y", "N"))
+    rows = ard_difference("primary", *_counts(composite, "RESP", labels), labels, ("mn", "wald", "newcombe"))
+    # adjusted odds ratio (Firth when separated)
+    data = composite.merge(adsl[["USUBJID", *covariates]], on="USUBJID")
+    data = data.assign(y=(data["RESP"] == "Y").astype(float), active=(data["ARM"] == labels[0]).astype(float))
+    fit = fit_logistic(data, "y", ["active", *covariates])
+    orr = fit.odds_ratio("active")
+    rows += _contrast_rows("adjusted_or", f"{labels[0]} / {labels[1]}", f"odds ratio ({fit.method})",
+                           orr["estimate"], orr["lower"], orr["upper"], orr["p"])
+    rows.append(dict(group1="MODEL", variable="adjusted_or", variable_level="n", stat_name="n", stat=fit.n))
+    pp = fas[fas["PPROTFL"] == "Y"].assign(RESP=lambda d: np.where(d["STATUS"] == "Y", "Y", "N"))
+    rows += ard_difference("per_protocol", *_counts(pp, "RESP", labels), labels)
+    oc = fas[fas["STATUS"] != "missing"]
+    rows += ard_difference("observed_cases", *_counts(oc, "STATUS", labels), labels)
+    for i, col in enumerate(sorted(c for c in fas.columns if c.startswith("CRIT") and c.endswith("FL")), 1):
+        comp = fas.assign(RESP=np.where((fas[col] == "Y") & (fas["PROHIBFL"] != "Y"), "Y", "N"))
+        rows += ard_difference(f"component_{i}", *_counts(comp, "RESP", labels), labels)
+    return ard(rows)
+
+
+# --- multiple imputation -------------------------------------------------------------------------
+
+def mi_wide(adeff: pd.DataFrame, status: pd.DataFrame, spec: dict, visits: list[str]) -> pd.DataFrame:
+    """FAS subjects x (baseline and analysed visit values) of the responder criteria parameters."""
+    params = [c["paramcd"] for c in spec["criteria"]]
+    fas = status[status["FASFL"] == "Y"][["USUBJID", "ARM", "PROHIBFL"]]
+    rec = adeff[adeff["PARAMCD"].isin(params) & (adeff["ANL01FL"] == "Y")]
+    base = rec[rec["ABLFL"] == "Y"].pivot_table(index="USUBJID", columns="PARAMCD", values="AVAL", aggfunc="first")
+    base.columns = [f"{c}@BASE" for c in base.columns]
+    post = rec[rec["AVISIT"].isin(visits)].pivot_table(index="USUBJID", columns=["PARAMCD", "AVISIT"],
+                                                       values="AVAL", aggfunc="first")
+    post.columns = [f"{p}@{v}" for p, v in post.columns]
+    wide = fas.set_index("USUBJID").join(base).join(post)
+    for p in params:
+        for v in visits:
+            wide[f"{p}@{v}"] = wide.get(f"{p}@{v}", np.nan)
+    return wide.reset_index()
+
+
+def responders_in(wide: pd.DataFrame, spec: dict) -> pd.Series:
+    """Responder status of each row of a completed wide frame, by the protocol's criteria."""
+    ok = pd.Series(True, index=wide.index)
+    ops = {"lt": np.less, "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal}
+    for crit in spec["criteria"]:
+        (test, limit), = [(k, v) for k, v in crit.items() if k != "paramcd"]
+        column, op = test.split("_")
+        value = wide[f"{crit['paramcd']}@{spec['visit']}"]
+        base = wide[f"{crit['paramcd']}@BASE"]
+        value = {"aval": value, "chg": value - base, "pchg": 100 * (value - base) / base}[column]
+        ok &= ops[op](value, limit)
+    if spec["prohibited_medication"] == "non-responder":
+        ok &= wide["PROHIBFL"] != "Y"
+    return ok
+
+
+def ard_mi(wide: pd.DataFrame, spec: dict, visits: list[str], labels, m: int, seed: int) -> pd.DataFrame:
+    """Responder difference under MAR: impute per arm, derive responders per imputation,
+    pool the Wald-variance differences by Rubin's rules (Barnard-Rubin df, complete-data df N-2)."""
+    params = [c["paramcd"] for c in spec["criteria"]]
+    imputed = impute_sequential(wide, params, visits, [f"{p}@BASE" for p in params], "ARM", m, seed)
+    est, var, counts = [], [], []
+    for w in imputed:
+        r = responders_in(w, spec)
+        x1, n1 = int(r[w["ARM"] == labels[0]].sum()), int((w["ARM"] == labels[0]).sum())
+        x2, n2 = int(r[w["ARM"] == labels[1]].sum()), int((w["ARM"] == labels[1]).sum())
+        p1, p2 = x1 / n1, x2 / n2
+        est.append(p1 - p2)
+        var.append(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
+        counts.append((x1, x2))
+    pooled = rubin(est, var, df_complete=len(wide) - 2)
+    mean = np.mean(counts, axis=0)
+    n = [(wide["ARM"] == lab).sum() for lab in labels]
+    rows = _arm_rows("mi_mar", {labels[0]: (mean[0], n[0]), labels[1]: (mean[1], n[1])})
+    rows += _contrast_rows("mi_mar", f"{labels[0]} - {labels[1]}", f"Rubin (m={m})", pooled.estimate,
+                           pooled.lower, pooled.upper, pooled.p)
+    rows.append(dict(group1="CONTRAST", group1_level=f"{labels[0]} - {labels[1]}", variable="mi_mar",
+                     variable_level=f"Rubin (m={m})", stat_name="df", stat=pooled.df))
+    return ard(rows)
+
+
+# --- tipping point -------------------------------------------------------------------------------
+
+def ard_tipping_point(status: pd.DataFrame, labels, alpha: float = 0.05) -> tuple[pd.DataFrame, str]:
+    """Every assumption on how many missing patients of each arm respond: MN difference and
+    Fisher p. Returns the grid as ARD and a sentence stating the tipping point."""
+    fas = status[status["FASFL"] == "Y"]
+    obs = {lab: int(((fas["ARM"] == lab) & (fas["STATUS"] == "Y")).sum()) for lab in labels}
+    n = {lab: int((fas["ARM"] == lab).sum()) for lab in labels}
+    miss = {lab: int(((fas["ARM"] == lab) & (fas["STATUS"] == "missing")).sum()) for lab in labels}
+    rows = []
+    significant = {}
+    for ka in range(miss[labels[0]] + 1):
+        for kc in range(miss[labels[1]] + 1):
+            x1, x2 = obs[labels[0]] + ka, obs[labels[1]] + kc
+            ci = diff_ci(x1, n[labels[0]], x2, n[labels[1]], "mn")
+            p = fisher_exact(x1, n[labels[0]], x2, n[labels[1]])
+            significant[ka, kc] = p < alpha
+            base = dict(group1=f"missing responders {labels[0]}", group1_level=str(ka),
+                        group2=f"missing responders {labels[1]}", group2_level=str(kc), variable="tipping_point")
+            rows += [dict(base, stat_name=k, stat=v) for k, v in
+                     (("estimate", ci.estimate), ("lower", ci.lower), ("upper", ci.upper), ("p", p))]
+    sentence = _tipping_sentence(significant, miss, labels, alpha)
+    return ard(rows), sentence
+
+
+def _tipping_sentence(significant: dict, miss: dict, labels, alpha) -> str:
+    """The tipping point along the edge of the grid nearest the primary assumption."""
+    a, c = labels
+    if significant[0, 0]:
+        lost = sorted(kc for (ka, kc), sig in significant.items() if ka == 0 and not sig)
+        if not lost:
+            return (f"Significant (Fisher p < {alpha}) under the primary assumption, and still with none of the "
+                    f"{miss[a]} missing {a} patients and all {miss[c]} missing {c} patients responding: "
+                    "no tipping point on that edge (full grid in the table).")
+        return (f"Significant (Fisher p < {alpha}) under the primary assumption; the tipping point: with none of "
+                f"the {miss[a]} missing {a} patients responding, significance is lost once {lost[0]} of the "
+                f"{miss[c]} missing {c} patients are assumed to respond (full grid in the table).")
+    gained = sorted(ka for (ka, kc), sig in significant.items() if kc == 0 and sig)
+    if not gained:
+        return (f"Not significant (Fisher p >= {alpha}) under the primary assumption, nor with all "
+                f"{miss[a]} missing {a} patients responding and none of the {miss[c]} missing {c} patients.")
+    return (f"Not significant (Fisher p >= {alpha}) under the primary assumption; it becomes significant once "
+            f"{gained[0]} of the {miss[a]} missing {a} patients are assumed to respond, with none of the "
+            f"{miss[c]} missing {c} patients (full grid in the table).")
+
+
+# --- the estimand --------------------------------------------------------------------------------
+
+def estimand_rows(protocol: dict) -> pd.DataFrame:
+    """The primary estimand's attributes (ICH E9(R1)) as text rows, from the protocol."""
+    spec = protocol["responder"]
+    crit = "; ".join(f"{c['paramcd']} {k.replace('_', ' ')} {v:g}" for c in spec["criteria"]
+                     for k, v in c.items() if k != "paramcd")
+    rows = [
+        ("Population", "Full analysis set: randomized, at least one infusion, baseline and at least one "
+                       f"post-baseline {protocol['populations']['key_parameter']}"),
+        ("Variable", f"{spec['name']} ({crit}; at {spec['visit']})"),
+        ("Treatment condition", "Randomized arm, active vs control "
+                                f"({protocol['randomization']['control']})"),
+        ("Intercurrent event: stopping infusions", "Treatment policy: data used as observed"),
+        ("Intercurrent event: prohibited glucose-lowering medication",
+         "Composite: non-responder" if spec["prohibited_medication"] == "non-responder" else "Ignored"),
+        ("Missing value at the visit", "Non-responder" if spec["missing"] == "non-responder" else "Missing"),
+        ("Population-level summary", "Difference in proportions (active minus control), 95% "
+                                     "Miettinen-Nurminen CI, Fisher's exact p; Wald and Newcombe intervals "
+                                     "beside it; odds ratio adjusted for baseline HbA1c and insulin dose"),
+    ]
+    return pd.DataFrame(rows, columns=["attribute", "definition"])
+
+
+# --- display tables ------------------------------------------------------------------------------
+
+def _arm_cell(ard_, analysis, label):
+    return n_over_n_pct(*(stat(ard_, variable=analysis, group1_level=label, stat_name=s) for s in ("n", "N", "pct")))
+
+
+def t_primary(ard_: pd.DataFrame, labels) -> pd.DataFrame:
+    """Table 14.2.1: responders by arm, difference with MN / Wald / Newcombe CIs, Fisher p, OR."""
+    contrast = f"{labels[0]} - {labels[1]}"
+    rows = []
+    names = {"mn": "Difference, Miettinen-Nurminen 95% CI (primary)", "wald": "Difference, Wald 95% CI",
+             "newcombe": "Difference, Newcombe hybrid score 95% CI"}
+    for method, name in names.items():
+        g = dict(variable="primary", group1_level=contrast, variable_level=method)
+        rows.append({"Statistic": name,
+                     labels[0]: _arm_cell(ard_, "primary", labels[0]) if method == "mn" else "",
+                     labels[1]: _arm_cell(ard_, "primary", labels[1]) if method == "mn" else "",
+                     "Estimate (95% CI)": estimate_ci(*(stat(ard_, **g, stat_name=s) for s in ("estimate", "lower", "upper")), "pp"),
+                     "p": fmt(stat(ard_, **g, stat_name="p"), "p") + (" (Fisher)" if method == "mn" else "")})
+    orrow = ard_[(ard_["variable"] == "adjusted_or") & (ard_["group1"] == "CONTRAST")]
+    method = orrow["variable_level"].iloc[0]
+    g = dict(variable="adjusted_or", variable_level=method)
+    rows.append({"Statistic": f"Adjusted {method}", labels[0]: "", labels[1]: "",
+                 "Estimate (95% CI)": estimate_ci(*(stat(ard_, **g, stat_name=s) for s in ("estimate", "lower", "upper")), "ratio"),
+                 "p": fmt(stat(ard_, **g, stat_name="p"), "p")})
+    return pd.DataFrame(rows)
+
+
+def t_sensitivity(ard_: pd.DataFrame, labels, spec: dict) -> pd.DataFrame:
+    """Table 14.2.3: the difference in response across the primary and sensitivity analyses."""
+    contrast = f"{labels[0]} - {labels[1]}"
+    rows = []
+    for analysis, (name, population) in analysis_names(spec).items():
+        if analysis == "adjusted_or":
+            continue
+        sel = ard_[(ard_["variable"] == analysis) & (ard_["group1"] == "CONTRAST")]
+        method = sel["variable_level"].iloc[0]
+        g = dict(variable=analysis, group1_level=contrast, variable_level=method)
+        rows.append({"Analysis": name, "Population": population,
+                     labels[0]: _arm_cell(ard_, analysis, labels[0]), labels[1]: _arm_cell(ard_, analysis, labels[1]),
+                     "Difference (95% CI), pp": estimate_ci(*(stat(ard_, **g, stat_name=s) for s in ("estimate", "lower", "upper")), "pp"),
+                     "Method": method, "p": fmt(stat(ard_, **g, stat_name="p"), "p")})
+    return pd.DataFrame(rows)
+
+
+def t_tipping_point(grid: pd.DataFrame, labels) -> pd.DataFrame:
+    """Table 14.2.4: difference (Fisher p) for each number of responders among the missing."""
+    g = grid.pivot_table(index=["group1_level", "group2_level"], columns="stat_name", values="stat").reset_index()
+    g["cell"] = [f"{fmt(e, 'pp')} (p={fmt(p, 'p')})" for e, p in zip(g["estimate"], g["p"])]
+    g["ka"], g["kc"] = g["group1_level"].astype(int), g["group2_level"].astype(int)
+    table = g.pivot(index="ka", columns="kc", values="cell").sort_index().sort_index(axis=1)
+    table.index = [f"{k} of missing {labels[0]} respond" for k in table.index]
+    table.columns = [f"{k} of missing {labels[1]}" for k in table.columns]
+    return table.reset_index(names="Assumption")

@@ -1,0 +1,30 @@
+# Efficacy (closed, by arm): the primary endpoint with its estimand and sensitivity analyses.
+
+
+rule primary:
+    input:
+        adam="results/{study}/{cut}/closed/adam",
+        protocol=protocol_file,
+    output:
+        ard="results/{study}/{cut}/closed/ard/t_14_2_1_primary.csv",
+        tipping_ard="results/{study}/{cut}/closed/ard/t_14_2_4_tipping_point.csv",
+        t_primary="results/{study}/{cut}/closed/tables/t_14_2_1.csv",
+        t_estimand="results/{study}/{cut}/closed/tables/t_14_2_2.csv",
+        t_sensitivity="results/{study}/{cut}/closed/tables/t_14_2_3.csv",
+        t_tipping="results/{study}/{cut}/closed/tables/t_14_2_4.csv",
+        tipping_statement="results/{study}/{cut}/closed/tables/t_14_2_4_tipping_point.txt",
+        listing="results/{study}/{cut}/closed/listings/responder_status.csv",
+        f_forest=expand("results/{{study}}/{{cut}}/closed/figures/f_14_2_3.{ext}", ext=["png", "pdf"]),
+        f_tipping=expand("results/{{study}}/{{cut}}/closed/figures/f_14_2_4.{ext}", ext=["png", "pdf"]),
+    params:
+        library=LIBRARY,
+        arm_column=arm_column,
+        covariates=config["primary"]["covariates"],
+        mi=config["primary"]["multiple_imputation"],
+        alpha=config["primary"]["alpha"],
+    log:
+        "results/{study}/{cut}/logs/primary.log",
+    benchmark:
+        "results/{study}/{cut}/benchmarks/primary.tsv"
+    script:
+        "../../scripts/primary.py"
