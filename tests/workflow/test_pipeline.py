@@ -65,6 +65,11 @@ def test_default_run_writes_cut_sdtm_and_manifest_byte_identically(project):
     closed = project / "results/nct02302599/2018-12-31/closed"
     assert (closed / "ard/consort.csv").exists() and (closed / "adam/adsl.parquet").exists()
     assert not (project / "results/nct06495437/2026-03-31/closed").exists()
+    # the primary table: 9/45 vs 2/44 and the published interval (Zang et al. 2022) in its Wald row
+    primary = pd.read_csv(closed / "tables/t_14_2_1.csv", keep_default_na=False).set_index("Statistic")
+    assert primary.iloc[0][["A", "B"]].tolist() in (["9/45 (20.0%)", "2/44 (4.5%)"], ["2/44 (4.5%)", "9/45 (20.0%)"])
+    assert primary.loc["Difference, Wald 95% CI", "Estimate (95% CI)"] in ("15.45 (2.25, 28.66)",
+                                                                            "-15.45 (-28.66, -2.25)")
     first = digest(project)
     shutil.rmtree(project / "results")
     assert snakemake(project).returncode == 0

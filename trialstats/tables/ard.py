@@ -11,5 +11,5 @@ def ard(rows: list[dict]) -> pd.DataFrame:
     """Rows with any subset of ARD_COLUMNS -> a frame with all of them (blank where unset)."""
     frame = pd.DataFrame(rows, columns=ARD_COLUMNS)
     for col in ARD_COLUMNS[:-1]:
-        frame[col] = frame[col].fillna("").astype(str)
+        frame[col] = frame[col].astype(object).where(frame[col].notna(), "").astype(str)
     return frame
