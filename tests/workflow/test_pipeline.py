@@ -43,7 +43,9 @@ def digest(folder: Path) -> dict[str, str]:
 
 
 def set_config(folder: Path, studies: dict):
-    (folder / "config.yaml").write_text(yaml.safe_dump({"studies": studies, "report": {"decode_arms": False}}))
+    """The project's config with other studies and cuts."""
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    (folder / "config.yaml").write_text(yaml.safe_dump({**config, "studies": studies}))
 
 
 def test_default_run_writes_cut_sdtm_and_manifest_byte_identically(project):

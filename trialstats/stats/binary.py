@@ -224,8 +224,9 @@ class LogisticFit:
 
     def odds_ratio(self, term: str) -> dict:
         row = self.coef.set_index("term").loc[term]
-        return {"term": term, "estimate": math.exp(row.estimate), "lower": math.exp(row.lower),
-                "upper": math.exp(row.upper), "p": row.p, "method": self.method}
+        exp = lambda v: math.inf if v > 700 else math.exp(v)  # noqa: E731
+        return {"term": term, "estimate": exp(row.estimate), "lower": exp(row.lower),
+                "upper": exp(row.upper), "p": row.p, "method": self.method}
 
 
 def _design(data: pd.DataFrame, outcome: str, terms: list[str]):
@@ -257,7 +258,8 @@ def _penalized_loglik(x, y, beta):
     p = special.expit(eta)
     w = p * (1 - p)
     info = x.T @ (x * w[:, None])
-    value = np.sum(y * eta - np.logaddexp(0, eta)) + 0.5 * np.linalg.slogdet(info)[1]
+    sign, logdet = np.linalg.slogdet(info)
+    value = np.sum(y * eta - np.logaddexp(0, eta)) + 0.5 * logdet if sign > 0 else -np.inf
     return value, p, w, info
 
 
@@ -272,11 +274,11 @@ def _firth_fit(x, y, fixed: tuple[int, float] | None = None, start=None, max_ite
         beta[fixed[0]] = fixed[1]
     value, p, w, info = _penalized_loglik(x, y, beta)
     for _ in range(max_iter):
-        inv = np.linalg.inv(info)
+        inv = np.linalg.pinv(info)
         h = w * np.einsum("ij,jk,ik->i", x, inv, x)
         xf = x[:, free]
         score = xf.T @ (y - p + h * (0.5 - p))
-        step = np.linalg.solve(xf.T @ (xf * w[:, None]), score)
+        step = np.linalg.pinv(xf.T @ (xf * w[:, None])) @ score
         for _ in range(40):
             trial = beta.copy()
             trial[free] += step
@@ -290,28 +292,33 @@ def _firth_fit(x, y, fixed: tuple[int, float] | None = None, start=None, max_ite
     return beta, value, False
 
 
-def _firth_profile_ci(x, y, beta, value, j, level):
-    """Profile penalized-likelihood interval for coefficient j (as R logistf)."""
+def _firth_profile_ci(x, y, beta, value, j, level, limit=50.0):
+    """Profile penalized-likelihood interval for coefficient j (as R logistf); a bound beyond
+    +/- `limit` on the log-odds scale is reported as infinite."""
     half = stats.chi2.ppf(level, 1) / 2
     drop = lambda b: value - _firth_fit(x, y, (j, b), start=beta)[1] - half  # noqa: E731
     _, _, _, info = _penalized_loglik(x, y, beta)
-    se = math.sqrt(np.linalg.inv(info)[j, j])
+    se = math.sqrt(np.linalg.pinv(info)[j, j])
     bounds = []
     for side in (-1, 1):
         far = beta[j] + side * 3 * se
-        while drop(far) < 0:
+        while drop(far) < 0 and abs(far) < limit:
             far += side * 3 * se
+        if drop(far) < 0:
+            bounds.append(side * math.inf)
+            continue
         bounds.append(float(optimize.brentq(drop, min(beta[j], far), max(beta[j], far), xtol=1e-10)))
     return bounds[0], bounds[1], se
 
 
 def fit_logistic(data: pd.DataFrame, outcome: str, terms: list[str], method: str = "auto",
-                 level: float = 0.95) -> LogisticFit:
+                 level: float = 0.95, profile: list[str] | None = None) -> LogisticFit:
     """Logistic regression of a 0/1 outcome on numeric terms (dummy-code factors beforehand).
 
     method "ml" (statsmodels GLM, Wald CIs from the normal distribution), "firth" (penalized
-    likelihood, profile CIs and penalized likelihood-ratio p, as R logistf), or "auto": Firth
-    when the data are separated, ML otherwise."""
+    likelihood, profile CIs and penalized likelihood-ratio p, as R logistf, for the terms in
+    `profile` (default all; others get Wald limits), or "auto": Firth when the data are
+    separated, ML otherwise."""
     import statsmodels.api as sm
 
     data = data.dropna(subset=[outcome, *terms])
@@ -326,9 +333,15 @@ def fit_logistic(data: pd.DataFrame, outcome: str, terms: list[str], method: str
         return LogisticFit(coef, "ml", bool(res.converged), separation, len(y))
     beta, value, converged = _firth_fit(x, y)
     rows = []
+    z = stats.norm.ppf(0.5 + level / 2)
+    cov = np.linalg.pinv(_penalized_loglik(x, y, beta)[3])
     for j, name in enumerate(names):
-        lower, upper, se = _firth_profile_ci(x, y, beta, value, j, level)
-        lr = 2 * (value - _firth_fit(x, y, (j, 0.0), start=beta)[1])   # penalized LR test
-        rows.append(dict(term=name, estimate=beta[j], se=se, lower=lower, upper=upper,
-                         p=float(stats.chi2.sf(max(lr, 0.0), 1))))
+        if profile is None or name in profile:
+            lower, upper, se = _firth_profile_ci(x, y, beta, value, j, level)
+            lr = 2 * (value - _firth_fit(x, y, (j, 0.0), start=beta)[1])   # penalized LR test
+            p = float(stats.chi2.sf(max(lr, 0.0), 1))
+        else:
+            se = math.sqrt(cov[j, j])
+            lower, upper, p = beta[j] - z * se, beta[j] + z * se, float(2 * stats.norm.sf(abs(beta[j] / se)))
+        rows.append(dict(term=name, estimate=beta[j], se=se, lower=lower, upper=upper, p=p))
     return LogisticFit(pd.DataFrame(rows), "firth", converged, separation, len(y))

@@ -36,9 +36,14 @@ def analysis_names(spec: dict) -> dict:
     return out
 
 
-def responder_status(adsl: pd.DataFrame, adeff: pd.DataFrame, spec: dict, arm: str) -> pd.DataFrame:
+def responder_status(adsl: pd.DataFrame, adeff: pd.DataFrame, spec: dict, arm: str,
+                     visits: list[dict] | None = None, cut: str | None = None) -> pd.DataFrame:
     """Per enrolled subject: arm, population flags, STATUS (Y / N / missing: a criterion not
-    observed and no prohibited medication), component flags and the reason."""
+    observed and no prohibited medication), component flags and the reason.
+
+    At an interim cut, a subject still on study whose window for the endpoint visit has not
+    closed by the cut is "not yet due": left out of the responder analyses of that cut (and
+    listed), rather than counted as a missing value."""
     resp = adeff[adeff["PARAMCD"] == spec["paramcd"]].set_index("USUBJID")
     s = adsl[adsl["ENRLFL"] == "Y"].set_index("USUBJID")
     out = pd.DataFrame({"ARM": s[arm], "ARMCD": s["ARMCD"], "FASFL": s["FASFL"], "PPROTFL": s["PPROTFL"],
@@ -50,6 +55,13 @@ def responder_status(adsl: pd.DataFrame, adeff: pd.DataFrame, spec: dict, arm: s
     observed = out[crit_cols].notna().all(axis=1)
     out["STATUS"] = np.where(out["PROHIBFL"] == "Y", "N", np.where(observed, out["AVALC"], "missing"))
     out["RSPREAS"] = resp["RSPREAS"].reindex(out.index)
+    if cut is not None and visits is not None:
+        v = next(v for v in visits if v["name"] == spec["visit"])
+        closes = s["REFSDT"] + pd.to_timedelta(v["day"] - 1 + v.get("window", 0), unit="D")
+        due = (s["EOSSTT"] != "ONGOING") | (closes <= pd.Timestamp(cut))
+        pending = ~due & (out["STATUS"] == "missing")
+        out.loc[pending, "STATUS"] = "not yet due"
+        out.loc[pending, "RSPREAS"] = f"on study; the {spec['visit']} window closes after the cut {cut}"
     return out.reset_index()
 
 
@@ -101,13 +113,13 @@ def arm_labels(status: pd.DataFrame, control_armcd: str) -> tuple[str, str]:
 
 def ard_primary(status: pd.DataFrame, adsl: pd.DataFrame, labels, covariates: list[str]) -> pd.DataFrame:
     """Primary analysis and the sensitivity analyses that need no imputation."""
-    fas = status[status["FASFL"] == "Y"]
+    fas = status[(status["FASFL"] == "Y") & (status["STATUS"] != "not yet due")]
     composite = fas.assign(RESP=np.where(fas["STATUS"] == "Y", "Y", "N"))
     rows = ard_difference("primary", *_counts(composite, "RESP", labels), labels, ("mn", "wald", "newcombe"))
     # adjusted odds ratio (Firth when separated)
     data = composite.merge(adsl[["USUBJID", *covariates]], on="USUBJID")
     data = data.assign(y=(data["RESP"] == "Y").astype(float), active=(data["ARM"] == labels[0]).astype(float))
-    fit = fit_logistic(data, "y", ["active", *covariates])
+    fit = fit_logistic(data, "y", ["active", *covariates], profile=["active"])
     orr = fit.odds_ratio("active")
     rows += _contrast_rows("adjusted_or", f"{labels[0]} / {labels[1]}", f"odds ratio ({fit.method})",
                            orr["estimate"], orr["lower"], orr["upper"], orr["p"])
@@ -127,7 +139,7 @@ def ard_primary(status: pd.DataFrame, adsl: pd.DataFrame, labels, covariates: li
 def mi_wide(adeff: pd.DataFrame, status: pd.DataFrame, spec: dict, visits: list[str]) -> pd.DataFrame:
     """FAS subjects x (baseline and analysed visit values) of the responder criteria parameters."""
     params = [c["paramcd"] for c in spec["criteria"]]
-    fas = status[status["FASFL"] == "Y"][["USUBJID", "ARM", "PROHIBFL"]]
+    fas = status[(status["FASFL"] == "Y") & (status["STATUS"] != "not yet due")][["USUBJID", "ARM", "PROHIBFL"]]
     rec = adeff[adeff["PARAMCD"].isin(params) & (adeff["ANL01FL"] == "Y")]
     base = rec[rec["ABLFL"] == "Y"].pivot_table(index="USUBJID", columns="PARAMCD", values="AVAL", aggfunc="first")
     base.columns = [f"{c}@BASE" for c in base.columns]
@@ -161,7 +173,15 @@ def ard_mi(wide: pd.DataFrame, spec: dict, visits: list[str], labels, m: int, se
     """Responder difference under MAR: impute per arm, derive responders per imputation,
     pool the Wald-variance differences by Rubin's rules (Barnard-Rubin df, complete-data df N-2)."""
     params = [c["paramcd"] for c in spec["criteria"]]
-    imputed = impute_sequential(wide, params, visits, [f"{p}@BASE" for p in params], "ARM", m, seed)
+    method = f"Rubin (m={m})"
+    try:
+        imputed = impute_sequential(wide, params, visits, [f"{p}@BASE" for p in params], "ARM", m, seed)
+    except ValueError as err:   # e.g. an interim cut with few values at the endpoint visit
+        rows = _contrast_rows("mi_mar", f"{labels[0]} - {labels[1]}", method, np.nan, np.nan, np.nan)
+        rows.append(dict(group1="NOTE", variable="mi_mar", variable_level=f"not estimable: {err}",
+                         stat_name="n", stat=0))
+        n = [(wide["ARM"] == lab).sum() for lab in labels]
+        return ard(_arm_rows("mi_mar", {labels[0]: (np.nan, n[0]), labels[1]: (np.nan, n[1])}) + rows)
     est, var, counts = [], [], []
     for w in imputed:
         r = responders_in(w, spec)
@@ -175,10 +195,10 @@ def ard_mi(wide: pd.DataFrame, spec: dict, visits: list[str], labels, m: int, se
     mean = np.mean(counts, axis=0)
     n = [(wide["ARM"] == lab).sum() for lab in labels]
     rows = _arm_rows("mi_mar", {labels[0]: (mean[0], n[0]), labels[1]: (mean[1], n[1])})
-    rows += _contrast_rows("mi_mar", f"{labels[0]} - {labels[1]}", f"Rubin (m={m})", pooled.estimate,
+    rows += _contrast_rows("mi_mar", f"{labels[0]} - {labels[1]}", method, pooled.estimate,
                            pooled.lower, pooled.upper, pooled.p)
     rows.append(dict(group1="CONTRAST", group1_level=f"{labels[0]} - {labels[1]}", variable="mi_mar",
-                     variable_level=f"Rubin (m={m})", stat_name="df", stat=pooled.df))
+                     variable_level=method, stat_name="df", stat=pooled.df))
     return ard(rows)
 
 
@@ -187,7 +207,7 @@ def ard_mi(wide: pd.DataFrame, spec: dict, visits: list[str], labels, m: int, se
 def ard_tipping_point(status: pd.DataFrame, labels, alpha: float = 0.05) -> tuple[pd.DataFrame, str]:
     """Every assumption on how many missing patients of each arm respond: MN difference and
     Fisher p. Returns the grid as ARD and a sentence stating the tipping point."""
-    fas = status[status["FASFL"] == "Y"]
+    fas = status[(status["FASFL"] == "Y") & (status["STATUS"] != "not yet due")]
     obs = {lab: int(((fas["ARM"] == lab) & (fas["STATUS"] == "Y")).sum()) for lab in labels}
     n = {lab: int((fas["ARM"] == lab).sum()) for lab in labels}
     miss = {lab: int(((fas["ARM"] == lab) & (fas["STATUS"] == "missing")).sum()) for lab in labels}
@@ -290,6 +310,11 @@ def t_sensitivity(ard_: pd.DataFrame, labels, spec: dict) -> pd.DataFrame:
         sel = ard_[(ard_["variable"] == analysis) & (ard_["group1"] == "CONTRAST")]
         method = sel["variable_level"].iloc[0]
         g = dict(variable=analysis, group1_level=contrast, variable_level=method)
+        note = ard_[(ard_["variable"] == analysis) & (ard_["group1"] == "NOTE")]
+        if len(note):
+            rows.append({"Analysis": name, "Population": population, labels[0]: "", labels[1]: "",
+                         "Difference (95% CI), pp": note["variable_level"].iloc[0], "Method": method, "p": ""})
+            continue
         rows.append({"Analysis": name, "Population": population,
                      labels[0]: _arm_cell(ard_, analysis, labels[0]), labels[1]: _arm_cell(ard_, analysis, labels[1]),
                      "Difference (95% CI), pp": estimate_ci(*(stat(ard_, **g, stat_name=s) for s in ("estimate", "lower", "upper")), "pp"),
