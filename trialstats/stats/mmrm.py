@@ -538,16 +538,18 @@ def _grid_column(factor_name: str) -> str:
 
 
 def _type3_contrasts(design_info, grid, design, p) -> dict:
-    """Per term: contrasts of the cell means averaged over the other factors (sum-to-zero
-    contrasts, Kronecker products for interactions); a term with a numeric variable tests its
-    coefficients jointly."""
+    """Per term: a term contained in no higher-order term (and any term with a numeric variable)
+    tests its own coefficients; a factor contained in an interaction tests contrasts of the
+    cell means averaged over the other factors (sum-to-zero contrasts, Kronecker products)."""
     x = design(grid)
     out = {}
+    terms = list(design_info.term_slices)
     for term, cols in design_info.term_slices.items():
         if term.name() == "Intercept":
             continue
-        if any(design_info.factor_infos[f].type != "categorical" for f in term.factors):
-            out[term.name()] = np.eye(p)[cols]
+        contained = any(set(term.factors) < set(other.factors) for other in terms)
+        if not contained or any(design_info.factor_infos[f].type != "categorical" for f in term.factors):
+            out[term.name()] = np.eye(p)[cols]      # its own coefficients, as SAS and R mmrm
             continue
         names = [_grid_column(f.name()) for f in term.factors]
         levels = [list(dict.fromkeys(grid[c])) for c in names]
