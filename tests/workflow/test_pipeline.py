@@ -67,6 +67,10 @@ def test_default_run_writes_cut_sdtm_and_manifest_byte_identically(project):
     closed = project / "results/nct02302599/2018-12-31/closed"
     assert (closed / "ard/consort.csv").exists() and (closed / "adam/adsl.parquet").exists()
     assert not (project / "results/nct06495437/2026-03-31/closed").exists()
+    for tid in ("t_14_2_5", "t_14_2_6", "t_14_2_7", "t_14_2_8", "t_14_2_9", "t_14_2_10"):
+        assert (closed / "secondary/tables" / f"{tid}.csv").exists() and (closed / "secondary/ard" / f"{tid}.csv").exists()
+    for fid in ("f_14_2_5", "f_14_2_6", "f_14_2_11"):
+        assert (closed / "secondary/figures" / f"{fid}.png").exists()
     # the primary table: 9/45 vs 2/44 and the published interval (Zang et al. 2022) in its Wald row
     primary = pd.read_csv(closed / "tables/t_14_2_1.csv", keep_default_na=False).set_index("Statistic")
     assert primary.iloc[0][["A", "B"]].tolist() in (["9/45 (20.0%)", "2/44 (4.5%)"], ["2/44 (4.5%)", "9/45 (20.0%)"])

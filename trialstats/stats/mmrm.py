@@ -416,22 +416,22 @@ def fit_mmrm(data: pd.DataFrame, formula: str, subject: str, visit: str, cov: st
     return fit
 
 
-def _newton_polish(objective, theta, steps: int = 6):
-    """Newton steps with a finite-difference Hessian of the analytic gradient: BFGS stops where
-    the REML surface is flat in the objective, not yet in the parameters (SAS: 4 decimals)."""
+def _newton_polish(objective, theta, steps: int = 8):
+    """Newton steps with one finite-difference Hessian of the analytic gradient, reused: BFGS
+    stops where the REML surface is flat in the objective, not yet in the parameters."""
     value, grad = objective(theta)
+    if np.max(np.abs(grad)) < 1e-7:
+        return theta
+    k = len(theta)
+    hess = np.zeros((k, k))
+    for i in range(k):
+        h = 1e-5 * max(1.0, abs(theta[i]))
+        up, dn = theta.copy(), theta.copy()
+        up[i] += h
+        dn[i] -= h
+        hess[:, i] = (objective(up)[1] - objective(dn)[1]) / (2 * h)
+    hess = (hess + hess.T) / 2
     for _ in range(steps):
-        if np.max(np.abs(grad)) < 1e-7:
-            break
-        k = len(theta)
-        hess = np.zeros((k, k))
-        for i in range(k):
-            h = 1e-5 * max(1.0, abs(theta[i]))
-            up, dn = theta.copy(), theta.copy()
-            up[i] += h
-            dn[i] -= h
-            hess[:, i] = (objective(up)[1] - objective(dn)[1]) / (2 * h)
-        hess = (hess + hess.T) / 2
         try:
             step = np.linalg.solve(hess, grad)
         except np.linalg.LinAlgError:
@@ -440,7 +440,7 @@ def _newton_polish(objective, theta, steps: int = 6):
         if not new_value <= value + 1e-9:
             break
         theta, value, grad = theta - step, new_value, new_grad
-        if np.max(np.abs(step)) < 1e-10:
+        if np.max(np.abs(grad)) < 1e-7 or np.max(np.abs(step)) < 1e-10:
             break
     return theta
 

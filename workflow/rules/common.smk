@@ -123,6 +123,8 @@ def closed_outputs(study, cut):
            f"{base}/figures/consort.pdf"]
     if "responder" in PROTOCOLS[study]:
         out += [f"{base}/tables/t_14_2_1.csv", f"{base}/figures/f_14_2_3.pdf"]
+    if "secondary" in PROTOCOLS[study]:
+        out.append(f"{base}/secondary")
     return out
 
 

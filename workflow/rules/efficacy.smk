@@ -28,3 +28,20 @@ rule primary:
         "results/{study}/{cut}/benchmarks/primary.tsv"
     script:
         "../../scripts/primary.py"
+
+
+rule secondary:
+    input:
+        adam="results/{study}/{cut}/closed/adam",
+        protocol=protocol_file,
+    output:
+        folder=directory("results/{study}/{cut}/closed/secondary"),
+    params:
+        library=LIBRARY,
+        arm_column=arm_column,
+    log:
+        "results/{study}/{cut}/logs/secondary.log",
+    benchmark:
+        "results/{study}/{cut}/benchmarks/secondary.tsv"
+    script:
+        "../../scripts/secondary.py"
