@@ -263,15 +263,19 @@ def _penalized_loglik(x, y, beta):
     return value, p, w, info
 
 
-def _firth_fit(x, y, fixed: tuple[int, float] | None = None, start=None, max_iter=200, tol=1e-10):
-    """Maximize the penalized likelihood, optionally with coefficient j fixed at v (for the
-    profile interval and the likelihood-ratio test); Newton-Raphson on the modified score
-    with step halving. Returns (beta, penalized log likelihood, converged)."""
+def _firth_fit(x, y, fixed: dict[int, float] | tuple | None = None, start=None, max_iter=200, tol=1e-10):
+    """Maximize the penalized likelihood, optionally with coefficients fixed ({index: value},
+    or one (index, value) pair) under the full model's penalty (for profile intervals and
+    penalized likelihood-ratio tests, as logistf); Newton-Raphson on the modified score with
+    step halving. Returns (beta, penalized log likelihood, converged)."""
     k = x.shape[1]
-    free = [i for i in range(k) if fixed is None or i != fixed[0]]
+    if isinstance(fixed, tuple):
+        fixed = {fixed[0]: fixed[1]}
+    fixed = fixed or {}
+    free = [i for i in range(k) if i not in fixed]
     beta = np.zeros(k) if start is None else np.array(start, dtype=float)
-    if fixed is not None:
-        beta[fixed[0]] = fixed[1]
+    for j, value in fixed.items():
+        beta[j] = value
     value, p, w, info = _penalized_loglik(x, y, beta)
     for _ in range(max_iter):
         inv = np.linalg.pinv(info)

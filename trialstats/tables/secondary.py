@@ -231,8 +231,10 @@ def _interaction_lr(data: pd.DataFrame, mains: list[str], inters: list[str]) -> 
     from ..stats.binary import _design, _firth_fit, _has_separation
     x_f, y, _ = _design(data, "RESP", ["ACT", *mains, *inters])
     x_r, _, _ = _design(data, "RESP", ["ACT", *mains])
-    if _has_separation(x_f, y):
-        ll_f, ll_r = _firth_fit(x_f, y)[1], _firth_fit(x_r, y)[1]
+    if _has_separation(x_f, y):   # restricted fit under the full model's penalty: LR >= 0
+        first = x_f.shape[1] - len(inters)
+        ll_f = _firth_fit(x_f, y)[1]
+        ll_r = _firth_fit(x_f, y, {j: 0.0 for j in range(first, x_f.shape[1])})[1]
     else:
         ll_f = sm.GLM(y, x_f, family=sm.families.Binomial()).fit().llf
         ll_r = sm.GLM(y, x_r, family=sm.families.Binomial()).fit().llf
