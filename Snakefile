@@ -9,6 +9,7 @@ include: "workflow/rules/ingest.smk"
 include: "workflow/rules/adam.smk"
 include: "workflow/rules/flow.smk"
 include: "workflow/rules/efficacy.smk"
+include: "workflow/rules/safety.smk"
 
 
 rule all:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 READABLE = (".csv", ".xpt", ".parquet")
+TABLE_SUFFIXES = (".csv", ".csv.gz", ".xpt", ".parquet")
 
 
 class UnreadableFile(ValueError):
@@ -21,7 +22,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
     SAS XPT goes through pyreadstat: pandas.read_sas turns zeros into 5.4e-79 (pandas #50670).
     """
     path = Path(path)
-    suffix = path.suffix.lower()
+    suffix = ".csv" if path.name.lower().endswith(".csv.gz") else path.suffix.lower()
     if path.stat().st_size == 0:
         raise UnreadableFile("the file is empty (0 bytes)")
     try:
@@ -98,3 +99,17 @@ def write_datasets(frames: dict[str, pd.DataFrame], folder: str | Path) -> None:
 def read_datasets(folder: str | Path) -> dict[str, pd.DataFrame]:
     """Every <name>.parquet of a folder, keyed by name (upper-case for SDTM domains as written)."""
     return {p.stem: pd.read_parquet(p) for p in sorted(Path(folder).glob("*.parquet"))}
+
+
+def read_adam_folder(folder: str | Path, names: dict[str, str] | None = None) -> dict[str, pd.DataFrame]:
+    """ADaM datasets of a folder (CSV, CSV.GZ, XPT or parquet) keyed by standard name; `names`
+    maps a standard name to the file stem used there (e.g. {"adlb": "adlbc"})."""
+    folder = Path(folder)
+    stems = {}
+    for path in sorted(folder.iterdir()):
+        name = path.name.lower()
+        for suffix in TABLE_SUFFIXES:
+            if name.endswith(suffix):
+                stems[name[: -len(suffix)]] = path
+    wanted = {std: (names or {}).get(std, std) for std in ("adsl", "adae", "adlb", "advs", "adex")}
+    return {std: read_table(stems[stem]) for std, stem in wanted.items() if stem in stems}

@@ -53,8 +53,12 @@ def _library_version():
 LIBRARY = _library_version()
 
 
+ADAM_STUDIES = config.get("adam_studies", {})
+
+
 wildcard_constraints:
     study="|".join(config["studies"]),
+    adam_study="|".join(ADAM_STUDIES) or "^$",
     cut=r"\d{4}-\d{2}-\d{2}",
 
 
@@ -101,6 +105,40 @@ def arm_column(wildcards):
     return "TRT01P" if config["report"]["decode_arms"] else "TRTCODE"
 
 
+def control_label(wildcards):
+    """The control arm as the closed outputs label it (code or name)."""
+    import pandas as pd
+    key = pd.read_csv(randomization_key(wildcards), dtype=str)
+    control = PROTOCOLS[wildcards.study]["randomization"]["control"]
+    arms = list(dict.fromkeys(key["ARM"]))
+    name = key.loc[key["ARMCD"] == control, "ARM"].iloc[0]
+    return name if config["report"]["decode_arms"] else "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[arms.index(name)]
+
+
+def treatment_name(wildcards):
+    return PROTOCOLS[wildcards.study]["treatment"]["name"]
+
+
+def adam_folder(wildcards):
+    return ADAM_STUDIES[wildcards.adam_study]["folder"]
+
+
+def adam_arm(wildcards):
+    return ADAM_STUDIES[wildcards.adam_study]["arm"]
+
+
+def adam_dataset_names(wildcards):
+    return ADAM_STUDIES[wildcards.adam_study].get("datasets", {})
+
+
+def aesi_names(wildcards):
+    return [a["name"] for a in PROTOCOLS[wildcards.study].get("aesi", [])]
+
+
+def adam_control(wildcards):
+    return ADAM_STUDIES[wildcards.adam_study].get("control")
+
+
 def is_randomized(study):
     return PROTOCOLS[study]["study"]["design"] == "randomized"
 
@@ -125,7 +163,13 @@ def closed_outputs(study, cut):
         out += [f"{base}/tables/t_14_2_1.csv", f"{base}/figures/f_14_2_3.pdf"]
     if "secondary" in PROTOCOLS[study]:
         out.append(f"{base}/secondary")
+    out.append(f"{base}/safety")
     return out
+
+
+def review_outputs(study, cut):
+    """A single-arm study's safety review outputs."""
+    return [] if is_randomized(study) else [f"results/{study}/{cut}/review/safety"]
 
 
 def cuts():
@@ -137,4 +181,6 @@ def all_open_outputs():
 
 
 def all_outputs():
-    return all_open_outputs() + [path for study, cut in cuts() for path in closed_outputs(study, cut)]
+    return (all_open_outputs()
+            + [path for study, cut in cuts() for path in closed_outputs(study, cut) + review_outputs(study, cut)]
+            + [f"results/{name}/adam_safety" for name in ADAM_STUDIES])

@@ -1,0 +1,39 @@
+"""Rules closed_safety, review_safety and adam_safety: safety tables, listings and figures."""
+from pathlib import Path
+
+from trialstats.figures.common import save_figure
+from trialstats.figures.safety import g_ae_dotplot, g_edish, g_lab_over_visits
+from trialstats.io import read_adam_folder, read_datasets, write_csv
+from trialstats.tables.safety import LAB_SAFETY, run_safety, t_incidence
+
+sm = snakemake  # noqa: F821 (injected by snakemake)
+adam = (read_adam_folder(sm.input.adam, sm.params.dataset_names) if sm.params.dataset_names is not None
+        else read_datasets(sm.input.adam))
+if sm.params.arm_column is None:          # single arm: the treatment is the one arm
+    for name in ("adsl", "adae", "adlb", "advs", "adex"):
+        adam[name] = adam[name].assign(TRT01A=sm.params.treatment)
+    arm = "TRT01A"
+else:
+    arm = sm.params.arm_column
+results = run_safety(adam["adsl"], adam["adae"], adam.get("adlb"), adam.get("advs"), adam.get("adex"), arm,
+                     sm.params.control, sm.params.dose_column, sm.params.aesi)
+out = Path(sm.output.folder)
+for sub in ("ard", "tables", "listings", "figures"):
+    (out / sub).mkdir(parents=True, exist_ok=True)
+for name, frame in results.items():
+    if name.startswith("ard_"):
+        write_csv(frame, out / "ard" / f"{name[4:]}.csv")
+        if name[4:] in ("t_14_3_1", "t_14_3_2", "t_14_3_3", "t_14_3_4", "t_14_3_5", "t_14_3_6", "t_14_3_10"):
+            write_csv(t_incidence(frame), out / "tables" / f"{name[4:]}.csv")
+    else:
+        write_csv(frame, out / "listings" / f"{name}.csv")
+figures = {"f_14_3_7": lambda: g_ae_dotplot(results["ard_t_14_3_2"], results.get("ard_f_14_3_7", results["ard_t_14_3_1"].iloc[0:0]),
+                                            "Figure 14.3.7 TEAE incidence and risk difference (safety population)")}
+if "l_hys_law_peaks" in results:
+    figures["f_14_3_10"] = lambda: g_edish(results["l_hys_law_peaks"], "Figure 14.3.10 eDISH: peak ALT and bilirubin")
+    params = [p for p in LAB_SAFETY if p in set(results["ard_t_14_3_8"]["variable"])]
+    figures["f_14_3_8"] = lambda: g_lab_over_visits(results["ard_t_14_3_8"], params, "Figure 14.3.8 Laboratory values by visit")
+for fid, make in figures.items():
+    for ext in ("png", "pdf"):
+        save_figure(make(), out / "figures" / f"{fid}.{ext}", fid)
+Path(sm.log[0]).write_text("\n".join(f"{k}: {len(v)} rows" for k, v in results.items()) + "\n")

@@ -1,0 +1,81 @@
+"""Safety figures: AE dot plot with risk differences, eDISH, lab values over visits by arm."""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from .common import STYLE
+from .secondary import COLOURS
+
+
+def g_ae_dotplot(soc_pt: pd.DataFrame, risk: pd.DataFrame, title: str, top: int = 20) -> plt.Figure:
+    """Left: incidence (%) of each PT by arm; right: difference vs control with 95% MN CI."""
+    pts = soc_pt[(soc_pt["variable_level"] != "ANY") & (soc_pt["group1"] == "ARM") & (soc_pt["stat_name"] == "pct")]
+    total = pts.groupby("variable_level")["stat"].sum().sort_values(ascending=False)
+    keep = list(total.index[:top])[::-1]
+    arms = list(dict.fromkeys(pts["group1_level"]))
+    with plt.rc_context(STYLE):
+        fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 0.3 * len(keep) + 1.8), sharey=True,
+                                     gridspec_kw={"width_ratios": [1.2, 1]})
+        y = np.arange(len(keep))
+        for i, arm in enumerate(arms):
+            v = pts[pts["group1_level"] == arm].groupby("variable_level")["stat"].max().reindex(keep)
+            a1.plot(v.to_numpy(), y, "o", color=COLOURS[i % 4], label=str(arm), ms=5)
+        a1.set_yticks(y, keep)
+        a1.set_xlabel("Incidence (% of subjects)")
+        a1.legend(frameon=False, fontsize=7, loc="lower right")
+        for contrast, g in risk.groupby("group1_level"):
+            s = g.pivot_table(index="variable_level", columns="stat_name", values="stat").reindex(keep)
+            a2.errorbar(s["estimate"], y, xerr=[s["estimate"] - s["lower"], s["upper"] - s["estimate"]], fmt="s",
+                        ms=4, capsize=2, lw=1, label=str(contrast))
+        a2.axvline(0, color="#777777", lw=0.8, ls="--")
+        a2.set_xlabel("Risk difference (pp, 95% CI)")
+        if risk.empty:
+            a2.text(0.5, 0.5, "single arm: no comparison", transform=a2.transAxes, ha="center")
+        else:
+            a2.legend(frameon=False, fontsize=7, loc="lower right")
+        fig.suptitle(title, x=0.01, ha="left", fontsize=10)
+        fig.tight_layout()
+    return fig
+
+
+def g_edish(peak: pd.DataFrame, title: str) -> plt.Figure:
+    """Peak ALT vs peak bilirubin (x ULN), log axes, Hy's-law reference lines at 3 and 2."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(7, 6))
+        for i, (arm, g) in enumerate(peak.groupby("ARM_" if "ARM_" in peak else "Arm")):
+            ax.scatter(g["ALT_XULN"].clip(lower=0.05), g["BILI_XULN"].clip(lower=0.05), s=14, alpha=0.7,
+                       color=COLOURS[i % 4], label=f"{arm} (n={len(g)})")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.axvline(3, color="#c00000", lw=0.8, ls="--")
+        ax.axhline(2, color="#c00000", lw=0.8, ls="--")
+        ax.text(3.1, ax.get_ylim()[1] * 0.8, "ALT 3 x ULN", fontsize=7, color="#c00000")
+        ax.text(ax.get_xlim()[0] * 1.1, 2.1, "Bilirubin 2 x ULN", fontsize=7, color="#c00000")
+        ax.set_xlabel("Peak ALT (x ULN)")
+        ax.set_ylabel("Peak total bilirubin (x ULN)")
+        ax.legend(frameon=False, fontsize=7)
+        ax.set_title(title, loc="left", fontsize=10)
+        fig.tight_layout()
+    return fig
+
+
+def g_lab_over_visits(summary: pd.DataFrame, params: list[str], title: str) -> plt.Figure:
+    """Mean (SD) of each lab parameter by visit and arm, one panel per parameter."""
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, len(params), figsize=(3.2 * len(params) + 1, 3.8), squeeze=False)
+        for ax, param in zip(axes[0], params):
+            s = summary[(summary["variable"] == param) & (summary["variable_level"] == "AVAL")]
+            visits = list(dict.fromkeys(s["group2_level"]))
+            for i, arm in enumerate(dict.fromkeys(s["group1_level"])):
+                w = s[s["group1_level"] == arm].pivot_table(index="group2_level", columns="stat_name",
+                                                             values="stat").reindex(visits)
+                ax.errorbar(np.arange(len(visits)) + 0.1 * i, w["mean"], yerr=w["sd"], marker="o", ms=3, lw=1,
+                            capsize=2, color=COLOURS[i % 4], label=str(arm))
+            ax.set_xticks(range(len(visits)), visits, rotation=60, ha="right", fontsize=6)
+            ax.set_title(param, fontsize=9)
+        axes[0][0].legend(frameon=False, fontsize=6)
+        fig.suptitle(title, x=0.01, ha="left", fontsize=10)
+        fig.tight_layout()
+    return fig

@@ -1,0 +1,371 @@
+"""Safety tabulations on any ADaM that follows the ADaM IG (ours, a CRO's, the CDISC pilot).
+
+Inputs: ADSL (USUBJID, SAFFL, the arm column), ADAE (USUBJID, TRTEMFL, AEBODSYS, AEDECOD, AESEV,
+AESER, AREL or AEREL, AEACN, AEOUT, AESDTH ...), ADLB / ADVS (PARAMCD, AVAL, BASE, AVISIT,
+ANRIND, BNRIND, ANRHI or A1HI ...). `standardize_*` maps the common variants to one form.
+Arms come from the data: any number, any labels, a single arm too. Denominators are the safety
+population of each arm. A single arm gets Clopper-Pearson 95% CIs and no between-arm tests;
+with several arms each is compared with the control by Fisher's exact test.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..stats.binary import clopper_pearson_ci, cmh_general_association, diff_ci, fisher_exact
+from .ard import ard
+
+RELATED = {"RELATED", "POSSIBLY RELATED", "PROBABLY RELATED", "DEFINITELY RELATED", "POSSIBLE", "PROBABLE",
+           "DEFINITE", "Y"}
+RANGE_CODES = {"N": "NORMAL", "H": "HIGH", "L": "LOW", "NORMAL": "NORMAL", "HIGH": "HIGH", "LOW": "LOW"}
+SEVERITY_ORDER = ["MILD", "MODERATE", "SEVERE"]
+
+
+# --- inputs --------------------------------------------------------------------------------------
+
+def standardize_adsl(adsl: pd.DataFrame, arm: str) -> pd.DataFrame:
+    out = adsl.copy()
+    if arm not in out:
+        raise KeyError(f"ADSL has no arm column {arm!r}; columns: {', '.join(out.columns)}")
+    out["ARM_"] = out[arm].astype("object")
+    return out[(out["SAFFL"] == "Y") & out["ARM_"].notna()]
+
+
+def standardize_adae(adae: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
+    """Treatment-emergent AEs of safety subjects with the arm of ADSL; AREL from AEREL if needed."""
+    out = adae.merge(adsl[["USUBJID", "ARM_"]], on="USUBJID", how="inner")
+    out = out[out["TRTEMFL"].fillna("N") == "Y"].copy()
+    if "AREL" not in out:
+        out["AREL"] = np.where(out["AEREL"].astype("string").str.upper().isin(RELATED), "RELATED", "NOT RELATED")
+    out["AREL"] = np.where(out["AREL"].astype("string").str.upper().isin(RELATED), "RELATED", "NOT RELATED")
+    for col in ("AEACN", "AEACNOTH", "AEOUT", "AESDTH", "AESEV", "AESER"):
+        if col not in out:
+            out[col] = pd.NA
+    return out
+
+
+def standardize_bds(bds: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
+    """Analysed records of safety subjects; ANRIND/BNRIND spelled out; ULN as ANRHI (A1HI)."""
+    out = bds.merge(adsl[["USUBJID", "ARM_"]], on="USUBJID", how="inner").copy()
+    out["AVISIT"] = out["AVISIT"].astype("string").str.strip()
+    for col in ("ANRIND", "BNRIND"):
+        if col in out:
+            out[col] = out[col].astype("string").str.strip().str.upper().map(RANGE_CODES)
+    if "ANRHI" not in out and "A1HI" in out:
+        out["ANRHI"] = out["A1HI"]
+    if "ANL01FL" in out:
+        out = out[(out["ANL01FL"] == "Y") | (out.get("ABLFL") == "Y")]
+    return out
+
+
+def arms_and_n(adsl: pd.DataFrame, control: str | None) -> tuple[list[str], dict[str, int]]:
+    arms = sorted(adsl["ARM_"].unique(), key=lambda a: (a != control, str(a)))
+    return arms, adsl.groupby("ARM_").size().to_dict()
+
+
+# --- incidence rows ------------------------------------------------------------------------------
+
+def _incidence(base: dict, subjects: pd.Series, events: int | None, arms, n_by_arm, control) -> list[dict]:
+    """n (%) per arm (subjects counted once), events, CP CI (one arm) or Fisher p vs control."""
+    rows = []
+    counts = {a: int(subjects.get(a, 0)) for a in arms}
+    for a in arms:
+        b = dict(base, group1="ARM", group1_level=str(a))
+        n, big_n = counts[a], n_by_arm[a]
+        rows += [dict(b, stat_name="n", stat=n), dict(b, stat_name="N", stat=big_n),
+                 dict(b, stat_name="pct", stat=100 * n / big_n if big_n else np.nan)]
+        if events is not None:
+            rows.append(dict(b, stat_name="events", stat=int(events.get(a, 0))))
+        if len(arms) == 1:
+            ci = clopper_pearson_ci(n, big_n)
+            rows += [dict(b, stat_name="cp_lower", stat=100 * ci.lower), dict(b, stat_name="cp_upper", stat=100 * ci.upper)]
+    if control is not None and len(arms) > 1:
+        for a in arms:
+            if a == control:
+                continue
+            b = dict(base, group1="CONTRAST", group1_level=f"{a} vs {control}")
+            rows.append(dict(b, stat_name="p_fisher", stat=fisher_exact(counts[a], n_by_arm[a], counts[control],
+                                                                        n_by_arm[control])))
+    return rows
+
+
+def ard_ae_overview(adsl: pd.DataFrame, adae: pd.DataFrame, control: str | None = None,
+                    dead: pd.Series | None = None) -> pd.DataFrame:
+    """Subjects with any TEAE, related, serious, severe, leading to withdrawal, fatal; deaths."""
+    arms, n_by_arm = arms_and_n(adsl, control)
+    withdrawn = (adae["AEACN"].astype("string").str.contains("WITHDRAWN", na=False)
+                 | adae["AEACNOTH"].astype("string").str.contains("WITHDRAWN", na=False))
+    withdrawal_label = "TEAE leading to withdrawal"
+    if adae["AEACN"].isna().all() and adae["AEACNOTH"].isna().all() and "DCSREAS" in adsl:
+        # no action taken recorded: subjects who discontinued for an adverse event (ADSL)
+        stopped = set(adsl.loc[adsl["DCSREAS"].astype("string").str.upper() == "ADVERSE EVENT", "USUBJID"])
+        withdrawn = adae["USUBJID"].isin(stopped)
+        withdrawal_label = "TEAE and discontinued for an adverse event (ADSL DCSREAS; AEACN not recorded)"
+    fatal = (adae["AEOUT"] == "FATAL") | (adae["AESDTH"] == "Y")
+    cats = [("Any TEAE", pd.Series(True, index=adae.index)), ("Related TEAE", adae["AREL"] == "RELATED"),
+            ("Serious TEAE", adae["AESER"] == "Y"), ("Severe TEAE", adae["AESEV"] == "SEVERE"),
+            (withdrawal_label, withdrawn), ("TEAE with fatal outcome", fatal)]
+    rows = []
+    for label, mask in cats:
+        sel = adae[mask.fillna(False).astype(bool)]
+        rows += _incidence(dict(variable="overview", variable_level=label),
+                           sel.groupby("ARM_")["USUBJID"].nunique(), sel.groupby("ARM_").size(), arms, n_by_arm, control)
+    deaths = adsl[adsl["USUBJID"].isin(set(dead) if dead is not None else set())]
+    rows += _incidence(dict(variable="overview", variable_level="Deaths"), deaths.groupby("ARM_")["USUBJID"].nunique(),
+                       None, arms, n_by_arm, control)
+    return ard(rows)
+
+
+def ard_ae_soc_pt(adsl: pd.DataFrame, adae: pd.DataFrame, control: str | None = None) -> pd.DataFrame:
+    """TEAEs by SOC (alphabetical) and PT (descending total frequency): subjects once per SOC
+    and PT, events per record, percentages on each arm's safety N."""
+    arms, n_by_arm = arms_and_n(adsl, control)
+    rows = _incidence(dict(group2="SOC", group2_level="ANY", variable="AEDECOD", variable_level="ANY"),
+                      adae.groupby("ARM_")["USUBJID"].nunique(), adae.groupby("ARM_").size(), arms, n_by_arm, control)
+    for soc in sorted(adae["AEBODSYS"].dropna().unique()):
+        s = adae[adae["AEBODSYS"] == soc]
+        rows += _incidence(dict(group2="SOC", group2_level=soc, variable="AEDECOD", variable_level="ANY"),
+                           s.groupby("ARM_")["USUBJID"].nunique(), s.groupby("ARM_").size(), arms, n_by_arm, control)
+        order = s.groupby("AEDECOD")["USUBJID"].nunique().sort_values(ascending=False, kind="mergesort")
+        for pt in sorted(order.index, key=lambda p: (-order[p], p)):
+            p_ = s[s["AEDECOD"] == pt]
+            rows += _incidence(dict(group2="SOC", group2_level=soc, variable="AEDECOD", variable_level=pt),
+                               p_.groupby("ARM_")["USUBJID"].nunique(), p_.groupby("ARM_").size(), arms, n_by_arm,
+                               control)
+    return ard(rows)
+
+
+def ard_ae_max_severity(adsl: pd.DataFrame, adae: pd.DataFrame, control: str | None = None) -> pd.DataFrame:
+    """Subjects by the maximum severity of their TEAEs (overall and per PT)."""
+    arms, n_by_arm = arms_and_n(adsl, control)
+    rank = adae["AESEV"].map({s: i for i, s in enumerate(SEVERITY_ORDER)})
+    worst = adae.assign(R=rank).sort_values("R").groupby("USUBJID").tail(1)
+    rows = []
+    for sev in SEVERITY_ORDER:
+        sel = worst[worst["AESEV"] == sev]
+        rows += _incidence(dict(variable="max_severity", variable_level=sev), sel.groupby("ARM_")["USUBJID"].nunique(),
+                           None, arms, n_by_arm, None)
+    return ard(rows)
+
+
+def ard_aesi(adsl: pd.DataFrame, adae: pd.DataFrame, control: str | None = None,
+             names: list[str] | None = None) -> pd.DataFrame:
+    """Subjects with each adverse event of special interest (CQnnNAM) and hypoglycaemia by level.
+    With the protocol's AESI `names` (CQ01NAM = the first), every AESI is shown, events or not."""
+    arms, n_by_arm = arms_and_n(adsl, control)
+    rows = []
+    columns = sorted(c for c in adae.columns if c.startswith("CQ") and c.endswith("NAM"))
+    wanted = ([(f"CQ{i:02d}NAM", [n]) for i, n in enumerate(names, 1)] if names is not None
+              else [(c, sorted(adae[c].dropna().unique())) for c in columns])
+    for col, col_names in wanted:
+        for name in col_names:
+            sel = adae[adae[col] == name] if col in adae else adae.iloc[0:0]
+            rows += _incidence(dict(variable="aesi", variable_level=name), sel.groupby("ARM_")["USUBJID"].nunique(),
+                               sel.groupby("ARM_").size(), arms, n_by_arm, control)
+    if "HYPOLVL" in adae:
+        for level in ("LEVEL 1", "LEVEL 2", "SEVERE", "UNKNOWN"):
+            sel = adae[adae["HYPOLVL"] == level]
+            if level == "UNKNOWN" and sel.empty:
+                continue
+            rows += _incidence(dict(variable="hypoglycaemia", variable_level=f"Hypoglycaemia {level.lower()}"),
+                               sel.groupby("ARM_")["USUBJID"].nunique(), sel.groupby("ARM_").size(), arms,
+                               n_by_arm, control)
+    return ard(rows)
+
+
+# --- laboratory and vital signs ------------------------------------------------------------------
+
+def ard_bds_summary(bds: pd.DataFrame, params: list[str] | None = None) -> pd.DataFrame:
+    """n, mean, SD, median, min, max of AVAL and CHG by parameter, visit (and time point), arm."""
+    d = bds if params is None else bds[bds["PARAMCD"].isin(params)]
+    keys = ["PARAMCD", "AVISIT", "ARM_"] + (["ATPT"] if "ATPT" in d and d["ATPT"].notna().any() else [])
+    rows = []
+    for key, g in d.groupby(keys, sort=True, dropna=False):
+        key = dict(zip(keys, key))
+        for var in ("AVAL", "CHG"):
+            v = pd.to_numeric(g[var], errors="coerce").dropna() if var in g else pd.Series(dtype=float)
+            if v.empty:
+                continue
+            base = dict(group1="ARM", group1_level=str(key["ARM_"]), group2="AVISIT",
+                        group2_level=str(key["AVISIT"]) + (f" {key['ATPT']}" if pd.notna(key.get("ATPT")) else ""),
+                        variable=str(key["PARAMCD"]), variable_level=var)
+            stats_ = {"n": len(v), "mean": v.mean(), "sd": v.std(ddof=1) if len(v) > 1 else np.nan,
+                      "median": v.median(), "min": v.min(), "max": v.max()}
+            rows += [dict(base, stat_name=k, stat=s) for k, s in stats_.items()]
+    return ard(rows)
+
+
+def ard_shift(bds: pd.DataFrame, params: list[str], control: str | None = None) -> pd.DataFrame:
+    """Baseline range category vs worst post-baseline category (HIGH if any high, else LOW if
+    any low, else NORMAL), by arm; CMH general association p across arms stratified by baseline."""
+    rows = []
+    cats = ["LOW", "NORMAL", "HIGH"]
+    for param in params:
+        d = bds[bds["PARAMCD"] == param]
+        base = d[d.get("ABLFL", pd.Series(index=d.index, dtype="object")) == "Y"].groupby("USUBJID")["ANRIND"].last()
+        post = d[(d.get("ABLFL", pd.Series(index=d.index, dtype="object")) != "Y") & d["ANRIND"].notna()]
+        worst = post.groupby("USUBJID")["ANRIND"].agg(
+            lambda s: "HIGH" if (s == "HIGH").any() else "LOW" if (s == "LOW").any() else "NORMAL")
+        arm = d.groupby("USUBJID")["ARM_"].first()
+        both = pd.DataFrame({"ARM_": arm, "BASE": base, "POST": worst}).dropna()
+        for (a, b, p), n in both.groupby(["ARM_", "BASE", "POST"]).size().items():
+            rows.append(dict(group1="ARM", group1_level=str(a), group2="BASELINE", group2_level=b, variable=param,
+                             variable_level=p, stat_name="n", stat=int(n)))
+        arms = sorted(both["ARM_"].unique())
+        if len(arms) > 1:
+            tables = [pd.crosstab(g["ARM_"], g["POST"]).reindex(index=arms, columns=cats, fill_value=0).to_numpy()
+                      for _, g in both.groupby("BASE")]
+            tables = [t[:, t.sum(axis=0) > 0] for t in tables]
+            tables = [t for t in tables if t.shape[1] > 1 and t.sum() > 1]
+            if tables and len({t.shape for t in tables}) == 1:
+                q, df, p = cmh_general_association(tables)
+                rows.append(dict(group1="TEST", group1_level="CMH general association", variable=param,
+                                 variable_level=f"df={df}", stat_name="p", stat=p))
+    return ard(rows)
+
+
+def hys_law(adlb: pd.DataFrame, alt="ALT", ast="AST", bili="BILI") -> pd.DataFrame:
+    """Per subject: peak post-baseline ALT, AST and bilirubin as multiples of ULN, and the screen
+    (ALT or AST >= 3 x ULN and bilirubin >= 2 x ULN)."""
+    d = adlb[adlb["PARAMCD"].isin([alt, ast, bili]) & (adlb.get("ABLFL") != "Y")].copy()
+    d["XULN"] = pd.to_numeric(d["AVAL"], errors="coerce") / pd.to_numeric(d["ANRHI"], errors="coerce")
+    peak = d.pivot_table(index=["USUBJID", "ARM_"], columns="PARAMCD", values="XULN", aggfunc="max").reset_index()
+    for col in (alt, ast, bili):
+        if col not in peak:
+            peak[col] = np.nan
+    peak = peak.rename(columns={alt: "ALT_XULN", ast: "AST_XULN", bili: "BILI_XULN"})
+    peak["TRANSAMINASE_3X"] = (peak[["ALT_XULN", "AST_XULN"]].max(axis=1) >= 3)
+    peak["HYS_LAW"] = peak["TRANSAMINASE_3X"] & (peak["BILI_XULN"] >= 2)
+    return peak
+
+
+def ard_hys_law(peak: pd.DataFrame, adsl: pd.DataFrame, control: str | None = None) -> pd.DataFrame:
+    arms, n_by_arm = arms_and_n(adsl, control)
+    rows = []
+    for label, mask in (("ALT or AST >= 3 x ULN", peak["TRANSAMINASE_3X"]),
+                        ("Bilirubin >= 2 x ULN", peak["BILI_XULN"] >= 2),
+                        ("Potential Hy's law (both)", peak["HYS_LAW"])):
+        sel = peak[mask]
+        rows += _incidence(dict(variable="hys_law", variable_level=label), sel.groupby("ARM_")["USUBJID"].nunique(),
+                           None, arms, n_by_arm, control)
+    return ard(rows)
+
+
+def ard_exposure(adsl: pd.DataFrame, adex: pd.DataFrame, dose_col: str) -> pd.DataFrame:
+    """Subjects by number of infusions received, and the cumulative dose per arm."""
+    arms, n_by_arm = arms_and_n(adsl, None)
+    ex = adex.merge(adsl[["USUBJID", "ARM_"]], on="USUBJID")
+    per = ex.groupby(["USUBJID", "ARM_"]).agg(N=("USUBJID", "size"), DOSE=(dose_col, "sum")).reset_index()
+    rows = []
+    for k in sorted(per["N"].unique()):
+        sel = per[per["N"] == k]
+        rows += _incidence(dict(variable="infusions", variable_level=str(int(k))), sel.groupby("ARM_")["USUBJID"].nunique(),
+                           None, arms, n_by_arm, None)
+    for a in arms:
+        v = per.loc[per["ARM_"] == a, "DOSE"]
+        base = dict(group1="ARM", group1_level=str(a), variable="cumulative_dose", variable_level=dose_col)
+        rows += [dict(base, stat_name=k, stat=s) for k, s in
+                 (("n", len(v)), ("mean", v.mean()), ("median", v.median()), ("min", v.min()), ("max", v.max()))]
+    return ard(rows)
+
+
+def ard_risk_differences(soc_pt: pd.DataFrame, arms: list[str], control: str) -> pd.DataFrame:
+    """For the AE dot plot: PT incidence per arm and the difference vs control with a MN 95% CI."""
+    pts = soc_pt[(soc_pt["variable_level"] != "ANY") & (soc_pt["group1"] == "ARM")]
+    wide = pts.pivot_table(index=["group2_level", "variable_level", "group1_level"], columns="stat_name",
+                           values="stat").reset_index()
+    rows = []
+    for (soc, pt), g in wide.groupby(["group2_level", "variable_level"]):
+        g = g.set_index("group1_level")
+        if control not in g.index:
+            continue
+        for a in arms:
+            if a == control or a not in g.index:
+                continue
+            ci = diff_ci(int(g.loc[a, "n"]), int(g.loc[a, "N"]), int(g.loc[control, "n"]), int(g.loc[control, "N"]), "mn")
+            base = dict(group1="CONTRAST", group1_level=f"{a} - {control}", group2="SOC", group2_level=soc,
+                        variable="AEDECOD", variable_level=pt)
+            rows += [dict(base, stat_name=k, stat=100 * v) for k, v in
+                     (("estimate", ci.estimate), ("lower", ci.lower), ("upper", ci.upper))]
+    return ard(rows)
+
+
+# --- all safety outputs of one study ---------------------------------------------------------------
+
+LAB_SAFETY = ["ALT", "AST", "BILI", "CREAT"]
+
+
+def listing_serious(adae: pd.DataFrame) -> pd.DataFrame:
+    cols = [c for c in ("ARM_", "USUBJID", "AEBODSYS", "AEDECOD", "AETERM", "ASTDT", "AENDT", "ASTDY", "AESEV",
+                        "AREL", "AEOUT", "AEACN") if c in adae]
+    return adae.loc[adae["AESER"] == "Y", cols].rename(columns={"ARM_": "Arm"}).sort_values(["Arm", "USUBJID"])
+
+
+def listing_deaths(adsl: pd.DataFrame, adae: pd.DataFrame, dead: set) -> pd.DataFrame:
+    fatal = adae[(adae["AEOUT"] == "FATAL") | (adae["AESDTH"] == "Y")]
+    subjects = adsl[adsl["USUBJID"].isin(dead | set(fatal["USUBJID"]))]
+    out = subjects[["ARM_", "USUBJID"]].merge(fatal[["USUBJID", "AEDECOD", "ASTDT"]], on="USUBJID", how="left")
+    return out.rename(columns={"ARM_": "Arm", "AEDECOD": "Fatal AE (PT)", "ASTDT": "Onset"})
+
+
+def run_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | None, advs: pd.DataFrame | None,
+               adex: pd.DataFrame | None, arm: str, control: str | None, dose_col: str | None = None,
+               aesi_names: list[str] | None = None) -> dict:
+    """Every safety output as {id: frame}: ARDs (ard_*) and listings (l_*)."""
+    adsl = standardize_adsl(adsl, arm)
+    adae = standardize_adae(adae, adsl)
+    dead = set(adsl.loc[adsl.get("DTHFL", pd.Series(index=adsl.index, dtype="object")) == "Y", "USUBJID"])
+    arms, _ = arms_and_n(adsl, control)
+    control = control if control in arms else None
+    out = {"ard_t_14_3_1": ard_ae_overview(adsl, adae, control, pd.Series(sorted(dead), dtype="object")),
+           "ard_t_14_3_2": ard_ae_soc_pt(adsl, adae, control),
+           "ard_t_14_3_3": ard_ae_max_severity(adsl, adae, control),
+           "ard_t_14_3_4": ard_ae_soc_pt(adsl, adae[adae["AREL"] == "RELATED"], control),
+           "ard_t_14_3_5": ard_ae_soc_pt(adsl, adae[adae["AESER"] == "Y"], control),
+           "ard_t_14_3_6": ard_aesi(adsl, adae, control, aesi_names),
+           "l_16_2_1": listing_serious(adae), "l_16_2_2": listing_deaths(adsl, adae, dead)}
+    if control is not None:
+        out["ard_f_14_3_7"] = ard_risk_differences(out["ard_t_14_3_2"], arms, control)
+    if adlb is not None:
+        lb = standardize_bds(adlb, adsl)
+        params = [p for p in LAB_SAFETY if p in set(lb["PARAMCD"])]
+        out["ard_t_14_3_8"] = ard_bds_summary(lb, params)
+        out["ard_t_14_3_9"] = ard_shift(lb, params, control)
+        peak = hys_law(lb)
+        out["ard_t_14_3_10"] = ard_hys_law(peak, adsl, control)
+        out["l_hys_law_peaks"] = peak.rename(columns={"ARM_": "Arm"})
+    if advs is not None:
+        out["ard_t_14_3_11"] = ard_bds_summary(standardize_bds(advs, adsl))
+    if adex is not None and dose_col is not None:
+        out["ard_t_14_1_5"] = ard_exposure(adsl, adex, dose_col)
+    return out
+
+
+def t_incidence(ard_: pd.DataFrame) -> pd.DataFrame:
+    """Display of an incidence ARD: one row per (SOC, PT / category), per arm "n (%) [events]"
+    (with the Clopper-Pearson 95% CI for a single arm), Fisher p per comparison."""
+    from .format import fmt
+    if ard_.empty:
+        return pd.DataFrame({"Category": ["No events in this category"]})
+    keys = list(dict.fromkeys(zip(ard_["group2_level"], ard_["variable_level"])))
+    arms = list(dict.fromkeys(ard_.loc[ard_["group1"] == "ARM", "group1_level"]))
+    contrasts = list(dict.fromkeys(ard_.loc[ard_["group1"] == "CONTRAST", "group1_level"]))
+    stat = ard_.set_index(["group2_level", "variable_level", "group1_level", "stat_name"])["stat"]
+    rows = []
+    for soc, level in keys:
+        label = "Any TEAE" if soc == "ANY" else level if soc == "" or level != "ANY" else soc
+        row = {"SOC": "" if soc in ("", "ANY") else soc,
+               "Category": ("  " + level) if soc not in ("", "ANY") and level != "ANY" else label}
+        for a in arms:
+            n, pct = stat.get((soc, level, a, "n")), stat.get((soc, level, a, "pct"))
+            cell = f"{fmt(n, 'count')} ({fmt(pct, 'pct')}%)" if n is not None else ""
+            if (soc, level, a, "events") in stat:
+                cell += f" [{fmt(stat[(soc, level, a, 'events')], 'count')}]"
+            if (soc, level, a, "cp_lower") in stat:
+                cell += f" CI {fmt(stat[(soc, level, a, 'cp_lower')], 'pct')}-{fmt(stat[(soc, level, a, 'cp_upper')], 'pct')}"
+            row[f"{a} (N={fmt(stat.get((soc, level, a, 'N')), 'count')})"] = cell
+        for c in contrasts:
+            p = stat.get((soc, level, c, "p_fisher"))
+            row[f"p {c}"] = fmt(p, "p") if p is not None else ""
+        rows.append(row)
+    return pd.DataFrame(rows)
