@@ -71,6 +71,11 @@ def test_default_run_writes_cut_sdtm_and_manifest_byte_identically(project):
         assert (closed / "secondary/tables" / f"{tid}.csv").exists() and (closed / "secondary/ard" / f"{tid}.csv").exists()
     for fid in ("f_14_2_5", "f_14_2_6", "f_14_2_11"):
         assert (closed / "secondary/figures" / f"{fid}.png").exists()
+    review = project / "results/nct06495437/2026-03-31/review/safety"
+    for side in (closed / "safety", review):
+        for tid in ("t_14_3_1", "t_14_3_2", "t_14_3_6", "t_14_3_10"):
+            assert (side / "tables" / f"{tid}.csv").exists() and (side / "ard" / f"{tid}.csv").exists()
+        assert (side / "figures/f_14_3_10.png").exists() and (side / "listings/l_16_2_1.csv").exists()
     # the primary table: 9/45 vs 2/44 and the published interval (Zang et al. 2022) in its Wald row
     primary = pd.read_csv(closed / "tables/t_14_2_1.csv", keep_default_na=False).set_index("Statistic")
     assert primary.iloc[0][["A", "B"]].tolist() in (["9/45 (20.0%)", "2/44 (4.5%)"], ["2/44 (4.5%)", "9/45 (20.0%)"])

@@ -304,7 +304,8 @@ def listing_serious(adae: pd.DataFrame) -> pd.DataFrame:
 def listing_deaths(adsl: pd.DataFrame, adae: pd.DataFrame, dead: set) -> pd.DataFrame:
     fatal = adae[(adae["AEOUT"] == "FATAL") | (adae["AESDTH"] == "Y")]
     subjects = adsl[adsl["USUBJID"].isin(dead | set(fatal["USUBJID"]))]
-    out = subjects[["ARM_", "USUBJID"]].merge(fatal[["USUBJID", "AEDECOD", "ASTDT"]], on="USUBJID", how="left")
+    cols = [c for c in ("USUBJID", "AEDECOD", "ASTDT") if c in fatal]
+    out = subjects[["ARM_", "USUBJID"]].merge(fatal[cols], on="USUBJID", how="left")
     return out.rename(columns={"ARM_": "Arm", "AEDECOD": "Fatal AE (PT)", "ASTDT": "Onset"})
 
 
