@@ -4,7 +4,7 @@ from pathlib import Path
 from trialstats.figures.common import save_figure
 from trialstats.figures.safety import g_ae_dotplot, g_edish, g_lab_over_visits
 from trialstats.io import read_adam_folder, read_datasets, write_csv
-from trialstats.tables.safety import LAB_SAFETY, run_safety, t_incidence
+from trialstats.tables.safety import LAB_SAFETY, run_safety, t_exposure, t_incidence, t_shift, t_summary
 
 sm = snakemake  # noqa: F821 (injected by snakemake)
 adam = (read_adam_folder(sm.input.adam, sm.params.dataset_names) if sm.params.dataset_names is not None
@@ -23,8 +23,10 @@ for sub in ("ard", "tables", "listings", "figures"):
 for name, frame in results.items():
     if name.startswith("ard_"):
         write_csv(frame, out / "ard" / f"{name[4:]}.csv")
-        if name[4:] in ("t_14_3_1", "t_14_3_2", "t_14_3_3", "t_14_3_4", "t_14_3_5", "t_14_3_6", "t_14_3_10"):
-            write_csv(t_incidence(frame), out / "tables" / f"{name[4:]}.csv")
+        display = {"t_14_3_8": t_summary, "t_14_3_9": t_shift, "t_14_3_11": t_summary, "t_14_1_5": t_exposure,
+                   "f_14_3_7": None}.get(name[4:], t_incidence)
+        if display is not None:
+            write_csv(display(frame), out / "tables" / f"{name[4:]}.csv")
     else:
         write_csv(frame, out / "listings" / f"{name}.csv")
 figures = {"f_14_3_7": lambda: g_ae_dotplot(results["ard_t_14_3_2"], results.get("ard_f_14_3_7", results["ard_t_14_3_1"].iloc[0:0]),

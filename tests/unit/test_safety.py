@@ -140,3 +140,14 @@ def test_run_safety_on_our_shapes_and_on_letter_codes():
     res = run_safety(s, a, None, None, None, "TRT01A", "P")
     assert {"ard_t_14_3_1", "ard_t_14_3_2", "ard_f_14_3_7", "l_16_2_1", "l_16_2_2"} <= set(res)
     assert len(res["l_16_2_1"]) == 1          # one serious TEAE
+
+
+def test_na_baseline_flags_do_not_drop_post_baseline_records():
+    """Our ADLB stores ABLFL as a string column with NA off baseline: those records count."""
+    s = standardize_adsl(adsl({"T": 1}), "TRT01A")
+    d = lab([("S01", "ALT", "Y", 20, 40, "N"), ("S01", "ALT", None, 130, 40, "H"),
+             ("S01", "BILI", None, 45, 20.5, "H")])
+    d["ABLFL"] = d["ABLFL"].astype("string")
+    bds = standardize_bds(d, s)
+    assert len(ard_shift(bds, ["ALT"])) == 1
+    assert bool(hys_law(bds).set_index("USUBJID").loc["S01", "HYS_LAW"])

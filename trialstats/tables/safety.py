@@ -54,8 +54,15 @@ def standardize_bds(bds: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     if "ANRHI" not in out and "A1HI" in out:
         out["ANRHI"] = out["A1HI"]
     if "ANL01FL" in out:
-        out = out[(out["ANL01FL"] == "Y") | (out.get("ABLFL") == "Y")]
+        out = out[out["ANL01FL"].astype("object").eq("Y") | is_baseline(out)]
     return out
+
+
+def is_baseline(d: pd.DataFrame) -> pd.Series:
+    """ABLFL == "Y" as a plain boolean (a blank or NA flag is False, never NA)."""
+    if "ABLFL" not in d:
+        return pd.Series(False, index=d.index)
+    return d["ABLFL"].astype("object").eq("Y").astype(bool)
 
 
 def arms_and_n(adsl: pd.DataFrame, control: str | None) -> tuple[list[str], dict[str, int]]:
@@ -202,8 +209,8 @@ def ard_shift(bds: pd.DataFrame, params: list[str], control: str | None = None) 
     cats = ["LOW", "NORMAL", "HIGH"]
     for param in params:
         d = bds[bds["PARAMCD"] == param]
-        base = d[d.get("ABLFL", pd.Series(index=d.index, dtype="object")) == "Y"].groupby("USUBJID")["ANRIND"].last()
-        post = d[(d.get("ABLFL", pd.Series(index=d.index, dtype="object")) != "Y") & d["ANRIND"].notna()]
+        base = d[is_baseline(d)].groupby("USUBJID")["ANRIND"].last()
+        post = d[~is_baseline(d) & d["ANRIND"].notna()]
         worst = post.groupby("USUBJID")["ANRIND"].agg(
             lambda s: "HIGH" if (s == "HIGH").any() else "LOW" if (s == "LOW").any() else "NORMAL")
         arm = d.groupby("USUBJID")["ARM_"].first()
@@ -227,7 +234,7 @@ def ard_shift(bds: pd.DataFrame, params: list[str], control: str | None = None) 
 def hys_law(adlb: pd.DataFrame, alt="ALT", ast="AST", bili="BILI") -> pd.DataFrame:
     """Per subject: peak post-baseline ALT, AST and bilirubin as multiples of ULN, and the screen
     (ALT or AST >= 3 x ULN and bilirubin >= 2 x ULN)."""
-    d = adlb[adlb["PARAMCD"].isin([alt, ast, bili]) & (adlb.get("ABLFL") != "Y")].copy()
+    d = adlb[adlb["PARAMCD"].isin([alt, ast, bili]) & ~is_baseline(adlb)].copy()
     d["XULN"] = pd.to_numeric(d["AVAL"], errors="coerce") / pd.to_numeric(d["ANRHI"], errors="coerce")
     peak = d.pivot_table(index=["USUBJID", "ARM_"], columns="PARAMCD", values="XULN", aggfunc="max").reset_index()
     for col in (alt, ast, bili):
@@ -368,5 +375,50 @@ def t_incidence(ard_: pd.DataFrame) -> pd.DataFrame:
         for c in contrasts:
             p = stat.get((soc, level, c, "p_fisher"))
             row[f"p {c}"] = fmt(p, "p") if p is not None else ""
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def t_summary(ard_: pd.DataFrame) -> pd.DataFrame:
+    """Display of ard_bds_summary: parameter, visit, arm, n, mean (SD), median, min to max, for
+    the value and the change from baseline."""
+    from .format import fmt
+    if ard_.empty:
+        return pd.DataFrame({"Parameter": ["No data"]})
+    wide = ard_.pivot_table(index=["variable", "group2_level", "group1_level", "variable_level"], columns="stat_name",
+                            values="stat", sort=False).reset_index()
+    rows = []
+    for r in wide.itertuples(index=False):
+        rows.append({"Parameter": r.variable, "Visit": r.group2_level, "Arm": r.group1_level,
+                     "Statistic": "Value" if r.variable_level == "AVAL" else "Change from baseline",
+                     "n": fmt(r.n, "count"), "Mean (SD)": f"{fmt(r.mean, 'ratio')} ({fmt(r.sd, 'ratio')})",
+                     "Median": fmt(r.median, "ratio"), "Min, max": f"{fmt(r.min, 'ratio')}, {fmt(r.max, 'ratio')}"})
+    return pd.DataFrame(rows)
+
+
+def t_shift(ard_: pd.DataFrame) -> pd.DataFrame:
+    """Display of ard_shift: counts by arm, baseline and worst post-baseline category; CMH p."""
+    cells = ard_[ard_["group1"] == "ARM"]
+    if cells.empty:
+        return pd.DataFrame({"Parameter": ["No data"]})
+    table = cells.pivot_table(index=["variable", "group1_level", "group2_level"], columns="variable_level",
+                              values="stat", aggfunc="sum", fill_value=0).reset_index()
+    table = table.rename(columns={"variable": "Parameter", "group1_level": "Arm", "group2_level": "Baseline"})
+    tests = ard_[ard_["group1"] == "TEST"].set_index("variable")["stat"]
+    from .format import fmt
+    table["CMH p"] = [fmt(tests.get(p), "p") if p in tests else "" for p in table["Parameter"]]
+    return table
+
+
+def t_exposure(ard_: pd.DataFrame) -> pd.DataFrame:
+    from .format import fmt
+    rows = []
+    for (var, level), g in ard_.groupby(["variable", "variable_level"], sort=False):
+        row = {"Exposure": f"Infusions received: {level}" if var == "infusions" else f"Cumulative dose ({level})"}
+        for arm, h in g.groupby("group1_level", sort=False):
+            s = h.set_index("stat_name")["stat"]
+            row[arm] = (f"{fmt(s['n'], 'count')} ({fmt(s['pct'], 'pct')}%)" if var == "infusions" else
+                        f"mean {fmt(s['mean'], 'ratio')}, median {fmt(s['median'], 'ratio')}, "
+                        f"range {fmt(s['min'], 'ratio')}-{fmt(s['max'], 'ratio')}")
         rows.append(row)
     return pd.DataFrame(rows)
