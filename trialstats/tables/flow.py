@@ -57,3 +57,49 @@ def ard_eligibility(elig: pd.DataFrame) -> pd.DataFrame:
             rows.append(dict(group1="CATEGORY", group1_level=cat, group2="METHOD", group2_level=method,
                              variable=crit, variable_level=text, stat_name=name, stat=value))
     return ard(rows)
+
+
+def _n(consort: pd.DataFrame, variable: str, level: str, reason: str = "") -> int:
+    sel = consort[(consort["variable"] == variable) & (consort["group1_level"] == level)
+                  & (consort["variable_level"] == reason)]
+    return int(sel["stat"].iloc[0]) if len(sel) else 0
+
+
+def t_populations(consort: pd.DataFrame) -> pd.DataFrame:
+    """Analysis populations per arm (or pooled) from the CONSORT ARD."""
+    levels = list(dict.fromkeys(consort.loc[consort["variable"] == "ENROLLED", "group1_level"]))
+    rows = []
+    for variable, label in (("ENROLLED", "Randomized / enrolled"), ("SAFETY", "Safety set (>= 1 infusion)"),
+                            ("FAS", "Full analysis set"), ("PP", "Per-protocol set")):
+        rows.append({"Population": label, **{lv or "All subjects": str(_n(consort, variable, lv)) for lv in levels}})
+    return pd.DataFrame(rows)
+
+
+def t_disposition(consort: pd.DataFrame) -> pd.DataFrame:
+    """Screened, screen failures by reason, enrolled, dosed, completed, discontinued by reason."""
+    levels = list(dict.fromkeys(consort.loc[consort["variable"] == "ENROLLED", "group1_level"]))
+    cols = [lv or "All subjects" for lv in levels]
+    rows = [{"Status": "Screened", **{c: "" for c in cols}, "Total": str(_n(consort, "SCREENED", ""))},
+            {"Status": "Screen failures", **{c: "" for c in cols}, "Total": str(_n(consort, "SCREEN FAILURE", ""))}]
+    sf = consort[(consort["variable"] == "SCREEN FAILURE") & (consort["variable_level"] != "")]
+    rows += [{"Status": f"  {r.variable_level}", **{c: "" for c in cols}, "Total": f"{int(r.stat)}"} for r in sf.itertuples()]
+    for variable, label in (("ENROLLED", "Randomized / enrolled"), ("DOSED", "Received >= 1 infusion"),
+                            ("COMPLETED", "Completed the study"), ("ONGOING", "Ongoing at the data cut"),
+                            ("DISCONTINUED", "Discontinued")):
+        counts = [_n(consort, variable, lv) for lv in levels]
+        rows.append({"Status": label, **{c: str(n) for c, n in zip(cols, counts)}, "Total": str(sum(counts))})
+        if variable == "DISCONTINUED":
+            reasons = sorted(set(consort.loc[(consort["variable"] == variable) & (consort["variable_level"] != ""),
+                                             "variable_level"]))
+            for reason in reasons:
+                counts = [_n(consort, variable, lv, reason) for lv in levels]
+                rows.append({"Status": f"  {reason.capitalize()}", **{c: str(n) for c, n in zip(cols, counts)},
+                             "Total": str(sum(counts))})
+    return pd.DataFrame(rows)
+
+
+def listing_discontinued(adsl: pd.DataFrame, arm: str | None) -> pd.DataFrame:
+    d = adsl[(adsl["ENRLFL"] == "Y") & (adsl["EOSSTT"] == "DISCONTINUED")]
+    cols = ([arm] if arm else []) + ["USUBJID", "TRTSDT", "EOSDT", "DCSREAS", "NINF"]
+    out = d[cols].rename(columns={arm: "Arm"} if arm else {})
+    return out.sort_values([c for c in ("Arm", "USUBJID") if c in out], kind="mergesort")

@@ -149,7 +149,8 @@ def open_outputs(study, cut):
     return [f"{base}/manifest.json", f"{base}/sdtm", f"{base}/adam",
             f"{base}/open/ard/consort.csv", f"{base}/open/ard/eligibility.csv",
             f"{base}/open/listings/eligibility_disagreements.csv",
-            f"{base}/open/figures/consort.png", f"{base}/open/figures/consort.pdf"]
+            f"{base}/open/figures/consort.png", f"{base}/open/figures/consort.pdf", f"{base}/open/tables"] + (
+            [f"{base}/open/report/dmc_open_report.pdf"] if is_randomized(study) else [])
 
 
 def closed_outputs(study, cut):
@@ -158,7 +159,7 @@ def closed_outputs(study, cut):
         return []
     base = f"results/{study}/{cut}/closed"
     out = [f"{base}/adam", f"{base}/ard/consort.csv", f"{base}/figures/consort.png",
-           f"{base}/figures/consort.pdf"]
+           f"{base}/figures/consort.pdf", f"{base}/flow"]
     if "responder" in PROTOCOLS[study]:
         out += [f"{base}/tables/t_14_2_1.csv", f"{base}/figures/f_14_2_3.pdf"]
     if "secondary" in PROTOCOLS[study]:
@@ -169,7 +170,13 @@ def closed_outputs(study, cut):
 
 def review_outputs(study, cut):
     """A single-arm study's safety review outputs."""
-    return [] if is_randomized(study) else [f"results/{study}/{cut}/review/safety"]
+    base = f"results/{study}/{cut}/review"
+    return [] if is_randomized(study) else [f"{base}/safety", f"{base}/report/safety_review_report.pdf"]
+
+
+def closed_report_inputs(wildcards):
+    """Every closed output the closed report prints (folders and files)."""
+    return [p for p in closed_outputs(wildcards.study, wildcards.cut) if not p.endswith("/adam")]
 
 
 def cuts():
@@ -182,5 +189,6 @@ def all_open_outputs():
 
 def all_outputs():
     return (all_open_outputs()
-            + [path for study, cut in cuts() for path in closed_outputs(study, cut) + review_outputs(study, cut)]
+            + [path for study, cut in cuts() for path in closed_outputs(study, cut) + review_outputs(study, cut)
+               + ([f"results/{study}/{cut}/closed/report/dmc_closed_report.pdf"] if is_randomized(study) else [])]
             + [f"results/{name}/adam_safety" for name in ADAM_STUDIES])

@@ -8,6 +8,7 @@ rule open_flow:
         consort="results/{study}/{cut}/open/ard/consort.csv",
         eligibility="results/{study}/{cut}/open/ard/eligibility.csv",
         disagreements="results/{study}/{cut}/open/listings/eligibility_disagreements.csv",
+        tables=directory("results/{study}/{cut}/open/tables"),
         figure=expand("results/{{study}}/{{cut}}/open/figures/consort.{ext}", ext=["png", "pdf"]),
     params:
         library=LIBRARY,
@@ -27,6 +28,7 @@ rule closed_flow:
         adam="results/{study}/{cut}/closed/adam",
     output:
         consort="results/{study}/{cut}/closed/ard/consort.csv",
+        tables=directory("results/{study}/{cut}/closed/flow"),
         figure=expand("results/{{study}}/{{cut}}/closed/figures/consort.{ext}", ext=["png", "pdf"]),
     params:
         library=LIBRARY,

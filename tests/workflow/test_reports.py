@@ -1,0 +1,74 @@
+"""The PDF reports: titles, closed banner on every page, no arm in the open report, two runs equal."""
+import hashlib
+
+import pandas as pd
+import pypdf
+import pytest
+
+from tests.conftest import STUDY1
+from tests.workflow.test_pipeline import project, snakemake  # noqa: F401 (fixture)
+from trialstats.report.build import BANNER
+from trialstats.report.catalog import SECTIONS, review_sections
+
+pytestmark = pytest.mark.workflow
+CUT1 = "results/nct02302599/2018-12-31"
+
+
+def pdf_text(path) -> list[str]:
+    return [" ".join(page.extract_text().split()) for page in pypdf.PdfReader(path).pages]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("reports")
+    from tests.workflow.test_pipeline import PROJECT
+    import shutil
+    from tests.conftest import ROOT
+    for name in PROJECT:
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copyfile)(src, folder / name)
+    run = snakemake(folder)
+    assert run.returncode == 0, run.stdout + run.stderr
+    return folder
+
+
+def test_closed_report_titles_and_banner_on_every_page(built):
+    pages = pdf_text(built / CUT1 / "closed/report/dmc_closed_report.pdf")
+    assert len(pages) > 20 and all(BANNER in p for p in pages)
+    text = " ".join(pages)
+    for _, outputs in SECTIONS["closed"]:
+        for out in outputs:
+            assert f"{out.number} {out.title}" in text, out.id
+    assert "Page 1 of" in pages[0] and "Provenance" in text and "SYNTHETIC DATA" in text
+    assert "9/45 (20.0%)" in text and "15.45 (2.25, 28.66)" in text
+
+
+def test_open_report_titles_and_no_arm_anywhere(built):
+    pages = pdf_text(built / CUT1 / "open/report/dmc_open_report.pdf")
+    text = " ".join(pages)
+    for _, outputs in SECTIONS["open"]:
+        for out in outputs:
+            assert f"{out.number} {out.title}" in text, out.id
+    assert not any(BANNER in p for p in pages)
+    key = pd.read_csv(STUDY1 / "randomization.csv", dtype=str)
+    for secret in sorted(set(key.ARM) | set(key.ARMCD)):
+        assert secret not in text, secret
+    # the typst source of the open report reads no closed file
+    assert "closed/" not in (built / CUT1 / "open/report/dmc_open_report.typ").read_text()
+
+
+def test_review_report_of_the_single_arm_study(built):
+    pages = pdf_text(built / "results/nct06495437/2026-03-31/review/report/safety_review_report.pdf")
+    text = " ".join(pages)
+    for _, outputs in review_sections():
+        for out in outputs:
+            assert f"{out.number} {out.title}" in text, out.id
+    assert not any(BANNER in p for p in pages)
+
+
+def test_reports_are_byte_identical_on_a_rerun(built):
+    pdfs = sorted((built / "results").rglob("*.pdf"))
+    before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in pdfs if "/report/" in str(p)}
+    assert len(before) == 3
+    assert snakemake(built, "--forcerun", "open_report", "closed_report", "review_report").returncode == 0
+    assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in before} == before

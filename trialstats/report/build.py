@@ -1,0 +1,129 @@
+"""PDF reports compiled in-process with typst: title page, outline (PDF bookmarks), numbered
+tables and figures with population, footnotes and source, "Page X of Y", a banner on every page
+of a closed report, and a provenance appendix from the manifest. The document date and the PDF
+timestamp are the data-cut date, so the same inputs give the same bytes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from .catalog import Output
+
+BANNER = "CLOSED - DMC MEMBERS ONLY"
+
+
+def lit(text) -> str:
+    """A typst string literal (safe for any text)."""
+    s = "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text)
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def _widths(frame: pd.DataFrame) -> str:
+    """Column widths in fr units from the longest text of each column (capped), so that wide
+    tables wrap instead of running off the page."""
+    widths = []
+    for col in frame.columns:
+        longest = max([len(str(col))] + [len(str(v)) for v in frame[col].head(400)])
+        widths.append(f"{min(max(longest, 4), 46) + 2}fr")
+    return "(" + ", ".join(widths) + ",)"
+
+
+def table_markup(frame: pd.DataFrame, font: str = "8.5pt") -> str:
+    if frame.empty:
+        return f"#text(style: \"italic\")[#{lit('No records at this data cut.')}]"
+    head = ", ".join(f"text(weight: \"bold\", {lit(c)})" for c in frame.columns)
+    cells = ", ".join(lit(v) for row in frame.itertuples(index=False) for v in row)
+    return (f"#text(size: {font})[#table(columns: {_widths(frame)}, stroke: (x, y) => if y == 0 "
+            f"{{ (bottom: 0.6pt) }} else {{ (bottom: 0.2pt + luma(200)) }}, inset: (x: 3pt, y: 2.2pt), "
+            f"align: (x, y) => if x == 0 {{ left }} else {{ left }}, "
+            f"table.header(repeat: true, {head}), {cells})]")
+
+
+def output_markup(out: Output, root: Path) -> str:
+    """One numbered output: heading (bookmark), population, the table/figure, footnotes, source."""
+    lines = [f"== #{lit(out.number + ' ' + out.title)}",
+             f"#text(size: 8pt)[Population: #{lit(out.population)}]", ""]
+    path = root / out.path
+    if not path.exists():
+        lines.append(f"#text(style: \"italic\")[#{lit('Not available at this data cut: ' + out.path)}]")
+    elif out.kind == "figure":
+        lines.append(f'#align(center)[#image({lit(out.path)}, height: 13.2cm, fit: "contain")]')
+    else:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        lines.append(table_markup(frame, "7.5pt" if out.kind == "listing" else "8.5pt"))
+    footnote = out.footnote
+    if footnote.startswith("@"):
+        note_path = root / footnote[1:]
+        footnote = note_path.read_text().strip() if note_path.exists() else ""
+    notes = [n for n in (footnote, f"Source: {out.source}" if out.source else "") if n]
+    if notes:
+        lines.append("#v(2pt)#text(size: 7pt)[" + " ".join(f"#{lit(n)}" for n in notes) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def provenance_markup(manifest: dict) -> str:
+    inputs = pd.DataFrame(manifest["inputs"])[["path", "bytes", "sha256"]]
+    packages = pd.DataFrame(sorted(manifest["packages"].items()), columns=["package", "version"])
+    code = manifest["code"]
+    facts = pd.DataFrame([("Study", manifest["study"]), ("Data cut", manifest["data_cut"]),
+                          ("Synthetic data", "yes" if manifest["synthetic_data"] else "no"),
+                          ("Code (git commit)", code["git_commit"] + (" (uncommitted changes)" if code["git_dirty"] else "")),
+                          ("Configuration", json.dumps(manifest["config"], sort_keys=True))], columns=["Item", "Value"])
+    return "\n".join(["== Provenance", table_markup(facts), "#v(4pt)", table_markup(inputs, "6.5pt"), "#v(4pt)",
+                      table_markup(packages)]) + "\n"
+
+
+def report_source(kind: str, meta: dict, sections: list, root: Path, manifest: dict,
+                  appendices: list[tuple[str, pd.DataFrame]] = ()) -> str:
+    """The typst document of one report (kind "open", "closed" or "review")."""
+    cut = dt.date.fromisoformat(meta["cut"])
+    banner = (f'#align(center)[#text(fill: rgb("#b00000"), weight: "bold", size: 9pt)[{BANNER}]]'
+              if kind == "closed" else "")
+    left = lit(f"{meta['study_id']}: {meta['report_title']}")
+    right = lit(f"Data cut {meta['cut']}")
+    synthetic = "SYNTHETIC DATA - not patient data. " if meta.get("synthetic") else ""
+    lines = [
+        f"#set document(title: {lit(meta['study_id'] + ' ' + meta['report_title'])}, author: \"trialstats\", "
+        f"date: datetime(year: {cut.year}, month: {cut.month}, day: {cut.day}))",
+        "#set page(paper: \"a4\", flipped: true, margin: (x: 1.5cm, top: 2.1cm, bottom: 1.7cm),",
+        f"  header: context {{ set text(size: 7.5pt); grid(columns: (1fr, auto, 1fr), {left}, [{banner}], "
+        f"align(right, {right})); line(length: 100%, stroke: 0.4pt) }},",
+        f"  footer: context {{ set text(size: 7.5pt); line(length: 100%, stroke: 0.4pt); "
+        f"{lit(synthetic + meta['version_text'])}; h(1fr); [Page #counter(page).display() of "
+        f"#counter(page).final().first()] }})",
+        "#set text(size: 9pt)",
+        "#show heading.where(level: 1): it => { pagebreak(weak: true); text(size: 13pt, it) }",
+        "#show heading.where(level: 2): it => { pagebreak(weak: true); text(size: 10.5pt, it) }",
+        "#align(center + horizon)[",
+        f"  #text(size: 22pt, weight: \"bold\")[#{lit(meta['study_id'])}] #v(6pt)",
+        f"  #text(size: 13pt)[#{lit(meta['study_title'])}] #v(14pt)",
+        f"  #text(size: 17pt, weight: \"bold\")[#{lit(meta['report_title'])}] #v(10pt)",
+        f"  #text(size: 11pt)[#{lit('Data cut: ' + meta['cut'])} #h(2em) #{lit('Version ' + meta['version'])}] #v(8pt)",
+        f"  #text(size: 10pt)[#{lit(meta['audience'])}] #v(8pt)",
+        (f"  #text(size: 10pt, fill: rgb(\"#b00000\"))[#{lit(meta['synthetic_note'])}]"
+         if meta.get("synthetic") else ""),
+        "]",
+        "#pagebreak()",
+        "#outline(depth: 2, indent: 1.5em)",
+    ]
+    for title, outputs in sections:
+        lines.append(f"= #{lit(title)}")
+        for out in outputs:
+            lines.append(output_markup(out, root))
+    lines.append("= Appendices")
+    for title, frame in appendices:
+        lines += [f"== #{lit(title)}", table_markup(frame)]
+    lines.append(provenance_markup(manifest))
+    return "\n".join(lines) + "\n"
+
+
+def compile_report(source: str, root: Path, cut: str) -> bytes:
+    """Compile typst source to PDF bytes; the PDF timestamp is the data-cut date."""
+    import typst
+
+    stamp = int(dt.datetime.fromisoformat(cut).replace(tzinfo=dt.timezone.utc).timestamp())
+    return typst.compile(source.encode(), root=str(root), timestamp=stamp)

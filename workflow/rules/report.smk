@@ -1,0 +1,71 @@
+# Reports: the DMC open (pooled) and closed (by arm) PDFs, and a single-arm safety review.
+
+
+rule open_report:
+    input:
+        protocol=protocol_file,
+        manifest="results/{study}/{cut}/manifest.json",
+        sdtm="results/{study}/{cut}/sdtm",
+        tables="results/{study}/{cut}/open/tables",
+        listings="results/{study}/{cut}/open/listings/eligibility_disagreements.csv",
+        figure="results/{study}/{cut}/open/figures/consort.png",
+    output:
+        pdf=report("results/{study}/{cut}/open/report/dmc_open_report.pdf", caption="../report/open.rst",
+                   category="Open report"),
+        typ="results/{study}/{cut}/open/report/dmc_open_report.typ",
+    params:
+        library=LIBRARY,
+        kind="open",
+        version=config["report"]["version"],
+    log:
+        "results/{study}/{cut}/logs/open_report.log",
+    benchmark:
+        "results/{study}/{cut}/benchmarks/open_report.tsv"
+    script:
+        "../../scripts/report.py"
+
+
+rule closed_report:
+    input:
+        protocol=protocol_file,
+        manifest="results/{study}/{cut}/manifest.json",
+        sdtm="results/{study}/{cut}/sdtm",
+        outputs=closed_report_inputs,
+    output:
+        pdf=report("results/{study}/{cut}/closed/report/dmc_closed_report.pdf", caption="../report/closed.rst",
+                   category="Closed report"),
+        typ="results/{study}/{cut}/closed/report/dmc_closed_report.typ",
+    params:
+        library=LIBRARY,
+        kind="closed",
+        version=config["report"]["version"],
+    log:
+        "results/{study}/{cut}/logs/closed_report.log",
+    benchmark:
+        "results/{study}/{cut}/benchmarks/closed_report.tsv"
+    script:
+        "../../scripts/report.py"
+
+
+rule review_report:
+    input:
+        protocol=protocol_file,
+        manifest="results/{study}/{cut}/manifest.json",
+        sdtm="results/{study}/{cut}/sdtm",
+        tables="results/{study}/{cut}/open/tables",
+        safety="results/{study}/{cut}/review/safety",
+        figure="results/{study}/{cut}/open/figures/consort.png",
+    output:
+        pdf=report("results/{study}/{cut}/review/report/safety_review_report.pdf",
+                   caption="../report/review.rst", category="Safety review report"),
+        typ="results/{study}/{cut}/review/report/safety_review_report.typ",
+    params:
+        library=LIBRARY,
+        kind="review",
+        version=config["report"]["version"],
+    log:
+        "results/{study}/{cut}/logs/review_report.log",
+    benchmark:
+        "results/{study}/{cut}/benchmarks/review_report.tsv"
+    script:
+        "../../scripts/report.py"
