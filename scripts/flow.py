@@ -28,7 +28,20 @@ baseline = ard_baseline(adsl, arm)
 write_csv(baseline, tables / "baseline_ard.csv")
 write_csv(t_baseline(baseline), tables / "baseline.csv")
 write_csv(listing_discontinued(adsl, arm), tables / "discontinued.csv")
-if arm is None:   # pooled AE overview for the open side: every dosed subject as one group
+if arm is None:   # trial conduct and the pooled AE overview for the open side
+    import yaml
+    from trialstats.tables.conduct import g_accrual, t_accrual, t_completeness, t_deviations
+    protocol = yaml.safe_load(open(sm.input.protocol))
+    adeff = pd.read_parquet(adam / "adeff.parquet")
+    accrual = t_accrual(adsl)
+    write_csv(accrual, tables / "accrual.csv")
+    for ext in ("png", "pdf"):
+        save_figure(g_accrual(accrual, protocol["study"].get("target_randomized"), "Accrual over time"),
+                    tables / f"accrual.{ext}", "accrual")
+    params = [protocol["populations"]["key_parameter"]] + (["INSDOSE"] if "insulin" in protocol else [])
+    write_csv(t_completeness(adsl, adeff, protocol["visits"], params, sm.wildcards.cut), tables / "completeness.csv")
+    write_csv(t_deviations(adsl, adeff, len(protocol["treatment"]["infusion_days"]),
+                           protocol["populations"]["key_parameter"]), tables / "deviations.csv")
     pooled = standardize_adsl(adsl.assign(POOLED="All subjects"), "POOLED")
     overview = ard_ae_overview(pooled, standardize_adae(pd.read_parquet(adam / "adae.parquet"), pooled))
     write_csv(overview, tables / "ae_overview_ard.csv")

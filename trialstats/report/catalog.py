@@ -22,14 +22,25 @@ class Output:
 
 SECTIONS = {  # report type -> [(section title, [outputs])]
     "open": [
-        ("Subject flow", [
-            Output("o_consort", "Figure 1", "CONSORT flow, pooled", "Screened", "open/figures/consort.png", "figure",
-                   "Screen failures by the criterion recorded by the investigator (IE).", "ADSL"),
-            Output("o_disposition", "Table 1", "Disposition, pooled", "Screened", "open/tables/disposition.csv",
+        ("Trial conduct", [
+            Output("o_accrual", "Figure 1", "Accrual over time against the target", "Screened",
+                   "open/tables/accrual.png", "figure", source="ADSL"),
+            Output("o_accrual_table", "Table 1", "Accrual by month", "Screened", "open/tables/accrual.csv",
                    source="ADSL"),
-            Output("o_populations", "Table 2", "Analysis populations, pooled", "Randomized",
+            Output("o_completeness", "Table 2", "Data completeness: expected vs available assessments by visit",
+                   "Full analysis set", "open/tables/completeness.csv", footnote="Expected: on study when the "
+                   "visit window closed, by the data cut.", source="ADSL, ADEFF"),
+            Output("o_deviations", "Table 3", "Protocol deviations by type", "Randomized", "open/tables/deviations.csv",
+                   source="ADSL, ADEFF"),
+        ]),
+        ("Subject flow", [
+            Output("o_consort", "Figure 2", "CONSORT flow, pooled", "Screened", "open/figures/consort.png", "figure",
+                   "Screen failures by the criterion recorded by the investigator (IE).", "ADSL"),
+            Output("o_disposition", "Table 4", "Disposition, pooled", "Screened", "open/tables/disposition.csv",
+                   source="ADSL"),
+            Output("o_populations", "Table 5", "Analysis populations, pooled", "Randomized",
                    "open/tables/populations.csv", source="ADSL"),
-            Output("o_eligibility", "Table 3", "Eligibility by criterion: data vs investigator", "Screened",
+            Output("o_eligibility", "Table 6", "Eligibility by criterion: data vs investigator", "Screened",
                    "open/tables/eligibility.csv", footnote="Criteria decided by data are evaluated on the screening "
                    "values; the others are judged by the investigator.", source="Eligibility table (SDTM LB, VS, MH, CM, "
                    "SU, QS, PR, IE)"),
@@ -37,9 +48,9 @@ SECTIONS = {  # report type -> [(section title, [outputs])]
                    "open/listings/eligibility_disagreements.csv", "listing", source="Eligibility table"),
         ]),
         ("Baseline and safety, pooled", [
-            Output("o_baseline", "Table 4", "Demographics and baseline characteristics, pooled", "Full analysis set",
+            Output("o_baseline", "Table 7", "Demographics and baseline characteristics, pooled", "Full analysis set",
                    "open/tables/baseline.csv", source="ADSL"),
-            Output("o_ae_overview", "Table 5", "Adverse event overview, pooled", "Safety set",
+            Output("o_ae_overview", "Table 8", "Adverse event overview, pooled", "Safety set",
                    "open/tables/ae_overview.csv", footnote="n (%) [events]; CI: Clopper-Pearson 95%.", source="ADAE"),
         ]),
     ],
@@ -138,7 +149,7 @@ def review_sections() -> list:
     swap = lambda o: Output(o.id, o.number, o.title.replace(" by arm", ""), o.population,  # noqa: E731
                             o.path.replace("closed/safety/", "review/safety/"), o.kind,
                             o.footnote.replace("p: Fisher's exact test.", "CI: Clopper-Pearson 95%."), o.source)
-    subjects = [o for o in SECTIONS["open"][0][1]] + [o for o in SECTIONS["open"][1][1] if o.id == "o_baseline"]
+    subjects = [o for o in SECTIONS["open"][1][1]] + [o for o in SECTIONS["open"][2][1] if o.id == "o_baseline"]
     safety = [swap(o) for o in SECTIONS["closed"][2][1] if o.id != "f_14_3_7"]
     listings = [swap(o) for o in SECTIONS["closed"][3][1] if o.id != "l_16_2_4"]
     exposure = swap(SECTIONS["closed"][0][1][4])

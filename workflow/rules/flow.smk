@@ -4,6 +4,7 @@
 rule open_flow:
     input:
         adam="results/{study}/{cut}/adam",
+        protocol=protocol_file,
     output:
         consort="results/{study}/{cut}/open/ard/consort.csv",
         eligibility="results/{study}/{cut}/open/ard/eligibility.csv",

@@ -1,0 +1,73 @@
+"""Trial conduct for the open report: accrual, data completeness, protocol deviations (pooled)."""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from ..figures.common import STYLE
+
+
+def t_accrual(adsl: pd.DataFrame) -> pd.DataFrame:
+    """Screened and randomized/enrolled by calendar month, with cumulative counts."""
+    screened = adsl["RFICDT"].dt.to_period("M").value_counts()
+    enrolled_date = adsl["RANDDT"] if "RANDDT" in adsl and adsl["RANDDT"].notna().any() else adsl["TRTSDT"]
+    enrolled = enrolled_date[adsl["ENRLFL"] == "Y"].dt.to_period("M").value_counts()
+    months = pd.period_range(min(screened.index.min(), enrolled.index.min()),
+                             max(screened.index.max(), enrolled.index.max()), freq="M")
+    out = pd.DataFrame({"Month": months.astype(str), "Screened": screened.reindex(months, fill_value=0).to_numpy(),
+                        "Enrolled": enrolled.reindex(months, fill_value=0).to_numpy()})
+    out["Cumulative screened"] = out["Screened"].cumsum()
+    out["Cumulative enrolled"] = out["Enrolled"].cumsum()
+    return out
+
+
+def g_accrual(table: pd.DataFrame, target: int | None, title: str) -> plt.Figure:
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(10, 4.8))
+        x = np.arange(len(table))
+        ax.step(x, table["Cumulative screened"], where="post", label="Screened", color="#7f7f7f")
+        ax.step(x, table["Cumulative enrolled"], where="post", label="Randomized / enrolled", color="#1f4e79", lw=2)
+        if target:
+            ax.axhline(target, color="#c00000", ls="--", lw=1, label=f"Target ({target})")
+        step = max(1, len(x) // 12)
+        ax.set_xticks(x[::step], table["Month"].iloc[::step], rotation=45, ha="right")
+        ax.set_ylabel("Subjects (cumulative)")
+        ax.legend(frameon=False)
+        ax.set_title(title, loc="left", fontsize=10)
+        fig.tight_layout()
+    return fig
+
+
+def t_completeness(adsl: pd.DataFrame, adeff: pd.DataFrame, visits: list[dict], params: list[str],
+                   cut: str) -> pd.DataFrame:
+    """Expected vs available assessments by visit: expected = FAS subjects on study when the
+    visit's window closed (or by the cut); available = an analysed value in the window."""
+    fas = adsl[adsl["FASFL"] == "Y"].set_index("USUBJID")
+    end = fas["EOSDT"].fillna(pd.Timestamp(cut))
+    rows = []
+    for v in [v for v in visits if "window" in v]:
+        due = fas["REFSDT"] + pd.to_timedelta(v["day"] - 1 + v["window"], unit="D")
+        expected = set(fas.index[(due <= pd.Timestamp(cut)) & (end >= fas["REFSDT"] + pd.to_timedelta(v["day"] - 1 - v["window"], unit="D"))])
+        row = {"Visit": v["name"], "Expected": len(expected)}
+        for p in params:
+            have = set(adeff.loc[(adeff["PARAMCD"] == p) & (adeff["AVISIT"] == v["name"]) & (adeff["ANL01FL"] == "Y")
+                                 & adeff["AVAL"].notna(), "USUBJID"]) & expected
+            row[f"{p} available"] = f"{len(have)} ({100 * len(have) / len(expected):.1f}%)" if expected else "0"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def t_deviations(adsl: pd.DataFrame, adeff: pd.DataFrame, planned_infusions: int, key_parameter: str) -> pd.DataFrame:
+    """Subjects with each type of protocol deviation among the randomized/enrolled."""
+    enrolled = adsl[adsl["ENRLFL"] == "Y"]
+    dosed = enrolled[enrolled["NINF"] > 0]
+    missed = dosed[(dosed["NINF"] < planned_infusions) & (dosed["EOSSTT"] != "DISCONTINUED")]
+    out_of_window = adeff[(adeff["PARAMCD"] == key_parameter) & (adeff["AVISIT"] == "UNSCHEDULED")]["USUBJID"]
+    rows = [("Missed infusion (fewer than planned, not discontinued)", len(missed)),
+            ("Never dosed after randomization", int((enrolled["NINF"] == 0).sum())),
+            (f"{key_parameter} assessment outside every visit window", out_of_window.nunique()),
+            ("Prohibited medication on study", int((enrolled["PROHIBFL"] == "Y").sum())),
+            ("Enrolled although failing a criterion by the data", int((enrolled["ELIGFL"] == "N").sum()))]
+    n = len(enrolled)
+    return pd.DataFrame([{"Deviation": d, "Subjects": f"{k} ({100 * k / n:.1f}%)" if n else "0"} for d, k in rows])
