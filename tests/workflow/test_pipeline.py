@@ -100,6 +100,14 @@ def test_new_cut_runs_only_its_own_jobs_and_keeps_earlier_cut(project):
     after = digest(project)
     assert {k: v for k, v in after.items() if k in before} == before
     assert all(p.stat().st_mtime_ns == t for p, t in mtimes.items())
+    # the later cut's reports show the changes since the earlier cut; the earlier ones do not
+    import pypdf
+    later = project / "results/nct02302599/2018-06-30"
+    for pdf in ("closed/report/dmc_closed_report.pdf", "open/report/dmc_open_report.pdf"):
+        text = " ".join(page.extract_text() for page in pypdf.PdfReader(later / pdf).pages)
+        assert "Changes since the last data cut (2017-06-30)" in text and "New serious adverse events" in text
+        earlier = pypdf.PdfReader(project / "results/nct02302599/2017-06-30" / pdf)
+        assert "Changes since the last data cut" not in " ".join(p.extract_text() for p in earlier.pages)
     # the interim cut really is an interim picture
     interim = pd.read_parquet(project / "results/nct02302599/2017-06-30/sdtm/dm.parquet")
     final = pd.read_parquet(project / "results/nct02302599/2018-06-30/sdtm/dm.parquet")

@@ -35,6 +35,10 @@ def _widths(frame: pd.DataFrame) -> str:
 def table_markup(frame: pd.DataFrame, font: str = "8.5pt") -> str:
     if frame.empty:
         return f"#text(style: \"italic\")[#{lit('No records at this data cut.')}]"
+    frame = frame.copy()
+    for col in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[col]):
+            frame[col] = frame[col].dt.strftime("%Y-%m-%d")
     head = ", ".join(f"text(weight: \"bold\", {lit(c)})" for c in frame.columns)
     cells = ", ".join(lit(v) for row in frame.itertuples(index=False) for v in row)
     return (f"#text(size: {font})[#table(columns: {_widths(frame)}, stroke: (x, y) => if y == 0 "
@@ -78,7 +82,8 @@ def provenance_markup(manifest: dict) -> str:
 
 
 def report_source(kind: str, meta: dict, sections: list, root: Path, manifest: dict,
-                  appendices: list[tuple[str, pd.DataFrame]] = ()) -> str:
+                  appendices: list[tuple[str, pd.DataFrame]] = (),
+                  preface: tuple[str, list[tuple[str, pd.DataFrame]]] | None = None) -> str:
     """The typst document of one report (kind "open", "closed" or "review")."""
     cut = dt.date.fromisoformat(meta["cut"])
     banner = (f'#align(center)[#text(fill: rgb("#b00000"), weight: "bold", size: 9pt)[{BANNER}]]'
@@ -110,6 +115,10 @@ def report_source(kind: str, meta: dict, sections: list, root: Path, manifest: d
         "#pagebreak()",
         "#outline(depth: 2, indent: 1.5em)",
     ]
+    if preface is not None:
+        lines.append(f"= #{lit(preface[0])}")
+        for title, frame in preface[1]:
+            lines += [f"=== #{lit(title)}", table_markup(frame), "#v(6pt)"]
     for title, outputs in sections:
         lines.append(f"= #{lit(title)}")
         for out in outputs:

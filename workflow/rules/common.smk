@@ -179,6 +179,22 @@ def closed_report_inputs(wildcards):
     return [p for p in closed_outputs(wildcards.study, wildcards.cut) if not p.endswith("/adam")]
 
 
+def previous_cut(wildcards):
+    """The latest configured cut of the study before this one, or "" (no "since last cut")."""
+    earlier = [c for c in config["studies"][wildcards.study]["cuts"] if c < wildcards.cut]
+    return max(earlier) if earlier else ""
+
+
+def previous_blinded_adam(wildcards):
+    prev = previous_cut(wildcards)
+    return [f"results/{wildcards.study}/{prev}/adam"] if prev else []
+
+
+def previous_closed_adam(wildcards):
+    prev = previous_cut(wildcards)
+    return [f"results/{wildcards.study}/{prev}/closed/adam"] if prev else []
+
+
 def cuts():
     return [(study, cut) for study, cfg in config["studies"].items() for cut in cfg["cuts"]]
 

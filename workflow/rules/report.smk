@@ -9,6 +9,8 @@ rule open_report:
         tables="results/{study}/{cut}/open/tables",
         listings="results/{study}/{cut}/open/listings/eligibility_disagreements.csv",
         figure="results/{study}/{cut}/open/figures/consort.png",
+        current="results/{study}/{cut}/adam",
+        previous=previous_blinded_adam,
     output:
         pdf=report("results/{study}/{cut}/open/report/dmc_open_report.pdf", caption="../report/open.rst",
                    category="Open report"),
@@ -16,6 +18,8 @@ rule open_report:
     params:
         library=LIBRARY,
         kind="open",
+        arm_column=None,
+        previous_cut=previous_cut,
         version=config["report"]["version"],
     log:
         "results/{study}/{cut}/logs/open_report.log",
@@ -31,6 +35,8 @@ rule closed_report:
         manifest="results/{study}/{cut}/manifest.json",
         sdtm="results/{study}/{cut}/sdtm",
         outputs=closed_report_inputs,
+        current="results/{study}/{cut}/closed/adam",
+        previous=previous_closed_adam,
     output:
         pdf=report("results/{study}/{cut}/closed/report/dmc_closed_report.pdf", caption="../report/closed.rst",
                    category="Closed report"),
@@ -38,6 +44,8 @@ rule closed_report:
     params:
         library=LIBRARY,
         kind="closed",
+        arm_column=arm_column,
+        previous_cut=previous_cut,
         version=config["report"]["version"],
     log:
         "results/{study}/{cut}/logs/closed_report.log",
@@ -55,6 +63,8 @@ rule review_report:
         tables="results/{study}/{cut}/open/tables",
         safety="results/{study}/{cut}/review/safety",
         figure="results/{study}/{cut}/open/figures/consort.png",
+        current="results/{study}/{cut}/adam",
+        previous=previous_blinded_adam,
     output:
         pdf=report("results/{study}/{cut}/review/report/safety_review_report.pdf",
                    caption="../report/review.rst", category="Safety review report"),
@@ -62,6 +72,8 @@ rule review_report:
     params:
         library=LIBRARY,
         kind="review",
+        arm_column=None,
+        previous_cut=previous_cut,
         version=config["report"]["version"],
     log:
         "results/{study}/{cut}/logs/review_report.log",
