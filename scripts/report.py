@@ -8,6 +8,7 @@ import yaml
 from trialstats.report.build import compile_report, report_source
 from trialstats.io import read_datasets
 from trialstats.report.catalog import SECTIONS, review_sections
+from trialstats.report.rtf import write_rtf_tables
 from trialstats.report.since_last import since_last_tables
 
 sm = snakemake  # noqa: F821 (injected by snakemake)
@@ -34,4 +35,5 @@ source = report_source(kind, meta, sections, root, manifest,
                        [("Records in, kept and removed at the data cut, by domain", recon)], preface)
 Path(sm.output.typ).write_text(source)
 Path(sm.output.pdf).write_bytes(compile_report(source, root, sm.wildcards.cut))
-Path(sm.log[0]).write_text(f"{kind} report: {sum(len(o) for _, o in sections)} outputs\n")
+rtf = write_rtf_tables(sections, root, Path(sm.output.rtf))
+Path(sm.log[0]).write_text(f"{kind} report: {sum(len(o) for _, o in sections)} outputs; RTF: {', '.join(rtf)}\n")

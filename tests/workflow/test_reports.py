@@ -72,3 +72,19 @@ def test_reports_are_byte_identical_on_a_rerun(built):
     assert len(before) == 3
     assert snakemake(built, "--forcerun", "open_report", "closed_report", "review_report").returncode == 0
     assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in before} == before
+
+
+def test_tables_also_as_rtf_and_csv(built):
+    folder = built / CUT1 / "closed/report/rtf"
+    for out in [o for _, outputs in SECTIONS["closed"] for o in outputs if o.kind != "figure"]:
+        rtf = folder / f"{out.id}.rtf"
+        assert rtf.exists(), out.id
+        text = rtf.read_text(errors="replace")
+        assert text.startswith("{\\rtf1") and out.number in text
+        assert (built / CUT1 / out.path).suffix == ".csv"
+
+
+def test_html_audit_trail(built, tmp_path):
+    run = snakemake(built, "--report", str(tmp_path / "audit.html"))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert (tmp_path / "audit.html").stat().st_size > 10_000

@@ -15,6 +15,7 @@ rule open_report:
         pdf=report("results/{study}/{cut}/open/report/dmc_open_report.pdf", caption="../report/open.rst",
                    category="Open report"),
         typ="results/{study}/{cut}/open/report/dmc_open_report.typ",
+        rtf=directory("results/{study}/{cut}/open/report/rtf"),
     params:
         library=LIBRARY,
         kind="open",
@@ -41,6 +42,7 @@ rule closed_report:
         pdf=report("results/{study}/{cut}/closed/report/dmc_closed_report.pdf", caption="../report/closed.rst",
                    category="Closed report"),
         typ="results/{study}/{cut}/closed/report/dmc_closed_report.typ",
+        rtf=directory("results/{study}/{cut}/closed/report/rtf"),
     params:
         library=LIBRARY,
         kind="closed",
@@ -69,6 +71,7 @@ rule review_report:
         pdf=report("results/{study}/{cut}/review/report/safety_review_report.pdf",
                    caption="../report/review.rst", category="Safety review report"),
         typ="results/{study}/{cut}/review/report/safety_review_report.typ",
+        rtf=directory("results/{study}/{cut}/review/report/rtf"),
     params:
         library=LIBRARY,
         kind="review",
