@@ -350,7 +350,7 @@ def run_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | None
 
 
 def t_incidence(ard_: pd.DataFrame) -> pd.DataFrame:
-    """Display of an incidence ARD: one row per (SOC, PT / category), per arm "n (%) [events]"
+    """Display of an incidence ARD: one row per SOC (then its PTs, indented) or category, per arm "n (%) [events]"
     (with the Clopper-Pearson 95% CI for a single arm), Fisher p per comparison."""
     from .format import fmt
     if ard_.empty:
@@ -362,8 +362,7 @@ def t_incidence(ard_: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for soc, level in keys:
         label = "Any TEAE" if soc == "ANY" else level if soc == "" or level != "ANY" else soc
-        row = {"SOC": "" if soc in ("", "ANY") else soc,
-               "Category": ("  " + level) if soc not in ("", "ANY") and level != "ANY" else label}
+        row = {"Category": ("    " + level) if soc not in ("", "ANY") and level != "ANY" else label}
         for a in arms:
             n, pct = stat.get((soc, level, a, "n")), stat.get((soc, level, a, "pct"))
             cell = f"{fmt(n, 'count')} ({fmt(pct, 'pct')}%)" if n is not None else ""
