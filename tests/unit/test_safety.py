@@ -77,7 +77,7 @@ def test_percentages_use_each_arms_safety_n_and_zero_arms_are_shown(two_arm):
 def test_soc_alphabetical_and_pt_by_descending_frequency(two_arm):
     s, a = two_arm
     shown = t_incidence(ard_ae_soc_pt(s, a, control="P"))
-    assert shown.Category.tolist() == ["Any TEAE", GI, "  Nausea", "  Vomiting", SKIN, "  Pruritus"]
+    assert shown.Category.tolist() == ["Any TEAE", GI, "    Nausea", "    Vomiting", SKIN, "    Pruritus"]
 
 
 def test_overview_counts(two_arm):
