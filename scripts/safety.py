@@ -38,4 +38,10 @@ if "l_hys_law_peaks" in results:
 for fid, make in figures.items():
     for ext in ("png", "pdf"):
         save_figure(make(), out / "figures" / f"{fid}.{ext}", fid)
+if sm.params.exploratory:   # single-arm exploratory glycaemic outcomes (review side)
+    from trialstats.tables.exploratory import ard_exploratory, t_exploratory
+    ex = ard_exploratory(adam["adeff"], adam["adsl"], sm.params.exploratory)
+    write_csv(ex, out / "ard" / "t_14_2_e1.csv")
+    names = adam["adeff"].drop_duplicates("PARAMCD").set_index("PARAMCD")["PARAM"].to_dict()
+    write_csv(t_exploratory(ex, names), out / "tables" / "t_14_2_e1.csv")
 Path(sm.log[0]).write_text("\n".join(f"{k}: {len(v)} rows" for k, v in results.items()) + "\n")

@@ -137,6 +137,8 @@ SECTIONS = {  # report type -> [(section title, [outputs])]
                    "closed/safety/listings/l_16_2_1.csv", "listing", source="ADAE"),
             Output("l_16_2_2", "Listing 16.2.2", "Deaths", "Safety set", "closed/safety/listings/l_16_2_2.csv", "listing",
                    source="ADSL, ADAE"),
+            Output("l_16_2_3", "Listing 16.2.3", "Adverse events of special interest", "Safety set",
+                   "closed/safety/listings/l_16_2_3.csv", "listing", source="ADAE"),
             Output("l_16_2_4", "Listing 16.2.4", "Discontinuations, with reason", "Randomized",
                    "closed/flow/discontinued.csv", "listing", source="ADSL"),
         ]),
@@ -153,4 +155,9 @@ def review_sections() -> list:
     safety = [swap(o) for o in SECTIONS["closed"][2][1] if o.id != "f_14_3_7"]
     listings = [swap(o) for o in SECTIONS["closed"][3][1] if o.id != "l_16_2_4"]
     exposure = swap(SECTIONS["closed"][0][1][4])
-    return [("Subjects", subjects + [exposure]), ("Safety", safety), ("Listings", listings)]
+    exploratory = Output("t_14_2_e1", "Table 14.2.E1", "Exploratory glycaemic outcomes: paired change from baseline "
+                         "and back to normal glucose tolerance", "Full analysis set", "review/safety/tables/t_14_2_e1.csv",
+                         footnote="Mean change with t-based 95% CI and paired t-test; back to normal: 2-hour OGTT "
+                         "glucose < 7.8 mmol/L with Clopper-Pearson 95% CI. HOMA-IR: insulin form.", source="ADEFF")
+    return [("Subjects", subjects + [exposure]), ("Safety", safety), ("Exploratory efficacy", [exploratory]),
+            ("Listings", listings)]

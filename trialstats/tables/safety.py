@@ -308,6 +308,19 @@ def listing_serious(adae: pd.DataFrame) -> pd.DataFrame:
     return adae.loc[adae["AESER"] == "Y", cols].rename(columns={"ARM_": "Arm"}).sort_values(["Arm", "USUBJID"])
 
 
+def listing_aesi(adae: pd.DataFrame) -> pd.DataFrame:
+    """Treatment-emergent adverse events of special interest, with the AESI they fall under."""
+    cq = [c for c in adae.columns if c.startswith("CQ") and c.endswith("NAM")]
+    if not cq:
+        return pd.DataFrame(columns=["Arm", "USUBJID", "AESI", "AEDECOD"])
+    names = adae[cq].apply(lambda r: "; ".join(v for v in r if isinstance(v, str) and v), axis=1)
+    d = adae.assign(AESI=names)
+    d = d[d["AESI"] != ""]
+    cols = [c for c in ("ARM_", "USUBJID", "AESI", "AEDECOD", "ASTDT", "ASTDY", "AESEV", "AESER", "AREL", "HYPOLVL")
+            if c in d]
+    return d[cols].rename(columns={"ARM_": "Arm"}).sort_values(["Arm", "USUBJID"], kind="mergesort")
+
+
 def listing_deaths(adsl: pd.DataFrame, adae: pd.DataFrame, dead: set) -> pd.DataFrame:
     fatal = adae[(adae["AEOUT"] == "FATAL") | (adae["AESDTH"] == "Y")]
     subjects = adsl[adsl["USUBJID"].isin(dead | set(fatal["USUBJID"]))]
@@ -331,7 +344,8 @@ def run_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | None
            "ard_t_14_3_4": ard_ae_soc_pt(adsl, adae[adae["AREL"] == "RELATED"], control),
            "ard_t_14_3_5": ard_ae_soc_pt(adsl, adae[adae["AESER"] == "Y"], control),
            "ard_t_14_3_6": ard_aesi(adsl, adae, control, aesi_names),
-           "l_16_2_1": listing_serious(adae), "l_16_2_2": listing_deaths(adsl, adae, dead)}
+           "l_16_2_1": listing_serious(adae), "l_16_2_2": listing_deaths(adsl, adae, dead),
+           "l_16_2_3": listing_aesi(adae)}
     if control is not None:
         out["ard_f_14_3_7"] = ard_risk_differences(out["ard_t_14_3_2"], arms, control)
     if adlb is not None:

@@ -131,6 +131,10 @@ def adam_dataset_names(wildcards):
     return ADAM_STUDIES[wildcards.adam_study].get("datasets", {})
 
 
+def exploratory_spec(wildcards):
+    return PROTOCOLS[wildcards.study].get("exploratory")
+
+
 def aesi_names(wildcards):
     return [a["name"] for a in PROTOCOLS[wildcards.study].get("aesi", [])]
 

@@ -15,6 +15,7 @@ rule closed_safety:
         dose_column="ADOSE",
         aesi=aesi_names,
         dataset_names=None,
+        exploratory=None,
     log:
         "results/{study}/{cut}/logs/closed_safety.log",
     benchmark:
@@ -36,6 +37,7 @@ rule review_safety:
         dose_column="EXDOSE",
         aesi=aesi_names,
         dataset_names=None,
+        exploratory=exploratory_spec,
     log:
         "results/{study}/{cut}/logs/review_safety.log",
     benchmark:
@@ -57,6 +59,7 @@ rule adam_safety:
         dose_column=None,
         aesi=None,
         dataset_names=adam_dataset_names,
+        exploratory=None,
     log:
         "results/{adam_study}/logs/adam_safety.log",
     benchmark:
