@@ -416,21 +416,25 @@ def fit_mmrm(data: pd.DataFrame, formula: str, subject: str, visit: str, cov: st
     return fit
 
 
+def _fd_hessian(gradient, x: np.ndarray) -> np.ndarray:
+    """Symmetric Hessian by central differences of an analytic gradient."""
+    hess = np.zeros((len(x), len(x)))
+    for i in range(len(x)):
+        h = 1e-5 * max(1.0, abs(x[i]))
+        up, dn = x.copy(), x.copy()
+        up[i] += h
+        dn[i] -= h
+        hess[:, i] = (gradient(up) - gradient(dn)) / (2 * h)
+    return (hess + hess.T) / 2
+
+
 def _newton_polish(objective, theta, steps: int = 8):
     """Newton steps with one finite-difference Hessian of the analytic gradient, reused: BFGS
     stops where the REML surface is flat in the objective, not yet in the parameters."""
     value, grad = objective(theta)
     if np.max(np.abs(grad)) < 1e-7:
         return theta
-    k = len(theta)
-    hess = np.zeros((k, k))
-    for i in range(k):
-        h = 1e-5 * max(1.0, abs(theta[i]))
-        up, dn = theta.copy(), theta.copy()
-        up[i] += h
-        dn[i] -= h
-        hess[:, i] = (objective(up)[1] - objective(dn)[1]) / (2 * h)
-    hess = (hess + hess.T) / 2
+    hess = _fd_hessian(lambda x: objective(x)[1], theta)
     for _ in range(steps):
         try:
             step = np.linalg.solve(hess, grad)
@@ -479,14 +483,7 @@ def _df_parts(patterns, cov, sigma, ev, n, p, reml) -> dict:
         _, d1, _ = sas_parameters(cov, sigma_from_sas(cov, values, t))
         return np.array([np.sum(e.grad_sigma * d) for d in d1])
 
-    hess = np.zeros((k, k))
-    for i in range(k):
-        h = 1e-5 * max(1.0, abs(phi[i]))
-        up, dn = phi.copy(), phi.copy()
-        up[i] += h
-        dn[i] -= h
-        hess[:, i] = (grad_phi(up) - grad_phi(dn)) / (2 * h)
-    hess = (hess + hess.T) / 2
+    hess = _fd_hessian(grad_phi, phi)
     w = 2 * np.linalg.inv(hess)          # Cov(phi) = (Hessian of -l)^-1 = 2 (Hessian of -2l)^-1
     P = [np.zeros((p, p)) for _ in range(k)]
     Q = [[np.zeros((p, p)) for _ in range(k)] for _ in range(k)]
