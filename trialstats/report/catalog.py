@@ -150,7 +150,8 @@ def review_sections() -> list:
     """The single-arm safety review: the closed safety outputs read from review/ and open/."""
     swap = lambda o: Output(o.id, o.number, o.title.replace(" by arm", ""), o.population,  # noqa: E731
                             o.path.replace("closed/safety/", "review/safety/"), o.kind,
-                            o.footnote.replace("p: Fisher's exact test.", "CI: Clopper-Pearson 95%."), o.source)
+                            o.footnote.replace("p: Fisher's exact test.", "CI: Clopper-Pearson 95%.")
+                            .replace(" (placebo: 0)", "").replace("10^6 cells/kg", "the protocol's dose unit"), o.source)
     subjects = [o for o in SECTIONS["open"][1][1]] + [o for o in SECTIONS["open"][2][1] if o.id == "o_baseline"]
     safety = [swap(o) for o in SECTIONS["closed"][2][1] if o.id != "f_14_3_7"]
     listings = [swap(o) for o in SECTIONS["closed"][3][1] if o.id != "l_16_2_4"]
