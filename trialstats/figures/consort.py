@@ -17,8 +17,8 @@ def _reasons(ard: pd.DataFrame, variable: str, level: str = "") -> list[str]:
     return [f"  {r.variable_level}: {int(r.stat)}" for r in sel.itertuples()]
 
 
-def _box(ax, x, y, text, face="white"):
-    ax.text(x, y, text, ha="center", va="center", fontsize=7.5, multialignment="left",
+def _box(ax, x, y, text, face="white", ha="center"):
+    ax.text(x, y, text, ha=ha, va="center", fontsize=7.5, multialignment="left",
             bbox=dict(boxstyle="round,pad=0.5", fc=face, ec="#333333", lw=0.8))
 
 
@@ -37,9 +37,9 @@ def g_consort(ard: pd.DataFrame, title: str, enrolled_label: str = "Enrolled") -
         ax.set_title(title, fontsize=11, loc="left")
         _box(ax, 0.5, 0.94, f"Screened: {_n(ard, 'SCREENED')}")
         sf = "\n".join([f"Screen failures: {_n(ard, 'SCREEN FAILURE')}", *_reasons(ard, "SCREEN FAILURE")])
-        _box(ax, 0.8, 0.855, sf, face="#f3f3f3")
+        _box(ax, 0.6, 0.855, sf, face="#f3f3f3", ha="left")       # left edge just right of the arrow
         _arrow(ax, 0.5, 0.915, 0.5, 0.80)
-        _arrow(ax, 0.5, 0.855, 0.62, 0.855)
+        _arrow(ax, 0.5, 0.855, 0.59, 0.855)
         total = sum(_n(ard, "ENROLLED", lv) for lv in levels)
         _box(ax, 0.5, 0.77, f"{enrolled_label}: {total}")
         width = 1 / len(levels)
