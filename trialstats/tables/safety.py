@@ -35,9 +35,8 @@ def standardize_adae(adae: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     """Treatment-emergent AEs of safety subjects with the arm of ADSL; AREL from AEREL if needed."""
     out = adae.merge(adsl[["USUBJID", "ARM_"]], on="USUBJID", how="inner")
     out = out[out["TRTEMFL"].fillna("N") == "Y"].copy()
-    if "AREL" not in out:
-        out["AREL"] = np.where(out["AEREL"].astype("string").str.upper().isin(RELATED), "RELATED", "NOT RELATED")
-    out["AREL"] = np.where(out["AREL"].astype("string").str.upper().isin(RELATED), "RELATED", "NOT RELATED")
+    relation = out["AREL"] if "AREL" in out else out["AEREL"]
+    out["AREL"] = np.where(relation.astype("string").str.upper().isin(RELATED), "RELATED", "NOT RELATED")
     for col in ("AEACN", "AEACNOTH", "AEOUT", "AESDTH", "AESEV", "AESER"):
         if col not in out:
             out[col] = pd.NA
