@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trialstats.stats.mmrm import MMRMError, _evaluate, _patterns, fit_mmrm, sigma_from_theta
+from trialstats.stats.mmrm import MMRMError, fit_mmrm
 
 
 def trial(n=60, visits=4, seed=3, dropout=True):

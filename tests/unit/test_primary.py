@@ -1,5 +1,4 @@
 """The primary-endpoint analyses on the embedded study: the published counts and interval."""
-import pandas as pd
 import pytest
 
 from tests.unit.test_adam_study import study1  # noqa: F401 (fixture)

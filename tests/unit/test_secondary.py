@@ -9,7 +9,7 @@ import statsmodels.formula.api as smf
 from tests.unit.test_adam_study import study1  # noqa: F401 (fixture)
 from trialstats.stats.ancova import fit_ancova
 from trialstats.tables.primary import arm_labels, responder_status
-from trialstats.tables.secondary import analysis_frame, ard_mmrm, run_secondary
+from trialstats.tables.secondary import analysis_frame, run_secondary
 
 
 def ancova_data(seed=5):

@@ -134,7 +134,8 @@ def _insulin_rule(sdtm, protocol, rule, category, subjects, screen_dt) -> tuple[
     cm = sdtm["CM"]
     ins = cm[cm["CMCAT"] == protocol["insulin"]["cmcat"]]
     scr = ins["USUBJID"].map(screen_dt)
-    active = (compute_dt(ins["CMSTDTC"]) <= scr) & (compute_dt(ins["CMENDTC"]).isna() | (compute_dt(ins["CMENDTC"]) >= scr))
+    end = compute_dt(ins["CMENDTC"])
+    active = (compute_dt(ins["CMSTDTC"]) <= scr) & (end.isna() | (end >= scr))
     dose = pd.to_numeric(ins.loc[active, "CMDOSE"]).groupby(ins.loc[active, "USUBJID"]).sum()
     vs = _screening(sdtm, "VS", protocol["visits"][0])
     weight = pd.to_numeric(vs.loc[vs["VSTESTCD"] == "WEIGHT", "VSSTRESN"]).groupby(vs.loc[vs["VSTESTCD"] == "WEIGHT", "USUBJID"]).last()

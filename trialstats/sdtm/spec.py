@@ -74,6 +74,3 @@ def columns_of(domain: str) -> dict:
 def numeric_columns(domain: str) -> list[str]:
     return [c for c, kind in columns_of(domain).items() if kind in ("num", "num?")]
 
-
-def date_columns(domain: str) -> list[str]:
-    return [c for c, kind in columns_of(domain).items() if kind in ("date", "date?")]

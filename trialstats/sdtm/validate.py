@@ -9,7 +9,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from .ingest import Study, problem
-from .spec import CUT_DATES, DOMAINS, FINDINGS, columns_of, date_columns, numeric_columns
+from .spec import CUT_DATES, DOMAINS, FINDINGS, columns_of, numeric_columns
 
 ISO_DATE = r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?"
 DATE_EXPECTED = "an ISO 8601 date YYYY-MM-DD or date-time YYYY-MM-DDThh:mm[:ss] that exists"
@@ -254,4 +254,4 @@ def typed(domain: str, df: pd.DataFrame) -> pd.DataFrame:
 
 
 __all__ = ["ValidationFailed", "validate_study", "format_report", "parse_dates", "typed",
-           "schema_for", "date_columns"]
+           "schema_for"]

@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from . import ev_igt, uc_msc_t2d
-from ._common import write_csv
+from ..io import write_csv
 
 GENERATORS = {"nct02302599": uc_msc_t2d, "nct06495437": ev_igt}
 

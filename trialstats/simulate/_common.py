@@ -181,7 +181,3 @@ def ae_row(rec: Records, rng, usubjid: str, pt: str, start: dt.date, end: dt.dat
             AESER="Y" if serious else "N", AEREL=rel, AEACN=acn, AEACNOTH=acnoth, AEOUT=out,
             AESTDTC=iso(start), AEENDTC=iso(end) if end is not None else "")
 
-
-def write_csv(df: pd.DataFrame, path) -> None:
-    """Deterministic CSV: fixed column order, '\\n' line ends, NA as empty."""
-    df.to_csv(path, index=False, lineterminator="\n", na_rep="")
