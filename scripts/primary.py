@@ -1,4 +1,5 @@
-"""Rule primary: the primary endpoint, its estimand and sensitivity analyses (closed, by arm)."""
+"""Rule primary: the primary endpoint, its estimand and sensitivity analyses (closed, by arm);
+pools the MI and tipping-point pieces of rule primary_shard."""
 from pathlib import Path
 
 import pandas as pd
@@ -10,17 +11,16 @@ from trialstats.io import write_csv
 from trialstats.tables import primary as P
 
 sm = snakemake  # noqa: F821 (injected by snakemake)
-adam = Path(sm.input.adam)
-adsl, adeff = pd.read_parquet(adam / "adsl.parquet"), pd.read_parquet(adam / "adeff.parquet")
 protocol = yaml.safe_load(open(sm.input.protocol))
 spec = protocol["responder"]
-status = P.responder_status(adsl, adeff, spec, sm.params.arm_column, protocol["visits"], sm.wildcards.cut)
-labels = P.arm_labels(status, protocol["randomization"]["control"])
-visits = [v["name"] for v in protocol["visits"] if "window" in v]
+adsl, adeff = (pd.read_parquet(f"{sm.input.adam}/{name}.parquet") for name in ("adsl", "adeff"))
+status, labels = P.primary_status(adsl, adeff, protocol, sm.params.arm_column, sm.wildcards.cut)
 main = P.ard_primary(status, adsl, labels, sm.params.covariates)
-mi = P.ard_mi(P.mi_wide(adeff, status, spec, visits), spec, visits, labels, sm.params.mi["imputations"],
-              sm.params.mi["seed"])
-grid, tipping = P.ard_tipping_point(status, labels, sm.params.alpha)
+wide = P.mi_wide(adeff, status, spec, P.analysis_visits(protocol))
+mi = P.ard_mi_pooled(pd.concat([pd.read_parquet(f) for f in sm.input.mi], ignore_index=True), wide, labels,
+                     sm.params.mi["imputations"])
+grid = pd.concat([pd.read_parquet(f) for f in sm.input.tipping], ignore_index=True)
+tipping = P.tipping_statement(grid, status, labels, sm.params.alpha)
 ard = pd.concat([main, mi], ignore_index=True)
 out = sm.output
 write_csv(ard, out.ard)

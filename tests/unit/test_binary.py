@@ -143,3 +143,16 @@ def test_firth_with_several_fixed_coefficients_never_beats_the_free_fit():
     free = _firth_fit(x, y)[1]
     assert _firth_fit(x, y, {1: 0.0, 2: 0.0})[1] <= free
     assert _firth_fit(x, y, (2, 0.0))[1] == pytest.approx(_firth_fit(x, y, {2: 0.0})[1])
+
+
+@pytest.mark.parametrize("n1,n2", [(45, 44), (20, 20), (7, 30), (1, 3)])
+def test_grid_functions_equal_the_one_table_functions(n1, n2):
+    # two algorithms: bisection on arrays vs brentq per table; grouped hypergeometric tails vs scipy
+    from trialstats.stats.binary import fisher_exact_grid, mn_ci_grid
+    x1, x2 = (g.ravel() for g in np.meshgrid(np.arange(n1 + 1), np.arange(n2 + 1), indexing="ij"))
+    lower, upper = mn_ci_grid(x1, n1, x2, n2)
+    p = fisher_exact_grid(x1, n1, x2, n2)
+    for i in range(len(x1)):
+        ci = diff_ci(int(x1[i]), n1, int(x2[i]), n2, "mn")
+        assert (lower[i], upper[i]) == pytest.approx((ci.lower, ci.upper), abs=1e-10)
+        assert p[i] == pytest.approx(fisher_exact(int(x1[i]), n1, int(x2[i]), n2), abs=1e-12)

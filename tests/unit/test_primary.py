@@ -48,3 +48,36 @@ def test_estimand_covers_ich_e9_attributes(primary):
     rows = P.estimand_rows(primary[3])
     assert {"Population", "Variable", "Population-level summary"} <= set(rows.attribute)
     assert rows.attribute.str.startswith("Intercurrent event").sum() == 2
+
+
+@pytest.mark.parametrize("shards", [2, 3, 7])
+def test_split_heavy_analyses_equal_the_unsplit_ones(primary, study1, shards):  # noqa: F811
+    # what a cluster computes in `shards` jobs (rule primary_shard) and pools (rule primary)
+    import pandas as pd
+    status, labels, _, protocol = primary
+    adeff = study1[3]["adeff"]
+    whole = P.ard_tipping_grid(status, labels)
+    rows = P.tipping_counts(status, labels)[labels[0]]["missing"] + 1
+    parts = pd.concat([P.ard_tipping_grid(status, labels, P.shard_range(rows, k, shards)) for k in range(shards)],
+                      ignore_index=True)
+    pd.testing.assert_frame_equal(parts, whole)
+    spec, visits = protocol["responder"], P.analysis_visits(protocol)
+    wide = P.mi_wide(adeff, status, spec, visits)
+    one = P.mi_estimates(wide, spec, visits, labels, range(10), seed=5)
+    split = pd.concat([P.mi_estimates(wide, spec, visits, labels, P.shard_range(10, k, shards), seed=5)
+                       for k in range(shards)], ignore_index=True)
+    pd.testing.assert_frame_equal(split, one)
+    pd.testing.assert_frame_equal(P.ard_mi_pooled(split, wide, labels, 10), P.ard_mi(wide, spec, visits, labels, 10, 5))
+
+
+def test_pooling_refuses_a_missing_or_doubled_shard(primary, study1):  # noqa: F811
+    status, labels, _, protocol = primary
+    spec, visits = protocol["responder"], P.analysis_visits(protocol)
+    wide = P.mi_wide(study1[3]["adeff"], status, spec, visits)
+    part = P.mi_estimates(wide, spec, visits, labels, range(4), seed=5)
+    with pytest.raises(ValueError, match="imputations 0..5 once each"):
+        P.ard_mi_pooled(part, wide, labels, 6)
+    grid = P.ard_tipping_grid(status, labels, range(2))
+    with pytest.raises(ValueError, match="distinct cells"):
+        P.tipping_statement(grid, status, labels)
+    assert [len(P.shard_range(10, k, 3)) for k in range(3)] == [3, 3, 4]

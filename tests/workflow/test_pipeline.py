@@ -88,6 +88,26 @@ def test_default_run_writes_cut_sdtm_and_manifest_byte_identically(project):
     assert planned(project) == []                                    # nothing left to do
 
 
+def test_split_heavy_analyses_give_the_unsplit_results(project):
+    # the single-machine run (scale: 1 piece each) and a cluster-style split give the same bytes
+    closed = "results/nct02302599/2018-12-31/closed"
+    target = f"{closed}/tables/t_14_2_1.csv"
+    files = [f"{closed}/{name}" for name in ("ard/t_14_2_1_primary.csv", "ard/t_14_2_4_tipping_point.csv",
+                                             "tables/t_14_2_3.csv", "tables/t_14_2_4.csv",
+                                             "tables/t_14_2_4_tipping_point.txt")]
+    run = snakemake(project, target)
+    assert run.returncode == 0, run.stderr
+    unsplit = {f: (project / f).read_bytes() for f in files}
+    (project / "split.yaml").write_text("scale: {mi_shards: 4, tipping_shards: 3}\n")
+    jobs = planned(project, target, "--configfile", "split.yaml")
+    shards = sorted(w for rule, w in jobs if rule == "primary_shard")
+    assert len(shards) == 7 and sum("analysis=mi" in w for w in shards) == 4, shards
+    run = snakemake(project, target, "--configfile", "split.yaml")
+    assert run.returncode == 0, run.stderr
+    for f in files:
+        assert (project / f).read_bytes() == unsplit[f], f
+
+
 def test_new_cut_runs_only_its_own_jobs_and_keeps_earlier_cut(project):
     study = {"data": "data/nct02302599"}
     set_config(project, {"nct02302599": {**study, "cuts": ["2017-06-30"]}})

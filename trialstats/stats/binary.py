@@ -126,6 +126,58 @@ def diff_ci(x1: int, n1: int, x2: int, n2: int, method: str = "mn", level: float
     raise ValueError(f"method must be one of {DIFF_METHODS}, got {method!r}")
 
 
+def _restricted_mle_arrays(x1, n1, x2, n2, delta):
+    """_restricted_mle on arrays (element-wise), the same closed form."""
+    p1, p2 = x1 / n1, x2 / n2
+    theta = n2 / n1
+    a = 1 + theta
+    b = -(1 + theta + p1 + theta * p2 + delta * (theta + 2))
+    c = delta * delta + delta * (2 * p1 + theta + 1) + p1 + theta * p2
+    d = -p1 * delta * (1 + delta)
+    v = b ** 3 / (27 * a ** 3) - b * c / (6 * a * a) + d / (2 * a)
+    u = np.sqrt(np.maximum(b * b / (9 * a * a) - c / (3 * a), 0.0))
+    u = np.where(v < 0, -u, u)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(u == 0, 0.0, np.clip(v / u ** 3, -1.0, 1.0))
+    w = (np.pi + np.arccos(ratio)) / 3
+    pt1 = np.clip(2 * u * np.cos(w) - b / (3 * a), 0.0, 1.0)
+    return pt1, np.clip(pt1 - delta, 0.0, 1.0)
+
+
+def mn_ci_grid(x1, n1: int, x2, n2: int, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Miettinen-Nurminen bounds for many tables at once (x1, x2 arrays; n1, n2 fixed): the same
+    score as mn_score, each root found by bisection (80 halvings: far below 1e-12)."""
+    x1, x2 = np.asarray(x1, dtype=float), np.asarray(x2, dtype=float)
+    for x, n in ((x1, n1), (x2, n2)):
+        if n <= 0 or (x < 0).any() or (x > n).any():
+            raise ValueError(f"counts must satisfy 0 <= x <= n with n > 0 (n={n})")
+    est = x1 / n1 - x2 / n2
+    crit = _z(level) ** 2
+    factor = (n1 + n2) / (n1 + n2 - 1)
+
+    def excess(delta):           # score(delta)^2 - crit
+        pt1, pt2 = _restricted_mle_arrays(x1, n1, x2, n2, delta)
+        var = (pt1 * (1 - pt1) / n1 + pt2 * (1 - pt2) / n2) * factor
+        diff = est - delta
+        with np.errstate(divide="ignore", invalid="ignore"):
+            score2 = np.where(var > 0, diff * diff / var, np.where(np.abs(diff) < 1e-15, 0.0, np.inf))
+        return score2 - crit
+
+    bounds = []
+    for side in (-1.0, 1.0):
+        outer = np.full_like(est, side - side * 1e-12)
+        inside, beyond = est.copy(), outer.copy()       # excess(inside) <= 0 < excess(beyond)
+        for _ in range(80):
+            mid = (inside + beyond) / 2
+            above = excess(mid) > 0
+            beyond = np.where(above, mid, beyond)
+            inside = np.where(above, inside, mid)
+        root = (inside + beyond) / 2
+        root = np.where(excess(outer) <= 0, side, root)
+        bounds.append(np.where(excess(est) > 0, est, root))
+    return bounds[0], bounds[1]
+
+
 def stratified_diff_ci(tables, level: float = 0.95) -> Interval:
     """Stratified risk difference with the Miettinen-Nurminen score interval.
 
@@ -162,6 +214,24 @@ def stratified_diff_ci(tables, level: float = 0.95) -> Interval:
 def fisher_exact(x1: int, n1: int, x2: int, n2: int) -> float:
     """Two-sided Fisher exact p (sum of tables no more likely than the observed one)."""
     return float(stats.fisher_exact([[x1, n1 - x1], [x2, n2 - x2]], alternative="two-sided").pvalue)
+
+
+def fisher_exact_grid(x1, n1: int, x2, n2: int) -> np.ndarray:
+    """fisher_exact for many tables with the same arm sizes: tables sharing a total x1 + x2 share
+    one hypergeometric distribution, computed once; p sums the probabilities no larger than the
+    observed one (relative tolerance 1e-7, as R's fisher.test)."""
+    x1, x2 = np.asarray(x1, dtype=int), np.asarray(x2, dtype=int)
+    total = x1 + x2
+    p = np.empty(x1.shape, dtype=float)
+    for t in np.unique(total):
+        support = np.arange(max(0, t - n2), min(n1, t) + 1)
+        pmf = stats.hypergeom.pmf(support, n1 + n2, n1, t)
+        ordered = np.sort(pmf)
+        tail = np.cumsum(ordered)
+        at = total == t
+        observed = pmf[x1[at] - support[0]]
+        p[at] = tail[np.searchsorted(ordered, observed * (1 + 1e-7), side="right") - 1]
+    return np.minimum(p, 1.0)
 
 
 def pearson_chi2(table) -> tuple[float, int, float]:

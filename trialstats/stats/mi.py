@@ -76,10 +76,11 @@ def _draw_regression(rng, x_obs, y_obs):
 
 
 def impute_sequential(wide: pd.DataFrame, variables: list[str], visits: list[str], baselines: list[str],
-                      group: str | None, m: int, seed: int) -> list[pd.DataFrame]:
-    """m completed copies of `wide` (one row per subject; columns f"{var}@{visit}" and the
-    baselines). Within each group, visits are imputed in order, variables in the given order."""
-    rng = np.random.default_rng(seed)
+                      group: str | None, m: int | range, seed: int) -> list[pd.DataFrame]:
+    """Completed copies of `wide` (one row per subject; columns f"{var}@{visit}" and the
+    baselines): imputations 0..m-1, or those in a range. Within each group, visits are imputed in
+    order, variables in the given order. Imputation i draws from its own stream (seed, i), so a
+    range of imputations computed apart (a cluster job) equals the same ones computed together."""
     targets = [f"{var}@{visit}" for visit in visits for var in variables]
     columns = list(baselines) + targets
     values = wide[columns].to_numpy(dtype=float)
@@ -89,7 +90,8 @@ def impute_sequential(wide: pd.DataFrame, variables: list[str], visits: list[str
     # earlier variables at the same visit)
     steps = [(len(baselines) + t, list(range(len(baselines) + t))) for t in range(len(targets))]
     out = []
-    for _ in range(m):
+    for i in (range(m) if isinstance(m, int) else m):
+        rng = np.random.default_rng([seed, i])
         done = values.copy()
         for rows in groups:
             block = done[rows]

@@ -7,8 +7,9 @@ ARD_COLUMNS = ["group1", "group1_level", "group2", "group2_level", "variable", "
                "stat_name", "stat"]
 
 
-def ard(rows: list[dict]) -> pd.DataFrame:
-    """Rows with any subset of ARD_COLUMNS -> a frame with all of them (blank where unset)."""
+def ard(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
+    """Rows (dicts or a frame) with any subset of ARD_COLUMNS -> a frame with all of them (blank
+    where unset)."""
     frame = pd.DataFrame(rows, columns=ARD_COLUMNS)
     for col in ARD_COLUMNS[:-1]:
         frame[col] = frame[col].astype(object).where(frame[col].notna(), "").astype(str)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..stats.binary import diff_ci, fisher_exact, fit_logistic
+from ..stats.binary import diff_ci, fisher_exact, fisher_exact_grid, fit_logistic, mn_ci_grid
 from ..stats.mi import impute_sequential, rubin
 from .ard import ard
 from .format import estimate_ci, fmt, n_over_n_pct, stat
@@ -63,6 +63,18 @@ def responder_status(adsl: pd.DataFrame, adeff: pd.DataFrame, spec: dict, arm: s
         out.loc[pending, "STATUS"] = "not yet due"
         out.loc[pending, "RSPREAS"] = f"on study; the {spec['visit']} window closes after the cut {cut}"
     return out.reset_index()
+
+
+def analysis_visits(protocol: dict) -> list[str]:
+    """The scheduled post-baseline visits (those with a window), in protocol order."""
+    return [v["name"] for v in protocol["visits"] if "window" in v]
+
+
+def primary_status(adsl: pd.DataFrame, adeff: pd.DataFrame, protocol: dict, arm: str,
+                   cut: str) -> tuple[pd.DataFrame, tuple[str, str]]:
+    """Responder status of every enrolled subject at the cut and the (active, control) labels."""
+    status = responder_status(adsl, adeff, protocol["responder"], arm, protocol["visits"], cut)
+    return status, arm_labels(status, protocol["randomization"]["control"])
 
 
 def _arm_rows(analysis: str, counts: dict) -> list[dict]:
@@ -169,32 +181,52 @@ def responders_in(wide: pd.DataFrame, spec: dict) -> pd.Series:
     return ok
 
 
-def ard_mi(wide: pd.DataFrame, spec: dict, visits: list[str], labels, m: int, seed: int) -> pd.DataFrame:
-    """Responder difference under MAR: impute per arm, derive responders per imputation,
-    pool the Wald-variance differences by Rubin's rules (Barnard-Rubin df, complete-data df N-2)."""
+def shard_range(total: int, shard: int, shards: int) -> range:
+    """The part `shard` (0-based) of range(total) cut into `shards` nearly equal pieces."""
+    if not 0 <= shard < shards:
+        raise ValueError(f"shard {shard} is not in 0..{shards - 1}")
+    return range(shard * total // shards, (shard + 1) * total // shards)
+
+
+def mi_estimates(wide: pd.DataFrame, spec: dict, visits: list[str], labels, imputations: range,
+                 seed: int) -> pd.DataFrame:
+    """Responder counts and the Wald difference with its variance for each of the given
+    imputations (one row each): the part of the MI analysis a cluster job computes. When
+    imputation is impossible (e.g. an interim cut with few values at the endpoint visit) one row
+    with the reason in `error`."""
     params = [c["paramcd"] for c in spec["criteria"]]
-    method = f"Rubin (m={m})"
     try:
-        imputed = impute_sequential(wide, params, visits, [f"{p}@BASE" for p in params], "ARM", m, seed)
-    except ValueError as err:   # e.g. an interim cut with few values at the endpoint visit
-        rows = _contrast_rows("mi_mar", f"{labels[0]} - {labels[1]}", method, np.nan, np.nan, np.nan)
-        rows.append(dict(group1="NOTE", variable="mi_mar", variable_level=f"not estimable: {err}",
-                         stat_name="n", stat=0))
-        n = [(wide["ARM"] == lab).sum() for lab in labels]
-        return ard(_arm_rows("mi_mar", {labels[0]: (np.nan, n[0]), labels[1]: (np.nan, n[1])}) + rows)
-    est, var, counts = [], [], []
-    for w in imputed:
+        imputed = impute_sequential(wide, params, visits, [f"{p}@BASE" for p in params], "ARM", imputations, seed)
+    except ValueError as err:
+        return pd.DataFrame({"imputation": [imputations.start], "error": [str(err)]})
+    rows = []
+    for i, w in zip(imputations, imputed):
         r = responders_in(w, spec)
         x1, n1 = int(r[w["ARM"] == labels[0]].sum()), int((w["ARM"] == labels[0]).sum())
         x2, n2 = int(r[w["ARM"] == labels[1]].sum()), int((w["ARM"] == labels[1]).sum())
         p1, p2 = x1 / n1, x2 / n2
-        est.append(p1 - p2)
-        var.append(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
-        counts.append((x1, x2))
-    pooled = rubin(est, var, df_complete=len(wide) - 2)
-    mean = np.mean(counts, axis=0)
+        rows.append(dict(imputation=i, x1=x1, n1=n1, x2=x2, n2=n2, estimate=p1 - p2,
+                         variance=p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2, error=""))
+    return pd.DataFrame(rows)
+
+
+def ard_mi_pooled(estimates: pd.DataFrame, wide: pd.DataFrame, labels, m: int) -> pd.DataFrame:
+    """Responder difference under MAR: the per-imputation differences (mi_estimates, any number
+    of shards concatenated) pooled by Rubin's rules (Barnard-Rubin df, complete-data df N-2)."""
+    method = f"Rubin (m={m})"
     n = [(wide["ARM"] == lab).sum() for lab in labels]
-    rows = _arm_rows("mi_mar", {labels[0]: (mean[0], n[0]), labels[1]: (mean[1], n[1])})
+    errors = estimates["error"].replace("", np.nan).dropna() if "error" in estimates else pd.Series(dtype=str)
+    if len(errors):
+        rows = _contrast_rows("mi_mar", f"{labels[0]} - {labels[1]}", method, np.nan, np.nan, np.nan)
+        rows.append(dict(group1="NOTE", variable="mi_mar", variable_level=f"not estimable: {errors.iloc[0]}",
+                         stat_name="n", stat=0))
+        return ard(_arm_rows("mi_mar", {labels[0]: (np.nan, n[0]), labels[1]: (np.nan, n[1])}) + rows)
+    estimates = estimates.sort_values("imputation")
+    if list(estimates["imputation"]) != list(range(m)):
+        raise ValueError(f"MI pooling expects imputations 0..{m - 1} once each; "
+                         f"found {len(estimates)} rows ({sorted(set(range(m)) - set(estimates['imputation']))[:5]} missing)")
+    pooled = rubin(estimates["estimate"], estimates["variance"], df_complete=len(wide) - 2)
+    rows = _arm_rows("mi_mar", {labels[0]: (estimates["x1"].mean(), n[0]), labels[1]: (estimates["x2"].mean(), n[1])})
     rows += _contrast_rows("mi_mar", f"{labels[0]} - {labels[1]}", method, pooled.estimate,
                            pooled.lower, pooled.upper, pooled.p)
     rows.append(dict(group1="CONTRAST", group1_level=f"{labels[0]} - {labels[1]}", variable="mi_mar",
@@ -202,29 +234,56 @@ def ard_mi(wide: pd.DataFrame, spec: dict, visits: list[str], labels, m: int, se
     return ard(rows)
 
 
+def ard_mi(wide: pd.DataFrame, spec: dict, visits: list[str], labels, m: int, seed: int) -> pd.DataFrame:
+    """The MI analysis in one piece: mi_estimates of all m imputations, pooled."""
+    return ard_mi_pooled(mi_estimates(wide, spec, visits, labels, range(m), seed), wide, labels, m)
+
+
 # --- tipping point -------------------------------------------------------------------------------
 
-def ard_tipping_point(status: pd.DataFrame, labels, alpha: float = 0.05) -> tuple[pd.DataFrame, str]:
-    """Every assumption on how many missing patients of each arm respond: MN difference and
-    Fisher p. Returns the grid as ARD and a sentence stating the tipping point."""
+def tipping_counts(status: pd.DataFrame, labels) -> dict:
+    """Per arm label: observed responders, FAS size and missing outcomes (the grid's margins)."""
     fas = status[(status["FASFL"] == "Y") & (status["STATUS"] != "not yet due")]
-    obs = {lab: int(((fas["ARM"] == lab) & (fas["STATUS"] == "Y")).sum()) for lab in labels}
-    n = {lab: int((fas["ARM"] == lab).sum()) for lab in labels}
-    miss = {lab: int(((fas["ARM"] == lab) & (fas["STATUS"] == "missing")).sum()) for lab in labels}
-    rows = []
-    significant = {}
-    for ka in range(miss[labels[0]] + 1):
-        for kc in range(miss[labels[1]] + 1):
-            x1, x2 = obs[labels[0]] + ka, obs[labels[1]] + kc
-            ci = diff_ci(x1, n[labels[0]], x2, n[labels[1]], "mn")
-            p = fisher_exact(x1, n[labels[0]], x2, n[labels[1]])
-            significant[ka, kc] = p < alpha
-            base = dict(group1=f"missing responders {labels[0]}", group1_level=str(ka),
-                        group2=f"missing responders {labels[1]}", group2_level=str(kc), variable="tipping_point")
-            rows += [dict(base, stat_name=k, stat=v) for k, v in
-                     (("estimate", ci.estimate), ("lower", ci.lower), ("upper", ci.upper), ("p", p))]
-    sentence = _tipping_sentence(significant, miss, labels, alpha)
-    return ard(rows), sentence
+    arm = {lab: fas["ARM"] == lab for lab in labels}
+    return {lab: dict(responders=int((arm[lab] & (fas["STATUS"] == "Y")).sum()), n=int(arm[lab].sum()),
+                      missing=int((arm[lab] & (fas["STATUS"] == "missing")).sum())) for lab in labels}
+
+
+def ard_tipping_grid(status: pd.DataFrame, labels, rows: range | None = None) -> pd.DataFrame:
+    """Every assumption on how many missing patients of each arm respond (rows: the active-arm
+    counts ka to compute, default all): MN difference with its CI and Fisher's p, vectorised."""
+    c = tipping_counts(status, labels)
+    a, k = c[labels[0]], c[labels[1]]
+    rows = range(a["missing"] + 1) if rows is None else rows
+    ka, kc = (g.ravel() for g in np.meshgrid(np.array(rows, dtype=int), np.arange(k["missing"] + 1), indexing="ij"))
+    x1, x2 = a["responders"] + ka, k["responders"] + kc
+    lower, upper = mn_ci_grid(x1, a["n"], x2, k["n"])
+    stats_ = {"estimate": x1 / a["n"] - x2 / k["n"], "lower": lower, "upper": upper,
+              "p": fisher_exact_grid(x1, a["n"], x2, k["n"])}
+    cells = pd.DataFrame({"group1": f"missing responders {labels[0]}", "group1_level": ka.astype(str),
+                          "group2": f"missing responders {labels[1]}", "group2_level": kc.astype(str),
+                          "variable": "tipping_point"})
+    long = cells.loc[cells.index.repeat(len(stats_))].reset_index(drop=True)
+    long["stat_name"] = np.tile(list(stats_), len(cells))
+    long["stat"] = np.column_stack(list(stats_.values())).ravel()
+    return ard(long)
+
+
+def tipping_statement(grid: pd.DataFrame, status: pd.DataFrame, labels, alpha: float = 0.05) -> str:
+    """The sentence stating the tipping point, from the whole grid (shards concatenated)."""
+    p = grid[grid["stat_name"] == "p"]
+    significant = {(int(a), int(c)): v < alpha for a, c, v in zip(p["group1_level"], p["group2_level"], p["stat"])}
+    miss = {lab: v["missing"] for lab, v in tipping_counts(status, labels).items()}
+    if len(significant) != (miss[labels[0]] + 1) * (miss[labels[1]] + 1):
+        raise ValueError(f"the tipping-point grid has {len(significant)} distinct cells; expected "
+                         f"{(miss[labels[0]] + 1) * (miss[labels[1]] + 1)}")
+    return _tipping_sentence(significant, miss, labels, alpha)
+
+
+def ard_tipping_point(status: pd.DataFrame, labels, alpha: float = 0.05) -> tuple[pd.DataFrame, str]:
+    """The tipping-point grid in one piece and its sentence."""
+    grid = ard_tipping_grid(status, labels)
+    return grid, tipping_statement(grid, status, labels, alpha)
 
 
 def _tipping_sentence(significant: dict, miss: dict, labels, alpha) -> str:

@@ -178,6 +178,14 @@ def review_outputs(study, cut):
     return [] if is_randomized(study) else [f"{base}/safety", f"{base}/report/safety_review_report.pdf"]
 
 
+def primary_shards(analysis):
+    """The pieces of a heavy primary analysis (config scale) as inputs of the rule that pools them."""
+    def files(wildcards):
+        n = config["scale"][f"{analysis}_shards"]
+        return [f"results/{wildcards.study}/{wildcards.cut}/closed/primary/{analysis}_{k}.parquet" for k in range(n)]
+    return files
+
+
 def closed_report_inputs(wildcards):
     """Every closed output the closed report prints (folders and files)."""
     return [p for p in closed_outputs(wildcards.study, wildcards.cut) if not p.endswith("/adam")]

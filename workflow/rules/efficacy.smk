@@ -1,10 +1,36 @@
 # Efficacy (closed, by arm): the primary endpoint with its estimand and sensitivity analyses.
 
 
+rule primary_shard:
+    # one piece of a heavy analysis: imputations of the MI analysis, or rows of the tipping-point
+    # grid (config scale: the number of pieces, 1 on a laptop, many on a cluster)
+    input:
+        adam="results/{study}/{cut}/closed/adam",
+        protocol=protocol_file,
+    output:
+        temp("results/{study}/{cut}/closed/primary/{analysis}_{shard}.parquet"),
+    wildcard_constraints:
+        analysis="mi|tipping",
+        shard=r"\d+",
+    params:
+        library=LIBRARY,
+        arm_column=arm_column,
+        shards=lambda w: config["scale"][f"{w.analysis}_shards"],
+        mi=config["primary"]["multiple_imputation"],
+    log:
+        "results/{study}/{cut}/logs/primary_{analysis}_{shard}.log",
+    benchmark:
+        "results/{study}/{cut}/benchmarks/primary_{analysis}_{shard}.tsv"
+    script:
+        "../../scripts/primary_shard.py"
+
+
 rule primary:
     input:
         adam="results/{study}/{cut}/closed/adam",
         protocol=protocol_file,
+        mi=primary_shards("mi"),
+        tipping=primary_shards("tipping"),
     output:
         ard="results/{study}/{cut}/closed/ard/t_14_2_1_primary.csv",
         tipping_ard="results/{study}/{cut}/closed/ard/t_14_2_4_tipping_point.csv",
