@@ -146,35 +146,52 @@ def _restricted_mle_arrays(x1, n1, x2, n2, delta):
 
 def mn_ci_grid(x1, n1: int, x2, n2: int, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Miettinen-Nurminen bounds for many tables at once (x1, x2 arrays; n1, n2 fixed): the same
-    score as mn_score, each root found by bisection (80 halvings: far below 1e-12)."""
+    score as mn_score. Each bound is the root of g(delta) = (d - delta)^2 - z^2 V(delta), which
+    has the sign of score^2 - z^2 and stays finite at the edges, found by regula falsi with the
+    Illinois modification inside the bracket [estimate, +/-1], all tables together."""
     x1, x2 = np.asarray(x1, dtype=float), np.asarray(x2, dtype=float)
     for x, n in ((x1, n1), (x2, n2)):
         if n <= 0 or (x < 0).any() or (x > n).any():
             raise ValueError(f"counts must satisfy 0 <= x <= n with n > 0 (n={n})")
     est = x1 / n1 - x2 / n2
-    crit = _z(level) ** 2
-    factor = (n1 + n2) / (n1 + n2 - 1)
+    crit = _z(level) ** 2 * (n1 + n2) / (n1 + n2 - 1)
 
-    def excess(delta):           # score(delta)^2 - crit
-        pt1, pt2 = _restricted_mle_arrays(x1, n1, x2, n2, delta)
-        var = (pt1 * (1 - pt1) / n1 + pt2 * (1 - pt2) / n2) * factor
-        diff = est - delta
-        with np.errstate(divide="ignore", invalid="ignore"):
-            score2 = np.where(var > 0, diff * diff / var, np.where(np.abs(diff) < 1e-15, 0.0, np.inf))
-        return score2 - crit
+    def g(delta, at):
+        pt1, pt2 = _restricted_mle_arrays(x1[at], n1, x2[at], n2, delta)
+        return (est[at] - delta) ** 2 - crit * (pt1 * (1 - pt1) / n1 + pt2 * (1 - pt2) / n2)
 
     bounds = []
+    every = np.arange(len(est))
+    p1, p2 = x1 / n1, x2 / n2
+    near = 2 * np.sqrt(crit * (p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2 + 1 / (n1 + n2)))  # > Wald half-width
     for side in (-1.0, 1.0):
-        outer = np.full_like(est, side - side * 1e-12)
-        inside, beyond = est.copy(), outer.copy()       # excess(inside) <= 0 < excess(beyond)
-        for _ in range(80):
-            mid = (inside + beyond) / 2
-            above = excess(mid) > 0
-            beyond = np.where(above, mid, beyond)
-            inside = np.where(above, inside, mid)
-        root = (inside + beyond) / 2
-        root = np.where(excess(outer) <= 0, side, root)
-        bounds.append(np.where(excess(est) > 0, est, root))
+        edge = np.full_like(est, side - side * 1e-12)
+        at_edge = g(edge, every) <= 0
+        a = est.copy()                                 # g(a) <= 0 < g(b)
+        b = np.clip(est + side * near, -1 + 1e-12, 1 - 1e-12)
+        gb = g(b, every)
+        b, gb = np.where(gb > 0, b, edge), np.where(gb > 0, gb, g(edge, every))
+        ga = np.minimum(g(a, every), -1e-300)         # 0 where V(estimate) = 0: the estimate is inside
+        kept = np.zeros(len(est), dtype=int)           # +1: b kept last step, -1: a kept
+        active = every[~at_edge & (b != a)]
+        root = a.copy()
+        for _ in range(200):                           # iterate on the tables not yet converged
+            if not len(active):
+                break
+            aa, bb, gaa, gbb = a[active], b[active], ga[active], gb[active]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                c = bb - gbb * (bb - aa) / (gbb - gaa)
+            c = np.where(np.isfinite(c) & ((c - aa) * (c - bb) < 0), c, (aa + bb) / 2)
+            gc = g(c, active)
+            outside = gc > 0                           # the root lies between a and c: c replaces b
+            again = kept[active] == np.where(outside, -1, 1)   # the same end kept twice: Illinois
+            a[active], b[active] = np.where(outside, aa, c), np.where(outside, c, bb)
+            ga[active] = np.where(outside, np.where(again, gaa / 2, gaa), gc)
+            gb[active] = np.where(outside, gc, np.where(again, gbb / 2, gbb))
+            kept[active] = np.where(outside, -1, 1)
+            root[active] = c
+            active = active[np.abs(b[active] - a[active]) >= 1e-13]
+        bounds.append(np.where(at_edge, side, root))
     return bounds[0], bounds[1]
 
 
@@ -218,17 +235,23 @@ def fisher_exact(x1: int, n1: int, x2: int, n2: int) -> float:
 
 def fisher_exact_grid(x1, n1: int, x2, n2: int) -> np.ndarray:
     """fisher_exact for many tables with the same arm sizes: tables sharing a total x1 + x2 share
-    one hypergeometric distribution, computed once; p sums the probabilities no larger than the
-    observed one (relative tolerance 1e-7, as R's fisher.test)."""
+    one hypergeometric distribution (log-factorials, normalised to sum 1), computed once; p sums
+    the probabilities no larger than the observed one (relative tolerance 1e-7, as R's fisher.test)."""
     x1, x2 = np.asarray(x1, dtype=int), np.asarray(x2, dtype=int)
     total = x1 + x2
+    log_fact = special.gammaln(np.arange(n1 + n2 + 2) + 1.0)      # log k!
     p = np.empty(x1.shape, dtype=float)
-    for t in np.unique(total):
+    order = np.argsort(total, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(total[order]) != 0]) if len(order) else []
+    for lo, hi in zip(starts, np.r_[starts[1:], len(order)]):
+        at = order[lo:hi]
+        t = total[at[0]]
         support = np.arange(max(0, t - n2), min(n1, t) + 1)
-        pmf = stats.hypergeom.pmf(support, n1 + n2, n1, t)
+        log_pmf = -(log_fact[support] + log_fact[n1 - support] + log_fact[t - support] + log_fact[n2 - t + support])
+        pmf = np.exp(log_pmf - log_pmf.max())
+        pmf /= pmf.sum()
         ordered = np.sort(pmf)
         tail = np.cumsum(ordered)
-        at = total == t
         observed = pmf[x1[at] - support[0]]
         p[at] = tail[np.searchsorted(ordered, observed * (1 + 1e-7), side="right") - 1]
     return np.minimum(p, 1.0)

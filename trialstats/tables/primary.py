@@ -269,6 +269,14 @@ def ard_tipping_grid(status: pd.DataFrame, labels, rows: range | None = None) ->
     return ard(long)
 
 
+def display_levels(missing: int, most: int = 11) -> list[int]:
+    """The assumptions (0..missing responders) a display shows: all, or `most` evenly spaced ones
+    including 0 and all when the grid is larger (the ARD always holds every cell)."""
+    if missing + 1 <= most:
+        return list(range(missing + 1))
+    return sorted({int(round(k)) for k in np.linspace(0, missing, most)})
+
+
 def tipping_statement(grid: pd.DataFrame, status: pd.DataFrame, labels, alpha: float = 0.05) -> str:
     """The sentence stating the tipping point, from the whole grid (shards concatenated)."""
     p = grid[grid["stat_name"] == "p"]
@@ -277,7 +285,11 @@ def tipping_statement(grid: pd.DataFrame, status: pd.DataFrame, labels, alpha: f
     if len(significant) != (miss[labels[0]] + 1) * (miss[labels[1]] + 1):
         raise ValueError(f"the tipping-point grid has {len(significant)} distinct cells; expected "
                          f"{(miss[labels[0]] + 1) * (miss[labels[1]] + 1)}")
-    return _tipping_sentence(significant, miss, labels, alpha)
+    sentence = _tipping_sentence(significant, miss, labels, alpha)
+    if any(len(display_levels(m)) < m + 1 for m in miss.values()):
+        sentence = sentence.replace("(full grid in the table)", "(the table shows evenly spaced assumptions; "
+                                    "every cell is in the analysis results data t_14_2_4_tipping_point.csv)")
+    return sentence
 
 
 def ard_tipping_point(status: pd.DataFrame, labels, alpha: float = 0.05) -> tuple[pd.DataFrame, str]:
@@ -382,10 +394,12 @@ def t_sensitivity(ard_: pd.DataFrame, labels, spec: dict) -> pd.DataFrame:
 
 
 def t_tipping_point(grid: pd.DataFrame, labels) -> pd.DataFrame:
-    """Table 14.2.4: difference (Fisher p) for each number of responders among the missing."""
-    g = grid.pivot_table(index=["group1_level", "group2_level"], columns="stat_name", values="stat").reset_index()
+    """Table 14.2.4: difference (Fisher p) for each number of responders among the missing
+    (evenly spaced numbers when there are more than 11 missing in an arm: display_levels)."""
+    g = grid.assign(ka=grid["group1_level"].astype(int), kc=grid["group2_level"].astype(int))
+    g = g[g["ka"].isin(display_levels(g["ka"].max())) & g["kc"].isin(display_levels(g["kc"].max()))]
+    g = g.pivot_table(index=["ka", "kc"], columns="stat_name", values="stat").reset_index()
     g["cell"] = [f"{fmt(e, 'pp')} (p={fmt(p, 'p')})" for e, p in zip(g["estimate"], g["p"])]
-    g["ka"], g["kc"] = g["group1_level"].astype(int), g["group2_level"].astype(int)
     table = g.pivot(index="ka", columns="kc", values="cell").sort_index().sort_index(axis=1)
     table.index = [f"{k} of missing {labels[0]} respond" for k in table.index]
     table.columns = [f"{k} of missing {labels[1]}" for k in table.columns]
