@@ -27,7 +27,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise UnreadableFile("the file is empty (0 bytes)")
     try:
         if suffix == ".csv":
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+            df = _read_csv_text(path)
         elif suffix == ".xpt":
             import pyreadstat
 
@@ -47,6 +47,15 @@ def read_table(path: str | Path) -> pd.DataFrame:
     except Exception as err:  # pyreadstat / pyarrow raise their own types
         raise UnreadableFile(f"cannot be read as {suffix[1:].upper()}: {type(err).__name__}: {err}") from err
     return normalise_text(df)
+
+
+def _read_csv_text(path: Path) -> pd.DataFrame:
+    """Every cell as text: pyarrow's parser (several times faster on large extracts), and on any
+    complaint pandas' own, whose errors read_table turns into messages naming the problem."""
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", engine="pyarrow")
+    except Exception:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
 
 
 def normalise_text(df: pd.DataFrame) -> pd.DataFrame:

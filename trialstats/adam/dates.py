@@ -10,7 +10,8 @@ _DATE = r"^\d{4}-\d{2}-\d{2}"
 def compute_dt(dtc: pd.Series) -> pd.Series:
     """ISO 8601 --DTC text -> date (datetime64, time dropped); partial or blank -> NaT."""
     text = dtc.astype("string")
-    return pd.to_datetime(text.str.extract(f"({_DATE})", expand=False), format="%Y-%m-%d", errors="coerce")
+    dated = text.str.match(_DATE).fillna(False).astype(bool)
+    return pd.to_datetime(text.str.slice(0, 10).where(dated), format="%Y-%m-%d", errors="coerce")
 
 
 def compute_dtm(dtc: pd.Series) -> pd.Series:

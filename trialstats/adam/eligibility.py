@@ -90,9 +90,13 @@ def _findings_rule(sdtm, protocol, rule, category, subjects, sex) -> tuple[pd.Se
     label = scr["_KEY"].astype(str) + "=" + np.where(scr["_X"].notna() & ("equals" not in rule),
                                                       scr["_X"].round(3).astype(str), scr["_TEXT"].astype(str))
     scr["_LABEL"] = label
-    agg = scr.groupby("USUBJID").agg(fail=("_FAIL", lambda s: s.any() if s.notna().any() else pd.NA),
-                                     value=("_LABEL", lambda s: "; ".join(sorted(s))))
-    return agg["fail"].reindex(subjects), agg["value"].reindex(subjects)
+    by = scr["USUBJID"]
+    failed = fails.eq(True).fillna(False).astype(bool).groupby(by).any()
+    known = fails.notna().groupby(by).any()
+    fail = failed.astype("boolean").mask(~known)        # NA when no value could be judged
+    value = (scr.assign(_LABEL=label.astype(object)).sort_values(["USUBJID", "_LABEL"])
+             .groupby("USUBJID")["_LABEL"].agg("; ".join))
+    return fail.reindex(subjects), value.reindex(subjects)
 
 
 def _dated_rule(sdtm, rule, category, subjects, screen_dt) -> tuple[pd.Series, pd.Series]:

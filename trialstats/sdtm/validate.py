@@ -139,6 +139,7 @@ def _findings_results(domain: str, path, df: pd.DataFrame, protocol: dict) -> li
     if unknown.any():
         out.append(problem(path, testcd, _rows(unknown), f"test code not defined in protocol.yaml {section}",
                            f"one of {', '.join(defs)}", df.loc[unknown, testcd].unique()))
+    num = pd.to_numeric(df[num_col], errors="coerce") if num_col in df else None
     for code, d in defs.items():
         sel = df[testcd] == code
         if not sel.any():
@@ -160,8 +161,7 @@ def _findings_results(domain: str, path, df: pd.DataFrame, protocol: dict) -> li
                 out.append(problem(path, unit_col, [i + 1 for i in wrong.index], what,
                                    f"one unit per test: {d['unit']} (protocol.yaml {section}.{code}.unit)",
                                    wrong.unique()))
-        if num_col in df:
-            num = pd.to_numeric(df[num_col], errors="coerce")
+        if num is not None:
             lo, hi = d["plausible"]
             bad = sel & num.notna() & ((num < lo) | (num > hi))
             if bad.any():

@@ -210,8 +210,10 @@ def ard_shift(bds: pd.DataFrame, params: list[str], control: str | None = None) 
         d = bds[bds["PARAMCD"] == param]
         base = d[is_baseline(d)].groupby("USUBJID")["ANRIND"].last()
         post = d[~is_baseline(d) & d["ANRIND"].notna()]
-        worst = post.groupby("USUBJID")["ANRIND"].agg(
-            lambda s: "HIGH" if (s == "HIGH").any() else "LOW" if (s == "LOW").any() else "NORMAL")
+        flags = pd.DataFrame({"USUBJID": post["USUBJID"], "HIGH": post["ANRIND"].eq("HIGH").to_numpy(bool),
+                              "LOW": post["ANRIND"].eq("LOW").to_numpy(bool)}).groupby("USUBJID").any()
+        worst = pd.Series(np.where(flags["HIGH"], "HIGH", np.where(flags["LOW"], "LOW", "NORMAL")),
+                          index=flags.index, dtype=object)
         arm = d.groupby("USUBJID")["ARM_"].first()
         both = pd.DataFrame({"ARM_": arm, "BASE": base, "POST": worst}).dropna()
         for (a, b, p), n in both.groupby(["ARM_", "BASE", "POST"]).size().items():
@@ -312,7 +314,11 @@ def listing_aesi(adae: pd.DataFrame) -> pd.DataFrame:
     cq = [c for c in adae.columns if c.startswith("CQ") and c.endswith("NAM")]
     if not cq:
         return pd.DataFrame(columns=["Arm", "USUBJID", "AESI", "AEDECOD"])
-    names = adae[cq].apply(lambda r: "; ".join(v for v in r if isinstance(v, str) and v), axis=1)
+    names = pd.Series([""] * len(adae), index=adae.index, dtype=object)
+    for col in cq:                       # "; "-joined names of the AESI each record falls under
+        v = adae[col].astype(object).where(adae[col].notna() & (adae[col] != ""), None)
+        names = np.where(v.isna(), names, np.where(names == "", v.fillna(""), names + "; " + v.fillna("")))
+    names = pd.Series(names, index=adae.index, dtype=object)
     d = adae.assign(AESI=names)
     d = d[d["AESI"] != ""]
     cols = [c for c in ("ARM_", "USUBJID", "AESI", "AEDECOD", "ASTDT", "ASTDY", "AESEV", "AESER", "AREL", "HYPOLVL")
@@ -349,7 +355,7 @@ def run_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | None
         out["ard_f_14_3_7"] = ard_risk_differences(out["ard_t_14_3_2"], arms, control)
     if adlb is not None:
         lb = standardize_bds(adlb, adsl)
-        params = [p for p in LAB_SAFETY if p in set(lb["PARAMCD"])]
+        params = [p for p in LAB_SAFETY if p in set(lb["PARAMCD"].unique())]
         out["ard_t_14_3_8"] = ard_bds_summary(lb, params)
         out["ard_t_14_3_9"] = ard_shift(lb, params, control)
         peak = hys_law(lb)
