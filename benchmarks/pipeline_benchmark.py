@@ -1,15 +1,20 @@
-"""Pipeline benchmark: one table of wall time and peak memory (from /usr/bin/time -v), medians of
-several runs, in a scratch copy of the project so results/ of the checkout stay untouched.
+"""Pipeline benchmark: one table of wall time and peak memory (from /usr/bin/time -v: the largest
+resident set of any process of the run), medians of several runs, each in a scratch copy of the
+project so the checkout's results/ stay untouched; then the targets of issue 9, met or not.
 
-    python benchmarks/pipeline_benchmark.py                  # default study set, 3 runs each
-    python benchmarks/pipeline_benchmark.py --sizes 1000 10000 --runs 1
+    python benchmarks/pipeline_benchmark.py                       # default studies, 3 runs each
+    python benchmarks/pipeline_benchmark.py --sizes 1000 10000    # and generated study 1 sizes
 
-Rows: cold full run of the default pipeline; no-op rerun; rerun after changing one study's cut
-date; a generated study 1 of each --sizes (written outside data/, run on its own).
+Rows: cold full run of the default pipeline (both studies); no-op rerun; rerun after changing one
+study's cut date; study 1 alone at its embedded size (the reference for scaling); a generated
+study 1 of each --sizes (written outside data/, run alone). Job rows: the multiple-imputation job
+(100 imputations) and the secondary-analysis job (its MMRMs), from Snakemake's benchmark files.
+MMRM fit times alone: python benchmarks/mmrm_benchmark.py.
 """
 from __future__ import annotations
 
 import argparse
+import csv
 import re
 import shutil
 import statistics
@@ -22,6 +27,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = ["Snakefile", "config.yaml", "workflow", "scripts", "data", "profiles"]
+STUDY1 = "nct02302599"
+JOBS = {"primary_mi_0": "multiple imputation job (m = 100)", "secondary": "secondary job (MMRMs, ANCOVAs)"}
 
 
 def timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
@@ -36,11 +43,25 @@ def timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
     return seconds, peak
 
 
-def fresh_copy(base: Path) -> Path:
+def job_times(folder: Path, study: str) -> dict[str, tuple[float, float]]:
+    """(seconds, max RSS MB) of the jobs in JOBS, from Snakemake's benchmark files."""
+    out = {}
+    for job in JOBS:
+        for path in (folder / "results" / study).glob(f"*/benchmarks/{job}.tsv"):
+            row = next(csv.DictReader(path.open(), delimiter="\t"))
+            out[job] = (float(row["s"]), float(row["max_rss"]))
+    return out
+
+
+def fresh_copy(base: Path, studies: dict | None = None) -> Path:
     folder = Path(tempfile.mkdtemp(dir=base))
     for name in PROJECT:
         src = ROOT / name
         (shutil.copytree if src.is_dir() else shutil.copyfile)(src, folder / name)
+    if studies is not None:
+        config = yaml.safe_load((folder / "config.yaml").read_text())
+        config["studies"] = studies
+        (folder / "config.yaml").write_text(yaml.safe_dump(config))
     return folder
 
 
@@ -48,8 +69,8 @@ def snakemake(*args) -> list[str]:
     return [sys.executable, "-m", "snakemake", "--cores", "2", "--quiet", "all", *args]
 
 
-def median_row(label: str, samples: list[tuple[float, float]]) -> tuple[str, float, float, int]:
-    return (label, statistics.median(s[0] for s in samples), statistics.median(s[1] for s in samples), len(samples))
+def median(samples: list[tuple[float, float]]) -> tuple[float, float]:
+    return statistics.median(s[0] for s in samples), statistics.median(s[1] for s in samples)
 
 
 def main() -> None:
@@ -58,36 +79,50 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=[])
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="trialstats-bench-"))
-    rows = []
-    cold, noop, recut = [], [], []
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    rows: dict[str, list] = {}
+    jobs: dict[str, list] = {}
+
+    def record(label, sample, folder=None, study=STUDY1):
+        rows.setdefault(label, []).append(sample)
+        for job, value in (job_times(folder, study) if folder else {}).items():
+            jobs.setdefault(f"{JOBS[job]}, {label.split(',')[0] if 'generated' not in label else label}", []).append(value)
+
     for _ in range(args.runs):
         folder = fresh_copy(base)
-        cold.append(timed(snakemake(), folder))
-        noop.append(timed(snakemake(), folder))
-        config = yaml.safe_load((folder / "config.yaml").read_text())
-        study = next(iter(config["studies"]))
-        config["studies"][study]["cuts"] = ["2018-06-30"]
-        (folder / "config.yaml").write_text(yaml.safe_dump(config))
-        recut.append(timed(snakemake(), folder))
-    rows += [median_row("cold full run, default studies", cold), median_row("no-op rerun", noop),
-             median_row("rerun after changing one study's cut date", recut)]
+        record("cold full run, default studies", timed(snakemake(), folder))
+        record("no-op rerun", timed(snakemake(), folder))
+        recut = yaml.safe_load((folder / "config.yaml").read_text())
+        recut["studies"][STUDY1]["cuts"] = ["2018-06-30"]
+        (folder / "config.yaml").write_text(yaml.safe_dump(recut))
+        record("rerun after changing one study's cut date", timed(snakemake(), folder))
+        folder = fresh_copy(base, {STUDY1: config["studies"][STUDY1]})
+        record("study 1 alone, embedded (103 screened)", timed(snakemake(), folder), folder)
     for size in args.sizes:
-        samples = []
+        data = base / f"generated_{size}"
+        subprocess.run([sys.executable, "-m", "trialstats.cli", "simulate", STUDY1, "--subjects", str(size),
+                        "--out", str(data), "--protocol", str(ROOT / f"data/{STUDY1}/protocol.yaml")],
+                       check=True, capture_output=True, cwd=ROOT)
         for _ in range(args.runs):
-            folder = fresh_copy(base)
-            data = folder / f"generated_{size}"
-            subprocess.run([sys.executable, "-m", "trialstats.cli", "simulate", "nct02302599", "--subjects", str(size),
-                            "--out", str(data), "--protocol", str(ROOT / "data/nct02302599/protocol.yaml")],
-                           check=True, capture_output=True, cwd=folder)
-            config = yaml.safe_load((folder / "config.yaml").read_text())
-            config["studies"] = {f"gen{size}": {"data": str(data), "cuts": ["2018-12-31"]}}
-            (folder / "config.yaml").write_text(yaml.safe_dump(config))
-            samples.append(timed(snakemake(), folder))
-        rows.append(median_row(f"generated study 1, {size:,} screened", samples))
-    print(f"{'run':<48} {'wall s (median)':>16} {'peak MB (median)':>17} {'runs':>5}")
-    for label, wall, peak, n in rows:
-        print(f"{label:<48} {wall:>16.1f} {peak:>17.0f} {n:>5}")
-    print("MMRM and multiple-imputation times: python benchmarks/mmrm_benchmark.py")
+            folder = fresh_copy(base, {f"gen{size}": {"data": str(data), "cuts": ["2018-12-31"]}})
+            record(f"generated study 1, {size:,} screened", timed(snakemake(), folder), folder, f"gen{size}")
+    print(f"{'run':<52} {'wall s (median)':>16} {'peak MB (median)':>17} {'runs':>5}")
+    result = {}
+    for label, samples in list(rows.items()) + list(jobs.items()):
+        wall, peak = median(samples)
+        result[label] = (wall, peak)
+        print(f"{label:<52} {wall:>16.1f} {peak:>17.0f} {len(samples):>5}")
+    print("\ntarget                                                measured      met")
+    reference = result["study 1 alone, embedded (103 screened)"][0]
+    checks = [("cold default run < 60 s", result["cold full run, default studies"][0], 60),
+              ("no-op rerun < 3 s", result["no-op rerun"][0], 3)]
+    if 10000 in args.sizes:
+        checks.append((f"10,000 screened < 3 x study 1 alone ({3 * reference:.1f} s)",
+                       result["generated study 1, 10,000 screened"][0], 3 * reference))
+    checks.append(("peak memory < 2,048 MB (any run)", max(p for _, p in result.values()), 2048))
+    for name, value, limit in checks:
+        print(f"{name:<52} {value:>10.1f} {'yes' if value < limit else 'NO':>8}")
+    print("MMRM fit times alone: python benchmarks/mmrm_benchmark.py")
     shutil.rmtree(base, ignore_errors=True)
 
 

@@ -1,4 +1,5 @@
-"""Rules open_report, closed_report and review_report: compile a DMC report PDF with typst."""
+"""Rules open_report, closed_report and review_report: compile a DMC report PDF with typst
+(rule rtf_tables writes the same tables as RTF)."""
 import json
 from pathlib import Path
 
@@ -8,7 +9,6 @@ import yaml
 from trialstats.report.build import compile_report, report_source
 from trialstats.io import read_datasets
 from trialstats.report.catalog import SECTIONS, review_sections
-from trialstats.report.rtf import write_rtf_tables
 from trialstats.report.since_last import since_last_tables
 
 sm = snakemake  # noqa: F821 (injected by snakemake)
@@ -35,5 +35,4 @@ source = report_source(kind, meta, sections, root, manifest,
                        [("Records in, kept and removed at the data cut, by domain", recon)], preface)
 Path(sm.output.typ).write_text(source)
 Path(sm.output.pdf).write_bytes(compile_report(source, root, sm.wildcards.cut))
-rtf = write_rtf_tables(sections, root, Path(sm.output.rtf))
-Path(sm.log[0]).write_text(f"{kind} report: {sum(len(o) for _, o in sections)} outputs; RTF: {', '.join(rtf)}\n")
+Path(sm.log[0]).write_text(f"{kind} report: {sum(len(o) for _, o in sections)} outputs\n")

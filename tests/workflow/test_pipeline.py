@@ -108,6 +108,18 @@ def test_split_heavy_analyses_give_the_unsplit_results(project):
         assert (project / f).read_bytes() == unsplit[f], f
 
 
+def test_slurm_profile_plans_the_split_jobs_with_resources(project):
+    pytest.importorskip("snakemake_executor_plugin_slurm", reason="the Slurm plugin is in the [cluster] and [test] extras")
+    run = snakemake(project, "--profile", "profiles/slurm", "-n", "all")
+    assert run.returncode == 0, run.stderr
+    jobs = re.findall(r"^rule (\w+):", run.stdout + run.stderr, re.M)
+    scale = yaml.safe_load((ROOT / "profiles/slurm/scale.yaml").read_text())["scale"]
+    assert jobs.count("primary_shard") == scale["mi_shards"] + scale["tipping_shards"]
+    profile = yaml.safe_load((ROOT / "profiles/slurm/config.yaml").read_text())
+    rules = set(re.findall(r"^rule (\w+):", "".join(p.read_text() for p in (ROOT / "workflow/rules").glob("*.smk")), re.M))
+    assert profile["executor"] == "slurm" and set(profile["set-resources"]) <= rules
+
+
 def test_new_cut_runs_only_its_own_jobs_and_keeps_earlier_cut(project):
     study = {"data": "data/nct02302599"}
     set_config(project, {"nct02302599": {**study, "cuts": ["2017-06-30"]}})

@@ -154,7 +154,7 @@ def open_outputs(study, cut):
             f"{base}/open/ard/consort.csv", f"{base}/open/ard/eligibility.csv",
             f"{base}/open/listings/eligibility_disagreements.csv",
             f"{base}/open/figures/consort.png", f"{base}/open/figures/consort.pdf", f"{base}/open/tables"] + (
-            [f"{base}/open/report/dmc_open_report.pdf"] if is_randomized(study) else [])
+            [f"{base}/open/report/dmc_open_report.pdf", f"{base}/open/report/rtf"] if is_randomized(study) else [])
 
 
 def closed_outputs(study, cut):
@@ -175,7 +175,8 @@ def closed_outputs(study, cut):
 def review_outputs(study, cut):
     """A single-arm study's safety review outputs."""
     base = f"results/{study}/{cut}/review"
-    return [] if is_randomized(study) else [f"{base}/safety", f"{base}/report/safety_review_report.pdf"]
+    return [] if is_randomized(study) else [f"{base}/safety", f"{base}/report/safety_review_report.pdf",
+                                             f"{base}/report/rtf"]
 
 
 def primary_shards(analysis):
@@ -189,6 +190,16 @@ def primary_shards(analysis):
 def closed_report_inputs(wildcards):
     """Every closed output the closed report prints (folders and files)."""
     return [p for p in closed_outputs(wildcards.study, wildcards.cut) if not p.endswith("/adam")]
+
+
+def report_tables(wildcards):
+    """What the RTF tables of one report are made from: the report's own inputs, no more."""
+    base = f"results/{wildcards.study}/{wildcards.cut}"
+    if wildcards.side == "open":
+        return [f"{base}/open/tables", f"{base}/open/listings/eligibility_disagreements.csv"]
+    if wildcards.side == "review":
+        return [f"{base}/open/tables", f"{base}/review/safety"]
+    return closed_report_inputs(wildcards)
 
 
 def previous_cut(wildcards):
@@ -218,5 +229,6 @@ def all_open_outputs():
 def all_outputs():
     return (all_open_outputs()
             + [path for study, cut in cuts() for path in closed_outputs(study, cut) + review_outputs(study, cut)
-               + ([f"results/{study}/{cut}/closed/report/dmc_closed_report.pdf"] if is_randomized(study) else [])]
+               + ([f"results/{study}/{cut}/closed/report/{name}" for name in ("dmc_closed_report.pdf", "rtf")]
+                  if is_randomized(study) else [])]
             + [f"results/{name}/adam_safety" for name in ADAM_STUDIES])

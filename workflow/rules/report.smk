@@ -15,7 +15,6 @@ rule open_report:
         pdf=report("results/{study}/{cut}/open/report/dmc_open_report.pdf", caption="../report/open.rst",
                    category="Open report"),
         typ="results/{study}/{cut}/open/report/dmc_open_report.typ",
-        rtf=directory("results/{study}/{cut}/open/report/rtf"),
     params:
         library=LIBRARY,
         kind="open",
@@ -42,7 +41,6 @@ rule closed_report:
         pdf=report("results/{study}/{cut}/closed/report/dmc_closed_report.pdf", caption="../report/closed.rst",
                    category="Closed report"),
         typ="results/{study}/{cut}/closed/report/dmc_closed_report.typ",
-        rtf=directory("results/{study}/{cut}/closed/report/rtf"),
     params:
         library=LIBRARY,
         kind="closed",
@@ -71,7 +69,6 @@ rule review_report:
         pdf=report("results/{study}/{cut}/review/report/safety_review_report.pdf",
                    caption="../report/review.rst", category="Safety review report"),
         typ="results/{study}/{cut}/review/report/safety_review_report.typ",
-        rtf=directory("results/{study}/{cut}/review/report/rtf"),
     params:
         library=LIBRARY,
         kind="review",
@@ -84,3 +81,22 @@ rule review_report:
         "results/{study}/{cut}/benchmarks/review_report.tsv"
     script:
         "../../scripts/report.py"
+
+
+rule rtf_tables:
+    # every table and listing of a report as RTF; its own job, beside the PDF (rtflite takes its
+    # time over long listings)
+    input:
+        report_tables,
+    output:
+        directory("results/{study}/{cut}/{side}/report/rtf"),
+    wildcard_constraints:
+        side="open|closed|review",
+    params:
+        library=LIBRARY,
+    log:
+        "results/{study}/{cut}/logs/{side}_rtf.log",
+    benchmark:
+        "results/{study}/{cut}/benchmarks/{side}_rtf.tsv"
+    script:
+        "../../scripts/rtf_tables.py"
