@@ -25,6 +25,6 @@ write_csv(result.cut_listing, out / "cut_listing.csv")
 write_csv(result.reconciliation, out / "reconciliation.csv")
 (out / "validation_report.txt").write_text(result.report)
 manifest = build_manifest(sm.wildcards.study, sm.wildcards.cut, sm.input, sm.params.config,
-                          git_state(), package_versions(), result.synthetic)
+                          {**git_state(), "library": sm.params.library}, package_versions(), result.synthetic)
 Path(sm.output.manifest).write_text(manifest_json(manifest))
 Path(sm.log.log).write_text(result.summary)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from trialstats.report.build import compile_report, report_source
+from trialstats.report.build import compile_report, excluded_summary, report_source
 from trialstats.io import read_datasets
 from trialstats.report.catalog import SECTIONS, review_sections
 from trialstats.report.since_last import since_last_tables
@@ -15,6 +15,11 @@ sm = snakemake  # noqa: F821 (injected by snakemake)
 kind = sm.params.kind
 protocol = yaml.safe_load(open(sm.input.protocol))
 manifest = json.loads(Path(sm.input.manifest).read_text())
+manifest["manifest_paths"] = [sm.input.manifest]
+if kind == "closed":                     # the key: recorded on the closed side only
+    key_manifest = Path(sm.input.current) / "key_manifest.json"
+    manifest["closed_inputs"] = json.loads(key_manifest.read_text())["inputs"]
+    manifest["manifest_paths"].append(str(key_manifest))
 root = Path(sm.input.manifest).parent
 titles = {"open": "DMC open report (pooled)", "closed": "DMC closed report (by arm)", "review": "Safety review report"}
 audience = {"open": "For the open session of the DMC: pooled data only, no treatment arm.",
@@ -31,8 +36,13 @@ if sm.params.previous_cut:   # changes since the last cut (the open side: pooled
     preface = (f"Changes since the last data cut ({sm.params.previous_cut})",
                since_last_tables(read_datasets(sm.input.previous[0]), read_datasets(sm.input.current),
                                  sm.params.arm_column, sm.params.previous_cut))
-source = report_source(kind, meta, sections, root, manifest,
-                       [("Records in, kept and removed at the data cut, by domain", recon)], preface)
+accounting = pd.read_csv(root / "adam" / "accounting.csv", keep_default_na=False)
+excluded = pd.read_csv(root / "adam" / "excluded_records.csv", keep_default_na=False)
+appendices = [("Records in, kept and removed at the data cut, by domain", recon),
+              ("Record accounting: records in = removed at the cut + used + excluded, by domain",
+               accounting.rename(columns=lambda c: c.replace("_", " ").capitalize())),
+              ("Records excluded from the analysis datasets, by domain and reason", excluded_summary(excluded))]
+source = report_source(kind, meta, sections, root, manifest, appendices, preface)
 Path(sm.output.typ).write_text(source)
 Path(sm.output.pdf).write_bytes(compile_report(source, root, sm.wildcards.cut))
 Path(sm.log[0]).write_text(f"{kind} report: {sum(len(o) for _, o in sections)} outputs\n")

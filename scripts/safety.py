@@ -3,12 +3,17 @@ from pathlib import Path
 
 from trialstats.figures.common import save_figure
 from trialstats.figures.safety import g_ae_dotplot, g_edish, g_lab_over_visits
-from trialstats.io import read_adam_folder, read_datasets, write_csv
+from trialstats.adam.inputs import check_adam_input
+from trialstats.io import adam_files, read_adam_folder, read_datasets, write_csv
 from trialstats.tables.safety import LAB_SAFETY, run_safety, t_exposure, t_incidence, t_shift, t_summary
 
 sm = snakemake  # noqa: F821 (injected by snakemake)
-adam = (read_adam_folder(sm.input.adam, sm.params.dataset_names) if sm.params.dataset_names is not None
-        else read_datasets(sm.input.adam))
+if sm.params.dataset_names is not None:        # an ADaM folder made elsewhere: checked first
+    adam = read_adam_folder(sm.input.adam, sm.params.dataset_names)
+    files = {name: str(path) for name, path in adam_files(sm.input.adam, sm.params.dataset_names).items()}
+    check_adam_input(adam, sm.params.arm_column or "TRT01A", {"folder": sm.input.adam, **files})
+else:
+    adam = read_datasets(sm.input.adam)
 if sm.params.arm_column is None:          # single arm: the treatment is the one arm
     for name in ("adsl", "adae", "adlb", "advs", "adex"):
         adam[name] = adam[name].assign(TRT01A=sm.params.treatment)

@@ -1,4 +1,4 @@
-"""Command line: `trialstats simulate ...` and `trialstats validate ...`."""
+"""Command line: `trialstats simulate ...`, `trialstats validate ...` and `trialstats verify ...`."""
 from __future__ import annotations
 
 import argparse
@@ -17,10 +17,36 @@ def main(argv: list[str] | None = None) -> int:
     val = sub.add_parser("validate", help="validate a study folder's SDTM; exit 1 on any failure")
     val.add_argument("folder", type=Path, help="study folder with protocol.yaml and sdtm/")
     val.add_argument("--report", type=Path, help="where to write the report (default <folder>/validation_report.txt)")
+    ver = sub.add_parser("verify", help="check that a report's inputs are those its manifest records; exit 1 if not")
+    ver.add_argument("manifest", type=Path, nargs="+", help="results/<study>/<cut>/manifest.json (and "
+                     "closed/adam/key_manifest.json for the key)")
+    ver.add_argument("--base", type=Path, default=Path("."), help="project folder the paths are relative to")
     args = parser.parse_args(argv)
     if args.command == "simulate":
         return _simulate(args)
+    if args.command == "verify":
+        return _verify(args)
     return _validate(args)
+
+
+def _verify(args) -> int:
+    import json
+
+    from .provenance import verify_manifest
+
+    status = 0
+    for path in args.manifest:
+        manifest = json.loads(path.read_text())
+        problems = verify_manifest(manifest, args.base)
+        for line in problems:
+            print(f"{path}: {line}", file=sys.stderr)
+        if problems:
+            status = 1
+        else:
+            code = manifest.get("code", {})
+            print(f"{path}: {len(manifest['inputs'])} input file(s) as recorded"
+                  + (f"; code {code.get('git_commit')}, trialstats source {code.get('library')}" if code else ""))
+    return status
 
 
 def _simulate(args) -> int:

@@ -110,10 +110,12 @@ def read_datasets(folder: str | Path) -> dict[str, pd.DataFrame]:
     return {p.stem: pd.read_parquet(p) for p in sorted(Path(folder).glob("*.parquet"))}
 
 
-def read_adam_folder(folder: str | Path, names: dict[str, str] | None = None) -> dict[str, pd.DataFrame]:
-    """ADaM datasets of a folder (CSV, CSV.GZ, XPT or parquet) keyed by standard name; `names`
-    maps a standard name to the file stem used there (e.g. {"adlb": "adlbc"})."""
+def adam_files(folder: str | Path, names: dict[str, str] | None = None) -> dict[str, Path]:
+    """The files of the standard ADaM datasets in a folder (CSV, CSV.GZ, XPT or parquet), keyed
+    by standard name; `names` maps a standard name to the stem used there ({"adlb": "adlbc"})."""
     folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"ADaM folder {folder} not found (config.yaml adam_studies folder)")
     stems = {}
     for path in sorted(folder.iterdir()):
         name = path.name.lower()
@@ -121,4 +123,15 @@ def read_adam_folder(folder: str | Path, names: dict[str, str] | None = None) ->
             if name.endswith(suffix):
                 stems[name[: -len(suffix)]] = path
     wanted = {std: (names or {}).get(std, std) for std in ("adsl", "adae", "adlb", "advs", "adex")}
-    return {std: read_table(stems[stem]) for std, stem in wanted.items() if stem in stems}
+    return {std: stems[stem] for std, stem in wanted.items() if stem in stems}
+
+
+def read_adam_folder(folder: str | Path, names: dict[str, str] | None = None) -> dict[str, pd.DataFrame]:
+    """The standard ADaM datasets of a folder (adam_files), as text."""
+    out = {}
+    for std, path in adam_files(folder, names).items():
+        try:
+            out[std] = read_table(path)
+        except UnreadableFile as err:
+            raise UnreadableFile(f"{path}: {err}") from err
+    return out

@@ -33,3 +33,16 @@ def build_manifest(study: str, cut: str, inputs, config: dict, code: dict, versi
 
 def manifest_json(manifest: dict) -> str:
     return json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n"
+
+
+def verify_manifest(manifest: dict, base: str | Path = ".") -> list[str]:
+    """Differences between the files a manifest names and the files now on disk (paths relative
+    to `base`): one line per changed or missing file; empty when every input is as recorded."""
+    out = []
+    for f in manifest["inputs"]:
+        path = Path(base) / f["path"]
+        if not path.exists():
+            out.append(f"{f['path']}: missing")
+        elif sha256_file(path) != f["sha256"]:
+            out.append(f"{f['path']}: changed (SHA-256 {sha256_file(path)[:12]}..., manifest {f['sha256'][:12]}...)")
+    return out

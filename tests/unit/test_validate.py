@@ -127,6 +127,14 @@ CASES = {
     "record before informed consent": (lab_before_consent, "column LBDTC, row 1",
                                        "LBDTC before informed consent"),
     "duplicate lab record": (duplicate_lab_record, "LBTESTCD+VISITNUM+LBDTC", "duplicate key"),
+    "C-peptide in pmol/L labelled ng/mL": (lambda f: set_cell("lb", first_row(csv(f, "lb"), LBTESTCD="CPEPTIDE"),
+                                                              "LBSTRESN", "612")(f),
+                                           "column LBSTRESN", "CPEPTIDE outside the physiological range"),
+    "lab result without reference range": (lambda f: edit("lb", lambda df: df.assign(
+        LBSTNRLO=df.LBSTNRLO.where(df.index != 0, ""), LBSTNRHI=df.LBSTNRHI.where(df.index != 0, "")))(f),
+                                           "column LBSTNRLO/LBSTNRHI, row 1", "result without a reference range"),
+    "duplicate visit of a vital sign": (lambda f: edit("vs", lambda df: pd.concat(
+        [df, df.iloc[[3]].assign(VSSEQ="999")], ignore_index=True))(f), "vs.csv", "duplicate key"),
     "categorical result not allowed": (lambda f: set_cell("lb", first_row(csv(f, "lb"), LBTESTCD="HIV"),
                                                           "LBSTRESC", "MAYBE")(f),
                                        "column LBSTRESC", "HIV result not allowed"),

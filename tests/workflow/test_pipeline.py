@@ -1,9 +1,12 @@
 """The Snakemake workflow end to end, in a scratch copy of the project."""
 import hashlib
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -120,6 +123,31 @@ def test_slurm_profile_plans_the_split_jobs_with_resources(project):
     assert profile["executor"] == "slurm" and set(profile["set-resources"]) <= rules
 
 
+def test_interrupted_run_completes_with_identical_outputs(project, tmp_path_factory):
+    # interrupted run (docs/BAD_INPUTS.md): Snakemake and its jobs killed at once (SIGKILL, as a
+    # power cut) while the analyses run; then `snakemake --unlock` and `snakemake`
+    reference = tmp_path_factory.mktemp("uninterrupted")
+    for name in PROJECT:
+        (shutil.copytree if (project / name).is_dir() else shutil.copyfile)(project / name, reference / name)
+    run = snakemake(reference)
+    assert run.returncode == 0, run.stderr
+    job = subprocess.Popen([sys.executable, "-m", "snakemake", "--cores", "2"], cwd=project, start_new_session=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    unblinded = project / "results/nct02302599/2018-12-31/closed/adam"
+    deadline = time.time() + 300
+    while not unblinded.exists() and job.poll() is None and time.time() < deadline:
+        time.sleep(0.2)
+    time.sleep(1.5)                                    # the analyses of the closed side are running
+    assert job.poll() is None, "the run ended before it could be interrupted"
+    os.killpg(job.pid, signal.SIGKILL)
+    job.wait()
+    assert not (project / "results/nct02302599/2018-12-31/closed/report/dmc_closed_report.pdf").exists()
+    assert snakemake(project, "--unlock").returncode == 0
+    run = snakemake(project)
+    assert run.returncode == 0, run.stderr
+    assert digest(project) == digest(reference)
+
+
 def test_new_cut_runs_only_its_own_jobs_and_keeps_earlier_cut(project):
     study = {"data": "data/nct02302599"}
     set_config(project, {"nct02302599": {**study, "cuts": ["2017-06-30"]}})
@@ -170,10 +198,16 @@ def test_invalid_input_stops_the_run_and_points_at_the_report(project):
     assert not (project / "results/nct06495437/2026-03-31/manifest.json").exists()
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda c: c.update(colour="red"), "Additional properties are not allowed ('colour'"),
-    (lambda c: c["studies"]["nct02302599"].update(cuts="2018-12-31"), "is not of type 'array'"),
-    (lambda c: c["studies"]["nct02302599"].update(cuts=["31/12/2018"]), "does not match"),
+@pytest.mark.parametrize("change, message", [      # docs/BAD_INPUTS.md names these by their ids
+    pytest.param(lambda c: c.update(colour="red"), "Additional properties are not allowed ('colour'",
+                 id="config: unknown key"),
+    pytest.param(lambda c: c["studies"]["nct02302599"].update(cuts="2018-12-31"), "is not of type 'array'",
+                 id="config: cuts not a list"),
+    pytest.param(lambda c: c["studies"]["nct02302599"].update(cuts=["31/12/2018"]), "does not match",
+                 id="config: cut date not YYYY-MM-DD"),
+    pytest.param(lambda c: c["studies"]["nct06495437"].update(data="data/nowhere"),
+                 "data/nowhere/protocol.yaml: protocol.yaml not found for study 'nct06495437'",
+                 id="config: study folder missing"),
 ])
 def test_bad_config_is_a_clear_error(project, change, message):
     config = yaml.safe_load((project / "config.yaml").read_text())
@@ -183,7 +217,14 @@ def test_bad_config_is_a_clear_error(project, change, message):
     assert run.returncode != 0 and message in run.stdout + run.stderr, run.stdout + run.stderr
 
 
-def test_bad_protocol_is_a_clear_error_naming_the_file(project):
+def test_missing_protocol_is_a_clear_error(project):          # protocol: file missing
+    (project / "data/nct06495437/protocol.yaml").unlink()
+    run = snakemake(project, "-n")
+    assert run.returncode != 0
+    assert "data/nct06495437/protocol.yaml: protocol.yaml not found for study 'nct06495437'" in run.stdout + run.stderr
+
+
+def test_bad_protocol_is_a_clear_error_naming_the_file(project):     # protocol: wrong type
     path = project / "data/nct06495437/protocol.yaml"
     protocol = yaml.safe_load(path.read_text())
     protocol["visits"][0]["window"] = "seven"

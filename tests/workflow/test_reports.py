@@ -88,3 +88,32 @@ def test_html_audit_trail(built, tmp_path):
     run = snakemake(built, "--report", str(tmp_path / "audit.html"))
     assert run.returncode == 0, run.stdout + run.stderr
     assert (tmp_path / "audit.html").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("report", ["open/report/dmc_open_report.pdf", "closed/report/dmc_closed_report.pdf"])
+def test_record_accounting_appendix(built, report):
+    # every SDTM record: in the file = removed at the cut + used + excluded (tests/unit/test_bad_inputs.py
+    # counts the same from the files); the report prints the accounting the adam job wrote
+    text = " ".join(pdf_text(built / CUT1 / report))
+    acc = pd.read_csv(built / CUT1 / "adam/accounting.csv")
+    assert (acc.RECORDS_IN == acc.REMOVED_AT_CUT + acc.USED + acc.EXCLUDED).all()
+    assert "Record accounting" in text and "Records excluded from the analysis datasets" in text
+    for r in acc.itertuples():
+        assert f"{r.DOMAIN} {r.RECORDS_IN} {r.REMOVED_AT_CUT} {r.AFTER_CUT} {r.USED} {r.EXCLUDED}" in text, r.DOMAIN
+    excluded = pd.read_csv(built / CUT1 / "adam/excluded_records.csv")
+    assert len(excluded) == acc.EXCLUDED.sum()
+    # provenance: the manifests to check the inputs with (the key's only in the closed report)
+    assert ("key_manifest.json" in text) == report.startswith("closed")
+
+
+def test_manifests_confirm_the_inputs_of_a_report(built):
+    from trialstats.cli import main
+    manifests = [str(built / CUT1 / "manifest.json"), str(built / CUT1 / "closed/adam/key_manifest.json")]
+    assert main(["verify", *manifests, "--base", str(built)]) == 0
+    ae = built / "data/nct02302599/sdtm/ae.csv"
+    original = ae.read_bytes()
+    try:
+        ae.write_bytes(original + b"\n")
+        assert main(["verify", manifests[0], "--base", str(built)]) == 1
+    finally:
+        ae.write_bytes(original)

@@ -19,23 +19,51 @@ class RandomizationKeyError(ValueError):
     """The randomization key does not match the study data."""
 
 
-def check_key(key: pd.DataFrame, adsl: pd.DataFrame, source: str = "randomization key") -> None:
-    """Every randomized subject once in the key, nobody else; clear errors otherwise."""
+def _rows(mask: pd.Series) -> str:
+    return ", ".join(str(i + 2) for i in mask.index[mask])     # file rows: the header is row 1
+
+
+def check_key(key: pd.DataFrame, adsl: pd.DataFrame, source: str = "randomization key",
+              randomization: dict | None = None) -> None:
+    """Every randomized subject once in the key, nobody else; arms filled in, one name per code
+    and, when the protocol lists them (randomization.arms), known; the control among them.
+    Clear errors otherwise (file, column, rows, expected)."""
     missing = [c for c in KEY_COLUMNS if c not in key]
     if missing:
         raise RandomizationKeyError(f"{source}: missing column(s) {', '.join(missing)}; expected {', '.join(KEY_COLUMNS)}")
     problems = []
+    for col in KEY_COLUMNS:
+        blank = key[col].isna() | (key[col].astype("string").str.strip() == "")
+        if blank.any():
+            problems.append(f"column {col}: blank in rows {_rows(blank)} (expected a value on every row)")
+    names = key.dropna(subset=["ARMCD", "ARM"]).groupby("ARMCD")["ARM"].unique()
+    for code, arm_names in names.items():
+        if len(arm_names) > 1:
+            problems.append(f"column ARM: arm code {code} has {len(arm_names)} names ({', '.join(sorted(arm_names))}); "
+                            "expected one name per ARMCD")
+    spec = randomization or {}
+    known = spec.get("arms")
+    if known:
+        unknown = key["ARMCD"].notna() & ~key["ARMCD"].isin(known)
+        if unknown.any():
+            problems.append(f"column ARMCD: arm code(s) {', '.join(sorted(set(key.loc[unknown, 'ARMCD'])))} in rows "
+                            f"{_rows(unknown)} not in protocol.yaml randomization.arms ({', '.join(known)})")
+    if spec.get("control") and not key["ARMCD"].eq(spec["control"]).any():
+        problems.append(f"column ARMCD: no subject in the control arm {spec['control']} "
+                        "(protocol.yaml randomization.control)")
     dup = key["USUBJID"][key["USUBJID"].duplicated(keep=False)]
     if len(dup):
-        problems.append(f"subject(s) more than once: {', '.join(sorted(set(dup)))} "
-                        f"(rows {', '.join(str(i + 1) for i in dup.index)})")
+        problems.append(f"column USUBJID: subject(s) more than once: {', '.join(sorted(set(dup)))} "
+                        f"(rows {', '.join(str(i + 2) for i in dup.index)})")
     randomized = set(adsl.loc[adsl["ENRLFL"] == "Y", "USUBJID"])
     unknown = sorted(set(key["USUBJID"]) - set(adsl["USUBJID"]))
     if unknown:
-        problems.append(f"subject(s) not in DM: {', '.join(unknown)}")
+        problems.append(f"column USUBJID: subject(s) not in DM: {', '.join(unknown)} (rows "
+                        f"{_rows(key['USUBJID'].isin(unknown))}; expected subjects of DM)")
     absent = sorted(randomized - set(key["USUBJID"]))
     if absent:
-        problems.append(f"randomized subject(s) missing from the key: {', '.join(absent)}")
+        problems.append(f"column USUBJID: randomized subject(s) missing from the key: {', '.join(absent)} "
+                        "(expected every subject randomized by the cut, DM.RFICDTC and DS RANDOMIZED)")
     if problems:
         raise RandomizationKeyError(f"{source}: " + "; ".join(problems))
 
@@ -49,7 +77,7 @@ def filter_key_at_cut(key: pd.DataFrame, cut: str) -> pd.DataFrame:
     if when.isna().any():
         rows = ", ".join(str(i + 1) for i in key.index[when.isna()])
         raise RandomizationKeyError(f"randomization key: RANDDT is not a YYYY-MM-DD date in rows {rows}")
-    return key[when <= pd.Timestamp(cut)].reset_index(drop=True)
+    return key[when <= pd.Timestamp(cut)]          # the file's row numbers kept for messages
 
 
 def arm_codes(key: pd.DataFrame) -> dict[str, str]:

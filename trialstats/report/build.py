@@ -70,15 +70,28 @@ def output_markup(out: Output, root: Path) -> str:
 
 
 def provenance_markup(manifest: dict) -> str:
-    inputs = pd.DataFrame(manifest["inputs"])[["path", "bytes", "sha256"]]
+    inputs = pd.DataFrame(manifest["inputs"] + manifest.get("closed_inputs", []))[["path", "bytes", "sha256"]]
     packages = pd.DataFrame(sorted(manifest["packages"].items()), columns=["package", "version"])
     code = manifest["code"]
     facts = pd.DataFrame([("Study", manifest["study"]), ("Data cut", manifest["data_cut"]),
                           ("Synthetic data", "yes" if manifest["synthetic_data"] else "no"),
                           ("Code (git commit)", code["git_commit"] + (" (uncommitted changes)" if code["git_dirty"] else "")),
+                          ("trialstats source (SHA-256, first 16)", code.get("library", "")),
+                          ("Check the inputs", "trialstats verify " + " ".join(manifest.get("manifest_paths", []))),
                           ("Configuration", json.dumps(manifest["config"], sort_keys=True))], columns=["Item", "Value"])
     return "\n".join(["== Provenance", table_markup(facts), "#v(4pt)", table_markup(inputs, "6.5pt"), "#v(4pt)",
                       table_markup(packages)]) + "\n"
+
+
+def excluded_summary(excluded: pd.DataFrame) -> pd.DataFrame:
+    """Excluded records counted by domain and reason (the records themselves are listed in
+    adam/excluded_records.csv)."""
+    if excluded.empty:
+        return pd.DataFrame({"Domain": ["(none)"], "Reason": ["every record is used"], "Records": [0],
+                             "Subjects": [0]})
+    g = excluded.groupby(["DOMAIN", "REASON"])
+    out = pd.DataFrame({"Records": g.size(), "Subjects": g["USUBJID"].nunique()}).reset_index()
+    return out.rename(columns={"DOMAIN": "Domain", "REASON": "Reason"})
 
 
 def report_source(kind: str, meta: dict, sections: list, root: Path, manifest: dict,

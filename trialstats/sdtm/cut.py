@@ -15,12 +15,21 @@ from .validate import parse_dates
 LISTING_COLUMNS = ["DOMAIN", "ROW", "USUBJID", "DATE", "ACTION", "REASON"]
 
 
+class CutError(ValueError):
+    """A data-cut date that cannot be applied to the study."""
+
+
 def apply_cut(frames: dict[str, pd.DataFrame], cut: str):
     """Return (cut frames, listing of removed and changed records, per-domain reconciliation)."""
     cut_day = pd.Timestamp(cut)
     dm = frames["DM"]
     consent = parse_dates(dm["RFICDTC"])
     enrolled = set(dm.loc[consent <= cut_day, "USUBJID"])
+    if not enrolled:
+        first = consent.min()
+        raise CutError(f"data cut {cut} is before the first informed consent "
+                       f"({first.date() if pd.notna(first) else 'none recorded'}, dm column RFICDTC): no subject "
+                       "would be analysed; expected a cut date on or after the first consent (config.yaml cuts)")
     out, listing, recon = {}, [], []
     for domain in sorted(frames):
         df = frames[domain]

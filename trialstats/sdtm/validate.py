@@ -108,7 +108,7 @@ def _domain_findings(domain: str, path, df: pd.DataFrame, protocol: dict) -> lis
             dup = df.duplicated(key, keep=False) & df[key[0]].notna()
             if dup.any():
                 out.append(problem(path, "+".join(key), _rows(dup), f"duplicate key {'+'.join(key)}",
-                                   "each key value once", df.loc[dup, key].astype(str).agg(" ".join, axis=1).unique()))
+                                   "each key value once", df.loc[dup, key].astype(object).fillna("").astype(str).agg(" ".join, axis=1).unique()))
     for col in numeric_columns(domain):
         if col in df and col in spec.get("nonnegative", []):
             num = pd.to_numeric(df[col], errors="coerce")
@@ -128,6 +128,22 @@ def _domain_findings(domain: str, path, df: pd.DataFrame, protocol: dict) -> lis
     return out
 
 
+def _missing_ranges(domain: str, path, df: pd.DataFrame, testcd: str, num) -> list[dict]:
+    """A numeric result without a reference range, for a test whose other results have one: its
+    range indicator (and shift, Hy's-law screen) could not be derived."""
+    lo, hi = f"{domain}STNRLO", f"{domain}STNRHI"
+    if num is None or lo not in df or hi not in df:
+        return []
+    ranged = df[lo].notna() | df[hi].notna()
+    tests_with_ranges = df.loc[ranged, testcd].unique()
+    bad = num.notna() & ~ranged & df[testcd].isin(tests_with_ranges)
+    if not bad.any():
+        return []
+    return [problem(path, f"{lo}/{hi}", _rows(bad), "result without a reference range (other results of the "
+                    "test have one)", "the reference range of the laboratory that measured it",
+                    df.loc[bad, testcd].unique())]
+
+
 def _findings_results(domain: str, path, df: pd.DataFrame, protocol: dict) -> list[dict]:
     """Test codes, units and result ranges of LB/VS against the protocol's definitions."""
     section, testcd, num_col, text_col, unit_col = FINDINGS[domain]
@@ -140,6 +156,7 @@ def _findings_results(domain: str, path, df: pd.DataFrame, protocol: dict) -> li
         out.append(problem(path, testcd, _rows(unknown), f"test code not defined in protocol.yaml {section}",
                            f"one of {', '.join(defs)}", df.loc[unknown, testcd].unique()))
     num = pd.to_numeric(df[num_col], errors="coerce") if num_col in df else None
+    out += _missing_ranges(domain, path, df, testcd, num)
     for code, d in defs.items():
         sel = df[testcd] == code
         if not sel.any():

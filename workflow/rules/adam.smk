@@ -26,6 +26,7 @@ rule unblind:
     params:
         library=LIBRARY,
         placebo=placebo_arms,
+        randomization=lambda w: PROTOCOLS[w.study]["randomization"],
     log:
         "results/{study}/{cut}/logs/unblind.log",
     benchmark:

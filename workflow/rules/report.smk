@@ -35,6 +35,7 @@ rule closed_report:
         manifest="results/{study}/{cut}/manifest.json",
         sdtm="results/{study}/{cut}/sdtm",
         outputs=closed_report_inputs,
+        blinded="results/{study}/{cut}/adam",
         current="results/{study}/{cut}/closed/adam",
         previous=previous_closed_adam,
     output:

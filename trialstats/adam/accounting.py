@@ -1,0 +1,83 @@
+"""Record accounting: every SDTM record from the input file to the analysis datasets.
+
+Per domain: records in the file = removed at the data cut + used + excluded. A findings or event
+record is used when an analysis dataset carries it (BDS: SRCDOM and SRCSEQ; ADAE, ADEX: the
+sequence number); a record of a subject-level domain (DM, DS, CM, MH, IE) is used by the
+derivations named. Every excluded record is listed with its reason.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+RECORD_LEVEL = {"LB": ("adlb", "adeff"), "VS": ("advs", "adeff"), "AE": ("adae",), "EX": ("adex",)}
+DERIVATIONS = {"DM": "ADSL (one row per subject)",
+               "DS": "ADSL disposition, randomization and population flags",
+               "CM": "ADSL prohibited medication, eligibility, dose parameters of ADEFF",
+               "MH": "eligibility (medical-history criteria)",
+               "PR": "eligibility (procedure criteria)", "QS": "eligibility (questionnaire criteria)",
+               "SU": "eligibility (substance-use criteria)",
+               "IE": "eligibility (investigator's judgement, compared with the data)"}
+SUMMARY_COLUMNS = ["DOMAIN", "RECORDS_IN", "REMOVED_AT_CUT", "AFTER_CUT", "USED", "EXCLUDED", "USED_IN"]
+EXCLUDED_COLUMNS = ["DOMAIN", "USUBJID", "SEQ", "TESTCD", "REASON"]
+
+
+def _carried(adam: dict[str, pd.DataFrame], domain: str) -> pd.MultiIndex:
+    """(USUBJID, sequence number) of the records of `domain` the analysis datasets carry."""
+    keys = []
+    for name in RECORD_LEVEL[domain]:
+        d = adam.get(name)
+        if d is None:
+            continue
+        if "SRCDOM" in d:
+            d = d[d["SRCDOM"] == domain].rename(columns={"SRCSEQ": "_SEQ"})
+        else:
+            d = d.rename(columns={f"{domain}SEQ": "_SEQ"})
+        keys.append(d[["USUBJID", "_SEQ"]].astype({"USUBJID": object, "_SEQ": float}))
+    both = pd.concat(keys, ignore_index=True) if keys else pd.DataFrame(columns=["USUBJID", "_SEQ"])
+    return pd.MultiIndex.from_frame(both.dropna())
+
+
+def _reasons(domain: str, rows: pd.DataFrame, adsl: pd.DataFrame, analysed_tests: set) -> pd.Series:
+    s = adsl.set_index("USUBJID")
+    reason = pd.Series("not carried by an analysis dataset (no rule applies)", index=rows.index, dtype=object)
+    testcd = rows.get(f"{domain}TESTCD")
+    if testcd is not None and analysed_tests:
+        reason[~testcd.isin(analysed_tests)] = f"{domain}TESTCD not an analysis parameter of protocol.yaml"
+    no_start = rows["USUBJID"].map(s["REFSDT"]).isna()
+    reason[no_start.to_numpy()] = ("subject not randomized or never dosed (no reference start date): no study "
+                                   "day; screening values serve the eligibility table only")
+    reason[~rows["USUBJID"].isin(s.index).to_numpy()] = "subject not in ADSL"
+    return reason
+
+
+def record_accounting(sdtm: dict[str, pd.DataFrame], adam: dict[str, pd.DataFrame], cut_reconciliation: pd.DataFrame,
+                      analysed_tests: dict[str, set] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(summary per domain, excluded records with reasons). `sdtm` is the cut SDTM keyed by
+    domain, `cut_reconciliation` the cut's per-domain counts (RECORDS_IN, RECORDS_REMOVED)."""
+    recon = cut_reconciliation.set_index("DOMAIN")
+    summary, excluded = [], []
+    for domain in sorted(sdtm):
+        df = sdtm[domain]
+        if domain in RECORD_LEVEL:
+            key = pd.MultiIndex.from_arrays([df["USUBJID"].astype(object), df[f"{domain}SEQ"].astype(float)])
+            used = key.isin(_carried(adam, domain))
+            where = ", ".join(n.upper() for n in RECORD_LEVEL[domain] if n in adam)
+        elif domain == "DM":
+            used = df["USUBJID"].isin(adam["adsl"]["USUBJID"]).to_numpy()
+            where = DERIVATIONS[domain]
+        else:
+            used = pd.Series(True, index=df.index).to_numpy()
+            where = DERIVATIONS.get(domain, "ADSL derivations")
+        out = df.loc[~used]
+        if len(out):
+            seq = out[f"{domain}SEQ"] if f"{domain}SEQ" in out else pd.Series("", index=out.index)
+            excluded.append(pd.DataFrame({
+                "DOMAIN": domain, "USUBJID": out["USUBJID"], "SEQ": seq,
+                "TESTCD": out.get(f"{domain}TESTCD", pd.Series("", index=out.index)),
+                "REASON": _reasons(domain, out, adam["adsl"], (analysed_tests or {}).get(domain, set()))}))
+        rows_in = int(recon.loc[domain, "RECORDS_IN"]) if domain in recon.index else len(df)
+        removed = int(recon.loc[domain, "RECORDS_REMOVED"]) if domain in recon.index else 0
+        summary.append(dict(DOMAIN=domain, RECORDS_IN=rows_in, REMOVED_AT_CUT=removed, AFTER_CUT=len(df),
+                            USED=int(used.sum()), EXCLUDED=int((~used).sum()), USED_IN=where))
+    listing = (pd.concat(excluded, ignore_index=True) if excluded else pd.DataFrame(columns=EXCLUDED_COLUMNS))
+    return pd.DataFrame(summary, columns=SUMMARY_COLUMNS), listing[EXCLUDED_COLUMNS]
