@@ -73,8 +73,8 @@ def test_compound_symmetry_equals_a_random_intercept_model():
 
 def test_ml_and_reml_agree_on_complete_balanced_data_estimates():
     d = trial(dropout=False)
-    reml = fit_mmrm(d, "Y ~ ARM*VISIT", "ID", "VISIT", method="reml", ddf="satterthwaite")
-    ml = fit_mmrm(d, "Y ~ ARM*VISIT", "ID", "VISIT", method="ml", ddf="satterthwaite")
+    reml = fit_mmrm(d, "Y ~ ARM*VISIT", "ID", "VISIT", method="reml", ddf="satterthwaite", convergence="exact")
+    ml = fit_mmrm(d, "Y ~ ARM*VISIT", "ID", "VISIT", method="ml", ddf="satterthwaite", convergence="exact")
     # saturated means, complete data: GLS = OLS per visit for both; ML variances shrink by (n-2)/n
     np.testing.assert_allclose(reml.beta, ml.beta, atol=1e-6)
     np.testing.assert_allclose(ml.sigma.to_numpy(), reml.sigma.to_numpy() * (60 - 2) / 60, rtol=1e-5)

@@ -343,11 +343,16 @@ def _start_sigma(resid: np.ndarray, subject: np.ndarray, visit: np.ndarray, t: i
     return vecs @ np.diag(np.maximum(vals, 1e-3 * vals.max())) @ vecs.T
 
 
+CONVERGENCE = {"sas": 1e-8, "exact": 1e-15}   # g'H^-1 g / |f| at which Newton-Raphson stops
+
+
 def fit_mmrm(data: pd.DataFrame, formula: str, subject: str, visit: str, cov: str = "us",
-             method: str = "reml", ddf: str = "kenward-roger") -> MMRMFit:
+             method: str = "reml", ddf: str = "kenward-roger", convergence: str = "sas") -> MMRMFit:
     """Fit an MMRM. `formula` is a patsy formula of fixed effects (e.g. "CHG ~ BASE*AVISIT +
     TRT*AVISIT"); `visit` a categorical column whose category order (or sorted values) orders
-    the covariance; rows with a missing response or covariate are left out (MAR)."""
+    the covariance; rows with a missing response or covariate are left out (MAR).
+    `convergence` "sas" follows PROC MIXED (MIVQUE0 start, Newton-Raphson, its default stopping
+    rule) and reproduces its printed numbers; "exact" iterates on to the optimum itself."""
     import patsy
 
     if cov not in COV_STRUCTURES:
@@ -356,6 +361,8 @@ def fit_mmrm(data: pd.DataFrame, formula: str, subject: str, visit: str, cov: st
         raise MMRMError(f"method must be 'reml' or 'ml', got {method!r}")
     if ddf not in DDF_METHODS:
         raise MMRMError(f"ddf must be one of {DDF_METHODS}, got {ddf!r}")
+    if convergence not in CONVERGENCE:
+        raise MMRMError(f"convergence must be one of {tuple(CONVERGENCE)}, got {convergence!r}")
     frame = data.dropna(subset=[subject, visit])
     try:   # rows with a missing response or covariate are dropped (MAR for the response)
         y_dm, x_dm = patsy.dmatrices(formula, frame, return_type="dataframe", NA_action="drop")
@@ -390,15 +397,19 @@ def fit_mmrm(data: pd.DataFrame, formula: str, subject: str, visit: str, cov: st
         grad = _theta_gradient(cov, theta, t, ev.grad_sigma)
         return ev.m2ll, grad
 
-    theta0 = theta_from_sigma(cov, sigma0)
-    res = optimize.minimize(objective, theta0, jac=True, method="BFGS", options={"gtol": 1e-6, "maxiter": 1000})
-    theta = _newton_polish(objective, res.x)
-    sigma = sigma_from_theta(cov, theta, t)
+    start = _mivque0(patterns, cov, t, p) if cov in ("us", "cs") else sas_parameters(cov, sigma0)[0]
+    sigma = _sas_newton_raphson(patterns, cov, start, t, n, p, reml, CONVERGENCE[convergence])
+    if sigma is None:     # SAS's path failed (start not positive definite, no convergence): BFGS
+        theta0 = theta_from_sigma(cov, sigma0)
+        res = optimize.minimize(objective, theta0, jac=True, method="BFGS", options={"gtol": 1e-6, "maxiter": 1000})
+        theta = _newton_polish(objective, res.x)
+        sigma = sigma_from_theta(cov, theta, t)
+        grad = _theta_gradient(cov, theta, t, _evaluate(patterns, sigma, n, p, reml).grad_sigma)
+        grad_norm = float(np.max(np.abs(grad)))
+        if not (res.success or grad_norm < 1e-4):
+            raise MMRMError(f"the optimizer did not converge ({res.message}; max |gradient| {grad_norm:.2g})")
+    converged = True
     ev = _evaluate(patterns, sigma, n, p, reml)
-    grad_norm = float(np.max(np.abs(_theta_gradient(cov, theta, t, ev.grad_sigma))))
-    converged = bool(res.success or grad_norm < 1e-4)
-    if not converged:
-        raise MMRMError(f"the optimizer did not converge ({res.message}; max |gradient| {grad_norm:.2g})")
     if np.min(np.linalg.eigvalsh(sigma)) <= 1e-10 * np.max(np.diag(sigma)):
         raise MMRMError("the fitted covariance matrix is not positive definite")
     df_parts = _df_parts(patterns, cov, sigma, ev, n, p, reml)
@@ -414,6 +425,79 @@ def fit_mmrm(data: pd.DataFrame, formula: str, subject: str, visit: str, cov: st
                   int(subj.max()) + 1, converged, [str(v) for v in visit_levels], design, grid, df_parts)
     df_parts["type3"] = _type3_contrasts(design_info, grid, design, len(ev.beta))
     return fit
+
+
+def _mivque0(patterns: list[_Pattern], cov: str, t: int, p: int) -> np.ndarray:
+    """MIVQUE(0) estimates of SAS's covariance parameters (PROC MIXED's default starting values)
+    for a covariance linear in them (unstructured, compound symmetry), from the pattern
+    statistics: solve tr(Q V_a Q V_b) phi_b = r' V_a r, Q = I - X(X'X)^-1 X', r = OLS residuals."""
+    basis = sas_parameters(cov, np.eye(t) + (0.1 if cov == "cs" else 0.0))[1]
+    m = len(basis)
+    xtx, xty = np.zeros((p, p)), np.zeros(p)
+    for pat in patterns:
+        eye = np.eye(len(pat.idx)).reshape(-1)
+        xtx += (eye @ pat.S).reshape(p, p)
+        xty += eye @ pat.T
+    inv_xtx = np.linalg.pinv(xtx)
+    beta = inv_xtx @ xty
+    bb = np.outer(beta, beta).reshape(-1)
+    a, b = np.zeros((m, m)), np.zeros(m)
+    proj = [np.zeros((p, p)) for _ in range(m)]
+    for pat in patterns:
+        k = len(pat.idx)
+        e = [basis_a[np.ix_(pat.idx, pat.idx)] for basis_a in basis]
+        resid = (pat.U - pat.T @ beta - pat.Tt @ beta + pat.S @ bb).reshape(k, k)
+        for i in range(m):
+            proj[i] += (e[i].reshape(-1) @ pat.S).reshape(p, p)
+            b[i] += float(np.sum(e[i] * resid))
+            for j in range(m):
+                prod = e[i] @ e[j]
+                a[i, j] += pat.n * np.trace(prod) - 2 * np.trace(inv_xtx @ (prod.reshape(-1) @ pat.S).reshape(p, p))
+    for i in range(m):
+        for j in range(m):
+            a[i, j] += np.trace(inv_xtx @ proj[i] @ inv_xtx @ proj[j])
+    return np.linalg.solve(a, b)
+
+
+def _sas_newton_raphson(patterns, cov: str, phi: np.ndarray, t: int, n: int, p: int, reml: bool,
+                        tolerance: float = 1e-8, max_iter: int = 50) -> np.ndarray | None:
+    """PROC MIXED's fit: Newton-Raphson in SAS's covariance parameters from the given start,
+    step halving where a step leaves the positive definite set or raises -2 log L, stopped when
+    g'H^-1 g / |f| <= tolerance (SAS's default CONVH 1e-8). Following SAS's path, not merely
+    reaching the optimum, reproduces SAS's printed estimates (they stop short of the exact
+    optimum by up to a few 1e-3 on flat likelihoods). The fitted Sigma, or None on failure."""
+    def value(phi_):
+        try:
+            return _evaluate(patterns, sigma_from_sas(cov, phi_, t), n, p, reml).m2ll
+        except MMRMError:
+            return math.inf
+
+    def gradient(phi_):
+        sigma = sigma_from_sas(cov, phi_, t)
+        grad_sigma = _evaluate(patterns, sigma, n, p, reml).grad_sigma
+        return np.array([np.sum(grad_sigma * d) for d in sas_parameters(cov, sigma)[1]])
+
+    f = value(phi)
+    if not math.isfinite(f):
+        return None
+    for _ in range(max_iter):
+        try:
+            g = gradient(phi)
+            step = np.linalg.solve(_fd_hessian(gradient, phi), g)
+        except (MMRMError, np.linalg.LinAlgError):
+            return None
+        if g @ step / abs(f) <= tolerance:
+            return sigma_from_sas(cov, phi, t)
+        for _ in range(30):             # halve until the step helps
+            trial = phi - step
+            f_trial = value(trial)
+            if f_trial <= f + 1e-10 * abs(f):
+                break
+            step = step / 2
+        else:
+            return None
+        phi, f = trial, f_trial
+    return None
 
 
 def _fd_hessian(gradient, x: np.ndarray) -> np.ndarray:
