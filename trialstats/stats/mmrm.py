@@ -11,6 +11,13 @@ pattern), so a likelihood evaluation costs the same for 200 or 10,000 subjects. 
 gradient is analytic: d(-2 l)/dSigma = sum over patterns of n W - W R W - W K W (W = Sigma_p^-1,
 R the residual cross-products, K = sum_s X_s (X'V^-1X)^-1 X_s').
 
+Fitting follows PROC MIXED: MIVQUE(0) starting values (unstructured and compound symmetry),
+Newton-Raphson in SAS's covariance parameters, stopped by SAS's default criterion g'H^-1 g / |f|
+<= 1e-8; so the fit lands where SAS's does, and prints SAS's numbers, even where SAS stops a
+little short of the optimum on a flat likelihood (convergence="exact" goes on to it). If that
+path fails (a start that is not positive definite, no convergence) BFGS on a Cholesky
+parameterisation takes over.
+
 Inference: model-based covariance Phi = (X'V^-1X)^-1; Satterthwaite degrees of freedom, or
 Kenward-Roger (adjusted covariance Phi_A and df, Kenward & Roger 1997). Both use the covariance
 parameters as SAS does (for "us" the entries of Sigma, so the second derivatives vanish, as in
