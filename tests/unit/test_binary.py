@@ -156,3 +156,30 @@ def test_grid_functions_equal_the_one_table_functions(n1, n2):
         ci = diff_ci(int(x1[i]), n1, int(x2[i]), n2, "mn")
         assert (lower[i], upper[i]) == pytest.approx((ci.lower, ci.upper), abs=1e-10)
         assert p[i] == pytest.approx(fisher_exact(int(x1[i]), n1, int(x2[i]), n2), abs=1e-12)
+
+
+def test_logistic_ml_equals_statsmodels_glm():
+    # two implementations: our Newton-Raphson vs statsmodels' IRLS (GLM Binomial)
+    import statsmodels.api as sm
+    from trialstats.stats.binary import logistic_ml
+    rng = np.random.default_rng(7)
+    x = np.column_stack([np.ones(300), rng.normal(size=300), rng.integers(0, 2, 300)])
+    y = (rng.uniform(size=300) < 1 / (1 + np.exp(-(x @ [-0.5, 0.8, 1.1])))).astype(float)
+    beta, cov, loglik, converged = logistic_ml(x, y)
+    ref = sm.GLM(y, x, family=sm.families.Binomial()).fit()
+    assert converged
+    np.testing.assert_allclose(beta, ref.params, rtol=1e-8)
+    np.testing.assert_allclose(np.sqrt(np.diag(cov)), ref.bse, rtol=1e-6)
+    assert loglik == pytest.approx(ref.llf, rel=1e-10)
+
+
+def test_nested_f_test_equals_statsmodels():
+    import statsmodels.formula.api as smf
+    from trialstats.tables.secondary import _nested_f_test
+    rng = np.random.default_rng(3)
+    d = pd.DataFrame({"TRT": rng.choice(["A", "B"], 120), "SUB": rng.choice(["x", "y", "z"], 120),
+                      "BASE": rng.normal(8, 1, 120)})
+    d["CHG"] = -0.5 * (d.TRT == "A") + 0.3 * d.BASE + rng.normal(0, 1, 120)
+    full, reduced = "CHG ~ C(TRT) * C(SUB) + BASE", "CHG ~ C(TRT) + C(SUB) + BASE"
+    ref = smf.ols(full, data=d).fit().compare_f_test(smf.ols(reduced, data=d).fit())[1]
+    assert _nested_f_test(d, full, reduced) == pytest.approx(ref, rel=1e-10)

@@ -55,8 +55,9 @@ def derive_vars_dt_dy(bds: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
 def derive_var_ablfl(bds: pd.DataFrame, by=("USUBJID", "PARAMCD")) -> pd.Series:
     """ABLFL = "Y" on the last non-missing record on or before the first dose, per subject/param."""
     has_value = bds["AVAL"].notna() | bds["AVALC"].notna()
-    cand = bds[bds["_PRE"] & has_value]
-    order = cand.sort_values([*by, "ADT", "ADTM", "SRCSEQ"], na_position="first", kind="mergesort")
+    keys = [*by, "ADT", "ADTM", "SRCSEQ"]
+    cand = bds.loc[bds["_PRE"] & has_value, keys]          # sort the keys only, not every column
+    order = cand.sort_values(keys, na_position="first", kind="mergesort")
     last = order.groupby(list(by), sort=False).tail(1).index
     return pd.Series(np.where(bds.index.isin(last), "Y", None), index=bds.index, dtype="string")
 
@@ -97,7 +98,7 @@ def derive_var_anl01fl(bds: pd.DataFrame, visits: list[dict]) -> pd.Series:
     target = {v["name"]: v["day"] for v in visits}
     has_value = bds["AVAL"].notna() | bds["AVALC"].notna()
     eligible = has_value & ~bds["AVISIT"].isin(["PRE-TREATMENT", "UNSCHEDULED"])
-    cand = bds[eligible].copy()
+    cand = bds.loc[eligible, ["USUBJID", "PARAMCD", "AVISIT", "ATPTN", "ADY", "ADT", "ADTM", "SRCSEQ"]].copy()
     cand["_DIST"] = (cand["ADY"].astype(float) - cand["AVISIT"].map(target)).abs()
     cand["_TP"] = cand["ATPTN"].fillna(-1)
     cand = cand.sort_values(["USUBJID", "PARAMCD", "AVISIT", "_TP", "_DIST", "ADT", "ADTM", "SRCSEQ"],

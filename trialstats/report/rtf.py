@@ -1,4 +1,9 @@
-"""RTF tables (rtflite), the format of clinical study reports: one file per displayed table."""
+"""RTF tables, the format of clinical study reports: one file per displayed table.
+
+rtflite writes them; it validates every cell's attributes (about 3 ms a row), so a listing of
+thousands of rows (10,000 subjects: 9,437 AESI records, 30 s) is written by write_rtf_long
+instead: the same page, title, population, header row (repeated on every page), footnote and
+source, as plain RTF rows."""
 from __future__ import annotations
 
 import contextlib
@@ -27,6 +32,43 @@ def write_rtf(frame: pd.DataFrame, path: str | Path, out: Output, footnote: str 
         doc.write_rtf(str(path))
 
 
+LONG = 500          # rows above which write_rtf_long is used
+
+
+def _rtf_text(value) -> str:
+    """Text escaped for RTF: backslash and braces, non-ASCII as \\uN?."""
+    text = str(value).replace("\\", "\\\\").replace("{", "\\{").replace("}", "\\}")
+    return "".join(c if ord(c) < 128 else f"\\u{ord(c) if ord(c) < 32768 else ord(c) - 65536}?" for c in text)
+
+
+def write_rtf_long(frame: pd.DataFrame, path: str | Path, out: Output, footnote: str = "") -> None:
+    """A long listing as RTF: landscape letter, title and population in the page header,
+    footnote and source in the page footer, the column header repeated on every page."""
+    widths = [min(max(len(str(c)), *(len(str(v)) for v in frame[c].head(400))), 46) + 2 for c in frame.columns]
+    edges = [int(12960 * sum(widths[: i + 1]) / sum(widths)) for i in range(len(widths))]
+
+    def row(cells, header: bool) -> str:
+        border = "\\clbrdrt\\brdrs\\brdrw15\\clbrdrb\\brdrs\\brdrw15" if header else ""
+        start = "\\trowd\\trgaph108\\trleft0" + ("\\trhdr" if header else "")
+        bounds = "".join(f"{border}\\cellx{e}" for e in edges)
+        text = "".join(f"\\pard\\intbl\\ql\\fs18 {_rtf_text(c)}\\cell" for c in cells)
+        return f"{start}{bounds}\n{text}\\row\n"
+
+    notes = [footnote] if footnote else []
+    notes += [f"Source: {out.source}"] if out.source else []
+    footer = "\\line ".join(_rtf_text(n) for n in notes)
+    title, population = _rtf_text(f"{out.number} {out.title}"), _rtf_text(f"Population: {out.population}")
+    parts = ["{\\rtf1\\ansi\\deff0\\deflang1033{\\fonttbl{\\f0\\froman\\fcharset0 Times New Roman;}}\n",
+             "\\paperw15840\\paperh12240\\landscape\\margl1440\\margr1440\\margt2160\\margb1440"
+             "\\headery720\\footery720\n",
+             f"{{\\header\\pard\\qc\\fs24 {title}\\line {population}\\par}}\n",
+             f"{{\\footer\\pard\\ql\\fs16 {footer}\\par}}\n",
+             row(frame.columns, True)]
+    parts += [row(values, False) for values in frame.astype(str).itertuples(index=False, name=None)]
+    parts.append("\\pard\\par}\n")
+    Path(path).write_text("".join(parts), encoding="ascii")
+
+
 def write_rtf_tables(sections: list, root: Path, folder: Path) -> list[str]:
     """RTF of every table and listing of a report; returns the ids written."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -40,6 +82,8 @@ def write_rtf_tables(sections: list, root: Path, folder: Path) -> list[str]:
             if footnote.startswith("@"):
                 note = root / footnote[1:]
                 footnote = note.read_text().strip() if note.exists() else ""
-            write_rtf(pd.read_csv(path, dtype=str, keep_default_na=False), folder / f"{out.id}.rtf", out, footnote)
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+            writer = write_rtf_long if len(frame) > LONG else write_rtf
+            writer(frame, folder / f"{out.id}.rtf", out, footnote)
             written.append(out.id)
     return written

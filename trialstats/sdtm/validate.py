@@ -266,7 +266,10 @@ def typed(domain: str, df: pd.DataFrame) -> pd.DataFrame:
     df = df.copy()
     for col in numeric_columns(domain):
         if col in df:
-            df[col] = pd.to_numeric(df[col], errors="raise").astype("float64")
+            try:                    # validated numbers: a plain cast (several times faster)
+                df[col] = df[col].astype("float64")
+            except (ValueError, TypeError):
+                df[col] = pd.to_numeric(df[col], errors="raise").astype("float64")
     return df
 
 

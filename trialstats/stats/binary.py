@@ -328,6 +328,30 @@ def _design(data: pd.DataFrame, outcome: str, terms: list[str]):
     return x, data[outcome].astype(float).to_numpy(), ["Intercept", *terms]
 
 
+def logistic_ml(x: np.ndarray, y: np.ndarray, max_iter: int = 100, tol: float = 1e-10):
+    """Maximum likelihood logistic regression by Newton-Raphson (= IRLS) with step halving:
+    (beta, covariance = inverse Fisher information, log likelihood, converged)."""
+    beta = np.zeros(x.shape[1])
+    loglik = lambda b: float(np.sum(y * (x @ b) - np.logaddexp(0, x @ b)))  # noqa: E731
+    value, converged = loglik(beta), False
+    for _ in range(max_iter):
+        p = special.expit(x @ beta)
+        info = x.T @ (x * (p * (1 - p))[:, None])
+        step = np.linalg.solve(info, x.T @ (y - p))
+        for _ in range(50):
+            new = loglik(beta + step)
+            if new >= value - 1e-12:
+                break
+            step /= 2
+        beta, change, value = beta + step, new - value, new
+        if np.max(np.abs(step)) < tol or abs(change) < tol * (abs(value) + tol):
+            converged = True
+            break
+    p = special.expit(x @ beta)
+    cov = np.linalg.inv(x.T @ (x * (p * (1 - p))[:, None]))
+    return beta, cov, value, converged
+
+
 def _has_separation(x, y) -> bool:
     """Complete or quasi-complete separation: a linear programme finds a direction b with
     x b >= 0 for events and <= 0 for non-events, not all zero (Albert & Anderson 1984)."""
@@ -412,22 +436,21 @@ def fit_logistic(data: pd.DataFrame, outcome: str, terms: list[str], method: str
                  level: float = 0.95, profile: list[str] | None = None) -> LogisticFit:
     """Logistic regression of a 0/1 outcome on numeric terms (dummy-code factors beforehand).
 
-    method "ml" (statsmodels GLM, Wald CIs from the normal distribution), "firth" (penalized
+    method "ml" (logistic_ml, Wald CIs from the normal distribution), "firth" (penalized
     likelihood, profile CIs and penalized likelihood-ratio p, as R logistf, for the terms in
     `profile` (default all; others get Wald limits), or "auto": Firth when the data are
     separated, ML otherwise."""
-    import statsmodels.api as sm
-
     data = data.dropna(subset=[outcome, *terms])
     x, y, names = _design(data, outcome, terms)
     separation = _has_separation(x, y)
     use = "firth" if method == "firth" or (method == "auto" and separation) else "ml"
     if use == "ml":
-        res = sm.GLM(y, x, family=sm.families.Binomial()).fit()
-        ci = res.conf_int(alpha=1 - level)
-        coef = pd.DataFrame({"term": names, "estimate": res.params, "se": res.bse, "lower": ci[:, 0],
-                             "upper": ci[:, 1], "p": res.pvalues})
-        return LogisticFit(coef, "ml", bool(res.converged), separation, len(y))
+        beta, cov, _, converged = logistic_ml(x, y)
+        se = np.sqrt(np.diag(cov))
+        z = stats.norm.ppf(0.5 + level / 2)
+        coef = pd.DataFrame({"term": names, "estimate": beta, "se": se, "lower": beta - z * se,
+                             "upper": beta + z * se, "p": 2 * stats.norm.sf(np.abs(beta / se))})
+        return LogisticFit(coef, "ml", converged, separation, len(y))
     beta, value, converged = _firth_fit(x, y)
     rows = []
     z = stats.norm.ppf(0.5 + level / 2)

@@ -176,8 +176,6 @@ def ard_subgroups(status: pd.DataFrame, chg48: pd.DataFrame, adsl: pd.DataFrame,
     """Per subgroup level: responder difference (MN CI) and week-48 HbA1c change difference
     (ANCOVA on baseline); interaction p: likelihood-ratio test of arm x subgroup in a logistic
     model (Firth when separated: penalized LR) and F test of arm x subgroup in the ANCOVA."""
-    import statsmodels.formula.api as smf
-
     rows = []
     fas = status[(status["FASFL"] == "Y") & (status["STATUS"] != "not yet due")].copy()
     fas["RESP"] = (fas["STATUS"] == "Y").astype(float)
@@ -215,20 +213,30 @@ def ard_subgroups(status: pd.DataFrame, chg48: pd.DataFrame, adsl: pd.DataFrame,
             rows.append(dict(group1="SUBGROUP", group1_level=name, variable="responder",
                              variable_level="interaction", stat_name="p", stat=p_int))
         if c["SUB"].nunique() > 1 and c["TRT"].nunique() == 2:
-            m_full = smf.ols("CHG ~ C(TRT) * C(SUB) + BASE", data=c).fit()
-            m_red = smf.ols("CHG ~ C(TRT) + C(SUB) + BASE", data=c).fit()
-            p = float(m_full.compare_f_test(m_red)[1])
+            p = _nested_f_test(c, "CHG ~ C(TRT) * C(SUB) + BASE", "CHG ~ C(TRT) + C(SUB) + BASE")
             rows.append(dict(group1="SUBGROUP", group1_level=name, variable="hba1c_chg",
                              variable_level="interaction", stat_name="p", stat=p))
     return ard(rows)
 
 
+def _nested_f_test(data: pd.DataFrame, full: str, reduced: str) -> float:
+    """p of the F test of a linear model against a reduced one nested in it (least squares)."""
+    import patsy
+
+    fits = []
+    for formula in (full, reduced):
+        y, x = patsy.dmatrices(formula, data, return_type="matrix")
+        y, x = np.asarray(y).ravel(), np.asarray(x)
+        resid = y - x @ np.linalg.lstsq(x, y, rcond=None)[0]
+        fits.append((float(resid @ resid), len(y) - np.linalg.matrix_rank(x)))
+    (rss_f, df_f), (rss_r, df_r) = fits
+    return float(stats.f.sf((rss_r - rss_f) / (df_r - df_f) / (rss_f / df_f), df_r - df_f, df_f))
+
+
 def _interaction_lr(data: pd.DataFrame, mains: list[str], inters: list[str]) -> float:
     """Likelihood-ratio p of the arm x subgroup terms in a logistic model of response; with
     separation (few responders per subgroup) the penalized (Firth) likelihoods are compared."""
-    import statsmodels.api as sm
-
-    from ..stats.binary import _design, _firth_fit, _has_separation
+    from ..stats.binary import _design, _firth_fit, _has_separation, logistic_ml
     x_f, y, _ = _design(data, "RESP", ["ACT", *mains, *inters])
     x_r, _, _ = _design(data, "RESP", ["ACT", *mains])
     if _has_separation(x_f, y):   # restricted fit under the full model's penalty: LR >= 0
@@ -236,8 +244,7 @@ def _interaction_lr(data: pd.DataFrame, mains: list[str], inters: list[str]) -> 
         ll_f = _firth_fit(x_f, y)[1]
         ll_r = _firth_fit(x_f, y, {j: 0.0 for j in range(first, x_f.shape[1])})[1]
     else:
-        ll_f = sm.GLM(y, x_f, family=sm.families.Binomial()).fit().llf
-        ll_r = sm.GLM(y, x_r, family=sm.families.Binomial()).fit().llf
+        ll_f, ll_r = logistic_ml(x_f, y)[2], logistic_ml(x_r, y)[2]
     return float(stats.chi2.sf(max(2 * (ll_f - ll_r), 0.0), len(inters)))
 
 

@@ -17,6 +17,7 @@ rule primary_shard:
         arm_column=arm_column,
         shards=lambda w: config["scale"][f"{w.analysis}_shards"],
         mi=config["primary"]["multiple_imputation"],
+    priority: 3  # long jobs on the way to the closed report start first
     log:
         "results/{study}/{cut}/logs/primary_{analysis}_{shard}.log",
     benchmark:
@@ -48,6 +49,7 @@ rule primary:
         covariates=config["primary"]["covariates"],
         mi=config["primary"]["multiple_imputation"],
         alpha=config["primary"]["alpha"],
+    priority: 2  # long jobs on the way to the closed report start first
     log:
         "results/{study}/{cut}/logs/primary.log",
     benchmark:
@@ -65,6 +67,7 @@ rule secondary:
     params:
         library=LIBRARY,
         arm_column=arm_column,
+    priority: 3  # long jobs on the way to the closed report start first
     log:
         "results/{study}/{cut}/logs/secondary.log",
     benchmark:

@@ -16,6 +16,7 @@ rule closed_safety:
         aesi=aesi_names,
         dataset_names=None,
         exploratory=None,
+    priority: 3  # long jobs on the way to the closed report start first
     log:
         "results/{study}/{cut}/logs/closed_safety.log",
     benchmark:
