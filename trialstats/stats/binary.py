@@ -61,21 +61,8 @@ def clopper_pearson_ci(x: int, n: int, level: float = 0.95) -> Interval:
 
 def _restricted_mle(x1, n1, x2, n2, delta):
     """MLE of (p1, p2) under p1 - p2 = delta (Farrington & Manning 1990, closed form)."""
-    p1, p2 = x1 / n1, x2 / n2
-    theta = n2 / n1
-    a = 1 + theta
-    b = -(1 + theta + p1 + theta * p2 + delta * (theta + 2))
-    c = delta * delta + delta * (2 * p1 + theta + 1) + p1 + theta * p2
-    d = -p1 * delta * (1 + delta)
-    v = b ** 3 / (27 * a ** 3) - b * c / (6 * a * a) + d / (2 * a)
-    u_sq = b * b / (9 * a * a) - c / (3 * a)
-    u = math.copysign(math.sqrt(max(u_sq, 0.0)), v) if v != 0 else math.sqrt(max(u_sq, 0.0))
-    ratio = 0.0 if u == 0 else max(-1.0, min(1.0, v / u ** 3))
-    w = (math.pi + math.acos(ratio)) / 3
-    pt1 = 2 * u * math.cos(w) - b / (3 * a)
-    pt1 = min(1.0, max(0.0, pt1))
-    pt2 = min(1.0, max(0.0, pt1 - delta))
-    return pt1, pt2
+    pt1, pt2 = _restricted_mle_arrays(np.float64(x1), n1, np.float64(x2), n2, np.float64(delta))
+    return float(pt1), float(pt2)
 
 
 def mn_score(x1, n1, x2, n2, delta, correction: bool = True) -> float:
@@ -127,7 +114,8 @@ def diff_ci(x1: int, n1: int, x2: int, n2: int, method: str = "mn", level: float
 
 
 def _restricted_mle_arrays(x1, n1, x2, n2, delta):
-    """_restricted_mle on arrays (element-wise), the same closed form."""
+    """The restricted MLE of (p1, p2) under p1 - p2 = delta, element-wise on arrays: the closed
+    form of Farrington & Manning (1990)."""
     p1, p2 = x1 / n1, x2 / n2
     theta = n2 / n1
     a = 1 + theta
