@@ -42,7 +42,8 @@ def g_tipping_heatmap(grid: pd.DataFrame, labels, title: str, alpha: float = 0.0
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(7, 5.5))
         im = ax.imshow(p.to_numpy(), origin="lower", cmap="RdYlGn_r", vmin=0, vmax=2 * alpha, aspect="auto")
-        if p.size <= 15 * 15:      # small grids: every p printed; large ones: the alpha contour
+        small = p.size <= 15 * 15
+        if small:                  # small grids: every p printed; large ones: the alpha contour
             for (i, j), v in np.ndenumerate(p.to_numpy()):
                 ax.text(j, i, f"{v:.3f}", ha="center", va="center", fontsize=7,
                         fontweight="bold" if v < alpha else "normal")
@@ -52,7 +53,8 @@ def g_tipping_heatmap(grid: pd.DataFrame, labels, title: str, alpha: float = 0.0
             ax.contour(p.to_numpy(), levels=[alpha], colors="black", linewidths=1)
         ax.set_xlabel(f"Missing {labels[1]} patients assumed to respond")
         ax.set_ylabel(f"Missing {labels[0]} patients assumed to respond")
-        fig.colorbar(im, ax=ax, label=f"Fisher exact p (bold: < {alpha})")
+        key = f"bold: < {alpha}" if small else f"black line: p = {alpha}"
+        fig.colorbar(im, ax=ax, label=f"Fisher exact p ({key})")
         ax.set_title(title, loc="left", fontsize=10)
         fig.tight_layout()
     return fig
