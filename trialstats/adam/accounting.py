@@ -17,7 +17,8 @@ DERIVATIONS = {"DM": "ADSL (one row per subject)",
                "PR": "eligibility (procedure criteria)", "QS": "eligibility (questionnaire criteria)",
                "SU": "eligibility (substance-use criteria)",
                "IE": "eligibility (investigator's judgement, compared with the data)"}
-SUMMARY_COLUMNS = ["DOMAIN", "RECORDS_IN", "REMOVED_AT_CUT", "AFTER_CUT", "USED", "EXCLUDED", "USED_IN"]
+SUMMARY_COLUMNS = ["DOMAIN", "RECORDS_IN", "REMOVED_AT_CUT", "AFTER_CUT", "USED", "EXCLUDED", "END_UNKNOWN_AT_CUT",
+                   "USED_IN"]
 EXCLUDED_COLUMNS = ["DOMAIN", "USUBJID", "SEQ", "TESTCD", "REASON"]
 
 
@@ -53,7 +54,8 @@ def _reasons(domain: str, rows: pd.DataFrame, adsl: pd.DataFrame, analysed_tests
 def record_accounting(sdtm: dict[str, pd.DataFrame], adam: dict[str, pd.DataFrame], cut_reconciliation: pd.DataFrame,
                       analysed_tests: dict[str, set] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(summary per domain, excluded records with reasons). `sdtm` is the cut SDTM keyed by
-    domain, `cut_reconciliation` the cut's per-domain counts (RECORDS_IN, RECORDS_REMOVED)."""
+    domain, `cut_reconciliation` the cut's per-domain counts (RECORDS_IN, RECORDS_REMOVED,
+    RECORDS_CHANGED: kept with the end unknown at the cut)."""
     recon = cut_reconciliation.set_index("DOMAIN")
     summary, excluded = [], []
     for domain in sorted(sdtm):
@@ -75,9 +77,10 @@ def record_accounting(sdtm: dict[str, pd.DataFrame], adam: dict[str, pd.DataFram
                 "DOMAIN": domain, "USUBJID": out["USUBJID"], "SEQ": seq,
                 "TESTCD": out.get(f"{domain}TESTCD", pd.Series("", index=out.index)),
                 "REASON": _reasons(domain, out, adam["adsl"], (analysed_tests or {}).get(domain, set()))}))
-        rows_in = int(recon.loc[domain, "RECORDS_IN"]) if domain in recon.index else len(df)
-        removed = int(recon.loc[domain, "RECORDS_REMOVED"]) if domain in recon.index else 0
-        summary.append(dict(DOMAIN=domain, RECORDS_IN=rows_in, REMOVED_AT_CUT=removed, AFTER_CUT=len(df),
-                            USED=int(used.sum()), EXCLUDED=int((~used).sum()), USED_IN=where))
+        cut = recon.loc[domain] if domain in recon.index else pd.Series(
+            {"RECORDS_IN": len(df), "RECORDS_REMOVED": 0, "RECORDS_CHANGED": 0})
+        summary.append(dict(DOMAIN=domain, RECORDS_IN=int(cut["RECORDS_IN"]), REMOVED_AT_CUT=int(cut["RECORDS_REMOVED"]),
+                            AFTER_CUT=len(df), USED=int(used.sum()), EXCLUDED=int((~used).sum()),
+                            END_UNKNOWN_AT_CUT=int(cut["RECORDS_CHANGED"]), USED_IN=where))
     listing = (pd.concat(excluded, ignore_index=True) if excluded else pd.DataFrame(columns=EXCLUDED_COLUMNS))
     return pd.DataFrame(summary, columns=SUMMARY_COLUMNS), listing[EXCLUDED_COLUMNS]
