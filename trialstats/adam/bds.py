@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..columns import lookup
 from .dates import compute_dt, compute_dtm, compute_on_or_before, compute_study_day
 
 BDS_COLUMNS = ["STUDYID", "USUBJID", "PARAMCD", "PARAM", "AVAL", "AVALC", "AVALU", "ADT", "ADTM", "ADY",
@@ -46,9 +47,10 @@ def derive_vars_dt_dy(bds: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     out = bds.copy()
     out["ADT"] = compute_dt(out["ADTC"])
     out["ADTM"] = compute_dtm(out["ADTC"])
-    ref_dt = out["USUBJID"].map(ref["REFSDT"])
+    ref = lookup(out["USUBJID"], ref[["REFSDT", "TRTSDTM"]])
+    ref_dt = ref["REFSDT"]
     out["ADY"] = compute_study_day(out["ADT"], ref_dt)
-    out["_PRE"] = compute_on_or_before(out["ADT"], out["ADTM"], ref_dt, out["USUBJID"].map(ref["TRTSDTM"]))
+    out["_PRE"] = compute_on_or_before(out["ADT"], out["ADTM"], ref_dt, ref["TRTSDTM"])
     return out[ref_dt.notna()].drop(columns="ADTC")
 
 

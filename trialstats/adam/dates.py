@@ -4,19 +4,27 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..columns import per_distinct
+
 _DATE = r"^\d{4}-\d{2}-\d{2}"
 
 
 def compute_dt(dtc: pd.Series) -> pd.Series:
     """ISO 8601 --DTC text -> date (datetime64, time dropped); partial or blank -> NaT."""
-    text = dtc.astype("string")
+    return per_distinct(dtc.astype("string"), _each_dt)
+
+
+def _each_dt(text: pd.Series) -> pd.Series:
     dated = text.str.match(_DATE).fillna(False).astype(bool)
     return pd.to_datetime(text.str.slice(0, 10).where(dated), format="%Y-%m-%d", errors="coerce")
 
 
 def compute_dtm(dtc: pd.Series) -> pd.Series:
     """ISO 8601 text -> date-time where a time is recorded, else NaT."""
-    text = dtc.astype("string")
+    return per_distinct(dtc.astype("string"), _each_dtm)
+
+
+def _each_dtm(text: pd.Series) -> pd.Series:
     has_time = text.str.contains("T", regex=False).fillna(False).astype(bool)
     return pd.to_datetime(text.where(has_time), format="ISO8601", errors="coerce")
 

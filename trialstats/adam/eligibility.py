@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..columns import isin, join_text
 from ..units import convert
 from .dates import compute_dt
 
@@ -19,13 +20,18 @@ ELIG_COLUMNS = ["USUBJID", "CRITID", "CATEGORY", "CRITERION", "METHOD", "VALUE",
                 "INV_FAIL", "AGREE"]
 
 
-def _screening(sdtm: dict, domain: str, visit: dict) -> pd.DataFrame:
+def _screening(sdtm: dict, domain: str, visit: dict, tests=None) -> pd.DataFrame:
+    """The domain's records of the screening visit (of the given --TESTCDs), the columns a rule reads."""
     df = sdtm.get(domain)
     if df is None:
         return pd.DataFrame(columns=["USUBJID"])
+    wanted = pd.Series(True, index=df.index)
     if "VISITNUM" in df:
-        df = df[pd.to_numeric(df["VISITNUM"], errors="coerce") == visit["num"]]
-    return df
+        wanted &= pd.to_numeric(df["VISITNUM"], errors="coerce") == visit["num"]
+    if tests is not None:
+        wanted &= isin(df[f"{domain}TESTCD"], tests)
+    suffixes = ("TESTCD", "STRESN", "STRESC", "ORRES", "STNRHI")
+    return df.loc[wanted, [c for c in df if c == "USUBJID" or c[len(domain):] in suffixes]]
 
 
 def _limit_fails(x: pd.Series, limit: dict, category: str) -> pd.Series:
@@ -50,10 +56,9 @@ def _findings_rule(sdtm, protocol, rule, category, subjects, sex) -> tuple[pd.Se
     domain = rule["measure"]
     p = domain
     first = protocol["visits"][0]
-    scr = _screening(sdtm, domain, first)
     if domain in ("LB", "VS"):
         section = "labs" if domain == "LB" else "vitals"
-        scr = scr[scr[f"{p}TESTCD"].isin(rule["tests"])].copy()
+        scr = _screening(sdtm, domain, first, rule["tests"]).copy()
         num = pd.to_numeric(scr[f"{p}STRESN"], errors="coerce")
         if rule.get("times_uln"):
             num = num / pd.to_numeric(scr[f"{p}STNRHI"], errors="coerce")
@@ -94,8 +99,7 @@ def _findings_rule(sdtm, protocol, rule, category, subjects, sex) -> tuple[pd.Se
     failed = fails.eq(True).fillna(False).astype(bool).groupby(by).any()
     known = fails.notna().groupby(by).any()
     fail = failed.astype("boolean").mask(~known)        # NA when no value could be judged
-    value = (scr.assign(_LABEL=label.astype(object)).sort_values(["USUBJID", "_LABEL"])
-             .groupby("USUBJID")["_LABEL"].agg("; ".join))
+    value = join_text(scr["USUBJID"], label, "; ")
     return fail.reindex(subjects), value.reindex(subjects)
 
 

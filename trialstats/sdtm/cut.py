@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..columns import isin
 from .spec import CUT_DATES
 from .validate import parse_dates
 
@@ -35,7 +36,7 @@ def apply_cut(frames: dict[str, pd.DataFrame], cut: str):
         df = frames[domain]
         date_col, end_col = CUT_DATES.get(domain, (None, None))
         when = parse_dates(df[date_col]) if date_col in df else pd.Series(pd.NaT, index=df.index)
-        later_subject = ~df["USUBJID"].isin(enrolled) if "USUBJID" in df else pd.Series(False, index=df.index)
+        later_subject = ~isin(df["USUBJID"], enrolled) if "USUBJID" in df else pd.Series(False, index=df.index)
         after = when.notna() & (when > cut_day) & ~later_subject
         drop = later_subject | after
         reason = pd.Series("", index=df.index, dtype="string")

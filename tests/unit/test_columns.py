@@ -1,0 +1,55 @@
+"""The Arrow-fast column helpers give pandas' own results (pandas is the reference)."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from trialstats.columns import isin, lookup, per_distinct, positions
+from trialstats.sdtm.validate import _parse_each_date
+
+RNG = np.random.default_rng(7)
+WORDS = [f"S{i:04d}" for i in range(60)]
+
+
+def text(n, missing=0.1):
+    values = RNG.choice(WORDS, size=n).astype(object)
+    values[RNG.random(n) < missing] = None
+    return pd.Series(values, index=RNG.permutation(np.arange(100, 100 + n)), dtype="string")
+
+
+@pytest.mark.parametrize("wanted", [WORDS[:10], set(WORDS[5:30]), pd.Series(WORDS[:3] * 50, dtype="string"),
+                                    [], ["nothing"], WORDS[:4] + [None]])
+def test_isin_equals_pandas(wanted):
+    s = text(500)
+    expected = s.isin(list(wanted) if isinstance(wanted, set) else wanted)
+    pd.testing.assert_series_equal(isin(s, wanted), expected.astype(bool))
+
+
+def test_isin_falls_back_for_other_types():
+    s = pd.Series([1.0, 2.0, np.nan])
+    pd.testing.assert_series_equal(isin(s, [2.0]), s.isin([2.0]))
+
+
+def test_positions_and_lookup_equal_reindex():
+    keys = text(400)
+    table = pd.DataFrame({"A": np.arange(40.0), "B": pd.array([f"b{i}" for i in range(40)], dtype="string"),
+                          "D": pd.to_datetime("2020-01-01") + pd.to_timedelta(np.arange(40), "D")},
+                         index=pd.Index(WORDS[:40], dtype="string"))
+    np.testing.assert_array_equal(positions(keys, table.index), table.index.get_indexer(keys))
+    got = lookup(keys, table)
+    expected = table.reindex(keys)
+    expected.index = keys.index
+    pd.testing.assert_frame_equal(got, expected)
+    pd.testing.assert_series_equal(lookup(keys, table["B"]), keys.map(table["B"]), check_names=False)
+
+
+def test_lookup_needs_unique_index():
+    with pytest.raises(ValueError, match="unique"):
+        lookup(text(5), pd.Series([1, 2], index=pd.Index(["a", "a"], dtype="string")))
+
+
+def test_per_distinct_equals_direct():
+    dates = pd.Series(RNG.choice(["2020-01-31", "2020-02-30", "2019-12-01T10:00", "bad", None], size=300),
+                      dtype="string")
+    pd.testing.assert_series_equal(per_distinct(dates, _parse_each_date), _parse_each_date(dates))
+    is_missing = per_distinct(dates, lambda s: s.isna())     # fn(NA) is honoured
+    pd.testing.assert_series_equal(is_missing, dates.isna())

@@ -1,0 +1,115 @@
+"""Column operations that stay fast on pandas' Arrow-backed text columns.
+
+pandas 3 stores text in Arrow; some of its operations turn every value into a Python object
+(`isin` boxes each wanted value, `map`/`reindex` by a text index convert the whole column).
+These do the same work in Arrow's C++ kernels or once per distinct value, with pandas' results.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def _arrow(values) -> pa.Array | pa.ChunkedArray:
+    if isinstance(values, pd.Series | pd.Index):
+        values = values.array
+    if isinstance(values, (set, frozenset)):
+        values = list(values)
+    return pa.array(values, from_pandas=True) if not hasattr(values, "__arrow_array__") else pa.array(values)
+
+
+def _is_text(series: pd.Series) -> bool:
+    return isinstance(series.dtype, pd.StringDtype)
+
+
+def isin(series: pd.Series, values) -> pd.Series:
+    """series.isin(values) for text: one hash lookup per row in Arrow (a missing value matches
+    a missing wanted value, as in pandas)."""
+    wanted = pd.Series(list(values) if isinstance(values, (set, frozenset)) else values, dtype=object)
+    if not _is_text(series) or not all(isinstance(v, str) for v in wanted.dropna()):
+        return series.isin(values)
+    wanted_text = pa.array(pd.unique(wanted.dropna().to_numpy()).tolist(), type=pa.string())
+    found = pc.is_in(_arrow(series), value_set=wanted_text).to_numpy(zero_copy_only=False)
+    found = np.asarray(found, dtype=bool)
+    if wanted.isna().any():
+        found |= series.isna().to_numpy()
+    return pd.Series(found, index=series.index)
+
+
+def positions(keys: pd.Series, index: pd.Index) -> np.ndarray:
+    """Position of each key in a unique index, -1 where absent (Index.get_indexer, in Arrow for text)."""
+    if not (_is_text(keys) and isinstance(index.dtype, pd.StringDtype)):
+        return index.get_indexer(keys)
+    pos = pc.index_in(_arrow(keys), value_set=_arrow(index)).fill_null(-1)
+    return np.asarray(pos.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def lookup(keys: pd.Series, table: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:
+    """table.reindex(keys) with keys' index: the row of a uniquely indexed table for each key,
+    missing where the key is absent (Series.map with a Series, a left join on one key)."""
+    if not table.index.is_unique:
+        raise ValueError("lookup needs a uniquely indexed table")
+    pos = positions(keys, table.index)
+    absent = pos < 0
+    if len(table) == 0:
+        out = table.reindex(pd.RangeIndex(len(keys)))
+    else:
+        out = table.take(np.where(absent, 0, pos))
+        if absent.any():
+            out = out.mask(pd.Series(absent, index=out.index), axis=0) if isinstance(out, pd.Series) \
+                else out.mask(np.broadcast_to(absent[:, None], out.shape))
+    out.index = keys.index
+    return out
+
+
+def per_distinct(values: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """fn(values) computed once per distinct value (dates repeat over thousands of records).
+    fn must be elementwise; it also sees one missing value, so fn(NA) is honoured."""
+    codes, uniques = pd.factorize(values)
+    distinct = pd.concat([pd.Series(uniques, dtype=values.dtype), pd.Series([pd.NA], dtype=values.dtype)],
+                         ignore_index=True)
+    result = fn(distinct)
+    return pd.Series(result.to_numpy()[codes], index=values.index, dtype=result.dtype, name=values.name)
+
+
+def to_float(values: pd.Series) -> pd.Series:
+    """Text -> float64 (missing -> NaN) by Arrow's cast; raises ValueError on a non-number."""
+    if not _is_text(values):
+        return values.astype("float64")
+    try:
+        cast = pc.cast(_arrow(values), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as err:
+        raise ValueError(str(err)) from err
+    out = np.asarray(cast.to_numpy(zero_copy_only=False), dtype="float64")
+    if np.isnan(out).sum() != values.isna().sum():          # Arrow reads "nan"; it is no number
+        raise ValueError("text 'nan' is not a number")
+    return pd.Series(out, index=values.index, name=values.name)
+
+
+def numbers(values: pd.Series) -> pd.Series:
+    """Text -> float64, NaN where missing or not a number (pandas.to_numeric(errors="coerce"))."""
+    try:
+        return to_float(values)
+    except ValueError:
+        return pd.to_numeric(values, errors="coerce").astype("float64")
+
+
+def is_number(values: pd.Series) -> pd.Series:
+    """Whether each value is missing or reads as a number."""
+    return numbers(values).notna() | values.isna()
+
+
+def join_text(keys: pd.Series, text: pd.Series, sep: str) -> pd.Series:
+    """sep.join of the texts of each key, texts sorted: groupby(keys).agg(sep.join) on sorted
+    rows, in Arrow's kernels instead of a Python call per group. Indexed by key, sorted."""
+    table = pa.table({"key": pa.array(keys.to_numpy(dtype=object), type=pa.string()),
+                      "text": pa.array(text.to_numpy(dtype=object), type=pa.string())})
+    table = table.filter(pc.is_valid(table["key"])).sort_by([("key", "ascending"), ("text", "ascending")])
+    grouped = table.group_by("key", use_threads=False).aggregate([("text", "list")])
+    joined = pc.binary_join(grouped["text_list"], sep)
+    return pd.Series(joined.to_numpy(zero_copy_only=False), index=pd.Index(grouped["key"].to_numpy(zero_copy_only=False),
+                     name=keys.name), name=text.name, dtype=object)
