@@ -113,3 +113,50 @@ def join_text(keys: pd.Series, text: pd.Series, sep: str) -> pd.Series:
     joined = pc.binary_join(grouped["text_list"], sep)
     return pd.Series(joined.to_numpy(zero_copy_only=False), index=pd.Index(grouped["key"].to_numpy(zero_copy_only=False),
                      name=keys.name), name=text.name, dtype=object)
+
+
+def _sort_codes(df: pd.DataFrame, by: list[str], ascending: list[bool], na_position: str) -> list[np.ndarray]:
+    """One integer key per column, ordered as pandas sorts the column (missing first or last)."""
+    keys = []
+    for col, asc in zip(by, ascending):
+        codes, uniques = pd.factorize(df[col], sort=True)
+        k = len(uniques)
+        codes = codes.astype(np.int64) if asc else np.where(codes < 0, -1, k - 1 - codes)
+        keys.append(np.where(codes < 0, k if na_position == "last" else -1, codes))
+    return keys
+
+
+def _stable_order(keys: list[np.ndarray], n: int) -> np.ndarray:
+    """np.lexsort(keys[::-1]) (first key most significant), as one stable argsort of a combined
+    key when the codes fit in 63 bits."""
+    if not keys:
+        return np.arange(n)
+    spans = [int(k.max()) + 2 if len(k) else 1 for k in keys]        # codes run from -1
+    if sum(np.log2(spans)) >= 62:
+        return np.lexsort(keys[::-1])
+    combined = np.zeros(n, dtype=np.int64)
+    for k, span in zip(keys, spans):
+        combined = combined * span + (k + 1)
+    return np.argsort(combined, kind="stable")
+
+
+def sort_order(df: pd.DataFrame, by: list[str], ascending=True, na_position: str = "last") -> np.ndarray:
+    """Row positions of df.sort_values(by, ascending=..., na_position=..., kind="mergesort"),
+    from integer codes of each column (a stable sort, like mergesort)."""
+    ascending = [ascending] * len(by) if isinstance(ascending, bool) else list(ascending)
+    return _stable_order(_sort_codes(df, by, ascending, na_position), len(df))
+
+
+def pick_per_group(df: pd.DataFrame, group: list[str], order_by: list[str], ascending=True,
+                   na_position: str = "last", last: bool = False) -> pd.Index:
+    """Index labels of the first (or last) row of each group after sorting by group + order_by:
+    df.sort_values(group + order_by, ...).groupby(group).head(1) (or .tail(1)), groups with a
+    missing key left out as pandas does."""
+    ascending = [ascending] * len(order_by) if isinstance(ascending, bool) else list(ascending)
+    keys = _sort_codes(df, group + order_by, [True] * len(group) + ascending, na_position)
+    order = _stable_order(keys, len(df))
+    grouped = np.stack([k[order] for k in keys[: len(group)]])
+    change = np.any(grouped[:, 1:] != grouped[:, :-1], axis=0)
+    chosen = np.r_[change, True] if last else np.r_[True, change]
+    complete = ~df[group].isna().any(axis=1).to_numpy()[order]
+    return df.index[order[chosen & complete]]

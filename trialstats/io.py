@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 READABLE = (".csv", ".xpt", ".parquet")
@@ -86,7 +87,54 @@ def write_parquet(df: pd.DataFrame, path: str | Path) -> None:
 
 
 def write_csv(df: pd.DataFrame, path: str | Path) -> None:
-    df.to_csv(path, index=False, lineterminator="\n", na_rep="")
+    """CSV as pandas writes it (no index, blank for missing, "\\n" line ends); long frames of
+    plain columns (text, float, int, bool) through a writer several times faster, same bytes."""
+    text = csv_text(df) if len(df) >= FAST_CSV_ROWS else None
+    if text is None:
+        df.to_csv(path, index=False, lineterminator="\n", na_rep="")
+    else:
+        Path(path).write_text(text, encoding="utf-8", newline="")
+
+
+FAST_CSV_ROWS = 10_000
+
+
+def csv_text(df: pd.DataFrame) -> str | None:
+    """The text of df.to_csv(index=False, lineterminator="\\n", na_rep=""), or None where a
+    column is of a kind this writer does not format (dates, mixed objects, one-column frames)."""
+    if df.shape[1] < 2 or not all(isinstance(c, str) for c in df.columns):
+        return None
+    columns = []
+    for name in df.columns:
+        cells = _csv_cells(df[name])
+        if cells is None:
+            return None
+        columns.append(cells)
+    header = ",".join(_csv_quote(c) for c in df.columns)
+    return "\n".join([header, *map(",".join, zip(*columns))]) + "\n"
+
+
+def _csv_quote(text: str) -> str:
+    if any(c in text for c in ',"\n'):   # csv.QUOTE_MINIMAL with lineterminator "\n"
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _csv_cells(values: pd.Series) -> list | None:
+    dtype = values.dtype
+    if dtype.kind in "fiub" and not isinstance(dtype, pd.api.extensions.ExtensionDtype):
+        cells = list(map(repr if dtype.kind == "f" else str, values.to_numpy().tolist()))  # as numpy's str
+        if dtype.kind == "f":
+            for i in np.flatnonzero(values.isna().to_numpy()):
+                cells[i] = ""
+        return cells
+    if not (isinstance(dtype, pd.StringDtype) or dtype == object):
+        return None
+    codes, distinct = pd.factorize(values)                     # quote once per distinct text
+    if not all(isinstance(v, str) for v in distinct):
+        return None
+    formatted = np.array([_csv_quote(v) for v in distinct] + [""], dtype=object)  # code -1 (missing): ""
+    return formatted[codes].tolist()
 
 
 def sha256_file(path: str | Path) -> str:

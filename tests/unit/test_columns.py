@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trialstats.columns import isin, lookup, per_distinct, positions
+from trialstats.columns import isin, lookup, per_distinct, pick_per_group, positions, sort_order
 from trialstats.sdtm.validate import _parse_each_date
 
 RNG = np.random.default_rng(7)
@@ -53,3 +53,42 @@ def test_per_distinct_equals_direct():
     pd.testing.assert_series_equal(per_distinct(dates, _parse_each_date), _parse_each_date(dates))
     is_missing = per_distinct(dates, lambda s: s.isna())     # fn(NA) is honoured
     pd.testing.assert_series_equal(is_missing, dates.isna())
+
+
+def sortable(n=600):
+    df = pd.DataFrame({
+        "USUBJID": text(n, missing=0.0).reset_index(drop=True), "PARAMCD": pd.Series(RNG.choice(["A", "B", "C"], n), dtype="string"),
+        "GRP": text(n, missing=0.05).reset_index(drop=True),
+        "ADT": pd.Series(pd.to_datetime("2020-01-01") + pd.to_timedelta(RNG.integers(0, 20, n), "D")),
+        "X": RNG.integers(0, 5, n).astype(float), "S": RNG.integers(0, 3, n)})
+    df.loc[RNG.random(n) < 0.1, "ADT"] = pd.NaT
+    df.loc[RNG.random(n) < 0.1, "X"] = np.nan
+    df.index = RNG.permutation(np.arange(n)) * 3
+    return df
+
+
+@pytest.mark.parametrize("ascending", [True, False, [True, False, True, False], [False, True, False, True]])
+@pytest.mark.parametrize("na_position", ["first", "last"])
+def test_sort_order_equals_pandas_mergesort(ascending, na_position):
+    df, by = sortable(), ["GRP", "ADT", "X", "S"]
+    expected = df.sort_values(by, ascending=ascending, na_position=na_position, kind="mergesort").index
+    np.testing.assert_array_equal(df.index[sort_order(df, by, ascending, na_position)], expected)
+
+
+@pytest.mark.parametrize("last", [False, True])
+@pytest.mark.parametrize("na_position", ["first", "last"])
+def test_pick_per_group_equals_groupby_head_tail(last, na_position):
+    df, group, order = sortable(), ["USUBJID", "GRP"], ["ADT", "X", "S"]
+    asc = [False, True, False]
+    s = df.sort_values(group + order, ascending=[True, True] + asc, na_position=na_position, kind="mergesort")
+    g = s.groupby(group, sort=False)
+    expected = (g.tail(1) if last else g.head(1)).index
+    got = pick_per_group(df, group, order, asc, na_position, last=last)
+    assert sorted(got) == sorted(expected)
+
+
+def test_sort_order_many_wide_keys_equals_pandas():       # codes too wide for one combined key
+    df = pd.DataFrame(RNG.integers(0, 700, size=(3000, 8)).astype(float), columns=list("abcdefgh"))
+    df[df > 690] = np.nan
+    expected = df.sort_values(list(df), ascending=False, kind="mergesort").index
+    np.testing.assert_array_equal(df.index[sort_order(df, list(df), False)], expected)

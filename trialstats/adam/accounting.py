@@ -7,7 +7,10 @@ derivations named. Every excluded record is listed with its reason.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+
+from ..columns import isin, lookup, positions
 
 RECORD_LEVEL = {"LB": ("adlb", "adeff"), "VS": ("advs", "adeff"), "AE": ("adae",), "EX": ("adex",)}
 DERIVATIONS = {"DM": "ADSL (one row per subject)",
@@ -22,8 +25,8 @@ SUMMARY_COLUMNS = ["DOMAIN", "RECORDS_IN", "REMOVED_AT_CUT", "AFTER_CUT", "USED"
 EXCLUDED_COLUMNS = ["DOMAIN", "USUBJID", "SEQ", "TESTCD", "REASON"]
 
 
-def _carried(adam: dict[str, pd.DataFrame], domain: str) -> pd.MultiIndex:
-    """(USUBJID, sequence number) of the records of `domain` the analysis datasets carry."""
+def _carried(adam: dict[str, pd.DataFrame], domain: str) -> pd.DataFrame:
+    """USUBJID and sequence number (_SEQ) of the records of `domain` the analysis datasets carry."""
     keys = []
     for name in RECORD_LEVEL[domain]:
         d = adam.get(name)
@@ -33,9 +36,32 @@ def _carried(adam: dict[str, pd.DataFrame], domain: str) -> pd.MultiIndex:
             d = d[d["SRCDOM"] == domain].rename(columns={"SRCSEQ": "_SEQ"})
         else:
             d = d.rename(columns={f"{domain}SEQ": "_SEQ"})
-        keys.append(d[["USUBJID", "_SEQ"]].astype({"USUBJID": object, "_SEQ": float}))
+        keys.append(d[["USUBJID", "_SEQ"]].astype({"_SEQ": float}))
     both = pd.concat(keys, ignore_index=True) if keys else pd.DataFrame(columns=["USUBJID", "_SEQ"])
-    return pd.MultiIndex.from_frame(both.dropna())
+    return both.dropna()
+
+
+def _record_codes(usubjid: pd.Series, seq: pd.Series, subjects: pd.Index) -> np.ndarray | None:
+    """One int64 per (subject, sequence number) record key, or None when a sequence number is
+    not a whole number below 2**31; unknown subjects and missing numbers get distinct negatives."""
+    seq = seq.to_numpy(dtype=float)
+    whole = np.isfinite(seq) & (seq == np.floor(seq)) & (seq >= 0) & (seq < 2**31)
+    if not whole[~np.isnan(seq)].all():
+        return None
+    subject = positions(usubjid, subjects)
+    code = (subject.astype(np.int64) << 32) | np.where(whole, seq, 0).astype(np.int64)
+    return np.where(whole & (subject >= 0), code, -1 - np.arange(len(seq)))
+
+
+def _is_carried(df: pd.DataFrame, domain: str, carried: pd.DataFrame) -> np.ndarray:
+    """Whether each SDTM record of df is among the carried (USUBJID, _SEQ) keys."""
+    subjects = pd.Index(df["USUBJID"].dropna().unique())
+    mine = _record_codes(df["USUBJID"], df[f"{domain}SEQ"], subjects)
+    theirs = _record_codes(carried["USUBJID"], carried["_SEQ"], subjects)
+    if mine is None or theirs is None:                 # fractional sequence numbers: match as pairs
+        key = pd.MultiIndex.from_arrays([df["USUBJID"].astype(object), df[f"{domain}SEQ"].astype(float)])
+        return key.isin(pd.MultiIndex.from_frame(carried.astype({"USUBJID": object})))
+    return pd.Series(mine).isin(theirs[theirs >= 0]).to_numpy()
 
 
 def _reasons(domain: str, rows: pd.DataFrame, adsl: pd.DataFrame, analysed_tests: set) -> pd.Series:
@@ -44,10 +70,10 @@ def _reasons(domain: str, rows: pd.DataFrame, adsl: pd.DataFrame, analysed_tests
     testcd = rows.get(f"{domain}TESTCD")
     if testcd is not None and analysed_tests:
         reason[~testcd.isin(analysed_tests)] = f"{domain}TESTCD not an analysis parameter of protocol.yaml"
-    no_start = rows["USUBJID"].map(s["REFSDT"]).isna()
+    no_start = lookup(rows["USUBJID"], s["REFSDT"]).isna()
     reason[no_start.to_numpy()] = ("subject not randomized or never dosed (no reference start date): no study "
                                    "day; screening values serve the eligibility table only")
-    reason[~rows["USUBJID"].isin(s.index).to_numpy()] = "subject not in ADSL"
+    reason[~isin(rows["USUBJID"], s.index).to_numpy()] = "subject not in ADSL"
     return reason
 
 
@@ -61,8 +87,7 @@ def record_accounting(sdtm: dict[str, pd.DataFrame], adam: dict[str, pd.DataFram
     for domain in sorted(sdtm):
         df = sdtm[domain]
         if domain in RECORD_LEVEL:
-            key = pd.MultiIndex.from_arrays([df["USUBJID"].astype(object), df[f"{domain}SEQ"].astype(float)])
-            used = key.isin(_carried(adam, domain))
+            used = _is_carried(df, domain, _carried(adam, domain))
             where = ", ".join(n.upper() for n in RECORD_LEVEL[domain] if n in adam)
         elif domain == "DM":
             used = df["USUBJID"].isin(adam["adsl"]["USUBJID"]).to_numpy()

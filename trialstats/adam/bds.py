@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..columns import lookup
+from ..columns import lookup, per_distinct, pick_per_group, sort_order
 from .dates import compute_dt, compute_dtm, compute_on_or_before, compute_study_day
 
 BDS_COLUMNS = ["STUDYID", "USUBJID", "PARAMCD", "PARAM", "AVAL", "AVALC", "AVALU", "ADT", "ADTM", "ADY",
@@ -57,10 +57,9 @@ def derive_vars_dt_dy(bds: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
 def derive_var_ablfl(bds: pd.DataFrame, by=("USUBJID", "PARAMCD")) -> pd.Series:
     """ABLFL = "Y" on the last non-missing record on or before the first dose, per subject/param."""
     has_value = bds["AVAL"].notna() | bds["AVALC"].notna()
-    keys = [*by, "ADT", "ADTM", "SRCSEQ"]
-    cand = bds.loc[bds["_PRE"] & has_value, keys]          # sort the keys only, not every column
-    order = cand.sort_values(keys, na_position="first", kind="mergesort")
-    last = order.groupby(list(by), sort=False).tail(1).index
+    order = ["ADT", "ADTM", "SRCSEQ"]
+    cand = bds.loc[bds["_PRE"] & has_value, [*by, *order]]
+    last = pick_per_group(cand, list(by), order, na_position="first", last=True)
     return pd.Series(np.where(bds.index.isin(last), "Y", None), index=bds.index, dtype="string")
 
 
@@ -101,12 +100,10 @@ def derive_var_anl01fl(bds: pd.DataFrame, visits: list[dict]) -> pd.Series:
     has_value = bds["AVAL"].notna() | bds["AVALC"].notna()
     eligible = has_value & ~bds["AVISIT"].isin(["PRE-TREATMENT", "UNSCHEDULED"])
     cand = bds.loc[eligible, ["USUBJID", "PARAMCD", "AVISIT", "ATPTN", "ADY", "ADT", "ADTM", "SRCSEQ"]].copy()
-    cand["_DIST"] = (cand["ADY"].astype(float) - cand["AVISIT"].map(target)).abs()
+    cand["_DIST"] = (cand["ADY"].astype(float) - per_distinct(cand["AVISIT"], lambda v: v.map(target))).abs()
     cand["_TP"] = cand["ATPTN"].fillna(-1)
-    cand = cand.sort_values(["USUBJID", "PARAMCD", "AVISIT", "_TP", "_DIST", "ADT", "ADTM", "SRCSEQ"],
-                            ascending=[True, True, True, True, True, False, False, False],
-                            na_position="last", kind="mergesort")
-    chosen = cand.groupby(["USUBJID", "PARAMCD", "AVISIT", "_TP"], sort=False).head(1).index
+    chosen = pick_per_group(cand, ["USUBJID", "PARAMCD", "AVISIT", "_TP"], ["_DIST", "ADT", "ADTM", "SRCSEQ"],
+                            ascending=[True, False, False, False], na_position="last")
     return pd.Series(np.where(bds.index.isin(chosen), "Y", None), index=bds.index, dtype="string")
 
 
@@ -142,6 +139,5 @@ def derive_bds(records: pd.DataFrame, adsl: pd.DataFrame, visits: list[dict]) ->
     bds["ANL01FL"] = derive_var_anl01fl(bds, visits)
     bds["ANRIND"] = derive_var_anrind(bds["AVAL"], bds["ANRLO"], bds["ANRHI"])
     bds[["BASE", "BNRIND", "CHG", "PCHG"]] = derive_vars_base_chg(bds)[["BASE", "BNRIND", "CHG", "PCHG"]]
-    bds = bds.sort_values(["USUBJID", "PARAMCD", "ADT", "ADTM", "ATPTN", "SRCSEQ"], kind="mergesort",
-                          na_position="first")
-    return bds[[c for c in BDS_COLUMNS if c in bds]].reset_index(drop=True)
+    order = sort_order(bds, ["USUBJID", "PARAMCD", "ADT", "ADTM", "ATPTN", "SRCSEQ"], na_position="first")
+    return bds[[c for c in BDS_COLUMNS if c in bds]].take(order).reset_index(drop=True)

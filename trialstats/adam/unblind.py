@@ -12,6 +12,8 @@ import string
 import numpy as np
 import pandas as pd
 
+from ..columns import lookup
+
 KEY_COLUMNS = ("USUBJID", "ARMCD", "ARM")
 
 
@@ -110,10 +112,9 @@ def unblind(adam: dict[str, pd.DataFrame], key: pd.DataFrame, placebo_arms=()) -
     for name, df in adam.items():
         if name in ("adsl", "eligibility"):
             continue
-        t = trt.reindex(df["USUBJID"])
-        out[name] = df.assign(TRTP=t["TRT01P"].to_numpy(), TRTA=t["TRT01A"].to_numpy(),
-                              TRTCODE=t["TRTCODE"].to_numpy())
+        t = lookup(df["USUBJID"], trt)
+        out[name] = df.assign(TRTP=t["TRT01P"], TRTA=t["TRT01A"], TRTCODE=t["TRTCODE"])
     if "adex" in out:
-        arm = trt["ARMCD"].reindex(out["adex"]["USUBJID"]).to_numpy()
-        out["adex"]["ADOSE"] = np.where(pd.Series(arm).isin(list(placebo_arms)), 0.0, out["adex"]["EXDOSE"])
+        arm = lookup(out["adex"]["USUBJID"], trt["ARMCD"])
+        out["adex"]["ADOSE"] = np.where(arm.isin(list(placebo_arms)), 0.0, out["adex"]["EXDOSE"])
     return out

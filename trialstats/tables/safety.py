@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..columns import isin, lookup, per_distinct
 from ..stats.binary import clopper_pearson_ci, cmh_general_association, diff_ci, fisher_exact
 from .ard import ard
 
@@ -45,16 +46,22 @@ def standardize_adae(adae: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
 
 def standardize_bds(bds: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     """Analysed records of safety subjects; ANRIND/BNRIND spelled out; ULN as ANRHI (A1HI)."""
-    out = bds.merge(adsl[["USUBJID", "ARM_"]], on="USUBJID", how="inner").copy()
-    out["AVISIT"] = out["AVISIT"].astype("string").str.strip()
+    arm = lookup(bds["USUBJID"], adsl.set_index("USUBJID")["ARM_"])
+    keep = isin(bds["USUBJID"], adsl["USUBJID"])
+    if "ANL01FL" in bds:
+        keep &= bds["ANL01FL"].astype("object").eq("Y") | is_baseline(bds)
+    out = bds[keep].assign(ARM_=arm[keep]).reset_index(drop=True)
+    out["AVISIT"] = per_distinct(out["AVISIT"].astype("string"), lambda v: v.str.strip())
     for col in ("ANRIND", "BNRIND"):
         if col in out:
-            out[col] = out[col].astype("string").str.strip().str.upper().map(RANGE_CODES)
+            out[col] = per_distinct(out[col].astype("string"), _range_code)
     if "ANRHI" not in out and "A1HI" in out:
         out["ANRHI"] = out["A1HI"]
-    if "ANL01FL" in out:
-        out = out[out["ANL01FL"].astype("object").eq("Y") | is_baseline(out)]
     return out
+
+
+def _range_code(values: pd.Series) -> pd.Series:
+    return values.str.strip().str.upper().map(RANGE_CODES)
 
 
 def is_baseline(d: pd.DataFrame) -> pd.Series:
