@@ -1,6 +1,8 @@
 """Pipeline benchmark: one table of wall time and peak memory (from /usr/bin/time -v: the largest
 resident set of any process of the run), medians of several runs, each in a scratch copy of the
-project so the checkout's results/ stay untouched; then the targets of issue 9, met or not.
+project so the checkout's results/ stay untouched; then the targets of issue 9, met or not. The
+runs go round-robin (every row once, then again), so a machine that speeds up or slows down
+during the benchmark shifts all rows alike and the ratio target compares like with like.
 
     python benchmarks/pipeline_benchmark.py                       # default studies, 3 runs each
     python benchmarks/pipeline_benchmark.py --sizes 1000 10000    # and generated study 1 sizes
@@ -88,7 +90,13 @@ def main() -> None:
         for job, value in (job_times(folder, study) if folder else {}).items():
             jobs.setdefault(f"{JOBS[job]}, {label.split(',')[0] if 'generated' not in label else label}", []).append(value)
 
-    for _ in range(args.runs):
+    generated = {}
+    for size in args.sizes:
+        generated[size] = base / f"generated_{size}"
+        subprocess.run([sys.executable, "-m", "trialstats.cli", "simulate", STUDY1, "--subjects", str(size),
+                        "--out", str(generated[size]), "--protocol", str(ROOT / f"data/{STUDY1}/protocol.yaml")],
+                       check=True, capture_output=True, cwd=ROOT)
+    for _ in range(args.runs):     # round-robin: the machine's drift affects every row alike
         folder = fresh_copy(base)
         record("cold full run, default studies", timed(snakemake(), folder))
         record("no-op rerun", timed(snakemake(), folder))
@@ -98,12 +106,7 @@ def main() -> None:
         record("rerun after changing one study's cut date", timed(snakemake(), folder))
         folder = fresh_copy(base, {STUDY1: config["studies"][STUDY1]})
         record("study 1 alone, embedded (103 screened)", timed(snakemake(), folder), folder)
-    for size in args.sizes:
-        data = base / f"generated_{size}"
-        subprocess.run([sys.executable, "-m", "trialstats.cli", "simulate", STUDY1, "--subjects", str(size),
-                        "--out", str(data), "--protocol", str(ROOT / f"data/{STUDY1}/protocol.yaml")],
-                       check=True, capture_output=True, cwd=ROOT)
-        for _ in range(args.runs):
+        for size, data in generated.items():
             folder = fresh_copy(base, {f"gen{size}": {"data": str(data), "cuts": ["2018-12-31"]}})
             record(f"generated study 1, {size:,} screened", timed(snakemake(), folder), folder, f"gen{size}")
     print(f"{'run':<52} {'wall s (median)':>16} {'peak MB (median)':>17} {'runs':>5}")

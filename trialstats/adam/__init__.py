@@ -1,6 +1,8 @@
 """ADaM derivations (blinded): ADSL, ADLB, ADVS, ADEFF, ADAE, ADEX and the eligibility table."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pandas as pd
 
 from .adsl import derive_adsl_core, finish_adsl
@@ -14,21 +16,29 @@ TREATMENT_VARIABLES = ("ARM", "ARMCD", "ACTARM", "ACTARMCD", "TRT01P", "TRT01PN"
 
 
 def derive_adam(sdtm: dict[str, pd.DataFrame], protocol: dict, cut: str) -> dict[str, pd.DataFrame]:
-    """All blinded analysis datasets of one study and cut, from its cut SDTM."""
+    """All blinded analysis datasets of one study and cut, from its cut SDTM. ADLB and ADVS need
+    only the subjects' reference start (ADSL core), so they are derived in a second thread while
+    ADEFF and the rest of ADSL are (pandas and Arrow release the GIL for much of the work)."""
     elig = derive_eligibility(sdtm, protocol)
     core = derive_adsl_core(sdtm, derive_vars_eligibility(elig), protocol, cut)
     visits = protocol["visits"]
-    adeff = derive_bds(efficacy_records(sdtm, protocol), core, visits)
-    adsl = finish_adsl(core, adeff, protocol)
-    if "responder" in protocol:
-        resp = derive_param_responder(adeff, adsl, protocol["responder"], visits)
-        adeff = pd.concat([adeff, resp], ignore_index=True).sort_values(
-            ["USUBJID", "PARAMCD", "AVISITN"], kind="mergesort").reset_index(drop=True)
-    lb, vs = sdtm["LB"], sdtm["VS"]
-    adlb = derive_bds(bds_from_findings(lb, "LB", protocol["labs"]).assign(ADTC=lb["LBDTC"].to_numpy()),
-                      adsl, visits)
-    advs = derive_bds(bds_from_findings(vs, "VS", protocol["vitals"]).assign(ADTC=vs["VSDTC"].to_numpy()),
-                      adsl, visits)
-    return {"adsl": adsl, "adeff": adeff, "adlb": adlb, "advs": advs,
-            "adae": derive_adae(sdtm["AE"], adsl, sdtm["EX"], lb, protocol),
-            "adex": derive_adex(sdtm["EX"], adsl), "eligibility": elig}
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        adlb = pool.submit(derive_findings, sdtm["LB"], "LB", protocol["labs"], core, visits)
+        advs = pool.submit(derive_findings, sdtm["VS"], "VS", protocol["vitals"], core, visits)
+        adeff = derive_bds(efficacy_records(sdtm, protocol), core, visits)
+        adsl = finish_adsl(core, adeff, protocol)
+        if "responder" in protocol:
+            resp = derive_param_responder(adeff, adsl, protocol["responder"], visits)
+            adeff = pd.concat([adeff, resp], ignore_index=True).sort_values(
+                ["USUBJID", "PARAMCD", "AVISITN"], kind="mergesort").reset_index(drop=True)
+        adae = derive_adae(sdtm["AE"], adsl, sdtm["EX"], sdtm["LB"], protocol)
+        adex = derive_adex(sdtm["EX"], adsl)
+        return {"adsl": adsl, "adeff": adeff, "adlb": adlb.result(), "advs": advs.result(), "adae": adae,
+                "adex": adex, "eligibility": elig}
+
+
+def derive_findings(records: pd.DataFrame, domain: str, params: dict, adsl: pd.DataFrame,
+                    visits: list[dict]) -> pd.DataFrame:
+    """ADLB or ADVS from SDTM LB or VS."""
+    bds = bds_from_findings(records, domain, params).assign(ADTC=records[f"{domain}DTC"].to_numpy())
+    return derive_bds(bds, adsl, visits)
