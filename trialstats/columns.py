@@ -152,6 +152,8 @@ def pick_per_group(df: pd.DataFrame, group: list[str], order_by: list[str], asce
     """Index labels of the first (or last) row of each group after sorting by group + order_by:
     df.sort_values(group + order_by, ...).groupby(group).head(1) (or .tail(1)), groups with a
     missing key left out as pandas does."""
+    if len(df) == 0:
+        return df.index
     ascending = [ascending] * len(order_by) if isinstance(ascending, bool) else list(ascending)
     keys = _sort_codes(df, group + order_by, [True] * len(group) + ascending, na_position)
     order = _stable_order(keys, len(df))

@@ -92,3 +92,10 @@ def test_sort_order_many_wide_keys_equals_pandas():       # codes too wide for o
     df[df > 690] = np.nan
     expected = df.sort_values(list(df), ascending=False, kind="mergesort").index
     np.testing.assert_array_equal(df.index[sort_order(df, list(df), False)], expected)
+
+
+def test_empty_frames():
+    df = sortable().iloc[:0]
+    assert len(sort_order(df, ["GRP", "ADT"])) == 0
+    assert len(pick_per_group(df, ["USUBJID"], ["ADT"])) == 0
+    assert len(lookup(df["USUBJID"], pd.Series([1.0], index=pd.Index(["S0001"], dtype="string")))) == 0
