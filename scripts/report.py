@@ -9,7 +9,7 @@ import yaml
 from trialstats.report.build import compile_report, excluded_summary, report_source
 from trialstats.io import read_datasets
 from trialstats.report.catalog import SECTIONS, review_sections
-from trialstats.report.since_last import since_last_tables
+from trialstats.report.since_last import SINCE_LAST, since_last_tables
 
 sm = snakemake  # noqa: F821 (injected by snakemake)
 kind = sm.params.kind
@@ -33,7 +33,8 @@ sections = review_sections() if kind == "review" else SECTIONS[kind]
 preface = None
 if sm.params.previous_cut:   # changes since the last cut (the open side: pooled, blinded ADaM)
     preface = (f"Changes since the last data cut ({sm.params.previous_cut})",
-               since_last_tables(read_datasets(sm.input.previous[0]), read_datasets(sm.input.current),
+               since_last_tables(read_datasets(sm.input.previous[0], SINCE_LAST),
+                                 read_datasets(sm.input.current, SINCE_LAST),
                                  sm.params.arm_column, sm.params.previous_cut))
 accounting = pd.read_csv(root / "adam" / "accounting.csv", keep_default_na=False)
 excluded = pd.read_csv(root / "adam" / "excluded_records.csv", keep_default_na=False)

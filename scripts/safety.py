@@ -13,7 +13,8 @@ if sm.params.dataset_names is not None:        # an ADaM folder made elsewhere: 
     files = {name: str(path) for name, path in adam_files(sm.input.adam, sm.params.dataset_names).items()}
     check_adam_input(adam, sm.params.arm_column or "TRT01A", {"folder": sm.input.adam, **files})
 else:
-    adam = read_datasets(sm.input.adam)
+    adam = read_datasets(sm.input.adam, {"adsl", "adae", "adlb", "advs", "adex"} | (
+        {"adeff"} if sm.params.exploratory else set()))
 if sm.params.arm_column is None:          # single arm: the treatment is the one arm
     for name in ("adsl", "adae", "adlb", "advs", "adex"):
         adam[name] = adam[name].assign(TRT01A=sm.params.treatment)

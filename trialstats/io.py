@@ -153,9 +153,10 @@ def write_datasets(frames: dict[str, pd.DataFrame], folder: str | Path) -> None:
         write_parquet(df, folder / f"{name.lower()}.parquet")
 
 
-def read_datasets(folder: str | Path) -> dict[str, pd.DataFrame]:
-    """Every <name>.parquet of a folder, keyed by name (upper-case for SDTM domains as written)."""
-    return {p.stem: pd.read_parquet(p) for p in sorted(Path(folder).glob("*.parquet"))}
+def read_datasets(folder: str | Path, names=None) -> dict[str, pd.DataFrame]:
+    """Every <name>.parquet of a folder (or those of `names` it has), keyed by name."""
+    return {p.stem: pd.read_parquet(p) for p in sorted(Path(folder).glob("*.parquet"))
+            if names is None or p.stem in names}
 
 
 def adam_files(folder: str | Path, names: dict[str, str] | None = None) -> dict[str, Path]:

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 
 AE_KEY = ["USUBJID", "AEDECOD", "ASTDT"]
+SINCE_LAST = {"adsl", "adae"}      # the datasets the comparison reads
 
 
 def _groups(adsl: pd.DataFrame, arm: str | None) -> pd.Series:
