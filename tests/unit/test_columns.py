@@ -99,3 +99,22 @@ def test_empty_frames():
     assert len(sort_order(df, ["GRP", "ADT"])) == 0
     assert len(pick_per_group(df, ["USUBJID"], ["ADT"])) == 0
     assert len(lookup(df["USUBJID"], pd.Series([1.0], index=pd.Index(["S0001"], dtype="string")))) == 0
+
+
+@pytest.mark.parametrize("fraction", [False, True])
+def test_record_matching_equals_pairs(fraction):
+    """Record accounting matches (USUBJID, --SEQ) pairs on integer codes; a fractional sequence
+    number falls back to matching the pairs themselves. Both equal MultiIndex.isin."""
+    from trialstats.adam.accounting import _is_carried
+    n = 500
+    df = pd.DataFrame({"USUBJID": text(n, missing=0.02).reset_index(drop=True),
+                       "LBSEQ": RNG.integers(1, 40, n).astype(float)})
+    df.loc[RNG.random(n) < 0.05, "LBSEQ"] = np.nan
+    if fraction:
+        df.loc[3, "LBSEQ"] = 2.5
+    carried = df.sample(200, random_state=1).rename(columns={"LBSEQ": "_SEQ"}).dropna()
+    carried = pd.concat([carried, pd.DataFrame({"USUBJID": pd.array(["NOT-A-SUBJECT"], dtype="string"),
+                                                "_SEQ": [1.0]})], ignore_index=True)
+    pairs = pd.MultiIndex.from_arrays([df["USUBJID"].astype(object), df["LBSEQ"]])
+    expected = pairs.isin(pd.MultiIndex.from_frame(carried.astype({"USUBJID": object})))
+    np.testing.assert_array_equal(_is_carried(df, "LB", carried), expected)

@@ -90,7 +90,7 @@ def record_accounting(sdtm: dict[str, pd.DataFrame], adam: dict[str, pd.DataFram
             used = _is_carried(df, domain, _carried(adam, domain))
             where = ", ".join(n.upper() for n in RECORD_LEVEL[domain] if n in adam)
         elif domain == "DM":
-            used = df["USUBJID"].isin(adam["adsl"]["USUBJID"]).to_numpy()
+            used = isin(df["USUBJID"], adam["adsl"]["USUBJID"]).to_numpy()
             where = DERIVATIONS[domain]
         else:
             used = pd.Series(True, index=df.index).to_numpy()
