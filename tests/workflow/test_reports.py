@@ -43,6 +43,14 @@ def test_closed_report_titles_and_banner_on_every_page(built):
     assert "9/45 (20.0%)" in text and "15.45 (2.25, 28.66)" in text
 
 
+def test_section_headings_share_the_page_of_their_first_output(built):
+    """No page holds a section heading alone: it sits above the section's first output."""
+    pages = [p for p in pdf_text(built / CUT1 / "closed/report/dmc_closed_report.pdf") if "Contents" not in p]
+    for section, outputs in SECTIONS["closed"]:
+        first = f"{outputs[0].number} {outputs[0].title}"
+        assert any(section in p and first in p for p in pages), f"{section!r} not on the page of {first!r}"
+
+
 def test_open_report_titles_and_no_arm_anywhere(built):
     pages = pdf_text(built / CUT1 / "open/report/dmc_open_report.pdf")
     text = " ".join(pages)

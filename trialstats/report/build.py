@@ -114,8 +114,12 @@ def report_source(kind: str, meta: dict, sections: list, root: Path, manifest: d
         f"{lit(synthetic + meta['version_text'])}; h(1fr); [Page #counter(page).display() of "
         f"#counter(page).final().first()] }})",
         "#set text(size: 9pt)",
-        "#show heading.where(level: 1): it => { pagebreak(weak: true); text(size: 13pt, it) }",
-        "#show heading.where(level: 2): it => { pagebreak(weak: true); text(size: 10.5pt, it) }",
+        # each output starts a page; a section heading shares the page of its first output
+        '#let section-opened = state("section-opened", false)',
+        "#show heading.where(level: 1): it => { pagebreak(weak: true); text(size: 13pt, it); "
+        "section-opened.update(true) }",
+        "#show heading.where(level: 2): it => { context if not section-opened.get() { pagebreak(weak: true) }; "
+        "section-opened.update(false); text(size: 10.5pt, it) }",
         "#align(center + horizon)[",
         f"  #text(size: 22pt, weight: \"bold\")[#{lit(meta['study_id'])}] #v(6pt)",
         f"  #text(size: 13pt)[#{lit(meta['study_title'])}] #v(14pt)",
