@@ -31,7 +31,8 @@ def _screening(sdtm: dict, domain: str, visit: dict, tests=None) -> pd.DataFrame
     if tests is not None:
         wanted &= isin(df[f"{domain}TESTCD"], tests)
     suffixes = ("TESTCD", "STRESN", "STRESC", "ORRES", "STNRHI")
-    return df.loc[wanted, [c for c in df if c == "USUBJID" or c[len(domain):] in suffixes]]
+    columns = [c for c in df if c == "USUBJID" or (c.startswith(domain) and c[len(domain):] in suffixes)]
+    return df.loc[wanted, columns]
 
 
 def _limit_fails(x: pd.Series, limit: dict, category: str) -> pd.Series:

@@ -46,11 +46,11 @@ def standardize_adae(adae: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
 
 def standardize_bds(bds: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     """Analysed records of safety subjects; ANRIND/BNRIND spelled out; ULN as ANRHI (A1HI)."""
-    arm = lookup(bds["USUBJID"], adsl.set_index("USUBJID")["ARM_"])
     keep = isin(bds["USUBJID"], adsl["USUBJID"])
     if "ANL01FL" in bds:
         keep &= bds["ANL01FL"].astype("object").eq("Y") | is_baseline(bds)
-    out = bds[keep].assign(ARM_=arm[keep]).reset_index(drop=True)
+    out = bds[keep].reset_index(drop=True)
+    out["ARM_"] = lookup(out["USUBJID"], adsl.set_index("USUBJID")["ARM_"])
     out["AVISIT"] = per_distinct(out["AVISIT"].astype("string"), lambda v: v.str.strip())
     for col in ("ANRIND", "BNRIND"):
         if col in out:
