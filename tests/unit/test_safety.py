@@ -151,3 +151,16 @@ def test_na_baseline_flags_do_not_drop_post_baseline_records():
     bds = standardize_bds(d, s)
     assert len(ard_shift(bds, ["ALT"])) == 1
     assert bool(hys_law(bds).set_index("USUBJID").loc["S01", "HYS_LAW"])
+
+
+def test_bds_summary_visits_in_visit_order():
+    """Visits follow AVISITN (WEEK 4 before WEEK 36), not the alphabet; a visit without a
+    number goes last. Hand-made records: two subjects, one arm."""
+    from trialstats.tables.safety import ard_bds_summary
+    visits = [("BASELINE", 1), ("WEEK 36", 5), ("WEEK 4", 2), ("WEEK 12", 3), ("EXTRA", None)]
+    bds = pd.DataFrame([dict(USUBJID=f"S{s}", PARAMCD="ALT", AVISIT=v, AVISITN=n, ARM_="A", AVAL=10.0 + s,
+                             CHG=float(s)) for v, n in visits for s in (1, 2)])
+    ard_ = ard_bds_summary(bds)
+    assert list(dict.fromkeys(ard_["group2_level"])) == ["BASELINE", "WEEK 4", "WEEK 12", "WEEK 36", "EXTRA"]
+    week4 = ard_[(ard_["group2_level"] == "WEEK 4") & (ard_["variable_level"] == "AVAL")].set_index("stat_name")["stat"]
+    assert week4["n"] == 2 and week4["mean"] == 11.5 and week4["min"] == 11 and week4["max"] == 12

@@ -189,11 +189,19 @@ def ard_aesi(adsl: pd.DataFrame, adae: pd.DataFrame, control: str | None = None,
 # --- laboratory and vital signs ------------------------------------------------------------------
 
 def ard_bds_summary(bds: pd.DataFrame, params: list[str] | None = None) -> pd.DataFrame:
-    """n, mean, SD, median, min, max of AVAL and CHG by parameter, visit (and time point), arm."""
+    """n, mean, SD, median, min, max of AVAL and CHG by parameter, visit (and time point), arm;
+    visits and time points in their numeric order (AVISITN, ATPTN) where the data have it."""
     d = bds if params is None else bds[bds["PARAMCD"].isin(params)]
     keys = ["PARAMCD", "AVISIT", "ARM_"] + (["ATPT"] if "ATPT" in d and d["ATPT"].notna().any() else [])
+    rank = {col: d.groupby(col)[num].min().to_dict() if num in d else {}
+            for col, num in (("AVISIT", "AVISITN"), ("ATPT", "ATPTN")) if col in keys}
+
+    def order(item):
+        key = dict(zip(keys, item[0]))
+        return [(_finite_or_inf(rank.get(k, {}).get(v)), str(v)) for k, v in key.items()]
+
     rows = []
-    for key, g in d.groupby(keys, sort=True, dropna=False):
+    for key, g in sorted(d.groupby(keys, sort=True, dropna=False), key=order):
         key = dict(zip(keys, key))
         for var in ("AVAL", "CHG"):
             v = pd.to_numeric(g[var], errors="coerce").dropna() if var in g else pd.Series(dtype=float)
@@ -206,6 +214,10 @@ def ard_bds_summary(bds: pd.DataFrame, params: list[str] | None = None) -> pd.Da
                       "median": v.median(), "min": v.min(), "max": v.max()}
             rows += [dict(base, stat_name=k, stat=s) for k, s in stats_.items()]
     return ard(rows)
+
+
+def _finite_or_inf(x) -> float:
+    return float(x) if x is not None and pd.notna(x) else np.inf
 
 
 def ard_shift(bds: pd.DataFrame, params: list[str], control: str | None = None) -> pd.DataFrame:
