@@ -2,8 +2,14 @@
 named by file, column, rows and what was expected, all at once, before any table is made."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
 import pandas as pd
 
+from ..io import TABLE_SUFFIXES, UnreadableFile, read_table
+
+STANDARD = ("adsl", "adae", "adlb", "advs", "adex")
 REQUIRED = {"adsl": ["USUBJID", "SAFFL"], "adae": ["USUBJID", "AEBODSYS", "AEDECOD", "TRTEMFL"],
             "adlb": ["USUBJID", "PARAMCD", "AVAL", "AVISIT"], "advs": ["USUBJID", "PARAMCD", "AVAL", "AVISIT"],
             "adex": ["USUBJID"]}
@@ -26,7 +32,7 @@ def adam_input_problems(adam: dict[str, pd.DataFrame], arm: str, files: dict[str
                 f"{' and '.join(absent)} as CSV, CSV.GZ, XPT or parquet (or name the files in config datasets)"]
     out = []
     for name, frame in adam.items():
-        need = REQUIRED.get(name, []) + ([arm] if name == "adsl" else [])
+        need = REQUIRED.get(name.split(".")[0], []) + ([arm] if name == "adsl" else [])
         missing = [c for c in need if c not in frame]
         if missing:
             out.append(f"{files[name]}: missing column(s) {', '.join(missing)}; expected {', '.join(need)}")
@@ -60,3 +66,78 @@ def check_adam_input(adam: dict[str, pd.DataFrame], arm: str, files: dict[str, s
     problems = adam_input_problems(adam, arm, files)
     if problems:
         raise AdamInputError(f"{len(problems)} problem(s) in the ADaM input:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+@dataclass(frozen=True)
+class AdamInput:
+    """The datasets of an ADaM folder by standard name (several laboratory files combined into
+    one adlb), the file each came from (several: "adlb.<stem>"), and the table files not used."""
+    datasets: dict
+    files: dict
+    unused: list
+
+
+def _table_files(folder: Path) -> dict[str, Path]:
+    if not folder.is_dir():
+        raise FileNotFoundError(f"ADaM folder {folder} not found (config.yaml adam_studies folder)")
+    stems = {}
+    for path in sorted(folder.iterdir()):
+        for suffix in TABLE_SUFFIXES:
+            if path.name.lower().endswith(suffix):
+                stems[path.name.lower()[: -len(suffix)]] = path
+    return stems
+
+
+def adam_roles(folder: str | Path, names: dict | None = None) -> tuple[dict[str, list[Path]], list[str]]:
+    """{standard name: [files]} of a folder and the names of its other table files. `names` maps
+    a standard name to the file stem used there, or to several (e.g. {"adlb": ["adlbc", "adlbh"]});
+    a named file that is absent is an error listing the files that are there."""
+    stems = _table_files(Path(folder))
+    roles, absent = {}, []
+    for std in STANDARD:
+        wanted = (names or {}).get(std, std)
+        wanted = [wanted] if isinstance(wanted, str) else list(wanted)
+        found = [stems[w.lower()] for w in wanted if w.lower() in stems]
+        absent += [f"{std}: {w}" for w in wanted if w.lower() not in stems and (names or {}).get(std) is not None]
+        if found:
+            roles[std] = found
+    if absent:
+        raise AdamInputError(f"{folder}: no file for config datasets {', '.join(absent)}; expected one of the "
+                             f"table files there: {', '.join(sorted(stems)) or '(none)'}")
+    used = {p for paths in roles.values() for p in paths}
+    return roles, [stem for stem, p in sorted(stems.items()) if p not in used]
+
+
+def load_adam_folder(folder: str | Path, names: dict | None, arm: str) -> AdamInput:
+    """Read and check an ADaM folder: every problem of every file at once (adam_input_problems,
+    and a laboratory parameter in two files); several laboratory files are stacked into one
+    adlb, PARCAT1 filled with the file's name where a file has none."""
+    roles, unused = adam_roles(folder, names)
+    frames, files = {}, {"folder": str(folder)}
+    for std, paths in roles.items():
+        for path in paths:
+            key = std if len(paths) == 1 else f"{std}.{path.name.split('.')[0].lower()}"
+            try:
+                frames[key] = read_table(path)
+            except UnreadableFile as err:
+                raise UnreadableFile(f"{path}: {err}") from err
+            files[key] = str(path)
+    problems = adam_input_problems(frames, arm, files)
+    for std in ("adlb", "advs"):
+        keys = [k for k in frames if k.startswith(std + ".")]
+        seen: dict[str, str] = {}
+        for k in keys if not problems else []:
+            for code in sorted(set(frames[k]["PARAMCD"].dropna())):
+                if code in seen:
+                    problems.append(f"{files[seen[code]]} and {files[k]}, column PARAMCD: parameter {code} in both; "
+                                    "expected each parameter in one file")
+                seen.setdefault(code, k)
+    if problems:
+        raise AdamInputError(f"{len(problems)} problem(s) in the ADaM input:\n" + "\n".join(f"  - {p}" for p in problems))
+    datasets = {}
+    for std in roles:
+        keys = [k for k in frames if k == std or k.startswith(std + ".")]
+        parts = [frames[k] if "PARCAT1" in frames[k] or "." not in k
+                 else frames[k].assign(PARCAT1=k.split(".", 1)[1].upper()) for k in keys]
+        datasets[std] = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+    return AdamInput(datasets, files, unused)

@@ -61,20 +61,34 @@ def g_edish(peak: pd.DataFrame, title: str) -> plt.Figure:
     return fig
 
 
-def g_lab_over_visits(summary: pd.DataFrame, params: list[str], title: str) -> plt.Figure:
-    """Mean (SD) of each lab parameter by visit and arm, one panel per parameter."""
+def g_lab_over_visits(summary: pd.DataFrame, params: list[str], title: str, labels: dict | None = None,
+                      per_row: int = 6) -> plt.Figure:
+    """Mean (SD) of each lab parameter by visit and arm, one panel per parameter (rows of at most
+    `per_row` panels); `labels` (PARAMCD -> PARAM) titles the panels. No parameter: a figure
+    that says so."""
+    labels = labels or {}
     with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(1, len(params), figsize=(3.2 * len(params) + 1, 3.8), squeeze=False)
-        for ax, param in zip(axes[0], params):
+        if not params:
+            fig, ax = plt.subplots(figsize=(7, 2))
+            ax.axis("off")
+            ax.text(0.5, 0.5, "No laboratory parameter with values to plot", ha="center", va="center")
+            fig.suptitle(title, x=0.01, ha="left", fontsize=10)
+            return fig
+        cols = min(len(params), per_row)
+        rows = -(-len(params) // cols)
+        fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols + 1, 3.8 * rows), squeeze=False)
+        for ax in axes.flat[len(params):]:
+            ax.axis("off")
+        for ax, param in zip(axes.flat, params):
             s = summary[(summary["variable"] == param) & (summary["variable_level"] == "AVAL")]
             visits = list(dict.fromkeys(s["group2_level"]))
             for i, arm in enumerate(dict.fromkeys(s["group1_level"])):
                 w = s[s["group1_level"] == arm].pivot_table(index="group2_level", columns="stat_name",
                                                              values="stat").reindex(visits)
-                ax.errorbar(np.arange(len(visits)) + 0.1 * i, w["mean"], yerr=w["sd"], marker="o", ms=3, lw=1,
+                ax.errorbar(np.arange(len(visits)) + 0.1 * i, w["mean"], yerr=w.get("sd"), marker="o", ms=3, lw=1,
                             capsize=2, color=COLOURS[i % 4], label=str(arm))
             ax.set_xticks(range(len(visits)), visits, rotation=60, ha="right", fontsize=6)
-            ax.set_title(param, fontsize=9)
+            ax.set_title(labels.get(param, param), fontsize=9 if param not in labels else 8)
         axes[0][0].legend(frameon=False, fontsize=6)
         fig.suptitle(title, x=0.01, ha="left", fontsize=10)
         fig.tight_layout()

@@ -24,12 +24,23 @@ SEVERITY_ORDER = ["MILD", "MODERATE", "SEVERE"]
 
 # --- inputs --------------------------------------------------------------------------------------
 
-def standardize_adsl(adsl: pd.DataFrame, arm: str) -> pd.DataFrame:
+def standardize_adsl(adsl: pd.DataFrame, arm: str, order: str | None = None) -> pd.DataFrame:
+    """Safety subjects with their arm as ARM_; with `order` (the arm's numeric code, e.g.
+    TRT01AN) the arms are shown in the order of that code (ARMN_) instead of control first."""
     out = adsl.copy()
     if arm not in out:
         raise KeyError(f"ADSL has no arm column {arm!r}; columns: {', '.join(out.columns)}")
     out["ARM_"] = out[arm].astype("object")
+    if order is not None and order in out:
+        out["ARMN_"] = pd.to_numeric(out[order], errors="coerce")
     return out[(out["SAFFL"] == "Y") & out["ARM_"].notna()]
+
+
+def arm_rank(adsl: pd.DataFrame) -> dict:
+    """Arm -> its numeric code (ARMN_, the smallest if several), empty without codes."""
+    if "ARMN_" not in adsl:
+        return {}
+    return adsl.groupby("ARM_")["ARMN_"].min().to_dict()
 
 
 def standardize_adae(adae: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
@@ -44,20 +55,38 @@ def standardize_adae(adae: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def standardize_bds(bds: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
-    """Analysed records of safety subjects; ANRIND/BNRIND spelled out; ULN as ANRHI (A1HI)."""
+def standardize_bds(bds: pd.DataFrame, adsl: pd.DataFrame, flag: str | None = "ANL01FL",
+                    post_by_day: bool = False) -> pd.DataFrame:
+    """Analysed records of safety subjects (with `flag` = Y, or baseline, where the data have
+    the flag; every record with flag=None); ANRIND/BNRIND spelled out; ULN as ANRHI (A1HI),
+    LLN as ANRLO (A1LO); a visit of "." (a common spelling of "no analysis visit") is blank.
+    With post_by_day, post-baseline records are those on or after the first dose (ADY >= 1):
+    POSTFL_ marks them (otherwise every non-baseline record)."""
     keep = isin(bds["USUBJID"], adsl["USUBJID"])
-    if "ANL01FL" in bds:
-        keep &= bds["ANL01FL"].astype("object").eq("Y") | is_baseline(bds)
+    if flag is not None and flag in bds:
+        keep &= bds[flag].astype("object").eq("Y") | is_baseline(bds)
     out = bds[keep].reset_index(drop=True)
     out["ARM_"] = lookup(out["USUBJID"], adsl.set_index("USUBJID")["ARM_"])
-    out["AVISIT"] = per_distinct(out["AVISIT"].astype("string"), lambda v: v.str.strip())
+    if "ARMN_" in adsl:
+        out["ARMN_"] = lookup(out["USUBJID"], adsl.set_index("USUBJID")["ARMN_"])
+    out["AVISIT"] = per_distinct(out["AVISIT"].astype("string"), lambda v: v.str.strip().replace(".", pd.NA))
+    post = ~is_baseline(out)
+    if post_by_day and "ADY" in out:
+        post &= (pd.to_numeric(out["ADY"], errors="coerce") >= 1).fillna(False).astype(bool)
+    out["POSTFL_"] = post
     for col in ("ANRIND", "BNRIND"):
         if col in out:
             out[col] = per_distinct(out[col].astype("string"), _range_code)
     if "ANRHI" not in out and "A1HI" in out:
         out["ANRHI"] = out["A1HI"]
+    if "ANRLO" not in out and "A1LO" in out:
+        out["ANRLO"] = out["A1LO"]
     return out
+
+
+def is_post_baseline(d: pd.DataFrame) -> pd.Series:
+    """POSTFL_ of standardize_bds, or every non-baseline record of a frame without it."""
+    return d["POSTFL_"].astype(bool) if "POSTFL_" in d else ~is_baseline(d)
 
 
 def _range_code(values: pd.Series) -> pd.Series:
@@ -72,7 +101,10 @@ def is_baseline(d: pd.DataFrame) -> pd.Series:
 
 
 def arms_and_n(adsl: pd.DataFrame, control: str | None) -> tuple[list[str], dict[str, int]]:
-    arms = sorted(adsl["ARM_"].unique(), key=lambda a: (a != control, str(a)))
+    """Arms in the order of their numeric code (ARMN_) when known, else control first then by
+    name; and the safety N of each."""
+    rank = arm_rank(adsl)
+    arms = sorted(adsl["ARM_"].unique(), key=lambda a: (_finite_or_inf(rank.get(a)), a != control, str(a)))
     return arms, adsl.groupby("ARM_").size().to_dict()
 
 
@@ -194,7 +226,9 @@ def ard_bds_summary(bds: pd.DataFrame, params: list[str] | None = None) -> pd.Da
     d = bds if params is None else bds[bds["PARAMCD"].isin(params)]
     keys = ["PARAMCD", "AVISIT", "ARM_"] + (["ATPT"] if "ATPT" in d and d["ATPT"].notna().any() else [])
     rank = {col: d.groupby(col)[num].min().to_dict() if num in d else {}
-            for col, num in (("AVISIT", "AVISITN"), ("ATPT", "ATPTN")) if col in keys}
+            for col, num in (("AVISIT", "AVISITN"), ("ATPT", "ATPTN"), ("ARM_", "ARMN_")) if col in keys}
+    if params is not None:                      # parameters in the order asked for
+        rank["PARAMCD"] = {p: i for i, p in enumerate(params)}
 
     def order(item):
         key = dict(zip(keys, item[0]))
@@ -228,14 +262,17 @@ def ard_shift(bds: pd.DataFrame, params: list[str], control: str | None = None) 
     for param in params:
         d = bds[bds["PARAMCD"] == param]
         base = d[is_baseline(d)].groupby("USUBJID")["ANRIND"].last()
-        post = d[~is_baseline(d) & d["ANRIND"].notna()]
+        post = d[is_post_baseline(d) & d["ANRIND"].notna()]
         flags = pd.DataFrame({"USUBJID": post["USUBJID"], "HIGH": post["ANRIND"].eq("HIGH").to_numpy(bool),
                               "LOW": post["ANRIND"].eq("LOW").to_numpy(bool)}).groupby("USUBJID").any()
         worst = pd.Series(np.where(flags["HIGH"], "HIGH", np.where(flags["LOW"], "LOW", "NORMAL")),
                           index=flags.index, dtype=object)
         arm = d.groupby("USUBJID")["ARM_"].first()
         both = pd.DataFrame({"ARM_": arm, "BASE": base, "POST": worst}).dropna()
-        for (a, b, p), n in both.groupby(["ARM_", "BASE", "POST"]).size().items():
+        counts = both.groupby(["ARM_", "BASE", "POST"]).size()
+        arm_order = arm_rank(d.drop_duplicates("ARM_")) if "ARMN_" in d else {}
+        counts = counts.iloc[sorted(range(len(counts)), key=lambda i: _finite_or_inf(arm_order.get(counts.index[i][0])))]
+        for (a, b, p), n in counts.items():
             rows.append(dict(group1="ARM", group1_level=str(a), group2="BASELINE", group2_level=b, variable=param,
                              variable_level=p, stat_name="n", stat=int(n)))
         arms = sorted(both["ARM_"].unique())
@@ -254,7 +291,10 @@ def ard_shift(bds: pd.DataFrame, params: list[str], control: str | None = None) 
 def hys_law(adlb: pd.DataFrame, alt="ALT", ast="AST", bili="BILI") -> pd.DataFrame:
     """Per subject: peak post-baseline ALT, AST and bilirubin as multiples of ULN, and the screen
     (ALT or AST >= 3 x ULN and bilirubin >= 2 x ULN)."""
-    d = adlb[adlb["PARAMCD"].isin([alt, ast, bili]) & ~is_baseline(adlb)].copy()
+    d = adlb[adlb["PARAMCD"].isin([alt, ast, bili]) & is_post_baseline(adlb)].copy()
+    if d.empty:
+        return pd.DataFrame(columns=["USUBJID", "ARM_", "ALT_XULN", "AST_XULN", "BILI_XULN", "TRANSAMINASE_3X",
+                                     "HYS_LAW"])
     d["XULN"] = pd.to_numeric(d["AVAL"], errors="coerce") / pd.to_numeric(d["ANRHI"], errors="coerce")
     peak = d.pivot_table(index=["USUBJID", "ARM_"], columns="PARAMCD", values="XULN", aggfunc="max").reset_index()
     for col in (alt, ast, bili):
@@ -353,11 +393,82 @@ def listing_deaths(adsl: pd.DataFrame, adae: pd.DataFrame, dead: set) -> pd.Data
     return out.rename(columns={"ARM_": "Arm", "AEDECOD": "Fatal AE (PT)", "ASTDT": "Onset"})
 
 
+def lab_parameters(lb: pd.DataFrame, panel: list[str] | dict[str, list[str]] | None = None) -> pd.DataFrame:
+    """One row per parameter of laboratory records (standardize_bds): its category (PARCAT1,
+    "Laboratory" where the data have none), PARAMCD, PARAM, records, subjects, whether it is
+    tabulated and, if not, why. Without a `panel` every analyte is tabulated: a parameter with a
+    numeric value and a reference range (ANRLO or ANRHI) on at least one record, in the order of
+    PARAMN. A panel (a list, or {category: [PARAMCD]}) names them, in its order; a panel
+    parameter without records is listed as such."""
+    cat = lb["PARCAT1"].astype("string").fillna("Laboratory") if "PARCAT1" in lb else \
+        pd.Series("Laboratory", index=lb.index, dtype="string")
+    ranges = [pd.to_numeric(lb[c], errors="coerce").notna() for c in ("ANRLO", "ANRHI") if c in lb]
+    d = pd.DataFrame({"CATEGORY": cat, "PARAMCD": lb["PARAMCD"].astype("string"),
+                      "PARAM": lb["PARAM"].astype("string") if "PARAM" in lb else lb["PARAMCD"].astype("string"),
+                      "PARAMN": pd.to_numeric(lb["PARAMN"], errors="coerce") if "PARAMN" in lb else np.nan,
+                      "USUBJID": lb["USUBJID"], "VALUE": pd.to_numeric(lb["AVAL"], errors="coerce").notna(),
+                      "RANGE": pd.concat(ranges, axis=1).any(axis=1) if ranges else False})
+    g = d.groupby("PARAMCD", sort=False)
+    out = pd.DataFrame({"CATEGORY": g["CATEGORY"].first(), "PARAM": g["PARAM"].first(), "PARAMN": g["PARAMN"].min(),
+                        "RECORDS": g.size(), "SUBJECTS": g["USUBJID"].nunique(), "VALUE": g["VALUE"].any(),
+                        "RANGE": g["RANGE"].any()}).reset_index()
+    if panel is None:
+        out["REASON"] = np.where(~out["VALUE"], "no numeric value (AVAL)",
+                                 np.where(~out["RANGE"], "no reference range (ANRLO/ANRHI or A1LO/A1HI): not an "
+                                          "analyte measured against normal limits", ""))
+        position = {}
+    else:
+        wanted = panel if isinstance(panel, dict) else {None: list(panel)}
+        listed = {p: c for c, ps in wanted.items() for p in ps}
+        position = {p: i for i, p in enumerate(listed)}
+        out["REASON"] = np.where(~out["PARAMCD"].isin(list(listed)), "not in the laboratory panel",
+                                 np.where(~out["VALUE"], "no numeric value (AVAL)", ""))
+        out["CATEGORY"] = [listed.get(p) or c for p, c in zip(out["PARAMCD"], out["CATEGORY"])]
+        absent = [dict(CATEGORY=c or "Laboratory", PARAMCD=p, PARAM=p, PARAMN=np.nan, RECORDS=0, SUBJECTS=0,
+                       REASON="in the panel, no records") for p, c in listed.items() if p not in set(out["PARAMCD"])]
+        if absent:
+            out = pd.concat([out, pd.DataFrame(absent)], ignore_index=True)
+    first = {c: i for i, c in enumerate(dict.fromkeys(
+        list(out.sort_values("PARAMCD", key=lambda v: v.map(position).fillna(np.inf), kind="mergesort")["CATEGORY"])))}
+    order = sorted(range(len(out)), key=lambda i: (first[out["CATEGORY"].iloc[i]],
+                                                   _finite_or_inf(position.get(out["PARAMCD"].iloc[i])),
+                                                   _finite_or_inf(out["PARAMN"].iloc[i]), str(out["PARAMCD"].iloc[i])))
+    out = out.iloc[order].reset_index(drop=True)
+    out.insert(5, "TABULATED", np.where(out["REASON"] == "", "yes", "no"))
+    return out[["CATEGORY", "PARAMCD", "PARAM", "RECORDS", "SUBJECTS", "TABULATED", "REASON"]]
+
+
+def tabulated_panel(parameters: pd.DataFrame) -> dict[str, list[str]]:
+    """{category: [PARAMCD]} of the tabulated parameters of lab_parameters, in its order."""
+    tab = parameters[parameters["TABULATED"] == "yes"]
+    return {c: list(g["PARAMCD"]) for c, g in tab.groupby("CATEGORY", sort=False)}
+
+
+def lab_tables(results: dict, parameters: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Display tables of the laboratory summaries (t_14_3_8_k) and shifts (t_14_3_9_k), one per
+    category k = 1, 2, ... of lab_parameters, parameters named by PARAM."""
+    labels = dict(zip(parameters["PARAMCD"], parameters["PARAM"]))
+    out = {}
+    for k, (category, params) in enumerate(tabulated_panel(parameters).items(), 1):
+        summary = results["ard_t_14_3_8"]
+        shift = results["ard_t_14_3_9"]
+        out[f"t_14_3_8_{k}"] = t_summary(summary[summary["variable"].isin(params)], labels)
+        out[f"t_14_3_9_{k}"] = t_shift(shift[shift["variable"].isin(params)], labels)
+    return out
+
+
 def run_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | None, advs: pd.DataFrame | None,
                adex: pd.DataFrame | None, arm: str, control: str | None, dose_col: str | None = None,
-               aesi_names: list[str] | None = None) -> dict:
-    """Every safety output as {id: frame}: ARDs (ard_*) and listings (l_*)."""
-    adsl = standardize_adsl(adsl, arm)
+               aesi_names: list[str] | None = None, lab_panel: list[str] | dict[str, list[str]] | None = LAB_SAFETY,
+               flag: str | None = "ANL01FL", arm_order: str | None = None, by_visit: bool = False) -> dict:
+    """Every safety output as {id: frame}: ARDs (ard_*) and listings (l_*).
+
+    lab_panel: the laboratory parameters tabulated (a list or {category: [PARAMCD]}); None:
+    every analyte of the data (lab_parameters). flag: the BDS analysis flag (None: every record).
+    arm_order: the ADSL column of the arms' numeric code. by_visit: summaries of records with an
+    analysis visit only, post-baseline = on or after the first dose (ADY >= 1), as an ADaM made
+    elsewhere (e.g. the CDISC pilot) is usually laid out."""
+    adsl = standardize_adsl(adsl, arm, arm_order)
     adae = standardize_adae(adae, adsl)
     dead = set(adsl.loc[adsl.get("DTHFL", pd.Series(index=adsl.index, dtype="object")) == "Y", "USUBJID"])
     arms, _ = arms_and_n(adsl, control)
@@ -373,26 +484,31 @@ def run_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | None
     if control is not None:
         out["ard_f_14_3_7"] = ard_risk_differences(out["ard_t_14_3_2"], arms, control)
     if adlb is not None:
-        lb = standardize_bds(adlb, adsl)
-        params = [p for p in LAB_SAFETY if p in set(lb["PARAMCD"].unique())]
-        out["ard_t_14_3_8"] = ard_bds_summary(lb, params)
+        lb = standardize_bds(adlb, adsl, flag, post_by_day=by_visit)
+        parameters = lab_parameters(lb, lab_panel)
+        params = [p for ps in tabulated_panel(parameters).values() for p in ps]
+        visits = lb[lb["AVISIT"].notna()] if by_visit else lb
+        out["ard_t_14_3_8"] = ard_bds_summary(visits, params)
         out["ard_t_14_3_9"] = ard_shift(lb, params, control)
         peak = hys_law(lb)
-        out["ard_t_14_3_10"] = ard_hys_law(peak, adsl, control)
+        out["ard_t_14_3_10"] = ard_hys_law(peak, adsl, control) if len(peak) else ard([])
         out["l_hys_law_peaks"] = peak.rename(columns={"ARM_": "Arm"})
+        out["l_lab_parameters"] = parameters
     if advs is not None:
-        out["ard_t_14_3_11"] = ard_bds_summary(standardize_bds(advs, adsl))
+        vs = standardize_bds(advs, adsl, flag, post_by_day=by_visit)
+        out["ard_t_14_3_11"] = ard_bds_summary(vs[vs["AVISIT"].notna()] if by_visit else vs)
     if adex is not None and dose_col is not None:
         out["ard_t_14_1_5"] = ard_exposure(adsl, adex, dose_col)
     return out
 
 
-def t_incidence(ard_: pd.DataFrame) -> pd.DataFrame:
+def t_incidence(ard_: pd.DataFrame, empty: str = "No events in this category") -> pd.DataFrame:
     """Display of an incidence ARD: one row per SOC (then its PTs, indented) or category, per arm "n (%) [events]"
-    (with the Clopper-Pearson 95% CI for a single arm), Fisher p per comparison."""
+    (with the Clopper-Pearson 95% CI for a single arm), Fisher p per comparison; `empty` says why
+    an empty ARD has no rows."""
     from .format import fmt
     if ard_.empty:
-        return pd.DataFrame({"Category": ["No events in this category"]})
+        return pd.DataFrame({"Category": [empty]})
     keys = list(dict.fromkeys(zip(ard_["group2_level"], ard_["variable_level"])))
     arms = list(dict.fromkeys(ard_.loc[ard_["group1"] == "ARM", "group1_level"]))
     contrasts = list(dict.fromkeys(ard_.loc[ard_["group1"] == "CONTRAST", "group1_level"]))
@@ -416,34 +532,47 @@ def t_incidence(ard_: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def t_summary(ard_: pd.DataFrame) -> pd.DataFrame:
+def t_summary(ard_: pd.DataFrame, labels: dict | None = None) -> pd.DataFrame:
     """Display of ard_bds_summary: parameter, visit, arm, n, mean (SD), median, min to max, for
-    the value and the change from baseline."""
+    the value and the change from baseline. `labels` (PARAMCD -> PARAM) names the parameters."""
     from .format import fmt
     if ard_.empty:
         return pd.DataFrame({"Parameter": ["No data"]})
+    labels = labels or {}
     wide = ard_.pivot_table(index=["variable", "group2_level", "group1_level", "variable_level"], columns="stat_name",
                             values="stat", sort=False).reset_index()
     rows = []
     for r in wide.itertuples(index=False):
-        rows.append({"Parameter": r.variable, "Visit": r.group2_level, "Arm": r.group1_level,
+        rows.append({"Parameter": labels.get(r.variable, r.variable), "Visit": r.group2_level, "Arm": r.group1_level,
                      "Statistic": "Value" if r.variable_level == "AVAL" else "Change from baseline",
                      "n": fmt(r.n, "count"), "Mean (SD)": f"{fmt(r.mean, 'ratio')} ({fmt(r.sd, 'ratio')})",
                      "Median": fmt(r.median, "ratio"), "Min, max": f"{fmt(r.min, 'ratio')}, {fmt(r.max, 'ratio')}"})
     return pd.DataFrame(rows)
 
 
-def t_shift(ard_: pd.DataFrame) -> pd.DataFrame:
-    """Display of ard_shift: counts by arm, baseline and worst post-baseline category; CMH p."""
+def t_shift(ard_: pd.DataFrame, labels: dict | None = None) -> pd.DataFrame:
+    """Display of ard_shift: counts by parameter, arm (both in the ARD's order) and baseline
+    category, one column per worst post-baseline category (LOW, NORMAL, HIGH); CMH p.
+    `labels` (PARAMCD -> PARAM) names the parameters."""
     cells = ard_[ard_["group1"] == "ARM"]
     if cells.empty:
         return pd.DataFrame({"Parameter": ["No data"]})
+    order = {col: {v: i for i, v in enumerate(dict.fromkeys(cells[col]))} for col in ("variable", "group1_level")}
+    cats = {c: i for i, c in enumerate(["LOW", "NORMAL", "HIGH"])}
     table = cells.pivot_table(index=["variable", "group1_level", "group2_level"], columns="variable_level",
-                              values="stat", aggfunc="sum", fill_value=0).reset_index()
+                              values="stat", aggfunc="sum", fill_value=0)
+    table = table.reindex(columns=sorted(set(table.columns) | set(cats), key=lambda c: (cats.get(c, 9), c)),
+                          fill_value=0).astype(int)
+    table = table.iloc[sorted(range(len(table)), key=lambda i: (
+        order["variable"][table.index[i][0]], order["group1_level"][table.index[i][1]],
+        cats.get(table.index[i][2], 9), table.index[i][2]))].reset_index()
+    table.columns.name = None
     table = table.rename(columns={"variable": "Parameter", "group1_level": "Arm", "group2_level": "Baseline"})
     tests = ard_[ard_["group1"] == "TEST"].set_index("variable")["stat"]
     from .format import fmt
     table["CMH p"] = [fmt(tests.get(p), "p") if p in tests else "" for p in table["Parameter"]]
+    if labels:
+        table["Parameter"] = [labels.get(p, p) for p in table["Parameter"]]
     return table
 
 
