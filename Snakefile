@@ -11,6 +11,7 @@ include: "workflow/rules/flow.smk"
 include: "workflow/rules/efficacy.smk"
 include: "workflow/rules/safety.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/adam_input.smk"
 
 
 rule all:

@@ -1,20 +1,14 @@
-"""Rules closed_safety, review_safety and adam_safety: safety tables, listings and figures."""
+"""Rules closed_safety and review_safety: safety tables, listings and figures."""
 from pathlib import Path
 
 from trialstats.figures.common import save_figure
 from trialstats.figures.safety import g_ae_dotplot, g_edish, g_lab_over_visits
-from trialstats.adam.inputs import check_adam_input
-from trialstats.io import adam_files, read_adam_folder, read_datasets, write_csv
+from trialstats.io import read_datasets, write_csv
 from trialstats.tables.safety import LAB_SAFETY, run_safety, t_exposure, t_incidence, t_shift, t_summary
 
 sm = snakemake  # noqa: F821 (injected by snakemake)
-if sm.params.dataset_names is not None:        # an ADaM folder made elsewhere: checked first
-    adam = read_adam_folder(sm.input.adam, sm.params.dataset_names)
-    files = {name: str(path) for name, path in adam_files(sm.input.adam, sm.params.dataset_names).items()}
-    check_adam_input(adam, sm.params.arm_column or "TRT01A", {"folder": sm.input.adam, **files})
-else:
-    adam = read_datasets(sm.input.adam, {"adsl", "adae", "adlb", "advs", "adex"} | (
-        {"adeff"} if sm.params.exploratory else set()))
+adam = read_datasets(sm.input.adam, {"adsl", "adae", "adlb", "advs", "adex"} | (
+    {"adeff"} if sm.params.exploratory else set()))
 if sm.params.arm_column is None:          # single arm: the treatment is the one arm
     for name in ("adsl", "adae", "adlb", "advs", "adex"):
         adam[name] = adam[name].assign(TRT01A=sm.params.treatment)

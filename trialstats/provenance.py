@@ -46,3 +46,13 @@ def verify_manifest(manifest: dict, base: str | Path = ".") -> list[str]:
         elif sha256_file(path) != f["sha256"]:
             out.append(f"{f['path']}: changed (SHA-256 {sha256_file(path)[:12]}..., manifest {f['sha256'][:12]}...)")
     return out
+
+
+def git_state(folder: str | Path = ".") -> dict:
+    """The git commit of the code in `folder` and whether tracked files differ from it."""
+    import subprocess
+
+    def git(*args):
+        return subprocess.run(["git", *args], capture_output=True, text=True, cwd=folder).stdout.strip()
+    commit = git("rev-parse", "HEAD") or "unknown (not a git checkout)"
+    return {"git_commit": commit, "git_dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}

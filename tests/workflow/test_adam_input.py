@@ -1,33 +1,217 @@
-"""Start the pipeline from an ADaM folder it did not derive: the CDISC pilot (read in place)."""
+"""A whole study from an ADaM folder the pipeline did not derive: the public CDISC pilot (read in
+place, chemistry and haematology together). One pipeline run shared by every test of this
+module; each count is checked against an independent count made here with plain pandas on the
+pilot's own files (never copied from our output)."""
+import subprocess
+
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from scipy import stats
 
 from tests.conftest import ROOT, SHARED_REFERENCE
-from tests.workflow.test_pipeline import project, snakemake  # noqa: F401 (fixture)
+from tests.workflow.test_pipeline import PROJECT, snakemake
 
 PILOT = SHARED_REFERENCE / "cdisc_pilot"
 pytestmark = [pytest.mark.workflow,
               pytest.mark.skipif(not PILOT.exists(), reason=f"CDISC pilot ADaM not found at {PILOT} "
                                  "(../shared/reference is present in CI, not in a user's clone)")]
+ARMS = ["Placebo", "Xanomeline Low Dose", "Xanomeline High Dose"]      # the order of TRT01AN: 0, 54, 81
+STUDY = {"folder": str(PILOT), "arm": "TRT01A", "control": "Placebo", "datasets": {"adlb": ["adlbc", "adlbh"]},
+         "baseline_tests": {"categorical": "chisq", "continuous": "anova"}}
 
 
-def test_safety_tables_from_the_cdisc_pilot_adam(project):
+@pytest.fixture(scope="module")
+def pilot(tmp_path_factory):
+    """The project with the pilot as an ADaM study, run once to its PDF and RTF."""
+    import shutil
+    folder = tmp_path_factory.mktemp("pilot")
+    for name in PROJECT:
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copyfile)(src, folder / name)
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
-    config["adam_studies"] = {"cdiscpilot": {"folder": str(PILOT), "arm": "TRT01A", "control": "Placebo",
-                                             "datasets": {"adlb": "adlbc"}}}
-    (project / "config.yaml").write_text(yaml.safe_dump(config))
-    run = snakemake(project, "results/cdiscpilot/adam_safety")
+    config["adam_studies"] = {"cdiscpilot": STUDY}
+    (folder / "config.yaml").write_text(yaml.safe_dump(config))
+    run = snakemake(folder, "results/cdiscpilot/report/adam_report.pdf", "results/cdiscpilot/report/rtf")
     assert run.returncode == 0, run.stdout + run.stderr
-    out = project / "results/cdiscpilot/adam_safety"
-    overview = pd.read_csv(out / "tables/t_14_3_1.csv", keep_default_na=False).set_index("Category")
-    assert list(overview.columns[:3]) == ["Placebo (N=86)", "Xanomeline High Dose (N=84)", "Xanomeline Low Dose (N=84)"]
-    # independent count from the pilot's ADAE: subjects with a treatment-emergent AE, by actual arm
-    adae = pd.read_csv(PILOT / "adae.csv")
-    counts = adae[adae.TRTEMFL == "Y"].groupby("TRTA").USUBJID.nunique()
-    assert overview.loc["Any TEAE", "Placebo (N=86)"].startswith(f"{counts['Placebo']} (")
-    assert overview.loc["Any TEAE", "Xanomeline High Dose (N=84)"].startswith(f"{counts['Xanomeline High Dose']} (")
-    soc_pt = pd.read_csv(out / "ard/t_14_3_2.csv")
-    assert {"n", "N", "pct", "events", "p_fisher"} <= set(soc_pt.stat_name)
-    assert (out / "figures/f_14_3_7.png").exists() and (out / "figures/f_14_3_10.png").exists()
-    assert (out / "tables/t_14_3_10.csv").exists()        # Hy's-law screen from ADLBC (A1HI as ULN)
+    return folder / "results/cdiscpilot"
+
+
+def raw(name):
+    return pd.read_csv(PILOT / name, low_memory=False)
+
+
+def table(out, name):
+    return pd.read_csv(out / "analysis/tables" / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+def ard(out, name):
+    return pd.read_csv(out / "analysis/ard" / f"{name}.csv", keep_default_na=False)
+
+
+def n_of(cell: str) -> int:
+    return int(cell.split(" ")[0])
+
+
+def test_report_and_rtf_exist_and_name_the_files_not_used(pilot):
+    pdf = pilot / "report/adam_report.pdf"
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    rtf = {p.stem for p in (pilot / "report/rtf").glob("*.rtf")}
+    assert {"t_14_1_1", "t_14_1_2", "t_14_1_4", "t_14_3_1", "t_14_3_2", "t_14_3_8_1", "t_14_3_8_2", "t_14_3_9_1",
+            "t_14_3_9_2", "t_14_3_10"} <= rtf
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "ADaM files not used: adcibc.csv, adlbhy.csv.gz, adtte.csv" in " ".join(text.split())
+    assert "Page 1 of" in text and "Provenance" in text
+    files = pd.read_csv(pilot / "analysis/listings/input_files.csv")
+    assert set(files.loc[files.Used != "yes", "File"]) == {"adcibc.csv", "adlbhy.csv.gz", "adtte.csv"}
+
+
+def test_arms_in_the_order_of_their_numeric_code(pilot):
+    adsl = raw("adsl.csv")
+    n = adsl[adsl.SAFFL == "Y"].groupby("TRT01A").size()
+    overview = table(pilot, "t_14_3_1")
+    assert list(overview.columns[1:4]) == [f"{a} (N={n[a]})" for a in ARMS]
+    assert list(adsl.drop_duplicates("TRT01A").sort_values("TRT01AN").TRT01A) == ARMS
+
+
+def test_populations_and_disposition_match_adsl(pilot):
+    adsl = raw("adsl.csv")
+    pops = table(pilot, "t_14_1_1").set_index("Population")
+    for flag, label in (("ITTFL", "Intent-to-treat"), ("SAFFL", "Safety"), ("EFFFL", "Efficacy"),
+                        ("COMP24FL", "Completers of week 24")):
+        counts = adsl[adsl[flag] == "Y"].groupby("TRT01P").size()
+        row = pops.loc[f"{label} ({flag})"]
+        assert [n_of(row[c]) for c in pops.columns[:3]] == [counts.get(a, 0) for a in ARMS], flag
+        assert n_of(row.iloc[3]) == counts.sum()
+    disp = table(pilot, "t_14_1_2").set_index("Status")
+    stopped = adsl[adsl.EOSSTT == "DISCONTINUED"]
+    assert [n_of(disp.loc["Discontinued"].iloc[i]) for i in range(3)] == \
+        [len(stopped[stopped.TRT01P == a]) for a in ARMS]
+    for reason, k in stopped.DCSREAS.value_counts().items():
+        assert n_of(disp.loc[f"    {reason}"].iloc[3]) == k
+
+
+def test_demographics_counts_means_and_tests_match_adsl(pilot):
+    adsl = raw("adsl.csv")
+    adsl = adsl[adsl.ITTFL == "Y"]
+    demo = ard(pilot, "t_14_1_4")
+
+    def stat(var, arm, name, level=""):
+        sel = demo[(demo.variable == var) & (demo.group1_level == arm) & (demo.stat_name == name)
+                   & (demo.variable_level == level)]
+        assert len(sel) == 1, (var, arm, name, level)
+        return float(sel.stat.iloc[0])
+    for arm in ARMS:
+        g = adsl[adsl.TRT01P == arm]
+        assert stat("AGE", arm, "mean") == pytest.approx(g.AGE.mean(), rel=1e-12)
+        assert stat("AGE", arm, "sd") == pytest.approx(g.AGE.std(), rel=1e-12)
+        for sex, k in g.SEX.value_counts().items():
+            assert stat("SEX", arm, "n", sex) == k
+        for race, k in g.RACE.value_counts().items():
+            assert stat("RACE", arm, "n", race) == k
+    assert stat("AGE", "Total", "mean") == pytest.approx(adsl.AGE.mean(), rel=1e-12)
+    # the tests, computed here another way: ANOVA as an F ratio by hand, chi-square from the table
+    groups = [adsl.loc[adsl.TRT01P == a, "AGE"].to_numpy(float) for a in ARMS]
+    grand = np.concatenate(groups).mean()
+    between = sum(len(g) * (g.mean() - grand) ** 2 for g in groups) / 2
+    within = sum(((g - g.mean()) ** 2).sum() for g in groups) / (len(adsl) - 3)
+    p_age = stats.f.sf(between / within, 2, len(adsl) - 3)
+    tests = demo[demo.group1 == "TEST"].set_index("variable").stat
+    assert tests["AGE"] == pytest.approx(p_age, rel=1e-9)
+    observed = pd.crosstab(adsl.SEX, adsl.TRT01P).to_numpy(float)
+    expected = observed.sum(1, keepdims=True) * observed.sum(0, keepdims=True) / observed.sum()
+    assert tests["SEX"] == pytest.approx(stats.chi2.sf(((observed - expected) ** 2 / expected).sum(), 2), rel=1e-9)
+
+
+def test_ae_counts_match_adae(pilot):
+    adae = raw("adae.csv")
+    te = adae[adae.TRTEMFL == "Y"]
+    overview = table(pilot, "t_14_3_1").set_index("Category")
+    any_teae = te.groupby("TRTA").USUBJID.nunique()
+    assert [n_of(overview.loc["Any TEAE"].iloc[i]) for i in range(3)] == [any_teae[a] for a in ARMS]
+    soc_pt = ard(pilot, "t_14_3_2")
+    cells = soc_pt[(soc_pt.stat_name == "n") & (soc_pt.group1 == "ARM")]
+    ours = {(r.group2_level, r.variable_level, r.group1_level): int(r.stat) for r in cells.itertuples()
+            if r.group2_level != "ANY" and r.stat > 0}
+    theirs = {(soc, "ANY", arm): n for (soc, arm), n in te.groupby(["AEBODSYS", "TRTA"]).USUBJID.nunique().items()}
+    theirs |= {k: n for k, n in te.groupby(["AEBODSYS", "AEDECOD", "TRTA"]).USUBJID.nunique().items()}
+    assert ours == theirs
+
+
+def test_every_analyte_summarised_by_visit_with_the_pilots_counts(pilot):
+    lab = pd.concat([raw("adlbc.csv.gz"), raw("adlbh.csv.gz")])
+    lab["AVISIT"] = lab.AVISIT.str.strip()
+    analytes = lab.groupby("PARAMCD").A1HI.count().loc[lambda s: s > 0].index       # those with a normal range
+    assert len(analytes) == 30
+    summary = ard(pilot, "t_14_3_8")
+    assert set(summary.variable) == set(analytes)
+    ours = summary[(summary.stat_name == "n") & (summary.variable_level == "AVAL")]
+    ours = {(r.variable, r.group2_level, r.group1_level): int(r.stat) for r in ours.itertuples()}
+    scheduled = lab[lab.PARAMCD.isin(analytes) & (lab.AVISIT != ".") & lab.AVAL.notna()]
+    theirs = scheduled.groupby(["PARAMCD", "AVISIT", "TRTA"]).size().to_dict()
+    assert ours == theirs
+    labels = dict(zip(lab.PARAMCD, lab.PARAM))
+    chem, hem = table(pilot, "t_14_3_8_1"), table(pilot, "t_14_3_8_2")
+    assert {labels[p] for p in analytes if lab[lab.PARAMCD == p].PARCAT1.iloc[0] == "CHEM"} == \
+        set(chem.Parameter) - {""}
+    assert len({labels[p] for p in analytes} - set(chem.Parameter) - set(hem.Parameter)) == 0
+
+
+def test_shift_counts_match_an_independent_count(pilot):
+    lab = pd.concat([raw("adlbc.csv.gz"), raw("adlbh.csv.gz")])
+    lab = lab[lab.A1HI.notna() | lab.A1LO.notna()]
+    code = {"N": "NORMAL", "H": "HIGH", "L": "LOW"}
+    base = lab[lab.ABLFL == "Y"].groupby(["PARAMCD", "USUBJID"]).ANRIND.last().map(code)
+    post = lab[(lab.ABLFL != "Y") & (lab.ADY >= 1) & lab.ANRIND.notna()]
+    worst = post.groupby(["PARAMCD", "USUBJID"]).ANRIND.agg(
+        lambda s: "HIGH" if (s == "H").any() else "LOW" if (s == "L").any() else "NORMAL")
+    arm = raw("adsl.csv").set_index("USUBJID").TRT01A
+    both = pd.DataFrame({"BASE": base, "POST": worst}).dropna().reset_index()
+    both["ARM"] = both.USUBJID.map(arm)
+    theirs = both.groupby(["PARAMCD", "ARM", "BASE", "POST"]).size().to_dict()
+    shift = ard(pilot, "t_14_3_9")
+    cells = shift[shift.group1 == "ARM"]
+    ours = {(r.variable, r.group1_level, r.group2_level, r.variable_level): int(r.stat) for r in cells.itertuples()}
+    assert ours == theirs
+    assert len({k[0] for k in ours}) == 30
+
+
+def test_hys_law_screen_matches_peaks_from_the_raw_values(pilot):
+    lab = raw("adlbc.csv.gz")
+    post = lab[lab.PARAMCD.isin(["ALT", "AST", "BILI"]) & (lab.ABLFL != "Y") & (lab.ADY >= 1)]
+    peak = (post.AVAL / post.A1HI).groupby([post.USUBJID, post.PARAMCD]).max().unstack()
+    arm = raw("adsl.csv").set_index("USUBJID").TRT01A
+    three = peak[["ALT", "AST"]].max(axis=1) >= 3
+    counts = three[three].index.map(arm).value_counts()
+    screen = table(pilot, "t_14_3_10").set_index("Category")
+    assert [n_of(screen.loc["ALT or AST >= 3 x ULN"].iloc[i]) for i in range(3)] == [counts.get(a, 0) for a in ARMS]
+
+
+def test_haematology_alone_and_labs_absent_do_not_crash(tmp_path):
+    import shutil
+    for name in PROJECT:
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copyfile)(src, tmp_path / name)
+    adam = tmp_path / "adam"
+    adam.mkdir()
+    adsl = raw("adsl.csv")
+    keep = set(adsl.USUBJID[:30])
+    adsl[adsl.USUBJID.isin(keep)].to_csv(adam / "adsl.csv", index=False)
+    adae = raw("adae.csv")
+    adae[adae.USUBJID.isin(keep)].to_csv(adam / "adae.csv", index=False)
+    hem = raw("adlbh.csv.gz")
+    hem[hem.USUBJID.isin(keep)].to_csv(adam / "adlbh.csv", index=False)
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    config["adam_studies"] = {"hemonly": {"folder": str(adam), "arm": "TRT01A", "control": "Placebo",
+                                          "datasets": {"adlb": "adlbh"}},
+                              "nolabs": {"folder": str(adam), "arm": "TRT01A"}}
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    run = snakemake(tmp_path, *(f"results/{s}/report/adam_report.pdf" for s in ("hemonly", "nolabs")))
+    assert run.returncode == 0, run.stdout + run.stderr
+    hys = pd.read_csv(tmp_path / "results/hemonly/analysis/tables/t_14_3_10.csv")
+    assert hys.Category.iloc[0].startswith("Not assessable: the laboratory data have no ALT")
+    assert (tmp_path / "results/hemonly/analysis/figures/f_14_3_8_1.png").exists()
+    assert not (tmp_path / "results/nolabs/analysis/tables/t_14_3_8.csv").exists()
+    files = pd.read_csv(tmp_path / "results/nolabs/analysis/listings/input_files.csv")
+    assert files.loc[files.File == "adlbh.csv", "Used"].iloc[0].startswith("no")

@@ -89,7 +89,7 @@ def _table_files(folder: Path) -> dict[str, Path]:
 
 
 def adam_roles(folder: str | Path, names: dict | None = None) -> tuple[dict[str, list[Path]], list[str]]:
-    """{standard name: [files]} of a folder and the names of its other table files. `names` maps
+    """{standard name: [files]} of a folder and the file names of its other tables. `names` maps
     a standard name to the file stem used there, or to several (e.g. {"adlb": ["adlbc", "adlbh"]});
     a named file that is absent is an error listing the files that are there."""
     stems = _table_files(Path(folder))
@@ -105,7 +105,7 @@ def adam_roles(folder: str | Path, names: dict | None = None) -> tuple[dict[str,
         raise AdamInputError(f"{folder}: no file for config datasets {', '.join(absent)}; expected one of the "
                              f"table files there: {', '.join(sorted(stems)) or '(none)'}")
     used = {p for paths in roles.values() for p in paths}
-    return roles, [stem for stem, p in sorted(stems.items()) if p not in used]
+    return roles, [p.name for _, p in sorted(stems.items()) if p not in used]
 
 
 def load_adam_folder(folder: str | Path, names: dict | None, arm: str) -> AdamInput:

@@ -93,3 +93,25 @@ def g_lab_over_visits(summary: pd.DataFrame, params: list[str], title: str, labe
         fig.suptitle(title, x=0.01, ha="left", fontsize=10)
         fig.tight_layout()
     return fig
+
+
+def safety_figures(results: dict[str, pd.DataFrame]) -> dict:
+    """The safety figures an ADaM-route study's outputs allow, as {id: make()}: the AE dot plot,
+    eDISH (when any subject has ALT/AST/bilirubin peaks) and one lab-by-visit figure per category
+    k of listings/l_lab_parameters (f_14_3_8_k). `results` is keyed as run_adam_study's."""
+    soc_pt = results["ard/t_14_3_2"]
+    risk = results.get("ard/f_14_3_7", soc_pt.iloc[0:0])
+    out = {"f_14_3_7": lambda: g_ae_dotplot(soc_pt, risk, "Figure 14.3.7 TEAE incidence and risk difference "
+                                            "(safety population)")}
+    peaks = results.get("listings/l_hys_law_peaks")
+    if peaks is not None and len(peaks):
+        out["f_14_3_10"] = lambda: g_edish(peaks, "Figure 14.3.10 eDISH: peak ALT and bilirubin")
+    parameters = results.get("listings/l_lab_parameters")
+    if parameters is not None:
+        tab = parameters[parameters["TABULATED"] == "yes"]
+        labels = dict(zip(tab["PARAMCD"], tab["PARAM"]))
+        for k, (category, g) in enumerate(tab.groupby("CATEGORY", sort=False), 1):
+            out[f"f_14_3_8_{k}"] = (lambda params=list(g["PARAMCD"]), k=k, category=category: g_lab_over_visits(
+                results["ard/t_14_3_8"], params, f"Figure 14.3.8.{k} Laboratory values by visit: {category}, "
+                "mean (SD)", labels))
+    return out

@@ -588,3 +588,9 @@ def t_exposure(ard_: pd.DataFrame) -> pd.DataFrame:
                         f"range {fmt(s['min'], 'ratio')}-{fmt(s['max'], 'ratio')}")
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def display_of(output_id: str):
+    """The display function of a safety ARD (None: a figure's ARD, not shown as a table)."""
+    return {"t_14_3_8": t_summary, "t_14_3_9": t_shift, "t_14_3_11": t_summary, "t_14_1_5": t_exposure,
+            "f_14_3_7": None}.get(output_id, t_incidence)

@@ -123,12 +123,13 @@ def adam_folder(wildcards):
     return ADAM_STUDIES[wildcards.adam_study]["folder"]
 
 
-def adam_arm(wildcards):
-    return ADAM_STUDIES[wildcards.adam_study]["arm"]
+def adam_study_config(wildcards):
+    """The config of a study given as an ADaM folder (one params value: any change reruns it)."""
+    return ADAM_STUDIES[wildcards.adam_study]
 
 
-def adam_dataset_names(wildcards):
-    return ADAM_STUDIES[wildcards.adam_study].get("datasets", {})
+def adam_outputs(name):
+    return [f"results/{name}/report/adam_report.pdf", f"results/{name}/report/rtf"]
 
 
 def exploratory_spec(wildcards):
@@ -137,10 +138,6 @@ def exploratory_spec(wildcards):
 
 def aesi_names(wildcards):
     return [a["name"] for a in PROTOCOLS[wildcards.study].get("aesi", [])]
-
-
-def adam_control(wildcards):
-    return ADAM_STUDIES[wildcards.adam_study].get("control")
 
 
 def is_randomized(study):
@@ -231,4 +228,4 @@ def all_outputs():
             + [path for study, cut in cuts() for path in closed_outputs(study, cut) + review_outputs(study, cut)
                + ([f"results/{study}/{cut}/closed/report/{name}" for name in ("dmc_closed_report.pdf", "rtf")]
                   if is_randomized(study) else [])]
-            + [f"results/{name}/adam_safety" for name in ADAM_STUDIES])
+            + [path for name in ADAM_STUDIES for path in adam_outputs(name)])

@@ -1,5 +1,5 @@
-# Safety: tables, listings and figures, by arm (closed), for a single-arm study (review), and
-# from an existing ADaM folder named in config `adam_studies` (e.g. a CRO's hand-over).
+# Safety: tables, listings and figures, by arm (closed) and for a single-arm study (review).
+# A study given as an existing ADaM folder (config `adam_studies`) has its own rules: adam_input.smk.
 
 
 rule closed_safety:
@@ -14,7 +14,6 @@ rule closed_safety:
         treatment=None,
         dose_column="ADOSE",
         aesi=aesi_names,
-        dataset_names=None,
         exploratory=None,
     priority: 3  # long jobs on the way to the closed report start first
     log:
@@ -37,7 +36,6 @@ rule review_safety:
         treatment=treatment_name,
         dose_column="EXDOSE",
         aesi=aesi_names,
-        dataset_names=None,
         exploratory=exploratory_spec,
     log:
         "results/{study}/{cut}/logs/review_safety.log",
@@ -46,24 +44,3 @@ rule review_safety:
     script:
         "../../scripts/safety.py"
 
-
-rule adam_safety:
-    input:
-        adam=adam_folder,
-    output:
-        folder=directory("results/{adam_study}/adam_safety"),
-    params:
-        library=LIBRARY,
-        arm_column=adam_arm,
-        control=adam_control,
-        treatment=None,
-        dose_column=None,
-        aesi=None,
-        dataset_names=adam_dataset_names,
-        exploratory=None,
-    log:
-        "results/{adam_study}/logs/adam_safety.log",
-    benchmark:
-        "results/{adam_study}/benchmarks/adam_safety.tsv"
-    script:
-        "../../scripts/safety.py"

@@ -1,0 +1,40 @@
+# A study given as an existing ADaM folder (config `adam_studies`, e.g. a CRO's hand-over or the
+# CDISC pilot): subjects, AE, laboratory and vital-sign outputs by arm, then its PDF and RTF.
+
+
+rule adam_study:
+    input:
+        adam=adam_folder,
+    output:
+        folder=directory("results/{adam_study}/analysis"),
+    params:
+        library=LIBRARY,
+        study=adam_study_config,
+    log:
+        "results/{adam_study}/logs/adam_study.log",
+    benchmark:
+        "results/{adam_study}/benchmarks/adam_study.tsv"
+    script:
+        "../../scripts/adam_study.py"
+
+
+rule adam_report:
+    input:
+        adam=adam_folder,
+        analysis="results/{adam_study}/analysis",
+    output:
+        pdf=report("results/{adam_study}/report/adam_report.pdf", caption="../report/adam.rst",
+                   category="ADaM study report"),
+        typ="results/{adam_study}/report/adam_report.typ",
+        manifest="results/{adam_study}/report/manifest.json",
+        rtf=directory("results/{adam_study}/report/rtf"),
+    params:
+        library=LIBRARY,
+        study=adam_study_config,
+        version=config["report"]["version"],
+    log:
+        "results/{adam_study}/logs/adam_report.log",
+    benchmark:
+        "results/{adam_study}/benchmarks/adam_report.tsv"
+    script:
+        "../../scripts/adam_report.py"
