@@ -16,6 +16,7 @@ import pandas as pd
 from .catalog import Output
 
 BASE = "analysis"
+SAFETY = "Safety (SAFFL = Y), by actual arm"
 
 
 def _o(id_, number, title, population, path, kind="table", footnote="", source=""):
@@ -46,50 +47,53 @@ def adam_sections(root: Path, cfg: dict, population: str, tests: dict) -> list:
     ]
     ae_note = "n (%) [events]; " + fisher
     safety = [
-        _o("t_14_3_1", "Table 14.3.1", "Adverse event overview by actual arm", "Safety", "tables/t_14_3_1.csv",
+        _o("t_14_3_1", "Table 14.3.1", "Adverse event overview by actual arm", SAFETY, "tables/t_14_3_1.csv",
            footnote=ae_note, source="ADAE, ADSL"),
-        _o("t_14_3_2", "Table 14.3.2", "TEAEs by SOC and PT", "Safety", "tables/t_14_3_2.csv",
+        _o("t_14_3_2", "Table 14.3.2", "TEAEs by SOC and PT", SAFETY, "tables/t_14_3_2.csv",
            footnote="Subjects counted once per SOC and PT; events per record. " + fisher, source="ADAE"),
-        _o("t_14_3_3", "Table 14.3.3", "TEAEs by maximum severity", "Safety", "tables/t_14_3_3.csv",
+        _o("t_14_3_3", "Table 14.3.3", "TEAEs by maximum severity", SAFETY, "tables/t_14_3_3.csv",
            footnote="Each subject counted once, at the most severe of their TEAEs.", source="ADAE"),
-        _o("t_14_3_4", "Table 14.3.4", "Treatment-related TEAEs", "Safety", "tables/t_14_3_4.csv",
+        _o("t_14_3_4", "Table 14.3.4", "Treatment-related TEAEs", SAFETY, "tables/t_14_3_4.csv",
            footnote="Related: relationship recorded as related, possibly, probably or definitely related. " + fisher,
            source="ADAE"),
-        _o("t_14_3_5", "Table 14.3.5", "Serious TEAEs", "Safety", "tables/t_14_3_5.csv", footnote=fisher, source="ADAE"),
-        _o("t_14_3_6", "Table 14.3.6", "Adverse events of special interest (ADAE customised queries)", "Safety",
+        _o("t_14_3_5", "Table 14.3.5", "Serious TEAEs", SAFETY, "tables/t_14_3_5.csv", footnote=fisher, source="ADAE"),
+        _o("t_14_3_6", "Table 14.3.6", "Adverse events of special interest (ADAE customised queries)", SAFETY,
            "tables/t_14_3_6.csv", footnote="Categories as named in ADAE CQnnNAM. " + fisher, source="ADAE"),
     ]
     if (root / BASE / "figures" / "f_14_3_7.png").exists():
-        safety.append(_o("f_14_3_7", "Figure 14.3.7", "AE dot plot: incidence and risk difference", "Safety",
+        safety.append(_o("f_14_3_7", "Figure 14.3.7", "AE dot plot: incidence and risk difference", SAFETY,
                          "figures/f_14_3_7.png", "figure", "The 20 most frequent PTs; Miettinen-Nurminen 95% CI.",
                          "ADAE"))
     labs = []
     for k, category in enumerate(lab_categories(root), 1):
         labs += [
             _o(f"t_14_3_8_{k}", f"Table 14.3.8.{k}", f"Laboratory values and change from baseline by visit: {category}",
-               "Safety", f"tables/t_14_3_8_{k}.csv", footnote="Records with an analysis visit (AVISIT); visits in "
+               SAFETY, f"tables/t_14_3_8_{k}.csv", footnote="Records with an analysis visit (AVISIT); visits in "
                "the order of AVISITN.", source="ADLB"),
-            _o(f"f_14_3_8_{k}", f"Figure 14.3.8.{k}", f"Laboratory values by visit: {category}", "Safety",
+            _o(f"f_14_3_8_{k}", f"Figure 14.3.8.{k}", f"Laboratory values by visit: {category}", SAFETY,
                f"figures/f_14_3_8_{k}.png", "figure", "Mean and SD by visit and arm.", "ADLB"),
             _o(f"t_14_3_9_{k}", f"Table 14.3.9.{k}", f"Laboratory shifts, baseline vs worst post-baseline: {category}",
-               "Safety", f"tables/t_14_3_9_{k}.csv", footnote="Subjects with a baseline and a post-baseline range "
+               SAFETY, f"tables/t_14_3_9_{k}.csv", footnote="Subjects with a baseline and a post-baseline range "
                "category (on or after the first dose, scheduled or not); worst: HIGH if any high, else LOW if any low, "
                "else NORMAL. CMH general association across arms, stratified by baseline.", source="ADLB"),
         ]
+    if not labs and (root / BASE / "tables" / "t_14_3_8.csv").exists():      # labs given, no analyte
+        labs.append(_o("t_14_3_8", "Table 14.3.8", "Laboratory values by visit", SAFETY, "tables/t_14_3_8.csv",
+                       source="ADLB"))
     if (root / BASE / "tables" / "t_14_3_10.csv").exists():
-        labs.append(_o("t_14_3_10", "Table 14.3.10", "Hy's-law screen", "Safety", "tables/t_14_3_10.csv",
+        labs.append(_o("t_14_3_10", "Table 14.3.10", "Hy's-law screen", SAFETY, "tables/t_14_3_10.csv",
                        footnote="Peak post-baseline values as multiples of the upper limit of normal (ANRHI or "
                        "A1HI), scheduled and unscheduled. " + fisher, source="ADLB"))
     if (root / BASE / "figures" / "f_14_3_10.png").exists():
-        labs.append(_o("f_14_3_10", "Figure 14.3.10", "eDISH: peak ALT vs peak bilirubin", "Safety",
+        labs.append(_o("f_14_3_10", "Figure 14.3.10", "eDISH: peak ALT vs peak bilirubin", SAFETY,
                        "figures/f_14_3_10.png", "figure", source="ADLB"))
     if (root / BASE / "tables" / "t_14_3_11.csv").exists():
-        labs.append(_o("t_14_3_11", "Table 14.3.11", "Vital signs by visit", "Safety", "tables/t_14_3_11.csv",
+        labs.append(_o("t_14_3_11", "Table 14.3.11", "Vital signs by visit", SAFETY, "tables/t_14_3_11.csv",
                        source="ADVS"))
     listings = [
-        _o("l_16_2_1", "Listing 16.2.1", "Serious adverse events", "Safety", "listings/l_16_2_1.csv", "listing",
+        _o("l_16_2_1", "Listing 16.2.1", "Serious adverse events", SAFETY, "listings/l_16_2_1.csv", "listing",
            source="ADAE"),
-        _o("l_16_2_2", "Listing 16.2.2", "Deaths", "Safety", "listings/l_16_2_2.csv", "listing", source="ADSL, ADAE"),
+        _o("l_16_2_2", "Listing 16.2.2", "Deaths", SAFETY, "listings/l_16_2_2.csv", "listing", source="ADSL, ADAE"),
     ]
     out = [("14.1 Subjects", subjects), ("14.3 Safety: adverse events", safety)]
     if labs:

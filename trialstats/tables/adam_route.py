@@ -26,6 +26,21 @@ def study_arms(adsl: pd.DataFrame, cfg: dict) -> dict:
             "planned": planned, "planned_order": f"{planned}N" if f"{planned}N" in adsl else None}
 
 
+def with_arm_codes(adsl: pd.DataFrame, cfg: dict, datasets: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """ADSL with the numeric code of its arm columns (<arm>N, e.g. TRT01AN) where it has none but
+    ADAE, ADLB or ADVS pair each TRTA with one TRTAN: the arms are then ordered by that code."""
+    cols = [c for c in dict.fromkeys([cfg["arm"], study_arms(adsl, cfg)["planned"]]) if f"{c}N" not in adsl]
+    for name in ("adae", "adlb", "advs"):
+        d = datasets.get(name)
+        if not cols or d is None or not {"TRTA", "TRTAN"} <= set(d.columns):
+            continue
+        pairs = d[["TRTA", "TRTAN"]].dropna().drop_duplicates()
+        if len(pairs) and pairs["TRTA"].is_unique:
+            code = dict(zip(pairs["TRTA"].astype(str), pd.to_numeric(pairs["TRTAN"], errors="coerce")))
+            return adsl.assign(**{f"{c}N": adsl[c].astype("string").map(code) for c in cols})
+    return adsl
+
+
 def demographics_population(adsl: pd.DataFrame, cfg: dict) -> str:
     """The population of the demographics table: config `population`, else ITTFL, FASFL or SAFFL."""
     return cfg.get("population") or next(f for f in ("ITTFL", "FASFL", "SAFFL") if f in adsl)
@@ -77,7 +92,7 @@ def record_accounting(datasets: dict[str, pd.DataFrame], cfg: dict, parameters: 
 
 def run_adam_study(datasets: dict[str, pd.DataFrame], cfg: dict) -> dict[str, pd.DataFrame]:
     """Every output of the ADaM route as {"ard/<id>" | "tables/<id>" | "listings/<id>": frame}."""
-    adsl = datasets["adsl"]
+    adsl = with_arm_codes(datasets["adsl"], cfg, datasets)
     cols = study_arms(adsl, cfg)
     control = cfg.get("control")
     results = run_safety(adsl, datasets["adae"], datasets.get("adlb"), datasets.get("advs"), None, cols["arm"],

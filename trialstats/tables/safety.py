@@ -444,16 +444,38 @@ def tabulated_panel(parameters: pd.DataFrame) -> dict[str, list[str]]:
     return {c: list(g["PARAMCD"]) for c, g in tab.groupby("CATEGORY", sort=False)}
 
 
+NO_ANALYTE = ("No laboratory analyte to tabulate (a parameter with numeric values and a reference range): "
+              "the parameters and the reason for each are listed in the appendix")
+
+
+def blank_repeats(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """A display with each of `columns` printed only where it (or a column before it) changes,
+    as in a printed clinical table; the ARD beside it keeps every key."""
+    out = frame.copy()
+    changed = pd.Series(False, index=frame.index)
+    for col in columns:
+        changed = changed | frame[col].ne(frame[col].shift())
+        out[col] = frame[col].where(changed, "")
+    return out
+
+
 def lab_tables(results: dict, parameters: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Display tables of the laboratory summaries (t_14_3_8_k) and shifts (t_14_3_9_k), one per
-    category k = 1, 2, ... of lab_parameters, parameters named by PARAM."""
+    category k = 1, 2, ... of lab_parameters, parameters named by PARAM, repeated keys blank; with
+    no analyte to tabulate, one t_14_3_8 that says so."""
     labels = dict(zip(parameters["PARAMCD"], parameters["PARAM"]))
+    panel = tabulated_panel(parameters)
+    if not panel:
+        return {"t_14_3_8": pd.DataFrame({"Parameter": [NO_ANALYTE]})}
     out = {}
-    for k, (category, params) in enumerate(tabulated_panel(parameters).items(), 1):
-        summary = results["ard_t_14_3_8"]
-        shift = results["ard_t_14_3_9"]
-        out[f"t_14_3_8_{k}"] = t_summary(summary[summary["variable"].isin(params)], labels)
-        out[f"t_14_3_9_{k}"] = t_shift(shift[shift["variable"].isin(params)], labels)
+    summary, shift = results["ard_t_14_3_8"], results["ard_t_14_3_9"]
+    for k, (category, params) in enumerate(panel.items(), 1):
+        values = t_summary(summary[summary["variable"].isin(params)], labels)
+        shifts = t_shift(shift[shift["variable"].isin(params)], labels)
+        out[f"t_14_3_8_{k}"] = blank_repeats(values, ["Parameter", "Visit", "Arm"]) if "Visit" in values else values
+        out[f"t_14_3_9_{k}"] = blank_repeats(shifts, ["Parameter", "Arm"]) if "Arm" in shifts else shifts
+        if "CMH p" in shifts:
+            out[f"t_14_3_9_{k}"]["CMH p"] = shifts["CMH p"].where(out[f"t_14_3_9_{k}"]["Parameter"] != "", "")
     return out
 
 
