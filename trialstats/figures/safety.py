@@ -40,11 +40,15 @@ def g_ae_dotplot(soc_pt: pd.DataFrame, risk: pd.DataFrame, title: str, top: int 
     return fig
 
 
-def g_edish(peak: pd.DataFrame, title: str) -> plt.Figure:
-    """Peak ALT vs peak bilirubin (x ULN), log axes, Hy's-law reference lines at 3 and 2."""
+def g_edish(peak: pd.DataFrame, title: str, arms: list | None = None) -> plt.Figure:
+    """Peak ALT vs peak bilirubin (x ULN), log axes, Hy's-law reference lines at 3 and 2; `arms`
+    gives the arms' order (and so their colours, as in the other figures), else by name."""
+    column = "ARM_" if "ARM_" in peak else "Arm"
+    groups = dict(list(peak.groupby(column)))
+    arms = list(arms) + sorted(set(groups) - set(arms)) if arms is not None else list(groups)
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(7, 6))
-        for i, (arm, g) in enumerate(peak.groupby("ARM_" if "ARM_" in peak else "Arm")):
+        for i, (arm, g) in ((i, (a, groups[a])) for i, a in enumerate(arms) if a in groups):
             ax.scatter(g["ALT_XULN"].clip(lower=0.05), g["BILI_XULN"].clip(lower=0.05), s=14, alpha=0.7,
                        color=COLOURS[i % 4], label=f"{arm} (n={len(g)})")
         ax.set_xscale("log")
@@ -74,6 +78,7 @@ def g_lab_over_visits(summary: pd.DataFrame, params: list[str], title: str, labe
             ax.text(0.5, 0.5, "No laboratory parameter with values to plot", ha="center", va="center")
             fig.suptitle(title, x=0.01, ha="left", fontsize=10)
             return fig
+        arms = list(dict.fromkeys(summary["group1_level"]))          # one order, one colour per arm
         cols = min(len(params), per_row)
         rows = -(-len(params) // cols)
         fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols + 1, 3.8 * rows), squeeze=False)
@@ -82,7 +87,7 @@ def g_lab_over_visits(summary: pd.DataFrame, params: list[str], title: str, labe
         for ax, param in zip(axes.flat, params):
             s = summary[(summary["variable"] == param) & (summary["variable_level"] == "AVAL")]
             visits = list(dict.fromkeys(s["group2_level"]))
-            for i, arm in enumerate(dict.fromkeys(s["group1_level"])):
+            for i, arm in ((i, a) for i, a in enumerate(arms) if a in set(s["group1_level"])):
                 w = s[s["group1_level"] == arm].pivot_table(index="group2_level", columns="stat_name",
                                                              values="stat").reindex(visits)
                 ax.errorbar(np.arange(len(visits)) + 0.1 * i, w["mean"], yerr=w.get("sd"), marker="o", ms=3, lw=1,
@@ -105,7 +110,8 @@ def safety_figures(results: dict[str, pd.DataFrame]) -> dict:
                                             "(safety population)")}
     peaks = results.get("listings/l_hys_law_peaks")
     if peaks is not None and len(peaks):
-        out["f_14_3_10"] = lambda: g_edish(peaks, "Figure 14.3.10 eDISH: peak ALT and bilirubin")
+        arms = list(dict.fromkeys(soc_pt.loc[soc_pt["group1"] == "ARM", "group1_level"]))
+        out["f_14_3_10"] = lambda: g_edish(peaks, "Figure 14.3.10 eDISH: peak ALT and bilirubin", arms)
     parameters = results.get("listings/l_lab_parameters")
     if parameters is not None:
         tab = parameters[parameters["TABULATED"] == "yes"]
