@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from trialstats.adam.inputs import load_adam_folder
+from trialstats.adam.inputs import AdamInputError, check_study_config, load_adam_folder
 from trialstats.figures.common import save_figure
 from trialstats.figures.safety import safety_figures
 from trialstats.io import write_csv
@@ -12,7 +12,12 @@ from trialstats.tables.adam_route import run_adam_study
 
 sm = snakemake  # noqa: F821 (injected by snakemake)
 cfg = sm.params.study
-data = load_adam_folder(sm.input.adam, cfg.get("datasets"), cfg["arm"])
+try:
+    data = load_adam_folder(sm.input.adam, cfg.get("datasets"), cfg["arm"])
+    check_study_config(data.datasets, cfg, f"config.yaml adam_studies.{sm.wildcards.adam_study}")
+except (AdamInputError, OSError, ValueError) as err:     # the reason in the log too, then the error
+    Path(sm.log[0]).write_text(f"{type(err).__name__}: {err}\n")
+    raise
 results = run_adam_study(data.datasets, cfg)
 out = Path(sm.output.folder)
 for sub in ("ard", "tables", "listings", "figures"):

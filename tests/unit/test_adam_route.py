@@ -147,3 +147,16 @@ def test_several_lab_files_stacked_checked_and_unused_files_named(tmp_path):
 
 def test_data_currency_from_the_latest_adsl_date():
     assert data_date(adsl()) == ("2020-05-01", "TRTEDT")
+
+
+def test_a_mistyped_control_planned_arm_or_flag_is_a_clear_error():
+    from trialstats.adam.inputs import check_study_config
+    data = {"adsl": adsl(), "adae": adae(), "adlb": lab()}
+    check_study_config(data, {"arm": "TRT01A", "control": "Placebo"})
+    with pytest.raises(AdamInputError) as err:
+        check_study_config(data, {"arm": "TRT01A", "control": "placebo", "planned_arm": "TRT1P",
+                                  "analysis_flag": "ANL01FL"}, "config.yaml adam_studies.x")
+    text = str(err.value)
+    assert "3 problem(s)" in text and "control: 'placebo' is not an arm of ADSL TRT01A; expected one of 'High', " \
+        "'Low', 'Placebo'" in text
+    assert "planned_arm: ADSL has no column TRT1P" in text and "analysis_flag: no column ANL01FL in ADLB" in text

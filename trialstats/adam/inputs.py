@@ -141,3 +141,24 @@ def load_adam_folder(folder: str | Path, names: dict | None, arm: str) -> AdamIn
                  else frames[k].assign(PARCAT1=k.split(".", 1)[1].upper()) for k in keys]
         datasets[std] = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     return AdamInput(datasets, files, unused)
+
+
+def check_study_config(datasets: dict[str, pd.DataFrame], cfg: dict, where: str = "config.yaml adam_studies") -> None:
+    """The config of an ADaM study against its data: the control is one of the arms, the planned
+    arm, demographics population and analysis flag are columns of the data (a mistyped name would
+    otherwise silently drop the tests or the flag)."""
+    adsl, problems = datasets["adsl"], []
+    arms = sorted(adsl[cfg["arm"]].dropna().astype(str).unique())
+    if cfg.get("control") is not None and cfg["control"] not in arms:
+        problems.append(f"{where} control: {cfg['control']!r} is not an arm of ADSL {cfg['arm']}; "
+                        f"expected one of {', '.join(map(repr, arms))}")
+    for key in ("planned_arm", "population"):
+        if cfg.get(key) is not None and cfg[key] not in adsl:
+            problems.append(f"{where} {key}: ADSL has no column {cfg[key]}")
+    flag = cfg.get("analysis_flag")
+    bds = [n for n in ("adlb", "advs") if n in datasets]
+    if flag is not None and bds and not any(flag in datasets[n] for n in bds):
+        problems.append(f"{where} analysis_flag: no column {flag} in {' or '.join(n.upper() for n in bds)}")
+    if problems:
+        raise AdamInputError(f"{len(problems)} problem(s) in the configuration:\n"
+                             + "\n".join(f"  - {p}" for p in problems))
