@@ -8,7 +8,7 @@ from trialstats.adam.inputs import AdamInputError, load_adam_folder
 from trialstats.figures.safety import g_lab_over_visits
 from trialstats.report.adam import adam_sections, data_date
 from trialstats.tables.adam_route import record_accounting, run_adam_study, with_arm_codes
-from trialstats.tables.safety import (NO_ANALYTE, lab_parameters, run_safety, standardize_adsl, standardize_bds,
+from trialstats.tables.safety import (NO_RECORDS, lab_parameters, run_safety, standardize_adsl, standardize_bds,
                                       tabulated_panel)
 
 
@@ -102,7 +102,9 @@ def test_no_analyte_no_hys_law_parameters_and_vital_signs(tmp_path):
     vs = lab(("SYSBP",), ("VS",)).drop(columns=["PARCAT1"])
     out = run_adam_study({"adsl": adsl(), "adae": adae(), "adlb": only_graded, "advs": vs},
                          {"arm": "TRT01A", "control": "Placebo"})
-    assert out["tables/t_14_3_8"].Parameter.tolist() == [NO_ANALYTE]
+    note = out["tables/t_14_3_8_1"].Parameter.tolist()
+    assert note == out["tables/t_14_3_9_1"].Parameter.tolist()
+    assert len(note) == 1 and note[0].startswith("No analyte to tabulate in HEM (no reference range")
     assert out["tables/t_14_3_10"].Category.iloc[0].startswith("Not assessable")
     assert set(out["ard/t_14_3_11"].group2_level) == {"Baseline", "Week 2"}
     root = tmp_path
@@ -110,7 +112,9 @@ def test_no_analyte_no_hys_law_parameters_and_vital_signs(tmp_path):
         (root / "analysis" / key).parent.mkdir(parents=True, exist_ok=True)
         frame.to_csv(root / "analysis" / f"{key}.csv", index=False)
     ids = [o.id for _, outs in adam_sections(root, {"control": "Placebo"}, "ITT", {}) for o in outs]
-    assert "t_14_3_8" in ids and "t_14_3_11" in ids and "t_14_3_8_1" not in ids
+    assert {"t_14_3_8_1", "t_14_3_9_1", "t_14_3_11"} <= set(ids) and "f_14_3_8_1" not in ids
+    nothing = run_adam_study({"adsl": adsl(), "adae": adae(), "adlb": lab().iloc[0:0]}, {"arm": "TRT01A"})
+    assert nothing["tables/t_14_3_8"].Parameter.tolist() == [NO_RECORDS]
 
 
 def test_lab_figure_without_parameters_or_with_many():

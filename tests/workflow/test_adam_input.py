@@ -188,7 +188,7 @@ def test_hys_law_screen_matches_peaks_from_the_raw_values(pilot):
     assert [n_of(screen.loc["ALT or AST >= 3 x ULN"].iloc[i]) for i in range(3)] == [counts.get(a, 0) for a in ARMS]
 
 
-def test_haematology_alone_and_labs_absent_do_not_crash(tmp_path):
+def test_haematology_alone_vital_signs_and_labs_absent_do_not_crash(tmp_path):
     import shutil
     for name in PROJECT:
         src = ROOT / name
@@ -202,6 +202,11 @@ def test_haematology_alone_and_labs_absent_do_not_crash(tmp_path):
     adae[adae.USUBJID.isin(keep)].to_csv(adam / "adae.csv", index=False)
     hem = raw("adlbh.csv.gz")
     hem[hem.USUBJID.isin(keep)].to_csv(adam / "adlbh.csv", index=False)
+    subjects = sorted(keep)                        # vital signs: systolic BP 120 at baseline, 110 at week 2
+    pd.DataFrame([dict(USUBJID=u, PARAMCD="SYSBP", PARAM="Systolic BP (mmHg)", AVISIT=v, AVISITN=n, AVAL=a,
+                       BASE=120, CHG=a - 120 if n else None, ABLFL="Y" if n == 0 else "", ADY=14 * n)
+                  for u in subjects for v, n, a in (("Baseline", 0, 120), ("Week 2", 1, 110))]).to_csv(
+        adam / "advs.csv", index=False)
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
     config["adam_studies"] = {"hemonly": {"folder": str(adam), "arm": "TRT01A", "control": "Placebo",
                                           "datasets": {"adlb": "adlbh"}},
@@ -212,6 +217,12 @@ def test_haematology_alone_and_labs_absent_do_not_crash(tmp_path):
     hys = pd.read_csv(tmp_path / "results/hemonly/analysis/tables/t_14_3_10.csv")
     assert hys.Category.iloc[0].startswith("Not assessable: the laboratory data have no ALT")
     assert (tmp_path / "results/hemonly/analysis/figures/f_14_3_8_1.png").exists()
+    vs = pd.read_csv(tmp_path / "results/hemonly/analysis/ard/t_14_3_11.csv")
+    change = vs[(vs.variable_level == "CHG") & (vs.stat_name == "mean")]
+    assert set(change.stat) == {-10.0} and set(change.group2_level) == {"Week 2"}
+    text = subprocess.run(["pdftotext", str(tmp_path / "results/hemonly/report/adam_report.pdf"), "-"],
+                          capture_output=True, text=True).stdout
+    assert "Table 14.3.11 Vital signs by visit" in text
     assert not (tmp_path / "results/nolabs/analysis/tables/t_14_3_8.csv").exists()
     files = pd.read_csv(tmp_path / "results/nolabs/analysis/listings/input_files.csv")
     assert files.loc[files.File == "adlbh.csv", "Used"].iloc[0].startswith("no")

@@ -114,10 +114,12 @@ def safety_figures(results: dict[str, pd.DataFrame]) -> dict:
         out["f_14_3_10"] = lambda: g_edish(peaks, "Figure 14.3.10 eDISH: peak ALT and bilirubin", arms)
     parameters = results.get("listings/l_lab_parameters")
     if parameters is not None:
-        tab = parameters[parameters["TABULATED"] == "yes"]
-        labels = dict(zip(tab["PARAMCD"], tab["PARAM"]))
-        for k, (category, g) in enumerate(tab.groupby("CATEGORY", sort=False), 1):
-            out[f"f_14_3_8_{k}"] = (lambda params=list(g["PARAMCD"]), k=k, category=category: g_lab_over_visits(
-                results["ard/t_14_3_8"], params, f"Figure 14.3.8.{k} Laboratory values by visit: {category}, "
-                "mean (SD)", labels))
+        labels = dict(zip(parameters["PARAMCD"], parameters["PARAM"]))
+        for k, category in enumerate(dict.fromkeys(parameters["CATEGORY"]), 1):
+            params = list(parameters.loc[(parameters["CATEGORY"] == category) & (parameters["TABULATED"] == "yes"),
+                                         "PARAMCD"])
+            if params:                      # a category without analytes: its tables say so
+                out[f"f_14_3_8_{k}"] = (lambda params=params, k=k, category=category: g_lab_over_visits(
+                    results["ard/t_14_3_8"], params, f"Figure 14.3.8.{k} Laboratory values by visit: {category}, "
+                    "mean (SD)", labels))
     return out

@@ -24,12 +24,11 @@ def _o(id_, number, title, population, path, kind="table", footnote="", source="
 
 
 def lab_categories(root: Path) -> list[str]:
-    """The laboratory categories with tabulated analytes, in the order of the outputs (k = 1, 2, ...)."""
+    """The laboratory categories, in the order of the outputs (k = 1, 2, ...; as lab_categories)."""
     path = root / BASE / "listings" / "l_lab_parameters.csv"
     if not path.exists():
         return []
-    p = pd.read_csv(path, dtype=str, keep_default_na=False)
-    return list(dict.fromkeys(p.loc[p["TABULATED"] == "yes", "CATEGORY"]))
+    return list(dict.fromkeys(pd.read_csv(path, dtype=str, keep_default_na=False)["CATEGORY"]))
 
 
 def adam_sections(root: Path, cfg: dict, population: str, tests: dict) -> list:
@@ -70,8 +69,10 @@ def adam_sections(root: Path, cfg: dict, population: str, tests: dict) -> list:
             _o(f"t_14_3_8_{k}", f"Table 14.3.8.{k}", f"Laboratory values and change from baseline by visit: {category}",
                SAFETY, f"tables/t_14_3_8_{k}.csv", footnote="Records with an analysis visit (AVISIT); visits in "
                "the order of AVISITN.", source="ADLB"),
+        ] + ([
             _o(f"f_14_3_8_{k}", f"Figure 14.3.8.{k}", f"Laboratory values by visit: {category}", SAFETY,
                f"figures/f_14_3_8_{k}.png", "figure", "Mean and SD by visit and arm.", "ADLB"),
+        ] if (root / BASE / "figures" / f"f_14_3_8_{k}.png").exists() else []) + [
             _o(f"t_14_3_9_{k}", f"Table 14.3.9.{k}", f"Laboratory shifts, baseline vs worst post-baseline: {category}",
                SAFETY, f"tables/t_14_3_9_{k}.csv", footnote="Subjects with a baseline and a post-baseline range "
                "category (on or after the first dose, scheduled or not); worst: HIGH if any high, else LOW if any low, "

@@ -444,8 +444,12 @@ def tabulated_panel(parameters: pd.DataFrame) -> dict[str, list[str]]:
     return {c: list(g["PARAMCD"]) for c, g in tab.groupby("CATEGORY", sort=False)}
 
 
-NO_ANALYTE = ("No laboratory analyte to tabulate (a parameter with numeric values and a reference range): "
-              "the parameters and the reason for each are listed in the appendix")
+NO_RECORDS = "No laboratory records of safety subjects"
+
+
+def lab_categories(parameters: pd.DataFrame) -> list[str]:
+    """The categories of lab_parameters in its order: output k of the laboratory tables is the k-th."""
+    return list(dict.fromkeys(parameters["CATEGORY"]))
 
 
 def blank_repeats(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -461,15 +465,23 @@ def blank_repeats(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 def lab_tables(results: dict, parameters: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Display tables of the laboratory summaries (t_14_3_8_k) and shifts (t_14_3_9_k), one per
-    category k = 1, 2, ... of lab_parameters, parameters named by PARAM, repeated keys blank; with
-    no analyte to tabulate, one t_14_3_8 that says so."""
+    category k = 1, 2, ... of lab_parameters, parameters named by PARAM, repeated keys blank. A
+    category without an analyte to tabulate gets tables that say so and why; no laboratory record
+    at all, one t_14_3_8 that says so."""
     labels = dict(zip(parameters["PARAMCD"], parameters["PARAM"]))
+    if parameters.empty:
+        return {"t_14_3_8": pd.DataFrame({"Parameter": [NO_RECORDS]})}
     panel = tabulated_panel(parameters)
-    if not panel:
-        return {"t_14_3_8": pd.DataFrame({"Parameter": [NO_ANALYTE]})}
     out = {}
     summary, shift = results["ard_t_14_3_8"], results["ard_t_14_3_9"]
-    for k, (category, params) in enumerate(panel.items(), 1):
+    for k, category in enumerate(lab_categories(parameters), 1):
+        params = panel.get(category, [])
+        if not params:
+            why = "; ".join(sorted(set(parameters.loc[parameters["CATEGORY"] == category, "REASON"])))
+            note = pd.DataFrame({"Parameter": [f"No analyte to tabulate in {category} ({why}); the parameters are "
+                                               "listed in the appendix"]})
+            out[f"t_14_3_8_{k}"] = out[f"t_14_3_9_{k}"] = note
+            continue
         values = t_summary(summary[summary["variable"].isin(params)], labels)
         shifts = t_shift(shift[shift["variable"].isin(params)], labels)
         out[f"t_14_3_8_{k}"] = blank_repeats(values, ["Parameter", "Visit", "Arm"]) if "Visit" in values else values
