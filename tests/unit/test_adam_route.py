@@ -164,3 +164,17 @@ def test_a_mistyped_control_planned_arm_or_flag_is_a_clear_error():
     assert "3 problem(s)" in text and "control: 'placebo' is not an arm of ADSL TRT01A; expected one of 'High', " \
         "'Low', 'Placebo'" in text
     assert "planned_arm: ADSL has no column TRT1P" in text and "analysis_flag: no column ANL01FL in ADLB" in text
+
+
+def test_lab_summaries_at_the_precision_of_the_data():
+    from trialstats.tables.safety import collected_decimals, lab_tables
+    assert collected_decimals(pd.Series([1, 2, 30])) == 0
+    assert collected_decimals(pd.Series(["0.05", "0.1", None])) == 2
+    assert collected_decimals(pd.Series([8.62341, 1.5])) == 2                  # capped: converted units
+    d = lab()
+    d["AVAL"] = d.AVAL.astype(float).where(d.PARAMCD != "HGB", d.AVAL / 10)      # HGB 1.0, 1.2, ...: one decimal
+    res = run_safety(adsl(), adae(), d, None, None, "TRT01A", None, lab_panel=None, flag=None, by_visit=True)
+    tables = lab_tables(res, res["l_lab_parameters"])
+    alt, hgb = tables["t_14_3_8_1"], tables["t_14_3_8_2"]
+    assert alt["Min, max"].iloc[0] == "10, 10" and alt["Mean (SD)"].iloc[0].startswith("10.0 (")
+    assert hgb["Min, max"].iloc[0] == "1.0, 1.0" and hgb["Median"].iloc[0] == "1.00"

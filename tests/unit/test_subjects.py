@@ -92,3 +92,12 @@ def test_between_arm_tests_two_ways():
                          {"continuous": "anova"}, "ITTFL")
     assert a[a.group1 == "TEST"].stat.iloc[0] == pytest.approx(fit.f_pvalue, rel=1e-10)
     assert np.isnan(between_arm_p(d.AGE, pd.Series("A", index=d.index), "continuous", "anova"))
+
+
+def test_a_single_arm_has_no_separate_total_column():
+    one = ADSL.assign(TRT01P=ADSL.TRT01P.where(ADSL.TRT01P.isna(), "Drug"))
+    table = t_counts(ard_populations(one, "TRT01P"), "Population")
+    assert list(table.columns) == ["Population", "Drug (N=7)"]
+    demo = t_demographics(ard_demographics(one, "TRT01P", None, [{"variable": "AGE", "type": "continuous"}],
+                                           {"continuous": "anova"}))
+    assert list(demo.columns) == ["Characteristic", "Statistic", "Drug (N=7)"]      # no test with one arm

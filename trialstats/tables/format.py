@@ -29,6 +29,13 @@ def fmt(value, kind: str) -> str:
     return FORMATS[kind](value)
 
 
+def fmt_fixed(value, decimals: int) -> str:
+    """A number with a given number of decimals (a summary shown at the precision of its data)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return f"{value:.{int(decimals)}f}"
+
+
 def n_over_n_pct(n, big_n, pct) -> str:
     return f"{fmt(n, 'count')}/{fmt(big_n, 'count')} ({fmt(pct, 'pct')}%)"
 

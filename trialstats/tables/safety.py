@@ -395,8 +395,8 @@ def listing_deaths(adsl: pd.DataFrame, adae: pd.DataFrame, dead: set) -> pd.Data
 
 def lab_parameters(lb: pd.DataFrame, panel: list[str] | dict[str, list[str]] | None = None) -> pd.DataFrame:
     """One row per parameter of laboratory records (standardize_bds): its category (PARCAT1,
-    "Laboratory" where the data have none), PARAMCD, PARAM, records, subjects, whether it is
-    tabulated and, if not, why. Without a `panel` every analyte is tabulated: a parameter with a
+    "Laboratory" where the data have none), PARAMCD, PARAM, records, subjects, the decimals of
+    its values (collected_decimals), whether it is tabulated and, if not, why. Without a `panel` every analyte is tabulated: a parameter with a
     numeric value and a reference range (ANRLO or ANRHI) on at least one record, in the order of
     PARAMN. A panel (a list, or {category: [PARAMCD]}) names them, in its order; a panel
     parameter without records is listed as such."""
@@ -411,7 +411,8 @@ def lab_parameters(lb: pd.DataFrame, panel: list[str] | dict[str, list[str]] | N
     g = d.groupby("PARAMCD", sort=False)
     out = pd.DataFrame({"CATEGORY": g["CATEGORY"].first(), "PARAM": g["PARAM"].first(), "PARAMN": g["PARAMN"].min(),
                         "RECORDS": g.size(), "SUBJECTS": g["USUBJID"].nunique(), "VALUE": g["VALUE"].any(),
-                        "RANGE": g["RANGE"].any()}).reset_index()
+                        "RANGE": g["RANGE"].any(),
+                        "DECIMALS": lb.groupby(d["PARAMCD"], sort=False)["AVAL"].agg(collected_decimals)}).reset_index()
     if panel is None:
         out["REASON"] = np.where(~out["VALUE"], "no numeric value (AVAL)",
                                  np.where(~out["RANGE"], "no reference range (ANRLO/ANRHI or A1LO/A1HI): not an "
@@ -425,7 +426,7 @@ def lab_parameters(lb: pd.DataFrame, panel: list[str] | dict[str, list[str]] | N
                                  np.where(~out["VALUE"], "no numeric value (AVAL)", ""))
         out["CATEGORY"] = [listed.get(p) or c for p, c in zip(out["PARAMCD"], out["CATEGORY"])]
         absent = [dict(CATEGORY=c or "Laboratory", PARAMCD=p, PARAM=p, PARAMN=np.nan, RECORDS=0, SUBJECTS=0,
-                       REASON="in the panel, no records") for p, c in listed.items() if p not in set(out["PARAMCD"])]
+                       DECIMALS=0, REASON="in the panel, no records") for p, c in listed.items() if p not in set(out["PARAMCD"])]
         if absent:
             out = pd.concat([out, pd.DataFrame(absent)], ignore_index=True)
     first = {c: i for i, c in enumerate(dict.fromkeys(
@@ -435,7 +436,17 @@ def lab_parameters(lb: pd.DataFrame, panel: list[str] | dict[str, list[str]] | N
                                                    _finite_or_inf(out["PARAMN"].iloc[i]), str(out["PARAMCD"].iloc[i])))
     out = out.iloc[order].reset_index(drop=True)
     out.insert(5, "TABULATED", np.where(out["REASON"] == "", "yes", "no"))
-    return out[["CATEGORY", "PARAMCD", "PARAM", "RECORDS", "SUBJECTS", "TABULATED", "REASON"]]
+    return out[["CATEGORY", "PARAMCD", "PARAM", "RECORDS", "SUBJECTS", "DECIMALS", "TABULATED", "REASON"]]
+
+
+def collected_decimals(values: pd.Series, most: int = 2) -> int:
+    """The decimals the values were collected with: the fewest that represent every value exactly,
+    at most `most` (values converted to SI units carry spurious decimals)."""
+    v = pd.to_numeric(values, errors="coerce").dropna().unique()
+    for d in range(most + 1):
+        if np.all(np.abs(np.round(v, d) - v) <= 1e-9 * np.maximum(1, np.abs(v))):
+            return d
+    return most
 
 
 def tabulated_panel(parameters: pd.DataFrame) -> dict[str, list[str]]:
@@ -469,6 +480,7 @@ def lab_tables(results: dict, parameters: pd.DataFrame) -> dict[str, pd.DataFram
     category without an analyte to tabulate gets tables that say so and why; no laboratory record
     at all, one t_14_3_8 that says so."""
     labels = dict(zip(parameters["PARAMCD"], parameters["PARAM"]))
+    decimals = dict(zip(parameters["PARAMCD"], parameters["DECIMALS"])) if "DECIMALS" in parameters else None
     if parameters.empty:
         return {"t_14_3_8": pd.DataFrame({"Parameter": [NO_RECORDS]})}
     panel = tabulated_panel(parameters)
@@ -482,7 +494,7 @@ def lab_tables(results: dict, parameters: pd.DataFrame) -> dict[str, pd.DataFram
                                                "listed in the appendix"]})
             out[f"t_14_3_8_{k}"] = out[f"t_14_3_9_{k}"] = note
             continue
-        values = t_summary(summary[summary["variable"].isin(params)], labels)
+        values = t_summary(summary[summary["variable"].isin(params)], labels, decimals)
         shifts = t_shift(shift[shift["variable"].isin(params)], labels)
         out[f"t_14_3_8_{k}"] = blank_repeats(values, ["Parameter", "Visit", "Arm"]) if "Visit" in values else values
         out[f"t_14_3_9_{k}"] = blank_repeats(shifts, ["Parameter", "Arm"]) if "Arm" in shifts else shifts
@@ -566,13 +578,27 @@ def t_incidence(ard_: pd.DataFrame, empty: str = "No events in this category") -
     return pd.DataFrame(rows)
 
 
-def t_summary(ard_: pd.DataFrame, labels: dict | None = None) -> pd.DataFrame:
+def t_summary(ard_: pd.DataFrame, labels: dict | None = None, decimals: dict | None = None) -> pd.DataFrame:
     """Display of ard_bds_summary: parameter, visit, arm, n, mean (SD), median, min to max, for
-    the value and the change from baseline. `labels` (PARAMCD -> PARAM) names the parameters."""
-    from .format import fmt
+    the value and the change from baseline. `labels` (PARAMCD -> PARAM) names the parameters;
+    `decimals` (PARAMCD -> decimals of the collected values) shows min and max at the data's
+    precision and mean, SD and median at one more decimal (else two decimals throughout)."""
+    from .format import fmt, fmt_fixed
     if ard_.empty:
         return pd.DataFrame({"Parameter": ["No data"]})
     labels = labels or {}
+    if decimals:
+        rows = []
+        wide = ard_.pivot_table(index=["variable", "group2_level", "group1_level", "variable_level"],
+                                columns="stat_name", values="stat", sort=False).reset_index()
+        for r in wide.itertuples(index=False):
+            d = int(decimals.get(r.variable, 1))
+            rows.append({"Parameter": labels.get(r.variable, r.variable), "Visit": r.group2_level,
+                         "Arm": r.group1_level,
+                         "Statistic": "Value" if r.variable_level == "AVAL" else "Change from baseline",
+                         "n": fmt(r.n, "count"), "Mean (SD)": f"{fmt_fixed(r.mean, d + 1)} ({fmt_fixed(r.sd, d + 1)})",
+                         "Median": fmt_fixed(r.median, d + 1), "Min, max": f"{fmt_fixed(r.min, d)}, {fmt_fixed(r.max, d)}"})
+        return pd.DataFrame(rows)
     wide = ard_.pivot_table(index=["variable", "group2_level", "group1_level", "variable_level"], columns="stat_name",
                             values="stat", sort=False).reset_index()
     rows = []

@@ -46,7 +46,8 @@ def arm_levels(adsl: pd.DataFrame, arm: str, order: str | None = None) -> list[s
 def _groups(adsl: pd.DataFrame, arm: str, order: str | None):
     d = adsl[adsl[arm].notna() & (adsl[arm].astype("string") != "")]
     arms = arm_levels(adsl, arm, order)
-    return [(a, d[d[arm].astype(str) == a]) for a in arms] + [(TOTAL, d)], arms
+    total = [(TOTAL, d)] if len(arms) != 1 else []           # one arm: its column is the total
+    return [(a, d[d[arm].astype(str) == a]) for a in arms] + total, arms
 
 
 def _counts(base: dict, groups, mask_of) -> list[dict]:
