@@ -67,8 +67,9 @@ def adam_sections(root: Path, cfg: dict, population: str, tests: dict) -> list:
     for k, category in enumerate(lab_categories(root), 1):
         labs += [
             _o(f"t_14_3_8_{k}", f"Table 14.3.8.{k}", f"Laboratory values and change from baseline by visit: {category}",
-               SAFETY, f"tables/t_14_3_8_{k}.csv", footnote="Records with an analysis visit (AVISIT); visits in "
-               "the order of AVISITN.", source="ADLB"),
+               SAFETY, f"tables/t_14_3_8_{k}.csv", footnote="Records with an analysis visit (AVISIT), visits in "
+               "the order of AVISITN. Min and max at the decimals of the data (at most 2); mean, SD and median at one "
+               "more.", source="ADLB"),
         ] + ([
             _o(f"f_14_3_8_{k}", f"Figure 14.3.8.{k}", f"Laboratory values by visit: {category}", SAFETY,
                f"figures/f_14_3_8_{k}.png", "figure", "Mean and SD by visit and arm.", "ADLB"),
