@@ -34,7 +34,8 @@ def lab_categories(root: Path) -> list[str]:
 def adam_sections(root: Path, cfg: dict, population: str, tests: dict) -> list:
     """[(section title, [Output])] of the ADaM-route report, from what results/<study>/analysis holds."""
     control = cfg.get("control")
-    fisher = f"p: Fisher's exact test of each arm against {control}." if control else "No between-arm test (no control arm named)."
+    fisher = (f"p: Fisher's exact test of each arm against {control}." if control
+              else "No between-arm test (no control arm named).")
     test_note = "; ".join(f"{kind}: {name}" for kind, name in tests.items() if name) or "none requested"
     subjects = [
         _o("t_14_1_1", "Table 14.1.1", "Analysis populations by planned arm", "All subjects with a planned arm",

@@ -396,10 +396,11 @@ def listing_deaths(adsl: pd.DataFrame, adae: pd.DataFrame, dead: set) -> pd.Data
 def lab_parameters(lb: pd.DataFrame, panel: list[str] | dict[str, list[str]] | None = None) -> pd.DataFrame:
     """One row per parameter of laboratory records (standardize_bds): its category (PARCAT1,
     "Laboratory" where the data have none), PARAMCD, PARAM, records, subjects, the decimals of
-    its values (collected_decimals), whether it is tabulated and, if not, why. Without a `panel` every analyte is tabulated: a parameter with a
-    numeric value and a reference range (ANRLO or ANRHI) on at least one record, in the order of
-    PARAMN. A panel (a list, or {category: [PARAMCD]}) names them, in its order; a panel
-    parameter without records is listed as such."""
+    its values (collected_decimals), whether it is tabulated and, if not, why. Without a `panel`
+    every analyte is tabulated: a parameter with a numeric value and a reference range (ANRLO or
+    ANRHI) on at least one record, in the order of PARAMN. A panel (a list, or
+    {category: [PARAMCD]}) names them, in its order; a panel parameter without records is listed
+    as such."""
     cat = lb["PARCAT1"].astype("string").fillna("Laboratory") if "PARCAT1" in lb else \
         pd.Series("Laboratory", index=lb.index, dtype="string")
     ranges = [pd.to_numeric(lb[c], errors="coerce").notna() for c in ("ANRLO", "ANRHI") if c in lb]
@@ -426,7 +427,8 @@ def lab_parameters(lb: pd.DataFrame, panel: list[str] | dict[str, list[str]] | N
                                  np.where(~out["VALUE"], "no numeric value (AVAL)", ""))
         out["CATEGORY"] = [listed.get(p) or c for p, c in zip(out["PARAMCD"], out["CATEGORY"])]
         absent = [dict(CATEGORY=c or "Laboratory", PARAMCD=p, PARAM=p, PARAMN=np.nan, RECORDS=0, SUBJECTS=0,
-                       DECIMALS=0, REASON="in the panel, no records") for p, c in listed.items() if p not in set(out["PARAMCD"])]
+                       DECIMALS=0, REASON="in the panel, no records")
+                  for p, c in listed.items() if p not in set(out["PARAMCD"])]
         if absent:
             out = pd.concat([out, pd.DataFrame(absent)], ignore_index=True)
     first = {c: i for i, c in enumerate(dict.fromkeys(
