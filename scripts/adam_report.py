@@ -12,6 +12,7 @@ from trialstats.tables.adam_route import demographics_population
 from trialstats.tables.subjects import TESTS
 
 sm = snakemake  # noqa: F821 (injected by snakemake)
+Path(sm.log[0]).write_text("adam_report: started\n")       # a failure below leaves this log, not a missing one
 cfg, study = sm.params.study, sm.wildcards.adam_study
 roles, unused = adam_roles(cfg["folder"], cfg.get("datasets"))
 adsl = read_table(roles["adsl"][0])

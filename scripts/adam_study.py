@@ -11,6 +11,7 @@ from trialstats.io import write_csv
 from trialstats.tables.adam_route import run_adam_study
 
 sm = snakemake  # noqa: F821 (injected by snakemake)
+Path(sm.log[0]).write_text("adam_study: started\n")       # a failure below leaves this log, not a missing one
 cfg = sm.params.study
 try:
     data = load_adam_folder(sm.input.adam, cfg.get("datasets"), cfg["arm"])

@@ -226,3 +226,18 @@ def test_haematology_alone_vital_signs_and_labs_absent_do_not_crash(tmp_path):
     assert not (tmp_path / "results/nolabs/analysis/tables/t_14_3_8.csv").exists()
     files = pd.read_csv(tmp_path / "results/nolabs/analysis/listings/input_files.csv")
     assert files.loc[files.File == "adlbh.csv", "Used"].iloc[0].startswith("no")
+
+
+def test_a_mistyped_control_stops_the_run_with_the_reason_in_the_log(tmp_path):
+    import shutil
+    for name in PROJECT:
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copyfile)(src, tmp_path / name)
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    config["adam_studies"] = {"typo": {**STUDY, "control": "placebo"}}
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    run = snakemake(tmp_path, "results/typo/analysis")
+    assert run.returncode != 0
+    reason = "config.yaml adam_studies.typo control: 'placebo' is not an arm of ADSL TRT01A"
+    assert reason in run.stdout + run.stderr
+    assert reason in (tmp_path / "results/typo/logs/adam_study.log").read_text()
