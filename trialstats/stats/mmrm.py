@@ -452,22 +452,28 @@ def fit_mmrm(data: pd.DataFrame, formula: str, subject: str, visit: str, cov: st
         grad = _theta_gradient(cov, theta, t, ev.grad_sigma)
         return ev.m2ll, grad
 
-    start = _mivque0(patterns, cov, t, p) if cov in ("us", "cs") else sas_parameters(cov, empirical_start())[0]
-    result = _newton_raphson(patterns, cov, start, t, n, p, reml, CONVERGENCE[convergence])
+    starts = [("the MIVQUE(0) start", lambda: _mivque0(patterns, cov, t, p))] if cov in ("us", "cs") else []
+    starts.append(("the OLS-residual start", lambda: sas_parameters(cov, empirical_start())[0]))
+    result = None
+    for label, start in starts:   # SAS's path; a start that is not positive definite: the next
+        result = _newton_raphson(patterns, cov, start(), t, n, p, reml, CONVERGENCE[convergence],
+                                 path=f"Newton-Raphson from {label}")
+        if result is not None and result[1].converged:
+            break
     if result is None or not result[1].converged:
-        # SAS's path failed (a start that is not positive definite, no step that helps, no
-        # convergence): BFGS on a Cholesky parameterisation, then Newton-Raphson to the optimum
+        # no start led Newton-Raphson to the optimum: BFGS on a Cholesky parameterisation, then
+        # Newton-Raphson from where it stops
         theta0 = theta_from_sigma(cov, empirical_start() if result is None else result[0])
         res = optimize.minimize(objective, theta0, jac=True, method="BFGS", options={"gtol": 1e-6, "maxiter": 1000})
         bfgs_sigma = sigma_from_theta(cov, res.x, t)
         result = _newton_raphson(patterns, cov, sas_parameters(cov, bfgs_sigma)[0], t, n, p, reml,
-                                 CONVERGENCE[convergence], path="bfgs + newton-raphson")
+                                 CONVERGENCE[convergence], path="Newton-Raphson after BFGS")
         if result is None:
             ev = _evaluate(patterns, bfgs_sigma, n, p, reml)
             g = _sas_gradient(cov, bfgs_sigma, ev)
             pd_ = bool(np.linalg.eigvalsh(_sas_hessian(patterns, cov, bfgs_sigma, ev, reml))[0] > 0)
             result = bfgs_sigma, Convergence(False, int(res.nit), math.nan, math.nan, float(np.max(np.abs(g))),
-                                             pd_, "bfgs", str(res.message))
+                                             pd_, "BFGS", str(res.message))
     sigma, convergence_info = result
     ev = _evaluate(patterns, sigma, n, p, reml)
     if np.min(np.linalg.eigvalsh(sigma)) <= 1e-10 * np.max(np.diag(sigma)):
@@ -527,24 +533,22 @@ class Convergence:
     decrement: float
     max_gradient: float
     hessian_pd: bool
-    path: str              # "newton-raphson", or "bfgs + newton-raphson" when the first path failed
+    path: str              # e.g. "Newton-Raphson from the MIVQUE(0) start"
     message: str = ""
 
     def describe(self) -> str:
+        how = f"{self.iterations} iterations, {self.path}"
         if self.converged:
-            return (f"REML/ML converged ({self.path}, {self.iterations} iterations; "
-                    f"g'H^-1g/|f| = {self.criterion:.1e}, max |gradient| {self.max_gradient:.1e}, "
-                    f"Hessian positive definite)")
-        return (f"did NOT converge ({self.path}, {self.iterations} iterations: {self.message}; "
-                f"max |gradient| {self.max_gradient:.2g}, Hessian positive definite: "
-                f"{'yes' if self.hessian_pd else 'no'})")
+            return f"converged in {how} (max |gradient| {self.max_gradient:.1e}, Hessian positive definite)"
+        return (f"did NOT converge ({how}: {self.message}; max |gradient| {self.max_gradient:.2g}, "
+                f"Hessian positive definite: {'yes' if self.hessian_pd else 'no'})")
 
 
 DECREMENT_TOLERANCE = 1e-4    # g'H^-1 g: -2 log L within about 5e-5 of the optimum, on any scale
 
 
 def _newton_raphson(patterns, cov: str, phi: np.ndarray, t: int, n: int, p: int, reml: bool,
-                    tolerance: float = 1e-8, max_iter: int = 50, path: str = "newton-raphson"):
+                    tolerance: float = 1e-8, max_iter: int = 50, path: str = "Newton-Raphson"):
     """PROC MIXED's ridge-stabilised Newton-Raphson in SAS's covariance parameters from the
     given start, with the analytic Hessian. It stops only where the Hessian is positive definite
     and both SAS's relative criterion g'H^-1 g / |f| <= tolerance (CONVH, default 1e-8) and the
