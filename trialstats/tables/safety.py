@@ -465,20 +465,9 @@ def lab_categories(parameters: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(parameters["CATEGORY"]))
 
 
-def blank_repeats(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """A display with each of `columns` printed only where it (or a column before it) changes,
-    as in a printed clinical table; the ARD beside it keeps every key."""
-    out = frame.copy()
-    changed = pd.Series(False, index=frame.index)
-    for col in columns:
-        changed = changed | frame[col].ne(frame[col].shift())
-        out[col] = frame[col].where(changed, "")
-    return out
-
-
 def lab_tables(results: dict, parameters: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Display tables of the laboratory summaries (t_14_3_8_k) and shifts (t_14_3_9_k), one per
-    category k = 1, 2, ... of lab_parameters, parameters named by PARAM, repeated keys blank. A
+    category k = 1, 2, ... of lab_parameters, parameters named by PARAM. A
     category without an analyte to tabulate gets tables that say so and why; no laboratory record
     at all, one t_14_3_8 that says so."""
     labels = dict(zip(parameters["PARAMCD"], parameters["PARAM"]))
@@ -498,10 +487,7 @@ def lab_tables(results: dict, parameters: pd.DataFrame) -> dict[str, pd.DataFram
             continue
         values = t_summary(summary[summary["variable"].isin(params)], labels, decimals)
         shifts = t_shift(shift[shift["variable"].isin(params)], labels)
-        out[f"t_14_3_8_{k}"] = blank_repeats(values, ["Parameter", "Visit", "Arm"]) if "Visit" in values else values
-        out[f"t_14_3_9_{k}"] = blank_repeats(shifts, ["Parameter", "Arm"]) if "Arm" in shifts else shifts
-        if "CMH p" in shifts:
-            out[f"t_14_3_9_{k}"]["CMH p"] = shifts["CMH p"].where(out[f"t_14_3_9_{k}"]["Parameter"] != "", "")
+        out[f"t_14_3_8_{k}"], out[f"t_14_3_9_{k}"] = values, shifts     # every row names its keys (page breaks)
     return out
 
 
