@@ -14,7 +14,7 @@ sm = snakemake  # noqa: F821 (injected by snakemake)
 Path(sm.log[0]).write_text("adam_study: started\n")       # a failure below leaves this log, not a missing one
 cfg = sm.params.study
 try:
-    data = load_adam_folder(sm.input.adam, cfg.get("datasets"), cfg["arm"])
+    data = load_adam_folder(cfg["folder"], cfg.get("datasets"), cfg["arm"])
     check_study_config(data.datasets, cfg, f"config.yaml adam_studies.{sm.wildcards.adam_study}")
 except (AdamInputError, OSError, ValueError) as err:     # the reason in the log too, then the error
     Path(sm.log[0]).write_text(f"{type(err).__name__}: {err}\n")

@@ -4,7 +4,7 @@
 
 rule adam_study:
     input:
-        adam=adam_folder,
+        adam_folder_files,
     output:
         folder=directory("results/{adam_study}/analysis"),
     params:
@@ -20,7 +20,7 @@ rule adam_study:
 
 rule adam_report:
     input:
-        adam=adam_folder,
+        adam_folder_files,
         analysis="results/{adam_study}/analysis",
     output:
         pdf=report("results/{adam_study}/report/adam_report.pdf", caption="../report/adam.rst",

@@ -123,6 +123,14 @@ def adam_folder(wildcards):
     return ADAM_STUDIES[wildcards.adam_study]["folder"]
 
 
+def adam_folder_files(wildcards):
+    """The table files of a study's ADaM folder (a change to any reruns it); the folder itself
+    when it is absent, so that Snakemake names it as the missing input."""
+    folder = Path(adam_folder(wildcards))
+    files = [str(p) for p in sorted(folder.glob("*")) if p.name.lower().endswith((".csv", ".csv.gz", ".xpt", ".parquet"))]
+    return files or [str(folder)]
+
+
 def adam_study_config(wildcards):
     """The config of a study given as an ADaM folder (one params value: any change reruns it)."""
     return ADAM_STUDIES[wildcards.adam_study]
