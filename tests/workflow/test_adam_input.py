@@ -241,3 +241,12 @@ def test_a_mistyped_control_stops_the_run_with_the_reason_in_the_log(tmp_path):
     reason = "config.yaml adam_studies.typo control: 'placebo' is not an arm of ADSL TRT01A"
     assert reason in run.stdout + run.stderr
     assert reason in (tmp_path / "results/typo/logs/adam_study.log").read_text()
+
+
+def test_report_and_rtf_byte_identical_on_a_rerun(pilot):
+    files = sorted((pilot / "report").rglob("*.rtf")) + [pilot / "report/adam_report.pdf"]
+    before = {p: p.read_bytes() for p in files}
+    run = snakemake(pilot.parents[1], "--forcerun", "adam_report", "results/cdiscpilot/report/adam_report.pdf",
+                    "results/cdiscpilot/report/rtf")
+    assert run.returncode == 0, run.stderr
+    assert {p: p.read_bytes() for p in files} == before
