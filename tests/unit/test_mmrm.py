@@ -224,3 +224,21 @@ def test_convergence_is_part_of_the_result():
     assert c.converged and c.hessian_pd and c.iterations >= 1
     assert c.criterion <= 1e-8 and 0 <= c.decrement <= 1e-4 and c.max_gradient < 1
     assert "converged in" in c.describe() and "Hessian positive definite" in c.describe()
+
+
+def test_one_visit_is_the_ancova():
+    """A single scheduled visit: the MMRM is the ANCOVA (same estimate, SE, residual df) and the
+    one-level visit factor is not a Type 3 term."""
+    import statsmodels.formula.api as smf
+    rng = np.random.default_rng(1)
+    d = pd.DataFrame({"ID": [f"S{i}" for i in range(40)], "VISIT": "W12", "ARM": np.repeat(["P", "A"], 20),
+                      "BASE": rng.normal(size=40)})
+    d["CHG"] = rng.normal(size=40) + (d.ARM == "A")
+    d["VISIT"] = pd.Categorical(d.VISIT)
+    d["ARM"] = pd.Categorical(d.ARM, categories=["P", "A"])
+    fit = fit_mmrm(d, "CHG ~ ARM*VISIT + BASE*VISIT", "ID", "VISIT")
+    ols = smf.ols("CHG ~ ARM + BASE", d).fit()
+    diff = fit.lsmean_differences("ARM", "VISIT", "P").iloc[0]
+    assert diff.estimate == pytest.approx(ols.params["ARM[T.A]"]) and diff.se == pytest.approx(ols.bse["ARM[T.A]"])
+    assert diff.df == pytest.approx(37)
+    assert set(fit.type3().term) == {"ARM", "BASE"}
