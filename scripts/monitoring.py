@@ -37,6 +37,5 @@ write_csv(t_guidelines(safety, efficacy, rules, aesi, plan), out / "stopping_gui
 if len(paths):
     names = {r["event"]: event_label(r["event"], aesi) for r in rules}
     for ext in ("png", "pdf"):
-        save_figure(g_safety_boundaries(paths, names, "Safety stopping rules: subjects with the event against the "
-                                        "boundary", POOLED), out / f"safety_boundaries.{ext}", "safety_boundaries")
+        save_figure(g_safety_boundaries(paths, names, POOLED), out / f"safety_boundaries.{ext}", "safety_boundaries")
 Path(sm.log[0]).write_text(t_guidelines(safety, efficacy, rules, aesi, plan).to_string(index=False) + "\n")

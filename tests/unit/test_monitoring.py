@@ -82,3 +82,31 @@ def test_count_boundary_is_where_the_posterior_rule_first_triggers():
         b = boundary[n - 1]
         assert posterior_exceedance(b, n, 0.2) > 0.9 >= posterior_exceedance(b - 1, n, 0.2)
     assert np.all(np.diff(boundary) >= 0)
+
+
+def test_safety_rule_counts_by_arm_and_pooled_on_a_hand_made_trial():
+    import pandas as pd
+    from trialstats.tables.monitoring import ard_safety_rules, t_guidelines
+    adsl = pd.DataFrame({"USUBJID": [f"S{i}" for i in range(12)], "SAFFL": ["Y"] * 11 + ["N"],
+                         "TRTSDT": pd.date_range("2020-01-01", periods=12), "ARM": ["A", "B"] * 6})
+    # fever (AESI) in S0, S2, S4 (arm A) and S1 (B); S10 serious; S11 outside the safety set;
+    # S6's fever is not treatment-emergent
+    adae = pd.DataFrame({"USUBJID": ["S0", "S2", "S4", "S1", "S10", "S11", "S6"],
+                         "TRTEMFL": ["Y", "Y", "Y", "Y", "Y", "Y", "N"], "AESER": ["N"] * 4 + ["Y", "Y", "N"],
+                         "CQ01NAM": ["Fever"] * 4 + [None, "Fever", "Fever"]})
+    aesi = [{"id": "FEVER", "name": "Fever"}]
+    rules = [{"event": "FEVER", "p0": 0.2, "threshold": 0.8, "from_subjects": 4}, {"event": "SERIOUS", "p0": 0.1,
+                                                                                     "threshold": 0.9}]
+    ard, paths = ard_safety_rules(adsl, adae, rules, aesi, "ARM", ["A", "B"])
+    get = lambda ev, g, s: float(ard[(ard.variable == ev) & (ard.group1_level == g) & (ard.stat_name == s)].stat.iloc[0])  # noqa: E731
+    assert (get("FEVER", "A", "n"), get("FEVER", "A", "events")) == (6, 3)      # S0 S2 S4 of S0 S2 .. S10
+    assert (get("FEVER", "B", "n"), get("FEVER", "B", "events")) == (5, 1)      # S1 of S1 S3 S5 S7 S9
+    assert (get("FEVER", "All subjects", "n"), get("FEVER", "All subjects", "events")) == (11, 4)
+    assert get("SERIOUS", "All subjects", "events") == 1
+    assert get("FEVER", "A", "posterior_prob") == pytest.approx(stats.beta.sf(0.2, 4, 4))
+    # the pooled path over enrolment: S0 (1), S1 (2), S2 (3), S4 (4); no boundary before subject 4
+    pooled = paths[(paths.event == "FEVER") & (paths.group == "All subjects")]
+    assert list(pooled.cumulative_events) == [1, 2, 3, 3, 4, 4, 4, 4, 4, 4, 4]
+    assert pooled.boundary.iloc[:3].isna().all() and pooled.boundary.iloc[3:].notna().all()
+    table = t_guidelines(ard, None, rules, aesi, None)
+    assert len(table) == 6 and set(table.Crossed) <= {"YES", "no"}

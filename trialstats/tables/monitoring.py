@@ -44,8 +44,10 @@ def ard_safety_rules(adsl: pd.DataFrame, adae: pd.DataFrame, rules: list[dict], 
                      arm: str | None, arms: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per rule and group (each arm, and all subjects): subjects, subjects with the event, the
     posterior probability that the event rate exceeds p0, the count that triggers the rule at this
-    n, and crossed (1/0). Also the path over enrolment (safety population in order of first dose):
-    cumulative subjects with the event and the boundary, for the figure."""
+    n, and crossed (1/0). A rule applies from its `from_subjects`-th subject on (small numbers make
+    a posterior probability jumpy; the charter says from when). Also the path over enrolment
+    (safety population in order of first dose): cumulative subjects with the event and the
+    boundary (blank before the rule applies), for the figure."""
     saf = adsl[adsl["SAFFL"] == "Y"].sort_values(["TRTSDT", "USUBJID"], kind="mergesort")
     groups = [(label, saf[saf[arm] == label]) for label in arms] if arm else []
     groups.append((POOLED, saf))
@@ -57,13 +59,16 @@ def ard_safety_rules(adsl: pd.DataFrame, adae: pd.DataFrame, rules: list[dict], 
             n = len(group)
             flags = group["USUBJID"].isin(with_event).to_numpy()
             x = int(flags.sum())
-            boundary = bayesian_count_boundary(max(n, 1), rule["p0"], rule["threshold"], prior)
+            start = rule.get("from_subjects", 1)
+            boundary = bayesian_count_boundary(max(n, 1), rule["p0"], rule["threshold"], prior).astype(float)
+            boundary[:start - 1] = np.nan
             prob = posterior_exceedance(x, n, rule["p0"], prior)
+            applies = n >= start
             base = dict(group1="ARM", group1_level=label, variable=rule["event"], variable_level="bayes")
             rows += [dict(base, stat_name=k, stat=v) for k, v in (
                 ("n", n), ("events", x), ("p0", rule["p0"]), ("threshold", rule["threshold"]),
-                ("prior_a", prior[0]), ("prior_b", prior[1]), ("posterior_prob", prob),
-                ("trigger_count", int(boundary[n - 1]) if n else np.nan), ("crossed", int(prob > rule["threshold"])))]
+                ("prior_a", prior[0]), ("prior_b", prior[1]), ("from_subjects", start), ("posterior_prob", prob),
+                ("trigger_count", boundary[n - 1] if n else np.nan), ("crossed", int(applies and prob > rule["threshold"])))]
             paths.append(pd.DataFrame({"event": rule["event"], "group": label, "enrolled": np.arange(1, n + 1),
                                        "cumulative_events": np.cumsum(flags), "boundary": boundary[:n]}))
     return ard(rows), pd.concat(paths, ignore_index=True) if paths else pd.DataFrame()
@@ -183,11 +188,16 @@ def t_guidelines(safety: pd.DataFrame, efficacy: pd.DataFrame | None, rules: lis
         sel = safety[safety["variable"] == rule["event"]]
         for group, g in sel.groupby("group1_level", sort=False):
             v = g.set_index("stat_name")["stat"].astype(float)
+            if not v["n"] >= v["from_subjects"]:
+                threshold = f"applies from {int(v['from_subjects'])} subjects"
+            elif v["trigger_count"] <= v["n"]:
+                threshold = (f"{int(v['trigger_count'])} or more of {int(v['n'])} subjects "
+                             f"(Beta({v['prior_a']:g}, {v['prior_b']:g}) prior)")
+            else:
+                threshold = f"not reachable with {int(v['n'])} subjects"
             out.append({"Guideline": f"Safety: {event_label(rule['event'], aesi)} ({group}): stop or review if "
                                      f"P(rate > {_pct(rule['p0'])}) > {_pct(rule['threshold'])}",
-                        "Threshold": f"{int(v['trigger_count'])} or more of {int(v['n'])} subjects "
-                                     f"(Beta({v['prior_a']:g}, {v['prior_b']:g}) prior)"
-                                     if v["trigger_count"] <= v["n"] else f"not reachable with {int(v['n'])} subjects",
+                        "Threshold": threshold,
                         "Today": f"{int(v['events'])} of {int(v['n'])}; P(rate > {_pct(rule['p0'])}) = {_pct(v['posterior_prob'])}",
                         "Crossed": "YES" if v["crossed"] == 1 else "no"})
     return pd.DataFrame(out, columns=["Guideline", "Threshold", "Today", "Crossed"])
