@@ -1,5 +1,6 @@
-"""Secondary efficacy analyses (SAP): MMRM of change from baseline, HbA1c < 7% by visit, clamp
-GIR and HOMA indices by ANCOVA, subgroups of the primary endpoint and of week-48 HbA1c change.
+"""Secondary efficacy analyses (SAP, protocol `secondary`): MMRM of change from baseline, the
+proportion below a threshold by visit, ANCOVA at the key visit (log scale: geometric means),
+subgroups of the primary endpoint and of the key-visit change of the first MMRM parameter.
 
 All return ARD frames (tables.ard); `t_*` functions format them for display.
 """
@@ -173,7 +174,7 @@ def subgroup_levels(adsl: pd.DataFrame, spec: dict) -> pd.Series:
 
 def ard_subgroups(status: pd.DataFrame, chg48: pd.DataFrame, adsl: pd.DataFrame, subgroups: list[dict],
                   labels) -> pd.DataFrame:
-    """Per subgroup level: responder difference (MN CI) and week-48 HbA1c change difference
+    """Per subgroup level: responder difference (MN CI) and key-visit change difference
     (ANCOVA on baseline); interaction p: likelihood-ratio test of arm x subgroup in a logistic
     model (Firth when separated: penalized LR) and F test of arm x subgroup in the ANCOVA."""
     rows = []
@@ -200,9 +201,9 @@ def ard_subgroups(status: pd.DataFrame, chg48: pd.DataFrame, adsl: pd.DataFrame,
             if h["TRT"].nunique() == 2 and len(h) > 3:
                 res = fit_ancova(h, "CHG", "TRT", ["BASE"], reference=labels[1])
                 con = res["contrasts"].iloc[0]
-                rows += [dict(base, variable="hba1c_chg", variable_level="difference", stat_name=s, stat=con[s])
+                rows += [dict(base, variable="key_visit_chg", variable_level="difference", stat_name=s, stat=con[s])
                          for s in ("estimate", "lower", "upper")]
-                rows.append(dict(base, variable="hba1c_chg", variable_level="n", stat_name="n", stat=len(h)))
+                rows.append(dict(base, variable="key_visit_chg", variable_level="n", stat_name="n", stat=len(h)))
         # interaction tests
         f = f.assign(ACT=(f["ARM"] == labels[0]).astype(float))
         dummies = pd.get_dummies(f["SUB"], prefix="S", drop_first=True, dtype=float)
@@ -214,7 +215,7 @@ def ard_subgroups(status: pd.DataFrame, chg48: pd.DataFrame, adsl: pd.DataFrame,
                              variable_level="interaction", stat_name="p", stat=p_int))
         if c["SUB"].nunique() > 1 and c["TRT"].nunique() == 2:
             p = _nested_f_test(c, "CHG ~ C(TRT) * C(SUB) + BASE", "CHG ~ C(TRT) + C(SUB) + BASE")
-            rows.append(dict(group1="SUBGROUP", group1_level=name, variable="hba1c_chg",
+            rows.append(dict(group1="SUBGROUP", group1_level=name, variable="key_visit_chg",
                              variable_level="interaction", stat_name="p", stat=p))
     return ard(rows)
 

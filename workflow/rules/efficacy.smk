@@ -46,7 +46,7 @@ rule primary:
     params:
         library=LIBRARY,
         arm_column=arm_column,
-        covariates=config["primary"]["covariates"],
+        covariates=primary_covariates,
         mi=config["primary"]["multiple_imputation"],
         alpha=config["primary"]["alpha"],
     priority: 2  # long jobs on the way to the closed report start first
