@@ -143,6 +143,10 @@ SECTIONS = {  # report type -> [(section title, [outputs])]
                    "closed/safety/listings/l_16_2_3.csv", "listing", source="ADAE"),
             Output("l_16_2_4", "Listing 16.2.4", "Discontinuations, with reason", "Randomized",
                    "closed/flow/discontinued.csv", "listing", source="ADSL"),
+            Output("l_16_2_5", "Listing 16.2.5", "Safety laboratory panel: tests by category and their records",
+                   "Safety set", "closed/safety/listings/l_lab_panel.csv", "listing",
+                   footnote="The panel is the protocol's safety_labs; a test or category without records says so.",
+                   source="ADLB"),
         ]),
     ],
 }
@@ -169,6 +173,7 @@ def _exploratory(protocol: dict | None) -> Output:
     title, note = "Exploratory outcomes: paired change from baseline and back to normal", ""
     if protocol is not None:
         normal = protocol["exploratory"]["normal"]
+        title += f" ({normal['label']})" if normal.get("label") else ""
         test = {**protocol.get("labs", {}), **protocol.get("vitals", {})}.get(normal["paramcd"], {})
         name, unit = test.get("name", normal["paramcd"]), test.get("unit", "")
         note = (f" Back to normal: {name} < {normal['below']:g}{' ' + unit if unit else ''} with Clopper-Pearson 95% CI."
@@ -191,7 +196,7 @@ def _aesi_note(protocol: dict) -> str:
     hypo = protocol.get("hypoglycaemia")
     if hypo:
         unit = protocol.get("labs", {}).get(hypo["glucose_test"], {}).get("unit", "")
-        notes.append(f"{hypo['term'].lower()} level 1 < {hypo['level1_below']:g}, level 2 < {hypo['level2_below']:g}"
+        notes.append(f"{hypo['term'].lower()} level 1 < {hypo['level1_below']}, level 2 < {hypo['level2_below']}"
                      f"{' ' + unit if unit else ''}, severe = needing assistance")
     return "; ".join(notes) + "." if notes else ""
 
@@ -218,11 +223,13 @@ def sections(kind: str, protocol: dict) -> list:
     fixed = {"t_14_1_5": dict(title=f"Exposure: infusions received and cumulative dose ({trt['dose_unit']})",
                               footnote=f"Cumulative dose in {trt['dose_unit']}{placebo}."),
              "t_14_3_6": dict(footnote=_aesi_note(protocol))}
-    drop = set()
+    drop, extra = set(), []
     if "responder" in protocol:
         fixed["t_14_2_1"] = dict(footnote=_primary_note(protocol["responder"]) + " Differences in percentage points.")
     else:
         drop |= {"t_14_2_1", "t_14_2_2", "t_14_2_3", "f_14_2_3", "t_14_2_4", "f_14_2_4"}
+    if "continuous_primary" in protocol:
+        extra = _change_outputs(protocol["continuous_primary"], name(protocol["continuous_primary"]["paramcd"]))
     sec = protocol.get("secondary")
     if sec:
         key, mmrm, thr = sec["key_visit"], sec["mmrm"], sec["threshold"]
@@ -245,6 +252,28 @@ def sections(kind: str, protocol: dict) -> list:
     out = []
     for title, outputs in SECTIONS[kind]:
         kept = [replace(o, **fixed.get(o.id, {})) for o in outputs if o.id not in drop]
+        if title == "14.2 Efficacy":
+            kept = extra + kept
         if kept:
             out.append((title, kept))
     return out
+
+
+def _change_outputs(spec: dict, name: str) -> list[Output]:
+    """The outputs of a continuous primary endpoint (rule primary_change)."""
+    base = "closed/primary_change"
+    model = ("MMRM: arm, visit, arm x visit, baseline, baseline x visit" + "".join(f", {c}" for c in spec.get("covariates", []))
+             + "; unstructured covariance; REML; Kenward-Roger df. Each arm minus the control.")
+    return [
+        Output("t_14_2_1", "Table 14.2.1", f"Primary endpoint: {spec['name']}", "Full analysis set",
+               f"{base}/tables/t_14_2_1.csv", footnote=f"LS-mean change from baseline in {name} at {spec['visit']}. "
+               + model, source="ADEFF"),
+        Output("f_14_2_1", "Figure 14.2.1", f"LS-mean {name} change over visits", "Full analysis set",
+               f"{base}/figures/f_14_2_1.png", "figure", source="ADEFF"),
+        Output("t_14_2_2", "Table 14.2.2", "Primary estimand", "-", f"{base}/tables/t_14_2_2.csv", source="SAP"),
+        Output("t_14_2_3", "Table 14.2.3", "Sensitivity and supportive analyses of the primary endpoint", "As stated",
+               f"{base}/tables/t_14_2_3.csv", footnote="Per-protocol: the primary MMRM on the per-protocol set; "
+               f"observed cases: ANCOVA of the change at {spec['visit']} on arm and baseline.", source="ADEFF"),
+        Output("f_14_2_3", "Figure 14.2.3", f"Difference in {name} change across analyses", "As stated",
+               f"{base}/figures/f_14_2_3.png", "figure", source="ADEFF"),
+    ]

@@ -29,16 +29,19 @@ def analysis_frame(adeff: pd.DataFrame, adsl: pd.DataFrame, paramcd: str, arm: s
     return d.reset_index(drop=True)
 
 
-def ard_mmrm(data: pd.DataFrame, paramcd: str, labels, ddf: str = "kenward-roger") -> tuple[pd.DataFrame, dict]:
-    """MMRM of CHG (SAP model: treatment, visit, treatment x visit, baseline, baseline x visit;
-    unstructured; REML; Kenward-Roger): LS means by visit and arm, differences active - control."""
-    active, control = labels
-    d = data.dropna(subset=["CHG", "BASE"]).copy()
-    d["TRT"] = pd.Categorical(d["TRT"], categories=[control, active])
+def ard_mmrm(data: pd.DataFrame, paramcd: str, labels, ddf: str = "kenward-roger",
+             covariates: tuple[str, ...] = ()) -> tuple[pd.DataFrame, dict]:
+    """MMRM of CHG (SAP model: treatment, visit, treatment x visit, baseline, baseline x visit,
+    and any further covariates (data columns); unstructured; REML; Kenward-Roger): LS means by
+    visit and arm, differences of each active arm - control. `labels` = (*active arms, control)."""
+    *actives, control = labels
+    d = data.dropna(subset=["CHG", "BASE", *covariates]).copy()
+    d["TRT"] = pd.Categorical(d["TRT"], categories=[control, *actives])
     d["AVISIT"] = d["AVISIT"].cat.remove_unused_categories()
     info = {"n_obs": len(d), "n_subjects": d["USUBJID"].nunique(), "note": ""}
+    formula = MMRM_FORMULA + "".join(f" + {c}" for c in covariates)
     try:
-        fit = fit_mmrm(d, MMRM_FORMULA, "USUBJID", "AVISIT", cov="us", method="reml", ddf=ddf)
+        fit = fit_mmrm(d, formula, "USUBJID", "AVISIT", cov="us", method="reml", ddf=ddf)
     except MMRMError as err:
         info["note"] = f"MMRM not estimable: {err}"
         return ard([]), info
@@ -48,7 +51,7 @@ def ard_mmrm(data: pd.DataFrame, paramcd: str, labels, ddf: str = "kenward-roger
                     variable=paramcd, variable_level="lsmean_chg")
         rows += [dict(base, stat_name=s, stat=getattr(r, s)) for s in ("estimate", "se", "df", "lower", "upper")]
     for r in fit.lsmean_differences("TRT", "AVISIT", control).itertuples(index=False):
-        base = dict(group1="CONTRAST", group1_level=f"{active} - {control}", group2="AVISIT",
+        base = dict(group1="CONTRAST", group1_level=f"{r.TRT} - {control}", group2="AVISIT",
                     group2_level=str(r.AVISIT), variable=paramcd, variable_level="difference")
         rows += [dict(base, stat_name=s, stat=getattr(r, s)) for s in ("estimate", "se", "df", "lower", "upper", "p")]
     counts = d.groupby(["TRT", "AVISIT"], observed=True).size()

@@ -177,6 +177,8 @@ def closed_outputs(study, cut):
            f"{base}/figures/consort.pdf", f"{base}/flow"]
     if "responder" in PROTOCOLS[study]:
         out += [f"{base}/tables/t_14_2_1.csv", f"{base}/figures/f_14_2_3.pdf"]
+    if "continuous_primary" in PROTOCOLS[study]:
+        out.append(f"{base}/primary_change")
     if "secondary" in PROTOCOLS[study]:
         out.append(f"{base}/secondary")
     out.append(f"{base}/safety")
