@@ -43,13 +43,61 @@ def parameter_names(protocol: dict) -> dict[str, str]:
     return out
 
 
+def referenced_parameters(protocol: dict) -> dict[str, list[str]]:
+    """Protocol key -> the ADEFF parameters it names (populations, endpoints, baseline, HOMA)."""
+    refs = {"populations.key_parameter": [protocol["populations"]["key_parameter"]]}
+    if "responder" in protocol:
+        refs["responder.criteria"] = [c["paramcd"] for c in protocol["responder"]["criteria"]]
+    if "continuous_primary" in protocol:
+        refs["continuous_primary.paramcd"] = [protocol["continuous_primary"]["paramcd"]]
+    sec = protocol.get("secondary")
+    if sec:
+        refs["secondary"] = [*sec["mmrm"], sec["threshold"]["paramcd"], *sec["ancova"], *sec["ancova_log"]]
+    ex = protocol.get("exploratory")
+    if ex:
+        refs["exploratory"] = [*ex["params"], ex["normal"]["paramcd"]]
+    if "homa" in protocol:
+        refs["homa"] = [protocol["homa"]["glucose"], protocol["homa"]["secretion"]]
+    refs["baseline"] = [b["paramcd"] for b in protocol.get("baseline", []) if "paramcd" in b]
+    return refs
+
+
 def efficacy_labs(protocol: dict) -> list[str]:
-    """The LB tests analysed as efficacy parameters; each must be defined in the protocol's labs."""
-    tests = list(protocol.get("efficacy_labs", []))
+    """The LB tests analysed as efficacy parameters (ADEFF): the protocol's efficacy_labs, or by
+    default every lab test its populations, endpoints and baseline characteristics name. Each must
+    be defined under labs."""
+    if "efficacy_labs" in protocol:
+        tests = list(protocol["efficacy_labs"])
+    else:
+        named = [p for ps in referenced_parameters(protocol).values() for p in ps]
+        tests = list(dict.fromkeys(p for p in named if p in protocol["labs"]))
     unknown = [t for t in tests if t not in protocol["labs"]]
     if unknown:
         raise ValueError(f"protocol efficacy_labs: {unknown} not defined under labs (defined: {sorted(protocol['labs'])})")
     return tests
+
+
+def assert_protocol_parameters(protocol: dict) -> None:
+    """Every parameter a protocol key names exists: in ADEFF (an efficacy lab, WEIGHT or a derived
+    parameter) or, for the safety panel and hypoglycaemia, among the labs. One error listing every
+    problem with the key that names it."""
+    available = set(efficacy_labs(protocol)) | set(derived_parameters(protocol)) | (
+        {"WEIGHT"} if "WEIGHT" in protocol.get("vitals", {}) else set())
+    if "responder" in protocol:
+        available.add(protocol["responder"]["paramcd"])
+    problems = [f"{key}: {missing} is not an ADEFF parameter (list it in efficacy_labs, or derive it)"
+                for key, params in referenced_parameters(protocol).items()
+                for missing in [sorted(set(params) - available)] if missing]
+    for category, tests in protocol.get("safety_labs", {}).items():
+        missing = sorted(set(tests) - set(protocol["labs"]))
+        if missing:
+            problems.append(f"safety_labs.{category}: {missing} not defined under labs")
+    hypo = protocol.get("hypoglycaemia")
+    if hypo and hypo["glucose_test"] not in protocol["labs"]:
+        problems.append(f"hypoglycaemia.glucose_test: {hypo['glucose_test']} not defined under labs")
+    if problems:
+        raise ValueError("protocol.yaml names parameters the analysis datasets will not have:\n  "
+                         + "\n  ".join(problems) + f"\n  (ADEFF parameters: {sorted(available)})")
 
 
 def _derived(like: pd.DataFrame, paramcd: str, aval, names: dict | None = None) -> pd.DataFrame:
@@ -105,7 +153,7 @@ def efficacy_records(sdtm: dict, protocol: dict) -> pd.DataFrame:
 def _homa_records(labs: pd.DataFrame, protocol: dict) -> list[pd.DataFrame]:
     """HOMAIR and HOMAB from the protocol's glucose and secretion tests drawn on the same date."""
     spec = protocol["homa"]
-    missing = [t for t in (spec["glucose"], spec["secretion"]) if t not in protocol.get("efficacy_labs", [])]
+    missing = [t for t in (spec["glucose"], spec["secretion"]) if t not in efficacy_labs(protocol)]
     if missing:
         raise ValueError(f"protocol homa: {missing} must be listed in efficacy_labs to derive HOMA")
     factor = 1.0

@@ -42,7 +42,7 @@ def ard_mmrm(data: pd.DataFrame, paramcd: str, labels, ddf: str = "kenward-roger
     formula = MMRM_FORMULA + "".join(f" + {c}" for c in covariates)
     try:
         fit = fit_mmrm(d, formula, "USUBJID", "AVISIT", cov="us", method="reml", ddf=ddf)
-    except MMRMError as err:
+    except (MMRMError, ValueError, np.linalg.LinAlgError) as err:   # e.g. one arm or one visit without data
         info["note"] = f"MMRM not estimable: {err}"
         return ard([]), info
     rows = []
