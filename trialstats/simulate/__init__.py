@@ -23,8 +23,7 @@ Calibrated to the published results of {id} where counts are concerned (see the 
 protocol.yaml); every value is produced by seeded code. Rerunning the command above rewrites these
 files byte-identically.
 
-- `protocol.yaml`: the study definition read by the pipeline (written by hand, not generated; for a
-  study without an embedded folder, the generator module's PROTOCOL)
+- `protocol.yaml`: the study definition read by the pipeline (written by hand, not generated)
 - `sdtm/*.csv`: SDTM-like domains, blinded: no treatment arm anywhere
 {key}"""
 
