@@ -207,3 +207,28 @@ def test_the_third_study_is_generated_by_the_cli_byte_identically(tmp_path):
     assert runs[0] == runs[1] and runs[0][__import__("pathlib").Path("protocol.yaml")]
     key = pd.read_csv(tmp_path / "one/randomization.csv")
     assert set(key.ARMCD) == {"HIGH", "LOW", "PBO"}
+
+
+def test_multiple_imputation_of_complete_data_is_the_observed_case_ancova():
+    """Nothing to impute: every completed set is the data, Rubin's between-imputation variance is
+    0 and the pooled difference is the ANCOVA of the observed changes (two independent routes)."""
+    from trialstats.tables.primary_change import ard_mi_change
+    d = _two_visits()
+    adsl = pd.DataFrame({"USUBJID": d.USUBJID.unique(), "FASFL": "Y"}).merge(
+        d[["USUBJID", "TRT"]].drop_duplicates(), on="USUBJID")
+    records = [d.assign(PARAMCD="LDL", ANL01FL="Y", ABLFL="", AVAL=d.BASE + d.CHG, AVISIT=d.AVISIT.astype(str)),
+               d.drop_duplicates("USUBJID").assign(PARAMCD="LDL", ANL01FL="Y", ABLFL="Y", AVAL=d.BASE, AVISIT="BASELINE")]
+    adeff = pd.concat(records, ignore_index=True)
+    spec = {"paramcd": "LDL", "visit": "WEEK 12"}
+    labels = ["High", "Low", "Placebo"]
+    mi = ard_mi_change(adsl, adeff, spec, "TRT", ["WEEK 4", "WEEK 12"], labels, m=5, seed=1)
+    key = d[d.AVISIT == "WEEK 12"]
+    ols = smf.ols("CHG ~ C(TRT, Treatment('Placebo')) + BASE", key).fit()
+    est = mi[(mi.group1_level == "High - Placebo") & (mi.stat_name == "estimate")]["stat"].iloc[0]
+    assert est == pytest.approx(ols.params["C(TRT, Treatment('Placebo'))[T.High]"], abs=1e-9)
+    assert mi[(mi.variable_level == "n")]["stat"].tolist() == [30, 30, 30]
+    # a visit with a missing value is imputed, and the analysis still has every FAS subject
+    gap = adeff.drop(index=adeff.index[(adeff.USUBJID == "S0") & (adeff.AVISIT == "WEEK 12")])
+    again = ard_mi_change(adsl, gap, spec, "TRT", ["WEEK 4", "WEEK 12"], labels, m=5, seed=1)
+    moved = again[(again.group1_level == "High - Placebo") & (again.stat_name == "estimate")]["stat"].iloc[0]
+    assert moved != pytest.approx(est, abs=1e-12) and again[again.variable_level == "n"]["stat"].tolist() == [30, 30, 30]

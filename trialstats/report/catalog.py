@@ -273,7 +273,8 @@ def _change_outputs(spec: dict, name: str) -> list[Output]:
         Output("t_14_2_2", "Table 14.2.2", "Primary estimand", "-", f"{base}/tables/t_14_2_2.csv", source="SAP"),
         Output("t_14_2_3", "Table 14.2.3", "Sensitivity and supportive analyses of the primary endpoint", "As stated",
                f"{base}/tables/t_14_2_3.csv", footnote="Per-protocol: the primary MMRM on the per-protocol set; "
-               f"observed cases: ANCOVA of the change at {spec['visit']} on arm and baseline.", source="ADEFF"),
+               f"observed cases: ANCOVA of the change at {spec['visit']} on arm and baseline; multiple imputation: "
+               "missing visits imputed under MAR within arm, the same ANCOVA pooled by Rubin's rules.", source="ADEFF"),
         Output("f_14_2_3", "Figure 14.2.3", f"Difference in {name} change across analyses", "As stated",
                f"{base}/figures/f_14_2_3.png", "figure", source="ADEFF"),
     ]

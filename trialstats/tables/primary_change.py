@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..stats.ancova import fit_ancova
+from ..stats.mi import impute_sequential, rubin
 from .ard import ard
 from .format import estimate_ci, fmt
 from .secondary import analysis_frame, ard_mmrm
@@ -20,6 +21,7 @@ ANALYSES = {  # id -> (label, population flag, population name)
     "primary": ("Primary: MMRM, all scheduled visits", "FASFL", "FAS"),
     "per_protocol": ("MMRM on the per-protocol set", "PPROTFL", "PP"),
     "observed_cases": ("ANCOVA of observed changes at the key visit", "FASFL", "FAS"),
+    "mi_mar": ("Multiple imputation under MAR, ANCOVA at the key visit", "FASFL", "FAS"),
 }
 
 
@@ -46,9 +48,10 @@ def _frame(adsl, adeff, spec, arm, visits, population, covariates):
 
 
 def ard_change_primary(adsl: pd.DataFrame, adeff: pd.DataFrame, spec: dict, arm: str, visits: list[str],
-                       labels: list[str]) -> tuple[pd.DataFrame, dict[str, str]]:
+                       labels: list[str], mi: dict | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
     """The primary and sensitivity analyses as one ARD, and a note per analysis that could not be
-    estimated (e.g. too few subjects at an interim cut)."""
+    estimated (e.g. too few subjects at an interim cut). `mi` (imputations, seed) adds the
+    multiple-imputation analysis."""
     covariates = tuple(spec.get("covariates", []))
     if spec["paramcd"] not in set(adeff["PARAMCD"]):
         raise ValueError(f"continuous_primary parameter {spec['paramcd']} has no ADEFF record; it must be one of "
@@ -62,6 +65,8 @@ def ard_change_primary(adsl: pd.DataFrame, adeff: pd.DataFrame, spec: dict, arm:
         parts.append(a.assign(variable=analysis))
     data = _frame(adsl, adeff, spec, arm, [spec["visit"]], "FASFL", covariates)
     parts.append(ard_ancova_change(data, labels, spec["visit"], covariates, notes))
+    if mi:
+        parts.append(ard_mi_change(adsl, adeff, spec, arm, visits, labels, mi["imputations"], mi["seed"], notes))
     return ard(pd.concat(parts, ignore_index=True)), notes
 
 
@@ -86,6 +91,41 @@ def ard_ancova_change(data: pd.DataFrame, labels: list[str], visit: str, covaria
         base = dict(group1="CONTRAST", group1_level=f"{r.TRT} - {control}", group2="AVISIT", group2_level=visit,
                     variable="observed_cases", variable_level="difference")
         rows += [dict(base, stat_name=s, stat=getattr(r, s)) for s in ("estimate", "se", "df", "lower", "upper", "p")]
+    return ard(rows)
+
+
+def ard_mi_change(adsl: pd.DataFrame, adeff: pd.DataFrame, spec: dict, arm: str, visits: list[str],
+                  labels: list[str], m: int, seed: int, notes: dict | None = None) -> pd.DataFrame:
+    """Missing values at the scheduled visits imputed under MAR (sequential regression within each
+    arm, on the baseline and the earlier visits; stats.mi), the ANCOVA of the key-visit change on
+    arm and baseline in each of the m completed sets, pooled by Rubin's rules (Barnard-Rubin df,
+    complete-data df n - arms - 1). FAS subjects with a baseline value."""
+    p, key, control = spec["paramcd"], spec["visit"], labels[-1]
+    fas = adsl.loc[adsl["FASFL"] == "Y", ["USUBJID", arm]].rename(columns={arm: "ARM"})
+    rec = adeff[(adeff["PARAMCD"] == p) & (adeff["ANL01FL"] == "Y")]
+    base = rec[rec["ABLFL"] == "Y"].groupby("USUBJID")["AVAL"].first().rename(f"{p}@BASE")
+    post = rec[rec["AVISIT"].isin(visits)].pivot_table(index="USUBJID", columns="AVISIT", values="AVAL", aggfunc="first")
+    post = post.reindex(columns=visits)
+    post.columns = [f"{p}@{v}" for v in visits]
+    wide = fas.set_index("USUBJID").join(base).join(post).dropna(subset=[f"{p}@BASE"]).reset_index()
+    rows = [dict(group1="ARM", group1_level=lab, group2="AVISIT", group2_level=key, variable="mi_mar",
+                 variable_level="n", stat_name="n", stat=int((wide["ARM"] == lab).sum())) for lab in labels]
+    try:
+        done = impute_sequential(wide, [p], visits, [f"{p}@BASE"], "ARM", m, seed)
+    except ValueError as err:
+        if notes is not None:
+            notes["mi_mar"] = f"not estimable: {err}"
+        return ard(rows)
+    fits = []
+    for w in done:
+        d = pd.DataFrame({"TRT": w["ARM"], "BASE": w[f"{p}@BASE"], "CHG": w[f"{p}@{key}"] - w[f"{p}@BASE"]})
+        fits.append(fit_ancova(d, "CHG", "TRT", ["BASE"], reference=control)["contrasts"].set_index("TRT"))
+    for lab in labels[:-1]:
+        pooled = rubin([f.loc[lab, "estimate"] for f in fits], [f.loc[lab, "se"] ** 2 for f in fits],
+                       df_complete=len(wide) - len(labels) - 1)
+        base_ = dict(group1="CONTRAST", group1_level=f"{lab} - {control}", group2="AVISIT", group2_level=key,
+                     variable="mi_mar", variable_level="difference")
+        rows += [dict(base_, stat_name=s, stat=getattr(pooled, s)) for s in ("estimate", "lower", "upper", "p", "df")]
     return ard(rows)
 
 

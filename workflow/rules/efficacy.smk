@@ -87,6 +87,7 @@ rule primary_change:
     params:
         library=LIBRARY,
         arm_column=arm_column,
+        mi=config["primary"]["multiple_imputation"],
     priority: 2  # long jobs on the way to the closed report start first
     log:
         "results/{study}/{cut}/logs/primary_change.log",
