@@ -179,7 +179,7 @@ def estimand_rows_change(protocol: dict) -> pd.DataFrame:
     rows = [
         ("Population", "Full analysis set: randomized, at least one dose, baseline and at least one "
                        f"post-baseline {protocol['populations']['key_parameter']}"),
-        ("Variable", f"{spec['name']} (change from baseline in {spec['paramcd']} at {spec['visit']})"),
+        ("Variable", f"{spec['name']} ({spec['paramcd']}: CHG = AVAL - BASE at {spec['visit']})"),
         ("Treatment condition", "Randomized arm, each active arm vs control "
                                 f"({protocol['randomization']['control']})"),
         ("Intercurrent event: stopping treatment", "Treatment policy: data used as observed"),
