@@ -319,7 +319,16 @@ def ard_risk_differences(soc_pt: pd.DataFrame, arms: list[str], control: str) ->
 
 # --- all safety outputs of one study ---------------------------------------------------------------
 
-LAB_SAFETY = ["ALT", "AST", "BILI", "CREAT"]
+def listing_lab_panel(panel: dict[str, list[str]], bds: pd.DataFrame) -> pd.DataFrame:
+    """The safety laboratory panel (category -> tests) against the records: one row per test with
+    its record count, so that a test or a whole category with no record says so."""
+    counts = bds["PARAMCD"].value_counts()
+    rows = [{"Category": cat, "Test": t, "Records": int(counts.get(t, 0)),
+             "Status": "tabulated" if counts.get(t, 0) else "no records at this data cut"}
+            for cat, tests in panel.items() for t in tests]
+    rows += [{"Category": cat, "Test": "(none)", "Records": 0, "Status": "no test in this category"}
+             for cat, tests in panel.items() if not tests]
+    return pd.DataFrame(rows, columns=["Category", "Test", "Records", "Status"])
 
 
 def listing_serious(adae: pd.DataFrame) -> pd.DataFrame:
@@ -355,8 +364,9 @@ def listing_deaths(adsl: pd.DataFrame, adae: pd.DataFrame, dead: set) -> pd.Data
 
 def run_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | None, advs: pd.DataFrame | None,
                adex: pd.DataFrame | None, arm: str, control: str | None, dose_col: str | None = None,
-               aesi_names: list[str] | None = None) -> dict:
-    """Every safety output as {id: frame}: ARDs (ard_*) and listings (l_*)."""
+               aesi_names: list[str] | None = None, lab_panel: dict[str, list[str]] | None = None) -> dict:
+    """Every safety output as {id: frame}: ARDs (ard_*) and listings (l_*). The laboratory tables
+    cover `lab_panel` (category -> tests, the protocol's safety_labs; default every ADLB test)."""
     adsl = standardize_adsl(adsl, arm)
     adae = standardize_adae(adae, adsl)
     dead = set(adsl.loc[adsl.get("DTHFL", pd.Series(index=adsl.index, dtype="object")) == "Y", "USUBJID"])
@@ -374,7 +384,10 @@ def run_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | None
         out["ard_f_14_3_7"] = ard_risk_differences(out["ard_t_14_3_2"], arms, control)
     if adlb is not None:
         lb = standardize_bds(adlb, adsl)
-        params = [p for p in LAB_SAFETY if p in set(lb["PARAMCD"].unique())]
+        panel = lab_panel if lab_panel is not None else {"all": sorted(lb["PARAMCD"].dropna().unique())}
+        present = set(lb["PARAMCD"].unique())
+        params = list(dict.fromkeys(p for tests in panel.values() for p in tests if p in present))
+        out["l_lab_panel"] = listing_lab_panel(panel, lb)
         out["ard_t_14_3_8"] = ard_bds_summary(lb, params)
         out["ard_t_14_3_9"] = ard_shift(lb, params, control)
         peak = hys_law(lb)

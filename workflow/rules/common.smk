@@ -135,6 +135,17 @@ def exploratory_spec(wildcards):
     return PROTOCOLS[wildcards.study].get("exploratory")
 
 
+def primary_covariates(wildcards):
+    """ADSL columns adjusting the primary model (protocol responder or continuous_primary)."""
+    protocol = PROTOCOLS[wildcards.study]
+    return (protocol.get("responder") or protocol.get("continuous_primary") or {}).get("covariates", [])
+
+
+def lab_panel(wildcards):
+    """The protocol's safety laboratory panel (category -> tests); None: every ADLB test."""
+    return PROTOCOLS[wildcards.study].get("safety_labs")
+
+
 def aesi_names(wildcards):
     return [a["name"] for a in PROTOCOLS[wildcards.study].get("aesi", [])]
 
@@ -166,6 +177,8 @@ def closed_outputs(study, cut):
            f"{base}/figures/consort.pdf", f"{base}/flow"]
     if "responder" in PROTOCOLS[study]:
         out += [f"{base}/tables/t_14_2_1.csv", f"{base}/figures/f_14_2_3.pdf"]
+    if "continuous_primary" in PROTOCOLS[study]:
+        out.append(f"{base}/primary_change")
     if "secondary" in PROTOCOLS[study]:
         out.append(f"{base}/secondary")
     out.append(f"{base}/safety")

@@ -89,7 +89,8 @@ rule rtf_tables:
     # every table and listing of a report as RTF; its own job, beside the PDF (rtflite takes its
     # time over long listings)
     input:
-        report_tables,
+        tables=report_tables,
+        protocol=protocol_file,
     output:
         directory("results/{study}/{cut}/{side}/report/rtf"),
     wildcard_constraints:

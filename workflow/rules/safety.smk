@@ -16,6 +16,7 @@ rule closed_safety:
         aesi=aesi_names,
         dataset_names=None,
         exploratory=None,
+        lab_panel=lab_panel,
     priority: 3  # long jobs on the way to the closed report start first
     log:
         "results/{study}/{cut}/logs/closed_safety.log",
@@ -39,6 +40,7 @@ rule review_safety:
         aesi=aesi_names,
         dataset_names=None,
         exploratory=exploratory_spec,
+        lab_panel=lab_panel,
     log:
         "results/{study}/{cut}/logs/review_safety.log",
     benchmark:
@@ -61,6 +63,7 @@ rule adam_safety:
         aesi=None,
         dataset_names=adam_dataset_names,
         exploratory=None,
+        lab_panel=None,
     log:
         "results/{adam_study}/logs/adam_safety.log",
     benchmark:
