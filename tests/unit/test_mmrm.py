@@ -242,3 +242,23 @@ def test_one_visit_is_the_ancova():
     assert diff.estimate == pytest.approx(ols.params["ARM[T.A]"]) and diff.se == pytest.approx(ols.bse["ARM[T.A]"])
     assert diff.df == pytest.approx(37)
     assert set(fit.type3().term) == {"ARM", "BASE"}
+
+
+def test_a_fit_that_did_not_converge_is_said_so_in_the_ard_and_footnote(monkeypatch):
+    import dataclasses
+    from trialstats.tables import secondary
+    d = complete_first_visit_trial().rename(columns={"ID": "USUBJID", "VISIT": "AVISIT", "ARM": "TRT"})
+    real = secondary.fit_mmrm
+
+    def stuck(*args, **kwargs):
+        fit = real(*args, **kwargs)
+        conv = dataclasses.replace(fit.convergence, converged=False, message="no convergence in 50 iterations")
+        return dataclasses.replace(fit, converged=False, convergence=conv)
+
+    ok, ok_info = secondary.ard_mmrm(d, "Y", ["A", "P"])
+    monkeypatch.setattr(secondary, "fit_mmrm", stuck)
+    bad, bad_info = secondary.ard_mmrm(d, "Y", ["A", "P"])
+    flag = lambda a: float(a[(a.variable_level == "convergence") & (a.stat_name == "converged")].stat.iloc[0])  # noqa: E731
+    assert flag(ok) == 1 and "converged in" in ok_info["convergence"]
+    assert flag(bad) == 0 and "did NOT converge" in bad_info["convergence"]
+    assert "NOT at the REML optimum" in bad_info["convergence"]
