@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from trialstats.figures.common import save_figure
 from trialstats.figures.consort import g_consort
@@ -14,6 +15,7 @@ from trialstats.tables.safety import ard_ae_overview, standardize_adae, standard
 sm = snakemake  # noqa: F821 (injected by snakemake)
 adam = Path(sm.input.adam)
 adsl = pd.read_parquet(adam / "adsl.parquet")
+protocol = yaml.safe_load(open(sm.input.protocol))
 arm = sm.params.arm_column
 consort = ard_consort(adsl, arm)
 write_csv(consort, sm.output.consort)
@@ -24,21 +26,20 @@ tables = Path(sm.output.tables)
 tables.mkdir(parents=True, exist_ok=True)
 write_csv(t_populations(consort), tables / "populations.csv")
 write_csv(t_disposition(consort), tables / "disposition.csv")
-baseline = ard_baseline(adsl, arm)
+baseline = ard_baseline(adsl, arm, spec=protocol.get("baseline"))
 write_csv(baseline, tables / "baseline_ard.csv")
-write_csv(t_baseline(baseline), tables / "baseline.csv")
+write_csv(t_baseline(baseline, protocol.get("baseline")), tables / "baseline.csv")
 write_csv(listing_discontinued(adsl, arm), tables / "discontinued.csv")
 if arm is None:   # trial conduct and the pooled AE overview for the open side
-    import yaml
     from trialstats.tables.conduct import g_accrual, t_accrual, t_completeness, t_deviations
-    protocol = yaml.safe_load(open(sm.input.protocol))
     adeff = pd.read_parquet(adam / "adeff.parquet")
     accrual = t_accrual(adsl)
     write_csv(accrual, tables / "accrual.csv")
     for ext in ("png", "pdf"):
         save_figure(g_accrual(accrual, protocol["study"].get("target_randomized"), "Accrual over time"),
                     tables / f"accrual.{ext}", "accrual")
-    params = [protocol["populations"]["key_parameter"]] + (["INSDOSE"] if "insulin" in protocol else [])
+    dose = protocol.get("insulin", {}).get("daily_dose")
+    params = [protocol["populations"]["key_parameter"]] + ([dose["paramcd"]] if dose else [])
     write_csv(t_completeness(adsl, adeff, protocol["visits"], params, sm.wildcards.cut), tables / "completeness.csv")
     write_csv(t_deviations(adsl, adeff, len(protocol["treatment"]["infusion_days"]),
                            protocol["populations"]["key_parameter"]), tables / "deviations.csv")

@@ -4,7 +4,7 @@ from pathlib import Path
 from trialstats.figures.common import save_figure
 from trialstats.figures.safety import g_ae_dotplot, g_edish, g_lab_over_visits
 from trialstats.io import read_datasets, write_csv
-from trialstats.tables.safety import LAB_SAFETY, run_safety, t_exposure, t_incidence, t_shift, t_summary
+from trialstats.tables.safety import run_safety, t_exposure, t_incidence, t_shift, t_summary
 
 sm = snakemake  # noqa: F821 (injected by snakemake)
 adam = read_datasets(sm.input.adam, {"adsl", "adae", "adlb", "advs", "adex"} | (
@@ -16,7 +16,7 @@ if sm.params.arm_column is None:          # single arm: the treatment is the one
 else:
     arm = sm.params.arm_column
 results = run_safety(adam["adsl"], adam["adae"], adam.get("adlb"), adam.get("advs"), adam.get("adex"), arm,
-                     sm.params.control, sm.params.dose_column, sm.params.aesi)
+                     sm.params.control, sm.params.dose_column, sm.params.aesi, sm.params.lab_panel)
 out = Path(sm.output.folder)
 for sub in ("ard", "tables", "listings", "figures"):
     (out / sub).mkdir(parents=True, exist_ok=True)
@@ -33,8 +33,10 @@ figures = {"f_14_3_7": lambda: g_ae_dotplot(results["ard_t_14_3_2"], results.get
                                             "Figure 14.3.7 TEAE incidence and risk difference (safety population)")}
 if "l_hys_law_peaks" in results:
     figures["f_14_3_10"] = lambda: g_edish(results["l_hys_law_peaks"], "Figure 14.3.10 eDISH: peak ALT and bilirubin")
-    params = [p for p in LAB_SAFETY if p in set(results["ard_t_14_3_8"]["variable"])]
-    figures["f_14_3_8"] = lambda: g_lab_over_visits(results["ard_t_14_3_8"], params, "Figure 14.3.8 Laboratory values by visit")
+    panel = results["l_lab_panel"]
+    params = list(dict.fromkeys(panel.loc[panel["Records"] > 0, "Test"]))
+    if params:   # no panel without an analyte
+        figures["f_14_3_8"] = lambda: g_lab_over_visits(results["ard_t_14_3_8"], params, "Figure 14.3.8 Laboratory values by visit")
 for fid, make in figures.items():
     for ext in ("png", "pdf"):
         save_figure(make(), out / "figures" / f"{fid}.{ext}", fid)

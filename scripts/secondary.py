@@ -36,7 +36,8 @@ for tid, fid in (("t_14_2_5", "f_14_2_5"), ("t_14_2_6", "f_14_2_6")):
         save_figure(g_lsmeans_over_visits(results[tid]["ard"], labels, visits, f"Change in {param}", fig_title),
                     out / "figures" / f"{fid}.{ext}", fid)
 for ext in ("png", "pdf"):
-    save_figure(g_subgroup_forest(results["f_14_2_11"]["ard"], labels, "Figure 14.2.11 Subgroups (FAS)"),
+    change = f"Difference in {protocol['secondary']['key_visit']} change: {names.get(results['t_14_2_5']['paramcd'])}"
+    save_figure(g_subgroup_forest(results["f_14_2_11"]["ard"], labels, "Figure 14.2.11 Subgroups (FAS)", change),
                 out / "figures" / f"f_14_2_11.{ext}", "f_14_2_11")
 Path(sm.log[0]).write_text("\n\n".join(f"{tid}\n{r['table'].to_string(index=False)}" for tid, r in results.items()
                                        if "table" in r) + "\n")

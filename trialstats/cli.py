@@ -10,7 +10,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="trialstats")
     sub = parser.add_subparsers(dest="command", required=True)
     sim = sub.add_parser("simulate", help="generate a study's synthetic data")
-    sim.add_argument("study", choices=["nct02302599", "nct06495437"])
+    sim.add_argument("study", choices=["nct02302599", "nct06495437", "syn3arm"])
     sim.add_argument("--out", type=Path, help="output folder (default data/<study>)")
     sim.add_argument("--subjects", type=int, help="number screened (default: the calibrated size)")
     sim.add_argument("--protocol", type=Path, help="protocol.yaml (default data/<study>/protocol.yaml)")

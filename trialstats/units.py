@@ -1,28 +1,27 @@
-"""Unit conversions the analyses rely on, each factor spelled out with its source."""
+"""Unit conversions the analyses rely on. The factors are the study's, stated in its protocol
+(labs: <test>: conversions: {unit: factor}, value in that unit = value in the standard unit x
+factor, each with its source in a comment there); the library knows no analyte."""
 from __future__ import annotations
 
 import numpy as np
 
-# value_in_target_unit = value_in_source_unit * factor
-CONVERSIONS: dict[tuple[str, str, str], float] = {
-    # creatinine: 1 mg/dL = 88.42 umol/L (molar mass 113.12 g/mol)
-    ("CREAT", "umol/L", "mg/dL"): 1 / 88.42,
-    ("CREAT", "mg/dL", "umol/L"): 88.42,
-    # glucose: 1 mmol/L = 18.016 mg/dL (molar mass 180.16 g/mol)
-    ("GLUC", "mmol/L", "mg/dL"): 18.016,
-    ("OGTT2H", "mmol/L", "mg/dL"): 18.016,
-    # C-peptide: 1 ng/mL = 331 pmol/L (molar mass 3020 g/mol; the SAP pins 331)
-    ("CPEPTIDE", "ng/mL", "pmol/L"): 331.0,
-}
 
+def convert(value, test: str, source: str, target: str, conversions: dict[str, float] | None = None,
+            standard: str | None = None):
+    """Convert a value or array of `test` from unit `source` to `target` (no-op if equal).
 
-def convert(value, test: str, source: str, target: str):
-    """Convert a value or array of `test` from unit `source` to `target` (no-op if equal)."""
+    `conversions` maps a unit to its factor from the `standard` unit (the protocol's unit of the
+    test): standard -> unit multiplies by the factor, unit -> standard divides by it."""
     if source == target:
         return value
-    try:
-        # rounded so that a value converted and compared at a limit (1.4 mg/dL) is not 1.3999999
-        return np.round(value * CONVERSIONS[(test, source, target)], 10)
-    except KeyError:
-        raise ValueError(f"no conversion for {test} from {source} to {target}; "
-                         f"known: {sorted(CONVERSIONS)}") from None
+    conversions = conversions or {}
+    if source == standard and target in conversions:
+        factor = conversions[target]
+    elif target == standard and source in conversions:
+        factor = 1 / conversions[source]
+    else:
+        raise ValueError(f"no conversion for {test} from {source} to {target}: add it to the protocol "
+                         f"(labs: {test}: conversions: {{{target}: factor}}); known: {sorted(conversions)} "
+                         f"from {standard}")
+    # rounded so that a value converted and compared at a limit (1.4 mg/dL) is not 1.3999999
+    return np.round(value * factor, 10)

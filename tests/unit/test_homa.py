@@ -9,10 +9,10 @@ def test_c_peptide_form_with_ng_per_ml_converted_to_pmol_per_l():
     # FPG 9.0 mmol/L, C-peptide 2.0 ng/mL = 662 pmol/L (x 331):
     # HOMA-IR(CP) = 1.5 + 9.0 * 662 / 2800 = 1.5 + 2.127857 = 3.627857
     # HOMA-%B(CP) = 0.27 * 662 / (9.0 - 3.5) = 178.74 / 5.5 = 32.498182
-    out = compute_homa([9.0], [2.0], "c-peptide")
+    out = compute_homa([9.0], [2.0], "c-peptide", 331.0)   # the factor from the protocol's lab conversions
     assert out.HOMAIR[0] == pytest.approx(3.627857, abs=1e-6)
     assert out.HOMAB[0] == pytest.approx(32.498182, abs=1e-6)
-    same = compute_homa([9.0], [662.0], "c-peptide", secretion_unit="pmol/L")
+    same = compute_homa([9.0], [662.0], "c-peptide")   # already in pmol/L
     assert same.HOMAIR[0] == pytest.approx(out.HOMAIR[0]) and same.HOMAB[0] == pytest.approx(out.HOMAB[0])
 
 

@@ -224,3 +224,41 @@ def test_convergence_is_part_of_the_result():
     assert c.converged and c.hessian_pd and c.iterations >= 1
     assert c.criterion <= 1e-8 and 0 <= c.decrement <= 1e-4 and c.max_gradient < 1
     assert "converged in" in c.describe() and "Hessian positive definite" in c.describe()
+
+
+def test_one_visit_is_the_ancova():
+    """A single scheduled visit: the MMRM is the ANCOVA (same estimate, SE, residual df) and the
+    one-level visit factor is not a Type 3 term."""
+    import statsmodels.formula.api as smf
+    rng = np.random.default_rng(1)
+    d = pd.DataFrame({"ID": [f"S{i}" for i in range(40)], "VISIT": "W12", "ARM": np.repeat(["P", "A"], 20),
+                      "BASE": rng.normal(size=40)})
+    d["CHG"] = rng.normal(size=40) + (d.ARM == "A")
+    d["VISIT"] = pd.Categorical(d.VISIT)
+    d["ARM"] = pd.Categorical(d.ARM, categories=["P", "A"])
+    fit = fit_mmrm(d, "CHG ~ ARM*VISIT + BASE*VISIT", "ID", "VISIT")
+    ols = smf.ols("CHG ~ ARM + BASE", d).fit()
+    diff = fit.lsmean_differences("ARM", "VISIT", "P").iloc[0]
+    assert diff.estimate == pytest.approx(ols.params["ARM[T.A]"]) and diff.se == pytest.approx(ols.bse["ARM[T.A]"])
+    assert diff.df == pytest.approx(37)
+    assert set(fit.type3().term) == {"ARM", "BASE"}
+
+
+def test_a_fit_that_did_not_converge_is_said_so_in_the_ard_and_footnote(monkeypatch):
+    import dataclasses
+    from trialstats.tables import secondary
+    d = complete_first_visit_trial().rename(columns={"ID": "USUBJID", "VISIT": "AVISIT", "ARM": "TRT"})
+    real = secondary.fit_mmrm
+
+    def stuck(*args, **kwargs):
+        fit = real(*args, **kwargs)
+        conv = dataclasses.replace(fit.convergence, converged=False, message="no convergence in 50 iterations")
+        return dataclasses.replace(fit, converged=False, convergence=conv)
+
+    ok, ok_info = secondary.ard_mmrm(d, "Y", ["A", "P"])
+    monkeypatch.setattr(secondary, "fit_mmrm", stuck)
+    bad, bad_info = secondary.ard_mmrm(d, "Y", ["A", "P"])
+    flag = lambda a: float(a[(a.variable_level == "convergence") & (a.stat_name == "converged")].stat.iloc[0])  # noqa: E731
+    assert flag(ok) == 1 and "converged in" in ok_info["convergence"]
+    assert flag(bad) == 0 and "did NOT converge" in bad_info["convergence"]
+    assert "NOT at the REML optimum" in bad_info["convergence"]

@@ -25,7 +25,7 @@ def mmrm_ards(folder):
 
 
 def test_every_pipeline_mmrm_is_at_the_reml_optimum(built):
-    checked = []
+    checked, complete_first = [], []
     for study, cut, protocol, ards in mmrm_ards(built):
         adam = cut / "closed" / "adam"
         adsl, adeff = pd.read_parquet(adam / "adsl.parquet"), pd.read_parquet(adam / "adeff.parquet")
@@ -46,5 +46,13 @@ def test_every_pipeline_mmrm_is_at_the_reml_optimum(built):
                 got = float(contrast[(contrast.group2_level == visit) & (contrast.stat_name == "estimate")].stat.iloc[0])
                 want = dense.difference(beta, "TRT", active, control, "AVISIT", visit, {"BASE": d["BASE"].mean()})
                 assert abs(got - want) <= 1e-4 * sd, (study, paramcd, visit, got, want)
+            # a visit every subject has: the GLS estimate there is OLS on that visit alone (same
+            # regressors at every visit), so its df is exactly n - 3 (e.g. insulin at week 4)
+            first = d["AVISIT"].cat.categories[0]
+            if (d["AVISIT"] == first).sum() == d["USUBJID"].nunique():
+                df = float(contrast[(contrast.group2_level == first) & (contrast.stat_name == "df")].stat.iloc[0])
+                assert df == pytest.approx(d["USUBJID"].nunique() - 3, abs=0.01), (study, paramcd, df)
+                complete_first.append(paramcd)
             checked.append((study, paramcd))
     assert len(checked) >= 5, checked       # study 1: HbA1c, insulin, glucose, C-peptide, weight
+    assert "INSDOSKG" in complete_first, complete_first

@@ -7,7 +7,7 @@ import pandas as pd
 
 from .adsl import derive_adsl_core, finish_adsl
 from .bds import bds_from_findings, derive_bds
-from .efficacy import derive_param_responder, efficacy_records
+from .efficacy import assert_protocol_parameters, derive_param_responder, efficacy_records
 from .eligibility import derive_eligibility, derive_vars_eligibility
 from .occds import derive_adae, derive_adex
 
@@ -19,6 +19,7 @@ def derive_adam(sdtm: dict[str, pd.DataFrame], protocol: dict, cut: str) -> dict
     """All blinded analysis datasets of one study and cut, from its cut SDTM. ADLB and ADVS need
     only the subjects' reference start (ADSL core), so they are derived in a second thread while
     ADEFF and the rest of ADSL are (pandas and Arrow release the GIL for much of the work)."""
+    assert_protocol_parameters(protocol)
     elig = derive_eligibility(sdtm, protocol)
     core = derive_adsl_core(sdtm, derive_vars_eligibility(elig), protocol, cut)
     visits = protocol["visits"]

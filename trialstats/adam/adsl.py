@@ -13,9 +13,11 @@ import pandas as pd
 
 from .dates import compute_dt, compute_dtm
 
-BASELINE_NAMES = {"HBA1C": "HBA1CBL", "GLUC": "FPGBL", "CPEPTIDE": "CPEPBL", "INSULIN": "INSULBL",
-                  "GIR": "GIRBL", "OGTT2H": "OGTTBL", "WEIGHT": "WEIGHTBL", "BMI": "BMIBL",
-                  "INSDOSE": "INSDBL", "INSDOSKG": "INSKGBL", "HOMAIR": "HOMAIRBL", "HOMAB": "HOMABBL"}
+
+def baseline_names(protocol: dict) -> dict[str, str]:
+    """PARAMCD -> ADSL column of its baseline value, from the protocol's `baseline` list (a
+    parameter not named there gets the first 6 characters of its code + "BL")."""
+    return {b["paramcd"]: b["variable"] for b in protocol.get("baseline", []) if "paramcd" in b}
 
 
 def derive_vars_dm(dm: pd.DataFrame) -> pd.DataFrame:
@@ -65,11 +67,13 @@ def derive_var_prohibfl(cm: pd.DataFrame, adsl: pd.DataFrame, classes: list[str]
     return pd.Series(np.where(adsl["USUBJID"].isin(users), "Y", "N"), index=adsl.index)
 
 
-def derive_vars_baseline(adsl: pd.DataFrame, adeff: pd.DataFrame) -> pd.DataFrame:
-    """Baseline characteristics as ADSL columns (HBA1CBL, FPGBL, ... from ADEFF's ABLFL records)."""
+def derive_vars_baseline(adsl: pd.DataFrame, adeff: pd.DataFrame, names: dict[str, str] | None = None) -> pd.DataFrame:
+    """Baseline characteristics as ADSL columns (one per ADEFF parameter, from its ABLFL records),
+    named by `names` (PARAMCD -> column, baseline_names of the protocol) or CODE[:6] + "BL"."""
+    names = names or {}
     base = adeff[adeff["ABLFL"] == "Y"].pivot_table(index="USUBJID", columns="PARAMCD", values="AVAL",
                                                     aggfunc="first")
-    base = base.rename(columns=lambda c: BASELINE_NAMES.get(c, f"{c[:6]}BL"))
+    base = base.rename(columns=lambda c: names.get(c, f"{c[:6]}BL"))
     return adsl.join(base, on="USUBJID")
 
 
@@ -116,16 +120,19 @@ def derive_adsl_core(sdtm: dict, elig_vars: pd.DataFrame, protocol: dict, cut: s
     if protocol["study"]["design"] != "randomized":
         adsl["REFSDT"] = adsl["TRTSDT"]
     adsl = adsl.merge(elig_vars, on="USUBJID", how="left")
+    duration = protocol.get("disease_duration")
     mh = sdtm.get("MH")
-    dx = mh[mh["MHDECOD"].str.lower().str.contains("diabetes", na=False)] if mh is not None else []
-    if len(dx):
-        onset = compute_dt(dx["MHSTDTC"]).groupby(dx["USUBJID"]).min()
-        adsl["DMDURY"] = ((adsl["RFICDT"] - adsl["USUBJID"].map(onset)).dt.days / 365.25).round(2)
+    if duration and mh is not None:
+        text = duration["mh_term_contains"].lower()
+        dx = mh[mh["MHDECOD"].str.lower().str.contains(text, na=False, regex=False)]
+        if len(dx):
+            onset = compute_dt(dx["MHSTDTC"]).groupby(dx["USUBJID"]).min()
+            adsl[duration["variable"]] = ((adsl["RFICDT"] - adsl["USUBJID"].map(onset)).dt.days / 365.25).round(2)
     adsl["PROHIBFL"] = derive_var_prohibfl(sdtm.get("CM"), adsl, protocol.get("prohibited_medications", []), cut)
     return adsl
 
 
 def finish_adsl(adsl: pd.DataFrame, adeff: pd.DataFrame, protocol: dict) -> pd.DataFrame:
-    adsl = derive_vars_baseline(adsl, adeff)
+    adsl = derive_vars_baseline(adsl, adeff, baseline_names(protocol))
     adsl = derive_vars_populations(adsl, adeff, protocol)
     return adsl.sort_values("USUBJID", kind="mergesort").reset_index(drop=True)

@@ -1,9 +1,11 @@
-"""ADEFF records: glycaemic labs and weight, plus the derived parameters of the SAP.
+"""ADEFF records: the protocol's efficacy labs (`efficacy_labs`) and weight, plus the derived
+parameters of the SAP, each only when the protocol asks for it.
 
-Derived parameters (SRCDOM "DERIVED"): INSDOSE daily insulin dose (U/day) in effect on each
-weight-visit date, from the CM dose periods; INSDOSKG = INSDOSE / weight of that visit (U/kg/day);
-BMI from that weight and the screening height; HOMAIR and HOMAB from fasting glucose and C-peptide
-(or insulin, per protocol `homa`) drawn on the same date.
+Derived parameters (SRCDOM "DERIVED"): BMI from each post-screening weight and the screening
+height; with protocol `insulin`, the daily dose in effect on each weight-visit date from the CM dose
+periods (its `daily_dose` parameter) and that dose per kg of the visit's weight (`per_kg`); with
+protocol `homa`, HOMAIR and HOMAB from the fasting glucose and C-peptide or insulin tests it names,
+drawn on the same date.
 """
 from __future__ import annotations
 
@@ -14,13 +16,92 @@ from ..stats.homa import compute_homa
 from .bds import bds_from_findings
 from .dates import compute_dt
 
-EFFICACY_LABS = ("HBA1C", "GLUC", "CPEPTIDE", "INSULIN", "GIR", "OGTT2H")
-DERIVED = {"INSDOSE": ("Daily insulin dose", "U/day"), "INSDOSKG": ("Daily insulin dose per kg", "U/kg/day"),
-           "BMI": ("Body mass index", "kg/m2"), "HOMAIR": ("HOMA-IR", ""), "HOMAB": ("HOMA-%B", "%")}
+DERIVED = {"BMI": ("Body mass index", "kg/m2"), "HOMAIR": ("HOMA-IR", ""), "HOMAB": ("HOMA-%B", "%")}
 
 
-def _derived(like: pd.DataFrame, paramcd: str, aval) -> pd.DataFrame:
-    name, unit = DERIVED[paramcd]
+def derived_parameters(protocol: dict) -> dict[str, tuple[str, str]]:
+    """PARAMCD -> (name, unit) of every parameter derived for this protocol."""
+    out = {"BMI": DERIVED["BMI"]}
+    for key in ("daily_dose", "per_kg"):
+        spec = protocol.get("insulin", {}).get(key)
+        if spec:
+            out[spec["paramcd"]] = (spec["name"], spec["unit"])
+    if "homa" in protocol:
+        out.update({k: DERIVED[k] for k in ("HOMAIR", "HOMAB")})
+    return out
+
+
+def parameter_names(protocol: dict) -> dict[str, str]:
+    """PARAMCD -> display name "name (unit)" of every lab, vital sign and derived parameter of a
+    protocol (the PARAM the ADaM datasets carry)."""
+    out = {}
+    for section in ("labs", "vitals"):
+        for code, spec in protocol.get(section, {}).items():
+            out[code] = f"{spec['name']} ({spec['unit']})" if spec.get("unit") else spec["name"]
+    for code, (name, unit) in derived_parameters(protocol).items():
+        out[code] = f"{name} ({unit})" if unit else name
+    return out
+
+
+def referenced_parameters(protocol: dict) -> dict[str, list[str]]:
+    """Protocol key -> the ADEFF parameters it names (populations, endpoints, baseline, HOMA)."""
+    refs = {"populations.key_parameter": [protocol["populations"]["key_parameter"]]}
+    if "responder" in protocol:
+        refs["responder.criteria"] = [c["paramcd"] for c in protocol["responder"]["criteria"]]
+    if "continuous_primary" in protocol:
+        refs["continuous_primary.paramcd"] = [protocol["continuous_primary"]["paramcd"]]
+    sec = protocol.get("secondary")
+    if sec:
+        refs["secondary"] = [*sec["mmrm"], sec["threshold"]["paramcd"], *sec["ancova"], *sec["ancova_log"]]
+    ex = protocol.get("exploratory")
+    if ex:
+        refs["exploratory"] = [*ex["params"], ex["normal"]["paramcd"]]
+    if "homa" in protocol:
+        refs["homa"] = [protocol["homa"]["glucose"], protocol["homa"]["secretion"]]
+    refs["baseline"] = [b["paramcd"] for b in protocol.get("baseline", []) if "paramcd" in b]
+    return refs
+
+
+def efficacy_labs(protocol: dict) -> list[str]:
+    """The LB tests analysed as efficacy parameters (ADEFF): the protocol's efficacy_labs, or by
+    default every lab test its populations, endpoints and baseline characteristics name. Each must
+    be defined under labs."""
+    if "efficacy_labs" in protocol:
+        tests = list(protocol["efficacy_labs"])
+    else:
+        named = [p for ps in referenced_parameters(protocol).values() for p in ps]
+        tests = list(dict.fromkeys(p for p in named if p in protocol["labs"]))
+    unknown = [t for t in tests if t not in protocol["labs"]]
+    if unknown:
+        raise ValueError(f"protocol efficacy_labs: {unknown} not defined under labs (defined: {sorted(protocol['labs'])})")
+    return tests
+
+
+def assert_protocol_parameters(protocol: dict) -> None:
+    """Every parameter a protocol key names exists: in ADEFF (an efficacy lab, WEIGHT or a derived
+    parameter) or, for the safety panel and hypoglycaemia, among the labs. One error listing every
+    problem with the key that names it."""
+    available = set(efficacy_labs(protocol)) | set(derived_parameters(protocol)) | (
+        {"WEIGHT"} if "WEIGHT" in protocol.get("vitals", {}) else set())
+    if "responder" in protocol:
+        available.add(protocol["responder"]["paramcd"])
+    problems = [f"{key}: {missing} is not an ADEFF parameter (list it in efficacy_labs, or derive it)"
+                for key, params in referenced_parameters(protocol).items()
+                for missing in [sorted(set(params) - available)] if missing]
+    for category, tests in protocol.get("safety_labs", {}).items():
+        missing = sorted(set(tests) - set(protocol["labs"]))
+        if missing:
+            problems.append(f"safety_labs.{category}: {missing} not defined under labs")
+    hypo = protocol.get("hypoglycaemia")
+    if hypo and hypo["glucose_test"] not in protocol["labs"]:
+        problems.append(f"hypoglycaemia.glucose_test: {hypo['glucose_test']} not defined under labs")
+    if problems:
+        raise ValueError("protocol.yaml names parameters the analysis datasets will not have:\n  "
+                         + "\n  ".join(problems) + f"\n  (ADEFF parameters: {sorted(available)})")
+
+
+def _derived(like: pd.DataFrame, paramcd: str, aval, names: dict | None = None) -> pd.DataFrame:
+    name, unit = (names or DERIVED)[paramcd]
     out = like[["STUDYID", "USUBJID", "ADTC", "VISIT", "VISITNUM"]].copy()
     out["PARAMCD"], out["PARAM"] = paramcd, f"{name} ({unit})" if unit else name
     out["AVAL"], out["AVALC"], out["AVALU"] = np.asarray(aval, dtype=float), pd.NA, unit
@@ -43,8 +124,9 @@ def compute_dose_on(periods: pd.DataFrame, usubjid: pd.Series, dates: pd.Series)
 def efficacy_records(sdtm: dict, protocol: dict) -> pd.DataFrame:
     """Source and derived efficacy records in the shape of bds_from_findings."""
     lb, vs = sdtm["LB"], sdtm["VS"]
-    labs = bds_from_findings(lb[lb["LBTESTCD"].isin(EFFICACY_LABS)], "LB", protocol["labs"])
-    labs["ADTC"] = lb.loc[lb["LBTESTCD"].isin(EFFICACY_LABS), "LBDTC"].to_numpy()
+    tests = efficacy_labs(protocol)
+    labs = bds_from_findings(lb[lb["LBTESTCD"].isin(tests)], "LB", protocol["labs"])
+    labs["ADTC"] = lb.loc[lb["LBTESTCD"].isin(tests), "LBDTC"].to_numpy()
     weight_rows = vs[vs["VSTESTCD"] == "WEIGHT"]
     weight = bds_from_findings(weight_rows, "VS", protocol["vitals"])
     weight["ADTC"] = weight_rows["VSDTC"].to_numpy()
@@ -54,22 +136,41 @@ def efficacy_records(sdtm: dict, protocol: dict) -> pd.DataFrame:
     post_screen = weight["VISITNUM"] != protocol["visits"][0]["num"]
     w = weight[post_screen]
     parts.append(_derived(w, "BMI", w["AVAL"] / (w["USUBJID"].map(height) / 100) ** 2))
-    if "insulin" in protocol:
+    names = derived_parameters(protocol)
+    insulin = protocol.get("insulin", {})
+    if insulin.get("daily_dose"):
         cm = sdtm["CM"]
-        periods = cm[cm["CMCAT"] == protocol["insulin"]["cmcat"]]
+        periods = cm[cm["CMCAT"] == insulin["cmcat"]]
         dose = compute_dose_on(periods, w["USUBJID"], compute_dt(w["ADTC"]))
-        parts.append(_derived(w, "INSDOSE", dose))
-        parts.append(_derived(w, "INSDOSKG", dose / w["AVAL"]))
-    secretion = "CPEPTIDE" if protocol.get("homa", "c-peptide") == "c-peptide" else "INSULIN"
-    day = lambda d: d.assign(_D=compute_dt(d["ADTC"]))  # noqa: E731
-    pairs = day(labs[labs["PARAMCD"] == "GLUC"]).merge(
-        day(labs[labs["PARAMCD"] == secretion])[["USUBJID", "_D", "AVAL"]], on=["USUBJID", "_D"],
-        suffixes=("", "_S"))
-    homa = compute_homa(pairs["AVAL"], pairs["AVAL_S"], protocol.get("homa", "c-peptide"))
-    parts.append(_derived(pairs, "HOMAIR", homa["HOMAIR"]))
-    parts.append(_derived(pairs, "HOMAB", homa["HOMAB"]).assign(
-        AVALC=np.where(homa["HOMAB_UNDEFINED"], "UNDEFINED: FPG <= 3.5 mmol/L", None)))
+        parts.append(_derived(w, insulin["daily_dose"]["paramcd"], dose, names))
+        if insulin.get("per_kg"):
+            parts.append(_derived(w, insulin["per_kg"]["paramcd"], dose / w["AVAL"], names))
+    if "homa" in protocol:
+        parts += _homa_records(labs, protocol)
     return pd.concat(parts, ignore_index=True)
+
+
+def _homa_records(labs: pd.DataFrame, protocol: dict) -> list[pd.DataFrame]:
+    """HOMAIR and HOMAB from the protocol's glucose and secretion tests drawn on the same date."""
+    spec = protocol["homa"]
+    missing = [t for t in (spec["glucose"], spec["secretion"]) if t not in efficacy_labs(protocol)]
+    if missing:
+        raise ValueError(f"protocol homa: {missing} must be listed in efficacy_labs to derive HOMA")
+    factor = 1.0
+    if spec["form"] == "c-peptide":   # the formula wants C-peptide in pmol/L
+        test = protocol["labs"][spec["secretion"]]
+        factor = 1.0 if test["unit"] == "pmol/L" else test.get("conversions", {}).get("pmol/L")
+        if factor is None:
+            raise ValueError(f"protocol labs {spec['secretion']}: C-peptide in {test['unit']} needs "
+                             "conversions: {pmol/L: factor} for the HOMA C-peptide form")
+    day = lambda d: d.assign(_D=compute_dt(d["ADTC"]))  # noqa: E731
+    pairs = day(labs[labs["PARAMCD"] == spec["glucose"]]).merge(
+        day(labs[labs["PARAMCD"] == spec["secretion"]])[["USUBJID", "_D", "AVAL"]], on=["USUBJID", "_D"],
+        suffixes=("", "_S"))
+    homa = compute_homa(pairs["AVAL"], pairs["AVAL_S"], spec["form"], factor)
+    return [_derived(pairs, "HOMAIR", homa["HOMAIR"]),
+            _derived(pairs, "HOMAB", homa["HOMAB"]).assign(
+                AVALC=np.where(homa["HOMAB_UNDEFINED"], "UNDEFINED: FPG <= 3.5 mmol/L", None))]
 
 
 _TESTS = {"aval_lt": ("AVAL", "<"), "aval_le": ("AVAL", "<="), "aval_gt": ("AVAL", ">"),

@@ -64,7 +64,8 @@ def _findings_rule(sdtm, protocol, rule, category, subjects, sex) -> tuple[pd.Se
         if rule.get("times_uln"):
             num = num / pd.to_numeric(scr[f"{p}STNRHI"], errors="coerce")
         elif "unit" in rule:
-            num = pd.concat([convert(num[scr[f"{p}TESTCD"] == t], t, protocol[section][t]["unit"], rule["unit"])
+            num = pd.concat([convert(num[scr[f"{p}TESTCD"] == t], t, protocol[section][t]["unit"], rule["unit"],
+                                     protocol[section][t].get("conversions"), protocol[section][t]["unit"])
                              for t in rule["tests"]]).reindex(scr.index)
         scr["_X"] = num
         scr["_TEXT"] = scr.get(f"{p}STRESC", scr.get(f"{p}ORRES"))

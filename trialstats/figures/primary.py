@@ -58,3 +58,28 @@ def g_tipping_heatmap(grid: pd.DataFrame, labels, title: str, alpha: float = 0.0
         ax.set_title(title, loc="left", fontsize=10)
         fig.tight_layout()
     return fig
+
+
+def g_change_forest(ard: pd.DataFrame, labels, visit: str, xlabel: str, title: str) -> plt.Figure:
+    """Figure 14.2.3 of a continuous primary: difference in change at the key visit, each arm minus
+    control, with 95% CI per analysis (primary_change ARD)."""
+    from ..tables.primary_change import ANALYSES
+    rows = []
+    for analysis, (name, _, population) in ANALYSES.items():
+        for lab in labels[:-1]:
+            s = ard[(ard["variable"] == analysis) & (ard["group1_level"] == f"{lab} - {labels[-1]}")
+                    & (ard["group2_level"] == visit)].set_index("stat_name")["stat"]
+            if {"estimate", "lower", "upper"} <= set(s.index):
+                rows.append((f"{name} [{population}]: {lab} - {labels[-1]}", s["estimate"], s["lower"], s["upper"]))
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(10, 0.45 * len(rows) + 1.5))
+        y = np.arange(len(rows))[::-1]
+        for yi, (label, est, lo, hi) in zip(y, rows):
+            ax.plot([lo, hi], [yi, yi], color="#1f4e79", lw=1.5)
+            ax.plot(est, yi, "s", color="#1f4e79", ms=5)
+        ax.axvline(0, color="#777777", lw=0.8, ls="--")
+        ax.set_yticks(y, [r[0] for r in rows])
+        ax.set_xlabel(f"{xlabel} (95% CI)")
+        ax.set_title(title, loc="left", fontsize=10)
+        fig.tight_layout()
+    return fig

@@ -30,26 +30,26 @@ def g_lsmeans_over_visits(ard: pd.DataFrame, labels, visits: list[str], ylabel: 
     return fig
 
 
-def g_subgroup_forest(ard: pd.DataFrame, labels, title: str) -> plt.Figure:
-    """Two panels: responder difference (pp) and week-48 HbA1c change difference by subgroup,
+def g_subgroup_forest(ard: pd.DataFrame, labels, title: str, change_label: str = "Difference in change") -> plt.Figure:
+    """Two panels: responder difference (pp) and key-visit change difference by subgroup,
     with the interaction p of each subgroup variable."""
     groups = list(dict.fromkeys(ard.loc[ard["group1"] == "SUBGROUP", "group1_level"]))
     rows = []
     for g in groups:
         sel = ard[ard["group1_level"] == g]
         p_resp = sel[(sel.variable == "responder") & (sel.variable_level == "interaction")]["stat"]
-        p_chg = sel[(sel.variable == "hba1c_chg") & (sel.variable_level == "interaction")]["stat"]
+        p_chg = sel[(sel.variable == "key_visit_chg") & (sel.variable_level == "interaction")]["stat"]
         rows.append((f"{g}", None, None, float(p_resp.iloc[0]) if len(p_resp) else np.nan,
                      float(p_chg.iloc[0]) if len(p_chg) else np.nan))
         for level in dict.fromkeys(sel.loc[sel["group2_level"] != "", "group2_level"]):
             lv = sel[sel["group2_level"] == level]
             get = lambda var: lv[(lv.variable == var) & (lv.variable_level == "difference")].set_index("stat_name")["stat"]  # noqa: E731
-            rows.append((f"   {level}", get("responder"), get("hba1c_chg"), None, None))
+            rows.append((f"   {level}", get("responder"), get("key_visit_chg"), None, None))
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(1, 2, figsize=(11, 0.32 * len(rows) + 1.6), sharey=True)
         y = np.arange(len(rows))[::-1]
         for ax, k, scale, xlabel in ((axes[0], 1, 100, f"Responder difference, {labels[0]} - {labels[1]} (pp)"),
-                                     (axes[1], 2, 1, "Difference in week-48 HbA1c change (%)")):
+                                     (axes[1], 2, 1, change_label)):
             for yi, r in zip(y, rows):
                 s = r[k]
                 if s is not None and len(s):

@@ -1,11 +1,15 @@
 """What each report carries (TLF.md): output id, number, title, population, file, footnote.
 
 Paths are relative to results/<study>/<cut>/. `kind` is table (a display CSV), figure (PNG),
-or listing (a CSV printed as is).
+or listing (a CSV printed as is). SECTIONS is the skeleton with generic titles; `sections(kind,
+protocol)` is what a study's report prints: titles, footnotes and units from its protocol, and only
+the outputs its protocol produces.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from ..adam.efficacy import parameter_names
 
 
 @dataclass(frozen=True)
@@ -64,15 +68,14 @@ SECTIONS = {  # report type -> [(section title, [outputs])]
                    source="ADSL"),
             Output("t_14_1_4", "Table 14.1.4", "Demographics and baseline characteristics by arm", "Full analysis set",
                    "closed/flow/baseline.csv", source="ADSL"),
-            Output("t_14_1_5", "Table 14.1.5", "Exposure: infusions received and cells/kg", "Safety set",
-                   "closed/safety/tables/t_14_1_5.csv", footnote="Cumulative dose in 10^6 cells/kg (placebo: 0).",
+            Output("t_14_1_5", "Table 14.1.5", "Exposure: infusions received and cumulative dose", "Safety set",
+                   "closed/safety/tables/t_14_1_5.csv", footnote="Cumulative dose in the protocol's dose unit.",
                    source="ADEX"),
         ]),
         ("14.2 Efficacy", [
             Output("t_14_2_1", "Table 14.2.1", "Primary endpoint: responders, difference, odds ratio",
                    "Full analysis set", "closed/tables/t_14_2_1.csv",
-                   footnote="Responder: HbA1c < 7.0% and daily insulin reduced >= 50% at week 48; prohibited "
-                   "medication or a missing value: non-responder. Differences in percentage points.", source="ADEFF"),
+                   footnote="Differences in percentage points.", source="ADEFF"),
             Output("t_14_2_2", "Table 14.2.2", "Primary estimand", "-", "closed/tables/t_14_2_2.csv", source="SAP"),
             Output("t_14_2_3", "Table 14.2.3", "Sensitivity and supportive analyses of the primary endpoint", "As stated",
                    "closed/tables/t_14_2_3.csv", source="ADEFF"),
@@ -82,28 +85,28 @@ SECTIONS = {  # report type -> [(section title, [outputs])]
                    "closed/tables/t_14_2_4.csv", footnote="@closed/tables/t_14_2_4_tipping_point.txt", source="ADEFF"),
             Output("f_14_2_4", "Figure 14.2.4", "Tipping point: Fisher p", "Full analysis set",
                    "closed/figures/f_14_2_4.png", "figure", source="ADEFF"),
-            Output("t_14_2_5", "Table 14.2.5", "HbA1c change from baseline: MMRM", "Full analysis set",
+            Output("t_14_2_5", "Table 14.2.5", "First MMRM parameter: change from baseline", "Full analysis set",
                    "closed/secondary/tables/t_14_2_5.csv", footnote="@closed/secondary/tables/t_14_2_5_footnote.txt",
                    source="ADEFF"),
-            Output("f_14_2_5", "Figure 14.2.5", "LS-mean HbA1c change over visits", "Full analysis set",
+            Output("f_14_2_5", "Figure 14.2.5", "LS-mean change over visits", "Full analysis set",
                    "closed/secondary/figures/f_14_2_5.png", "figure", source="ADEFF"),
-            Output("t_14_2_6", "Table 14.2.6", "Daily insulin dose (U/kg/day) change: MMRM", "Full analysis set",
+            Output("t_14_2_6", "Table 14.2.6", "Second MMRM parameter: change from baseline", "Full analysis set",
                    "closed/secondary/tables/t_14_2_6.csv", footnote="@closed/secondary/tables/t_14_2_6_footnote.txt",
                    source="ADEFF"),
-            Output("f_14_2_6", "Figure 14.2.6", "LS-mean insulin dose change over visits", "Full analysis set",
+            Output("f_14_2_6", "Figure 14.2.6", "LS-mean change over visits", "Full analysis set",
                    "closed/secondary/figures/f_14_2_6.png", "figure", source="ADEFF"),
-            Output("t_14_2_7", "Table 14.2.7", "Fasting glucose, C-peptide and weight at week 48: MMRM",
+            Output("t_14_2_7", "Table 14.2.7", "Other parameters at the key visit: MMRM",
                    "Full analysis set", "closed/secondary/tables/t_14_2_7.csv",
                    footnote="@closed/secondary/tables/t_14_2_7_footnote.txt", source="ADEFF"),
-            Output("t_14_2_8", "Table 14.2.8", "HbA1c < 7% by visit", "Full analysis set",
+            Output("t_14_2_8", "Table 14.2.8", "Below the threshold by visit", "Full analysis set",
                    "closed/secondary/tables/t_14_2_8.csv", footnote="Observed values; Miettinen-Nurminen 95% CI.",
                    source="ADEFF"),
-            Output("t_14_2_9", "Table 14.2.9", "HOMA-IR and HOMA-%B (C-peptide form): geometric means and ratio",
+            Output("t_14_2_9", "Table 14.2.9", "Log-scale ANCOVA: geometric means and ratio",
                    "Full analysis set", "closed/secondary/tables/t_14_2_9.csv",
-                   footnote="ANCOVA of log values on arm and log baseline at week 48.", source="ADEFF"),
-            Output("t_14_2_10", "Table 14.2.10", "Clamp glucose infusion rate: ANCOVA at week 48", "Full analysis set",
+                   footnote="ANCOVA of log values on arm and log baseline at the key visit.", source="ADEFF"),
+            Output("t_14_2_10", "Table 14.2.10", "ANCOVA at the key visit", "Full analysis set",
                    "closed/secondary/tables/t_14_2_10.csv", source="ADEFF"),
-            Output("f_14_2_11", "Figure 14.2.11", "Subgroups: primary endpoint and week-48 HbA1c change",
+            Output("f_14_2_11", "Figure 14.2.11", "Subgroups: primary endpoint and key-visit change",
                    "Full analysis set", "closed/secondary/figures/f_14_2_11.png", "figure", source="ADEFF, ADSL"),
         ]),
         ("14.3 Safety", [
@@ -118,8 +121,7 @@ SECTIONS = {  # report type -> [(section title, [outputs])]
             Output("t_14_3_5", "Table 14.3.5", "Serious TEAEs", "Safety set", "closed/safety/tables/t_14_3_5.csv",
                    source="ADAE"),
             Output("t_14_3_6", "Table 14.3.6", "Adverse events of special interest", "Safety set",
-                   "closed/safety/tables/t_14_3_6.csv", footnote="Fever within 48 h of an infusion; hypoglycaemia "
-                   "level 1 < 3.9, level 2 < 3.0 mmol/L, severe = needing assistance.", source="ADAE, ADLB"),
+                   "closed/safety/tables/t_14_3_6.csv", source="ADAE, ADLB"),
             Output("f_14_3_7", "Figure 14.3.7", "AE dot plot: incidence and risk difference", "Safety set",
                    "closed/safety/figures/f_14_3_7.png", "figure", source="ADAE"),
             Output("t_14_3_8", "Table 14.3.8", "Laboratory values and change from baseline by visit", "Safety set",
@@ -143,24 +145,163 @@ SECTIONS = {  # report type -> [(section title, [outputs])]
                    "closed/safety/listings/l_16_2_3.csv", "listing", source="ADAE"),
             Output("l_16_2_4", "Listing 16.2.4", "Discontinuations, with reason", "Randomized",
                    "closed/flow/discontinued.csv", "listing", source="ADSL"),
+            Output("l_16_2_5", "Listing 16.2.5", "Safety laboratory panel: tests by category and their records",
+                   "Safety set", "closed/safety/listings/l_lab_panel.csv", "listing",
+                   footnote="The panel is the protocol's safety_labs; a test or category without records says so.",
+                   source="ADLB"),
         ]),
     ],
 }
 
 
-def review_sections() -> list:
+def monitoring_section(side: str) -> tuple[str, list[Output]]:
+    """The DMC charter's stopping guidelines (rule monitoring), first in the closed and review reports."""
+    base = f"{side}/monitoring"
+    return ("Stopping guidelines", [
+        Output("t_guidelines", "Table G.1", "Stopping guidelines of the DMC charter at this data cut",
+               "As stated per rule", f"{base}/stopping_guidelines.csv",
+               footnote="Efficacy: one-sided Lan-DeMets alpha spending; this look's boundary assumes the charter's "
+               "planned earlier looks; information = evaluable patients (full analysis set, endpoint due) of the "
+               "expected total. Conditional power: B-value method (Lan & Wittes 1988) under the current trend, the "
+               "design assumption and no effect. Predictive probability: Beta priors per arm, every outcome of the "
+               "remaining patients enumerated (beta-binomial), success = Fisher's exact p < 2 alpha with the active "
+               "arm ahead. Safety: posterior probability (Beta prior) that the rate of subjects with the event "
+               "exceeds p0. Guidelines inform the DMC's judgement; they do not decide. Inputs of every number: "
+               "monitoring ARDs.", source="ADSL, ADAE, ADEFF"),
+        Output("f_guidelines", "Figure G.1", "Safety stopping rules: subjects with the event against the boundary",
+               "Safety set", f"{base}/safety_boundaries.png", "figure", source="ADSL, ADAE"),
+    ])
+
+
+def review_sections(protocol: dict | None = None) -> list:
     """The single-arm safety review: the closed safety outputs read from review/ and open/."""
     swap = lambda o: Output(o.id, o.number, o.title.replace(" by arm", ""), o.population,  # noqa: E731
                             o.path.replace("closed/safety/", "review/safety/"), o.kind,
-                            o.footnote.replace("p: Fisher's exact test.", "CI: Clopper-Pearson 95%.")
-                            .replace(" (placebo: 0)", "").replace("10^6 cells/kg", "the protocol's dose unit"), o.source)
+                            o.footnote.replace("p: Fisher's exact test.", "CI: Clopper-Pearson 95%."), o.source)
+    closed = sections("closed", protocol) if protocol is not None else SECTIONS["closed"]
+    by_id = {o.id: o for _, outputs in closed for o in outputs}
     subjects = [o for o in SECTIONS["open"][1][1]] + [o for o in SECTIONS["open"][2][1] if o.id == "o_baseline"]
-    safety = [swap(o) for o in SECTIONS["closed"][2][1] if o.id != "f_14_3_7"]
-    listings = [swap(o) for o in SECTIONS["closed"][3][1] if o.id != "l_16_2_4"]
-    exposure = swap(SECTIONS["closed"][0][1][4])
-    exploratory = Output("t_14_2_e1", "Table 14.2.E1", "Exploratory glycaemic outcomes: paired change from baseline "
-                         "and back to normal glucose tolerance", "Full analysis set", "review/safety/tables/t_14_2_e1.csv",
-                         footnote="Mean change with t-based 95% CI and paired t-test; back to normal: 2-hour OGTT "
-                         "glucose < 7.8 mmol/L with Clopper-Pearson 95% CI. HOMA-IR: insulin form.", source="ADEFF")
-    return [("Subjects", subjects + [exposure]), ("Safety", safety), ("Exploratory efficacy", [exploratory]),
-            ("Listings", listings)]
+    safety = [swap(o) for o in next(outs for title, outs in closed if title == "14.3 Safety") if o.id != "f_14_3_7"]
+    listings = [swap(o) for o in next(outs for title, outs in closed if title == "16.2 Listings") if o.id != "l_16_2_4"]
+    exposure = swap(by_id["t_14_1_5"])
+    out = [("Subjects", subjects + [exposure]), ("Safety", safety)]
+    if protocol is None or "exploratory" in protocol:
+        out.append(("Exploratory efficacy", [_exploratory(protocol)]))
+    return out + [("Listings", listings)]
+
+
+def _exploratory(protocol: dict | None) -> Output:
+    title, note = "Exploratory outcomes: paired change from baseline and back to normal", ""
+    if protocol is not None:
+        normal = protocol["exploratory"]["normal"]
+        title += f" ({normal['label']})" if normal.get("label") else ""
+        test = {**protocol.get("labs", {}), **protocol.get("vitals", {})}.get(normal["paramcd"], {})
+        name, unit = test.get("name", normal["paramcd"]), test.get("unit", "")
+        note = (f" Back to normal: {name} < {normal['below']:g}{' ' + unit if unit else ''} with Clopper-Pearson 95% CI."
+                + _homa_note(protocol))
+    return Output("t_14_2_e1", "Table 14.2.E1", title, "Full analysis set", "review/safety/tables/t_14_2_e1.csv",
+                  footnote="Mean change with t-based 95% CI and paired t-test." + note, source="ADEFF")
+
+
+def _homa_note(protocol: dict) -> str:
+    return f" HOMA: {protocol['homa']['form']} form." if "homa" in protocol else ""
+
+
+def _join(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1] if names else ""
+
+
+def _aesi_note(protocol: dict) -> str:
+    """The AESI definitions a reader needs beside the table: time windows and hypoglycaemia levels."""
+    notes = [a["name"] for a in protocol.get("aesi", []) if "hours_after_infusion" in a]
+    hypo = protocol.get("hypoglycaemia")
+    if hypo:
+        unit = protocol.get("labs", {}).get(hypo["glucose_test"], {}).get("unit", "")
+        notes.append(f"{hypo['term'].lower()} level 1 < {hypo['level1_below']}, level 2 < {hypo['level2_below']}"
+                     f"{' ' + unit if unit else ''}, severe = needing assistance")
+    return "; ".join(notes) + "." if notes else ""
+
+
+def _primary_note(spec: dict) -> str:
+    policy = {("non-responder", "non-responder"): "prohibited medication or a missing value: non-responder",
+              ("non-responder", "missing"): "prohibited medication: non-responder; a missing value: missing",
+              ("ignore", "non-responder"): "a missing value: non-responder",
+              ("ignore", "missing"): "a missing value: missing"}[(spec["prohibited_medication"], spec["missing"])]
+    return f"Responder: {spec['name']}; {policy}."
+
+
+def sections(kind: str, protocol: dict) -> list:
+    """The sections of a report of this protocol: SECTIONS with the protocol's parameters, units,
+    dose and endpoint wording in titles and footnotes, without the outputs it does not produce;
+    the DMC charter's stopping guidelines first in the closed and review reports."""
+    out = _sections(kind, protocol)
+    return [monitoring_section(kind), *out] if "monitoring" in protocol and kind != "open" else out
+
+
+def _sections(kind: str, protocol: dict) -> list:
+    if kind == "review":
+        return review_sections(protocol)
+    if kind != "closed":
+        return SECTIONS[kind]
+    names = parameter_names(protocol)
+    name = lambda code: names.get(code, code)  # noqa: E731
+    trt = protocol["treatment"]
+    placebo = " (placebo: 0)" if protocol.get("randomization", {}).get("placebo") else ""
+    fixed = {"t_14_1_5": dict(title=f"Exposure: infusions received and cumulative dose ({trt['dose_unit']})",
+                              footnote=f"Cumulative dose in {trt['dose_unit']}{placebo}."),
+             "t_14_3_6": dict(footnote=_aesi_note(protocol))}
+    drop, extra = set(), []
+    if "responder" in protocol:
+        fixed["t_14_2_1"] = dict(footnote=_primary_note(protocol["responder"]) + " Differences in percentage points.")
+    else:
+        drop |= {"t_14_2_1", "t_14_2_2", "t_14_2_3", "f_14_2_3", "t_14_2_4", "f_14_2_4"}
+    if "continuous_primary" in protocol:
+        extra = _change_outputs(protocol["continuous_primary"], name(protocol["continuous_primary"]["paramcd"]))
+    sec = protocol.get("secondary")
+    if sec:
+        key, mmrm, thr = sec["key_visit"], sec["mmrm"], sec["threshold"]
+        fixed.update({
+            "t_14_2_5": dict(title=f"{name(mmrm[0])} change from baseline: MMRM"),
+            "f_14_2_5": dict(title=f"LS-mean {name(mmrm[0])} change over visits"),
+            "t_14_2_6": dict(title=f"{name(mmrm[1])} change from baseline: MMRM"),
+            "f_14_2_6": dict(title=f"LS-mean {name(mmrm[1])} change over visits"),
+            "t_14_2_7": dict(title=f"{_join([name(p) for p in mmrm[2:]])} at {key}: MMRM"),
+            "t_14_2_8": dict(title=f"{name(thr['paramcd'])} < {thr['below']:g} by visit"),
+            "t_14_2_9": dict(title=f"{_join([name(p) for p in sec['ancova_log']])}: geometric means and ratio",
+                             footnote=f"ANCOVA of log values on arm and log baseline at {key}." + _homa_note(protocol)),
+            "t_14_2_10": dict(title=f"{_join([name(p) for p in sec['ancova']])}: ANCOVA at {key}"),
+            "f_14_2_11": dict(title=f"Subgroups: primary endpoint and {key} {name(mmrm[0])} change")})
+        drop |= {k for k, v in (("t_14_2_7", mmrm[2:]), ("t_14_2_9", sec["ancova_log"]), ("t_14_2_10", sec["ancova"]))
+                 if not v}
+    else:
+        drop |= {"t_14_2_5", "f_14_2_5", "t_14_2_6", "f_14_2_6", "t_14_2_7", "t_14_2_8", "t_14_2_9", "t_14_2_10",
+                 "f_14_2_11"}
+    out = []
+    for title, outputs in SECTIONS[kind]:
+        kept = [replace(o, **fixed.get(o.id, {})) for o in outputs if o.id not in drop]
+        if title == "14.2 Efficacy":
+            kept = extra + kept
+        if kept:
+            out.append((title, kept))
+    return out
+
+
+def _change_outputs(spec: dict, name: str) -> list[Output]:
+    """The outputs of a continuous primary endpoint (rule primary_change)."""
+    base = "closed/primary_change"
+    model = ("MMRM: arm, visit, arm x visit, baseline, baseline x visit" + "".join(f", {c}" for c in spec.get("covariates", []))
+             + "; unstructured covariance; REML; Kenward-Roger df. Each arm minus the control.")
+    return [
+        Output("t_14_2_1", "Table 14.2.1", f"Primary endpoint: {spec['name']}", "Full analysis set",
+               f"{base}/tables/t_14_2_1.csv", footnote=f"LS-mean change from baseline in {name} at {spec['visit']}. "
+               + model, source="ADEFF"),
+        Output("f_14_2_1", "Figure 14.2.1", f"LS-mean {name} change over visits", "Full analysis set",
+               f"{base}/figures/f_14_2_1.png", "figure", source="ADEFF"),
+        Output("t_14_2_2", "Table 14.2.2", "Primary estimand", "-", f"{base}/tables/t_14_2_2.csv", source="SAP"),
+        Output("t_14_2_3", "Table 14.2.3", "Sensitivity and supportive analyses of the primary endpoint", "As stated",
+               f"{base}/tables/t_14_2_3.csv", footnote="Per-protocol: the primary MMRM on the per-protocol set; "
+               f"observed cases: ANCOVA of the change at {spec['visit']} on arm and baseline; multiple imputation: "
+               "missing visits imputed under MAR within arm, the same ANCOVA pooled by Rubin's rules.", source="ADEFF"),
+        Output("f_14_2_3", "Figure 14.2.3", f"Difference in {name} change across analyses", "As stated",
+               f"{base}/figures/f_14_2_3.png", "figure", source="ADEFF"),
+    ]

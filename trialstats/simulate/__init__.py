@@ -2,6 +2,7 @@
 
     trialstats simulate nct02302599                      # regenerates data/nct02302599 byte-identically
     trialstats simulate nct02302599 --subjects 10000 --out /tmp/big   # performance data, outside data/
+    trialstats simulate syn3arm --out /tmp/syn3arm      # a synthetic 3-arm study with its own protocol
 """
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from pathlib import Path
 
 import yaml
 
-from . import ev_igt, uc_msc_t2d
+from . import dose_ranging, ev_igt, uc_msc_t2d
 from ..io import write_csv
 
-GENERATORS = {"nct02302599": uc_msc_t2d, "nct06495437": ev_igt}
+GENERATORS = {"nct02302599": uc_msc_t2d, "nct06495437": ev_igt, "syn3arm": dose_ranging}
 
 LABEL = """# SYNTHETIC DATA - not patient data
 
@@ -34,12 +35,17 @@ def simulate_study(study: str, protocol: dict, n_screened: int | None = None):
 
 
 def write_study(study: str, out: Path, protocol_path: Path, n_screened: int | None = None) -> list[Path]:
-    """Generate a study into `out` (sdtm/, randomization.csv, README.md); return files written."""
+    """Generate a study into `out` (sdtm/, randomization.csv, README.md); return files written.
+    A study whose protocol file does not exist and whose generator carries one (PROTOCOL) gets
+    that protocol written beside its data."""
     gen = GENERATORS[study]
-    protocol = yaml.safe_load(Path(protocol_path).read_text())
-    domains, key = simulate_study(study, protocol, n_screened)
     out = Path(out)
     (out / "sdtm").mkdir(parents=True, exist_ok=True)
+    if not Path(protocol_path).exists() and hasattr(gen, "PROTOCOL"):
+        protocol_path = out / "protocol.yaml"
+        protocol_path.write_text(gen.PROTOCOL)
+    protocol = yaml.safe_load(Path(protocol_path).read_text())
+    domains, key = simulate_study(study, protocol, n_screened)
     if Path(protocol_path).resolve() != (out / "protocol.yaml").resolve():
         shutil.copyfile(protocol_path, out / "protocol.yaml")
     written = []

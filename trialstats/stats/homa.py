@@ -11,16 +11,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..units import convert
-
 FORMS = ("c-peptide", "insulin")
 
 
-def compute_homa(fpg_mmol, secretion, form: str = "c-peptide", secretion_unit: str | None = None):
+def compute_homa(fpg_mmol, secretion, form: str = "c-peptide", to_pmol_per_l: float = 1.0):
     """HOMA-IR, HOMA-%B and an 'undefined %B' flag for vectors of FPG and C-peptide or insulin.
 
-    `secretion` is C-peptide (form "c-peptide", ng/mL converted to pmol/L x 331 unless
-    secretion_unit="pmol/L") or fasting insulin in uU/mL (form "insulin").
+    `secretion` is C-peptide (form "c-peptide": in pmol/L after multiplying by `to_pmol_per_l`,
+    the factor of its unit, e.g. 331 for ng/mL, from the protocol's lab conversions) or fasting
+    insulin in uU/mL (form "insulin").
     """
     if form not in FORMS:
         raise ValueError(f"HOMA form must be one of {FORMS}, got {form!r}")
@@ -29,7 +28,7 @@ def compute_homa(fpg_mmol, secretion, form: str = "c-peptide", secretion_unit: s
     undefined = fpg <= 3.5
     with np.errstate(divide="ignore", invalid="ignore"):
         if form == "c-peptide":
-            cp = convert(sec, "CPEPTIDE", secretion_unit or "ng/mL", "pmol/L")
+            cp = sec if to_pmol_per_l == 1.0 else np.round(sec * to_pmol_per_l, 10)
             ir = 1.5 + fpg * cp / 2800.0
             beta = 0.27 * cp / (fpg - 3.5)
         else:

@@ -704,11 +704,13 @@ def _type3_contrasts(design_info, grid, design, p) -> dict:
         for lev in levels:
             contrast = np.kron(contrast, np.hstack([np.eye(len(lev) - 1), -np.ones((len(lev) - 1, 1))]))
         out[term.name()] = _independent_rows(contrast @ np.array(means))
-    return out
+    return {term: c for term, c in out.items() if c.shape[0]}   # a one-level factor tests nothing
 
 
 def _independent_rows(c: np.ndarray, tol: float = 1e-9) -> np.ndarray:
     """A full-row-rank basis of the row space of c (the testable part of the hypothesis)."""
+    if c.size == 0:        # a factor with one level: nothing to test
+        return c
     q, r, piv = _qr_rows(c)
     rank = int(np.sum(np.abs(np.diag(r)) > tol * max(1.0, np.abs(r).max())))
     return c[np.sort(piv[:rank])]

@@ -1,6 +1,6 @@
-"""Exploratory glycaemic outcomes of a single-arm study: paired change from baseline with a
-t-based 95% CI (paired t-test = one-sample t on the changes), and the proportion back to normal
-(e.g. 2-hour OGTT glucose < 7.8 mmol/L) with a Clopper-Pearson 95% CI."""
+"""Exploratory outcomes of a single-arm study (protocol `exploratory`): paired change from baseline
+with a t-based 95% CI (paired t-test = one-sample t on the changes), and the proportion back to
+normal (a parameter below the protocol's limit) with a Clopper-Pearson 95% CI."""
 from __future__ import annotations
 
 import math

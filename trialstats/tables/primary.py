@@ -13,9 +13,9 @@ from ..stats.mi import impute_sequential, rubin
 from .ard import ard
 from .format import estimate_ci, fmt, n_over_n_pct, stat
 
-ANALYSES = {  # id -> (label, population)
+ANALYSES = {  # id -> (label, population); the covariates are named from the protocol (analysis_names)
     "primary": ("Primary: composite, missing = non-responder", "FAS"),
-    "adjusted_or": ("Odds ratio adjusted for baseline HbA1c and insulin dose", "FAS"),
+    "adjusted_or": ("Odds ratio adjusted for baseline covariates", "FAS"),
     "per_protocol": ("Per-protocol set", "PP"),
     "observed_cases": ("Observed cases (missing excluded)", "FAS"),
     "mi_mar": ("Multiple imputation under MAR", "FAS"),
@@ -24,9 +24,27 @@ ANALYSES = {  # id -> (label, population)
 }
 
 
-def analysis_names(spec: dict) -> dict:
-    """ANALYSES with each component named by its criterion (e.g. "HBA1C AVAL < 7")."""
+def _lower_first(word: str) -> str:
+    """"Daily dose" -> "daily dose"; a name with capitals inside (e.g. "FEV1", "pH") is kept."""
+    head, _, rest = word.partition(" ")
+    return (head[:1].lower() + head[1:] if head[1:].islower() else head) + (" " + rest if rest else "")
+
+
+def covariate_text(covariates: list[str], baseline: list[dict] | None = None) -> str:
+    """The covariates of the adjusted model in words, from the protocol's baseline labels:
+    "baseline body weight and daily dose" (the ADSL name where no label is declared)."""
+    labels = {b["variable"]: b["label"] for b in baseline or []}
+    names = [_lower_first(labels.get(c, c)) for c in covariates]
+    if not names:
+        return "no covariate"
+    return "baseline " + (names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1])
+
+
+def analysis_names(spec: dict, baseline: list[dict] | None = None) -> dict:
+    """ANALYSES with each component named by its criterion (e.g. "GLUC AVAL < 7") and the
+    adjusted odds ratio by its covariates (spec `covariates`, labelled by the protocol's baseline)."""
     out = dict(ANALYSES)
+    out["adjusted_or"] = (f"Odds ratio adjusted for {covariate_text(spec.get('covariates', []), baseline)}", "FAS")
     ops = {"lt": "<", "le": "<=", "gt": ">", "ge": ">="}
     for i, crit in enumerate(spec["criteria"], 1):
         (test, limit), = [(k, v) for k, v in crit.items() if k != "paramcd"]
@@ -125,6 +143,10 @@ def arm_labels(status: pd.DataFrame, control_armcd: str) -> tuple[str, str]:
 
 def ard_primary(status: pd.DataFrame, adsl: pd.DataFrame, labels, covariates: list[str]) -> pd.DataFrame:
     """Primary analysis and the sensitivity analyses that need no imputation."""
+    unknown = [c for c in covariates if c not in adsl]
+    if unknown:
+        raise ValueError(f"primary covariates {unknown} are not ADSL columns (protocol responder covariates; "
+                         f"ADSL has {sorted(c for c in adsl.columns if c.endswith('BL'))} among baseline values)")
     fas = status[(status["FASFL"] == "Y") & (status["STATUS"] != "not yet due")]
     composite = fas.assign(RESP=np.where(fas["STATUS"] == "Y", "Y", "N"))
     rows = ard_difference("primary", *_counts(composite, "RESP", labels), labels, ("mn", "wald", "newcombe"))
@@ -324,6 +346,8 @@ def _tipping_sentence(significant: dict, miss: dict, labels, alpha) -> str:
 def estimand_rows(protocol: dict) -> pd.DataFrame:
     """The primary estimand's attributes (ICH E9(R1)) as text rows, from the protocol."""
     spec = protocol["responder"]
+    prohibited = protocol.get("prohibited_medications", [])
+    covariates = covariate_text(spec.get("covariates", []), protocol.get("baseline"))
     crit = "; ".join(f"{c['paramcd']} {k.replace('_', ' ')} {v:g}" for c in spec["criteria"]
                      for k, v in c.items() if k != "paramcd")
     rows = [
@@ -333,12 +357,12 @@ def estimand_rows(protocol: dict) -> pd.DataFrame:
         ("Treatment condition", "Randomized arm, active vs control "
                                 f"({protocol['randomization']['control']})"),
         ("Intercurrent event: stopping infusions", "Treatment policy: data used as observed"),
-        ("Intercurrent event: prohibited glucose-lowering medication",
+        ("Intercurrent event: prohibited medication" + (f" ({', '.join(prohibited)})" if prohibited else ""),
          "Composite: non-responder" if spec["prohibited_medication"] == "non-responder" else "Ignored"),
         ("Missing value at the visit", "Non-responder" if spec["missing"] == "non-responder" else "Missing"),
         ("Population-level summary", "Difference in proportions (active minus control), 95% "
                                      "Miettinen-Nurminen CI, Fisher's exact p; Wald and Newcombe intervals "
-                                     "beside it; odds ratio adjusted for baseline HbA1c and insulin dose"),
+                                     f"beside it; odds ratio adjusted for {covariates}"),
     ]
     return pd.DataFrame(rows, columns=["attribute", "definition"])
 

@@ -359,7 +359,16 @@ def ard_risk_differences(soc_pt: pd.DataFrame, arms: list[str], control: str) ->
 
 # --- all safety outputs of one study ---------------------------------------------------------------
 
-LAB_SAFETY = ["ALT", "AST", "BILI", "CREAT"]
+def listing_lab_panel(panel: dict[str, list[str]], bds: pd.DataFrame) -> pd.DataFrame:
+    """The safety laboratory panel (category -> tests) against the records: one row per test with
+    its record count, so that a test or a whole category with no record says so."""
+    counts = bds["PARAMCD"].value_counts()
+    rows = [{"Category": cat, "Test": t, "Records": int(counts.get(t, 0)),
+             "Status": "tabulated" if counts.get(t, 0) else "no records at this data cut"}
+            for cat, tests in panel.items() for t in tests]
+    rows += [{"Category": cat, "Test": "(none)", "Records": 0, "Status": "no test in this category"}
+             for cat, tests in panel.items() if not tests]
+    return pd.DataFrame(rows, columns=["Category", "Test", "Records", "Status"])
 
 
 def listing_serious(adae: pd.DataFrame) -> pd.DataFrame:
@@ -493,15 +502,15 @@ def lab_tables(results: dict, parameters: pd.DataFrame) -> dict[str, pd.DataFram
 
 def run_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | None, advs: pd.DataFrame | None,
                adex: pd.DataFrame | None, arm: str, control: str | None, dose_col: str | None = None,
-               aesi_names: list[str] | None = None, lab_panel: list[str] | dict[str, list[str]] | None = LAB_SAFETY,
+               aesi_names: list[str] | None = None, lab_panel: list[str] | dict[str, list[str]] | None = None,
                flag: str | None = "ANL01FL", arm_order: str | None = None, by_visit: bool = False) -> dict:
     """Every safety output as {id: frame}: ARDs (ard_*) and listings (l_*).
 
-    lab_panel: the laboratory parameters tabulated (a list or {category: [PARAMCD]}); None:
-    every analyte of the data (lab_parameters). flag: the BDS analysis flag (None: every record).
-    arm_order: the ADSL column of the arms' numeric code. by_visit: summaries of records with an
-    analysis visit only, post-baseline = on or after the first dose (ADY >= 1), as an ADaM made
-    elsewhere (e.g. the CDISC pilot) is usually laid out."""
+    lab_panel: the laboratory tests tabulated (the protocol's safety_labs, category -> tests, or a
+    list); None: every analyte of the data (lab_parameters). flag: the BDS analysis flag (None:
+    every record). arm_order: the ADSL column of the arms' numeric code. by_visit: summaries of
+    records with an analysis visit only, post-baseline = on or after the first dose (ADY >= 1), as
+    an ADaM made elsewhere (e.g. the CDISC pilot) is usually laid out."""
     adsl = standardize_adsl(adsl, arm, arm_order)
     adae = standardize_adae(adae, adsl)
     dead = set(adsl.loc[adsl.get("DTHFL", pd.Series(index=adsl.index, dtype="object")) == "Y", "USUBJID"])
@@ -520,7 +529,10 @@ def run_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | None
     if adlb is not None:
         lb = standardize_bds(adlb, adsl, flag, post_by_day=by_visit)
         parameters = lab_parameters(lb, lab_panel)
+        panel = tabulated_panel(parameters) if lab_panel is None else \
+            lab_panel if isinstance(lab_panel, dict) else {"Laboratory": list(lab_panel)}
         params = [p for ps in tabulated_panel(parameters).values() for p in ps]
+        out["l_lab_panel"] = listing_lab_panel(panel, lb)
         visits = lb[lb["AVISIT"].notna()] if by_visit else lb
         out["ard_t_14_3_8"] = ard_bds_summary(visits, params)
         out["ard_t_14_3_9"] = ard_shift(lb, params, control)

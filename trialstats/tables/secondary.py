@@ -1,5 +1,6 @@
-"""Secondary efficacy analyses (SAP): MMRM of change from baseline, HbA1c < 7% by visit, clamp
-GIR and HOMA indices by ANCOVA, subgroups of the primary endpoint and of week-48 HbA1c change.
+"""Secondary efficacy analyses (SAP, protocol `secondary`): MMRM of change from baseline, the
+proportion below a threshold by visit, ANCOVA at the key visit (log scale: geometric means),
+subgroups of the primary endpoint and of the key-visit change of the first MMRM parameter.
 
 All return ARD frames (tables.ard); `t_*` functions format them for display.
 """
@@ -30,17 +31,20 @@ def analysis_frame(adeff: pd.DataFrame, adsl: pd.DataFrame, paramcd: str, arm: s
     return d.reset_index(drop=True)
 
 
-def ard_mmrm(data: pd.DataFrame, paramcd: str, labels, ddf: str = "kenward-roger") -> tuple[pd.DataFrame, dict]:
-    """MMRM of CHG (SAP model: treatment, visit, treatment x visit, baseline, baseline x visit;
-    unstructured; REML; Kenward-Roger): LS means by visit and arm, differences active - control."""
-    active, control = labels
-    d = data.dropna(subset=["CHG", "BASE"]).copy()
-    d["TRT"] = pd.Categorical(d["TRT"], categories=[control, active])
+def ard_mmrm(data: pd.DataFrame, paramcd: str, labels, ddf: str = "kenward-roger",
+             covariates: tuple[str, ...] = ()) -> tuple[pd.DataFrame, dict]:
+    """MMRM of CHG (SAP model: treatment, visit, treatment x visit, baseline, baseline x visit,
+    and any further covariates (data columns); unstructured; REML; Kenward-Roger): LS means by
+    visit and arm, differences of each active arm - control. `labels` = (*active arms, control)."""
+    *actives, control = labels
+    d = data.dropna(subset=["CHG", "BASE", *covariates]).copy()
+    d["TRT"] = pd.Categorical(d["TRT"], categories=[control, *actives])
     d["AVISIT"] = d["AVISIT"].cat.remove_unused_categories()
     info = {"n_obs": len(d), "n_subjects": d["USUBJID"].nunique(), "note": ""}
+    formula = MMRM_FORMULA + "".join(f" + {c}" for c in covariates)
     try:
-        fit = fit_mmrm(d, MMRM_FORMULA, "USUBJID", "AVISIT", cov="us", method="reml", ddf=ddf)
-    except MMRMError as err:
+        fit = fit_mmrm(d, formula, "USUBJID", "AVISIT", cov="us", method="reml", ddf=ddf)
+    except (MMRMError, ValueError, np.linalg.LinAlgError) as err:   # e.g. one arm or one visit without data
         info["note"] = f"MMRM not estimable: {err}"
         return ard([]), info
     rows = []
@@ -49,7 +53,7 @@ def ard_mmrm(data: pd.DataFrame, paramcd: str, labels, ddf: str = "kenward-roger
                     variable=paramcd, variable_level="lsmean_chg")
         rows += [dict(base, stat_name=s, stat=getattr(r, s)) for s in ("estimate", "se", "df", "lower", "upper")]
     for r in fit.lsmean_differences("TRT", "AVISIT", control).itertuples(index=False):
-        base = dict(group1="CONTRAST", group1_level=f"{active} - {control}", group2="AVISIT",
+        base = dict(group1="CONTRAST", group1_level=f"{r.TRT} - {control}", group2="AVISIT",
                     group2_level=str(r.AVISIT), variable=paramcd, variable_level="difference")
         rows += [dict(base, stat_name=s, stat=getattr(r, s)) for s in ("estimate", "se", "df", "lower", "upper", "p")]
     conv = fit.convergence
@@ -182,7 +186,7 @@ def subgroup_levels(adsl: pd.DataFrame, spec: dict) -> pd.Series:
 
 def ard_subgroups(status: pd.DataFrame, chg48: pd.DataFrame, adsl: pd.DataFrame, subgroups: list[dict],
                   labels) -> pd.DataFrame:
-    """Per subgroup level: responder difference (MN CI) and week-48 HbA1c change difference
+    """Per subgroup level: responder difference (MN CI) and key-visit change difference
     (ANCOVA on baseline); interaction p: likelihood-ratio test of arm x subgroup in a logistic
     model (Firth when separated: penalized LR) and F test of arm x subgroup in the ANCOVA."""
     rows = []
@@ -209,9 +213,9 @@ def ard_subgroups(status: pd.DataFrame, chg48: pd.DataFrame, adsl: pd.DataFrame,
             if h["TRT"].nunique() == 2 and len(h) > 3:
                 res = fit_ancova(h, "CHG", "TRT", ["BASE"], reference=labels[1])
                 con = res["contrasts"].iloc[0]
-                rows += [dict(base, variable="hba1c_chg", variable_level="difference", stat_name=s, stat=con[s])
+                rows += [dict(base, variable="key_visit_chg", variable_level="difference", stat_name=s, stat=con[s])
                          for s in ("estimate", "lower", "upper")]
-                rows.append(dict(base, variable="hba1c_chg", variable_level="n", stat_name="n", stat=len(h)))
+                rows.append(dict(base, variable="key_visit_chg", variable_level="n", stat_name="n", stat=len(h)))
         # interaction tests
         f = f.assign(ACT=(f["ARM"] == labels[0]).astype(float))
         dummies = pd.get_dummies(f["SUB"], prefix="S", drop_first=True, dtype=float)
@@ -223,7 +227,7 @@ def ard_subgroups(status: pd.DataFrame, chg48: pd.DataFrame, adsl: pd.DataFrame,
                              variable_level="interaction", stat_name="p", stat=p_int))
         if c["SUB"].nunique() > 1 and c["TRT"].nunique() == 2:
             p = _nested_f_test(c, "CHG ~ C(TRT) * C(SUB) + BASE", "CHG ~ C(TRT) + C(SUB) + BASE")
-            rows.append(dict(group1="SUBGROUP", group1_level=name, variable="hba1c_chg",
+            rows.append(dict(group1="SUBGROUP", group1_level=name, variable="key_visit_chg",
                              variable_level="interaction", stat_name="p", stat=p))
     return ard(rows)
 

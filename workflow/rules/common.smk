@@ -144,6 +144,17 @@ def exploratory_spec(wildcards):
     return PROTOCOLS[wildcards.study].get("exploratory")
 
 
+def primary_covariates(wildcards):
+    """ADSL columns adjusting the primary model (protocol responder or continuous_primary)."""
+    protocol = PROTOCOLS[wildcards.study]
+    return (protocol.get("responder") or protocol.get("continuous_primary") or {}).get("covariates", [])
+
+
+def lab_panel(wildcards):
+    """The protocol's safety laboratory panel (category -> tests); None: every ADLB test."""
+    return PROTOCOLS[wildcards.study].get("safety_labs")
+
+
 def aesi_names(wildcards):
     return [a["name"] for a in PROTOCOLS[wildcards.study].get("aesi", [])]
 
@@ -171,9 +182,13 @@ def closed_outputs(study, cut):
            f"{base}/figures/consort.pdf", f"{base}/flow"]
     if "responder" in PROTOCOLS[study]:
         out += [f"{base}/tables/t_14_2_1.csv", f"{base}/figures/f_14_2_3.pdf"]
+    if "continuous_primary" in PROTOCOLS[study]:
+        out.append(f"{base}/primary_change")
     if "secondary" in PROTOCOLS[study]:
         out.append(f"{base}/secondary")
     out.append(f"{base}/safety")
+    if "monitoring" in PROTOCOLS[study]:
+        out.append(f"{base}/monitoring")
     return out
 
 
@@ -181,7 +196,26 @@ def review_outputs(study, cut):
     """A single-arm study's safety review outputs."""
     base = f"results/{study}/{cut}/review"
     return [] if is_randomized(study) else [f"{base}/safety", f"{base}/report/safety_review_report.pdf",
-                                             f"{base}/report/rtf"]
+                                             f"{base}/report/rtf"] + review_monitoring(study, cut)
+
+
+def review_monitoring(study, cut):
+    """A single-arm study's stopping guidelines (its charter's safety rules), if it has any."""
+    return [f"results/{study}/{cut}/review/monitoring"] if "monitoring" in PROTOCOLS[study] else []
+
+
+def review_monitoring_folder(wildcards):
+    return review_monitoring(wildcards.study, wildcards.cut)
+
+
+def monitoring_adam(wildcards):
+    """By arm on the closed side (unblinded ADaM); a single-arm study's blinded ADaM."""
+    side = "closed/adam" if wildcards.side == "closed" else "adam"
+    return f"results/{wildcards.study}/{wildcards.cut}/{side}"
+
+
+def monitoring_arm(wildcards):
+    return arm_column(wildcards) if wildcards.side == "closed" else None
 
 
 def primary_shards(analysis):
@@ -203,7 +237,7 @@ def report_tables(wildcards):
     if wildcards.side == "open":
         return [f"{base}/open/tables", f"{base}/open/listings/eligibility_disagreements.csv"]
     if wildcards.side == "review":
-        return [f"{base}/open/tables", f"{base}/review/safety"]
+        return [f"{base}/open/tables", f"{base}/review/safety"] + review_monitoring(wildcards.study, wildcards.cut)
     return closed_report_inputs(wildcards)
 
 

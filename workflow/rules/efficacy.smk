@@ -46,7 +46,7 @@ rule primary:
     params:
         library=LIBRARY,
         arm_column=arm_column,
-        covariates=config["primary"]["covariates"],
+        covariates=primary_covariates,
         mi=config["primary"]["multiple_imputation"],
         alpha=config["primary"]["alpha"],
     priority: 2  # long jobs on the way to the closed report start first
@@ -74,3 +74,24 @@ rule secondary:
         "results/{study}/{cut}/benchmarks/secondary.tsv"
     script:
         "../../scripts/secondary.py"
+
+
+rule primary_change:
+    # a continuous primary endpoint (protocol continuous_primary): change from baseline at the key
+    # visit by MMRM, with its estimand and sensitivity analyses; any number of arms vs the control
+    input:
+        adam="results/{study}/{cut}/closed/adam",
+        protocol=protocol_file,
+    output:
+        folder=directory("results/{study}/{cut}/closed/primary_change"),
+    params:
+        library=LIBRARY,
+        arm_column=arm_column,
+        mi=config["primary"]["multiple_imputation"],
+    priority: 2  # long jobs on the way to the closed report start first
+    log:
+        "results/{study}/{cut}/logs/primary_change.log",
+    benchmark:
+        "results/{study}/{cut}/benchmarks/primary_change.tsv"
+    script:
+        "../../scripts/primary_change.py"

@@ -27,6 +27,7 @@ rule open_flow:
 rule closed_flow:
     input:
         adam="results/{study}/{cut}/closed/adam",
+        protocol=protocol_file,
     output:
         consort="results/{study}/{cut}/closed/ard/consort.csv",
         tables=directory("results/{study}/{cut}/closed/flow"),

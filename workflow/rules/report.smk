@@ -63,6 +63,7 @@ rule review_report:
         sdtm="results/{study}/{cut}/sdtm",
         tables="results/{study}/{cut}/open/tables",
         safety="results/{study}/{cut}/review/safety",
+        monitoring=review_monitoring_folder,
         figure="results/{study}/{cut}/open/figures/consort.png",
         current="results/{study}/{cut}/adam",
         previous=previous_blinded_adam,
@@ -88,7 +89,8 @@ rule rtf_tables:
     # every table and listing of a report as RTF; its own job, beside the PDF (rtflite takes its
     # time over long listings)
     input:
-        report_tables,
+        tables=report_tables,
+        protocol=protocol_file,
     output:
         directory("results/{study}/{cut}/{side}/report/rtf"),
     wildcard_constraints:

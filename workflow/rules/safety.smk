@@ -15,6 +15,7 @@ rule closed_safety:
         dose_column="ADOSE",
         aesi=aesi_names,
         exploratory=None,
+        lab_panel=lab_panel,
     priority: 3  # long jobs on the way to the closed report start first
     log:
         "results/{study}/{cut}/logs/closed_safety.log",
@@ -37,10 +38,10 @@ rule review_safety:
         dose_column="EXDOSE",
         aesi=aesi_names,
         exploratory=exploratory_spec,
+        lab_panel=lab_panel,
     log:
         "results/{study}/{cut}/logs/review_safety.log",
     benchmark:
         "results/{study}/{cut}/benchmarks/review_safety.tsv"
     script:
         "../../scripts/safety.py"
-

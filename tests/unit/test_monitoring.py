@@ -1,0 +1,112 @@
+"""Monitoring arithmetic cross-checked two independent ways (closed form vs simulation, exact
+enumeration vs Monte Carlo)."""
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from trialstats.stats.monitoring import (alpha_spent, bayesian_count_boundary, beta_binomial_pmf,
+                                         conditional_power, crossing_probabilities, posterior_exceedance,
+                                         predictive_probability, spending_boundary)
+
+
+def test_spending_functions_spend_all_alpha_at_the_end_and_nothing_at_the_start():
+    for kind in ("obrien-fleming", "pocock"):
+        assert alpha_spent([0.0, 1.0], 0.025, kind) == pytest.approx([0.0, 0.025])
+        assert np.all(np.diff(alpha_spent(np.linspace(0, 1, 11), 0.025, kind)) > 0)
+    # Pocock-type spending at half the information: alpha ln(1 + (e - 1) / 2)
+    assert alpha_spent(0.5, 0.05, "pocock") == pytest.approx(0.05 * math.log(1 + (math.e - 1) / 2))
+
+
+def test_boundary_crossing_probability_equals_a_brownian_motion_simulation():
+    rng = np.random.default_rng(11)
+    fractions = np.array([0.3, 0.6, 1.0])
+    bounds = spending_boundary(fractions, 0.025, "pocock")
+    theta = 2.5                                   # drift: E[Z(1)] = 2.5
+    up, _ = crossing_probabilities(fractions, bounds, theta=theta)
+    steps = rng.normal(theta * np.diff(np.r_[0, fractions]), np.sqrt(np.diff(np.r_[0, fractions])), (400_000, 3))
+    z = np.cumsum(steps, axis=1) / np.sqrt(fractions)
+    crossed = np.cumsum(z >= bounds, axis=1) > 0
+    first = np.diff(np.c_[np.zeros(len(z), bool), crossed].astype(int), axis=1)
+    np.testing.assert_allclose(up, first.mean(axis=0), atol=3e-3)
+
+
+def test_conditional_power_closed_form_equals_simulation():
+    rng = np.random.default_rng(5)
+    z, t, critical, design = 1.2, 0.4, 1.96, 2.8
+    cp = conditional_power(z, t, critical, design)
+    b_now = z * math.sqrt(t)
+    for drift, value in ((z / math.sqrt(t), cp.current_trend), (design, cp.design), (0.0, cp.null)):
+        final = b_now + rng.normal(drift * (1 - t), math.sqrt(1 - t), 400_000)
+        assert value == pytest.approx(np.mean(final >= critical), abs=3e-3)
+    assert cp.null < cp.current_trend < cp.design
+
+
+def test_beta_binomial_pmf_sums_to_one_and_has_the_beta_binomial_mean():
+    pmf = beta_binomial_pmf(25, 3.0, 9.0)
+    assert pmf.sum() == pytest.approx(1.0)
+    assert (np.arange(26) * pmf).sum() == pytest.approx(25 * 3 / 12)
+    assert pmf == pytest.approx(stats.betabinom.pmf(np.arange(26), 25, 3.0, 9.0))
+
+
+def fisher_success(x1, n1, x2, n2):
+    return x1 / n1 > x2 / n2 and stats.fisher_exact([[x1, n1 - x1], [x2, n2 - x2]])[1] < 0.05
+
+
+def test_predictive_probability_equals_monte_carlo():
+    rng = np.random.default_rng(3)
+    x, n, planned = (5, 2), (22, 21), (30, 30)
+    pp = predictive_probability(x, n, planned, fisher_success)
+    draws = 60_000
+    p1 = rng.beta(1 + x[0], 1 + n[0] - x[0], draws)
+    p2 = rng.beta(1 + x[1], 1 + n[1] - x[1], draws)
+    y1, y2 = rng.binomial(planned[0] - n[0], p1), rng.binomial(planned[1] - n[1], p2)
+    cache = {}
+    wins = [cache.setdefault((a, b), fisher_success(x[0] + a, 30, x[1] + b, 30)) for a, b in zip(y1, y2)]
+    assert pp == pytest.approx(np.mean(wins), abs=0.01)
+    # complete data: the predictive probability is 1 or 0
+    assert predictive_probability((9, 2), (45, 44), (45, 44), fisher_success) in (0.0, 1.0)
+
+
+def test_posterior_exceedance_equals_numerical_integration():
+    x, n, p0 = 4, 12, 0.2
+    grid = np.linspace(0, 1, 200_001)
+    dens = grid ** x * (1 - grid) ** (n - x)
+    assert posterior_exceedance(x, n, p0) == pytest.approx(dens[grid > p0].sum() / dens.sum(), abs=1e-4)
+
+
+def test_count_boundary_is_where_the_posterior_rule_first_triggers():
+    boundary = bayesian_count_boundary(30, 0.2, 0.9)
+    for n in (5, 17, 30):
+        b = boundary[n - 1]
+        assert posterior_exceedance(b, n, 0.2) > 0.9 >= posterior_exceedance(b - 1, n, 0.2)
+    assert np.all(np.diff(boundary) >= 0)
+
+
+def test_safety_rule_counts_by_arm_and_pooled_on_a_hand_made_trial():
+    import pandas as pd
+    from trialstats.tables.monitoring import ard_safety_rules, t_guidelines
+    adsl = pd.DataFrame({"USUBJID": [f"S{i}" for i in range(12)], "SAFFL": ["Y"] * 11 + ["N"],
+                         "TRTSDT": pd.date_range("2020-01-01", periods=12), "ARM": ["A", "B"] * 6})
+    # fever (AESI) in S0, S2, S4 (arm A) and S1 (B); S10 serious; S11 outside the safety set;
+    # S6's fever is not treatment-emergent
+    adae = pd.DataFrame({"USUBJID": ["S0", "S2", "S4", "S1", "S10", "S11", "S6"],
+                         "TRTEMFL": ["Y", "Y", "Y", "Y", "Y", "Y", "N"], "AESER": ["N"] * 4 + ["Y", "Y", "N"],
+                         "CQ01NAM": ["Fever"] * 4 + [None, "Fever", "Fever"]})
+    aesi = [{"id": "FEVER", "name": "Fever"}]
+    rules = [{"event": "FEVER", "p0": 0.2, "threshold": 0.8, "from_subjects": 4}, {"event": "SERIOUS", "p0": 0.1,
+                                                                                     "threshold": 0.9}]
+    ard, paths = ard_safety_rules(adsl, adae, rules, aesi, "ARM", ["A", "B"])
+    get = lambda ev, g, s: float(ard[(ard.variable == ev) & (ard.group1_level == g) & (ard.stat_name == s)].stat.iloc[0])  # noqa: E731
+    assert (get("FEVER", "A", "n"), get("FEVER", "A", "events")) == (6, 3)      # S0 S2 S4 of S0 S2 .. S10
+    assert (get("FEVER", "B", "n"), get("FEVER", "B", "events")) == (5, 1)      # S1 of S1 S3 S5 S7 S9
+    assert (get("FEVER", "All subjects", "n"), get("FEVER", "All subjects", "events")) == (11, 4)
+    assert get("SERIOUS", "All subjects", "events") == 1
+    assert get("FEVER", "A", "posterior_prob") == pytest.approx(stats.beta.sf(0.2, 4, 4))
+    # the pooled path over enrolment: S0 (1), S1 (2), S2 (3), S4 (4); no boundary before subject 4
+    pooled = paths[(paths.event == "FEVER") & (paths.group == "All subjects")]
+    assert list(pooled.cumulative_events) == [1, 2, 3, 3, 4, 4, 4, 4, 4, 4, 4]
+    assert pooled.boundary.iloc[:3].isna().all() and pooled.boundary.iloc[3:].notna().all()
+    table = t_guidelines(ard, None, rules, aesi, None)
+    assert len(table) == 6 and set(table.Crossed) <= {"YES", "no"}

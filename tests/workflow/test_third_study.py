@@ -1,0 +1,108 @@
+"""A third study, generated here: three arms (two doses and placebo), a continuous primary endpoint
+(LDL change at week 12, MMRM), chemistry and haematology in the safety panel and a urinalysis test
+never recorded. The pipeline runs end to end; its outputs are compared with counts and means made
+in this test from the generated SDTM and randomization key with numpy (never from our outputs)."""
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+from tests.workflow.test_pipeline import snakemake
+from trialstats.simulate import write_study
+
+pytestmark = pytest.mark.workflow
+CUT = "2025-06-30"
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("syn3arm")
+    for name in ("Snakefile", "workflow", "scripts", "profiles"):
+        (shutil.copytree if (ROOT / name).is_dir() else shutil.copyfile)(ROOT / name, folder / name)
+    data = folder / "data/syn3arm"
+    write_study("syn3arm", data, data / "protocol.yaml", n_screened=45)
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    config["studies"] = {"syn3arm": {"data": "data/syn3arm", "cuts": [CUT]}}
+    config["report"]["decode_arms"] = True            # arm names in the outputs: compared with the key's
+    (folder / "config.yaml").write_text(yaml.safe_dump(config))
+    done = snakemake(folder)
+    assert done.returncode == 0, done.stdout + done.stderr
+    sdtm = {n: pd.read_csv(data / "sdtm" / f"{n}.csv", dtype=str, keep_default_na=False) for n in ("lb", "ex", "ae")}
+    return folder / "results/syn3arm" / CUT / "closed", sdtm, pd.read_csv(data / "randomization.csv", dtype=str)
+
+
+def lab(sdtm, test, visit):
+    lb = sdtm["lb"]
+    rows = lb[(lb.LBTESTCD == test) & (lb.VISIT == visit)]
+    return rows.set_index("USUBJID")["LBSTRESN"].astype(float)
+
+
+def test_three_arms_randomized_and_in_the_full_analysis_set(run):
+    closed, sdtm, key = run
+    pops = pd.read_csv(closed / "flow/populations.csv").set_index("Population")
+    randomized = key.groupby("ARM").size()
+    assert len(randomized) == 3
+    base = lab(sdtm, "LDL", "BASELINE")
+    post = sdtm["lb"][(sdtm["lb"].LBTESTCD == "LDL") & sdtm["lb"].VISIT.str.startswith("WEEK")].USUBJID
+    fas = key[key.USUBJID.isin(set(sdtm["ex"].USUBJID) & set(base.index) & set(post))].groupby("ARM").size()
+    for arm in randomized.index:
+        assert pops.loc["Randomized / enrolled", arm] == randomized[arm]
+        assert pops.loc["Full analysis set", arm] == fas[arm]
+
+
+def test_primary_observed_case_ancova_recomputed_with_numpy(run):
+    closed, sdtm, key = run
+    ard = pd.read_csv(closed / "primary_change/ard/t_14_2_1_primary.csv", keep_default_na=False)
+    d = pd.DataFrame({"BASE": lab(sdtm, "LDL", "BASELINE"), "W12": lab(sdtm, "LDL", "WEEK 12")}).dropna()
+    d = d.join(key.set_index("USUBJID")["ARMCD"], how="inner")
+    d["CHG"] = d.W12 - d.BASE
+    x = np.column_stack([np.ones(len(d)), d.ARMCD == "HIGH", d.ARMCD == "LOW", d.BASE]).astype(float)
+    beta = np.linalg.lstsq(x, d.CHG.to_numpy(), rcond=None)[0]
+    name = key.drop_duplicates("ARMCD").set_index("ARMCD")["ARM"]
+    oc = ard[ard.variable == "observed_cases"]
+    for code, b in (("HIGH", beta[1]), ("LOW", beta[2])):
+        row = oc[(oc.group1_level == f"{name[code]} - {name['PBO']}") & (oc.stat_name == "estimate")]
+        assert float(row.stat.iloc[0]) == pytest.approx(b, abs=1e-9)
+    n = oc[oc.variable_level == "n"].set_index("group1_level")["stat"].astype(float)
+    assert n.to_dict() == {name[c]: float(k) for c, k in d.groupby("ARMCD").size().items()}
+    # the primary MMRM: both doses against placebo at the key visit, in the protocol's arm order
+    table = pd.read_csv(closed / "primary_change/tables/t_14_2_1.csv", keep_default_na=False)
+    assert table["Arm or comparison"].tolist() == [name["HIGH"], name["LOW"], name["PBO"],
+                                                   f"{name['HIGH']} - {name['PBO']}", f"{name['LOW']} - {name['PBO']}"]
+    primary = ard[(ard.variable == "primary") & (ard.group2_level == "WEEK 12") & (ard.stat_name == "estimate")
+                  & (ard.group1 == "CONTRAST")]
+    assert len(primary) == 2 and (primary.stat.astype(float) < 0).all()   # the simulated doses lower LDL
+
+
+def test_haematology_summary_and_empty_urinalysis(run):
+    closed, sdtm, key = run
+    ard = pd.read_csv(closed / "safety/ard/t_14_3_8.csv", keep_default_na=False)
+    hgb = lab(sdtm, "HGB", "WEEK 12").to_frame("V").join(key.set_index("USUBJID")["ARM"], how="inner")
+    for arm, g in hgb.groupby("ARM"):
+        cell = ard[(ard.variable == "HGB") & (ard.group2_level == "WEEK 12") & (ard.group1_level == arm)
+                   & (ard.variable_level == "AVAL")].set_index("stat_name")["stat"].astype(float)
+        assert cell["n"] == len(g) and cell["mean"] == pytest.approx(g.V.mean())
+    panel = pd.read_csv(closed / "safety/listings/l_lab_panel.csv").set_index("Test")
+    assert panel.loc["UPROT", "Status"] == "no records at this data cut"
+    assert panel.loc["PLAT", "Category"] == "haematology" and panel.loc["PLAT", "Records"] > 0
+
+
+def test_adverse_events_counted_by_arm(run):
+    closed, sdtm, key = run
+    ard = pd.read_csv(closed / "safety/ard/t_14_3_1.csv", keep_default_na=False)
+    any_ae = ard[(ard.variable_level == "Any TEAE") & (ard.stat_name == "n")].set_index("group1_level")["stat"]
+    counted = sdtm["ae"].merge(key, on="USUBJID").groupby("ARM").USUBJID.nunique()
+    for arm in key.ARM.unique():
+        assert float(any_ae[arm]) == counted.get(arm, 0)
+
+
+def test_closed_report_carries_the_continuous_primary(run):
+    closed = run[0]
+    assert (closed / "report/dmc_closed_report.pdf").stat().st_size > 10_000
+    typ = (closed / "report/dmc_closed_report.typ").read_text()
+    assert "Primary endpoint: Change from baseline in LDL cholesterol at week 12" in typ
+    assert "Tipping point" not in typ and "Not available at this data cut" not in typ
+    assert (closed / "report/rtf/t_14_2_1.rtf").exists()
