@@ -7,7 +7,8 @@ import pandas as pd
 import yaml
 
 from trialstats.report.build import compile_report, excluded_summary, report_source
-from trialstats.io import read_datasets
+from trialstats.io import read_datasets, write_csv
+from trialstats.report.summary import executive_summary
 from trialstats.report.catalog import sections as report_sections
 from trialstats.report.since_last import SINCE_LAST, since_last_tables
 
@@ -41,7 +42,10 @@ excluded = pd.read_csv(root / "adam" / "excluded_records.csv", keep_default_na=F
 appendices = [("Record accounting: records in = removed at the cut + used + excluded, by domain",
                accounting.rename(columns=lambda c: c.replace("_", " ").capitalize())),
               ("Records excluded from the analysis datasets, by domain and reason", excluded_summary(excluded))]
-source = report_source(kind, meta, sections, root, manifest, appendices, preface)
+summary = executive_summary(root, kind, sm.params.previous_cut) if kind != "open" else None
+if summary is not None:
+    write_csv(summary, sm.output.summary)
+source = report_source(kind, meta, sections, root, manifest, appendices, preface, summary)
 Path(sm.output.typ).write_text(source)
 Path(sm.output.pdf).write_bytes(compile_report(source, root, sm.wildcards.cut))
 Path(sm.log[0]).write_text(f"{kind} report: {sum(len(o) for _, o in sections)} outputs\n")

@@ -32,7 +32,7 @@ def _widths(frame: pd.DataFrame) -> str:
     return "(" + ", ".join(widths) + ",)"
 
 
-def table_markup(frame: pd.DataFrame, font: str = "8.5pt") -> str:
+def table_markup(frame: pd.DataFrame, font: str = "8.5pt", columns: str | None = None) -> str:
     if frame.empty:
         return f"#text(style: \"italic\")[#{lit('No records at this data cut.')}]"
     frame = frame.copy()
@@ -41,7 +41,7 @@ def table_markup(frame: pd.DataFrame, font: str = "8.5pt") -> str:
             frame[col] = frame[col].dt.strftime("%Y-%m-%d")
     head = ", ".join(f"text(weight: \"bold\", {lit(c)})" for c in frame.columns)
     cells = ", ".join(lit(v) for row in frame.itertuples(index=False) for v in row)
-    return (f"#text(size: {font})[#table(columns: {_widths(frame)}, stroke: (x, y) => if y == 0 "
+    return (f"#text(size: {font})[#table(columns: {columns or _widths(frame)}, stroke: (x, y) => if y == 0 "
             f"{{ (bottom: 0.6pt) }} else {{ (bottom: 0.2pt + luma(200)) }}, inset: (x: 3pt, y: 2.2pt), "
             f"align: (x, y) => if x == 0 {{ left }} else {{ left }}, "
             f"table.header(repeat: true, {head}), {cells})]")
@@ -96,8 +96,11 @@ def excluded_summary(excluded: pd.DataFrame) -> pd.DataFrame:
 
 def report_source(kind: str, meta: dict, sections: list, root: Path, manifest: dict,
                   appendices: list[tuple[str, pd.DataFrame]] = (),
-                  preface: tuple[str, list[tuple[str, pd.DataFrame]]] | None = None) -> str:
-    """The typst document of one report (kind "open", "closed" or "review")."""
+                  preface: tuple[str, list[tuple[str, pd.DataFrame]]] | None = None,
+                  summary: pd.DataFrame | None = None) -> str:
+    """The typst document of one report (kind "open", "closed" or "review"): title page, contents,
+    the executive summary and the stopping guidelines (where given), changes since the last cut,
+    the sections, appendices."""
     cut = dt.date.fromisoformat(meta["cut"])
     banner = (f'#align(center)[#text(fill: rgb("#b00000"), weight: "bold", size: 9pt)[{BANNER}]]'
               if kind == "closed" else "")
@@ -132,11 +135,19 @@ def report_source(kind: str, meta: dict, sections: list, root: Path, manifest: d
         "#pagebreak()",
         "#outline(depth: 2, indent: 1.5em)",
     ]
+    if summary is not None:      # first: the executive summary, then the stopping guidelines
+        lines += ["= Executive summary", table_markup(summary, "9pt", "(auto, 1fr, auto)"), "#v(4pt)"]
+    sections = list(sections)
+    front = sections[:1] if sections and sections[0][0] == "Stopping guidelines" else []
+    for title, outputs in front:
+        lines.append(f"= #{lit(title)}")
+        for out in outputs:
+            lines.append(output_markup(out, root))
     if preface is not None:
         lines.append(f"= #{lit(preface[0])}")
         for title, frame in preface[1]:
             lines += [f"=== #{lit(title)}", table_markup(frame), "#v(6pt)"]
-    for title, outputs in sections:
+    for title, outputs in sections[len(front):]:
         lines.append(f"= #{lit(title)}")
         for out in outputs:
             lines.append(output_markup(out, root))

@@ -42,6 +42,7 @@ rule closed_report:
         pdf=report("results/{study}/{cut}/closed/report/dmc_closed_report.pdf", caption="../report/closed.rst",
                    category="Closed report"),
         typ="results/{study}/{cut}/closed/report/dmc_closed_report.typ",
+        summary="results/{study}/{cut}/closed/report/executive_summary.csv",
     params:
         library=LIBRARY,
         kind="closed",
@@ -71,6 +72,7 @@ rule review_report:
         pdf=report("results/{study}/{cut}/review/report/safety_review_report.pdf",
                    caption="../report/review.rst", category="Safety review report"),
         typ="results/{study}/{cut}/review/report/safety_review_report.typ",
+        summary="results/{study}/{cut}/review/report/executive_summary.csv",
     params:
         library=LIBRARY,
         kind="review",
