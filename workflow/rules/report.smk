@@ -21,6 +21,9 @@ rule open_report:
         arm_column=None,
         previous_cut=previous_cut,
         version=config["report"]["version"],
+    resources:
+        mem_mb=memory(per_1000_subjects=10),   # measured: 210 MB at 10,000 subjects
+        runtime=minutes,
     log:
         "results/{study}/{cut}/logs/open_report.log",
     benchmark:
@@ -48,6 +51,9 @@ rule closed_report:
         arm_column=arm_column,
         previous_cut=previous_cut,
         version=config["report"]["version"],
+    resources:
+        mem_mb=memory(per_1000_subjects=250),   # measured: 1,860 MB at 10,000 subjects
+        runtime=minutes,
     log:
         "results/{study}/{cut}/logs/closed_report.log",
     benchmark:
@@ -76,6 +82,9 @@ rule review_report:
         arm_column=None,
         previous_cut=previous_cut,
         version=config["report"]["version"],
+    resources:
+        mem_mb=memory(per_1000_subjects=250),   # as closed_report
+        runtime=minutes,
     log:
         "results/{study}/{cut}/logs/review_report.log",
     benchmark:
@@ -95,6 +104,9 @@ rule rtf_tables:
         side="open|closed|review",
     params:
         library=LIBRARY,
+    resources:
+        mem_mb=memory(per_1000_subjects=10),   # measured: 180 MB at 10,000 subjects
+        runtime=minutes,
     log:
         "results/{study}/{cut}/logs/{side}_rtf.log",
     benchmark:

@@ -16,6 +16,9 @@ rule closed_safety:
         aesi=aesi_names,
         dataset_names=None,
         exploratory=None,
+    resources:
+        mem_mb=memory(per_1000_subjects=120),   # measured: 1,080 MB at 10,000 subjects
+        runtime=minutes,
     priority: 3  # long jobs on the way to the closed report start first
     log:
         "results/{study}/{cut}/logs/closed_safety.log",
@@ -39,6 +42,9 @@ rule review_safety:
         aesi=aesi_names,
         dataset_names=None,
         exploratory=exploratory_spec,
+    resources:
+        mem_mb=memory(per_1000_subjects=120),   # as closed_safety
+        runtime=minutes,
     log:
         "results/{study}/{cut}/logs/review_safety.log",
     benchmark:
@@ -61,6 +67,9 @@ rule adam_safety:
         aesi=None,
         dataset_names=adam_dataset_names,
         exploratory=None,
+    resources:
+        mem_mb=memory(per_1000_subjects=120),   # as closed_safety
+        runtime=minutes,
     log:
         "results/{adam_study}/logs/adam_safety.log",
     benchmark:
