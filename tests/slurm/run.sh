@@ -26,6 +26,7 @@ now() { date +%s; }
 [ "${TRIALSTATS_SLURM_TEST:-}" != skip ] || skip "TRIALSTATS_SLURM_TEST=skip"
 [ "$(id -u)" -eq 0 ] || skip "needs root to install and start Slurm (munge, slurmctld, slurmd)"
 command -v apt-get >/dev/null || skip "needs apt-get (Debian) to install Slurm"
+git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1 || skip "needs the project as a git checkout (it clones it)"
 for daemon in slurmctld slurmd; do
   ! pgrep -x "$daemon" >/dev/null || skip "a $daemon already runs on this machine: not a machine to test on"
 done
@@ -39,9 +40,11 @@ if ! dpkg -s slurmctld slurmd slurm-client munge >/dev/null 2>&1; then
   if [ ! -e /usr/sbin/policy-rc.d ]; then    # the packages must not start their services
     printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && made_policy=1
   fi
+  installed=0
   apt-get update -qq && apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=300 \
-    slurmctld slurmd slurm-client munge > /dev/null || fail "apt-get could not install Slurm"
+    slurmctld slurmd slurm-client munge > /dev/null || installed=$?
   [ -z "$made_policy" ] || rm -f /usr/sbin/policy-rc.d
+  [ "$installed" -eq 0 ] || fail "apt-get could not install Slurm"
 fi
 t_install=$(( $(now) - t0 ))
 
@@ -63,15 +66,21 @@ cleanup() {
   for (( i=${#DAEMONS[@]}-1; i>=0; i-- )); do                # slurmd, slurmctld, then munged
     kill "${DAEMONS[i]}" 2>/dev/null || true
     wait "${DAEMONS[i]}" 2>/dev/null || true
-    echo "stopped ${DAEMONS[i]} at $(date +%T)"
   done
+  [ ${#DAEMONS[@]} -eq 0 ] || echo "stopped the daemons this test started (PIDs ${DAEMONS[*]})"
   rm -f /etc/slurm/slurm.conf
   if [ "$status" -ne 0 ]; then
     for f in "$WORK"/log/slurmctld.log "$WORK"/log/slurmd.log; do
       [ -f "$f" ] && { echo "--- last lines of $f"; tail -n 15 "$f"; }
     done
   fi
-  if [ -n "${TRIALSTATS_SLURM_KEEP:-}" ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+  if [ -n "${TRIALSTATS_SLURM_KEEP:-}" ]; then
+    echo "kept $WORK"
+  else
+    local t=$(now)
+    rm -rf "$WORK"                # mostly the clone's .venv; can take a minute (file system discard)
+    echo "removed the scratch folder in $(( $(now) - t )) s"
+  fi
   exit "$status"
 }
 trap cleanup EXIT
