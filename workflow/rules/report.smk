@@ -21,6 +21,9 @@ rule open_report:
         arm_column=None,
         previous_cut=previous_cut,
         version=config["report"]["version"],
+    resources:
+        mem_mb=memory(per_1000_subjects=10),   # measured: 210 MB at 10,000 subjects
+        runtime=minutes,
     log:
         "results/{study}/{cut}/logs/open_report.log",
     benchmark:
@@ -49,6 +52,9 @@ rule closed_report:
         arm_column=arm_column,
         previous_cut=previous_cut,
         version=config["report"]["version"],
+    resources:
+        mem_mb=memory(per_1000_subjects=250),   # measured: 1,860 MB at 10,000 subjects
+        runtime=minutes,
     log:
         "results/{study}/{cut}/logs/closed_report.log",
     benchmark:
@@ -79,6 +85,9 @@ rule review_report:
         arm_column=None,
         previous_cut=previous_cut,
         version=config["report"]["version"],
+    resources:
+        mem_mb=memory(per_1000_subjects=250),   # as closed_report
+        runtime=minutes,
     log:
         "results/{study}/{cut}/logs/review_report.log",
     benchmark:
@@ -99,6 +108,9 @@ rule rtf_tables:
         side="open|closed|review",
     params:
         library=LIBRARY,
+    resources:
+        mem_mb=memory(per_1000_subjects=10),   # measured: 180 MB at 10,000 subjects
+        runtime=minutes,
     log:
         "results/{study}/{cut}/logs/{side}_rtf.log",
     benchmark:

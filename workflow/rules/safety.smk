@@ -17,6 +17,9 @@ rule closed_safety:
         dataset_names=None,
         exploratory=None,
         lab_panel=lab_panel,
+    resources:
+        mem_mb=memory(per_1000_subjects=120),   # measured: 1,080 MB at 10,000 subjects
+        runtime=minutes,
     priority: 3  # long jobs on the way to the closed report start first
     log:
         "results/{study}/{cut}/logs/closed_safety.log",
@@ -41,6 +44,9 @@ rule review_safety:
         dataset_names=None,
         exploratory=exploratory_spec,
         lab_panel=lab_panel,
+    resources:
+        mem_mb=memory(per_1000_subjects=120),   # as closed_safety
+        runtime=minutes,
     log:
         "results/{study}/{cut}/logs/review_safety.log",
     benchmark:
@@ -64,6 +70,9 @@ rule adam_safety:
         dataset_names=adam_dataset_names,
         exploratory=None,
         lab_panel=None,
+    resources:
+        mem_mb=memory(per_1000_subjects=120),   # as closed_safety
+        runtime=minutes,
     log:
         "results/{adam_study}/logs/adam_safety.log",
     benchmark:
