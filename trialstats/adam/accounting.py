@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..columns import isin, lookup, positions
+from ..sdtm.suppqual import is_supp, parent_of, supp_orphans
 
 RECORD_LEVEL = {"LB": ("adlb", "adeff"), "VS": ("advs", "adeff"), "AE": ("adae",), "EX": ("adex",)}
 DERIVATIONS = {"DM": "ADSL (one row per subject)",
@@ -70,6 +71,11 @@ def _reasons(domain: str, rows: pd.DataFrame, adsl: pd.DataFrame, analysed_tests
     testcd = rows.get(f"{domain}TESTCD")
     if testcd is not None and analysed_tests:
         reason[~testcd.isin(analysed_tests)] = f"{domain}TESTCD not an analysis parameter of protocol.yaml"
+    stat = rows.get(f"{domain}STAT")
+    if stat is not None:
+        why = rows.get(f"{domain}REASND", pd.Series(pd.NA, index=rows.index)).astype("string").fillna("no reason given")
+        not_done = (stat.astype("string").str.upper() == "NOT DONE").fillna(False)
+        reason[not_done] = (f"{domain}STAT = NOT DONE (no result), {domain}REASND: " + why[not_done]).astype(object)
     no_start = lookup(rows["USUBJID"], s["REFSDT"]).isna()
     reason[no_start.to_numpy()] = ("subject not randomized or never dosed (no reference start date): no study "
                                    "day; screening values serve the eligibility table only")
@@ -89,6 +95,9 @@ def record_accounting(sdtm: dict[str, pd.DataFrame], adam: dict[str, pd.DataFram
         if domain in RECORD_LEVEL:
             used = _is_carried(df, domain, _carried(adam, domain))
             where = ", ".join(n.upper() for n in RECORD_LEVEL[domain] if n in adam)
+        elif is_supp(domain):
+            used = ~supp_orphans(sdtm.get(parent_of(domain)), df).to_numpy()
+            where = f"{parent_of(domain)} (QNAM as a column)"
         elif domain == "DM":
             used = isin(df["USUBJID"], adam["adsl"]["USUBJID"]).to_numpy()
             where = DERIVATIONS[domain]
@@ -101,7 +110,9 @@ def record_accounting(sdtm: dict[str, pd.DataFrame], adam: dict[str, pd.DataFram
             excluded.append(pd.DataFrame({
                 "DOMAIN": domain, "USUBJID": out["USUBJID"], "SEQ": seq,
                 "TESTCD": out.get(f"{domain}TESTCD", pd.Series("", index=out.index)),
-                "REASON": _reasons(domain, out, adam["adsl"], (analysed_tests or {}).get(domain, set()))}))
+                "REASON": (f"orphan: no {parent_of(domain)} record of the subject with this IDVAR = IDVARVAL"
+                           if is_supp(domain) else
+                           _reasons(domain, out, adam["adsl"], (analysed_tests or {}).get(domain, set())))}))
         cut = recon.loc[domain] if domain in recon.index else pd.Series(
             {"RECORDS_IN": len(df), "RECORDS_REMOVED": 0, "RECORDS_CHANGED": 0})
         summary.append(dict(DOMAIN=domain, RECORDS_IN=int(cut["RECORDS_IN"]), REMOVED_AT_CUT=int(cut["RECORDS_REMOVED"]),

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..stats.homa import compute_homa
-from .bds import bds_from_findings
+from .bds import bds_from_findings, filter_not_done
 from .dates import compute_dt
 
 EFFICACY_LABS = ("HBA1C", "GLUC", "CPEPTIDE", "INSULIN", "GIR", "OGTT2H")
@@ -42,7 +42,7 @@ def compute_dose_on(periods: pd.DataFrame, usubjid: pd.Series, dates: pd.Series)
 
 def efficacy_records(sdtm: dict, protocol: dict) -> pd.DataFrame:
     """Source and derived efficacy records in the shape of bds_from_findings."""
-    lb, vs = sdtm["LB"], sdtm["VS"]
+    lb, vs = filter_not_done(sdtm["LB"], "LB"), filter_not_done(sdtm["VS"], "VS")
     labs = bds_from_findings(lb[lb["LBTESTCD"].isin(EFFICACY_LABS)], "LB", protocol["labs"])
     labs["ADTC"] = lb.loc[lb["LBTESTCD"].isin(EFFICACY_LABS), "LBDTC"].to_numpy()
     weight_rows = vs[vs["VSTESTCD"] == "WEIGHT"]

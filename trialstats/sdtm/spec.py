@@ -51,6 +51,10 @@ DOMAINS: dict[str, dict] = {
     "PR": dict(columns={"PRSEQ": "num", "PRTRT": "id", "PRCAT": "text", "PRSTDTC": "date?",
                         "PRDTC": "date?"},
                keys=[["USUBJID", "PRSEQ"]], may_be_empty=True),
+    # every SUPP-- domain (suppae.csv, suppdm.csv, ...): merged onto its parent (sdtm/suppqual.py)
+    "SUPPQUAL": dict(columns={"RDOMAIN": "id", "IDVAR": "text", "IDVARVAL": "text", "QNAM": "id",
+                              "QLABEL": "text", "QVAL": "text"},
+                     keys=[["USUBJID", "RDOMAIN", "IDVAR", "IDVARVAL", "QNAM"]], may_be_empty=True),
 }
 
 # The date that places a record before or after a data cut, and the end of an interval record.
@@ -66,9 +70,15 @@ FINDINGS = {"LB": ("labs", "LBTESTCD", "LBSTRESN", "LBSTRESC", "LBSTRESU"),
             "VS": ("vitals", "VSTESTCD", "VSSTRESN", "VSSTRESN", "VSSTRESU")}
 
 
+def spec_name(domain: str) -> str:
+    """The spec a domain is checked against: its own, or SUPPQUAL for any SUPP-- domain."""
+    return "SUPPQUAL" if domain.startswith("SUPP") and len(domain) > 4 else domain
+
+
 def columns_of(domain: str) -> dict:
-    spec = DOMAINS.get(domain, {"columns": {}})
-    return {**BASE, **spec["columns"]}
+    spec = DOMAINS.get(spec_name(domain), {"columns": {}})
+    base = {k: v for k, v in BASE.items() if k != "DOMAIN"} if spec_name(domain) == "SUPPQUAL" else BASE
+    return {**base, **spec["columns"]}
 
 
 def numeric_columns(domain: str) -> list[str]:
