@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from trialstats.report.build import compile_report, excluded_summary, report_source
+from trialstats.report.build import IMPUTATION_RULES, compile_report, excluded_summary, notes_summary, report_source
 from trialstats.io import read_datasets
 from trialstats.report.catalog import SECTIONS, review_sections
 from trialstats.report.since_last import SINCE_LAST, since_last_tables
@@ -40,7 +40,10 @@ accounting = pd.read_csv(root / "adam" / "accounting.csv", keep_default_na=False
 excluded = pd.read_csv(root / "adam" / "excluded_records.csv", keep_default_na=False)
 appendices = [("Record accounting: records in = removed at the cut + used + excluded, by domain",
                accounting.rename(columns=lambda c: c.replace("_", " ").capitalize())),
-              ("Records excluded from the analysis datasets, by domain and reason", excluded_summary(excluded))]
+              ("Records excluded from the analysis datasets, by domain and reason", excluded_summary(excluded)),
+              ("Records used with a note: imputed dates, unscheduled visits, retests, baseline cross-check",
+               notes_summary(pd.read_csv(root / "adam" / "record_notes.csv", keep_default_na=False))),
+              ("Methods: partial dates, unscheduled visits, retests, NOT DONE results", IMPUTATION_RULES)]
 source = report_source(kind, meta, sections, root, manifest, appendices, preface)
 Path(sm.output.typ).write_text(source)
 Path(sm.output.pdf).write_bytes(compile_report(source, root, sm.wildcards.cut))
