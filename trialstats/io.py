@@ -71,12 +71,23 @@ def _read_csv_text(path: Path, encoding: str = "utf-8") -> pd.DataFrame:
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
 
 
+def _iconv_name(encoding: str) -> str:
+    """A Python codec name (latin-1, windows-1252, utf8) as ReadStat's iconv knows it."""
+    import codecs
+
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return encoding
+    return name.upper().replace("ISO8859", "ISO-8859")
+
+
 def _read_xpt(path: Path, encoding: str | None) -> pd.DataFrame:
     """An XPT file in its declared encoding, or the first of XPT_ENCODINGS that decodes it."""
     import pyreadstat
 
     last = None
-    for enc in [encoding] if encoding else XPT_ENCODINGS:
+    for enc in [_iconv_name(encoding)] if encoding else XPT_ENCODINGS:
         try:
             df, _ = pyreadstat.read_xport(str(path), encoding=enc)
             return df

@@ -155,7 +155,9 @@ def record_notes(adam: dict[str, pd.DataFrame]) -> pd.DataFrame:
                                "not treatment-emergent", pd.Series("", index=adae.index), "AESEQ", None))
     for name in ("adlb", "advs"):
         bds = adam.get(name)
-        if bds is None or not len(bds) or "SRCDOM" not in bds:
+        needed = {"SRCDOM", "SRCSEQ", "PARAMCD", "ADT", "ADY", "VISIT", "VISITNUM", "AVISIT", "ANL01FL", "ABLFL",
+                  "AVAL", "AVALC"}
+        if bds is None or not len(bds) or not needed <= set(bds):
             continue
         domain = str(bds["SRCDOM"].iloc[0])
         if "ADTF" in bds:
