@@ -188,7 +188,7 @@ def record_notes(adam: dict[str, pd.DataFrame]) -> pd.DataFrame:
         if "LOBXFL" in bds and bds["LOBXFL"].notna().any():
             src = (bds["LOBXFL"] == "Y").fillna(False)
             ours = (bds["ABLFL"] == "Y").fillna(False)
-            tested = bds.groupby(["USUBJID", "PARAMCD"])["LOBXFL"].transform(lambda s: s.notna().any())
+            tested = bds["LOBXFL"].notna().groupby([bds["USUBJID"], bds["PARAMCD"]]).transform("any")
             differ = ((src != ours) & tested).to_numpy()
             out.append(_notes(domain, bds, differ, f"{domain}LOBXFL disagrees with the derived baseline (ABLFL)",
                               f"{domain}LOBXFL " + bds["LOBXFL"].astype("string").fillna("(blank)") + ", ABLFL " +

@@ -55,8 +55,8 @@ def compute_dt_bounds(dtc: pd.Series) -> pd.DataFrame:
     """ISO 8601 --DTC text of any precision -> the earliest and latest day it can mean (LO, HI)
     and its precision (PREC: "D" a full date, "M" year and month, "Y" a year only, "" blank or
     unreadable). A complete date has LO == HI."""
-    text = dtc.astype("string")
-    distinct = pd.Series(text.dropna().unique(), dtype="string")
+    codes, uniques = pd.factorize(dtc.astype("string"))      # the work once per distinct text
+    distinct = pd.Series(np.asarray(uniques, dtype=object), dtype="string")
     parts = distinct.str.extract("^" + ISO_PARTIAL + "$")
     year = pd.to_numeric(parts[0], errors="coerce")
     month = pd.to_numeric(parts[1].where(parts[1] != "-"), errors="coerce")
@@ -69,13 +69,12 @@ def compute_dt_bounds(dtc: pd.Series) -> pd.DataFrame:
     month_end = pd.to_datetime(y + "-" + m.where(m != "", "12") + "-01", format="%Y-%m-%d",
                                errors="coerce") + pd.offsets.MonthEnd(0)
     hi = lo.where(pd.Series(prec == "D"), month_end)
-    bad = lo.isna()
-    table = pd.DataFrame({"LO": lo.where(~bad), "HI": hi.where(~bad),
-                          "PREC": pd.Series(prec).where(~bad, "")}).set_index(distinct)
-    out = table.reindex(text.to_numpy())
-    out.index = dtc.index
-    out["PREC"] = out["PREC"].fillna("").astype(object)
-    return out
+    bad = lo.isna().to_numpy()
+    prec = np.where(bad, "", prec)
+    take = lambda values, missing: np.append(values, missing)[codes]   # noqa: E731 (code -1: blank)
+    return pd.DataFrame({"LO": take(lo.where(~bad).to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns")),
+                         "HI": take(hi.where(~bad).to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns")),
+                         "PREC": take(prec.astype(object), "")}, index=dtc.index)
 
 
 def is_iso_date(dtc: pd.Series) -> pd.Series:
