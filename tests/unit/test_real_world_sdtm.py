@@ -245,6 +245,10 @@ def test_xpt_in_windows_1252_is_read_not_refused(tmp_path):
     utf8 = tmp_path / "ae8.xpt"
     pyreadstat.write_xport(pd.DataFrame({"AETERM": ["头痛"]}), str(utf8), table_name="AE", file_format_version=5)
     assert read_table(utf8).AETERM.tolist() == ["头痛"]                               # valid UTF-8 stays UTF-8
+    odd = tmp_path / "odd.xpt"                                   # 0x81: no Windows-1252 character, so Latin-1
+    pyreadstat.write_xport(pd.DataFrame({"AETERM": ["AXB"]}), str(odd), table_name="AE", file_format_version=5)
+    odd.write_bytes(odd.read_bytes().replace(b"AXB", b"A\x81B"))
+    assert read_table(odd).AETERM.tolist() == ["A\x81B"]
 
 
 def test_a_study_declares_its_xpt_encoding(study_copy):
@@ -375,3 +379,13 @@ def test_study1_shapes_reach_the_analysis_datasets_and_the_accounting(study1_ada
     adlb = adam["adlb"]
     assert adlb.loc[adlb.VISIT.astype("string").str.startswith("UNSCHEDULED ").fillna(False), "AVISIT"].str.startswith(
         "WEEK").all()
+
+
+def test_an_end_date_is_never_imputed_after_death():
+    from trialstats.adam.adsl import derive_vars_dm
+    dm = pd.DataFrame({"STUDYID": ["X"], "USUBJID": ["S1"], "AGE": ["50"], "RFICDTC": ["2020-01-01"],
+                       "DTHDTC": ["2020-03-12"]}, dtype="string")
+    adsl = derive_vars_dm(dm).assign(TRTSDT=T("2020-01-10"))
+    ex = pd.DataFrame({"USUBJID": ["S1"], "EXSTDTC": ["2020-01-10"]})
+    out = derive_adae(ae_frame(["2020-03-01"], ["2020-03"]), adsl, ex, pd.DataFrame(), {}, cut="2020-06-30")
+    assert out.AENDT.tolist() == [T("2020-03-12")] and out.AENDTF.tolist() == ["D"]
