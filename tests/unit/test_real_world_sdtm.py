@@ -389,3 +389,27 @@ def test_an_end_date_is_never_imputed_after_death():
     ex = pd.DataFrame({"USUBJID": ["S1"], "EXSTDTC": ["2020-01-10"]})
     out = derive_adae(ae_frame(["2020-03-01"], ["2020-03"]), adsl, ex, pd.DataFrame(), {}, cut="2020-06-30")
     assert out.AENDT.tolist() == [T("2020-03-12")] and out.AENDTF.tolist() == ["D"]
+
+
+def test_records_without_a_date_are_accepted_kept_and_listed(study_copy):
+    folder = study_copy(STUDY2)
+    for name, col, row in (("ae", "AESTDTC", 0), ("lb", "LBDTC", 40)):
+        df = pd.read_csv(folder / "sdtm" / f"{name}.csv", dtype=str, keep_default_na=False)
+        df.loc[row, col] = ""
+        df.to_csv(folder / "sdtm" / f"{name}.csv", index=False)
+        key = (df.USUBJID[row], float(df[f"{name.upper()}SEQ"][row]))
+        if name == "lb":
+            lb_key = key
+        else:
+            ae_key = key
+    assert len(validate_study(load_study(folder))) == 0
+    cut = "2026-03-31"
+    ingested = ingest_study(folder, cut)
+    adam = derive_adam(ingested.domains, yaml.safe_load((folder / "protocol.yaml").read_text()), cut)
+    ae = adam["adae"].set_index(["USUBJID", "AESEQ"]).loc[ae_key]
+    first_dose = adam["adsl"].set_index("USUBJID").loc[ae_key[0], "TRTSDT"]
+    assert ae.ASTDT == first_dose and ae.ASTDTF == "Y" and ae.TRTEMFL == "Y"     # conservatively emergent
+    notes = record_notes(adam)
+    lb = notes[(notes.DOMAIN == "LB") & (notes.USUBJID == lb_key[0]) & (notes.SEQ == lb_key[1])]
+    assert lb.NOTE.str.contains("cannot be placed").any()
+    assert ((notes.DOMAIN == "AE") & (notes.USUBJID == ae_key[0]) & (notes.SEQ == ae_key[1])).any()

@@ -3,6 +3,9 @@
 Column kinds: "id" text required in every row; "text" optional text; "date"/"date?" ISO 8601
 date or date-time (required/optional); "num"/"num?" a number; ("in", values) / ("in?", values)
 a controlled term. Columns not listed are carried through unchecked.
+
+Dates the SDTM IG marks Expected, not Required (AESTDTC, LBDTC, VSDTC) may be blank: such a
+record is kept, its ADaM date imputed where a rule applies, else listed as not placeable.
 """
 from __future__ import annotations
 
@@ -21,15 +24,15 @@ DOMAINS: dict[str, dict] = {
                nonnegative=["EXDOSE"]),
     "LB": dict(columns={"LBSEQ": "num", "LBTESTCD": "id", "LBORRES": "text", "LBSTRESC": "text",
                         "LBSTRESN": "num?", "LBSTRESU": "text", "LBSTNRLO": "num?", "LBSTNRHI": "num?",
-                        "VISITNUM": "num?", "VISIT": "text", "LBDTC": "date"},
+                        "VISITNUM": "num?", "VISIT": "text", "LBDTC": "date?"},
                keys=[["USUBJID", "LBSEQ"], ["USUBJID", "LBTESTCD", "VISITNUM", "LBDTC"]]),
     "VS": dict(columns={"VSSEQ": "num", "VSTESTCD": "id", "VSORRES": "text", "VSSTRESN": "num?",
                         "VSSTRESU": "text", "VSTPTNUM": "num?", "VISITNUM": "num?", "VISIT": "text",
-                        "VSDTC": "date"},
+                        "VSDTC": "date?"},
                keys=[["USUBJID", "VSSEQ"], ["USUBJID", "VSTESTCD", "VISITNUM", "VSTPTNUM", "VSDTC"]]),
     "AE": dict(columns={"AESEQ": "num", "AETERM": "id", "AEDECOD": "id", "AEBODSYS": "id",
                         "AESEV": ("in?", ("MILD", "MODERATE", "SEVERE")), "AESER": ("in", NY),
-                        "AEREL": "text", "AESTDTC": "date", "AEENDTC": "date?"},
+                        "AEREL": "text", "AESTDTC": "date?", "AEENDTC": "date?"},
                keys=[["USUBJID", "AESEQ"]], order=[("AESTDTC", "AEENDTC")], may_be_empty=True),
     "DS": dict(columns={"DSSEQ": "num", "DSDECOD": "id", "DSCAT": "id", "DSSTDTC": "date"},
                keys=[["USUBJID", "DSSEQ"]]),
