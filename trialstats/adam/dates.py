@@ -1,6 +1,11 @@
 """Dates, date-times and study days (no day 0)."""
 from __future__ import annotations
 
+import calendar
+import datetime
+import functools
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -56,25 +61,36 @@ def compute_dt_bounds(dtc: pd.Series) -> pd.DataFrame:
     and its precision (PREC: "D" a full date, "M" year and month, "Y" a year only, "" blank or
     unreadable). A complete date has LO == HI."""
     codes, uniques = pd.factorize(dtc.astype("string"))      # the work once per distinct text
-    distinct = pd.Series(np.asarray(uniques, dtype=object), dtype="string")
-    parts = distinct.str.extract("^" + ISO_PARTIAL + "$")
-    year = pd.to_numeric(parts[0], errors="coerce")
-    month = pd.to_numeric(parts[1].where(parts[1] != "-"), errors="coerce")
-    day = pd.to_numeric(parts[2].where(month.notna()), errors="coerce")
-    prec = np.select([day.notna(), month.notna(), year.notna()], ["D", "M", "Y"], "")
-    y = parts[0].fillna("")
-    m = parts[1].where(month.notna(), "")
-    lo = pd.to_datetime(y + "-" + m.where(m != "", "01") + "-" + parts[2].where(day.notna(), "01"),
-                        format="%Y-%m-%d", errors="coerce")
-    month_end = pd.to_datetime(y + "-" + m.where(m != "", "12") + "-01", format="%Y-%m-%d",
-                               errors="coerce") + pd.offsets.MonthEnd(0)
-    hi = lo.where(pd.Series(prec == "D"), month_end)
-    bad = lo.isna().to_numpy()
-    prec = np.where(bad, "", prec)
-    take = lambda values, missing: np.append(values, missing)[codes]   # noqa: E731 (code -1: blank)
-    return pd.DataFrame({"LO": take(lo.where(~bad).to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns")),
-                         "HI": take(hi.where(~bad).to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns")),
-                         "PREC": take(prec.astype(object), "")}, index=dtc.index)
+    bounds = [_bounds(str(u)) for u in uniques] + [(None, None, "")]   # code -1: blank
+    lo, hi, prec = zip(*bounds)
+    take = np.asarray(codes)
+    return pd.DataFrame({"LO": np.array(lo, dtype="datetime64[ns]")[take],
+                         "HI": np.array(hi, dtype="datetime64[ns]")[take],
+                         "PREC": np.array(prec, dtype=object)[take]}, index=dtc.index)
+
+
+_ISO_PARTIAL = re.compile(ISO_PARTIAL)
+
+
+@functools.lru_cache(maxsize=65536)
+def _bounds(text: str) -> tuple:
+    """(earliest day, latest day, precision) of one ISO 8601 text; (None, None, "") if not valid."""
+    m = _ISO_PARTIAL.fullmatch(text)
+    if m is None:
+        return None, None, ""
+    year = int(m.group(1))
+    month = None if m.group(2) in (None, "-") else int(m.group(2))
+    day = None if month is None or m.group(3) is None else int(m.group(3))
+    try:
+        if day is not None:
+            d = datetime.date(year, month, day)
+            return d, d, "D"
+        if month is not None:
+            last = calendar.monthrange(year, month)[1]
+            return datetime.date(year, month, 1), datetime.date(year, month, last), "M"
+        return datetime.date(year, 1, 1), datetime.date(year, 12, 31), "Y"
+    except ValueError:                   # month 13, 30 February, ...
+        return None, None, ""
 
 
 def is_iso_date(dtc: pd.Series) -> pd.Series:
