@@ -10,6 +10,7 @@ include: "workflow/rules/adam.smk"
 include: "workflow/rules/flow.smk"
 include: "workflow/rules/efficacy.smk"
 include: "workflow/rules/safety.smk"
+include: "workflow/rules/monitoring.smk"
 include: "workflow/rules/report.smk"
 
 

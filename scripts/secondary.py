@@ -27,6 +27,8 @@ for tid, res in results.items():
     write_csv(res["ard"], out / "ard" / f"{tid}.csv")
     if "table" in res:
         write_csv(res["table"], out / "tables" / f"{tid}.csv")
+    if "footnote" in res:        # the model and how its fit ended (convergence)
+        (out / "tables" / f"{tid}_footnote.txt").write_text(res["footnote"] + "\n")
 for tid, fid in (("t_14_2_5", "f_14_2_5"), ("t_14_2_6", "f_14_2_6")):
     param = names.get(results[tid]["paramcd"], results[tid]["paramcd"])
     fig_title = f"Figure {fid[2:].replace('_', '.')} LS-mean change from baseline in {param} (MMRM, FAS)"

@@ -23,9 +23,47 @@ def test_rubin_rules_hand_computed():
     assert rubin([1.0, 1.2, 0.8], [0.04, 0.05, 0.06]).df == pytest.approx(7.507813, rel=1e-6)
 
 
-def test_rubin_with_identical_imputations_is_the_complete_analysis():
-    pooled = rubin([0.3] * 5, [0.01] * 5, df_complete=40)
-    assert (pooled.estimate, pooled.se, pooled.df, pooled.between) == pytest.approx((0.3, 0.1, 40, 0))
+def mice_barnard_rubin(m, b, t, dfcom=math.inf):
+    """mice's R/barnard.rubin.R (amices/mice, current version), transcribed: the Barnard-Rubin df
+    rearranged so that lambda = 0 needs no floor (the older version floored lambda at 1e-4)."""
+    lam = (1 + 1 / m) * b / t
+    dfold = (m - 1) / lam ** 2 if lam > 0 else math.inf
+    if math.isinf(dfcom):
+        return dfold
+    tmp = (1 - lam) * (1 + dfcom) * dfcom
+    return (m - 1) * tmp / ((dfcom + 3) * (m - 1) + lam ** 2 * tmp)
+
+
+def mice_pool_scalar(q, u, dfcom):
+    """mice's pool.scalar (rule "rubin1987"): qbar, t = ubar + (1 + 1/m) b, df by barnard.rubin."""
+    m = len(q)
+    qbar, ubar, b = float(np.mean(q)), float(np.mean(u)), float(np.var(q, ddof=1))
+    t = ubar + (m + 1) * b / m
+    return qbar, t, mice_barnard_rubin(m, b, t, dfcom)
+
+
+@pytest.mark.parametrize("spread", [0.0, 1e-9, 1e-4, 0.05, 0.3])
+@pytest.mark.parametrize("dfcom", [5, 87, 1000])
+def test_rubin_equals_mice_pool_scalar(spread, dfcom):
+    rng = np.random.default_rng(int(spread * 1e9) + dfcom)
+    q = 0.2 + spread * rng.standard_normal(20)
+    u = 0.01 * rng.uniform(0.8, 1.2, 20)
+    qbar, t, df = mice_pool_scalar(q, u, dfcom)
+    pooled = rubin(q, u, df_complete=dfcom)
+    assert pooled.estimate == pytest.approx(qbar) and pooled.se == pytest.approx(math.sqrt(t))
+    assert pooled.df == pytest.approx(df, rel=1e-9)
+
+
+def test_rubin_at_zero_between_variance_is_the_barnard_rubin_limit():
+    # B = 0: df_old is infinite and df = (nu + 1) / (nu + 3) nu; nu = 87 gives 88 / 90 * 87 = 85.0667,
+    # not the complete-data 87 (Barnard & Rubin 1999, eq. 3; mice barnard.rubin at lambda = 0)
+    pooled = rubin([0.3] * 100, [0.01] * 100, df_complete=87)
+    assert (pooled.estimate, pooled.se, pooled.between) == pytest.approx((0.3, 0.1, 0))
+    assert pooled.df == pytest.approx(88 / 90 * 87) and round(pooled.df, 2) == 85.07
+    # continuous in B: a tiny spread gives (almost) the same df
+    assert rubin(0.3 + 1e-9 * np.arange(100), [0.01] * 100, df_complete=87).df == pytest.approx(88 / 90 * 87, rel=1e-6)
+    # no complete-data df either: the normal distribution
+    assert math.isinf(rubin([0.3] * 5, [0.01] * 5).df)
 
 
 def wide_frame(missing: bool):
@@ -70,7 +108,9 @@ def test_mi_without_missing_values_equals_the_complete_analysis():
     wald = diff_ci(x1, 30, x2, 30, "wald")
     est = ard[ard.stat_name.isin(["estimate", "lower", "upper"])].set_index("stat_name").stat
     assert est["estimate"] == pytest.approx(wald.estimate)
-    # complete-data df N - 2 = 58: t quantile instead of z, otherwise the Wald interval
+    # B = 0, complete-data df N - 2 = 58: the Barnard-Rubin limit 59 / 61 * 58 df, a t quantile
+    # instead of z, otherwise the Wald interval
     half = (wald.upper - wald.lower) / 2
     from scipy import stats
-    assert est["upper"] - est["estimate"] == pytest.approx(half * stats.t.ppf(0.975, 58) / stats.norm.ppf(0.975))
+    df = 59 / 61 * 58
+    assert est["upper"] - est["estimate"] == pytest.approx(half * stats.t.ppf(0.975, df) / stats.norm.ppf(0.975))

@@ -7,6 +7,7 @@ import pytest
 
 from tests.conftest import STUDY1
 from tests.workflow.test_pipeline import project, snakemake  # noqa: F401 (fixture)
+# `built`: the default pipeline run shared by the workflow tests (tests/workflow/conftest.py)
 from trialstats.report.build import BANNER
 from trialstats.report.catalog import SECTIONS, review_sections
 
@@ -16,20 +17,6 @@ CUT1 = "results/nct02302599/2018-12-31"
 
 def pdf_text(path) -> list[str]:
     return [" ".join(page.extract_text().split()) for page in pypdf.PdfReader(path).pages]
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("reports")
-    from tests.workflow.test_pipeline import PROJECT
-    import shutil
-    from tests.conftest import ROOT
-    for name in PROJECT:
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copyfile)(src, folder / name)
-    run = snakemake(folder)
-    assert run.returncode == 0, run.stdout + run.stderr
-    return folder
 
 
 def test_closed_report_titles_and_banner_on_every_page(built):

@@ -83,16 +83,18 @@ SECTIONS = {  # report type -> [(section title, [outputs])]
             Output("f_14_2_4", "Figure 14.2.4", "Tipping point: Fisher p", "Full analysis set",
                    "closed/figures/f_14_2_4.png", "figure", source="ADEFF"),
             Output("t_14_2_5", "Table 14.2.5", "HbA1c change from baseline: MMRM", "Full analysis set",
-                   "closed/secondary/tables/t_14_2_5.csv", footnote="MMRM: treatment, visit, treatment x visit, "
-                   "baseline, baseline x visit; unstructured covariance; REML; Kenward-Roger df.", source="ADEFF"),
+                   "closed/secondary/tables/t_14_2_5.csv", footnote="@closed/secondary/tables/t_14_2_5_footnote.txt",
+                   source="ADEFF"),
             Output("f_14_2_5", "Figure 14.2.5", "LS-mean HbA1c change over visits", "Full analysis set",
                    "closed/secondary/figures/f_14_2_5.png", "figure", source="ADEFF"),
             Output("t_14_2_6", "Table 14.2.6", "Daily insulin dose (U/kg/day) change: MMRM", "Full analysis set",
-                   "closed/secondary/tables/t_14_2_6.csv", source="ADEFF"),
+                   "closed/secondary/tables/t_14_2_6.csv", footnote="@closed/secondary/tables/t_14_2_6_footnote.txt",
+                   source="ADEFF"),
             Output("f_14_2_6", "Figure 14.2.6", "LS-mean insulin dose change over visits", "Full analysis set",
                    "closed/secondary/figures/f_14_2_6.png", "figure", source="ADEFF"),
             Output("t_14_2_7", "Table 14.2.7", "Fasting glucose, C-peptide and weight at week 48: MMRM",
-                   "Full analysis set", "closed/secondary/tables/t_14_2_7.csv", source="ADEFF"),
+                   "Full analysis set", "closed/secondary/tables/t_14_2_7.csv",
+                   footnote="@closed/secondary/tables/t_14_2_7_footnote.txt", source="ADEFF"),
             Output("t_14_2_8", "Table 14.2.8", "HbA1c < 7% by visit", "Full analysis set",
                    "closed/secondary/tables/t_14_2_8.csv", footnote="Observed values; Miettinen-Nurminen 95% CI.",
                    source="ADEFF"),
@@ -144,6 +146,25 @@ SECTIONS = {  # report type -> [(section title, [outputs])]
         ]),
     ],
 }
+
+
+def monitoring_section(side: str) -> tuple[str, list[Output]]:
+    """The DMC charter's stopping guidelines (rule monitoring), first in the closed and review reports."""
+    base = f"{side}/monitoring"
+    return ("Stopping guidelines", [
+        Output("t_guidelines", "Table G.1", "Stopping guidelines of the DMC charter at this data cut",
+               "As stated per rule", f"{base}/stopping_guidelines.csv",
+               footnote="Efficacy: one-sided Lan-DeMets alpha spending; this look's boundary assumes the charter's "
+               "planned earlier looks; information = evaluable patients (full analysis set, endpoint due) of the "
+               "expected total. Conditional power: B-value method (Lan & Wittes 1988) under the current trend, the "
+               "design assumption and no effect. Predictive probability: Beta priors per arm, every outcome of the "
+               "remaining patients enumerated (beta-binomial), success = Fisher's exact p < 2 alpha with the active "
+               "arm ahead. Safety: posterior probability (Beta prior) that the rate of subjects with the event "
+               "exceeds p0. Guidelines inform the DMC's judgement; they do not decide. Inputs of every number: "
+               "monitoring ARDs.", source="ADSL, ADAE, ADEFF"),
+        Output("f_guidelines", "Figure G.1", "Safety stopping rules: subjects with the event against the boundary",
+               "Safety set", f"{base}/safety_boundaries.png", "figure", source="ADSL, ADAE"),
+    ])
 
 
 def review_sections() -> list:

@@ -38,24 +38,28 @@ class Pooled:
 
 
 def rubin(estimates, variances, df_complete: float | None = None, level: float = 0.95) -> Pooled:
-    """Pool m estimates and their variances; df by Barnard-Rubin (df_complete None = infinite,
-    which gives Rubin's 1987 df)."""
+    """Pool m estimates and their variances (Rubin 1987): Qbar, T = Ubar + (1 + 1/m) B. Degrees of
+    freedom by Barnard & Rubin (1999), as mice's pool.scalar / barnard.rubin:
+        lambda = (1 + 1/m) B / T,  df_old = (m - 1) / lambda^2,
+        df_obs = (nu + 1) / (nu + 3) * nu * (1 - lambda),  df = df_old df_obs / (df_old + df_obs),
+    nu the complete-data df (None = infinite: df = df_old, Rubin's 1987 df). At B = 0 (identical
+    imputations, or no missing value) df_old is infinite and df is its limit df_obs =
+    (nu + 1) / (nu + 3) nu (mice floors lambda at 1e-4 instead, which gives a df within 0.01%
+    of it); with nu infinite too, the normal distribution."""
     q = np.asarray(estimates, dtype=float)
     u = np.asarray(variances, dtype=float)
     m = len(q)
     qbar, ubar = float(q.mean()), float(u.mean())
     b = float(q.var(ddof=1)) if m > 1 else 0.0
     t = ubar + (1 + 1 / m) * b
-    if b <= 0 or m == 1:
-        df = math.inf if df_complete is None else float(df_complete)
+    lam = (1 + 1 / m) * b / t if t > 0 else 0.0
+    df_old = (m - 1) / lam ** 2 if lam > 0 and m > 1 else math.inf
+    if df_complete is None or math.isinf(df_complete):
+        df = df_old
     else:
-        lam = (1 + 1 / m) * b / t
-        df_old = (m - 1) / lam ** 2
-        if df_complete is None:
-            df = df_old
-        else:
-            df_obs = (df_complete + 1) / (df_complete + 3) * df_complete * (1 - lam)
-            df = 1 / (1 / df_old + 1 / df_obs)
+        nu = float(df_complete)
+        df_obs = (nu + 1) / (nu + 3) * nu * (1 - lam)
+        df = df_obs if math.isinf(df_old) else df_old * df_obs / (df_old + df_obs)
     se = math.sqrt(t)
     crit = stats.norm.ppf(0.5 + level / 2) if math.isinf(df) else stats.t.ppf(0.5 + level / 2, df)
     tstat = qbar / se if se > 0 else math.copysign(math.inf, qbar) if qbar else 0.0

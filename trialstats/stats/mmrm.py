@@ -25,6 +25,7 @@ SAS's KR), with W = inverse observed information of those parameters.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from itertools import product
@@ -135,14 +136,19 @@ def _patterns(x: np.ndarray, y: np.ndarray, subject: np.ndarray, visit: np.ndarr
     order = np.lexsort((visit, subject))
     x, y, subject, visit = x[order], y[order], subject[order], visit[order]
     starts = np.flatnonzero(np.r_[True, subject[1:] != subject[:-1]])
-    ends = np.r_[starts[1:], len(subject)]
+    # a subject's pattern: the set of its visits, as bits (visits are unique and sorted within it)
+    masks = [np.bitwise_or.reduceat(np.left_shift(1, (visit - lo).astype(np.int64)), starts)
+             for lo in range(0, int(visit.max()) + 1, 62)] if len(visit) else []
+    codes = np.unique(np.column_stack(masks), axis=0, return_inverse=True)[1].ravel() if masks else np.array([], int)
     keys: dict[tuple, list[int]] = {}
-    for s, e in zip(starts, ends):
-        keys.setdefault(tuple(visit[s:e]), []).append(s)
+    for code in np.unique(codes):
+        first = starts[codes == code]
+        ends = np.r_[starts[1:], len(subject)][codes == code]
+        keys[tuple(visit[first[0]:ends[0]])] = first
     out = []
     for key, first_rows in sorted(keys.items()):
         k = len(key)
-        rows = (np.asarray(first_rows)[:, None] + np.arange(k)[None, :])
+        rows = first_rows[:, None] + np.arange(k)[None, :]
         xs, ys = x[rows], y[rows]                       # (n, k, p), (n, k)
         p = x.shape[1]
         flat = xs.reshape(len(first_rows), k * p)
@@ -208,6 +214,49 @@ def _evaluate(patterns: list[_Pattern], sigma: np.ndarray, n_obs: int, p: int, r
     return _Evaluation(m2ll, beta, phi_cov, grad, weights)
 
 
+def _sas_gradient(cov: str, sigma: np.ndarray, ev: _Evaluation) -> np.ndarray:
+    """d(-2 l)/dphi in SAS's covariance parameters."""
+    return np.array([np.sum(ev.grad_sigma * d) for d in sas_parameters(cov, sigma)[1]])
+
+
+def _sas_hessian(patterns: list[_Pattern], cov: str, sigma: np.ndarray, ev: _Evaluation, reml: bool) -> np.ndarray:
+    """Analytic observed Hessian of -2 l in SAS's covariance parameters phi (V_k = dV/dphi_k,
+    P = V^-1 - V^-1 X Phi X' V^-1, r = y - X beta):
+        H_kl = tr(P V_kl) - y'P V_kl P y - tr(P V_k P V_l) + 2 y'P V_k P V_l P y,
+    with, per pattern (W = Sigma_p^-1, R = sum r r', K = sum X Phi X', a_k = X'W V_k W r):
+        tr(P V_k P V_l) = sum n tr(W V_k W V_l) - 2 tr(V_k W V_l W K W) + tr(Phi P_k Phi P_l),
+        y'P V_k P V_l P y = tr(V_k W V_l W R W) - a_k' Phi a_l.
+    For ML, V^-1 replaces P in the trace (no K and P_k terms). Exact where differences of the
+    gradient lose digits (small covariance entries), and one evaluation instead of 2k."""
+    _, first, second = sas_parameters(cov, sigma)
+    d_all = np.array(first)
+    k = len(first)
+    p = len(ev.beta)
+    hess = np.array([[np.sum(ev.grad_sigma * second[a][b]) for b in range(k)] for a in range(k)])
+    a_vec = np.zeros((k, p))
+    p_k = np.zeros((k, p * p))
+    phi_flat = ev.phi_cov.reshape(-1)
+    bb = np.outer(ev.beta, ev.beta).reshape(-1)
+    for pat, w in zip(patterns, ev.weights):
+        m = len(pat.idx)
+        d = d_all[:, pat.idx][:, :, pat.idx]                       # (k, m, m)
+        wd = w @ d                                                 # W V_k
+        resid = (pat.U - pat.T @ ev.beta - pat.Tt @ ev.beta + pat.S @ bb).reshape(m, m)
+        inner = resid + (pat.S @ phi_flat).reshape(m, m) if reml else resid
+        g = w @ inner @ w
+        hess -= pat.n * np.einsum("aij,bji->ab", wd, wd)
+        hess += 2 * np.einsum("aij,bji->ab", d, wd @ g)
+        wdw = (wd @ w).reshape(k, m * m)                           # W V_k W
+        a_vec += wdw @ (pat.T - pat.S.reshape(m * m, p, p) @ ev.beta)
+        if reml:
+            p_k += wdw @ pat.S
+    hess -= 2 * a_vec @ ev.phi_cov @ a_vec.T
+    if reml:
+        phi_p = ev.phi_cov @ p_k.reshape(k, p, p)
+        hess -= np.einsum("aij,bji->ab", phi_p, phi_p)
+    return (hess + hess.T) / 2
+
+
 # --- the fit -------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -226,6 +275,7 @@ class MMRMFit:
     n_obs: int
     n_subjects: int
     converged: bool
+    convergence: "Convergence"
     visits: list[str]
     _design: object = field(repr=False)
     _grid: pd.DataFrame = field(repr=False)
@@ -249,15 +299,12 @@ class MMRMFit:
 
     def _df_1d(self, c: np.ndarray) -> float:
         if self.ddf == "residual":
-            return float(self.n_obs - np.linalg.matrix_rank(self._design_matrix()))
+            return float(self.n_obs - len(self.beta))
         parts = self._df_parts
         phi = self.vcov_model
         var = float(c @ phi @ c)
         g = np.array([-(c @ phi @ pk @ phi @ c) for pk in parts["P"]])
         return float(2 * var * var / (g @ parts["W"] @ g))
-
-    def _design_matrix(self):
-        return self._df_parts["X"]
 
     def lsmeans(self, specs: list[str], by: list[str] | None = None, level: float = 0.95) -> pd.DataFrame:
         """LS means of each combination of `specs` factors (SAS/emmeans: equal weights over the
@@ -382,18 +429,19 @@ def fit_mmrm(data: pd.DataFrame, formula: str, subject: str, visit: str, cov: st
         else sorted(used[visit].unique())
     visit_idx = pd.Categorical(used[visit], categories=visit_levels).codes
     subj = pd.factorize(used[subject])[0]
-    if pd.Series(list(zip(subj, visit_idx))).duplicated().any():
+    if len(np.unique(subj.astype(np.int64) * len(visit_levels) + visit_idx)) < len(subj):
         raise MMRMError(f"more than one record per {subject} and {visit}")
     x, y = x_dm.to_numpy(dtype=float), y_dm.to_numpy(dtype=float).ravel()
-    if np.linalg.matrix_rank(x) < x.shape[1]:
+    if np.linalg.matrix_rank(x.T @ x, hermitian=True) < x.shape[1]:
         raise MMRMError("the design matrix is rank deficient: drop collinear terms")
     t, p, n = len(visit_levels), x.shape[1], len(y)
     patterns = _patterns(x, y, subj, visit_idx)
     reml = method == "reml"
-    ols = np.linalg.lstsq(x, y, rcond=None)[0]
-    sigma0 = _start_sigma(y - x @ ols, subj, visit_idx, t)
-    if cov != "us":
-        sigma0 = sigma_from_theta(cov, theta_from_sigma(cov, sigma0), t)
+
+    def empirical_start():     # covariance of OLS residuals, made positive definite
+        ols = np.linalg.lstsq(x, y, rcond=None)[0]
+        sigma0 = _start_sigma(y - x @ ols, subj, visit_idx, t)
+        return sigma0 if cov == "us" else sigma_from_theta(cov, theta_from_sigma(cov, sigma0), t)
 
     def objective(theta):
         sigma = sigma_from_theta(cov, theta, t)
@@ -404,23 +452,33 @@ def fit_mmrm(data: pd.DataFrame, formula: str, subject: str, visit: str, cov: st
         grad = _theta_gradient(cov, theta, t, ev.grad_sigma)
         return ev.m2ll, grad
 
-    start = _mivque0(patterns, cov, t, p) if cov in ("us", "cs") else sas_parameters(cov, sigma0)[0]
-    sigma = _sas_newton_raphson(patterns, cov, start, t, n, p, reml, CONVERGENCE[convergence])
-    if sigma is None:     # SAS's path failed (start not positive definite, no convergence): BFGS
-        theta0 = theta_from_sigma(cov, sigma0)
+    starts = [("the MIVQUE(0) start", lambda: _mivque0(patterns, cov, t, p))] if cov in ("us", "cs") else []
+    starts.append(("the OLS-residual start", lambda: sas_parameters(cov, empirical_start())[0]))
+    result = None
+    for label, start in starts:   # SAS's path; a start that is not positive definite: the next
+        result = _newton_raphson(patterns, cov, start(), t, n, p, reml, CONVERGENCE[convergence],
+                                 path=f"Newton-Raphson from {label}")
+        if result is not None and result[1].converged:
+            break
+    if result is None or not result[1].converged:
+        # no start led Newton-Raphson to the optimum: BFGS on a Cholesky parameterisation, then
+        # Newton-Raphson from where it stops
+        theta0 = theta_from_sigma(cov, empirical_start() if result is None else result[0])
         res = optimize.minimize(objective, theta0, jac=True, method="BFGS", options={"gtol": 1e-6, "maxiter": 1000})
-        theta = _newton_polish(objective, res.x)
-        sigma = sigma_from_theta(cov, theta, t)
-        grad = _theta_gradient(cov, theta, t, _evaluate(patterns, sigma, n, p, reml).grad_sigma)
-        grad_norm = float(np.max(np.abs(grad)))
-        if not (res.success or grad_norm < 1e-4):
-            raise MMRMError(f"the optimizer did not converge ({res.message}; max |gradient| {grad_norm:.2g})")
-    converged = True
+        bfgs_sigma = sigma_from_theta(cov, res.x, t)
+        result = _newton_raphson(patterns, cov, sas_parameters(cov, bfgs_sigma)[0], t, n, p, reml,
+                                 CONVERGENCE[convergence], path="Newton-Raphson after BFGS")
+        if result is None:
+            ev = _evaluate(patterns, bfgs_sigma, n, p, reml)
+            g = _sas_gradient(cov, bfgs_sigma, ev)
+            pd_ = bool(np.linalg.eigvalsh(_sas_hessian(patterns, cov, bfgs_sigma, ev, reml))[0] > 0)
+            result = bfgs_sigma, Convergence(False, int(res.nit), math.nan, math.nan, float(np.max(np.abs(g))),
+                                             pd_, "BFGS", str(res.message))
+    sigma, convergence_info = result
     ev = _evaluate(patterns, sigma, n, p, reml)
     if np.min(np.linalg.eigvalsh(sigma)) <= 1e-10 * np.max(np.diag(sigma)):
         raise MMRMError("the fitted covariance matrix is not positive definite")
-    df_parts = _df_parts(patterns, cov, sigma, ev, n, p, reml)
-    df_parts["X"] = x
+    df_parts = _df_parts(patterns, cov, sigma, ev, n, p, reml, ddf == "kenward-roger")
     vcov = ev.phi_cov
     if ddf == "kenward-roger":
         vcov = _kenward_roger_vcov(ev.phi_cov, df_parts)
@@ -429,7 +487,7 @@ def fit_mmrm(data: pd.DataFrame, formula: str, subject: str, visit: str, cov: st
     design = lambda frame: np.asarray(patsy.build_design_matrices([design_info], frame)[0])  # noqa: E731
     fit = MMRMFit(formula, cov, method, ddf, list(x_dm.columns), ev.beta, ev.phi_cov, vcov,
                   pd.DataFrame(sigma, index=visit_levels, columns=visit_levels), ev.m2ll, n,
-                  int(subj.max()) + 1, converged, [str(v) for v in visit_levels], design, grid, df_parts)
+                  int(subj.max()) + 1, convergence_info.converged, convergence_info, [str(v) for v in visit_levels], design, grid, df_parts)
     df_parts["type3"] = _type3_contrasts(design_info, grid, design, len(ev.beta))
     return fit
 
@@ -449,95 +507,96 @@ def _mivque0(patterns: list[_Pattern], cov: str, t: int, p: int) -> np.ndarray:
     beta = inv_xtx @ xty
     bb = np.outer(beta, beta).reshape(-1)
     a, b = np.zeros((m, m)), np.zeros(m)
-    proj = [np.zeros((p, p)) for _ in range(m)]
+    proj = np.zeros((m, p * p))
+    basis = np.array(basis)
     for pat in patterns:
         k = len(pat.idx)
-        e = [basis_a[np.ix_(pat.idx, pat.idx)] for basis_a in basis]
+        e = basis[:, pat.idx][:, :, pat.idx]                     # (m, k, k)
         resid = (pat.U - pat.T @ beta - pat.Tt @ beta + pat.S @ bb).reshape(k, k)
-        for i in range(m):
-            proj[i] += (e[i].reshape(-1) @ pat.S).reshape(p, p)
-            b[i] += float(np.sum(e[i] * resid))
-            for j in range(m):
-                prod = e[i] @ e[j]
-                a[i, j] += pat.n * np.trace(prod) - 2 * np.trace(inv_xtx @ (prod.reshape(-1) @ pat.S).reshape(p, p))
-    for i in range(m):
-        for j in range(m):
-            a[i, j] += np.trace(inv_xtx @ proj[i] @ inv_xtx @ proj[j])
+        xax = (pat.S @ inv_xtx.T.reshape(-1)).reshape(k, k)       # sum X (X'X)^-1 X'
+        proj += e.reshape(m, k * k) @ pat.S
+        b += np.einsum("aij,ij->a", e, resid)
+        a += pat.n * np.einsum("aij,bji->ab", e, e) - 2 * np.einsum("aij,bjl,il->ab", e, e, xax)
+    proj = inv_xtx @ proj.reshape(m, p, p)
+    a += np.einsum("aij,bji->ab", proj, proj)
     return np.linalg.solve(a, b)
 
 
-def _sas_newton_raphson(patterns, cov: str, phi: np.ndarray, t: int, n: int, p: int, reml: bool,
-                        tolerance: float = 1e-8, max_iter: int = 50) -> np.ndarray | None:
-    """PROC MIXED's fit: Newton-Raphson in SAS's covariance parameters from the given start,
-    step halving where a step leaves the positive definite set or raises -2 log L, stopped when
-    g'H^-1 g / |f| <= tolerance (SAS's default CONVH 1e-8). Following SAS's path, not merely
-    reaching the optimum, reproduces SAS's printed estimates (they stop short of the exact
-    optimum by up to a few 1e-3 on flat likelihoods). The fitted Sigma, or None on failure."""
-    def value(phi_):
+@dataclass(frozen=True)
+class Convergence:
+    """How the fit ended: Newton-Raphson iterations, SAS's criterion g'H^-1 g / |f|, the Newton
+    decrement g'H^-1 g (the -2 log L still to gain, about twice), the largest |gradient| entry (in
+    SAS's covariance parameters) and whether the Hessian there is positive definite."""
+    converged: bool
+    iterations: int
+    criterion: float
+    decrement: float
+    max_gradient: float
+    hessian_pd: bool
+    path: str              # e.g. "Newton-Raphson from the MIVQUE(0) start"
+    message: str = ""
+
+    def describe(self) -> str:
+        how = f"{self.iterations} iterations, {self.path}"
+        if self.converged:
+            return f"converged in {how} (max |gradient| {self.max_gradient:.1e}, Hessian positive definite)"
+        return (f"did NOT converge ({how}: {self.message}; max |gradient| {self.max_gradient:.2g}, "
+                f"Hessian positive definite: {'yes' if self.hessian_pd else 'no'})")
+
+
+DECREMENT_TOLERANCE = 1e-4    # g'H^-1 g: -2 log L within about 5e-5 of the optimum, on any scale
+
+
+def _newton_raphson(patterns, cov: str, phi: np.ndarray, t: int, n: int, p: int, reml: bool,
+                    tolerance: float = 1e-8, max_iter: int = 50, path: str = "Newton-Raphson"):
+    """PROC MIXED's ridge-stabilised Newton-Raphson in SAS's covariance parameters from the
+    given start, with the analytic Hessian. It stops only where the Hessian is positive definite
+    and both SAS's relative criterion g'H^-1 g / |f| <= tolerance (CONVH, default 1e-8) and the
+    absolute one g'H^-1 g <= DECREMENT_TOLERANCE hold: where SAS would stop near the optimum it
+    stops at the same iterate (so SAS's printed numbers are reproduced), but it never stops at a
+    saddle or a start where an indefinite Hessian makes g'H^-1 g negative. Where the Hessian is
+    not positive definite the step uses H + lambda I (lambda lifts the smallest eigenvalue to a
+    positive floor); every step is halved until -2 log L does not increase.
+    Returns (Sigma, Convergence), or None if the path cannot proceed (not positive definite start,
+    no step that helps)."""
+    def evaluate(phi_):
         try:
-            return _evaluate(patterns, sigma_from_sas(cov, phi_, t), n, p, reml).m2ll
+            sigma_ = sigma_from_sas(cov, phi_, t)
+            return sigma_, _evaluate(patterns, sigma_, n, p, reml)
         except MMRMError:
-            return math.inf
+            return None, None
 
-    def gradient(phi_):
-        sigma = sigma_from_sas(cov, phi_, t)
-        grad_sigma = _evaluate(patterns, sigma, n, p, reml).grad_sigma
-        return np.array([np.sum(grad_sigma * d) for d in sas_parameters(cov, sigma)[1]])
-
-    f = value(phi)
-    if not math.isfinite(f):
+    sigma, ev = evaluate(phi)
+    if ev is None:
         return None
-    for _ in range(max_iter):
-        try:
-            g = gradient(phi)
-            step = np.linalg.solve(_fd_hessian(gradient, phi), g)
-        except (MMRMError, np.linalg.LinAlgError):
-            return None
-        if g @ step / abs(f) <= tolerance:
-            return sigma_from_sas(cov, phi, t)
-        for _ in range(30):             # halve until the step helps
-            trial = phi - step
-            f_trial = value(trial)
-            if f_trial <= f + 1e-10 * abs(f):
+    for iteration in range(max_iter + 1):
+        f = ev.m2ll
+        g = _sas_gradient(cov, sigma, ev)
+        hess = _sas_hessian(patterns, cov, sigma, ev, reml)
+        vals, vecs = np.linalg.eigh(hess)
+        positive = bool(vals[0] > 1e-12 * max(abs(vals[-1]), 1e-300))
+        if positive:
+            step = vecs @ ((vecs.T @ g) / vals)
+            decrement = float(g @ step)
+            info = Convergence(False, iteration, decrement / abs(f), decrement, float(np.max(np.abs(g))), True, path)
+            if decrement / abs(f) <= tolerance and decrement <= DECREMENT_TOLERANCE:
+                return sigma, dataclasses.replace(info, converged=True)
+        else:      # ridge: lift the smallest eigenvalue to 1e-3 of the largest |eigenvalue|
+            floor = 1e-3 * np.max(np.abs(vals))
+            step = vecs @ ((vecs.T @ g) / (vals - vals[0] + floor))
+        if iteration == max_iter:
+            break
+        for _ in range(40):             # halve until the step does not increase -2 log L
+            trial_sigma, trial = evaluate(phi - step)
+            if trial is not None and trial.m2ll <= f + 1e-12 * abs(f):
                 break
             step = step / 2
         else:
             return None
-        phi, f = trial, f_trial
-    return None
-
-
-def _fd_hessian(gradient, x: np.ndarray) -> np.ndarray:
-    """Symmetric Hessian by central differences of an analytic gradient."""
-    hess = np.zeros((len(x), len(x)))
-    for i in range(len(x)):
-        h = 1e-5 * max(1.0, abs(x[i]))
-        up, dn = x.copy(), x.copy()
-        up[i] += h
-        dn[i] -= h
-        hess[:, i] = (gradient(up) - gradient(dn)) / (2 * h)
-    return (hess + hess.T) / 2
-
-
-def _newton_polish(objective, theta, steps: int = 8):
-    """Newton steps with one finite-difference Hessian of the analytic gradient, reused: BFGS
-    stops where the REML surface is flat in the objective, not yet in the parameters."""
-    value, grad = objective(theta)
-    if np.max(np.abs(grad)) < 1e-7:
-        return theta
-    hess = _fd_hessian(lambda x: objective(x)[1], theta)
-    for _ in range(steps):
-        try:
-            step = np.linalg.solve(hess, grad)
-        except np.linalg.LinAlgError:
-            break
-        new_value, new_grad = objective(theta - step)
-        if not new_value <= value + 1e-9:
-            break
-        theta, value, grad = theta - step, new_value, new_grad
-        if np.max(np.abs(grad)) < 1e-7 or np.max(np.abs(step)) < 1e-10:
-            break
-    return theta
+        phi, sigma, ev = phi - step, trial_sigma, trial
+    g = _sas_gradient(cov, sigma, ev)
+    return sigma, Convergence(False, max_iter, math.nan, math.nan, float(np.max(np.abs(g))), positive, path,
+                              f"no convergence in {max_iter} iterations")
 
 
 def _theta_gradient(cov: str, theta: np.ndarray, t: int, grad_sigma: np.ndarray) -> np.ndarray:
@@ -563,35 +622,32 @@ def _theta_gradient(cov: str, theta: np.ndarray, t: int, grad_sigma: np.ndarray)
     return out
 
 
-def _df_parts(patterns, cov, sigma, ev, n, p, reml) -> dict:
-    """P_k = d(X'V^-1X)/dphi_k, Q_kl, R_kl and W = inverse observed information of phi."""
+def _df_parts(patterns, cov, sigma, ev, n, p, reml, kenward_roger: bool) -> dict:
+    """P_k = d(X'V^-1X)/dphi_k, W = inverse observed information of phi, and for Kenward-Roger
+    Q_kl = sum X'W V_k W V_l W X and R_kl = sum X'W V_kl W X."""
     phi, first, second = sas_parameters(cov, sigma)
-    t = len(sigma)
     k = len(phi)
-
-    def grad_phi(values):
-        e = _evaluate(patterns, sigma_from_sas(cov, values, t), n, p, reml)
-        _, d1, _ = sas_parameters(cov, sigma_from_sas(cov, values, t))
-        return np.array([np.sum(e.grad_sigma * d) for d in d1])
-
-    hess = _fd_hessian(grad_phi, phi)
+    hess = _sas_hessian(patterns, cov, sigma, ev, reml)
     w = 2 * np.linalg.inv(hess)          # Cov(phi) = (Hessian of -l)^-1 = 2 (Hessian of -2l)^-1
-    P = [np.zeros((p, p)) for _ in range(k)]
-    Q = [[np.zeros((p, p)) for _ in range(k)] for _ in range(k)]
+    d_all = np.array(first)
+    P = np.zeros((k, p * p))
+    Q = np.zeros((k, k, p * p)) if kenward_roger else None
     R = [[np.zeros((p, p)) for _ in range(k)] for _ in range(k)]
     for pat, wp in zip(patterns, ev.weights):
-        ix = np.ix_(pat.idx, pat.idx)
-        wd = [wp @ d[ix] @ wp for d in first]             # W V_k W
-        vw = [d[ix] @ wp for d in first]                   # V_k W
+        m = len(pat.idx)
+        d = d_all[:, pat.idx][:, :, pat.idx]
+        wd = wp @ d @ wp                                    # W V_k W
+        P -= wd.reshape(k, m * m) @ pat.S
+        if not kenward_roger:
+            continue
+        Q += (np.einsum("aij,bjl->abil", wd, d @ wp).reshape(k * k, m * m) @ pat.S).reshape(k, k, p * p)
         for a in range(k):
-            P[a] -= (wd[a].reshape(-1) @ pat.S).reshape(p, p)
-            # Q_ab = sum_s X_s' W V_a W V_b W X_s, all b at once
-            stack = np.stack([(wd[a] @ v).reshape(-1) for v in vw])
-            q_all = (stack @ pat.S).reshape(k, p, p)
             for b in range(k):
-                Q[a][b] += q_all[b]
                 if np.any(second[a][b]):
+                    ix = np.ix_(pat.idx, pat.idx)
                     R[a][b] += ((wp @ second[a][b][ix] @ wp).reshape(-1) @ pat.S).reshape(p, p)
+    P = list(P.reshape(k, p, p))
+    Q = [[Q[a, b].reshape(p, p) for b in range(k)] for a in range(k)] if kenward_roger else None
     return {"phi": phi, "W": w, "P": P, "Q": Q, "R": R}
 
 
@@ -648,11 +704,13 @@ def _type3_contrasts(design_info, grid, design, p) -> dict:
         for lev in levels:
             contrast = np.kron(contrast, np.hstack([np.eye(len(lev) - 1), -np.ones((len(lev) - 1, 1))]))
         out[term.name()] = _independent_rows(contrast @ np.array(means))
-    return out
+    return {term: c for term, c in out.items() if c.shape[0]}   # a one-level factor tests nothing
 
 
 def _independent_rows(c: np.ndarray, tol: float = 1e-9) -> np.ndarray:
     """A full-row-rank basis of the row space of c (the testable part of the hypothesis)."""
+    if c.size == 0:        # a factor with one level: nothing to test
+        return c
     q, r, piv = _qr_rows(c)
     rank = int(np.sum(np.abs(np.diag(r)) > tol * max(1.0, np.abs(r).max())))
     return c[np.sort(piv[:rank])]

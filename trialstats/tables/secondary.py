@@ -16,6 +16,8 @@ from .ard import ard
 from .format import estimate_ci, fmt, n_over_n_pct
 
 MMRM_FORMULA = "CHG ~ TRT*AVISIT + BASE*AVISIT"
+MMRM_MODEL = ("MMRM: treatment, visit, treatment x visit, baseline, baseline x visit; unstructured covariance; "
+              "REML; Kenward-Roger df.")
 
 
 def analysis_frame(adeff: pd.DataFrame, adsl: pd.DataFrame, paramcd: str, arm: str, visits: list[str],
@@ -50,6 +52,13 @@ def ard_mmrm(data: pd.DataFrame, paramcd: str, labels, ddf: str = "kenward-roger
         base = dict(group1="CONTRAST", group1_level=f"{active} - {control}", group2="AVISIT",
                     group2_level=str(r.AVISIT), variable=paramcd, variable_level="difference")
         rows += [dict(base, stat_name=s, stat=getattr(r, s)) for s in ("estimate", "se", "df", "lower", "upper", "p")]
+    conv = fit.convergence
+    base = dict(group1="MODEL", group1_level="REML", variable=paramcd, variable_level="convergence")
+    rows += [dict(base, stat_name=name, stat=value) for name, value in (
+        ("m2ll", fit.m2ll), ("iterations", conv.iterations), ("criterion", conv.criterion),
+        ("max_gradient", conv.max_gradient), ("hessian_pd", int(conv.hessian_pd)), ("converged", int(conv.converged)))]
+    info["convergence"] = f"{paramcd}: REML {conv.describe()}" + \
+        ("" if conv.converged else "; the estimates shown are NOT at the REML optimum") + "."
     counts = d.groupby(["TRT", "AVISIT"], observed=True).size()
     for (trt, visit), n in counts.items():
         rows.append(dict(group1="ARM", group1_level=str(trt), group2="AVISIT", group2_level=str(visit),
@@ -259,9 +268,10 @@ def run_secondary(adsl: pd.DataFrame, adeff: pd.DataFrame, status: pd.DataFrame,
         data = analysis_frame(adeff, adsl, paramcd, arm, visits)
         mmrm[paramcd], info = ard_mmrm(data, paramcd, labels)
         mmrm[paramcd + "_note"] = info["note"]
+        mmrm[paramcd + "_fit"] = info.get("convergence", info["note"])
     for tid, paramcd in (("t_14_2_5", spec["mmrm"][0]), ("t_14_2_6", spec["mmrm"][1])):
         out[tid] = {"ard": mmrm[paramcd], "table": t_mmrm(mmrm[paramcd], labels, visits), "paramcd": paramcd,
-                    "note": mmrm[paramcd + "_note"]}
+                    "note": mmrm[paramcd + "_note"], "footnote": f"{MMRM_MODEL} {mmrm[paramcd + '_fit']}"}
     others = spec["mmrm"][2:]
     rows, ards = [], []
     for paramcd in others:
@@ -270,7 +280,8 @@ def run_secondary(adsl: pd.DataFrame, adeff: pd.DataFrame, status: pd.DataFrame,
                     pd.DataFrame([{"Visit": names.get(paramcd, paramcd), "p": mmrm[paramcd + "_note"]}]))
         ards.append(mmrm[paramcd])
     out["t_14_2_7"] = {"ard": pd.concat(ards, ignore_index=True),
-                       "table": pd.concat(rows, ignore_index=True).rename(columns={"Visit": "Parameter"})}
+                       "table": pd.concat(rows, ignore_index=True).rename(columns={"Visit": "Parameter"}),
+                       "footnote": " ".join([MMRM_MODEL, *(mmrm[paramcd + "_fit"] for paramcd in others)])}
     thr = spec["threshold"]
     data = analysis_frame(adeff, adsl, thr["paramcd"], arm, visits)
     a = ard_threshold_by_visit(data, thr["paramcd"], thr["below"], labels, visits)

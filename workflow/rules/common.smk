@@ -169,6 +169,8 @@ def closed_outputs(study, cut):
     if "secondary" in PROTOCOLS[study]:
         out.append(f"{base}/secondary")
     out.append(f"{base}/safety")
+    if "monitoring" in PROTOCOLS[study]:
+        out.append(f"{base}/monitoring")
     return out
 
 
@@ -176,7 +178,26 @@ def review_outputs(study, cut):
     """A single-arm study's safety review outputs."""
     base = f"results/{study}/{cut}/review"
     return [] if is_randomized(study) else [f"{base}/safety", f"{base}/report/safety_review_report.pdf",
-                                             f"{base}/report/rtf"]
+                                             f"{base}/report/rtf"] + review_monitoring(study, cut)
+
+
+def review_monitoring(study, cut):
+    """A single-arm study's stopping guidelines (its charter's safety rules), if it has any."""
+    return [f"results/{study}/{cut}/review/monitoring"] if "monitoring" in PROTOCOLS[study] else []
+
+
+def review_monitoring_folder(wildcards):
+    return review_monitoring(wildcards.study, wildcards.cut)
+
+
+def monitoring_adam(wildcards):
+    """By arm on the closed side (unblinded ADaM); a single-arm study's blinded ADaM."""
+    side = "closed/adam" if wildcards.side == "closed" else "adam"
+    return f"results/{wildcards.study}/{wildcards.cut}/{side}"
+
+
+def monitoring_arm(wildcards):
+    return arm_column(wildcards) if wildcards.side == "closed" else None
 
 
 def primary_shards(analysis):
@@ -198,7 +219,7 @@ def report_tables(wildcards):
     if wildcards.side == "open":
         return [f"{base}/open/tables", f"{base}/open/listings/eligibility_disagreements.csv"]
     if wildcards.side == "review":
-        return [f"{base}/open/tables", f"{base}/review/safety"]
+        return [f"{base}/open/tables", f"{base}/review/safety"] + review_monitoring(wildcards.study, wildcards.cut)
     return closed_report_inputs(wildcards)
 
 

@@ -63,6 +63,7 @@ rule review_report:
         sdtm="results/{study}/{cut}/sdtm",
         tables="results/{study}/{cut}/open/tables",
         safety="results/{study}/{cut}/review/safety",
+        monitoring=review_monitoring_folder,
         figure="results/{study}/{cut}/open/figures/consort.png",
         current="results/{study}/{cut}/adam",
         previous=previous_blinded_adam,
