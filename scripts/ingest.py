@@ -25,6 +25,7 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
         write_parquet(frame, out / f"{domain.lower()}.parquet")
     write_csv(result.cut_listing, out / "cut_listing.csv")
     write_csv(result.reconciliation, out / "reconciliation.csv")
+    write_csv(result.supp_orphans, out / "supp_orphans.csv")
     (out / "validation_report.txt").write_text(result.report)
     manifest = build_manifest(sm.wildcards.study, sm.wildcards.cut, sm.input, sm.params.config,
                               {**git_state(), "library": sm.params.library}, package_versions(), result.synthetic)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from trialstats.report.build import compile_report, excluded_summary, report_source
+from trialstats.report.build import IMPUTATION_RULES, compile_report, excluded_summary, notes_summary, report_source
 from trialstats.io import read_datasets, write_csv
 from trialstats.report.summary import executive_summary
 from trialstats.report.catalog import sections as report_sections
@@ -43,7 +43,10 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     excluded = pd.read_csv(root / "adam" / "excluded_records.csv", keep_default_na=False)
     appendices = [("Record accounting: records in = removed at the cut + used + excluded, by domain",
                    accounting.rename(columns=lambda c: c.replace("_", " ").capitalize())),
-                  ("Records excluded from the analysis datasets, by domain and reason", excluded_summary(excluded))]
+                  ("Records excluded from the analysis datasets, by domain and reason", excluded_summary(excluded)),
+                  ("Records used with a note: imputed dates, unscheduled visits, retests, baseline cross-check",
+                   notes_summary(pd.read_csv(root / "adam" / "record_notes.csv", keep_default_na=False))),
+                  ("Methods: partial dates, unscheduled visits, retests, NOT DONE results", IMPUTATION_RULES)]
     summary = executive_summary(root, kind, sm.params.previous_cut) if kind != "open" else None
     if summary is not None:
         write_csv(summary, sm.output.summary)

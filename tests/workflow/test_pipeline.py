@@ -257,3 +257,44 @@ def test_bad_protocol_is_a_clear_error_naming_the_file(project):     # protocol:
     assert run.returncode != 0
     assert "data/nct06495437/protocol.yaml is not a valid protocol file" in said, said
     assert "'seven' is not of type 'integer'" in said
+
+
+def _convert_sdtm(folder: Path, fmt: str):
+    """Rewrite a study's SDTM CSV files as SAS XPT v5 or CDISC Dataset-JSON v1.1 (numbers of the
+    spec's numeric columns as numbers, every other column as text)."""
+    import pyreadstat
+
+    from trialstats.dataset_json import write_dataset_json
+    from trialstats.sdtm.spec import numeric_columns
+
+    for path in sorted((folder / "sdtm").glob("*.csv")):
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        numeric = [c for c in numeric_columns(path.stem.upper()) if c in df]
+        path.unlink()
+        if fmt == "xpt":
+            df[numeric] = df[numeric].apply(pd.to_numeric)
+            pyreadstat.write_xport(df, str(path.with_suffix(".xpt")), table_name=path.stem.upper(),
+                                   file_format_version=5)
+        else:
+            write_dataset_json(df.replace("", None), path.with_suffix(".json"), path.stem.upper(),
+                               data_types={c: "double" for c in numeric})
+
+
+def test_sdtm_as_xpt_and_as_dataset_json_give_the_csv_results(project):
+    # one run of three copies of study 2: CSV (as embedded), XPT v5, Dataset-JSON v1.1
+    study = yaml.safe_load((ROOT / "config.yaml").read_text())["studies"]["nct06495437"]
+    for fmt in ("xpt", "json"):
+        shutil.copytree(project / "data/nct06495437", project / f"data/s2{fmt}")
+        _convert_sdtm(project / f"data/s2{fmt}", fmt)
+    set_config(project, {name: {**study, "data": f"data/{name}"} for name in ("nct06495437", "s2xpt", "s2json")})
+    run = snakemake(project)
+    assert run.returncode == 0, run.stderr
+
+    def ards(name):
+        out = project / "results" / name / study["cuts"][0]
+        return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*.csv"))
+                if "ard" in p.parts or "listings" in p.parts or p.parent.name == "adam"}
+    csv = ards("nct06495437")
+    assert len(csv) > 20 and any("ard" in k for k in csv)
+    assert ards("s2xpt") == csv
+    assert ards("s2json") == csv

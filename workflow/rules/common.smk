@@ -12,7 +12,7 @@ import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-READABLE = (".csv", ".xpt", ".parquet")
+READABLE = (".csv", ".xpt", ".parquet", ".json", ".ndjson")   # as trialstats.io.READABLE
 
 
 def _dates_as_text(value):
