@@ -3,6 +3,7 @@ import json
 from pathlib import Path
 
 from trialstats.adam.inputs import adam_roles
+from trialstats.joblog import log_errors
 from trialstats.io import read_table
 from trialstats.provenance import build_manifest, git_state, manifest_json, package_versions
 from trialstats.report.adam import adam_sections, appendices, data_date
@@ -12,32 +13,32 @@ from trialstats.tables.adam_route import demographics_population
 from trialstats.tables.subjects import TESTS
 
 sm = snakemake  # noqa: F821 (injected by snakemake)
-Path(sm.log[0]).write_text("adam_report: started\n")       # a failure below leaves this log, not a missing one
-cfg, study = sm.params.study, sm.wildcards.adam_study
-roles, unused = adam_roles(cfg["folder"], cfg.get("datasets"))
-adsl = read_table(roles["adsl"][0])
-latest, column = data_date(adsl)
-cut = cfg.get("data_cut") or latest
-files = sorted([p for paths in roles.values() for p in paths])
-manifest = build_manifest(study, cut, files, cfg, {**git_state(), "library": sm.params.library},
-                          package_versions(), False)
-manifest["manifest_paths"] = [sm.output.manifest]
-Path(sm.output.manifest).write_text(manifest_json(manifest))
-tests = {k: TESTS[k][v] for k, v in cfg.get("baseline_tests", {}).items()}
-root = Path(sm.input.analysis).parent
-population = demographics_population(adsl, cfg)
-sections = adam_sections(root, cfg, f"Subjects with {population} = Y", tests)
-currency = (f"Data cut {cut} (configuration)." if cfg.get("data_cut")
-            else f"No data cut in the configuration: the latest date in ADSL is shown ({column} {latest}).")
-meta = dict(study_id=str(adsl["STUDYID"].iloc[0]) if "STUDYID" in adsl else study,
-            study_title=cfg.get("title", f"Study {study} from the ADaM folder {cfg['folder']}"), cut=cut,
-            report_title="DMC report (by arm) from ADaM datasets", version=sm.params.version,
-            audience=f"For DMC members only: by treatment arm. {currency} ADaM files not used: "
-                     f"{', '.join(unused) or 'none'}.",
-            version_text=f"trialstats report version {sm.params.version}", synthetic=False, synthetic_note="")
-source = report_source("closed", meta, sections, root, manifest, appendices(root))
-Path(sm.output.typ).write_text(source)
-Path(sm.output.pdf).write_bytes(compile_report(source, root, cut))
-written = write_rtf_tables(sections, root, Path(sm.output.rtf))
-Path(sm.log[0]).write_text(f"ADaM report: {sum(len(o) for _, o in sections)} outputs; RTF: {', '.join(written)}\n"
-                           + json.dumps({"not used": unused}) + "\n")
+with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
+    cfg, study = sm.params.study, sm.wildcards.adam_study
+    roles, unused = adam_roles(cfg["folder"], cfg.get("datasets"))
+    adsl = read_table(roles["adsl"][0])
+    latest, column = data_date(adsl)
+    cut = cfg.get("data_cut") or latest
+    files = sorted([p for paths in roles.values() for p in paths])
+    manifest = build_manifest(study, cut, files, cfg, {**git_state(), "library": sm.params.library},
+                              package_versions(), False)
+    manifest["manifest_paths"] = [sm.output.manifest]
+    Path(sm.output.manifest).write_text(manifest_json(manifest))
+    tests = {k: TESTS[k][v] for k, v in cfg.get("baseline_tests", {}).items()}
+    root = Path(sm.input.analysis).parent
+    population = demographics_population(adsl, cfg)
+    sections = adam_sections(root, cfg, f"Subjects with {population} = Y", tests)
+    currency = (f"Data cut {cut} (configuration)." if cfg.get("data_cut")
+                else f"No data cut in the configuration: the latest date in ADSL is shown ({column} {latest}).")
+    meta = dict(study_id=str(adsl["STUDYID"].iloc[0]) if "STUDYID" in adsl else study,
+                study_title=cfg.get("title", f"Study {study} from the ADaM folder {cfg['folder']}"), cut=cut,
+                report_title="DMC report (by arm) from ADaM datasets", version=sm.params.version,
+                audience=f"For DMC members only: by treatment arm. {currency} ADaM files not used: "
+                         f"{', '.join(unused) or 'none'}.",
+                version_text=f"trialstats report version {sm.params.version}", synthetic=False, synthetic_note="")
+    source = report_source("closed", meta, sections, root, manifest, appendices(root))
+    Path(sm.output.typ).write_text(source)
+    Path(sm.output.pdf).write_bytes(compile_report(source, root, cut))
+    written = write_rtf_tables(sections, root, Path(sm.output.rtf))
+    Path(sm.log[0]).write_text(f"ADaM report: {sum(len(o) for _, o in sections)} outputs; RTF: {', '.join(written)}\n"
+                               + json.dumps({"not used": unused}) + "\n")

@@ -11,48 +11,50 @@ from trialstats.adam.eligibility import filter_disagreements
 from trialstats.tables.baseline import ard_baseline, t_baseline
 from trialstats.tables.flow import ard_consort, ard_eligibility, listing_discontinued, t_disposition, t_populations
 from trialstats.tables.safety import ard_ae_overview, standardize_adae, standardize_adsl, t_incidence
+from trialstats.joblog import log_errors
 
 sm = snakemake  # noqa: F821 (injected by snakemake)
-adam = Path(sm.input.adam)
-adsl = pd.read_parquet(adam / "adsl.parquet")
-protocol = yaml.safe_load(open(sm.input.protocol))
-arm = sm.params.arm_column
-consort = ard_consort(adsl, arm)
-write_csv(consort, sm.output.consort)
-title = f"{sm.params.study_id}: subject flow at the data cut {sm.wildcards.cut}" + (" by arm" if arm else "")
-for path in sm.output.figure:
-    save_figure(g_consort(consort, title, sm.params.enrolled_label), path, title)
-tables = Path(sm.output.tables)
-tables.mkdir(parents=True, exist_ok=True)
-write_csv(t_populations(consort), tables / "populations.csv")
-write_csv(t_disposition(consort), tables / "disposition.csv")
-baseline = ard_baseline(adsl, arm, spec=protocol.get("baseline"))
-write_csv(baseline, tables / "baseline_ard.csv")
-write_csv(t_baseline(baseline, protocol.get("baseline")), tables / "baseline.csv")
-write_csv(listing_discontinued(adsl, arm), tables / "discontinued.csv")
-if arm is None:   # trial conduct and the pooled AE overview for the open side
-    from trialstats.tables.conduct import g_accrual, t_accrual, t_completeness, t_deviations
-    adeff = pd.read_parquet(adam / "adeff.parquet")
-    accrual = t_accrual(adsl)
-    write_csv(accrual, tables / "accrual.csv")
-    for ext in ("png", "pdf"):
-        save_figure(g_accrual(accrual, protocol["study"].get("target_randomized"), "Accrual over time"),
-                    tables / f"accrual.{ext}", "accrual")
-    dose = protocol.get("insulin", {}).get("daily_dose")
-    params = [protocol["populations"]["key_parameter"]] + ([dose["paramcd"]] if dose else [])
-    write_csv(t_completeness(adsl, adeff, protocol["visits"], params, sm.wildcards.cut), tables / "completeness.csv")
-    write_csv(t_deviations(adsl, adeff, len(protocol["treatment"]["infusion_days"]),
-                           protocol["populations"]["key_parameter"]), tables / "deviations.csv")
-    pooled = standardize_adsl(adsl.assign(POOLED="All subjects"), "POOLED")
-    overview = ard_ae_overview(pooled, standardize_adae(pd.read_parquet(adam / "adae.parquet"), pooled))
-    write_csv(overview, tables / "ae_overview_ard.csv")
-    write_csv(t_incidence(overview), tables / "ae_overview.csv")
-if "eligibility" in sm.output.keys():
-    elig = pd.read_parquet(adam / "eligibility.parquet")
-    write_csv(ard_eligibility(elig), sm.output.eligibility)
-    write_csv(filter_disagreements(elig), sm.output.disagreements)
-    write_csv(ard_eligibility(elig).pipe(lambda a: a.pivot_table(
-        index=["group1_level", "variable", "variable_level", "group2_level"], columns="stat_name", values="stat",
-        sort=False).reset_index().rename(columns={"group1_level": "Category", "variable": "Criterion", "variable_level":
-        "Text", "group2_level": "Decided by"})), tables / "eligibility.csv")
-Path(sm.log[0]).write_text(consort.to_string(index=False) + "\n")
+with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
+    adam = Path(sm.input.adam)
+    adsl = pd.read_parquet(adam / "adsl.parquet")
+    protocol = yaml.safe_load(open(sm.input.protocol))
+    arm = sm.params.arm_column
+    consort = ard_consort(adsl, arm)
+    write_csv(consort, sm.output.consort)
+    title = f"{sm.params.study_id}: subject flow at the data cut {sm.wildcards.cut}" + (" by arm" if arm else "")
+    for path in sm.output.figure:
+        save_figure(g_consort(consort, title, sm.params.enrolled_label), path, title)
+    tables = Path(sm.output.tables)
+    tables.mkdir(parents=True, exist_ok=True)
+    write_csv(t_populations(consort), tables / "populations.csv")
+    write_csv(t_disposition(consort), tables / "disposition.csv")
+    baseline = ard_baseline(adsl, arm, spec=protocol.get("baseline"))
+    write_csv(baseline, tables / "baseline_ard.csv")
+    write_csv(t_baseline(baseline, protocol.get("baseline")), tables / "baseline.csv")
+    write_csv(listing_discontinued(adsl, arm), tables / "discontinued.csv")
+    if arm is None:   # trial conduct and the pooled AE overview for the open side
+        from trialstats.tables.conduct import g_accrual, t_accrual, t_completeness, t_deviations
+        adeff = pd.read_parquet(adam / "adeff.parquet")
+        accrual = t_accrual(adsl)
+        write_csv(accrual, tables / "accrual.csv")
+        for ext in ("png", "pdf"):
+            save_figure(g_accrual(accrual, protocol["study"].get("target_randomized"), "Accrual over time"),
+                        tables / f"accrual.{ext}", "accrual")
+        dose = protocol.get("insulin", {}).get("daily_dose")
+        params = [protocol["populations"]["key_parameter"]] + ([dose["paramcd"]] if dose else [])
+        write_csv(t_completeness(adsl, adeff, protocol["visits"], params, sm.wildcards.cut), tables / "completeness.csv")
+        write_csv(t_deviations(adsl, adeff, len(protocol["treatment"]["infusion_days"]),
+                               protocol["populations"]["key_parameter"]), tables / "deviations.csv")
+        pooled = standardize_adsl(adsl.assign(POOLED="All subjects"), "POOLED")
+        overview = ard_ae_overview(pooled, standardize_adae(pd.read_parquet(adam / "adae.parquet"), pooled))
+        write_csv(overview, tables / "ae_overview_ard.csv")
+        write_csv(t_incidence(overview), tables / "ae_overview.csv")
+    if "eligibility" in sm.output.keys():
+        elig = pd.read_parquet(adam / "eligibility.parquet")
+        write_csv(ard_eligibility(elig), sm.output.eligibility)
+        write_csv(filter_disagreements(elig), sm.output.disagreements)
+        write_csv(ard_eligibility(elig).pipe(lambda a: a.pivot_table(
+            index=["group1_level", "variable", "variable_level", "group2_level"], columns="stat_name", values="stat",
+            sort=False).reset_index().rename(columns={"group1_level": "Category", "variable": "Criterion", "variable_level":
+            "Text", "group2_level": "Decided by"})), tables / "eligibility.csv")
+    Path(sm.log[0]).write_text(consort.to_string(index=False) + "\n")

@@ -3,6 +3,7 @@ import subprocess
 from pathlib import Path
 
 from trialstats.io import write_csv, write_parquet
+from trialstats.joblog import log_errors
 from trialstats.provenance import build_manifest, manifest_json, package_versions
 from trialstats.sdtm.pipeline import ingest_study
 
@@ -16,15 +17,17 @@ def git_state() -> dict:
 
 
 sm = snakemake  # noqa: F821 (injected by snakemake)
-result = ingest_study(sm.params.folder, sm.wildcards.cut, report_path=sm.log.report)
-out = Path(sm.output.sdtm)
-out.mkdir(parents=True, exist_ok=True)
-for domain, frame in result.domains.items():
-    write_parquet(frame, out / f"{domain.lower()}.parquet")
-write_csv(result.cut_listing, out / "cut_listing.csv")
-write_csv(result.reconciliation, out / "reconciliation.csv")
-(out / "validation_report.txt").write_text(result.report)
-manifest = build_manifest(sm.wildcards.study, sm.wildcards.cut, sm.input, sm.params.config,
-                          {**git_state(), "library": sm.params.library}, package_versions(), result.synthetic)
-Path(sm.output.manifest).write_text(manifest_json(manifest))
-Path(sm.log.log).write_text(result.summary)
+with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
+    result = ingest_study(sm.params.folder, sm.wildcards.cut, report_path=sm.log.report)
+    out = Path(sm.output.sdtm)
+    out.mkdir(parents=True, exist_ok=True)
+    for domain, frame in result.domains.items():
+        write_parquet(frame, out / f"{domain.lower()}.parquet")
+    write_csv(result.cut_listing, out / "cut_listing.csv")
+    write_csv(result.reconciliation, out / "reconciliation.csv")
+    write_csv(result.supp_orphans, out / "supp_orphans.csv")
+    (out / "validation_report.txt").write_text(result.report)
+    manifest = build_manifest(sm.wildcards.study, sm.wildcards.cut, sm.input, sm.params.config,
+                              {**git_state(), "library": sm.params.library}, package_versions(), result.synthetic)
+    Path(sm.output.manifest).write_text(manifest_json(manifest))
+    Path(sm.log.log).write_text(result.summary)

@@ -10,32 +10,34 @@ from trialstats.io import read_datasets, write_csv
 from trialstats.tables.monitoring import (POOLED, ard_efficacy_monitoring, ard_safety_rules, event_label,
                                           planned_by_arm, t_guidelines)
 from trialstats.tables.primary import arm_labels, responder_status
+from trialstats.joblog import log_errors
 
 sm = snakemake  # noqa: F821 (injected by snakemake)
-protocol = yaml.safe_load(open(sm.input.protocol))
-plan, aesi, arm = protocol["monitoring"], protocol.get("aesi", []), sm.params.arm_column
-efficacy_planned = arm is not None and "responder" in protocol and "efficacy" in plan
-adam = read_datasets(sm.input.adam, {"adsl", "adae"} | ({"adeff"} if efficacy_planned else set()))
-efficacy, labels = None, ()
-if arm is not None:
-    status = responder_status(adam["adsl"], adam["adeff"], protocol["responder"], arm, protocol["visits"],
-                              sm.wildcards.cut) if efficacy_planned else None
-    labels = arm_labels(status, protocol["randomization"]["control"]) if efficacy_planned else \
-        tuple(sorted(adam["adsl"].loc[adam["adsl"]["SAFFL"] == "Y", arm].dropna().unique()))
-    if efficacy_planned:
-        planned = planned_by_arm(status, adam["adsl"], arm, labels, protocol["study"]["target_randomized"])
-        efficacy = ard_efficacy_monitoring(status, labels, plan, planned, 2 * plan["efficacy"]["alpha"])
-rules = plan.get("safety", [])
-safety, paths = ard_safety_rules(adam["adsl"], adam["adae"], rules, aesi, arm, list(labels))
-out = Path(sm.output.folder)
-out.mkdir(parents=True, exist_ok=True)
-write_csv(safety, out / "safety_rules_ard.csv")
-if efficacy is not None:
-    write_csv(efficacy, out / "efficacy_look_ard.csv")
-write_csv(paths, out / "safety_paths.csv")
-write_csv(t_guidelines(safety, efficacy, rules, aesi, plan), out / "stopping_guidelines.csv")
-if len(paths):
-    names = {r["event"]: event_label(r["event"], aesi) for r in rules}
-    for ext in ("png", "pdf"):
-        save_figure(g_safety_boundaries(paths, names, POOLED), out / f"safety_boundaries.{ext}", "safety_boundaries")
-Path(sm.log[0]).write_text(t_guidelines(safety, efficacy, rules, aesi, plan).to_string(index=False) + "\n")
+with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
+    protocol = yaml.safe_load(open(sm.input.protocol))
+    plan, aesi, arm = protocol["monitoring"], protocol.get("aesi", []), sm.params.arm_column
+    efficacy_planned = arm is not None and "responder" in protocol and "efficacy" in plan
+    adam = read_datasets(sm.input.adam, {"adsl", "adae"} | ({"adeff"} if efficacy_planned else set()))
+    efficacy, labels = None, ()
+    if arm is not None:
+        status = responder_status(adam["adsl"], adam["adeff"], protocol["responder"], arm, protocol["visits"],
+                                  sm.wildcards.cut) if efficacy_planned else None
+        labels = arm_labels(status, protocol["randomization"]["control"]) if efficacy_planned else \
+            tuple(sorted(adam["adsl"].loc[adam["adsl"]["SAFFL"] == "Y", arm].dropna().unique()))
+        if efficacy_planned:
+            planned = planned_by_arm(status, adam["adsl"], arm, labels, protocol["study"]["target_randomized"])
+            efficacy = ard_efficacy_monitoring(status, labels, plan, planned, 2 * plan["efficacy"]["alpha"])
+    rules = plan.get("safety", [])
+    safety, paths = ard_safety_rules(adam["adsl"], adam["adae"], rules, aesi, arm, list(labels))
+    out = Path(sm.output.folder)
+    out.mkdir(parents=True, exist_ok=True)
+    write_csv(safety, out / "safety_rules_ard.csv")
+    if efficacy is not None:
+        write_csv(efficacy, out / "efficacy_look_ard.csv")
+    write_csv(paths, out / "safety_paths.csv")
+    write_csv(t_guidelines(safety, efficacy, rules, aesi, plan), out / "stopping_guidelines.csv")
+    if len(paths):
+        names = {r["event"]: event_label(r["event"], aesi) for r in rules}
+        for ext in ("png", "pdf"):
+            save_figure(g_safety_boundaries(paths, names, POOLED), out / f"safety_boundaries.{ext}", "safety_boundaries")
+    Path(sm.log[0]).write_text(t_guidelines(safety, efficacy, rules, aesi, plan).to_string(index=False) + "\n")

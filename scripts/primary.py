@@ -8,31 +8,33 @@ import yaml
 from trialstats.figures.common import save_figure
 from trialstats.figures.primary import g_difference_forest, g_tipping_heatmap
 from trialstats.io import write_csv
+from trialstats.joblog import log_errors
 from trialstats.tables import primary as P
 
 sm = snakemake  # noqa: F821 (injected by snakemake)
-protocol = yaml.safe_load(open(sm.input.protocol))
-spec = protocol["responder"]
-adsl, adeff = (pd.read_parquet(f"{sm.input.adam}/{name}.parquet") for name in ("adsl", "adeff"))
-status, labels = P.primary_status(adsl, adeff, protocol, sm.params.arm_column, sm.wildcards.cut)
-main = P.ard_primary(status, adsl, labels, sm.params.covariates)
-wide = P.mi_wide(adeff, status, spec, P.analysis_visits(protocol))
-mi = P.ard_mi_pooled(pd.concat([pd.read_parquet(f) for f in sm.input.mi], ignore_index=True), wide, labels,
-                     sm.params.mi["imputations"])
-grid = pd.concat([pd.read_parquet(f) for f in sm.input.tipping], ignore_index=True)
-tipping = P.tipping_statement(grid, status, labels, sm.params.alpha)
-ard = pd.concat([main, mi], ignore_index=True)
-out = sm.output
-write_csv(ard, out.ard)
-write_csv(grid, out.tipping_ard)
-write_csv(P.t_primary(ard, labels), out.t_primary)
-write_csv(P.estimand_rows(protocol), out.t_estimand)
-write_csv(P.t_sensitivity(ard, labels, spec), out.t_sensitivity)
-write_csv(P.t_tipping_point(grid, labels), out.t_tipping)
-Path(out.tipping_statement).write_text(tipping + "\n")
-write_csv(status, out.listing)
-for path in out.f_forest:
-    save_figure(g_difference_forest(ard, labels, "Figure 14.2.3 Difference in response across analyses", spec), path, "f_14_2_3")
-for path in out.f_tipping:
-    save_figure(g_tipping_heatmap(grid, labels, "Figure 14.2.4 Tipping point: Fisher p", sm.params.alpha), path, "f_14_2_4")
-Path(sm.log[0]).write_text(P.t_primary(ard, labels).to_string(index=False) + "\n" + tipping + "\n")
+with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
+    protocol = yaml.safe_load(open(sm.input.protocol))
+    spec = protocol["responder"]
+    adsl, adeff = (pd.read_parquet(f"{sm.input.adam}/{name}.parquet") for name in ("adsl", "adeff"))
+    status, labels = P.primary_status(adsl, adeff, protocol, sm.params.arm_column, sm.wildcards.cut)
+    main = P.ard_primary(status, adsl, labels, sm.params.covariates)
+    wide = P.mi_wide(adeff, status, spec, P.analysis_visits(protocol))
+    mi = P.ard_mi_pooled(pd.concat([pd.read_parquet(f) for f in sm.input.mi], ignore_index=True), wide, labels,
+                         sm.params.mi["imputations"])
+    grid = pd.concat([pd.read_parquet(f) for f in sm.input.tipping], ignore_index=True)
+    tipping = P.tipping_statement(grid, status, labels, sm.params.alpha)
+    ard = pd.concat([main, mi], ignore_index=True)
+    out = sm.output
+    write_csv(ard, out.ard)
+    write_csv(grid, out.tipping_ard)
+    write_csv(P.t_primary(ard, labels), out.t_primary)
+    write_csv(P.estimand_rows(protocol), out.t_estimand)
+    write_csv(P.t_sensitivity(ard, labels, spec), out.t_sensitivity)
+    write_csv(P.t_tipping_point(grid, labels), out.t_tipping)
+    Path(out.tipping_statement).write_text(tipping + "\n")
+    write_csv(status, out.listing)
+    for path in out.f_forest:
+        save_figure(g_difference_forest(ard, labels, "Figure 14.2.3 Difference in response across analyses", spec), path, "f_14_2_3")
+    for path in out.f_tipping:
+        save_figure(g_tipping_heatmap(grid, labels, "Figure 14.2.4 Tipping point: Fisher p", sm.params.alpha), path, "f_14_2_4")
+    Path(sm.log[0]).write_text(P.t_primary(ard, labels).to_string(index=False) + "\n" + tipping + "\n")

@@ -12,31 +12,33 @@ from trialstats.figures.secondary import g_lsmeans_over_visits
 from trialstats.io import write_csv
 from trialstats.tables import primary_change as C
 from trialstats.tables.primary import analysis_visits
+from trialstats.joblog import log_errors
 
 sm = snakemake  # noqa: F821 (injected by snakemake)
-protocol = yaml.safe_load(open(sm.input.protocol))
-spec = protocol["continuous_primary"]
-adsl, adeff = (pd.read_parquet(f"{sm.input.adam}/{name}.parquet") for name in ("adsl", "adeff"))
-arm = sm.params.arm_column
-labels = C.change_labels(adsl, arm, protocol["randomization"]["control"], protocol["randomization"].get("arms"))
-visits = analysis_visits(protocol)
-result, notes = C.ard_change_primary(adsl, adeff, spec, arm, visits, labels, sm.params.mi)
-name = parameter_names(protocol).get(spec["paramcd"], spec["paramcd"])
-unit = protocol.get("labs", {}).get(spec["paramcd"], {}).get("unit", "")
-out = Path(sm.output.folder)
-for sub in ("ard", "tables", "figures"):
-    (out / sub).mkdir(parents=True, exist_ok=True)
-write_csv(result, out / "ard" / "t_14_2_1_primary.csv")
-write_csv(C.t_change_primary(result, labels, spec["visit"], unit), out / "tables" / "t_14_2_1.csv")
-write_csv(C.estimand_rows_change(protocol), out / "tables" / "t_14_2_2.csv")
-write_csv(C.t_change_sensitivity(result, labels, spec["visit"], notes), out / "tables" / "t_14_2_3.csv")
-primary = result[result["variable"] == "primary"]
-for ext in ("png", "pdf"):
-    save_figure(g_lsmeans_over_visits(primary, labels, visits, f"Change in {name}",
-                                      f"Figure 14.2.1 LS-mean change from baseline in {name} (MMRM, FAS)"),
-                out / "figures" / f"f_14_2_1.{ext}", "f_14_2_1")
-    save_figure(g_change_forest(result, labels, spec["visit"], f"Difference in change in {name}",
-                                "Figure 14.2.3 Difference at the key visit across analyses"),
-                out / "figures" / f"f_14_2_3.{ext}", "f_14_2_3")
-Path(sm.log[0]).write_text(C.t_change_primary(result, labels, spec["visit"], unit).to_string(index=False) + "\n"
-                           + "".join(f"{k}: {v}\n" for k, v in notes.items()))
+with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
+    protocol = yaml.safe_load(open(sm.input.protocol))
+    spec = protocol["continuous_primary"]
+    adsl, adeff = (pd.read_parquet(f"{sm.input.adam}/{name}.parquet") for name in ("adsl", "adeff"))
+    arm = sm.params.arm_column
+    labels = C.change_labels(adsl, arm, protocol["randomization"]["control"], protocol["randomization"].get("arms"))
+    visits = analysis_visits(protocol)
+    result, notes = C.ard_change_primary(adsl, adeff, spec, arm, visits, labels, sm.params.mi)
+    name = parameter_names(protocol).get(spec["paramcd"], spec["paramcd"])
+    unit = protocol.get("labs", {}).get(spec["paramcd"], {}).get("unit", "")
+    out = Path(sm.output.folder)
+    for sub in ("ard", "tables", "figures"):
+        (out / sub).mkdir(parents=True, exist_ok=True)
+    write_csv(result, out / "ard" / "t_14_2_1_primary.csv")
+    write_csv(C.t_change_primary(result, labels, spec["visit"], unit), out / "tables" / "t_14_2_1.csv")
+    write_csv(C.estimand_rows_change(protocol), out / "tables" / "t_14_2_2.csv")
+    write_csv(C.t_change_sensitivity(result, labels, spec["visit"], notes), out / "tables" / "t_14_2_3.csv")
+    primary = result[result["variable"] == "primary"]
+    for ext in ("png", "pdf"):
+        save_figure(g_lsmeans_over_visits(primary, labels, visits, f"Change in {name}",
+                                          f"Figure 14.2.1 LS-mean change from baseline in {name} (MMRM, FAS)"),
+                    out / "figures" / f"f_14_2_1.{ext}", "f_14_2_1")
+        save_figure(g_change_forest(result, labels, spec["visit"], f"Difference in change in {name}",
+                                    "Figure 14.2.3 Difference at the key visit across analyses"),
+                    out / "figures" / f"f_14_2_3.{ext}", "f_14_2_3")
+    Path(sm.log[0]).write_text(C.t_change_primary(result, labels, spec["visit"], unit).to_string(index=False) + "\n"
+                               + "".join(f"{k}: {v}\n" for k, v in notes.items()))

@@ -4,21 +4,23 @@ import pandas as pd
 import yaml
 
 from trialstats.io import write_parquet
+from trialstats.joblog import log_errors
 from trialstats.tables import primary as P
 
 sm = snakemake  # noqa: F821 (injected by snakemake)
-protocol = yaml.safe_load(open(sm.input.protocol))
-adsl, adeff = (pd.read_parquet(f"{sm.input.adam}/{name}.parquet") for name in ("adsl", "adeff"))
-status, labels = P.primary_status(adsl, adeff, protocol, sm.params.arm_column, sm.wildcards.cut)
-shard, shards = int(sm.wildcards.shard), sm.params.shards
-if sm.wildcards.analysis == "mi":
-    spec, visits = protocol["responder"], P.analysis_visits(protocol)
-    imputations = P.shard_range(sm.params.mi["imputations"], shard, shards)
-    part = P.mi_estimates(P.mi_wide(adeff, status, spec, visits), spec, visits, labels, imputations,
-                          sm.params.mi["seed"])
-else:
-    rows = P.shard_range(P.tipping_counts(status, labels)[labels[0]]["missing"] + 1, shard, shards)
-    part = P.ard_tipping_grid(status, labels, rows)
-write_parquet(part, sm.output[0])
-with open(sm.log[0], "w") as log:
-    print(f"{sm.wildcards.analysis} shard {shard + 1} of {shards}: {len(part)} rows", file=log)
+with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
+    protocol = yaml.safe_load(open(sm.input.protocol))
+    adsl, adeff = (pd.read_parquet(f"{sm.input.adam}/{name}.parquet") for name in ("adsl", "adeff"))
+    status, labels = P.primary_status(adsl, adeff, protocol, sm.params.arm_column, sm.wildcards.cut)
+    shard, shards = int(sm.wildcards.shard), sm.params.shards
+    if sm.wildcards.analysis == "mi":
+        spec, visits = protocol["responder"], P.analysis_visits(protocol)
+        imputations = P.shard_range(sm.params.mi["imputations"], shard, shards)
+        part = P.mi_estimates(P.mi_wide(adeff, status, spec, visits), spec, visits, labels, imputations,
+                              sm.params.mi["seed"])
+    else:
+        rows = P.shard_range(P.tipping_counts(status, labels)[labels[0]]["missing"] + 1, shard, shards)
+        part = P.ard_tipping_grid(status, labels, rows)
+    write_parquet(part, sm.output[0])
+    with open(sm.log[0], "w") as log:
+        print(f"{sm.wildcards.analysis} shard {shard + 1} of {shards}: {len(part)} rows", file=log)

@@ -9,35 +9,37 @@ from trialstats.figures.secondary import g_lsmeans_over_visits, g_subgroup_fores
 from trialstats.io import write_csv
 from trialstats.tables.primary import arm_labels, responder_status
 from trialstats.tables.secondary import run_secondary
+from trialstats.joblog import log_errors
 
 sm = snakemake  # noqa: F821 (injected by snakemake)
-adam = Path(sm.input.adam)
-adsl, adeff = pd.read_parquet(adam / "adsl.parquet"), pd.read_parquet(adam / "adeff.parquet")
-protocol = yaml.safe_load(open(sm.input.protocol))
-arm = sm.params.arm_column
-status = responder_status(adsl, adeff, protocol["responder"], arm, protocol["visits"], sm.wildcards.cut)
-labels = arm_labels(status, protocol["randomization"]["control"])
-visits = [v["name"] for v in protocol["visits"] if "window" in v]
-names = adeff.drop_duplicates("PARAMCD").set_index("PARAMCD")["PARAM"].to_dict()
-results = run_secondary(adsl, adeff, status, protocol["secondary"], labels, arm, visits, names)
-out = Path(sm.output.folder)
-for sub in ("ard", "tables", "figures"):
-    (out / sub).mkdir(parents=True, exist_ok=True)
-for tid, res in results.items():
-    write_csv(res["ard"], out / "ard" / f"{tid}.csv")
-    if "table" in res:
-        write_csv(res["table"], out / "tables" / f"{tid}.csv")
-    if "footnote" in res:        # the model and how its fit ended (convergence)
-        (out / "tables" / f"{tid}_footnote.txt").write_text(res["footnote"] + "\n")
-for tid, fid in (("t_14_2_5", "f_14_2_5"), ("t_14_2_6", "f_14_2_6")):
-    param = names.get(results[tid]["paramcd"], results[tid]["paramcd"])
-    fig_title = f"Figure {fid[2:].replace('_', '.')} LS-mean change from baseline in {param} (MMRM, FAS)"
+with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
+    adam = Path(sm.input.adam)
+    adsl, adeff = pd.read_parquet(adam / "adsl.parquet"), pd.read_parquet(adam / "adeff.parquet")
+    protocol = yaml.safe_load(open(sm.input.protocol))
+    arm = sm.params.arm_column
+    status = responder_status(adsl, adeff, protocol["responder"], arm, protocol["visits"], sm.wildcards.cut)
+    labels = arm_labels(status, protocol["randomization"]["control"])
+    visits = [v["name"] for v in protocol["visits"] if "window" in v]
+    names = adeff.drop_duplicates("PARAMCD").set_index("PARAMCD")["PARAM"].to_dict()
+    results = run_secondary(adsl, adeff, status, protocol["secondary"], labels, arm, visits, names)
+    out = Path(sm.output.folder)
+    for sub in ("ard", "tables", "figures"):
+        (out / sub).mkdir(parents=True, exist_ok=True)
+    for tid, res in results.items():
+        write_csv(res["ard"], out / "ard" / f"{tid}.csv")
+        if "table" in res:
+            write_csv(res["table"], out / "tables" / f"{tid}.csv")
+        if "footnote" in res:        # the model and how its fit ended (convergence)
+            (out / "tables" / f"{tid}_footnote.txt").write_text(res["footnote"] + "\n")
+    for tid, fid in (("t_14_2_5", "f_14_2_5"), ("t_14_2_6", "f_14_2_6")):
+        param = names.get(results[tid]["paramcd"], results[tid]["paramcd"])
+        fig_title = f"Figure {fid[2:].replace('_', '.')} LS-mean change from baseline in {param} (MMRM, FAS)"
+        for ext in ("png", "pdf"):
+            save_figure(g_lsmeans_over_visits(results[tid]["ard"], labels, visits, f"Change in {param}", fig_title),
+                        out / "figures" / f"{fid}.{ext}", fid)
     for ext in ("png", "pdf"):
-        save_figure(g_lsmeans_over_visits(results[tid]["ard"], labels, visits, f"Change in {param}", fig_title),
-                    out / "figures" / f"{fid}.{ext}", fid)
-for ext in ("png", "pdf"):
-    change = f"Difference in {protocol['secondary']['key_visit']} change: {names.get(results['t_14_2_5']['paramcd'])}"
-    save_figure(g_subgroup_forest(results["f_14_2_11"]["ard"], labels, "Figure 14.2.11 Subgroups (FAS)", change),
-                out / "figures" / f"f_14_2_11.{ext}", "f_14_2_11")
-Path(sm.log[0]).write_text("\n\n".join(f"{tid}\n{r['table'].to_string(index=False)}" for tid, r in results.items()
-                                       if "table" in r) + "\n")
+        change = f"Difference in {protocol['secondary']['key_visit']} change: {names.get(results['t_14_2_5']['paramcd'])}"
+        save_figure(g_subgroup_forest(results["f_14_2_11"]["ard"], labels, "Figure 14.2.11 Subgroups (FAS)", change),
+                    out / "figures" / f"f_14_2_11.{ext}", "f_14_2_11")
+    Path(sm.log[0]).write_text("\n\n".join(f"{tid}\n{r['table'].to_string(index=False)}" for tid, r in results.items()
+                                           if "table" in r) + "\n")

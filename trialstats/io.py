@@ -1,4 +1,5 @@
-"""Reading and writing tables: CSV, SAS XPT (pyreadstat), parquet; checksums."""
+"""Reading and writing tables: CSV, SAS XPT (pyreadstat), parquet, CDISC Dataset-JSON v1.1;
+checksums."""
 from __future__ import annotations
 
 import hashlib
@@ -7,7 +8,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-READABLE = (".csv", ".xpt", ".parquet")
+READABLE = (".csv", ".xpt", ".parquet", ".json", ".ndjson")
+# XPT files carry no declared encoding; real ones are often Windows-1252 or Latin-1 (a curly
+# apostrophe is byte 0x92). Tried in this order unless the study declares one (protocol.yaml
+# sdtm.encoding): valid UTF-8 is kept as UTF-8, else Windows-1252, else Latin-1 (which reads
+# any byte).
+XPT_ENCODINGS = ("utf-8", "cp1252", "latin1")
 TABLE_SUFFIXES = (".csv", ".csv.gz", ".xpt", ".parquet")
 
 
@@ -15,8 +21,10 @@ class UnreadableFile(ValueError):
     """A file that cannot be read as the table its extension promises."""
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV, XPT or parquet file as text columns (blank -> NA), column names upper-case.
+def read_table(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
+    """Read a CSV, XPT, parquet or Dataset-JSON file as text columns (blank -> NA), column names
+    upper-case. `encoding` is the text encoding of an XPT or CSV file (default: XPT detected,
+    CSV UTF-8).
 
     Everything is read as text so that validation sees what the file holds (a "7,5" stays a
     string to be reported, not a silent NaN); numeric columns are converted after validation.
@@ -28,11 +36,13 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise UnreadableFile("the file is empty (0 bytes)")
     try:
         if suffix == ".csv":
-            df = _read_csv_text(path)
+            df = _read_csv_text(path, encoding or "utf-8")
         elif suffix == ".xpt":
-            import pyreadstat
+            df = _read_xpt(path, encoding)
+        elif suffix in (".json", ".ndjson"):
+            from .dataset_json import read_dataset_json
 
-            df, _ = pyreadstat.read_xport(str(path))
+            df = read_dataset_json(path)
         elif suffix == ".parquet":
             df = pd.read_parquet(path)
         else:
@@ -50,13 +60,43 @@ def read_table(path: str | Path) -> pd.DataFrame:
     return normalise_text(df)
 
 
-def _read_csv_text(path: Path) -> pd.DataFrame:
+def _read_csv_text(path: Path, encoding: str = "utf-8") -> pd.DataFrame:
     """Every cell as text: pyarrow's parser (several times faster on large extracts), and on any
     complaint pandas' own, whose errors read_table turns into messages naming the problem."""
     try:
+        if encoding.replace("-", "").lower() != "utf8":
+            raise ValueError("pyarrow reads UTF-8 only")
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", engine="pyarrow")
     except Exception:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+
+
+def _iconv_name(encoding: str) -> str:
+    """A Python codec name (latin-1, windows-1252, utf8) as ReadStat's iconv knows it."""
+    import codecs
+
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return encoding
+    return name.upper().replace("ISO8859", "ISO-8859")
+
+
+def _read_xpt(path: Path, encoding: str | None) -> pd.DataFrame:
+    """An XPT file in its declared encoding, or the first of XPT_ENCODINGS that decodes it."""
+    import pyreadstat
+
+    last = None
+    for enc in [_iconv_name(encoding)] if encoding else XPT_ENCODINGS:
+        try:
+            df, _ = pyreadstat.read_xport(str(path), encoding=enc)
+            return df
+        except (UnicodeDecodeError, pyreadstat.ReadstatError) as err:
+            if "encoding" not in str(err) and not isinstance(err, UnicodeDecodeError):
+                raise
+            last = err
+    raise UnreadableFile(f"text not in encoding {encoding or ' or '.join(XPT_ENCODINGS)} ({last}); "
+                         "declare the file's encoding in protocol.yaml sdtm.encoding")
 
 
 def normalise_text(df: pd.DataFrame) -> pd.DataFrame:

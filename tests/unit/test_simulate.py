@@ -71,7 +71,8 @@ def test_screening_and_randomization_counts(study1):
     assert ie.groupby("USUBJID").size().eq(1).all() and set(ie.IETESTCD) <= criteria
     assert key.ARMCD.value_counts().to_dict() == {"PBO": 46, "UCMSC": 45}   # paper: 45 / 46
     assert set(key.USUBJID).isdisjoint(failures)
-    assert "ARM" not in dm and "ARMCD" not in dm                # DM is blinded
+    arms = dm[["ARMCD", "ARM", "ACTARMCD", "ACTARM"]].stack()        # DM is blinded: masked arms only
+    assert set(arms) <= {"BLINDED", "SCRNFAIL", "Screen Failure"}
 
 
 def test_full_analysis_set_and_responders(study1):
@@ -139,3 +140,23 @@ def test_performance_data_is_kept_out_of_data_folder():
     run = subprocess.run([sys.executable, "-m", "trialstats.cli", "simulate", "nct02302599",
                           "--subjects", "50"], cwd=ROOT, capture_output=True, text=True)
     assert run.returncode != 0 and "outside data/" in run.stderr
+
+
+def test_study1_carries_the_shapes_of_real_transfers():
+    # partial dates, SUPPAE, NOT DONE labs with retests at unscheduled visits, standard variables and
+    # Chinese verbatim terms, so that the default run exercises them (trialstats/simulate/realism.py)
+    ae, lb, dm = read(STUDY1, "ae"), read(STUDY1, "lb"), read(STUDY1, "dm")
+    supp = read(STUDY1, "suppae")
+    assert ae.AESTDTC.str.fullmatch(r"\d{4}-\d{2}").sum() >= 3 and ae.AESTDTC.str.fullmatch(r"\d{4}").any()
+    assert ae.AEENDTC.str.fullmatch(r"\d{4}-\d{2}").any()
+    assert ae.AETERM.str.contains("[\u4e00-\u9fff]").sum() >= 3
+    assert {"AELLT", "EPOCH", "AESTDY"} <= set(ae) and {"LBSPEC", "LBFAST", "LBNRIND", "LBLOBXFL"} <= set(lb)
+    assert {"DMDTC", "ARMCD", "ACTARM"} <= set(dm)
+    assert set(supp.RDOMAIN) == {"AE"} and set(supp.IDVAR) == {"AESEQ"} and {"AEINFPR", "AECOMENT"} <= set(supp.QNAM)
+    parent = set(zip(ae.USUBJID, ae.AESEQ))
+    assert all((u, s) in parent for u, s in zip(supp.USUBJID, supp.IDVARVAL))          # no orphans
+    not_done = lb[lb.LBSTAT == "NOT DONE"]
+    assert len(not_done) >= 3 and (not_done.LBSTRESC == "").all() and (not_done.LBREASND != "").all()
+    assert set(not_done.LBTESTCD) <= {"ALT", "AST", "BILI", "CREAT"}                    # efficacy untouched
+    unscheduled = lb[lb.VISIT.str.match(r"UNSCHEDULED \d+\.\d")]
+    assert len(unscheduled) >= 6 and (pd.to_numeric(unscheduled.VISITNUM) % 1 > 0).all()

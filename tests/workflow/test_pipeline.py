@@ -116,16 +116,34 @@ def test_split_heavy_analyses_give_the_unsplit_results(project):
         assert (project / f).read_bytes() == unsplit[f], f
 
 
-def test_slurm_profile_plans_the_split_jobs_with_resources(project):
+def test_slurm_profiles_keep_the_site_settings_and_size_each_job(project, tmp_path):
+    # the README's layering: a site profile (executor, account, partition) outside the project and
+    # the workflow profile profiles/slurm; tests/slurm/run.sh runs it on a real Slurm
     pytest.importorskip("snakemake_executor_plugin_slurm", reason="the Slurm plugin is in the [cluster] and [test] extras")
-    run = snakemake(project, "--profile", "profiles/slurm", "-n", "all")
-    assert run.returncode == 0, run.stderr
-    jobs = re.findall(r"^rule (\w+):", run.stdout + run.stderr, re.M)
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "config.yaml").write_text("executor: slurm\njobs: 100\nslurm-status-command: squeue\n"
+                                      "default-resources:\n  slurm_account: acct\n  slurm_partition: part\n")
+
+    def plan(*args):
+        run = snakemake(project, "--profile", str(site), "--workflow-profile", "profiles/slurm", "-n", "all", *args)
+        assert run.returncode == 0, run.stderr
+        out = run.stdout + run.stderr
+        jobs = re.findall(r"^rule (\w+):\n(?:    .*\n)*?    wildcards: (.*)\n(?:    priority: .*\n)?    resources: (.*)$",
+                          out, re.M)
+        return {(rule, wildcards): dict(r.split("=", 1) for r in res.split(", ")) for rule, wildcards, res in jobs}
+
+    first, retry = plan(), plan("--attempt", "2")
     scale = yaml.safe_load((ROOT / "profiles/slurm/scale.yaml").read_text())["scale"]
-    assert jobs.count("primary_shard") == scale["mi_shards"] + scale["tipping_shards"]
+    assert sum(rule == "primary_shard" for rule, _ in first) == scale["mi_shards"] + scale["tipping_shards"]
+    for job, res in first.items():
+        assert res["slurm_account"] == "acct" and res["slurm_partition"] == "part", job
+        assert int(retry[job]["mem_mb"]) == 2 * int(res["mem_mb"]) and int(res["mem_mb"]) <= 1100, job
+        assert int(retry[job]["runtime"]) == 2 * int(res["runtime"]), job
+    adam = {w: int(res["mem_mb"]) for (rule, w), res in first.items() if rule == "adam"}
+    assert adam["study=nct02302599, cut=2018-12-31"] > adam["study=nct06495437, cut=2026-03-31"]   # 103 vs 20 subjects
     profile = yaml.safe_load((ROOT / "profiles/slurm/config.yaml").read_text())
-    rules = set(re.findall(r"^rule (\w+):", "".join(p.read_text() for p in (ROOT / "workflow/rules").glob("*.smk")), re.M))
-    assert profile["executor"] == "slurm" and set(profile["set-resources"]) <= rules
+    assert not {"executor", "jobs", "default-resources", "set-resources"} & set(profile)
 
 
 def test_interrupted_run_completes_with_identical_outputs(project, tmp_path_factory):
@@ -239,3 +257,44 @@ def test_bad_protocol_is_a_clear_error_naming_the_file(project):     # protocol:
     assert run.returncode != 0
     assert "data/nct06495437/protocol.yaml is not a valid protocol file" in said, said
     assert "'seven' is not of type 'integer'" in said
+
+
+def _convert_sdtm(folder: Path, fmt: str):
+    """Rewrite a study's SDTM CSV files as SAS XPT v5 or CDISC Dataset-JSON v1.1 (numbers of the
+    spec's numeric columns as numbers, every other column as text)."""
+    import pyreadstat
+
+    from trialstats.dataset_json import write_dataset_json
+    from trialstats.sdtm.spec import numeric_columns
+
+    for path in sorted((folder / "sdtm").glob("*.csv")):
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        numeric = [c for c in numeric_columns(path.stem.upper()) if c in df]
+        path.unlink()
+        if fmt == "xpt":
+            df[numeric] = df[numeric].apply(pd.to_numeric)
+            pyreadstat.write_xport(df, str(path.with_suffix(".xpt")), table_name=path.stem.upper(),
+                                   file_format_version=5)
+        else:
+            write_dataset_json(df.replace("", None), path.with_suffix(".json"), path.stem.upper(),
+                               data_types={c: "double" for c in numeric})
+
+
+def test_sdtm_as_xpt_and_as_dataset_json_give_the_csv_results(project):
+    # one run of three copies of study 2: CSV (as embedded), XPT v5, Dataset-JSON v1.1
+    study = yaml.safe_load((ROOT / "config.yaml").read_text())["studies"]["nct06495437"]
+    for fmt in ("xpt", "json"):
+        shutil.copytree(project / "data/nct06495437", project / f"data/s2{fmt}")
+        _convert_sdtm(project / f"data/s2{fmt}", fmt)
+    set_config(project, {name: {**study, "data": f"data/{name}"} for name in ("nct06495437", "s2xpt", "s2json")})
+    run = snakemake(project)
+    assert run.returncode == 0, run.stderr
+
+    def ards(name):
+        out = project / "results" / name / study["cuts"][0]
+        return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*.csv"))
+                if "ard" in p.parts or "listings" in p.parts or p.parent.name == "adam"}
+    csv = ards("nct06495437")
+    assert len(csv) > 20 and any("ard" in k for k in csv)
+    assert ards("s2xpt") == csv
+    assert ards("s2json") == csv

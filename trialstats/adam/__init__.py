@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pandas as pd
 
 from .adsl import derive_adsl_core, finish_adsl
-from .bds import bds_from_findings, derive_bds
+from .bds import bds_from_findings, derive_bds, filter_not_done
 from .efficacy import assert_protocol_parameters, derive_param_responder, efficacy_records
 from .eligibility import derive_eligibility, derive_vars_eligibility
 from .occds import derive_adae, derive_adex
@@ -32,7 +32,7 @@ def derive_adam(sdtm: dict[str, pd.DataFrame], protocol: dict, cut: str) -> dict
             resp = derive_param_responder(adeff, adsl, protocol["responder"], visits)
             adeff = pd.concat([adeff, resp], ignore_index=True).sort_values(
                 ["USUBJID", "PARAMCD", "AVISITN"], kind="mergesort").reset_index(drop=True)
-        adae = derive_adae(sdtm["AE"], adsl, sdtm["EX"], sdtm["LB"], protocol)
+        adae = derive_adae(sdtm["AE"], adsl, sdtm["EX"], sdtm["LB"], protocol, cut)
         adex = derive_adex(sdtm["EX"], adsl)
         return {"adsl": adsl, "adeff": adeff, "adlb": adlb.result(), "advs": advs.result(), "adae": adae,
                 "adex": adex, "eligibility": elig}
@@ -41,5 +41,6 @@ def derive_adam(sdtm: dict[str, pd.DataFrame], protocol: dict, cut: str) -> dict
 def derive_findings(records: pd.DataFrame, domain: str, params: dict, adsl: pd.DataFrame,
                     visits: list[dict]) -> pd.DataFrame:
     """ADLB or ADVS from SDTM LB or VS."""
+    records = filter_not_done(records, domain)
     bds = bds_from_findings(records, domain, params).assign(ADTC=records[f"{domain}DTC"].to_numpy())
     return derive_bds(bds, adsl, visits)

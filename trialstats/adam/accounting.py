@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..columns import isin, lookup, positions
+from ..sdtm.suppqual import is_supp, parent_of, supp_orphans
 
 RECORD_LEVEL = {"LB": ("adlb", "adeff"), "VS": ("advs", "adeff"), "AE": ("adae",), "EX": ("adex",)}
 DERIVATIONS = {"DM": "ADSL (one row per subject)",
@@ -70,6 +71,11 @@ def _reasons(domain: str, rows: pd.DataFrame, adsl: pd.DataFrame, analysed_tests
     testcd = rows.get(f"{domain}TESTCD")
     if testcd is not None and analysed_tests:
         reason[~testcd.isin(analysed_tests)] = f"{domain}TESTCD not an analysis parameter of protocol.yaml"
+    stat = rows.get(f"{domain}STAT")
+    if stat is not None:
+        why = rows.get(f"{domain}REASND", pd.Series(pd.NA, index=rows.index)).astype("string").fillna("no reason given")
+        not_done = (stat.astype("string").str.upper() == "NOT DONE").fillna(False)
+        reason[not_done] = (f"{domain}STAT = NOT DONE (no result), {domain}REASND: " + why[not_done]).astype(object)
     no_start = lookup(rows["USUBJID"], s["REFSDT"]).isna()
     reason[no_start.to_numpy()] = ("subject not randomized or never dosed (no reference start date): no study "
                                    "day; screening values serve the eligibility table only")
@@ -89,6 +95,9 @@ def record_accounting(sdtm: dict[str, pd.DataFrame], adam: dict[str, pd.DataFram
         if domain in RECORD_LEVEL:
             used = _is_carried(df, domain, _carried(adam, domain))
             where = ", ".join(n.upper() for n in RECORD_LEVEL[domain] if n in adam)
+        elif is_supp(domain):
+            used = ~supp_orphans(sdtm.get(parent_of(domain)), df).to_numpy()
+            where = f"{parent_of(domain)} (QNAM as a column)"
         elif domain == "DM":
             used = isin(df["USUBJID"], adam["adsl"]["USUBJID"]).to_numpy()
             where = DERIVATIONS[domain]
@@ -101,7 +110,9 @@ def record_accounting(sdtm: dict[str, pd.DataFrame], adam: dict[str, pd.DataFram
             excluded.append(pd.DataFrame({
                 "DOMAIN": domain, "USUBJID": out["USUBJID"], "SEQ": seq,
                 "TESTCD": out.get(f"{domain}TESTCD", pd.Series("", index=out.index)),
-                "REASON": _reasons(domain, out, adam["adsl"], (analysed_tests or {}).get(domain, set()))}))
+                "REASON": (f"orphan: no {parent_of(domain)} record of the subject with this IDVAR = IDVARVAL"
+                           if is_supp(domain) else
+                           _reasons(domain, out, adam["adsl"], (analysed_tests or {}).get(domain, set())))}))
         cut = recon.loc[domain] if domain in recon.index else pd.Series(
             {"RECORDS_IN": len(df), "RECORDS_REMOVED": 0, "RECORDS_CHANGED": 0})
         summary.append(dict(DOMAIN=domain, RECORDS_IN=int(cut["RECORDS_IN"]), REMOVED_AT_CUT=int(cut["RECORDS_REMOVED"]),
@@ -109,3 +120,90 @@ def record_accounting(sdtm: dict[str, pd.DataFrame], adam: dict[str, pd.DataFram
                             END_UNKNOWN_AT_CUT=int(cut["RECORDS_CHANGED"]), USED_IN=where))
     listing = (pd.concat(excluded, ignore_index=True) if excluded else pd.DataFrame(columns=EXCLUDED_COLUMNS))
     return pd.DataFrame(summary, columns=SUMMARY_COLUMNS), listing[EXCLUDED_COLUMNS]
+
+
+NOTE_COLUMNS = ["DOMAIN", "USUBJID", "SEQ", "TESTCD", "NOTE", "DETAIL"]
+
+
+def _notes(domain: str, frame: pd.DataFrame, mask, note: str, detail: pd.Series, seq: str, testcd: str | None):
+    rows = frame[mask]
+    return pd.DataFrame({"DOMAIN": domain, "USUBJID": rows["USUBJID"], "SEQ": rows[seq],
+                         "TESTCD": rows[testcd] if testcd else "", "NOTE": note, "DETAIL": detail[mask]})
+
+
+def _day(values: pd.Series) -> pd.Series:
+    return values.dt.strftime("%Y-%m-%d").fillna("(none)")
+
+
+def record_notes(adam: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Records used with something to know, one row each (DOMAIN, USUBJID, SEQ, TESTCD, NOTE,
+    DETAIL): dates imputed (ASTDTF/AENDTF/ADTF), dates that cannot be placed (kept, in no
+    window), unscheduled visits windowed by study day, retests not analysed (the record nearest
+    the target day is, the later on ties), and --LOBXFL that disagrees with our baseline (ABLFL)."""
+    out = []
+    adae = adam.get("adae")
+    if adae is not None and len(adae):
+        for var, src, when in (("ASTDTF", "AESTDTC", "ASTDT"), ("AENDTF", "AEENDTC", "AENDT")):
+            if var in adae:
+                imputed = adae[var].notna().to_numpy()
+                detail = (src + " " + adae[src].astype("string").fillna("(blank)") + " -> " + when + " " +
+                          _day(adae[when]) + " (" + var + " = " + adae[var].astype("string").fillna("") + ")")
+                out.append(_notes("AE", adae, imputed, f"{src} partial or missing: date imputed", detail, "AESEQ", None))
+        if "ASTDT" in adae:
+            lost = adae["ASTDT"].isna().to_numpy()
+            out.append(_notes("AE", adae, lost, "AESTDTC cannot be placed (no first dose to impute to): kept, "
+                               "not treatment-emergent", pd.Series("", index=adae.index), "AESEQ", None))
+    for name in ("adlb", "advs"):
+        bds = adam.get(name)
+        needed = {"SRCDOM", "SRCSEQ", "PARAMCD", "ADT", "ADY", "VISIT", "VISITNUM", "AVISIT", "ANL01FL", "ABLFL",
+                  "AVAL", "AVALC"}
+        if bds is None or not len(bds) or not needed <= set(bds):
+            continue
+        domain = str(bds["SRCDOM"].iloc[0])
+        if "ADTF" in bds:
+            imputed = bds["ADTF"].notna().to_numpy()
+            out.append(_notes(domain, bds, imputed, f"{domain}DTC partial: date imputed to the first day",
+                              "ADT " + _day(bds["ADT"]) + " (ADTF = " + bds["ADTF"].astype("string").fillna("") + ")",
+                              "SRCSEQ", "PARAMCD"))
+        out.append(_notes(domain, bds, bds["ADT"].isna().to_numpy(), f"{domain}DTC missing: cannot be placed in "
+                          "a visit window; kept, not analysed", pd.Series("", index=bds.index), "SRCSEQ", "PARAMCD"))
+        visit = bds["VISIT"].astype("string")
+        num = pd.to_numeric(bds["VISITNUM"], errors="coerce")
+        unsched = (visit.str.upper().str.startswith("UNSCHEDULED").fillna(False) |
+                   (num.notna() & (num != num.round()))).to_numpy()
+        out.append(_notes(domain, bds, unsched, "unscheduled visit: windowed by study day",
+                          visit.fillna("") + " (day " + bds["ADY"].astype("string").fillna("?") + ") -> " +
+                          bds["AVISIT"].astype("string").fillna(""), "SRCSEQ", "PARAMCD"))
+        windowed = ~bds["AVISIT"].isin(["PRE-TREATMENT", "UNSCHEDULED", "BASELINE"]) & bds["AVISIT"].notna()
+        group = ["USUBJID", "PARAMCD", "AVISIT"] + (["ATPTN"] if "ATPTN" in bds else [])
+        keyed = bds.assign(_TP=bds["ATPTN"].fillna(-1) if "ATPTN" in bds else -1)
+        group = [g if g != "ATPTN" else "_TP" for g in group]
+        several = keyed[windowed].groupby(group, dropna=False)["SRCSEQ"].transform("size").reindex(
+            bds.index, fill_value=0) > 1
+        has_value = bds["AVAL"].notna() | bds["AVALC"].notna()
+        retest = (several & (bds["ANL01FL"] != "Y").fillna(True) & has_value).to_numpy()
+        out.append(_notes(domain, bds, retest, "repeat or retest in the window: not analysed (the record nearest "
+                          "the target day is, the later on ties)", bds["AVISIT"].astype("string").fillna("") +
+                          " day " + bds["ADY"].astype("string").fillna("?"), "SRCSEQ", "PARAMCD"))
+        if "LOBXFL" in bds and bds["LOBXFL"].notna().any():
+            src = (bds["LOBXFL"] == "Y").fillna(False)
+            ours = (bds["ABLFL"] == "Y").fillna(False)
+            tested = bds["LOBXFL"].notna().groupby([bds["USUBJID"], bds["PARAMCD"]]).transform("any")
+            differ = ((src != ours) & tested).to_numpy()
+            out.append(_notes(domain, bds, differ, f"{domain}LOBXFL disagrees with the derived baseline (ABLFL)",
+                              f"{domain}LOBXFL " + bds["LOBXFL"].astype("string").fillna("(blank)") + ", ABLFL " +
+                              bds["ABLFL"].astype("string").fillna("(blank)"), "SRCSEQ", "PARAMCD"))
+    out = [o for o in out if len(o)]
+    return (pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=NOTE_COLUMNS))[NOTE_COLUMNS]
+
+
+def add_note_counts(summary: pd.DataFrame, notes: pd.DataFrame, excluded: pd.DataFrame) -> pd.DataFrame:
+    """The accounting summary with, per domain, records whose date was imputed, records of
+    unscheduled visits, and records excluded as NOT DONE (all with their reasons in the listings)."""
+    def count(frame, mask):
+        return frame[mask].groupby("DOMAIN").size().reindex(summary["DOMAIN"], fill_value=0).to_numpy()
+    out = summary.copy()
+    out["DATES_IMPUTED"] = count(notes, notes["NOTE"].str.contains("imputed"))
+    out["UNSCHEDULED"] = count(notes, notes["NOTE"].str.startswith("unscheduled"))
+    out["NOT_DONE"] = count(excluded, excluded["REASON"].astype(str).str.contains("NOT DONE"))
+    return out

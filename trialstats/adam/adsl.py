@@ -26,6 +26,8 @@ def derive_vars_dm(dm: pd.DataFrame) -> pd.DataFrame:
     out = dm[keep].copy()
     out["AGE"] = pd.to_numeric(out["AGE"])
     out["RFICDT"] = compute_dt(dm["RFICDTC"])
+    if "DTHDTC" in dm:                   # death: the latest day an AE end date may be imputed to
+        out["DTHDT"] = compute_dt(dm["DTHDTC"])
     return out
 
 

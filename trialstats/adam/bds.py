@@ -6,6 +6,13 @@
 Baseline is the last non-missing value on or before the first dose (SAP). Post-baseline records
 go to the visit whose window (target day +/- window) holds their study day; of several records
 in one window the one nearest the target is analysed, the later one on ties.
+
+Real transfers: a partial --DTC is imputed to the first day of its period (ADTF "D" or "M"); a
+record without a date cannot be placed in a window and is kept with AVISIT UNSCHEDULED (listed
+by record_notes). Unscheduled visits (VISITNUM 4.1, "UNSCHEDULED ...") are windowed by study day
+like any record; a retest is resolved by the same rule (nearest the target day, the later on
+ties) and the records not analysed stay with ANL01FL blank. The laboratory's own range
+indicator (--NRIND) is used where given; --LOBXFL is carried for the cross-check with ABLFL.
 """
 from __future__ import annotations
 
@@ -13,11 +20,19 @@ import numpy as np
 import pandas as pd
 
 from ..columns import lookup, per_distinct, pick_per_group, sort_order
-from .dates import compute_dt, compute_dtm, compute_on_or_before, compute_study_day
+from .dates import compute_dtm, compute_on_or_before, compute_study_day, derive_vars_dt_imputed
 
-BDS_COLUMNS = ["STUDYID", "USUBJID", "PARAMCD", "PARAM", "AVAL", "AVALC", "AVALU", "ADT", "ADTM", "ADY",
+BDS_COLUMNS = ["STUDYID", "USUBJID", "PARAMCD", "PARAM", "AVAL", "AVALC", "AVALU", "ADT", "ADTF", "ADTM", "ADY",
                "ATPT", "ATPTN", "VISIT", "VISITNUM", "AVISIT", "AVISITN", "ABLFL", "ANL01FL", "BASE",
-               "CHG", "PCHG", "ANRLO", "ANRHI", "ANRIND", "BNRIND", "SRCDOM", "SRCSEQ"]
+               "CHG", "PCHG", "ANRLO", "ANRHI", "ANRIND", "BNRIND", "LOBXFL", "SRCDOM", "SRCSEQ"]
+NRIND = {"N": "NORMAL", "NORMAL": "NORMAL", "L": "LOW", "LOW": "LOW", "H": "HIGH", "HIGH": "HIGH"}
+
+
+def filter_not_done(df: pd.DataFrame, domain: str) -> pd.DataFrame:
+    """Records with a result: --STAT = NOT DONE records carry none (they are listed as excluded,
+    with --REASND, by the record accounting)."""
+    stat = df.get(f"{domain}STAT")
+    return df if stat is None else df[~(stat.astype("string").str.upper() == "NOT DONE").fillna(False)]
 
 
 def bds_from_findings(df: pd.DataFrame, domain: str, params: dict) -> pd.DataFrame:
@@ -34,6 +49,8 @@ def bds_from_findings(df: pd.DataFrame, domain: str, params: dict) -> pd.DataFra
         "ANRLO": pd.to_numeric(df.get(f"{p}STNRLO"), errors="coerce"),
         "ANRHI": pd.to_numeric(df.get(f"{p}STNRHI"), errors="coerce"),
         "SRCDOM": domain, "SRCSEQ": pd.to_numeric(df[f"{p}SEQ"], errors="coerce"),
+        "_NRIND": df.get(f"{p}NRIND"),
+        "LOBXFL": df.get(f"{p}LOBXFL", df.get(f"{p}BLFL")),
     })
     out["PARAM"] = out["PARAMCD"].map(names)
     out["AVALU"] = out["PARAMCD"].map(units)
@@ -45,7 +62,7 @@ def derive_vars_dt_dy(bds: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     RANDDT if never dosed). Subjects without a reference start (screen failures) are dropped."""
     ref = adsl.set_index("USUBJID")
     out = bds.copy()
-    out["ADT"] = compute_dt(out["ADTC"])
+    out[["ADT", "ADTF"]] = derive_vars_dt_imputed(out["ADTC"], "first")[["DT", "DTF"]]
     out["ADTM"] = compute_dtm(out["ADTC"])
     ref = lookup(out["USUBJID"], ref[["REFSDT", "TRTSDTM"]])
     ref_dt = ref["REFSDT"]
@@ -121,13 +138,17 @@ def derive_vars_base_chg(bds: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def derive_var_anrind(aval: pd.Series, lo: pd.Series, hi: pd.Series) -> pd.Series:
-    """LOW / NORMAL / HIGH against the reference range; blank without a value or range."""
+def derive_var_anrind(aval: pd.Series, lo: pd.Series, hi: pd.Series, nrind: pd.Series | None = None) -> pd.Series:
+    """LOW / NORMAL / HIGH: the laboratory's own indicator (--NRIND: N/L/H or the words) where
+    given, else against the reference range; blank without a value or range."""
     ind = pd.Series(pd.NA, index=aval.index, dtype="string")
     known = aval.notna() & (lo.notna() | hi.notna())
     ind[known] = "NORMAL"
     ind[known & lo.notna() & (aval < lo)] = "LOW"
     ind[known & hi.notna() & (aval > hi)] = "HIGH"
+    if nrind is not None:
+        given = nrind.astype("string").str.upper().map(NRIND)
+        ind = ind.mask(given.notna() & aval.notna(), given)
     return ind
 
 
@@ -137,7 +158,7 @@ def derive_bds(records: pd.DataFrame, adsl: pd.DataFrame, visits: list[dict]) ->
     bds["ABLFL"] = derive_var_ablfl(bds)
     bds[["AVISIT", "AVISITN"]] = derive_vars_avisit(bds, visits)
     bds["ANL01FL"] = derive_var_anl01fl(bds, visits)
-    bds["ANRIND"] = derive_var_anrind(bds["AVAL"], bds["ANRLO"], bds["ANRHI"])
+    bds["ANRIND"] = derive_var_anrind(bds["AVAL"], bds["ANRLO"], bds["ANRHI"], bds.get("_NRIND"))
     bds[["BASE", "BNRIND", "CHG", "PCHG"]] = derive_vars_base_chg(bds)[["BASE", "BNRIND", "CHG", "PCHG"]]
     order = sort_order(bds, ["USUBJID", "PARAMCD", "ADT", "ADTM", "ATPTN", "SRCSEQ"], na_position="first")
     return bds[[c for c in BDS_COLUMNS if c in bds]].take(order).reset_index(drop=True)

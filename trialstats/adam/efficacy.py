@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..stats.homa import compute_homa
-from .bds import bds_from_findings
+from .bds import bds_from_findings, filter_not_done
 from .dates import compute_dt
 
 DERIVED = {"BMI": ("Body mass index", "kg/m2"), "HOMAIR": ("HOMA-IR", ""), "HOMAB": ("HOMA-%B", "%")}
@@ -123,7 +123,7 @@ def compute_dose_on(periods: pd.DataFrame, usubjid: pd.Series, dates: pd.Series)
 
 def efficacy_records(sdtm: dict, protocol: dict) -> pd.DataFrame:
     """Source and derived efficacy records in the shape of bds_from_findings."""
-    lb, vs = sdtm["LB"], sdtm["VS"]
+    lb, vs = filter_not_done(sdtm["LB"], "LB"), filter_not_done(sdtm["VS"], "VS")
     tests = efficacy_labs(protocol)
     labs = bds_from_findings(lb[lb["LBTESTCD"].isin(tests)], "LB", protocol["labs"])
     labs["ADTC"] = lb.loc[lb["LBTESTCD"].isin(tests), "LBDTC"].to_numpy()

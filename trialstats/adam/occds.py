@@ -1,6 +1,9 @@
 """ADAE (occurrence data) and ADEX (exposure per infusion).
 
-TRTEMFL: onset on or after the first infusion (SAP). Occurrence flags among TEAEs, first by
+TRTEMFL: onset on or after the first infusion (SAP), on the imputed onset date: partial AESTDTC
+and AEENDTC are imputed by the admiral rules of dates.derive_vars_dt_imputed (start: first day of
+the period, or the first dose when the period holds it; blank start: the first dose; end: last
+day of the period, never after death or the data cut), flagged in ASTDTF and AENDTF. Occurrence flags among TEAEs, first by
 onset date then AESEQ: AOCCFL first per subject, AOCCSFL first per SOC, AOCCPFL first per PT.
 AESI: each protocol definition (PTs or SOCs, optionally onset within N hours after an
 infusion, dates compared by day) gives CQnnNAM; hypoglycaemia gets its level (HYPOLVL) from the
@@ -11,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .dates import compute_dt, compute_study_day
+from .dates import compute_dt, compute_study_day, derive_vars_dt_imputed
 
 ADAE_KEEP = ["STUDYID", "USUBJID", "AESEQ", "AETERM", "AEDECOD", "AEBODSYS", "AESEV", "AESER", "AEREL",
              "AEACN", "AEACNOTH", "AEOUT", "AEENRTPT", "AESTDTC", "AEENDTC"]
@@ -55,13 +58,28 @@ def derive_var_hypolvl(ae: pd.DataFrame, lb: pd.DataFrame, hypo: dict) -> pd.Ser
     return pd.Series(np.where(is_hypo, level, None), index=ae.index, dtype="string")
 
 
+def derive_vars_ae_dates(ae: pd.DataFrame, trtsdt: pd.Series, cut: str | None = None,
+                         dthdt: pd.Series | None = None) -> pd.DataFrame:
+    """ASTDT/ASTDTF and AENDT/AENDTF: imputed onset and end dates with their imputation flags."""
+    start = derive_vars_dt_imputed(ae["AESTDTC"], "first", min_dates=trtsdt)
+    caps = [pd.Series(pd.Timestamp(cut), index=ae.index)] if cut else []
+    caps += [dthdt] if dthdt is not None else []
+    end = derive_vars_dt_imputed(ae["AEENDTC"], "last", max_dates=caps)
+    return pd.DataFrame({"ASTDT": start["DT"], "ASTDTF": start["DTF"], "AENDT": end["DT"], "AENDTF": end["DTF"]},
+                        index=ae.index)
+
+
 def derive_adae(ae: pd.DataFrame, adsl: pd.DataFrame, ex: pd.DataFrame, lb: pd.DataFrame,
-                protocol: dict) -> pd.DataFrame:
-    out = ae[[c for c in ADAE_KEEP if c in ae]].copy()
+                protocol: dict, cut: str | None = None) -> pd.DataFrame:
+    # the standard variables first, then every other AE variable (AELLT, AEHLT, EPOCH, SUPPAE
+    # qualifiers merged as columns, ...) as the ADaM IG carries them
+    keep = [c for c in ADAE_KEEP if c in ae] + [c for c in ae if c not in ADAE_KEEP and c != "DOMAIN"]
+    out = ae[keep].copy()
     out["AESEQ"] = pd.to_numeric(out["AESEQ"])
     ref = adsl.set_index("USUBJID")
-    out["ASTDT"], out["AENDT"] = compute_dt(ae["AESTDTC"]), compute_dt(ae["AEENDTC"])
     trtsdt = out["USUBJID"].map(ref["TRTSDT"])
+    dthdt = out["USUBJID"].map(ref["DTHDT"]) if "DTHDT" in ref else None
+    out[["ASTDT", "ASTDTF", "AENDT", "AENDTF"]] = derive_vars_ae_dates(ae, trtsdt, cut, dthdt)
     out["ASTDY"] = compute_study_day(out["ASTDT"], trtsdt)
     out["AENDY"] = compute_study_day(out["AENDT"], trtsdt)
     out["TRTEMFL"] = derive_var_trtemfl(out["ASTDT"], trtsdt)

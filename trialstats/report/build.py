@@ -32,7 +32,7 @@ def _widths(frame: pd.DataFrame) -> str:
     return "(" + ", ".join(widths) + ",)"
 
 
-def table_markup(frame: pd.DataFrame, font: str = "8.5pt") -> str:
+def table_markup(frame: pd.DataFrame, font: str = "8.5pt", columns: str | None = None) -> str:
     if frame.empty:
         return f"#text(style: \"italic\")[#{lit('No records at this data cut.')}]"
     frame = frame.copy()
@@ -41,7 +41,7 @@ def table_markup(frame: pd.DataFrame, font: str = "8.5pt") -> str:
             frame[col] = frame[col].dt.strftime("%Y-%m-%d")
     head = ", ".join(f"text(weight: \"bold\", {lit(c)})" for c in frame.columns)
     cells = ", ".join(lit(v) for row in frame.itertuples(index=False) for v in row)
-    return (f"#text(size: {font})[#table(columns: {_widths(frame)}, stroke: (x, y) => if y == 0 "
+    return (f"#text(size: {font})[#table(columns: {columns or _widths(frame)}, stroke: (x, y) => if y == 0 "
             f"{{ (bottom: 0.6pt) }} else {{ (bottom: 0.2pt + luma(200)) }}, inset: (x: 3pt, y: 2.2pt), "
             f"align: (x, y) => if x == 0 {{ left }} else {{ left }}, "
             f"table.header(repeat: true, {head}), {cells})]")
@@ -94,10 +94,51 @@ def excluded_summary(excluded: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns={"DOMAIN": "Domain", "REASON": "Reason"})
 
 
+def notes_summary(notes: pd.DataFrame) -> pd.DataFrame:
+    """Record notes (adam/record_notes.csv) counted by domain and note."""
+    if notes.empty:
+        return pd.DataFrame({"Domain": ["(none)"], "Note": ["no imputed date, unscheduled visit or retest"],
+                             "Records": [0], "Subjects": [0]})
+    g = notes.groupby(["DOMAIN", "NOTE"])
+    out = pd.DataFrame({"Records": g.size(), "Subjects": g["USUBJID"].nunique()}).reset_index()
+    return out.rename(columns={"DOMAIN": "Domain", "NOTE": "Note"})
+
+
+# The rules of the methods appendix (admiral / ADaM IG conventions; trialstats/adam/dates.py)
+IMPUTATION_RULES = pd.DataFrame({"Topic": [
+    "Partial dates accepted", "AE start (ASTDT, ASTDTF)", "AE end (AENDT, AENDTF)", "Findings dates (ADT, ADTF)",
+    "Imputation flags", "Data cut", "Dates that cannot be placed", "Unscheduled visits", "Retests",
+    "NOT DONE", "Range indicator", "Baseline cross-check", "Supplemental qualifiers"], "Rule": [
+    "--DTC of any ISO 8601 precision (YYYY, YYYY-MM, YYYY-MM-DD, with or without a time) is valid input.",
+    "First day of the period the partial date allows (month, or January for a year only); if that period holds "
+    "the first dose date and the first day is earlier, the first dose date (the onset is not moved before the "
+    "dose, so treatment emergence is not changed); a blank start: the first dose date (conservatively "
+    "treatment-emergent). TRTEMFL and occurrence flags use ASTDT.",
+    "Last day of the period; if that period holds the data cut (or death) and the last day is later, the cut "
+    "(death) date; a blank end stays blank (ongoing).",
+    "First day of the period; windows and baseline use ADT. A blank date is not imputed.",
+    "D = day imputed, M = month and day, Y = year (a blank date imputed to the first dose); blank = complete.",
+    "A record is removed when the earliest day its (partial) date can mean is after the cut; a record that may "
+    "be on or before the cut is kept. An end is unknown at the cut when its earliest possible day is after it.",
+    "Kept in the analysis datasets, in no analysis window (AVISIT UNSCHEDULED), and listed (adam/record_notes.csv).",
+    "Windowed by study day like any record (VISITNUM 4.1, UNSCHEDULED ...); listed.",
+    "Of several records of a subject, parameter and window, the one nearest the target day is analysed (ANL01FL), "
+    "the later on ties (a same-day retest supersedes); the others are kept and listed.",
+    "--STAT = NOT DONE records carry no result: excluded from the analysis datasets, with --REASND as the reason "
+    "in the record accounting.",
+    "The laboratory's --NRIND (N/L/H or NORMAL/LOW/HIGH) is used where given; else derived from the range.",
+    "--LOBXFL (or --BLFL) is compared with the derived baseline flag ABLFL; disagreements are listed.",
+    "SUPP-- records are merged onto their parent by IDVAR/IDVARVAL (QNAM as a column); orphans are excluded "
+    "and listed."]})
+
+
 def report_source(kind: str, meta: dict, sections: list, root: Path, manifest: dict,
                   appendices: list[tuple[str, pd.DataFrame]] = (),
-                  preface: tuple[str, list[tuple[str, pd.DataFrame]]] | None = None) -> str:
-    """The typst document of one report (kind "open", "closed" or "review")."""
+                  preface: tuple[str, list[tuple[str, pd.DataFrame]]] | None = None,
+                  summary: pd.DataFrame | None = None) -> str:
+    """The typst document of one report (kind "open", "closed" or "review"): title page, contents,
+    the executive summary and the stopping guidelines (where given), changes since the last cut,
+    the sections, appendices."""
     cut = dt.date.fromisoformat(meta["cut"])
     banner = (f'#align(center)[#text(fill: rgb("#b00000"), weight: "bold", size: 9pt)[{BANNER}]]'
               if kind == "closed" else "")
@@ -113,7 +154,8 @@ def report_source(kind: str, meta: dict, sections: list, root: Path, manifest: d
         f"  footer: context {{ set text(size: 7.5pt); line(length: 100%, stroke: 0.4pt); "
         f"{lit(synthetic + meta['version_text'])}; h(1fr); [Page #counter(page).display() of "
         f"#counter(page).final().first()] }})",
-        "#set text(size: 9pt)",
+        # text in any script: the CJK font (a dependency, noto-cjk-sans-otc) for what the main one lacks
+        f"#set text(size: 9pt, font: ({lit(MAIN_FONT)}, {lit(CJK_FONT)}))",
         # each output starts a page; a section heading shares the page of its first output
         '#let section-opened = state("section-opened", false)',
         "#show heading.where(level: 1): it => { pagebreak(weak: true); text(size: 13pt, it); "
@@ -132,11 +174,19 @@ def report_source(kind: str, meta: dict, sections: list, root: Path, manifest: d
         "#pagebreak()",
         "#outline(depth: 2, indent: 1.5em)",
     ]
+    if summary is not None:      # first: the executive summary, then the stopping guidelines
+        lines += ["= Executive summary", table_markup(summary, "9pt", "(auto, 1fr, auto)"), "#v(4pt)"]
+    sections = list(sections)
+    front = sections[:1] if sections and sections[0][0] == "Stopping guidelines" else []
+    for title, outputs in front:
+        lines.append(f"= #{lit(title)}")
+        for out in outputs:
+            lines.append(output_markup(out, root))
     if preface is not None:
         lines.append(f"= #{lit(preface[0])}")
         for title, frame in preface[1]:
             lines += [f"=== #{lit(title)}", table_markup(frame), "#v(6pt)"]
-    for title, outputs in sections:
+    for title, outputs in sections[len(front):]:
         lines.append(f"= #{lit(title)}")
         for out in outputs:
             lines.append(output_markup(out, root))
@@ -147,9 +197,23 @@ def report_source(kind: str, meta: dict, sections: list, root: Path, manifest: d
     return "\n".join(lines) + "\n"
 
 
+MAIN_FONT = "Libertinus Serif"      # typst's own, embedded in the typst package
+CJK_FONT = "Noto Sans CJK SC"       # Chinese (and Japanese, Korean) glyphs: noto-cjk-sans-otc
+
+
+def font_paths() -> list[str]:
+    """Folders of the fonts the reports embed beyond typst's own: Noto Sans CJK (OFL-1.1), installed
+    from PyPI with the project (noto-cjk-sans-otc), so Chinese verbatim terms render."""
+    try:
+        import noto_cjk_sans_otc
+    except ImportError:       # a broken install: the text stays, CJK glyphs would be missing
+        return []
+    return [str(Path(str(noto_cjk_sans_otc.FONT_PATH)).parent)]
+
+
 def compile_report(source: str, root: Path, cut: str) -> bytes:
     """Compile typst source to PDF bytes; the PDF timestamp is the data-cut date."""
     import typst
 
     stamp = int(dt.datetime.fromisoformat(cut).replace(tzinfo=dt.timezone.utc).timestamp())
-    return typst.compile(source.encode(), root=str(root), timestamp=stamp)
+    return typst.compile(source.encode(), root=str(root), timestamp=stamp, font_paths=font_paths())

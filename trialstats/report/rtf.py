@@ -36,9 +36,22 @@ LONG = 500          # rows above which write_rtf_long is used
 
 
 def _rtf_text(value) -> str:
-    """Text escaped for RTF: backslash and braces, non-ASCII as \\uN?."""
+    """Text escaped for RTF: backslash and braces; non-ASCII as \\uN? per UTF-16 code unit, N
+    signed 16-bit (RTF 1.9: CJK as one unit, a character beyond U+FFFF as its surrogate pair)."""
     text = str(value).replace("\\", "\\\\").replace("{", "\\{").replace("}", "\\}")
-    return "".join(c if ord(c) < 128 else f"\\u{ord(c) if ord(c) < 32768 else ord(c) - 65536}?" for c in text)
+    return "".join(c if ord(c) < 128 else "".join(f"\\u{u if u < 32768 else u - 65536}?" for u in _utf16(c))
+                   for c in text)
+
+
+def _utf16(c: str) -> list[int]:
+    data = c.encode("utf-16-le")
+    return [int.from_bytes(data[i:i + 2], "little") for i in range(0, len(data), 2)]
+
+
+def astral(frame: pd.DataFrame) -> bool:
+    """Whether any cell holds a character beyond U+FFFF (rtflite escapes those wrongly)."""
+    return any(ord(ch) > 0xFFFF for col in frame.columns for v in frame[col].astype(str) for ch in v
+               if ord(ch) > 0x7F)
 
 
 def write_rtf_long(frame: pd.DataFrame, path: str | Path, out: Output, footnote: str = "") -> None:
@@ -83,7 +96,7 @@ def write_rtf_tables(sections: list, root: Path, folder: Path) -> list[str]:
                 note = root / footnote[1:]
                 footnote = note.read_text().strip() if note.exists() else ""
             frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-            writer = write_rtf_long if len(frame) > LONG else write_rtf
+            writer = write_rtf_long if len(frame) > LONG or astral(frame) else write_rtf
             writer(frame, folder / f"{out.id}.rtf", out, footnote)
             written.append(out.id)
     return written

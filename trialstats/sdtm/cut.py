@@ -4,6 +4,12 @@ A record dated after the cut is removed; an interval record (AE, CM, EX) that st
 the cut and ends after it is kept with its end unknown at the cut (--ENDTC blank, --ENRTPT
 "ONGOING", --ENTPT the cut date). A subject whose informed consent is after the cut is removed
 with all records. Every removed record is listed with its reason; every changed one too.
+
+Partial dates (ISO 8601 of any precision, e.g. 2016-03) are placed by the earliest day they can
+mean: a record whose earliest possible day is after the cut is removed; one that may be on or
+before the cut is kept (its ADaM date is imputed, never after the cut). Likewise an end is
+unknown at the cut only when its earliest possible day is after the cut. A record without a date
+cannot be placed and is kept.
 """
 from __future__ import annotations
 
@@ -11,7 +17,14 @@ import pandas as pd
 
 from ..columns import isin
 from .spec import CUT_DATES
+from ..adam.dates import compute_dt_bounds
+from .suppqual import is_supp, parent_of, supp_orphans
 from .validate import parse_dates
+
+
+def earliest_day(values: pd.Series) -> pd.Series:
+    """The earliest day an ISO 8601 date of any precision can mean (NaT when blank)."""
+    return compute_dt_bounds(values)["LO"]
 
 LISTING_COLUMNS = ["DOMAIN", "ROW", "USUBJID", "DATE", "ACTION", "REASON"]
 
@@ -32,20 +45,30 @@ def apply_cut(frames: dict[str, pd.DataFrame], cut: str):
                        f"({first.date() if pd.notna(first) else 'none recorded'}, dm column RFICDTC): no subject "
                        "would be analysed; expected a cut date on or after the first consent (config.yaml cuts)")
     out, listing, recon = {}, [], []
-    for domain in sorted(frames):
+    # SUPP-- records follow their parent: cut after every parent domain
+    for domain in sorted(frames, key=lambda d: (is_supp(d), d)):
         df = frames[domain]
         date_col, end_col = CUT_DATES.get(domain, (None, None))
-        when = parse_dates(df[date_col]) if date_col in df else pd.Series(pd.NaT, index=df.index)
+        when = earliest_day(df[date_col]) if date_col in df else pd.Series(pd.NaT, index=df.index)
         later_subject = ~isin(df["USUBJID"], enrolled) if "USUBJID" in df else pd.Series(False, index=df.index)
         after = when.notna() & (when > cut_day) & ~later_subject
         drop = later_subject | after
+        parent_gone = pd.Series(False, index=df.index)
+        if is_supp(domain) and parent_of(domain) in frames:
+            parent_gone = supp_orphans(out[parent_of(domain)], df) & ~supp_orphans(frames[parent_of(domain)], df)
+            parent_gone &= ~drop
+            drop = drop | parent_gone
         reason = pd.Series("", index=df.index, dtype="string")
         reason[after] = f"{date_col} after the data cut {cut}"
+        if date_col in df:
+            partial = after & df[date_col].notna() & ~df[date_col].str.match(r"^\d{4}-\d{2}-\d{2}").fillna(False)
+            reason[partial] = f"{date_col} (partial date) after the data cut {cut}: its earliest possible day is later"
         reason[later_subject] = f"subject's informed consent after the data cut {cut}"
+        reason[parent_gone] = f"its parent {parent_of(domain)} record removed at the data cut {cut}"
         kept = df.loc[~drop].copy()
         changed = pd.Series(False, index=kept.index)
         if end_col and end_col in kept:
-            ends = parse_dates(kept[end_col])
+            ends = earliest_day(kept[end_col])
             changed = ends.notna() & (ends > cut_day)
             kept = _censor_end(domain, kept, end_col, changed, cut)
         if domain == "DM":

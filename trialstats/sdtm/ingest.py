@@ -22,7 +22,7 @@ class Study:
 
 
 def domain_files(sdtm_dir: Path) -> tuple[dict[str, Path], list[dict]]:
-    """One file per domain, named <domain>.<csv|xpt|parquet> (any case)."""
+    """One file per domain, named <domain>.<csv|xpt|parquet|json|ndjson> (any case)."""
     files, problems = {}, []
     for path in sorted(Path(sdtm_dir).iterdir()) if Path(sdtm_dir).is_dir() else []:
         if path.suffix.lower() not in READABLE:
@@ -53,11 +53,12 @@ def load_study(folder: str | Path) -> Study:
         if domain not in files:
             problems.append(problem(folder / "sdtm" / f"{domain.lower()}.csv", "", [],
                                     f"required domain {domain} has no file",
-                                    f"sdtm/{domain.lower()}.csv, .xpt or .parquet"))
+                                    f"sdtm/{domain.lower()}.csv, .xpt, .parquet or .json (Dataset-JSON)"))
     frames = {}
+    encoding = (protocol.get("sdtm") or {}).get("encoding") if isinstance(protocol, dict) else None
     for domain, path in files.items():
         try:
-            frames[domain] = read_table(path)
+            frames[domain] = read_table(path, encoding)
         except UnreadableFile as err:
             problems.append(problem(path, "", [], f"unreadable file: {err}", f"a readable {path.suffix[1:]} table"))
     return Study(folder, protocol, files, frames, problems)

@@ -8,6 +8,7 @@ import pandas as pd
 
 from .cut import apply_cut
 from .ingest import load_study
+from .suppqual import merge_all_supp
 from .validate import ValidationFailed, format_report, typed, validate_study
 
 
@@ -18,6 +19,7 @@ class Ingested:
     reconciliation: pd.DataFrame
     report: str
     synthetic: bool
+    supp_orphans: pd.DataFrame | None = None     # SUPP-- records without their parent record
 
     @property
     def summary(self) -> str:
@@ -39,4 +41,5 @@ def ingest_study(folder: str | Path, cut: str, report_path: str | Path | None = 
         raise ValidationFailed(issues, str(report_path) if report_path else None)
     frames = {d: typed(d, df) for d, df in study.frames.items()}
     domains, listing, recon = apply_cut(frames, cut)
-    return Ingested(domains, listing, recon, report, bool(study.protocol["study"].get("synthetic")))
+    domains, orphans = merge_all_supp(domains)      # QNAM columns on the parents, after the cut
+    return Ingested(domains, listing, recon, report, bool(study.protocol["study"].get("synthetic")), orphans)

@@ -3,6 +3,9 @@
 Column kinds: "id" text required in every row; "text" optional text; "date"/"date?" ISO 8601
 date or date-time (required/optional); "num"/"num?" a number; ("in", values) / ("in?", values)
 a controlled term. Columns not listed are carried through unchecked.
+
+Dates the SDTM IG marks Expected, not Required (AESTDTC, LBDTC, VSDTC) may be blank: such a
+record is kept, its ADaM date imputed where a rule applies, else listed as not placeable.
 """
 from __future__ import annotations
 
@@ -21,15 +24,15 @@ DOMAINS: dict[str, dict] = {
                nonnegative=["EXDOSE"]),
     "LB": dict(columns={"LBSEQ": "num", "LBTESTCD": "id", "LBORRES": "text", "LBSTRESC": "text",
                         "LBSTRESN": "num?", "LBSTRESU": "text", "LBSTNRLO": "num?", "LBSTNRHI": "num?",
-                        "VISITNUM": "num?", "VISIT": "text", "LBDTC": "date"},
+                        "VISITNUM": "num?", "VISIT": "text", "LBDTC": "date?"},
                keys=[["USUBJID", "LBSEQ"], ["USUBJID", "LBTESTCD", "VISITNUM", "LBDTC"]]),
     "VS": dict(columns={"VSSEQ": "num", "VSTESTCD": "id", "VSORRES": "text", "VSSTRESN": "num?",
                         "VSSTRESU": "text", "VSTPTNUM": "num?", "VISITNUM": "num?", "VISIT": "text",
-                        "VSDTC": "date"},
+                        "VSDTC": "date?"},
                keys=[["USUBJID", "VSSEQ"], ["USUBJID", "VSTESTCD", "VISITNUM", "VSTPTNUM", "VSDTC"]]),
     "AE": dict(columns={"AESEQ": "num", "AETERM": "id", "AEDECOD": "id", "AEBODSYS": "id",
                         "AESEV": ("in?", ("MILD", "MODERATE", "SEVERE")), "AESER": ("in", NY),
-                        "AEREL": "text", "AESTDTC": "date", "AEENDTC": "date?"},
+                        "AEREL": "text", "AESTDTC": "date?", "AEENDTC": "date?"},
                keys=[["USUBJID", "AESEQ"]], order=[("AESTDTC", "AEENDTC")], may_be_empty=True),
     "DS": dict(columns={"DSSEQ": "num", "DSDECOD": "id", "DSCAT": "id", "DSSTDTC": "date"},
                keys=[["USUBJID", "DSSEQ"]]),
@@ -51,6 +54,10 @@ DOMAINS: dict[str, dict] = {
     "PR": dict(columns={"PRSEQ": "num", "PRTRT": "id", "PRCAT": "text", "PRSTDTC": "date?",
                         "PRDTC": "date?"},
                keys=[["USUBJID", "PRSEQ"]], may_be_empty=True),
+    # every SUPP-- domain (suppae.csv, suppdm.csv, ...): merged onto its parent (sdtm/suppqual.py)
+    "SUPPQUAL": dict(columns={"RDOMAIN": "id", "IDVAR": "text", "IDVARVAL": "text", "QNAM": "id",
+                              "QLABEL": "text", "QVAL": "text"},
+                     keys=[["USUBJID", "RDOMAIN", "IDVAR", "IDVARVAL", "QNAM"]], may_be_empty=True),
 }
 
 # The date that places a record before or after a data cut, and the end of an interval record.
@@ -66,9 +73,15 @@ FINDINGS = {"LB": ("labs", "LBTESTCD", "LBSTRESN", "LBSTRESC", "LBSTRESU"),
             "VS": ("vitals", "VSTESTCD", "VSSTRESN", "VSSTRESN", "VSSTRESU")}
 
 
+def spec_name(domain: str) -> str:
+    """The spec a domain is checked against: its own, or SUPPQUAL for any SUPP-- domain."""
+    return "SUPPQUAL" if domain.startswith("SUPP") and len(domain) > 4 else domain
+
+
 def columns_of(domain: str) -> dict:
-    spec = DOMAINS.get(domain, {"columns": {}})
-    return {**BASE, **spec["columns"]}
+    spec = DOMAINS.get(spec_name(domain), {"columns": {}})
+    base = {k: v for k, v in BASE.items() if k != "DOMAIN"} if spec_name(domain) == "SUPPQUAL" else BASE
+    return {**base, **spec["columns"]}
 
 
 def numeric_columns(domain: str) -> list[str]:

@@ -8,13 +8,15 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
+from ..adam.dates import compute_dt_bounds, is_iso_date
 from ..columns import is_number, isin, lookup, numbers, per_distinct, to_float
 from .ingest import Study, problem
-from .spec import CUT_DATES, DOMAINS, FINDINGS, columns_of, numeric_columns
+from .spec import CUT_DATES, DOMAINS, FINDINGS, columns_of, numeric_columns, spec_name
 
 ISO_DATE = r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?"
 NUMBER_EXPECTED = "a number"
-DATE_EXPECTED = "an ISO 8601 date YYYY-MM-DD or date-time YYYY-MM-DDThh:mm[:ss] that exists"
+DATE_EXPECTED = ("an ISO 8601 date or date-time of any precision that exists: YYYY, YYYY-MM, YYYY-MM-DD, "
+                 "YYYY-MM-DDThh[:mm[:ss]]")
 FINDING_COLUMNS = ["file", "column", "rows", "n", "problem", "expected", "examples"]
 
 
@@ -42,9 +44,14 @@ def _valid_date(values: pd.Series) -> pd.Series:
 
 
 def _each_valid_date(text: pd.Series) -> pd.Series:
-    full = pd.to_datetime(text.where(text.str.fullmatch(ISO_DATE).fillna(False).astype(bool)),
-                          format="ISO8601", errors="coerce")
-    return full.notna() | text.isna()
+    """Valid at any ISO 8601 precision (SDTM IG 4.4: partial dates are legitimate); the time, if
+    any, must exist too."""
+    ok = is_iso_date(text)
+    timed = ok & text.str.contains("T", regex=False).fillna(False).astype(bool)
+    if timed.any():
+        t = text[timed].str.split("T").str[1]
+        ok[timed] = t.str.fullmatch(r"([01]\d|2[0-3])(:[0-5]\d(:[0-5]\d(\.\d+)?)?)?").fillna(False).astype(bool)
+    return ok
 
 
 def schema_for(domain: str) -> pa.DataFrameSchema:
@@ -98,7 +105,7 @@ def _rows(mask) -> list[int]:
 
 
 def _domain_findings(domain: str, path, df: pd.DataFrame, protocol: dict) -> list[dict]:
-    spec = DOMAINS.get(domain)
+    spec = DOMAINS.get(spec_name(domain))
     out = []
     if spec is None:
         return out
@@ -125,7 +132,9 @@ def _domain_findings(domain: str, path, df: pd.DataFrame, protocol: dict) -> lis
                                    df.loc[bad, col].unique()))
     for start, end in spec.get("order", []):
         if start in df and end in df:
-            a, b = parse_dates(df[start]), parse_dates(df[end])
+            # partial dates: wrong only when the latest day the end can mean is before the earliest
+            # day the start can mean
+            a, b = compute_dt_bounds(df[start])["LO"], compute_dt_bounds(df[end])["HI"]
             bad = a.notna() & b.notna() & (b < a)
             if bad.any():
                 out.append(problem(path, end, _rows(bad), f"{end} before {start}", f"{end} on or after {start}",
@@ -217,7 +226,7 @@ def _cross_findings(study: Study) -> list[dict]:
                                "every USUBJID to be a subject of dm", df.loc[orphan, "USUBJID"].unique()))
         date_col = CUT_DATES.get(domain, (None,))[0]
         if consent is not None and date_col in df and domain in ("EX", "LB", "VS", "DS", "AE"):
-            when = parse_dates(df[date_col])
+            when = compute_dt_bounds(df[date_col])["HI"]     # a partial date: its latest day
             ic = lookup(df["USUBJID"], consent)
             early = when.notna() & ic.notna() & (when < ic)
             if early.any():
@@ -236,12 +245,55 @@ def _cross_findings(study: Study) -> list[dict]:
     return out
 
 
+# SDTM IG values of ARMCD/ARM that are no assignment (screen failures, not assigned, not treated)
+NULL_ARMS = {"SCRNFAIL", "SCREEN FAILURE", "NOTASSGN", "NOT ASSIGNED", "NOTTRT", "NOT TREATED",
+             "UNPLAN", "UNPLANNED TREATMENT"}
+ARM_COLUMNS = {"DM": ("ARMCD", "ARM", "ACTARMCD", "ACTARM"), "EX": ("EXTRT",), "EC": ("ECTRT",)}
+
+
+def masking_terms(protocol: dict) -> set[str]:
+    """Values that hide the treatment (protocol.yaml blinding.masking_terms), upper case."""
+    terms = ((protocol.get("blinding") or {}).get("masking_terms")) or ["BLINDED", "MASKED"]
+    return {str(t).strip().upper() for t in terms}
+
+
+def _blinding_findings(study: Study) -> list[dict]:
+    """A randomized study's open-side SDTM must not carry the assignment: DM.ARM/ARMCD/ACTARM/
+    ACTARMCD blank, masked or an SDTM null arm (SCRNFAIL, NOTASSGN, NOTTRT); EX.EXTRT (EC.ECTRT)
+    blank, masked or the protocol's blinded treatment name (treatment.name)."""
+    protocol = study.protocol
+    if (protocol.get("study") or {}).get("design") != "randomized":
+        return []
+    masked = masking_terms(protocol)
+    blinded_name = str((protocol.get("treatment") or {}).get("name", "")).strip().upper()
+    out = []
+    for domain, columns in ARM_COLUMNS.items():
+        df = study.frames.get(domain)
+        if df is None:
+            continue
+        allowed = masked | ({blinded_name} if domain != "DM" else NULL_ARMS)
+        for col in columns:
+            if col not in df:
+                continue
+            value = df[col].astype("string").str.strip().str.upper()
+            bad = value.notna() & ~isin(value, allowed)
+            if bad.any():
+                what = "the name of the blinded treatment" if domain != "DM" else "an SDTM null arm"
+                out.append(problem(study.files[domain], col, _rows(bad),
+                                   f"{col} carries treatment assignments on the open side: blinding would be broken",
+                                   f"blank, a masking term ({', '.join(sorted(masked))}; protocol.yaml "
+                                   f"blinding.masking_terms) or {what}; the assignment belongs in the "
+                                   "randomization key only", df.loc[bad, col].unique()))
+    return out
+
+
 def validate_study(study: Study) -> pd.DataFrame:
     """All findings for a study folder as a table (empty when the data are valid)."""
     found = list(study.problems)
+    found += _blinding_findings(study)
     for domain, df in sorted(study.frames.items()):
         path = study.files[domain]
-        found += _schema_findings(domain, path, df) if domain in DOMAINS else []
+        found += _schema_findings(domain, path, df) if spec_name(domain) in DOMAINS else []
         found += _domain_findings(domain, path, df, study.protocol)
     found += _cross_findings(study)
     return pd.DataFrame(found, columns=FINDING_COLUMNS)

@@ -12,6 +12,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from .realism import add_real_world_shapes
 from ._common import (Records, add_days, ae_row, birth_date, age_on, bp_rows, iso, iso_time, lab_row,
                       scaled, staggered_dates, study_date, truncnorm, vs_row)
 
@@ -62,7 +63,8 @@ def simulate(protocol: dict, n_screened: int = N_SCREENED, seed: int = SEED):
     recs = {d: Records(d) for d in ["DM", "EX", "LB", "VS", "AE", "DS", "CM", "MH", "IE"]}
     for s in subjects:
         _write_subject(rng, protocol, s, recs)
-    return {d: r.frame(STUDYID) for d, r in recs.items()}, key
+    domains = {d: r.frame(STUDYID) for d, r in recs.items()}
+    return add_real_world_shapes(domains, seed + 1), key
 
 
 # --- screening -------------------------------------------------------------------------------

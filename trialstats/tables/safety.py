@@ -372,8 +372,8 @@ def listing_lab_panel(panel: dict[str, list[str]], bds: pd.DataFrame) -> pd.Data
 
 
 def listing_serious(adae: pd.DataFrame) -> pd.DataFrame:
-    cols = [c for c in ("ARM_", "USUBJID", "AEBODSYS", "AEDECOD", "AETERM", "ASTDT", "AENDT", "ASTDY", "AESEV",
-                        "AREL", "AEOUT", "AEACN") if c in adae]
+    cols = [c for c in ("ARM_", "USUBJID", "AEBODSYS", "AEDECOD", "AETERM", "ASTDT", "ASTDTF", "AENDT", "AENDTF",
+                        "ASTDY", "AESEV", "AREL", "AEOUT", "AEACN") if c in adae]
     return adae.loc[adae["AESER"] == "Y", cols].rename(columns={"ARM_": "Arm"}).sort_values(["Arm", "USUBJID"])
 
 
@@ -389,8 +389,8 @@ def listing_aesi(adae: pd.DataFrame) -> pd.DataFrame:
     names = pd.Series(names, index=adae.index, dtype=object)
     d = adae.assign(AESI=names)
     d = d[d["AESI"] != ""]
-    cols = [c for c in ("ARM_", "USUBJID", "AESI", "AEDECOD", "ASTDT", "ASTDY", "AESEV", "AESER", "AREL", "HYPOLVL")
-            if c in d]
+    cols = [c for c in ("ARM_", "USUBJID", "AESI", "AEDECOD", "AETERM", "ASTDT", "ASTDTF", "ASTDY", "AESEV", "AESER",
+                        "AREL", "HYPOLVL") if c in d]
     return d[cols].rename(columns={"ARM_": "Arm"}).sort_values(["Arm", "USUBJID"], kind="mergesort")
 
 

@@ -9,6 +9,9 @@ rule adam:
         adam=directory("results/{study}/{cut}/adam"),
     params:
         library=LIBRARY,
+    resources:
+        mem_mb=memory(per_1000_subjects=210),   # measured: 1,570 MB at 10,000 subjects
+        runtime=minutes,
     log:
         "results/{study}/{cut}/logs/adam.log",
     benchmark:
@@ -27,6 +30,9 @@ rule unblind:
         library=LIBRARY,
         placebo=placebo_arms,
         randomization=lambda w: PROTOCOLS[w.study]["randomization"],
+    resources:
+        mem_mb=memory(per_1000_subjects=120),   # measured: 970 MB at 10,000 subjects
+        runtime=minutes,
     log:
         "results/{study}/{cut}/logs/unblind.log",
     benchmark:

@@ -10,6 +10,9 @@ rule adam_study:
     params:
         library=LIBRARY,
         study=adam_study_config,
+    resources:
+        mem_mb=memory(per_1000_subjects=2000),   # measured: 726 MB on the CDISC pilot (254 subjects, 124,196 lab records)
+        runtime=minutes,
     log:
         "results/{adam_study}/logs/adam_study.log",
     benchmark:
@@ -32,6 +35,9 @@ rule adam_report:
         library=LIBRARY,
         study=adam_study_config,
         version=config["report"]["version"],
+    resources:
+        mem_mb=memory(per_1000_subjects=1500),   # measured: 597 MB on the CDISC pilot
+        runtime=minutes,
     log:
         "results/{adam_study}/logs/adam_report.log",
     benchmark:

@@ -1,15 +1,19 @@
 # Helpers shared by the rules: config and protocol validation, study lookups, target lists.
 import datetime
+import functools
 import hashlib
+import math
 from pathlib import Path
 
 import trialstats
+from trialstats.adam.inputs import adam_roles
+from trialstats.io import UnreadableFile, read_table
 
 import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-READABLE = (".csv", ".xpt", ".parquet")
+READABLE = (".csv", ".xpt", ".parquet", ".json", ".ndjson")   # as trialstats.io.READABLE
 
 
 def _dates_as_text(value):
@@ -255,6 +259,49 @@ def previous_blinded_adam(wildcards):
 def previous_closed_adam(wildcards):
     prev = previous_cut(wildcards)
     return [f"results/{wildcards.study}/{prev}/closed/adam"] if prev else []
+
+
+# Cluster resources (profiles/slurm; a local run ignores them). A job runs Snakemake (190 MB) and
+# the rule's script, which took 150-300 MB and under 4 s at the embedded size, 170-1,870 MB and
+# under 15 s at 10,000 screened subjects (Snakemake's benchmark files, results/<study>/<cut>/
+# benchmarks/, of `python benchmarks/pipeline_benchmark.py --sizes 10000`; each rule notes its
+# script's peak). A job asks for 1,000 MB plus, per 1,000 subjects, its script's growth and half
+# as much again, and for 5 minutes plus 1 per 5,000 subjects; on a retry (profiles/slurm) twice
+# as much of each.
+
+
+@functools.cache
+def _records(path):
+    """Records of a table file; 0 when it cannot be read: its job says why, not the estimate."""
+    try:
+        return len(read_table(path))
+    except (OSError, UnreadableFile):
+        return 0
+
+
+def subjects(wildcards):
+    """The job's number of subjects: records of the study's DM (one per screened subject), or of
+    ADSL for an ADaM folder (config adam_studies)."""
+    if hasattr(wildcards, "adam_study"):
+        try:
+            path = adam_roles(adam_folder(wildcards), adam_study_config(wildcards).get("datasets"))[0]["adsl"][0]
+        except (OSError, ValueError, KeyError):     # its job says why
+            path = None
+    else:
+        path = next((f for f in sdtm_files(wildcards) if Path(f).stem.lower() == "dm"), None)
+    return _records(path) if path else 0
+
+
+def memory(per_1000_subjects):
+    """mem_mb of a rule's jobs: 1,000 and per_1000_subjects MB per 1,000 subjects, times the attempt."""
+    def mem_mb(wildcards, attempt):
+        return attempt * (1000 + math.ceil(per_1000_subjects * subjects(wildcards) / 1000))
+    return mem_mb
+
+
+def minutes(wildcards, attempt):
+    """runtime of a job: 5 minutes and 1 per 5,000 subjects, times the attempt."""
+    return attempt * (5 + subjects(wildcards) // 5000)
 
 
 def cuts():

@@ -17,6 +17,9 @@ rule primary_shard:
         arm_column=arm_column,
         shards=lambda w: config["scale"][f"{w.analysis}_shards"],
         mi=config["primary"]["multiple_imputation"],
+    resources:
+        mem_mb=memory(per_1000_subjects=100),   # measured: 790 MB at 10,000 subjects
+        runtime=minutes,
     priority: 3  # long jobs on the way to the closed report start first
     log:
         "results/{study}/{cut}/logs/primary_{analysis}_{shard}.log",
@@ -49,6 +52,9 @@ rule primary:
         covariates=primary_covariates,
         mi=config["primary"]["multiple_imputation"],
         alpha=config["primary"]["alpha"],
+    resources:
+        mem_mb=memory(per_1000_subjects=100),   # measured: 940 MB at 10,000 subjects
+        runtime=minutes,
     priority: 2  # long jobs on the way to the closed report start first
     log:
         "results/{study}/{cut}/logs/primary.log",
@@ -67,6 +73,9 @@ rule secondary:
     params:
         library=LIBRARY,
         arm_column=arm_column,
+    resources:
+        mem_mb=memory(per_1000_subjects=60),   # measured: 670 MB at 10,000 subjects
+        runtime=minutes,
     priority: 3  # long jobs on the way to the closed report start first
     log:
         "results/{study}/{cut}/logs/secondary.log",
@@ -88,6 +97,9 @@ rule primary_change:
         library=LIBRARY,
         arm_column=arm_column,
         mi=config["primary"]["multiple_imputation"],
+    resources:
+        mem_mb=memory(per_1000_subjects=100),   # MMRMs and multiple imputation, as primary
+        runtime=minutes,
     priority: 2  # long jobs on the way to the closed report start first
     log:
         "results/{study}/{cut}/logs/primary_change.log",

@@ -16,6 +16,9 @@ rule open_flow:
         arm_column=None,
         study_id=study_id,
         enrolled_label=enrolled_label,
+    resources:
+        mem_mb=memory(per_1000_subjects=60),   # measured: 630 MB at 10,000 subjects
+        runtime=minutes,
     log:
         "results/{study}/{cut}/logs/open_flow.log",
     benchmark:
@@ -37,6 +40,9 @@ rule closed_flow:
         arm_column=arm_column,
         study_id=study_id,
         enrolled_label=enrolled_label,
+    resources:
+        mem_mb=memory(per_1000_subjects=10),   # measured: 290 MB at 10,000 subjects
+        runtime=minutes,
     log:
         "results/{study}/{cut}/logs/closed_flow.log",
     benchmark:

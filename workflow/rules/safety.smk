@@ -16,6 +16,9 @@ rule closed_safety:
         aesi=aesi_names,
         exploratory=None,
         lab_panel=lab_panel,
+    resources:
+        mem_mb=memory(per_1000_subjects=120),   # measured: 1,080 MB at 10,000 subjects
+        runtime=minutes,
     priority: 3  # long jobs on the way to the closed report start first
     log:
         "results/{study}/{cut}/logs/closed_safety.log",
@@ -39,6 +42,9 @@ rule review_safety:
         aesi=aesi_names,
         exploratory=exploratory_spec,
         lab_panel=lab_panel,
+    resources:
+        mem_mb=memory(per_1000_subjects=120),   # as closed_safety
+        runtime=minutes,
     log:
         "results/{study}/{cut}/logs/review_safety.log",
     benchmark:

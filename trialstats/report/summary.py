@@ -1,0 +1,178 @@
+"""The executive summary at the front of a DMC report, written from the ARDs of the cut (no number
+typed by hand): disposition, the primary result and the range of its sensitivity analyses,
+deaths, serious events, withdrawals for adverse events, events of special interest, notable
+imbalances by a stated flagging rule, laboratory alerts and the stopping guidelines crossed.
+
+Each row: the topic, the finding in words, and the ARD (or listing) it comes from.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+# flagging rule for a preferred term: the difference in incidence between an arm and the control is
+# at least this many percentage points and at least this many subjects of the arm have it
+FLAG_DIFFERENCE_PP = 10.0
+FLAG_MIN_SUBJECTS = 3
+SENSITIVITY = {"per_protocol": "per protocol", "observed_cases": "observed cases",
+               "mi_mar": "multiple imputation under MAR"}
+
+
+def _read(root: Path, path: str) -> pd.DataFrame | None:
+    file = root / path
+    return pd.read_csv(file, keep_default_na=False) if file.exists() else None
+
+
+def _stat(ard: pd.DataFrame, **match) -> float:
+    sel = ard
+    for col, value in match.items():
+        sel = sel[sel[col] == value]
+    return float(sel["stat"].iloc[0]) if len(sel) else float("nan")
+
+
+def _n_pct(n: float, big_n: float) -> str:
+    return f"{int(n)}/{int(big_n)} ({100 * n / big_n:.1f}%)" if big_n else f"{int(n)}/0"
+
+
+def disposition_row(consort: pd.DataFrame, arms: list[str]) -> dict:
+    screened = _stat(consort, variable="SCREENED", stat_name="n")
+    failures = _stat(consort, variable="SCREEN FAILURE", variable_level="", stat_name="n")
+    parts = [f"{int(screened)} screened, {int(failures)} screen failures"]
+    for arm in arms or [""]:                   # "": pooled (a single-arm study)
+        sel = consort[consort["group1_level"] == arm]
+        get = lambda what: _stat(sel, variable=what, variable_level="", stat_name="n")  # noqa: E731
+        ae = _stat(sel, variable="DISCONTINUED", variable_level="ADVERSE EVENT", stat_name="n")
+        parts.append(f"{arm + ': ' if arm else ''}{int(get('ENROLLED'))} enrolled, {int(get('COMPLETED'))} completed, "
+                     f"{int(get('ONGOING'))} ongoing, {int(get('DISCONTINUED'))} discontinued"
+                     + (f" ({int(ae)} for an adverse event)" if ae == ae and ae > 0 else ""))
+    return {"Topic": "Disposition", "Finding": "; ".join(parts) + ".", "Source": "ARD consort"}
+
+
+def primary_row(primary: pd.DataFrame, arms: list[str], tipping: str = "") -> dict:
+    active, control = arms[0], arms[-1]
+    main = primary[primary["variable"] == "primary"]
+    counts = [_n_pct(_stat(main, group1_level=a, stat_name="n"), _stat(main, group1_level=a, stat_name="N"))
+              for a in (active, control)]
+    contrast = f"{active} - {control}"
+    mn = main[(main["group1_level"] == contrast) & (main["variable_level"] == "mn")]
+    est = [100 * _stat(mn, stat_name=s) for s in ("estimate", "lower", "upper")]
+    p = _stat(mn, stat_name="p")
+    sens = primary[(primary["group1_level"] == contrast) & (primary["stat_name"] == "estimate")
+                   & (primary["variable"] != "primary") & (primary["variable"] != "adjusted_or")
+                   & ~primary["variable"].str.startswith("component")]
+    text = (f"Responders {active} {counts[0]} vs {control} {counts[1]}; difference {est[0]:.1f} percentage points "
+            f"(Miettinen-Nurminen 95% CI {est[1]:.1f} to {est[2]:.1f}), Fisher's exact p = {p:.4f}.")
+    if len(sens):
+        values = 100 * sens["stat"].astype(float)
+        names = [SENSITIVITY.get(v, v.replace("_", " ")) for v in dict.fromkeys(sens["variable"])]
+        text += (f" Sensitivity analyses ({', '.join(names)}): differences from "
+                 f"{values.min():.1f} to {values.max():.1f} percentage points.")
+    if tipping:
+        text += " " + tipping
+    return {"Topic": "Primary endpoint", "Finding": text, "Source": "ARD t_14_2_1_primary, t_14_2_4"}
+
+
+def overview_rows(overview: pd.DataFrame, arms: list[str]) -> list[dict]:
+    rows = []
+    for category, topic in (("Deaths", "Deaths"), ("Serious TEAE", "Serious adverse events"),
+                            ("TEAE leading to withdrawal", "Withdrawals for an adverse event")):
+        sel = overview[overview["variable_level"] == category]
+        if sel.empty:
+            continue
+        parts = [f"{arm} {_n_pct(_stat(sel, group1_level=arm, stat_name='n'), _stat(sel, group1_level=arm, stat_name='N'))}"
+                 for arm in arms]
+        rows.append({"Topic": topic, "Finding": "; ".join(parts) + " subjects.", "Source": "ARD t_14_3_1"})
+    return rows
+
+
+def aesi_row(aesi: pd.DataFrame, arms: list[str]) -> dict:
+    parts = []
+    for name in dict.fromkeys(aesi.loc[aesi["variable"] == "aesi", "variable_level"]):
+        sel = aesi[(aesi["variable"] == "aesi") & (aesi["variable_level"] == name)]
+        counts = {arm: _stat(sel, group1_level=arm, stat_name="n") for arm in arms}
+        if any(v > 0 for v in counts.values()):
+            parts.append(f"{name}: " + ", ".join(f"{arm} {int(v)}" for arm, v in counts.items()))
+    finding = "; ".join(parts) + " subjects." if parts else "No adverse event of special interest."
+    return {"Topic": "Adverse events of special interest", "Finding": finding, "Source": "ARD t_14_3_6"}
+
+
+def imbalance_row(soc_pt: pd.DataFrame, arms: list[str]) -> dict:
+    """Preferred terms flagged by the stated rule (each arm against the control, the last arm)."""
+    control = arms[-1]
+    pt = soc_pt[(soc_pt["group2_level"] != "ANY") & (soc_pt["variable_level"] != "ANY")]
+    flagged = []
+    for (soc, term), sel in pt.groupby(["group2_level", "variable_level"], sort=False):
+        ref = _stat(sel, group1_level=control, stat_name="pct")
+        for arm in arms[:-1]:
+            n, pct = _stat(sel, group1_level=arm, stat_name="n"), _stat(sel, group1_level=arm, stat_name="pct")
+            big_n = _stat(sel, group1_level=arm, stat_name="N")
+            if abs(pct - ref) >= FLAG_DIFFERENCE_PP and max(n, _stat(sel, group1_level=control, stat_name="n")) >= FLAG_MIN_SUBJECTS:
+                c_n, c_big = _stat(sel, group1_level=control, stat_name="n"), _stat(sel, group1_level=control, stat_name="N")
+                flagged.append(f"{term} {arm} {_n_pct(n, big_n)} vs {control} {_n_pct(c_n, c_big)}")
+    rule = (f"Flagging rule: a preferred term whose incidence differs from the control's by at least "
+            f"{FLAG_DIFFERENCE_PP:g} percentage points, with at least {FLAG_MIN_SUBJECTS} subjects in one arm.")
+    finding = ("; ".join(flagged) + ". " if flagged else "None. ") + rule
+    return {"Topic": "Notable imbalances", "Finding": finding, "Source": "ARD t_14_3_2"}
+
+
+def lab_row(peaks: pd.DataFrame, arms: list[str]) -> dict:
+    parts = []
+    for arm in arms:
+        sel = peaks[peaks["Arm"] == arm]
+        high = sel["TRANSAMINASE_3X"].astype(str).str.lower() == "true"
+        hys = sel["HYS_LAW"].astype(str).str.lower() == "true"
+        parts.append(f"{arm}: {int(high.sum())} with ALT or AST >= 3 x ULN, {int(hys.sum())} meeting the Hy's-law screen")
+    return {"Topic": "Laboratory alerts", "Finding": "; ".join(parts) + ".", "Source": "listing l_hys_law_peaks"}
+
+
+def guidelines_row(guidelines: pd.DataFrame) -> dict:
+    crossed = guidelines[guidelines["Crossed"] == "YES"]["Guideline"].tolist()
+    finding = (f"{len(crossed)} of {len(guidelines)} crossed: " + "; ".join(crossed) + "." if crossed
+               else f"None of {len(guidelines)} crossed.") + " See Table G.1."
+    return {"Topic": "Stopping guidelines", "Finding": finding, "Source": "stopping_guidelines"}
+
+
+def report_arms(root: Path, side: str) -> list[str]:
+    """The arms of the safety ARDs, the control (the right side of "X vs control") last."""
+    overview = _read(root, f"{side}/safety/ard/t_14_3_1.csv")
+    if overview is None:
+        return []
+    arms = list(dict.fromkeys(overview.loc[overview["group1"] == "ARM", "group1_level"]))
+    contrasts = overview.loc[overview["group1"] == "CONTRAST", "group1_level"]
+    control = contrasts.iloc[0].split(" vs ")[-1] if len(contrasts) else None
+    return sorted(arms, key=lambda a: (a == control, arms.index(a)))
+
+
+def executive_summary(root: Path, side: str, previous_cut: str = "") -> pd.DataFrame:
+    """The summary rows of a closed report (`side` "closed", by arm) or a single-arm review report
+    ("review"); from the files under results/<study>/<cut>/."""
+    safety = f"{side}/safety"
+    arms = report_arms(root, side)
+    rows = []
+    consort = _read(root, "closed/ard/consort.csv" if side == "closed" else "open/ard/consort.csv")
+    if consort is not None:
+        rows.append(disposition_row(consort, arms if side == "closed" else []))
+    primary = _read(root, "closed/ard/t_14_2_1_primary.csv") if side == "closed" else None
+    if primary is not None:
+        tipping = root / "closed/tables/t_14_2_4_tipping_point.txt"
+        rows.append(primary_row(primary, arms, tipping.read_text().strip() if tipping.exists() else ""))
+    overview = _read(root, f"{safety}/ard/t_14_3_1.csv")
+    if overview is not None:
+        rows += overview_rows(overview, arms)
+    aesi = _read(root, f"{safety}/ard/t_14_3_6.csv")
+    if aesi is not None:
+        rows.append(aesi_row(aesi, arms))
+    soc_pt = _read(root, f"{safety}/ard/t_14_3_2.csv")
+    if soc_pt is not None and len(arms) > 1:
+        rows.append(imbalance_row(soc_pt, arms))
+    peaks = _read(root, f"{safety}/listings/l_hys_law_peaks.csv")
+    if peaks is not None:
+        rows.append(lab_row(peaks, arms))
+    guidelines = _read(root, f"{side}/monitoring/stopping_guidelines.csv")
+    if guidelines is not None:
+        rows.append(guidelines_row(guidelines))
+    rows.append({"Topic": "Since the last data cut",
+                 "Finding": f"Changes since {previous_cut}: see the next section." if previous_cut
+                 else "First data cut: no earlier cut to compare with.", "Source": "ADaM of both cuts"})
+    return pd.DataFrame(rows, columns=["Topic", "Finding", "Source"])
