@@ -28,7 +28,7 @@ def _stat(ard: pd.DataFrame, **match) -> float:
     sel = ard
     for col, value in match.items():
         sel = sel[sel[col] == value]
-    return float(sel["stat"].iloc[0]) if len(sel) else float("nan")
+    return float(pd.to_numeric(sel["stat"].iloc[0], errors="coerce")) if len(sel) else float("nan")
 
 
 def _n_pct(n: float, big_n: float) -> str:
@@ -62,9 +62,11 @@ def primary_row(primary: pd.DataFrame, arms: list[str], tipping: str = "") -> di
                    & (primary["variable"] != "primary") & (primary["variable"] != "adjusted_or")
                    & ~primary["variable"].str.startswith("component")]
     text = (f"Responders {active} {counts[0]} vs {control} {counts[1]}; difference {est[0]:.1f} percentage points "
-            f"(Miettinen-Nurminen 95% CI {est[1]:.1f} to {est[2]:.1f}), Fisher's exact p = {p:.4f}.")
-    if len(sens):
-        values = 100 * sens["stat"].astype(float)
+            f"(Miettinen-Nurminen 95% CI {est[1]:.1f} to {est[2]:.1f}), Fisher's exact p = {p:.4f}."
+            if all(v == v for v in (*est, p)) else f"Responders {active} {counts[0]} vs {control} {counts[1]}; "
+            "difference not estimable at this cut.")
+    values = 100 * pd.to_numeric(sens["stat"], errors="coerce").dropna()    # blank: not estimable at this cut
+    if len(values):
         names = [SENSITIVITY.get(v, v.replace("_", " ")) for v in dict.fromkeys(sens["variable"])]
         text += (f" Sensitivity analyses ({', '.join(names)}): differences from "
                  f"{values.min():.1f} to {values.max():.1f} percentage points.")
