@@ -20,6 +20,12 @@ def g_difference_forest(ard: pd.DataFrame, labels, title: str, spec: dict) -> pl
         for method in dict.fromkeys(sel["variable_level"]):
             s = sel[sel["variable_level"] == method].set_index("stat_name")["stat"]
             rows.append((f"{name} [{method}, {population}]", 100 * s["estimate"], 100 * s["lower"], 100 * s["upper"]))
+    return _forest(rows, f"Difference in response, {labels[0]} minus {labels[1]} (percentage points, 95% CI)",
+                   title)
+
+
+def _forest(rows: list[tuple], xlabel: str, title: str) -> plt.Figure:
+    """Rows (label, estimate, lower, upper), top to bottom, with the line of no difference."""
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(10, 0.45 * len(rows) + 1.5))
         y = np.arange(len(rows))[::-1]
@@ -28,7 +34,7 @@ def g_difference_forest(ard: pd.DataFrame, labels, title: str, spec: dict) -> pl
             ax.plot(est, yi, "s", color="#1f4e79", ms=5)
         ax.axvline(0, color="#777777", lw=0.8, ls="--")
         ax.set_yticks(y, [r[0] for r in rows])
-        ax.set_xlabel(f"Difference in response, {labels[0]} minus {labels[1]} (percentage points, 95% CI)")
+        ax.set_xlabel(xlabel)
         ax.set_title(title, loc="left", fontsize=10)
         fig.tight_layout()
     return fig
@@ -71,15 +77,4 @@ def g_change_forest(ard: pd.DataFrame, labels, visit: str, xlabel: str, title: s
                     & (ard["group2_level"] == visit)].set_index("stat_name")["stat"]
             if {"estimate", "lower", "upper"} <= set(s.index):
                 rows.append((f"{name} [{population}]: {lab} - {labels[-1]}", s["estimate"], s["lower"], s["upper"]))
-    with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(10, 0.45 * len(rows) + 1.5))
-        y = np.arange(len(rows))[::-1]
-        for yi, (label, est, lo, hi) in zip(y, rows):
-            ax.plot([lo, hi], [yi, yi], color="#1f4e79", lw=1.5)
-            ax.plot(est, yi, "s", color="#1f4e79", ms=5)
-        ax.axvline(0, color="#777777", lw=0.8, ls="--")
-        ax.set_yticks(y, [r[0] for r in rows])
-        ax.set_xlabel(f"{xlabel} (95% CI)")
-        ax.set_title(title, loc="left", fontsize=10)
-        fig.tight_layout()
-    return fig
+    return _forest(rows, f"{xlabel} (95% CI)", title)
