@@ -87,13 +87,11 @@ def planned_by_arm(status: pd.DataFrame, adsl: pd.DataFrame, arm: str, labels, t
     return out
 
 
-def _z_pooled(x1, n1, x2, n2) -> tuple[float, float]:
-    """Score z of the difference in proportions (pooled variance) and its information 1/Var."""
+def _z_pooled(x1, n1, x2, n2) -> float:
+    """Score z of the difference in proportions (pooled variance); 0 when no variance (0 or all)."""
     pbar = (x1 + x2) / (n1 + n2)
     var = pbar * (1 - pbar) * (1 / n1 + 1 / n2)
-    if var <= 0:
-        return 0.0, math.inf
-    return (x1 / n1 - x2 / n2) / math.sqrt(var), 1 / var
+    return (x1 / n1 - x2 / n2) / math.sqrt(var) if var > 0 else 0.0
 
 
 def ard_efficacy_monitoring(status: pd.DataFrame, labels: tuple[str, str], plan: dict, planned: dict,
@@ -114,7 +112,7 @@ def ard_efficacy_monitoring(status: pd.DataFrame, labels: tuple[str, str], plan:
     alpha = eff["alpha"]
     looks = [f for f in plan["looks"] if f < fraction - 1e-9] + [fraction]
     bound = float(spending_boundary(looks, alpha, eff["spending"])[-1]) if fraction > 0 else math.inf
-    z, _ = _z_pooled(x[0], n[0], x[1], n[1]) if min(n) > 0 else (math.nan, math.nan)
+    z = _z_pooled(x[0], n[0], x[1], n[1]) if min(n) > 0 else math.nan
     design = plan["design"]
     pa, pc = design["active_rate"], design["control_rate"]
     pbar = (pa * planned[active] + pc * planned[control]) / total_planned
