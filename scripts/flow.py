@@ -9,7 +9,9 @@ from trialstats.figures.consort import g_consort
 from trialstats.io import write_csv
 from trialstats.adam.eligibility import filter_disagreements
 from trialstats.tables.baseline import ard_baseline, t_baseline
-from trialstats.tables.flow import ard_consort, ard_eligibility, listing_discontinued, t_disposition, t_populations
+from trialstats.tables.flow import (ard_consort, ard_eligibility, listing_discontinued, t_disposition,
+                                    t_eligibility, t_populations, with_arm_n)
+from trialstats.tables.format import humanize
 from trialstats.tables.safety import ard_ae_overview, standardize_adae, standardize_adsl, t_incidence
 from trialstats.joblog import log_errors
 
@@ -26,12 +28,12 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
         save_figure(g_consort(consort, title, sm.params.enrolled_label), path, title)
     tables = Path(sm.output.tables)
     tables.mkdir(parents=True, exist_ok=True)
-    write_csv(t_populations(consort), tables / "populations.csv")
-    write_csv(t_disposition(consort), tables / "disposition.csv")
+    write_csv(with_arm_n(t_populations(consort), consort), tables / "populations.csv")
+    write_csv(with_arm_n(t_disposition(consort), consort), tables / "disposition.csv")
     baseline = ard_baseline(adsl, arm, spec=protocol.get("baseline"))
     write_csv(baseline, tables / "baseline_ard.csv")
     write_csv(t_baseline(baseline, protocol.get("baseline")), tables / "baseline.csv")
-    write_csv(listing_discontinued(adsl, arm), tables / "discontinued.csv")
+    write_csv(humanize(listing_discontinued(adsl, arm)), tables / "discontinued.csv")
     if arm is None:   # trial conduct and the pooled AE overview for the open side
         from trialstats.tables.conduct import g_accrual, t_accrual, t_completeness, t_deviations
         adeff = pd.read_parquet(adam / "adeff.parquet")
@@ -52,9 +54,6 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     if "eligibility" in sm.output.keys():
         elig = pd.read_parquet(adam / "eligibility.parquet")
         write_csv(ard_eligibility(elig), sm.output.eligibility)
-        write_csv(filter_disagreements(elig), sm.output.disagreements)
-        write_csv(ard_eligibility(elig).pipe(lambda a: a.pivot_table(
-            index=["group1_level", "variable", "variable_level", "group2_level"], columns="stat_name", values="stat",
-            sort=False).reset_index().rename(columns={"group1_level": "Category", "variable": "Criterion", "variable_level":
-            "Text", "group2_level": "Decided by"})), tables / "eligibility.csv")
+        write_csv(humanize(filter_disagreements(elig)), sm.output.disagreements)
+        write_csv(t_eligibility(ard_eligibility(elig)), tables / "eligibility.csv")
     Path(sm.log[0]).write_text(consort.to_string(index=False) + "\n")

@@ -5,6 +5,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from trialstats.adam.efficacy import parameter_names
 from trialstats.figures.common import save_figure
 from trialstats.figures.primary import g_difference_forest, g_tipping_heatmap
 from trialstats.io import write_csv
@@ -29,7 +30,7 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     write_csv(grid, out.tipping_ard)
     write_csv(P.t_primary(ard, labels), out.t_primary)
     write_csv(P.estimand_rows(protocol), out.t_estimand)
-    write_csv(P.t_sensitivity(ard, labels, spec), out.t_sensitivity)
+    write_csv(P.t_sensitivity(ard, labels, spec, parameter_names(protocol)), out.t_sensitivity)
     write_csv(P.t_tipping_point(grid, labels), out.t_tipping)
     Path(out.tipping_statement).write_text(tipping + "\n")
     write_csv(status, out.listing)

@@ -4,7 +4,7 @@ from pathlib import Path
 from trialstats.figures.common import save_figure
 from trialstats.figures.safety import g_ae_dotplot, g_edish, g_lab_over_visits
 from trialstats.io import read_datasets, write_csv
-from trialstats.tables.safety import run_safety, t_exposure, t_incidence, t_shift, t_summary
+from trialstats.tables.safety import display_context, display_of, exposure_note, run_safety
 from trialstats.joblog import log_errors
 
 sm = snakemake  # noqa: F821 (injected by snakemake)
@@ -19,18 +19,19 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
         arm = sm.params.arm_column
     results = run_safety(adam["adsl"], adam["adae"], adam.get("adlb"), adam.get("advs"), adam.get("adex"), arm,
                          sm.params.control, sm.params.dose_column, sm.params.aesi, sm.params.lab_panel)
+    context = display_context(adam["adsl"], arm, [adam.get("adlb"), adam.get("advs")], sm.params.dose_label)
     out = Path(sm.output.folder)
     for sub in ("ard", "tables", "listings", "figures"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     for name, frame in results.items():
         if name.startswith("ard_"):
             write_csv(frame, out / "ard" / f"{name[4:]}.csv")
-            display = {"t_14_3_8": t_summary, "t_14_3_9": t_shift, "t_14_3_11": t_summary, "t_14_1_5": t_exposure,
-                       "f_14_3_7": None}.get(name[4:], t_incidence)
+            display = display_of(name[4:], **context)
             if display is not None:
                 write_csv(display(frame), out / "tables" / f"{name[4:]}.csv")
         else:
             write_csv(frame, out / "listings" / f"{name}.csv")
+    (out / "tables" / "t_14_1_5_footnote.txt").write_text(exposure_note(sm.params.dose_label) + "\n")
     figures = {"f_14_3_7": lambda: g_ae_dotplot(results["ard_t_14_3_2"], results.get("ard_f_14_3_7", results["ard_t_14_3_1"].iloc[0:0]),
                                                 "Figure 14.3.7 TEAE incidence and risk difference (safety population)")}
     if "l_hys_law_peaks" in results:

@@ -19,7 +19,7 @@ from trialstats.simulate.dose_ranging import default_protocol
 from trialstats.tables.baseline import ard_baseline, t_baseline
 from trialstats.tables.primary import covariate_text, estimand_rows
 from trialstats.tables.primary_change import ard_ancova_change, change_labels
-from trialstats.tables.safety import listing_lab_panel, run_safety, t_shift, t_summary
+from trialstats.tables.safety import exposure_note, listing_lab_panel, run_safety, t_shift, t_summary
 from trialstats.tables.secondary import ard_mmrm
 from trialstats.units import convert
 
@@ -114,11 +114,14 @@ def test_unit_conversion_factors_come_from_the_protocol():
 def test_primary_wording_comes_from_the_protocol():
     p = protocol(STUDY1)
     assert covariate_text(p["responder"]["covariates"], p["baseline"]) == "baseline HbA1c and daily insulin dose"
-    rows = estimand_rows(p).set_index("attribute")["definition"]
+    rows = estimand_rows(p).set_index("Attribute")["Definition"]
     assert rows["Population-level summary"].endswith("odds ratio adjusted for baseline HbA1c and daily insulin dose")
     closed = {o.id: o for _, outs in sections("closed", p) for o in outs}
     assert closed["t_14_2_1"].footnote.startswith(f"Responder: {p['responder']['name']};")
-    assert closed["t_14_1_5"].footnote == f"Cumulative dose in {p['treatment']['dose_unit']} (placebo: 0)."
+    assert closed["t_14_1_5"].footnote == "@closed/safety/tables/t_14_1_5_footnote.txt"
+    assert exposure_note(p["treatment"]["dose_unit"]).endswith(f"cumulative dose in {p['treatment']['dose_unit']} "
+                                                              "(mean, median, range).")
+    assert "not shown while arms are coded" in exposure_note(None)
     # a continuous primary: its own outputs, no responder or secondary outputs
     three = {o.id: o for _, outs in sections("closed", default_protocol()) for o in outs}
     assert three["t_14_2_1"].path.startswith("closed/primary_change/") and "t_14_2_4" not in three

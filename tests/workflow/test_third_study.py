@@ -43,6 +43,7 @@ def lab(sdtm, test, visit):
 def test_three_arms_randomized_and_in_the_full_analysis_set(run):
     closed, sdtm, key = run
     pops = pd.read_csv(closed / "flow/populations.csv").set_index("Population")
+    pops.columns = [c.split(" (N=")[0] for c in pops.columns]          # "A (N=30)" -> "A"
     randomized = key.groupby("ARM").size()
     assert len(randomized) == 3
     base = lab(sdtm, "LDL", "BASELINE")

@@ -69,7 +69,7 @@ SECTIONS = {  # report type -> [(section title, [outputs])]
             Output("t_14_1_4", "Table 14.1.4", "Demographics and baseline characteristics by arm", "Full analysis set",
                    "closed/flow/baseline.csv", source="ADSL"),
             Output("t_14_1_5", "Table 14.1.5", "Exposure: infusions received and cumulative dose", "Safety set",
-                   "closed/safety/tables/t_14_1_5.csv", footnote="Cumulative dose in the protocol's dose unit.",
+                   "closed/safety/tables/t_14_1_5.csv", footnote="@closed/safety/tables/t_14_1_5_footnote.txt",
                    source="ADEX"),
         ]),
         ("14.2 Efficacy", [
@@ -181,7 +181,8 @@ def review_sections(protocol: dict | None = None) -> list:
     """The single-arm safety review: the closed safety outputs read from review/ and open/."""
     swap = lambda o: Output(o.id, o.number, o.title.replace(" by arm", ""), o.population,  # noqa: E731
                             o.path.replace("closed/safety/", "review/safety/"), o.kind,
-                            o.footnote.replace("p: Fisher's exact test.", "CI: Clopper-Pearson 95%."), o.source)
+                            o.footnote.replace("p: Fisher's exact test.", "CI: Clopper-Pearson 95%.")
+                            .replace("@closed/safety/", "@review/safety/"), o.source)
     closed = sections("closed", protocol) if protocol is not None else SECTIONS["closed"]
     by_id = {o.id: o for _, outputs in closed for o in outputs}
     subjects = [o for o in SECTIONS["open"][1][1]] + [o for o in SECTIONS["open"][2][1] if o.id == "o_baseline"]
@@ -250,10 +251,7 @@ def _sections(kind: str, protocol: dict) -> list:
     names = parameter_names(protocol)
     name = lambda code: names.get(code, code)  # noqa: E731
     trt = protocol["treatment"]
-    placebo = " (placebo: 0)" if protocol.get("randomization", {}).get("placebo") else ""
-    fixed = {"t_14_1_5": dict(title=f"Exposure: infusions received and cumulative dose ({trt['dose_unit']})",
-                              footnote=f"Cumulative dose in {trt['dose_unit']}{placebo}."),
-             "t_14_3_6": dict(footnote=_aesi_note(protocol))}
+    fixed = {"t_14_3_6": dict(footnote=_aesi_note(protocol))}
     drop, extra = set(), []
     if "responder" in protocol:
         fixed["t_14_2_1"] = dict(footnote=_primary_note(protocol["responder"]) + " Differences in percentage points.")

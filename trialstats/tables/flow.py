@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..arms import arm_header
 from .ard import ard
 
 STAGES = ["SCREENED", "SCREEN FAILURE", "ENROLLED", "NOT DOSED", "DOSED", "DISCONTINUED", "COMPLETED",
@@ -103,3 +104,25 @@ def listing_discontinued(adsl: pd.DataFrame, arm: str | None) -> pd.DataFrame:
     cols = ([arm] if arm else []) + ["USUBJID", "TRTSDT", "EOSDT", "DCSREAS", "NINF"]
     out = d[cols].rename(columns={arm: "Arm"} if arm else {})
     return out.sort_values([c for c in ("Arm", "USUBJID") if c in out], kind="mergesort")
+
+
+def with_arm_n(table: pd.DataFrame, consort: pd.DataFrame, total: str | None = "Total") -> pd.DataFrame:
+    """Arm columns headed "A (N=46)" and the total "Total (N=91)", N = enrolled (randomized)."""
+    levels = list(dict.fromkeys(consort.loc[consort["variable"] == "ENROLLED", "group1_level"]))
+    names = {lv or "All subjects": arm_header(lv or "All subjects", _n(consort, "ENROLLED", lv)) for lv in levels}
+    if total in table:
+        names[total] = arm_header(total, sum(_n(consort, "ENROLLED", lv) for lv in levels))
+    return table.rename(columns=names)
+
+
+def t_eligibility(eligibility_ard: pd.DataFrame) -> pd.DataFrame:
+    """Per criterion: subjects evaluated by the data, failing by the data, failing by the
+    investigator (IE), disagreements."""
+    wide = eligibility_ard.pivot_table(index=["group1_level", "variable", "variable_level", "group2_level"],
+                                       columns="stat_name", values="stat", sort=False).reset_index()
+    return pd.DataFrame({
+        "Category": wide["group1_level"].str.capitalize(), "Criterion": wide["variable"], "Text": wide["variable_level"],
+        "Decided by": wide["group2_level"], "Evaluated by the data": wide["evaluated"].astype(int),
+        "Failing by the data": wide["fail_by_data"].astype(int),
+        "Failing by the investigator": wide["fail_by_investigator"].astype(int),
+        "Disagreements": wide["disagreements"].astype(int)})

@@ -52,3 +52,45 @@ def stat(ard: pd.DataFrame, **where) -> float:
     if sel.sum() != 1:
         raise KeyError(f"{sel.sum()} ARD rows match {where}")
     return float(ard.loc[sel, "stat"].iloc[0])
+
+
+# Column headers of listings: CDISC variable -> what a reader calls it
+VARIABLE_LABELS = {
+    "USUBJID": "Subject", "ARM": "Arm", "TRTSDT": "First infusion", "TRTEDT": "Last infusion",
+    "EOSDT": "End of study", "DCSREAS": "Reason", "NINF": "Infusions received", "AGE": "Age (years)", "SEX": "Sex",
+    "AEBODSYS": "System organ class", "AEDECOD": "Preferred term", "AETERM": "Reported term", "ASTDT": "Onset",
+    "ASTDTF": "Onset imputed", "AENDT": "End", "AENDTF": "End imputed", "ASTDY": "Onset study day",
+    "AESEV": "Severity", "AESER": "Serious", "AREL": "Related", "AEOUT": "Outcome", "AEACN": "Action taken",
+    "HYPOLVL": "Hypoglycaemia level", "CRITID": "Criterion", "CATEGORY": "Category", "CRITERION": "Text",
+    "METHOD": "Decided by", "VALUE": "Value", "DATA_FAIL": "Fails by the data", "INV_FAIL": "Fails by the investigator",
+    "AGREE": "Agree", "PARAMCD": "Parameter code", "PARAM": "Parameter", "RECORDS": "Records", "SUBJECTS": "Subjects",
+    "DECIMALS": "Decimals", "TABULATED": "Tabulated", "REASON": "Reason",
+}
+IMPUTATION_FLAGS = {"D": "day", "M": "month and day", "Y": "year, month and day"}
+
+
+def human_cell(value):
+    """A cell as a person reads it: booleans as Yes/No, whole floats as integers, blanks blank."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, (bool,)) or type(value).__name__ == "bool_":
+        return "Yes" if value else "No"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    return value
+
+
+def humanize(frame: pd.DataFrame, labels: dict | None = None) -> pd.DataFrame:
+    """A listing for people: headers from VARIABLE_LABELS (and `labels`), Yes/No for booleans,
+    integers without ".0", imputation flags spelled out, upper-case terms in sentence case."""
+    names = {**VARIABLE_LABELS, **(labels or {})}
+    out = frame.copy()
+    for col in out.columns:
+        if col in ("ASTDTF", "AENDTF", "ADTF"):
+            out[col] = out[col].map(lambda v: IMPUTATION_FLAGS.get(v, v))
+        out[col] = out[col].astype(object).map(human_cell)
+        if col in ("DCSREAS", "AESEV", "AREL", "AEOUT", "AEACN", "CATEGORY", "SEX") and len(out):
+            out[col] = out[col].map(lambda v: v.capitalize() if isinstance(v, str) and v.isupper() else v)
+    return out.rename(columns=names)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..arms import arm_header
 from ..stats.binary import diff_ci, fisher_exact, fisher_exact_grid, fit_logistic, mn_ci_grid
 from ..stats.mi import impute_sequential, rubin
 from .ard import ard
@@ -40,18 +41,25 @@ def covariate_text(covariates: list[str], baseline: list[dict] | None = None) ->
     return "baseline " + (names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1])
 
 
-def analysis_names(spec: dict, baseline: list[dict] | None = None) -> dict:
-    """ANALYSES with each component named by its criterion (e.g. "GLUC AVAL < 7") and the
-    adjusted odds ratio by its covariates (spec `covariates`, labelled by the protocol's baseline)."""
+def analysis_names(spec: dict, baseline: list[dict] | None = None, names: dict | None = None) -> dict:
+    """ANALYSES with each component named by its criterion (e.g. "Fasting plasma glucose (mmol/L)
+    < 7", parameters named by `names`, PARAMCD -> name) and the adjusted odds ratio by its
+    covariates (spec `covariates`, labelled by the protocol's baseline)."""
     out = dict(ANALYSES)
     out["adjusted_or"] = (f"Odds ratio adjusted for {covariate_text(spec.get('covariates', []), baseline)}", "FAS")
     ops = {"lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+    measures = {"aval": "", "chg": " change from baseline", "pchg": " % change from baseline"}
     for i, crit in enumerate(spec["criteria"], 1):
         (test, limit), = [(k, v) for k, v in crit.items() if k != "paramcd"]
         column, op = test.split("_")
-        out[f"component_{i}"] = (f"Component {i} alone: {crit['paramcd']} {column.upper()} {ops[op]} {limit:g}",
+        name = (names or {}).get(crit["paramcd"], crit["paramcd"])
+        out[f"component_{i}"] = (f"Component {i} alone: {name}{measures.get(column, ' ' + column)} {ops[op]} {limit:g}",
                                  "FAS")
     return out
+
+
+POPULATIONS = {"FAS": "Full analysis set", "PP": "Per-protocol set"}
+METHODS = {"mn": "Miettinen-Nurminen", "wald": "Wald", "newcombe": "Newcombe hybrid score"}
 
 
 def responder_status(adsl: pd.DataFrame, adeff: pd.DataFrame, spec: dict, arm: str,
@@ -348,14 +356,13 @@ def estimand_rows(protocol: dict) -> pd.DataFrame:
     spec = protocol["responder"]
     prohibited = protocol.get("prohibited_medications", [])
     covariates = covariate_text(spec.get("covariates", []), protocol.get("baseline"))
-    crit = "; ".join(f"{c['paramcd']} {k.replace('_', ' ')} {v:g}" for c in spec["criteria"]
-                     for k, v in c.items() if k != "paramcd")
+    key = protocol["populations"]["key_parameter"]
+    key_name = {**protocol.get("labs", {}), **protocol.get("vitals", {})}.get(key, {}).get("name", key)
     rows = [
-        ("Population", "Full analysis set: randomized, at least one infusion, baseline and at least one "
-                       f"post-baseline {protocol['populations']['key_parameter']}"),
-        ("Variable", f"{spec['name']} ({crit}; at {spec['visit']})"),
-        ("Treatment condition", "Randomized arm, active vs control "
-                                f"({protocol['randomization']['control']})"),
+        ("Population", "Full analysis set: randomized, at least one infusion, a baseline and at least one "
+                       f"post-baseline {key_name} value"),
+        ("Variable", f"{spec['name']} (responder: yes or no)"),
+        ("Treatment condition", "Randomized arm: the active arm against the control arm"),
         ("Intercurrent event: stopping infusions", "Treatment policy: data used as observed"),
         ("Intercurrent event: prohibited medication" + (f" ({', '.join(prohibited)})" if prohibited else ""),
          "Composite: non-responder" if spec["prohibited_medication"] == "non-responder" else "Ignored"),
@@ -364,7 +371,7 @@ def estimand_rows(protocol: dict) -> pd.DataFrame:
                                      "Miettinen-Nurminen CI, Fisher's exact p; Wald and Newcombe intervals "
                                      f"beside it; odds ratio adjusted for {covariates}"),
     ]
-    return pd.DataFrame(rows, columns=["attribute", "definition"])
+    return pd.DataFrame(rows, columns=["Attribute", "Definition"])
 
 
 # --- display tables ------------------------------------------------------------------------------
@@ -373,47 +380,62 @@ def _arm_cell(ard_, analysis, label):
     return n_over_n_pct(*(stat(ard_, variable=analysis, group1_level=label, stat_name=s) for s in ("n", "N", "pct")))
 
 
+def method_name(method: str) -> str:
+    """A model's method as a reader says it: "odds ratio (ml)" -> "odds ratio (logistic, maximum likelihood)"."""
+    return (method.replace("(ml)", "(logistic regression, maximum likelihood)")
+            .replace("(firth)", "(logistic regression, Firth penalized likelihood)"))
+
+
+def _arm_heads(ard_, analysis, labels) -> list[str]:
+    """Arm column headers "A (N=45)", N = the analysis's denominator."""
+    return [arm_header(a, stat(ard_, variable=analysis, group1_level=a, stat_name="N")) for a in labels]
+
+
 def t_primary(ard_: pd.DataFrame, labels) -> pd.DataFrame:
     """Table 14.2.1: responders by arm, difference with MN / Wald / Newcombe CIs, Fisher p, OR."""
     contrast = f"{labels[0]} - {labels[1]}"
+    heads = _arm_heads(ard_, "primary", labels)
     rows = []
     names = {"mn": "Difference, Miettinen-Nurminen 95% CI (primary)", "wald": "Difference, Wald 95% CI",
              "newcombe": "Difference, Newcombe hybrid score 95% CI"}
     for method, name in names.items():
         g = dict(variable="primary", group1_level=contrast, variable_level=method)
         rows.append({"Statistic": name,
-                     labels[0]: _arm_cell(ard_, "primary", labels[0]) if method == "mn" else "",
-                     labels[1]: _arm_cell(ard_, "primary", labels[1]) if method == "mn" else "",
+                     heads[0]: _arm_cell(ard_, "primary", labels[0]) if method == "mn" else "",
+                     heads[1]: _arm_cell(ard_, "primary", labels[1]) if method == "mn" else "",
                      "Estimate (95% CI)": estimate_ci(*(stat(ard_, **g, stat_name=s) for s in ("estimate", "lower", "upper")), "pp"),
                      "p": fmt(stat(ard_, **g, stat_name="p"), "p") + (" (Fisher)" if method == "mn" else "")})
     orrow = ard_[(ard_["variable"] == "adjusted_or") & (ard_["group1"] == "CONTRAST")]
     method = orrow["variable_level"].iloc[0]
     g = dict(variable="adjusted_or", variable_level=method)
-    rows.append({"Statistic": f"Adjusted {method}", labels[0]: "", labels[1]: "",
+    rows.append({"Statistic": f"Adjusted {method_name(method)}", heads[0]: "", heads[1]: "",
                  "Estimate (95% CI)": estimate_ci(*(stat(ard_, **g, stat_name=s) for s in ("estimate", "lower", "upper")), "ratio"),
                  "p": fmt(stat(ard_, **g, stat_name="p"), "p")})
     return pd.DataFrame(rows)
 
 
-def t_sensitivity(ard_: pd.DataFrame, labels, spec: dict) -> pd.DataFrame:
-    """Table 14.2.3: the difference in response across the primary and sensitivity analyses."""
+def t_sensitivity(ard_: pd.DataFrame, labels, spec: dict, names: dict | None = None) -> pd.DataFrame:
+    """Table 14.2.3: the difference in response across the primary and sensitivity analyses
+    (`names`: PARAMCD -> name, for the components)."""
     contrast = f"{labels[0]} - {labels[1]}"
+    heads = _arm_heads(ard_, "primary", labels)          # N: the full analysis set; each row shows its own
     rows = []
-    for analysis, (name, population) in analysis_names(spec).items():
+    for analysis, (name, population) in analysis_names(spec, names=names).items():
         if analysis == "adjusted_or":
             continue
+        population = POPULATIONS.get(population, population)
         sel = ard_[(ard_["variable"] == analysis) & (ard_["group1"] == "CONTRAST")]
         method = sel["variable_level"].iloc[0]
         g = dict(variable=analysis, group1_level=contrast, variable_level=method)
         note = ard_[(ard_["variable"] == analysis) & (ard_["group1"] == "NOTE")]
         if len(note):
-            rows.append({"Analysis": name, "Population": population, labels[0]: "", labels[1]: "",
-                         "Difference (95% CI), pp": note["variable_level"].iloc[0], "Method": method, "p": ""})
+            rows.append({"Analysis": name, "Population": population, heads[0]: "", heads[1]: "",
+                         "Difference (95% CI), pp": note["variable_level"].iloc[0], "Method": METHODS.get(method, method), "p": ""})
             continue
         rows.append({"Analysis": name, "Population": population,
-                     labels[0]: _arm_cell(ard_, analysis, labels[0]), labels[1]: _arm_cell(ard_, analysis, labels[1]),
+                     heads[0]: _arm_cell(ard_, analysis, labels[0]), heads[1]: _arm_cell(ard_, analysis, labels[1]),
                      "Difference (95% CI), pp": estimate_ci(*(stat(ard_, **g, stat_name=s) for s in ("estimate", "lower", "upper")), "pp"),
-                     "Method": method, "p": fmt(stat(ard_, **g, stat_name="p"), "p")})
+                     "Method": METHODS.get(method, method), "p": fmt(stat(ard_, **g, stat_name="p"), "p")})
     return pd.DataFrame(rows)
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..columns import isin, lookup, per_distinct
 from ..stats.binary import clopper_pearson_ci, cmh_general_association, diff_ci, fisher_exact
+from ..arms import arm_header, order_arms
 from .ard import ard
 
 RELATED = {"RELATED", "POSSIBLY RELATED", "PROBABLY RELATED", "DEFINITELY RELATED", "POSSIBLE", "PROBABLE",
@@ -101,11 +102,10 @@ def is_baseline(d: pd.DataFrame) -> pd.Series:
 
 
 def arms_and_n(adsl: pd.DataFrame, control: str | None) -> tuple[list[str], dict[str, int]]:
-    """Arms in the order of their numeric code (ARMN_) when known, else control first then by
-    name; and the safety N of each."""
-    rank = arm_rank(adsl)
-    arms = sorted(adsl["ARM_"].unique(), key=lambda a: (_finite_or_inf(rank.get(a)), a != control, str(a)))
-    return arms, adsl.groupby("ARM_").size().to_dict()
+    """Arms in the one display order (trialstats.arms: by numeric code ARMN_ where known, then
+    label, the control last) and the safety N of each."""
+    arms = order_arms(adsl["ARM_"].unique(), control, arm_rank(adsl))
+    return arms, {str(a): n for a, n in adsl.groupby("ARM_").size().items()}
 
 
 # --- incidence rows ------------------------------------------------------------------------------
@@ -220,19 +220,21 @@ def ard_aesi(adsl: pd.DataFrame, adae: pd.DataFrame, control: str | None = None,
 
 # --- laboratory and vital signs ------------------------------------------------------------------
 
-def ard_bds_summary(bds: pd.DataFrame, params: list[str] | None = None) -> pd.DataFrame:
+def ard_bds_summary(bds: pd.DataFrame, params: list[str] | None = None, control: str | None = None) -> pd.DataFrame:
     """n, mean, SD, median, min, max of AVAL and CHG by parameter, visit (and time point), arm;
-    visits and time points in their numeric order (AVISITN, ATPTN) where the data have it."""
+    visits and time points in their numeric order (AVISITN, ATPTN) where the data have it, arms
+    in the one display order (control last)."""
     d = bds if params is None else bds[bds["PARAMCD"].isin(params)]
     keys = ["PARAMCD", "AVISIT", "ARM_"] + (["ATPT"] if "ATPT" in d and d["ATPT"].notna().any() else [])
     rank = {col: d.groupby(col)[num].min().to_dict() if num in d else {}
-            for col, num in (("AVISIT", "AVISITN"), ("ATPT", "ATPTN"), ("ARM_", "ARMN_")) if col in keys}
+            for col, num in (("AVISIT", "AVISITN"), ("ATPT", "ATPTN")) if col in keys}
+    rank["ARM_"] = {a: i for i, a in enumerate(order_arms(d["ARM_"].dropna().unique(), control, arm_rank(d)))}
     if params is not None:                      # parameters in the order asked for
         rank["PARAMCD"] = {p: i for i, p in enumerate(params)}
 
     def order(item):
         key = dict(zip(keys, item[0]))
-        return [(_finite_or_inf(rank.get(k, {}).get(v)), str(v)) for k, v in key.items()]
+        return [(_finite_or_inf(rank.get(k, {}).get(str(v) if k == "ARM_" else v)), str(v)) for k, v in key.items()]
 
     rows = []
     for key, g in sorted(d.groupby(keys, sort=True, dropna=False), key=order):
@@ -270,8 +272,8 @@ def ard_shift(bds: pd.DataFrame, params: list[str], control: str | None = None) 
         arm = d.groupby("USUBJID")["ARM_"].first()
         both = pd.DataFrame({"ARM_": arm, "BASE": base, "POST": worst}).dropna()
         counts = both.groupby(["ARM_", "BASE", "POST"]).size()
-        arm_order = arm_rank(d.drop_duplicates("ARM_")) if "ARMN_" in d else {}
-        counts = counts.iloc[sorted(range(len(counts)), key=lambda i: _finite_or_inf(arm_order.get(counts.index[i][0])))]
+        position = {a: i for i, a in enumerate(order_arms(d["ARM_"].dropna().unique(), control, arm_rank(d)))}
+        counts = counts.iloc[sorted(range(len(counts)), key=lambda i: position[str(counts.index[i][0])])]
         for (a, b, p), n in counts.items():
             rows.append(dict(group1="ARM", group1_level=str(a), group2="BASELINE", group2_level=b, variable=param,
                              variable_level=p, stat_name="n", stat=int(n)))
@@ -534,7 +536,7 @@ def run_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | None
         params = [p for ps in tabulated_panel(parameters).values() for p in ps]
         out["l_lab_panel"] = listing_lab_panel(panel, lb)
         visits = lb[lb["AVISIT"].notna()] if by_visit else lb
-        out["ard_t_14_3_8"] = ard_bds_summary(visits, params)
+        out["ard_t_14_3_8"] = ard_bds_summary(visits, params, control)
         out["ard_t_14_3_9"] = ard_shift(lb, params, control)
         peak = hys_law(lb)
         out["ard_t_14_3_10"] = ard_hys_law(peak, adsl, control) if len(peak) else ard([])
@@ -542,7 +544,7 @@ def run_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | None
         out["l_lab_parameters"] = parameters
     if advs is not None:
         vs = standardize_bds(advs, adsl, flag, post_by_day=by_visit)
-        out["ard_t_14_3_11"] = ard_bds_summary(vs[vs["AVISIT"].notna()] if by_visit else vs)
+        out["ard_t_14_3_11"] = ard_bds_summary(vs[vs["AVISIT"].notna()] if by_visit else vs, control=control)
     if adex is not None and dose_col is not None:
         out["ard_t_14_1_5"] = ard_exposure(adsl, adex, dose_col)
     return out
@@ -578,42 +580,49 @@ def t_incidence(ard_: pd.DataFrame, empty: str = "No events in this category") -
     return pd.DataFrame(rows)
 
 
-def t_summary(ard_: pd.DataFrame, labels: dict | None = None, decimals: dict | None = None) -> pd.DataFrame:
-    """Display of ard_bds_summary: parameter, visit, arm, n, mean (SD), median, min to max, for
-    the value and the change from baseline. `labels` (PARAMCD -> PARAM) names the parameters;
-    `decimals` (PARAMCD -> decimals of the collected values) shows min and max at the data's
-    precision and mean, SD and median at one more decimal (else two decimals throughout)."""
+def _arm_cell(arm, n_by_arm: dict | None) -> str:
+    """An arm as a table names it: "A (N=45)" where its N is known."""
+    n = (n_by_arm or {}).get(str(arm))
+    return arm_header(arm, n) if n is not None else str(arm)
+
+
+def t_summary(ard_: pd.DataFrame, labels: dict | None = None, decimals: dict | None = None,
+              n_by_arm: dict | None = None) -> pd.DataFrame:
+    """Display of ard_bds_summary: parameter (with its unit), visit, arm (with its N), n, mean
+    (SD), median, min and max, for the value and the change from baseline. `labels` (PARAMCD ->
+    PARAM) names the parameters; `decimals` (PARAMCD -> decimals of the collected values) shows
+    min and max at the data's precision and mean, SD and median at one more (else 1 decimal for
+    min and max)."""
     from .format import fmt, fmt_fixed
     if ard_.empty:
         return pd.DataFrame({"Parameter": ["No data"]})
-    labels = labels or {}
-    if decimals:
-        rows = []
-        wide = ard_.pivot_table(index=["variable", "group2_level", "group1_level", "variable_level"],
-                                columns="stat_name", values="stat", sort=False).reset_index()
-        for r in wide.itertuples(index=False):
-            d = int(decimals.get(r.variable, 1))
-            rows.append({"Parameter": labels.get(r.variable, r.variable), "Visit": r.group2_level,
-                         "Arm": r.group1_level,
-                         "Statistic": "Value" if r.variable_level == "AVAL" else "Change from baseline",
-                         "n": fmt(r.n, "count"), "Mean (SD)": f"{fmt_fixed(r.mean, d + 1)} ({fmt_fixed(r.sd, d + 1)})",
-                         "Median": fmt_fixed(r.median, d + 1), "Min, max": f"{fmt_fixed(r.min, d)}, {fmt_fixed(r.max, d)}"})
-        return pd.DataFrame(rows)
-    wide = ard_.pivot_table(index=["variable", "group2_level", "group1_level", "variable_level"], columns="stat_name",
-                            values="stat", sort=False).reset_index()
+    labels, decimals = labels or {}, decimals or {}
+    wide = ard_.pivot_table(index=["variable", "group2_level", "group1_level", "variable_level"],
+                            columns="stat_name", values="stat", sort=False).reset_index()
     rows = []
     for r in wide.itertuples(index=False):
-        rows.append({"Parameter": labels.get(r.variable, r.variable), "Visit": r.group2_level, "Arm": r.group1_level,
+        d = int(decimals.get(r.variable, 1))
+        rows.append({"Parameter": labels.get(r.variable, r.variable), "Visit": _visit_label(r.group2_level),
+                     "Arm": _arm_cell(r.group1_level, n_by_arm),
                      "Statistic": "Value" if r.variable_level == "AVAL" else "Change from baseline",
-                     "n": fmt(r.n, "count"), "Mean (SD)": f"{fmt(r.mean, 'ratio')} ({fmt(r.sd, 'ratio')})",
-                     "Median": fmt(r.median, "ratio"), "Min, max": f"{fmt(r.min, 'ratio')}, {fmt(r.max, 'ratio')}"})
+                     "n": fmt(r.n, "count"), "Mean (SD)": f"{fmt_fixed(r.mean, d + 1)} ({fmt_fixed(r.sd, d + 1)})",
+                     "Median": fmt_fixed(r.median, d + 1), "Min, max": f"{fmt_fixed(r.min, d)}, {fmt_fixed(r.max, d)}"})
     return pd.DataFrame(rows)
 
 
-def t_shift(ard_: pd.DataFrame, labels: dict | None = None) -> pd.DataFrame:
-    """Display of ard_shift: counts by parameter, arm (both in the ARD's order) and baseline
-    category, one column per worst post-baseline category (LOW, NORMAL, HIGH); CMH p.
-    `labels` (PARAMCD -> PARAM) names the parameters."""
+def _visit_label(visit: str) -> str:
+    """"WEEK 4" -> "Week 4", "BASELINE" -> "Baseline": visits as people write them."""
+    v = str(visit)
+    return v.capitalize() if v.isupper() else v
+
+
+RANGE_LABELS = {"LOW": "Low", "NORMAL": "Normal", "HIGH": "High"}
+
+
+def t_shift(ard_: pd.DataFrame, labels: dict | None = None, n_by_arm: dict | None = None) -> pd.DataFrame:
+    """Display of ard_shift: by parameter, arm (both in the ARD's order) and baseline category,
+    the subjects (n) and, per worst post-baseline category (low, normal, high), n (%) of them;
+    CMH p. `labels` (PARAMCD -> PARAM) names the parameters."""
     cells = ard_[ard_["group1"] == "ARM"]
     if cells.empty:
         return pd.DataFrame({"Parameter": ["No data"]})
@@ -625,32 +634,75 @@ def t_shift(ard_: pd.DataFrame, labels: dict | None = None) -> pd.DataFrame:
                           fill_value=0).astype(int)
     table = table.iloc[sorted(range(len(table)), key=lambda i: (
         order["variable"][table.index[i][0]], order["group1_level"][table.index[i][1]],
-        cats.get(table.index[i][2], 9), table.index[i][2]))].reset_index()
-    table.columns.name = None
-    table = table.rename(columns={"variable": "Parameter", "group1_level": "Arm", "group2_level": "Baseline"})
+        cats.get(table.index[i][2], 9), table.index[i][2]))]
+    from .format import fmt
     tests = ard_[ard_["group1"] == "TEST"].set_index("variable")["stat"]
-    from .format import fmt
-    table["CMH p"] = [fmt(tests.get(p), "p") if p in tests else "" for p in table["Parameter"]]
-    if labels:
-        table["Parameter"] = [labels.get(p, p) for p in table["Parameter"]]
-    return table
-
-
-def t_exposure(ard_: pd.DataFrame) -> pd.DataFrame:
-    from .format import fmt
     rows = []
-    for (var, level), g in ard_.groupby(["variable", "variable_level"], sort=False):
-        row = {"Exposure": f"Infusions received: {level}" if var == "infusions" else f"Cumulative dose ({level})"}
-        for arm, h in g.groupby("group1_level", sort=False):
-            s = h.set_index("stat_name")["stat"]
-            row[arm] = (f"{fmt(s['n'], 'count')} ({fmt(s['pct'], 'pct')}%)" if var == "infusions" else
-                        f"mean {fmt(s['mean'], 'ratio')}, median {fmt(s['median'], 'ratio')}, "
-                        f"range {fmt(s['min'], 'ratio')}-{fmt(s['max'], 'ratio')}")
+    for (param, arm, base), counts in table.iterrows():
+        total = int(counts.sum())
+        row = {"Parameter": (labels or {}).get(param, param), "Arm": _arm_cell(arm, n_by_arm),
+               "Baseline": RANGE_LABELS.get(base, base), "n": str(total)}
+        for cat, k in counts.items():
+            row[f"Worst post-baseline: {RANGE_LABELS.get(cat, cat).lower()}"] = \
+                f"{k} ({fmt(100 * k / total, 'pct')}%)" if total else "0"
+        row["CMH p"] = fmt(tests.get(param), "p") if param in tests else ""
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def display_of(output_id: str):
-    """The display function of a safety ARD (None: a figure's ARD, not shown as a table)."""
-    return {"t_14_3_8": t_summary, "t_14_3_9": t_shift, "t_14_3_11": t_summary, "t_14_1_5": t_exposure,
+def t_exposure(ard_: pd.DataFrame, dose_label: str | None = None, n_by_arm: dict | None = None) -> pd.DataFrame:
+    """Subjects by infusions received, n (%), and the cumulative dose (mean, median, range) per
+    arm; `dose_label` names the dose row with its unit; without it the dose row is left out (the
+    dose would tell a coded arm's identity)."""
+    from .format import fmt
+    rows = []
+    for (var, level), g in ard_.groupby(["variable", "variable_level"], sort=False):
+        if var != "infusions" and dose_label is None:
+            continue
+        row = {"Exposure": f"Infusions received: {level}" if var == "infusions" else f"Cumulative dose ({dose_label})"}
+        for arm, h in g.groupby("group1_level", sort=False):
+            s = h.set_index("stat_name")["stat"]
+            row[_arm_cell(arm, n_by_arm)] = (
+                f"{fmt(s['n'], 'count')} ({fmt(s['pct'], 'pct')}%)" if var == "infusions" else
+                f"mean {fmt(s['mean'], 'ratio')}, median {fmt(s['median'], 'ratio')}, "
+                f"range {fmt(s['min'], 'ratio')}-{fmt(s['max'], 'ratio')}")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def exposure_note(dose_label: str | None) -> str:
+    """The footnote of the exposure table: the dose unit, or why the dose is not shown."""
+    if dose_label is None:
+        return ("Infusions received by each subject of the safety set. The cumulative dose is not shown while "
+                "arms are coded: a zero dose would name a placebo arm (config report.decode_arms shows it).")
+    return f"Infusions received; cumulative dose in {dose_label} (mean, median, range)."
+
+
+def arm_sizes(adsl: pd.DataFrame, arm: str) -> dict[str, int]:
+    """Safety N per arm label (the N of every safety table header)."""
+    return {str(a): n for a, n in standardize_adsl(adsl, arm).groupby("ARM_").size().items()}
+
+
+def display_context(adsl: pd.DataFrame, arm: str, bds: list[pd.DataFrame | None] = (),
+                    dose_label: str | None = None) -> dict:
+    """What the displays need beyond an ARD: the safety N per arm, parameter names with units
+    (PARAM) and the decimals of the collected values of each parameter (ADLB, ADVS), the dose unit."""
+    labels, decimals = {}, {}
+    for d in bds:
+        if d is None or d.empty:
+            continue
+        labels.update({str(k): str(v) for k, v in d.drop_duplicates("PARAMCD").set_index("PARAMCD")["PARAM"].items()}
+                      if "PARAM" in d else {})
+        decimals.update({str(k): collected_decimals(g["AVAL"]) for k, g in d.groupby("PARAMCD")})
+    return dict(n_by_arm=arm_sizes(adsl, arm), labels=labels, decimals=decimals, dose_label=dose_label)
+
+
+def display_of(output_id: str, n_by_arm: dict | None = None, labels: dict | None = None,
+               decimals: dict | None = None, dose_label: str | None = None):
+    """The display function of a safety ARD (None: a figure's ARD, not shown as a table), with
+    the context of display_context."""
+    return {"t_14_3_8": lambda a: t_summary(a, labels, decimals, n_by_arm),
+            "t_14_3_9": lambda a: t_shift(a, labels, n_by_arm),
+            "t_14_3_11": lambda a: t_summary(a, labels, decimals, n_by_arm),
+            "t_14_1_5": lambda a: t_exposure(a, dose_label, n_by_arm),
             "f_14_3_7": None}.get(output_id, t_incidence)

@@ -119,6 +119,15 @@ def control_label(wildcards):
     return name if config["report"]["decode_arms"] else "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[arms.index(name)]
 
 
+def dose_unit(wildcards):
+    return PROTOCOLS[wildcards.study]["treatment"]["dose_unit"]
+
+
+def closed_dose_label(wildcards):
+    """The cumulative dose is shown only with decoded arms: a zero dose would name a coded placebo arm."""
+    return dose_unit(wildcards) if config["report"]["decode_arms"] else None
+
+
 def treatment_name(wildcards):
     return PROTOCOLS[wildcards.study]["treatment"]["name"]
 
