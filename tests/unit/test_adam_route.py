@@ -66,7 +66,7 @@ def test_visits_scheduled_only_and_post_baseline_from_the_first_dose():
     summary = res["ard_t_14_3_8"]
     n = summary[(summary.stat_name == "n") & (summary.variable_level == "AVAL")]
     assert set(n.group2_level) == {"Baseline", "Week 2"}                # the unscheduled '.' records: no visit
-    assert list(dict.fromkeys(n.group1_level)) == ["Placebo", "Low", "High"]       # by TRT01AN
+    assert list(dict.fromkeys(n.group1_level)) == ["Low", "High", "Placebo"]   # by TRT01AN, the control last
     shift = res["ard_t_14_3_9"]
     cells = shift[(shift.group1 == "ARM") & (shift.variable == "ALT")]
     # worst post-baseline: the unscheduled HIGH after the first dose counts, the one before does not
@@ -81,7 +81,7 @@ def test_arm_codes_from_adae_when_adsl_has_none():
     coded = with_arm_codes(data["adsl"], {"arm": "TRT01A"}, data)
     assert list(coded.TRT01AN) == [0, 0, 81, 81, 54] and list(coded.TRT01PN) == [0, 0, 81, 81, 54]
     out = run_adam_study(data, {"arm": "TRT01A", "control": "Placebo"})
-    assert list(out["tables/t_14_3_1"].columns[1:4]) == ["Placebo (N=2)", "Low (N=1)", "High (N=2)"]
+    assert list(out["tables/t_14_3_1"].columns[1:4]) == ["Low (N=1)", "High (N=2)", "Placebo (N=2)"]  # control last
 
 
 def test_record_accounting_in_equals_used_plus_excluded():

@@ -18,7 +18,8 @@ def test_primary_table_shows_the_published_result(primary):
     status, labels, ard, _ = primary
     table = P.t_primary(ard, labels).set_index("Statistic")
     first = table.iloc[0]
-    assert (first[labels[0]], first[labels[1]]) == ("9/45 (20.0%)", "2/44 (4.5%)")
+    heads = [f"{labels[0]} (N=45)", f"{labels[1]} (N=44)"]               # N = the full analysis set
+    assert (first[heads[0]], first[heads[1]]) == ("9/45 (20.0%)", "2/44 (4.5%)")
     # Zang et al. 2022 printed 2.25% to 28.66%: the Wald interval
     assert table.loc["Difference, Wald 95% CI", "Estimate (95% CI)"] == "15.45 (2.25, 28.66)"
     assert first["p"] == f"{fisher_exact(9, 45, 2, 44):.4f} (Fisher)"
@@ -46,8 +47,8 @@ def test_tipping_grid_corner_is_the_primary_analysis(primary):
 
 def test_estimand_covers_ich_e9_attributes(primary):
     rows = P.estimand_rows(primary[3])
-    assert {"Population", "Variable", "Population-level summary"} <= set(rows.attribute)
-    assert rows.attribute.str.startswith("Intercurrent event").sum() == 2
+    assert {"Population", "Variable", "Population-level summary"} <= set(rows.Attribute)
+    assert rows.Attribute.str.startswith("Intercurrent event").sum() == 2
 
 
 @pytest.mark.parametrize("shards", [2, 3, 7])
