@@ -6,6 +6,7 @@ import yaml
 
 from trialstats.figures.common import save_figure
 from trialstats.figures.secondary import g_lsmeans_over_visits, g_subgroup_forest
+from trialstats.arms import label_arm_columns
 from trialstats.io import write_csv
 from trialstats.tables.primary import arm_labels, responder_status
 from trialstats.tables.secondary import run_secondary
@@ -19,6 +20,7 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     arm = sm.params.arm_column
     status = responder_status(adsl, adeff, protocol["responder"], arm, protocol["visits"], sm.wildcards.cut)
     labels = arm_labels(status, protocol["randomization"]["control"])
+    fas_n = {str(a): n for a, n in adsl[adsl["FASFL"] == "Y"].groupby(arm).size().items()}   # headers "A (N=45)"
     visits = [v["name"] for v in protocol["visits"] if "window" in v]
     names = adeff.drop_duplicates("PARAMCD").set_index("PARAMCD")["PARAM"].to_dict()
     results = run_secondary(adsl, adeff, status, protocol["secondary"], labels, arm, visits, names)
@@ -28,7 +30,7 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     for tid, res in results.items():
         write_csv(res["ard"], out / "ard" / f"{tid}.csv")
         if "table" in res:
-            write_csv(res["table"], out / "tables" / f"{tid}.csv")
+            write_csv(label_arm_columns(res["table"], fas_n), out / "tables" / f"{tid}.csv")
         if "footnote" in res:        # the model and how its fit ended (convergence)
             (out / "tables" / f"{tid}_footnote.txt").write_text(res["footnote"] + "\n")
     for tid, fid in (("t_14_2_5", "f_14_2_5"), ("t_14_2_6", "f_14_2_6")):

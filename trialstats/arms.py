@@ -42,3 +42,12 @@ def arm_colours(arms, control: str | None = None, rank: dict | None = None) -> d
 def arm_header(arm, n) -> str:
     """A column header for an arm: "A (N=45)"."""
     return f"{arm} (N={int(n)})"
+
+
+def label_arm_columns(frame, n_by_arm: dict):
+    """Columns named by an arm ("A", or "A: n", "A: LS mean") headed with its N ("A (N=45)",
+    "A (N=45): n"); other columns unchanged."""
+    def head(col: str) -> str:
+        arm, sep, rest = str(col).partition(": ")
+        return arm_header(arm, n_by_arm[arm]) + sep + rest if arm in n_by_arm else col
+    return frame.rename(columns=head)
