@@ -32,19 +32,28 @@ def _widths(frame: pd.DataFrame) -> str:
     return "(" + ", ".join(widths) + ",)"
 
 
-def table_markup(frame: pd.DataFrame, font: str = "8.5pt", columns: str | None = None) -> str:
+def table_markup(frame: pd.DataFrame, font: str = "8.5pt", columns: str | None = None, notes: str = "") -> str:
+    """A table whose header row repeats on every page; `notes` (typst markup) are set under it in
+    the table's footer together with its last two rows, so that no page holds footnotes alone."""
     if frame.empty:
-        return f"#text(style: \"italic\")[#{lit('No records at this data cut.')}]"
+        empty = f"#text(style: \"italic\")[#{lit('No records at this data cut.')}]"
+        return empty + (f"\n#v(2pt){notes}" if notes else "")
     frame = frame.copy()
     for col in frame.columns:
         if pd.api.types.is_datetime64_any_dtype(frame[col]):
             frame[col] = frame[col].dt.strftime("%Y-%m-%d")
     head = ", ".join(f"text(weight: \"bold\", {lit(c)})" for c in frame.columns)
-    cells = ", ".join(lit(v) for row in frame.itertuples(index=False) for v in row)
+    rows = [", ".join(lit(v) for v in row) for row in frame.itertuples(index=False)]
+    keep = 2 if notes else 0
+    body, tail = rows[:len(rows) - keep], rows[len(rows) - keep:]
+    footer = ""
+    if notes:
+        note = f"table.cell(colspan: {len(frame.columns)}, stroke: none, inset: (x: 0pt, top: 4pt))[{notes}]"
+        footer = ", table.footer(repeat: false, " + ", ".join([*tail, note]) + ")"
+    cells = ", ".join(body)
     return (f"#text(size: {font})[#table(columns: {columns or _widths(frame)}, stroke: (x, y) => if y == 0 "
             f"{{ (bottom: 0.6pt) }} else {{ (bottom: 0.2pt + luma(200)) }}, inset: (x: 3pt, y: 2.2pt), "
-            f"align: (x, y) => if x == 0 {{ left }} else {{ left }}, "
-            f"table.header(repeat: true, {head}), {cells})]")
+            f"align: left, table.header(repeat: true, {head}){', ' + cells if cells else ''}{footer})]")
 
 
 def output_markup(out: Output, root: Path) -> str:
@@ -52,20 +61,24 @@ def output_markup(out: Output, root: Path) -> str:
     lines = [f"== #{lit(out.number + ' ' + out.title)}",
              f"#text(size: 8pt)[Population: #{lit(out.population)}]", ""]
     path = root / out.path
-    if not path.exists():
-        lines.append(f"#text(style: \"italic\")[#{lit('Not available at this data cut: ' + out.path)}]")
-    elif out.kind == "figure":
-        lines.append(f'#align(center)[#image({lit(out.path)}, height: 13.2cm, fit: "contain")]')
-    else:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-        lines.append(table_markup(frame, "7.5pt" if out.kind == "listing" else "8.5pt"))
     footnote = out.footnote
     if footnote.startswith("@"):
         note_path = root / footnote[1:]
         footnote = note_path.read_text().strip() if note_path.exists() else ""
     notes = [n for n in (footnote, f"Source: {out.source}" if out.source else "") if n]
-    if notes:
-        lines.append("#v(2pt)#text(size: 7pt)[" + " ".join(f"#{lit(n)}" for n in notes) + "]")
+    note_markup = "#text(size: 7pt)[" + " ".join(f"#{lit(n)}" for n in notes) + "]" if notes else ""
+    if not path.exists():
+        lines.append(f"#text(style: \"italic\")[#{lit('Not available at this data cut: ' + out.path)}]")
+    elif out.kind == "figure":           # the figure and its notes on one page
+        lines.append(f'#block(breakable: false)[#align(center)[#image({lit(out.path)}, height: 13.2cm, fit: "contain")]'
+                     f'#v(2pt){note_markup}]')
+        return "\n".join(lines) + "\n"
+    else:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        lines.append(table_markup(frame, "7.5pt" if out.kind == "listing" else "8.5pt", notes=note_markup))
+        return "\n".join(lines) + "\n"
+    if note_markup:
+        lines.append("#v(2pt)" + note_markup)
     return "\n".join(lines) + "\n"
 
 
@@ -132,6 +145,53 @@ IMPUTATION_RULES = pd.DataFrame({"Topic": [
     "and listed."]})
 
 
+# On a page that continues an output (no heading starts on it), the output's title + "(continued)"
+CONTINUED = ("let here-page = here().page(); let before = query(heading.where(level: 2).or(heading.where(level: 1)))"
+             ".filter(h => h.location().page() <= here-page); if before.len() > 0 and "
+             "before.last().location().page() < here-page { v(-2pt); text(weight: \"bold\", size: 8.5pt)"
+             "[#before.last().body (continued)] }")
+
+
+ABBREVIATIONS = {
+    "ADaM": "Analysis Data Model (CDISC)", "AE": "adverse event", "AESI": "adverse event of special interest",
+    "ALT": "alanine aminotransferase", "ANCOVA": "analysis of covariance", "ARD": "analysis results data",
+    "AST": "aspartate aminotransferase", "BMI": "body mass index", "CI": "confidence interval",
+    "CMH": "Cochran-Mantel-Haenszel", "CONSORT": "Consolidated Standards of Reporting Trials",
+    "CP": "conditional power", "DMC": "Data Monitoring Committee",
+    "eDISH": "evaluation of drug-induced serious hepatotoxicity", "FAS": "full analysis set",
+    "GIR": "glucose infusion rate", "HbA1c": "glycated haemoglobin A1c",
+    "HOMA-IR": "homeostasis model assessment of insulin resistance",
+    "HOMA-%B": "homeostasis model assessment of beta-cell function", "IE": "inclusion/exclusion criteria (SDTM)",
+    "KM": "Kaplan-Meier", "KR": "Kenward-Roger", "LS": "least squares", "MAR": "missing at random",
+    "MedDRA": "Medical Dictionary for Regulatory Activities", "MI": "multiple imputation",
+    "MMRM": "mixed model for repeated measures", "MN": "Miettinen-Nurminen", "OBF": "O'Brien-Fleming",
+    "PP": "per-protocol set", "pp": "percentage points", "PT": "preferred term (MedDRA)", "PY": "patient-years",
+    "REML": "restricted maximum likelihood", "SAE": "serious adverse event", "SAP": "statistical analysis plan",
+    "SD": "standard deviation", "SDTM": "Study Data Tabulation Model (CDISC)", "SE": "standard error",
+    "SOC": "system organ class (MedDRA)", "TEAE": "treatment-emergent adverse event",
+    "ULN": "upper limit of normal", "UC-MSC": "umbilical cord mesenchymal stem cells",
+    "MSC": "mesenchymal stem (stromal) cells",
+}
+
+
+def abbreviations(text: str) -> pd.DataFrame:
+    """The abbreviations the report uses (found in its text), defined, in alphabetical order."""
+    import re
+    used = [a for a in ABBREVIATIONS if re.search(rf"(?<![\w-]){re.escape(a)}(?![\w-])", text)]
+    used.sort(key=lambda a: (a.lower(), a))
+    return pd.DataFrame({"Abbreviation": used, "Meaning": [ABBREVIATIONS[a] for a in used]})
+
+
+def currency_statement(meta: dict) -> str:
+    """Data currency for the title page: the cut, the extraction date and the meeting (config.yaml
+    studies.<study>.data_currency)."""
+    if not meta.get("extracted"):
+        return (f"Data cut {meta['cut']}; extraction date and meeting not given "
+                "(config.yaml: studies.<study>.data_currency).")
+    meeting = f"; prepared for {meta['meeting']}" if meta.get("meeting") else ""
+    return f"Data cut {meta['cut']}; data extracted {meta['extracted']}{meeting}."
+
+
 def report_source(kind: str, meta: dict, sections: list, root: Path, manifest: dict,
                   appendices: list[tuple[str, pd.DataFrame]] = (),
                   preface: tuple[str, list[tuple[str, pd.DataFrame]]] | None = None,
@@ -148,9 +208,9 @@ def report_source(kind: str, meta: dict, sections: list, root: Path, manifest: d
     lines = [
         f"#set document(title: {lit(meta['study_id'] + ' ' + meta['report_title'])}, author: \"trialstats\", "
         f"date: datetime(year: {cut.year}, month: {cut.month}, day: {cut.day}))",
-        "#set page(paper: \"a4\", flipped: true, margin: (x: 1.5cm, top: 2.1cm, bottom: 1.7cm),",
+        "#set page(paper: \"a4\", flipped: true, margin: (x: 1.5cm, top: 2.5cm, bottom: 1.7cm),",
         f"  header: context {{ set text(size: 7.5pt); grid(columns: (1fr, auto, 1fr), {left}, [{banner}], "
-        f"align(right, {right})); line(length: 100%, stroke: 0.4pt) }},",
+        f"align(right, {right})); line(length: 100%, stroke: 0.4pt); {CONTINUED} }},",
         f"  footer: context {{ set text(size: 7.5pt); line(length: 100%, stroke: 0.4pt); "
         f"{lit(synthetic + meta['version_text'])}; h(1fr); [Page #counter(page).display() of "
         f"#counter(page).final().first()] }})",
@@ -166,7 +226,8 @@ def report_source(kind: str, meta: dict, sections: list, root: Path, manifest: d
         f"  #text(size: 22pt, weight: \"bold\")[#{lit(meta['study_id'])}] #v(6pt)",
         f"  #text(size: 13pt)[#{lit(meta['study_title'])}] #v(14pt)",
         f"  #text(size: 17pt, weight: \"bold\")[#{lit(meta['report_title'])}] #v(10pt)",
-        f"  #text(size: 11pt)[#{lit('Data cut: ' + meta['cut'])} #h(2em) #{lit('Version ' + meta['version'])}] #v(8pt)",
+        f"  #text(size: 11pt)[#{lit('Data cut: ' + meta['cut'])} #h(2em) #{lit('Version ' + meta['version'])}] #v(6pt)",
+        f"  #text(size: 10pt)[#{lit(currency_statement(meta))}] #v(8pt)",
         f"  #text(size: 10pt)[#{lit(meta['audience'])}] #v(8pt)",
         (f"  #text(size: 10pt, fill: rgb(\"#b00000\"))[#{lit(meta['synthetic_note'])}]"
          if meta.get("synthetic") else ""),
@@ -174,6 +235,7 @@ def report_source(kind: str, meta: dict, sections: list, root: Path, manifest: d
         "#pagebreak()",
         "#outline(depth: 2, indent: 1.5em)",
     ]
+    contents = len(lines) - 1
     if summary is not None:      # first: the executive summary, then the stopping guidelines
         lines += ["= Executive summary", table_markup(summary, "9pt", "(auto, 1fr, auto)"), "#v(4pt)"]
     sections = list(sections)
@@ -194,6 +256,8 @@ def report_source(kind: str, meta: dict, sections: list, root: Path, manifest: d
     for title, frame in appendices:
         lines += [f"== #{lit(title)}", table_markup(frame)]
     lines.append(provenance_markup(manifest))
+    body = "\n".join(lines[contents + 1:])
+    lines.insert(contents + 1, "= Abbreviations\n" + table_markup(abbreviations(body), "9pt", "(auto, 1fr)"))
     return "\n".join(lines) + "\n"
 
 

@@ -146,9 +146,49 @@ def report_arms(root: Path, side: str) -> list[str]:
     return sorted(arms, key=lambda a: (a == control, arms.index(a)))
 
 
+def since_last_row(previous_cut: str) -> dict:
+    return {"Topic": "Since the last data cut",
+            "Finding": f"Changes since {previous_cut}: see the section on changes since the last data cut."
+            if previous_cut else "First data cut: no earlier cut to compare with.", "Source": "ADaM of both cuts"}
+
+
+def open_summary(root: Path, previous_cut: str = "") -> pd.DataFrame:
+    """The pooled summary of the open report: disposition, accrual, data completeness at the last
+    visit, pooled adverse events; read from open/ only (no arm)."""
+    rows = []
+    consort = _read(root, "open/ard/consort.csv")
+    if consort is not None:
+        rows.append(disposition_row(consort, []))
+    accrual = _read(root, "open/tables/accrual.csv")
+    if accrual is not None and len(accrual):
+        enrolled = accrual[pd.to_numeric(accrual["Enrolled"], errors="coerce") > 0]
+        last = enrolled["Month"].iloc[-1] if len(enrolled) else "none"
+        rows.append({"Topic": "Accrual", "Finding": f"{int(accrual['Cumulative enrolled'].iloc[-1])} enrolled of "
+                     f"{int(accrual['Cumulative screened'].iloc[-1])} screened; last enrolment in {last}.",
+                     "Source": "Table 1 (accrual)"})
+    completeness = _read(root, "open/tables/completeness.csv")
+    if completeness is not None and len(completeness):
+        last = completeness.iloc[-1]
+        parts = [f"{c.removesuffix(' available')} {last[c]}" for c in completeness.columns if c.endswith("available")]
+        rows.append({"Topic": "Data completeness", "Finding": f"{last['Visit']}: {int(last['Expected'])} expected; "
+                     f"available: {', '.join(parts)}.", "Source": "Table 2 (completeness)"})
+    overview = _read(root, "open/tables/ae_overview_ard.csv")
+    if overview is not None:
+        pooled = list(dict.fromkeys(overview.loc[overview["group1"] == "ARM", "group1_level"]))
+        any_ae = overview[overview["variable_level"] == "Any TEAE"]
+        rows.append({"Topic": "Adverse events, pooled", "Finding": "Any TEAE: " + "; ".join(
+            _n_pct(_stat(any_ae, group1_level=a, stat_name="n"), _stat(any_ae, group1_level=a, stat_name="N"))
+            for a in pooled) + " subjects.", "Source": "ARD ae_overview"})
+        rows += overview_rows(overview, pooled)
+    rows.append(since_last_row(previous_cut))
+    return pd.DataFrame(rows, columns=["Topic", "Finding", "Source"])
+
+
 def executive_summary(root: Path, side: str, previous_cut: str = "") -> pd.DataFrame:
-    """The summary rows of a closed report (`side` "closed", by arm) or a single-arm review report
-    ("review"); from the files under results/<study>/<cut>/."""
+    """The summary rows of a closed report (`side` "closed", by arm), a single-arm review report
+    ("review") or the open report ("open", pooled); from the files under results/<study>/<cut>/."""
+    if side == "open":
+        return open_summary(root, previous_cut)
     safety = f"{side}/safety"
     arms = report_arms(root, side)
     rows = []
@@ -174,7 +214,5 @@ def executive_summary(root: Path, side: str, previous_cut: str = "") -> pd.DataF
     guidelines = _read(root, f"{side}/monitoring/stopping_guidelines.csv")
     if guidelines is not None:
         rows.append(guidelines_row(guidelines))
-    rows.append({"Topic": "Since the last data cut",
-                 "Finding": f"Changes since {previous_cut}: see the next section." if previous_cut
-                 else "First data cut: no earlier cut to compare with.", "Source": "ADaM of both cuts"})
+    rows.append(since_last_row(previous_cut))
     return pd.DataFrame(rows, columns=["Topic", "Finding", "Source"])

@@ -128,6 +128,11 @@ def closed_dose_label(wildcards):
     return dose_unit(wildcards) if config["report"]["decode_arms"] else None
 
 
+def data_currency(wildcards):
+    """The cut's extraction date and DMC meeting from config.yaml (empty when not given)."""
+    return config["studies"][wildcards.study].get("data_currency", {}).get(wildcards.cut, {})
+
+
 def treatment_name(wildcards):
     return PROTOCOLS[wildcards.study]["treatment"]["name"]
 

@@ -15,12 +15,14 @@ rule open_report:
         pdf=report("results/{study}/{cut}/open/report/dmc_open_report.pdf", caption="../report/open.rst",
                    category="Open report"),
         typ="results/{study}/{cut}/open/report/dmc_open_report.typ",
+        summary="results/{study}/{cut}/open/report/executive_summary.csv",
     params:
         library=LIBRARY,
         kind="open",
         arm_column=None,
         previous_cut=previous_cut,
         version=config["report"]["version"],
+        currency=data_currency,
     resources:
         mem_mb=memory(per_1000_subjects=10),   # measured: 210 MB at 10,000 subjects
         runtime=minutes,
@@ -52,6 +54,7 @@ rule closed_report:
         arm_column=arm_column,
         previous_cut=previous_cut,
         version=config["report"]["version"],
+        currency=data_currency,
     resources:
         mem_mb=memory(per_1000_subjects=250),   # measured: 1,860 MB at 10,000 subjects
         runtime=minutes,
@@ -85,6 +88,7 @@ rule review_report:
         arm_column=None,
         previous_cut=previous_cut,
         version=config["report"]["version"],
+        currency=data_currency,
     resources:
         mem_mb=memory(per_1000_subjects=250),   # as closed_report
         runtime=minutes,
