@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .ard import ard
-from .format import fmt
+from .format import collected_decimals, fmt, fmt_fixed
 
 DEFAULT = [{"variable": "AGE", "label": "Age", "unit": "years"},
            {"variable": "SEX", "label": "Sex", "type": "categorical"},
@@ -83,11 +83,16 @@ def t_baseline(ard_: pd.DataFrame, spec: list[dict] | None = None) -> pd.DataFra
         if not any((g, col, "", "n") in s for g in groups):
             rows.append({"Characteristic": label, "Statistic": "not recorded", **{head[g]: "" for g in groups}})
             continue
+        get = lambda g, name: s.get((g, col, "", name), np.nan)  # noqa: E731
+        # the data's precision (from the extremes): min and max as collected, mean and median one
+        # decimal more, SD two more, none beyond 2 decimals
+        d = collected_decimals(pd.Series([get(g, k) for g in groups for k in ("min", "max")]))
+        m, sd = min(d + 1, 2), min(d + 2, 2)
         rows.append({"Characteristic": label, "Statistic": "Mean (SD)",
-                     **{head[g]: f"{fmt(s.get((g, col, '', 'mean'), np.nan), 'ratio')} ({fmt(s.get((g, col, '', 'sd'), np.nan), 'ratio')})" for g in groups}})
+                     **{head[g]: f"{fmt_fixed(get(g, 'mean'), m)} ({fmt_fixed(get(g, 'sd'), sd)})" for g in groups}})
         rows.append({"Characteristic": "", "Statistic": "Median (min, max)",
-                     **{head[g]: f"{fmt(s.get((g, col, '', 'median'), np.nan), 'ratio')} ({fmt(s.get((g, col, '', 'min'), np.nan), 'ratio')}, "
-                                 f"{fmt(s.get((g, col, '', 'max'), np.nan), 'ratio')})" for g in groups}})
+                     **{head[g]: f"{fmt_fixed(get(g, 'median'), m)} ({fmt_fixed(get(g, 'min'), d)}, "
+                                 f"{fmt_fixed(get(g, 'max'), d)})" for g in groups}})
         if c.get("cuts"):
             rows += _level_rows(s, groups, head, col, "", label)
     for c in chars:

@@ -16,6 +16,7 @@ from ..columns import isin, lookup, per_distinct
 from ..stats.binary import clopper_pearson_ci, cmh_general_association, diff_ci, fisher_exact
 from ..arms import arm_header, order_arms
 from .ard import ard
+from .format import collected_decimals  # noqa: F401 (here since the ADaM route)
 
 RELATED = {"RELATED", "POSSIBLY RELATED", "PROBABLY RELATED", "DEFINITELY RELATED", "POSSIBLE", "PROBABLE",
            "DEFINITE", "Y"}
@@ -450,16 +451,6 @@ def lab_parameters(lb: pd.DataFrame, panel: list[str] | dict[str, list[str]] | N
     out = out.iloc[order].reset_index(drop=True)
     out.insert(5, "TABULATED", np.where(out["REASON"] == "", "yes", "no"))
     return out[["CATEGORY", "PARAMCD", "PARAM", "RECORDS", "SUBJECTS", "DECIMALS", "TABULATED", "REASON"]]
-
-
-def collected_decimals(values: pd.Series, most: int = 2) -> int:
-    """The decimals the values were collected with: the fewest that represent every value exactly,
-    at most `most` (values converted to SI units carry spurious decimals)."""
-    v = pd.to_numeric(values, errors="coerce").dropna().unique()
-    for d in range(most + 1):
-        if np.all(np.abs(np.round(v, d) - v) <= 1e-9 * np.maximum(1, np.abs(v))):
-            return d
-    return most
 
 
 def tabulated_panel(parameters: pd.DataFrame) -> dict[str, list[str]]:
