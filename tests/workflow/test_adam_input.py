@@ -17,7 +17,7 @@ PILOT = SHARED_REFERENCE / "cdisc_pilot"
 pytestmark = [pytest.mark.workflow,
               pytest.mark.skipif(not PILOT.exists(), reason=f"CDISC pilot ADaM not found at {PILOT} "
                                  "(../shared/reference is present in CI, not in a user's clone)")]
-ARMS = ["Placebo", "Xanomeline Low Dose", "Xanomeline High Dose"]      # the order of TRT01AN: 0, 54, 81
+ARMS = ["Xanomeline Low Dose", "Xanomeline High Dose", "Placebo"]   # by TRT01AN (54, 81), the control last
 STUDY = {"folder": str(PILOT), "arm": "TRT01A", "control": "Placebo", "datasets": {"adlb": ["adlbc", "adlbh"]},
          "baseline_tests": {"categorical": "chisq", "continuous": "anova"}}
 
@@ -67,12 +67,13 @@ def test_report_and_rtf_exist_and_name_the_files_not_used(pilot):
     assert set(files.loc[files.Used != "yes", "File"]) == {"adcibc.csv", "adlbhy.csv.gz", "adtte.csv"}
 
 
-def test_arms_in_the_order_of_their_numeric_code(pilot):
+def test_arms_in_the_order_of_their_numeric_code_control_last(pilot):
     adsl = raw("adsl.csv")
     n = adsl[adsl.SAFFL == "Y"].groupby("TRT01A").size()
     overview = table(pilot, "t_14_3_1")
     assert list(overview.columns[1:4]) == [f"{a} (N={n[a]})" for a in ARMS]
-    assert list(adsl.drop_duplicates("TRT01A").sort_values("TRT01AN").TRT01A) == ARMS
+    codes = adsl.drop_duplicates("TRT01A").set_index("TRT01A").TRT01AN
+    assert sorted(codes.index, key=lambda a: (a == STUDY["control"], codes[a])) == ARMS
 
 
 def test_populations_and_disposition_match_adsl(pilot):

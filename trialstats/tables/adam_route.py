@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .safety import display_of, is_baseline, lab_tables, run_safety, standardize_adsl, t_incidence
+from .safety import display_context, display_of, is_baseline, lab_tables, run_safety, standardize_adsl, t_incidence
 from .subjects import (DEFAULT_CHARACTERISTICS, ard_demographics, ard_disposition, ard_populations, t_counts,
                        t_demographics)
 
@@ -99,10 +99,11 @@ def run_adam_study(datasets: dict[str, pd.DataFrame], cfg: dict) -> dict[str, pd
                          control, lab_panel=None, flag=cfg.get("analysis_flag"), arm_order=cols["arm_order"],
                          by_visit=True)
     out = {}
+    context = display_context(adsl, cols["arm"], [datasets.get("adlb"), datasets.get("advs")])
     for name, frame in results.items():
         if name.startswith("ard_"):
             out[f"ard/{name[4:]}"] = frame
-            display = display_of(name[4:])
+            display = display_of(name[4:], **context)
             if name == "ard_t_14_3_10" and frame.empty:
                 display = lambda f: t_incidence(f, HYS_LAW_ABSENT)  # noqa: E731
             if display is not None:
@@ -111,14 +112,14 @@ def run_adam_study(datasets: dict[str, pd.DataFrame], cfg: dict) -> dict[str, pd
             out[f"listings/{name}"] = frame
     parameters = results.get("l_lab_parameters")
     if parameters is not None:
-        out.update({f"tables/{k}": v for k, v in lab_tables(results, parameters).items()})
+        out.update({f"tables/{k}": v for k, v in lab_tables(results, parameters, context["n_by_arm"]).items()})
     planned, order = cols["planned"], cols["planned_order"]
     population = demographics_population(adsl, cfg)
     characteristics = cfg.get("characteristics") or [c for c in DEFAULT_CHARACTERISTICS if c["variable"] in adsl]
     tests = cfg.get("baseline_tests", {})
-    subjects = {"t_14_1_1": (ard_populations(adsl, planned, order), lambda a: t_counts(a, "Population")),
-                "t_14_1_2": (ard_disposition(adsl, planned, order), lambda a: t_counts(a, "Status")),
-                "t_14_1_4": (ard_demographics(adsl, planned, order, characteristics, tests, population),
+    subjects = {"t_14_1_1": (ard_populations(adsl, planned, order, control), lambda a: t_counts(a, "Population")),
+                "t_14_1_2": (ard_disposition(adsl, planned, order, control), lambda a: t_counts(a, "Status")),
+                "t_14_1_4": (ard_demographics(adsl, planned, order, characteristics, tests, population, control),
                              lambda a: t_demographics(a, {c["variable"]: c.get("label", c["variable"])
                                                           for c in characteristics}))}
     for key, (ard_, display) in subjects.items():

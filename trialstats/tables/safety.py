@@ -467,7 +467,7 @@ def lab_categories(parameters: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(parameters["CATEGORY"]))
 
 
-def lab_tables(results: dict, parameters: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def lab_tables(results: dict, parameters: pd.DataFrame, n_by_arm: dict | None = None) -> dict[str, pd.DataFrame]:
     """Display tables of the laboratory summaries (t_14_3_8_k) and shifts (t_14_3_9_k), one per
     category k = 1, 2, ... of lab_parameters, parameters named by PARAM. A
     category without an analyte to tabulate gets tables that say so and why; no laboratory record
@@ -487,8 +487,8 @@ def lab_tables(results: dict, parameters: pd.DataFrame) -> dict[str, pd.DataFram
                                                "listed in the appendix"]})
             out[f"t_14_3_8_{k}"] = out[f"t_14_3_9_{k}"] = note
             continue
-        values = t_summary(summary[summary["variable"].isin(params)], labels, decimals)
-        shifts = t_shift(shift[shift["variable"].isin(params)], labels)
+        values = t_summary(summary[summary["variable"].isin(params)], labels, decimals, n_by_arm)
+        shifts = t_shift(shift[shift["variable"].isin(params)], labels, n_by_arm)
         out[f"t_14_3_8_{k}"], out[f"t_14_3_9_{k}"] = values, shifts     # every row names its keys (page breaks)
     return out
 

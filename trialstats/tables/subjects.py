@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..arms import order_arms
 from .ard import ard
 from .format import fmt
 
@@ -34,18 +35,19 @@ TESTS = {"categorical": {"chisq": "Pearson chi-square", "fisher": "Fisher's exac
          "continuous": {"anova": "One-way ANOVA", "kruskal": "Kruskal-Wallis", "none": None}}
 
 
-def arm_levels(adsl: pd.DataFrame, arm: str, order: str | None = None) -> list[str]:
-    """The arms of ADSL (blank excluded) in the order of their numeric code column, else by name."""
+def arm_levels(adsl: pd.DataFrame, arm: str, order: str | None = None, control: str | None = None) -> list[str]:
+    """The arms of ADSL (blank excluded) in the one display order (trialstats.arms): by their
+    numeric code column, else by name, the control last."""
     d = adsl[adsl[arm].notna() & (adsl[arm].astype("string") != "")]
+    rank = {}
     if order is not None and order in d:
-        rank = pd.to_numeric(d[order], errors="coerce").groupby(d[arm].astype(str)).min()
-        return sorted(rank.index, key=lambda a: (rank[a] if pd.notna(rank[a]) else np.inf, a))
-    return sorted(d[arm].astype(str).unique())
+        rank = pd.to_numeric(d[order], errors="coerce").groupby(d[arm].astype(str)).min().to_dict()
+    return order_arms(d[arm].astype(str).unique(), control, rank)
 
 
-def _groups(adsl: pd.DataFrame, arm: str, order: str | None):
+def _groups(adsl: pd.DataFrame, arm: str, order: str | None, control: str | None = None):
     d = adsl[adsl[arm].notna() & (adsl[arm].astype("string") != "")]
-    arms = arm_levels(adsl, arm, order)
+    arms = arm_levels(adsl, arm, order, control)
     total = [(TOTAL, d)] if len(arms) != 1 else []           # one arm: its column is the total
     return [(a, d[d[arm].astype(str) == a]) for a in arms] + total, arms
 
@@ -70,9 +72,9 @@ def population_flags(adsl: pd.DataFrame) -> dict[str, str]:
     return out
 
 
-def ard_populations(adsl: pd.DataFrame, arm: str, order: str | None = None) -> pd.DataFrame:
+def ard_populations(adsl: pd.DataFrame, arm: str, order: str | None = None, control: str | None = None) -> pd.DataFrame:
     """Subjects with an arm, and n (%) in each analysis population (flag = Y), by arm and total."""
-    groups, _ = _groups(adsl, arm, order)
+    groups, _ = _groups(adsl, arm, order, control)
     rows = _counts(dict(variable="population", variable_level="Subjects with an arm"), groups,
                    lambda g: pd.Series(True, index=g.index))
     for flag, label in population_flags(adsl).items():
@@ -81,10 +83,10 @@ def ard_populations(adsl: pd.DataFrame, arm: str, order: str | None = None) -> p
     return ard(rows)
 
 
-def ard_disposition(adsl: pd.DataFrame, arm: str, order: str | None = None) -> pd.DataFrame:
+def ard_disposition(adsl: pd.DataFrame, arm: str, order: str | None = None, control: str | None = None) -> pd.DataFrame:
     """End-of-study status (EOSSTT: completed, ongoing, discontinued, others), the reasons of those
     who discontinued (DCSREAS, else DCDECOD; by frequency) and deaths (DTHFL), n (%) by arm and total."""
-    groups, _ = _groups(adsl, arm, order)
+    groups, _ = _groups(adsl, arm, order, control)
     rows = []
     if "EOSSTT" in adsl:
         status = adsl["EOSSTT"].astype("string").str.upper().fillna("NOT RECORDED")
@@ -135,14 +137,15 @@ def between_arm_p(values: pd.Series, arms: pd.Series, kind: str, test: str) -> f
 
 
 def ard_demographics(adsl: pd.DataFrame, arm: str, order: str | None = None, characteristics: list[dict] | None = None,
-                     tests: dict | None = None, population: str | None = None) -> pd.DataFrame:
+                     tests: dict | None = None, population: str | None = None,
+                     control: str | None = None) -> pd.DataFrame:
     """n, mean, SD, median, min, max of continuous characteristics and n (%) of each category
     (missing counted as such), by arm and total, for subjects with `population` = Y; `tests`
     ({"categorical": "chisq" | "fisher" | "none", "continuous": "anova" | "kruskal" | "none"})
     adds one between-arm p per characteristic. A characteristic absent from ADSL gives one row
     saying so."""
     d = adsl if population is None else adsl[adsl[population].astype("string").eq("Y").fillna(False)]
-    groups, arms = _groups(d, arm, order)
+    groups, arms = _groups(d, arm, order, control)
     tests = tests or {}
     rows = [dict(group1="ARM", group1_level=level, variable="N", stat_name="n", stat=len(g)) for level, g in groups]
     for ch in characteristics or [c for c in DEFAULT_CHARACTERISTICS if c["variable"] in adsl]:
