@@ -10,6 +10,7 @@ from trialstats.figures.common import save_figure
 from trialstats.figures.primary import g_change_forest
 from trialstats.figures.secondary import g_lsmeans_over_visits
 from trialstats.arms import label_arm_columns
+from trialstats.tables.format import readable_visits
 from trialstats.io import write_csv
 from trialstats.tables import primary_change as C
 from trialstats.tables.primary import analysis_visits
@@ -31,10 +32,10 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
         (out / sub).mkdir(parents=True, exist_ok=True)
     write_csv(result, out / "ard" / "t_14_2_1_primary.csv")
     fas_n = {str(a): n for a, n in adsl[adsl["FASFL"] == "Y"].groupby(arm).size().items()}   # headers "A (N=45)"
-    write_csv(label_arm_columns(C.t_change_primary(result, labels, spec["visit"], unit), fas_n),
+    write_csv(readable_visits(label_arm_columns(C.t_change_primary(result, labels, spec["visit"], unit), fas_n)),
               out / "tables" / "t_14_2_1.csv")
     write_csv(C.estimand_rows_change(protocol), out / "tables" / "t_14_2_2.csv")
-    write_csv(label_arm_columns(C.t_change_sensitivity(result, labels, spec["visit"], notes), fas_n),
+    write_csv(readable_visits(label_arm_columns(C.t_change_sensitivity(result, labels, spec["visit"], notes), fas_n)),
               out / "tables" / "t_14_2_3.csv")
     primary = result[result["variable"] == "primary"]
     for ext in ("png", "pdf"):

@@ -7,6 +7,7 @@ import yaml
 from trialstats.figures.common import save_figure
 from trialstats.figures.secondary import g_lsmeans_over_visits, g_subgroup_forest
 from trialstats.arms import label_arm_columns
+from trialstats.tables.format import readable_visits
 from trialstats.io import write_csv
 from trialstats.tables.primary import arm_labels, responder_status
 from trialstats.tables.secondary import run_secondary
@@ -30,7 +31,7 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     for tid, res in results.items():
         write_csv(res["ard"], out / "ard" / f"{tid}.csv")
         if "table" in res:
-            write_csv(label_arm_columns(res["table"], fas_n), out / "tables" / f"{tid}.csv")
+            write_csv(readable_visits(label_arm_columns(res["table"], fas_n)), out / "tables" / f"{tid}.csv")
         if "footnote" in res:        # the model and how its fit ended (convergence)
             (out / "tables" / f"{tid}_footnote.txt").write_text(res["footnote"] + "\n")
     for tid, fid in (("t_14_2_5", "f_14_2_5"), ("t_14_2_6", "f_14_2_6")):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ..adam.efficacy import parameter_names
+from ..tables.format import visit_label
 
 
 @dataclass(frozen=True)
@@ -239,7 +240,9 @@ def sections(kind: str, protocol: dict) -> list:
     """The sections of a report of this protocol: SECTIONS with the protocol's parameters, units,
     dose and endpoint wording in titles and footnotes, without the outputs it does not produce;
     the DMC charter's stopping guidelines first in the closed and review reports."""
-    out = _sections(kind, protocol)
+    out = [(title, [replace(o, title=visit_label(o.title), footnote=visit_label(o.footnote)
+                            if not o.footnote.startswith("@") else o.footnote) for o in outputs])
+           for title, outputs in _sections(kind, protocol)]
     return [monitoring_section(kind), *out] if "monitoring" in protocol and kind != "open" else out
 
 

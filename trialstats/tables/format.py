@@ -105,3 +105,15 @@ def collected_decimals(values: pd.Series, most: int = 2) -> int:
         if np.all(np.abs(np.round(v, d) - v) <= 1e-9 * np.maximum(1, np.abs(v))):
             return d
     return most
+
+
+def visit_label(text: str) -> str:
+    """Visits as people write them inside any text: "WEEK 4" -> "Week 4", "BASELINE" -> "Baseline"."""
+    import re
+    return re.sub(r"\b(BASELINE|SCREENING|WEEK|DAY|MONTH|END OF TREATMENT|END OF STUDY|UNSCHEDULED)\b",
+                  lambda m: m.group(1).capitalize(), str(text))
+
+
+def readable_visits(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every text cell of a display with its visit names as people write them (visit_label)."""
+    return frame.apply(lambda col: col.map(lambda v: visit_label(v) if isinstance(v, str) else v))

@@ -16,7 +16,7 @@ from ..columns import isin, lookup, per_distinct
 from ..stats.binary import clopper_pearson_ci, cmh_general_association, diff_ci, fisher_exact
 from ..arms import arm_header, order_arms
 from .ard import ard
-from .format import collected_decimals  # noqa: F401 (here since the ADaM route)
+from .format import collected_decimals, visit_label  # noqa: F401 (collected_decimals: the ADaM route)
 
 RELATED = {"RELATED", "POSSIBLY RELATED", "PROBABLY RELATED", "DEFINITELY RELATED", "POSSIBLE", "PROBABLE",
            "DEFINITE", "Y"}
@@ -593,18 +593,12 @@ def t_summary(ard_: pd.DataFrame, labels: dict | None = None, decimals: dict | N
     rows = []
     for r in wide.itertuples(index=False):
         d = int(decimals.get(r.variable, 1))
-        rows.append({"Parameter": labels.get(r.variable, r.variable), "Visit": _visit_label(r.group2_level),
+        rows.append({"Parameter": labels.get(r.variable, r.variable), "Visit": visit_label(r.group2_level),
                      "Arm": _arm_cell(r.group1_level, n_by_arm),
                      "Statistic": "Value" if r.variable_level == "AVAL" else "Change from baseline",
                      "n": fmt(r.n, "count"), "Mean (SD)": f"{fmt_fixed(r.mean, d + 1)} ({fmt_fixed(r.sd, d + 1)})",
                      "Median": fmt_fixed(r.median, d + 1), "Min, max": f"{fmt_fixed(r.min, d)}, {fmt_fixed(r.max, d)}"})
     return pd.DataFrame(rows)
-
-
-def _visit_label(visit: str) -> str:
-    """"WEEK 4" -> "Week 4", "BASELINE" -> "Baseline": visits as people write them."""
-    v = str(visit)
-    return v.capitalize() if v.isupper() else v
 
 
 RANGE_LABELS = {"LOW": "Low", "NORMAL": "Normal", "HIGH": "High"}
