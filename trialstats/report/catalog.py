@@ -25,6 +25,8 @@ class Output:
     source: str = ""
 
 
+INCIDENCE = ("n (%) [events]: subjects with at least one event (% of the arm's N) [number of events]. "
+             "p: Fisher's exact test.")
 SECTIONS = {  # report type -> [(section title, [outputs])]
     "open": [
         ("Trial conduct", [
@@ -112,15 +114,17 @@ SECTIONS = {  # report type -> [(section title, [outputs])]
         ]),
         ("14.3 Safety", [
             Output("t_14_3_1", "Table 14.3.1", "Adverse event overview by arm", "Safety set",
-                   "closed/safety/tables/t_14_3_1.csv", footnote="n (%) [events]; p: Fisher's exact test.", source="ADAE"),
+                   "closed/safety/tables/t_14_3_1.csv", footnote=INCIDENCE, source="ADAE"),
             Output("t_14_3_2", "Table 14.3.2", "TEAEs by SOC and PT", "Safety set", "closed/safety/tables/t_14_3_2.csv",
-                   footnote="Subjects counted once per SOC and PT; events per record.", source="ADAE"),
+                   footnote="Subjects counted once per SOC and once per PT. " + INCIDENCE, source="ADAE"),
             Output("t_14_3_3", "Table 14.3.3", "TEAEs by maximum severity", "Safety set",
-                   "closed/safety/tables/t_14_3_3.csv", source="ADAE"),
+                   "closed/safety/tables/t_14_3_3.csv", footnote="Each subject counted once, at the most severe "
+                   "TEAE. n (%) of the arm's N.", source="ADAE"),
             Output("t_14_3_4", "Table 14.3.4", "Treatment-related TEAEs", "Safety set",
-                   "closed/safety/tables/t_14_3_4.csv", source="ADAE"),
-            Output("t_14_3_5", "Table 14.3.5", "Serious TEAEs", "Safety set", "closed/safety/tables/t_14_3_5.csv",
+                   "closed/safety/tables/t_14_3_4.csv", footnote="Related: as judged by the investigator. " + INCIDENCE,
                    source="ADAE"),
+            Output("t_14_3_5", "Table 14.3.5", "Serious TEAEs", "Safety set", "closed/safety/tables/t_14_3_5.csv",
+                   footnote=INCIDENCE, source="ADAE"),
             Output("t_14_3_6", "Table 14.3.6", "Adverse events of special interest", "Safety set",
                    "closed/safety/tables/t_14_3_6.csv", source="ADAE, ADLB"),
             Output("f_14_3_7", "Figure 14.3.7", "AE dot plot: incidence and risk difference", "Safety set",
@@ -254,7 +258,7 @@ def _sections(kind: str, protocol: dict) -> list:
     names = parameter_names(protocol)
     name = lambda code: names.get(code, code)  # noqa: E731
     trt = protocol["treatment"]
-    fixed = {"t_14_3_6": dict(footnote=_aesi_note(protocol))}
+    fixed = {"t_14_3_6": dict(footnote=(_aesi_note(protocol) + " " + INCIDENCE).strip())}
     drop, extra = set(), []
     if "responder" in protocol:
         fixed["t_14_2_1"] = dict(footnote=_primary_note(protocol["responder"]) + " Differences in percentage points.")

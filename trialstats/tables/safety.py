@@ -555,6 +555,7 @@ def t_incidence(ard_: pd.DataFrame, empty: str = "No events in this category") -
     rows = []
     for soc, level in keys:
         label = "Any TEAE" if soc == "ANY" else level if soc == "" or level != "ANY" else soc
+        label = label.capitalize() if label in SEVERITY_ORDER else label     # MILD -> Mild
         row = {"Category": ("    " + level) if soc not in ("", "ANY") and level != "ANY" else label}
         for a in arms:
             n, pct = stat.get((soc, level, a, "n")), stat.get((soc, level, a, "pct"))
