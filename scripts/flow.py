@@ -11,7 +11,8 @@ from trialstats.adam.eligibility import filter_disagreements
 from trialstats.tables.baseline import ard_baseline, t_baseline
 from trialstats.tables.flow import (ard_consort, ard_eligibility, listing_discontinued, t_disposition,
                                     t_eligibility, t_populations, with_arm_n)
-from trialstats.tables.format import humanize
+from trialstats.adam.efficacy import parameter_names
+from trialstats.tables.format import humanize, readable_visits
 from trialstats.tables.safety import ard_ae_overview, standardize_adae, standardize_adsl, t_incidence
 from trialstats.joblog import log_errors
 
@@ -44,7 +45,10 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
                         tables / f"accrual.{ext}", "accrual")
         dose = protocol.get("insulin", {}).get("daily_dose")
         params = [protocol["populations"]["key_parameter"]] + ([dose["paramcd"]] if dose else [])
-        write_csv(t_completeness(adsl, adeff, protocol["visits"], params, sm.wildcards.cut), tables / "completeness.csv")
+        names = parameter_names(protocol)        # "HBA1C available" -> "Haemoglobin A1c (%) available"
+        write_csv(readable_visits(t_completeness(adsl, adeff, protocol["visits"], params, sm.wildcards.cut).rename(
+            columns=lambda c: f"{names[c.split(' ')[0]]} available" if c.split(" ")[0] in names else c)),
+            tables / "completeness.csv")
         write_csv(t_deviations(adsl, adeff, len(protocol["treatment"]["infusion_days"]),
                                protocol["populations"]["key_parameter"]), tables / "deviations.csv")
         pooled = standardize_adsl(adsl.assign(POOLED="All subjects"), "POOLED")

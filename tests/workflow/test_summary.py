@@ -54,3 +54,23 @@ def test_review_executive_summary(built):
     assert summary["Disposition"].startswith(f"{int(stat(consort, variable='SCREENED'))} screened")
     assert f"{int(stat(consort, variable='ENROLLED', group1_level=''))} enrolled" in summary["Disposition"]
     assert "Stopping guidelines" in summary.index
+
+
+def test_open_executive_summary_is_pooled_and_from_open_files(built):
+    """The open report's summary: numbers recounted from the pooled ADSL/ADAE of the blinded side
+    (plain pandas), and no arm named."""
+    root = built / CUT1
+    summary = pd.read_csv(root / "open/report/executive_summary.csv", keep_default_na=False).set_index("Topic")["Finding"]
+    adsl = pd.read_parquet(root / "adam/adsl.parquet")
+    adae = pd.read_parquet(root / "adam/adae.parquet")
+    safety = adsl[adsl.SAFFL == "Y"]
+    teae = adae[(adae.TRTEMFL == "Y") & adae.USUBJID.isin(safety.USUBJID)]
+    n, big_n = teae.USUBJID.nunique(), len(safety)
+    assert f"Any TEAE: {n}/{big_n} ({100 * n / big_n:.1f}%)" in summary["Adverse events, pooled"]
+    serious = teae[teae.AESER == "Y"].USUBJID.nunique()
+    assert f"{serious}/{big_n}" in summary["Serious adverse events"]
+    enrolled = int((adsl.ENRLFL == "Y").sum())
+    assert f"{len(adsl)} screened" in summary["Disposition"] and f"{enrolled} enrolled" in summary["Disposition"]
+    assert f"{enrolled} enrolled of {len(adsl)} screened" in summary["Accrual"]
+    text = " ".join(summary)
+    assert not any(f" {arm} " in f" {text} " for arm in ("A", "B", "A:", "B:")), text

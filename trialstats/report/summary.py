@@ -75,7 +75,7 @@ def primary_row(primary: pd.DataFrame, arms: list[str], tipping: str = "") -> di
     return {"Topic": "Primary endpoint", "Finding": text, "Source": "ARD t_14_2_1_primary, t_14_2_4"}
 
 
-def overview_rows(overview: pd.DataFrame, arms: list[str]) -> list[dict]:
+def overview_rows(overview: pd.DataFrame, arms: list[str], source: str = "ARD t_14_3_1") -> list[dict]:
     rows = []
     for category, topic in (("Deaths", "Deaths"), ("Serious TEAE", "Serious adverse events"),
                             ("TEAE leading to withdrawal", "Withdrawals for an adverse event")):
@@ -84,7 +84,7 @@ def overview_rows(overview: pd.DataFrame, arms: list[str]) -> list[dict]:
             continue
         parts = [f"{arm} {_n_pct(_stat(sel, group1_level=arm, stat_name='n'), _stat(sel, group1_level=arm, stat_name='N'))}"
                  for arm in arms]
-        rows.append({"Topic": topic, "Finding": "; ".join(parts) + " subjects.", "Source": "ARD t_14_3_1"})
+        rows.append({"Topic": topic, "Finding": "; ".join(parts) + " subjects.", "Source": source})
     return rows
 
 
@@ -178,8 +178,8 @@ def open_summary(root: Path, previous_cut: str = "") -> pd.DataFrame:
         any_ae = overview[overview["variable_level"] == "Any TEAE"]
         rows.append({"Topic": "Adverse events, pooled", "Finding": "Any TEAE: " + "; ".join(
             _n_pct(_stat(any_ae, group1_level=a, stat_name="n"), _stat(any_ae, group1_level=a, stat_name="N"))
-            for a in pooled) + " subjects.", "Source": "ARD ae_overview"})
-        rows += overview_rows(overview, pooled)
+            for a in pooled) + " subjects.", "Source": "Table 8 (ARD ae_overview)"})
+        rows += overview_rows(overview, pooled, "Table 8 (ARD ae_overview)")
     rows.append(since_last_row(previous_cut))
     return pd.DataFrame(rows, columns=["Topic", "Finding", "Source"])
 
