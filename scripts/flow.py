@@ -26,8 +26,10 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
         save_figure(g_consort(consort, title, sm.params.enrolled_label), path, title)
     tables = Path(sm.output.tables)
     tables.mkdir(parents=True, exist_ok=True)
-    write_csv(t_populations(consort), tables / "populations.csv")
-    write_csv(t_disposition(consort), tables / "disposition.csv")
+    randomized = sm.params.enrolled_label == "Randomized"   # a single-arm study enrols, it does not randomize
+    enrolled = "Randomized / enrolled" if randomized else "Enrolled"
+    write_csv(t_populations(consort, enrolled), tables / "populations.csv")
+    write_csv(t_disposition(consort, enrolled), tables / "disposition.csv")
     baseline = ard_baseline(adsl, arm, spec=protocol.get("baseline"))
     write_csv(baseline, tables / "baseline_ard.csv")
     write_csv(t_baseline(baseline, protocol.get("baseline")), tables / "baseline.csv")
@@ -38,13 +40,13 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
         accrual = t_accrual(adsl)
         write_csv(accrual, tables / "accrual.csv")
         for ext in ("png", "pdf"):
-            save_figure(g_accrual(accrual, protocol["study"].get("target_randomized"), "Accrual over time"),
+            save_figure(g_accrual(accrual, protocol["study"].get("target_randomized"), "Accrual over time", enrolled),
                         tables / f"accrual.{ext}", "accrual")
         dose = protocol.get("insulin", {}).get("daily_dose")
         params = [protocol["populations"]["key_parameter"]] + ([dose["paramcd"]] if dose else [])
         write_csv(t_completeness(adsl, adeff, protocol["visits"], params, sm.wildcards.cut), tables / "completeness.csv")
         write_csv(t_deviations(adsl, adeff, len(protocol["treatment"]["infusion_days"]),
-                               protocol["populations"]["key_parameter"]), tables / "deviations.csv")
+                               protocol["populations"]["key_parameter"], randomized), tables / "deviations.csv")
         pooled = standardize_adsl(adsl.assign(POOLED="All subjects"), "POOLED")
         overview = ard_ae_overview(pooled, standardize_adae(pd.read_parquet(adam / "adae.parquet"), pooled))
         write_csv(overview, tables / "ae_overview_ard.csv")

@@ -47,7 +47,9 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
                   ("Records used with a note: imputed dates, unscheduled visits, retests, baseline cross-check",
                    notes_summary(pd.read_csv(root / "adam" / "record_notes.csv", keep_default_na=False))),
                   ("Methods: partial dates, unscheduled visits, retests, NOT DONE results", IMPUTATION_RULES)]
-    summary = executive_summary(root, kind, sm.params.previous_cut) if kind != "open" else None
+    numbers = {o.id: o.number for _, outputs in sections for o in outputs}
+    summary = (executive_summary(root, kind, sm.params.previous_cut, numbers.get("t_guidelines", "Table G.1"))
+               if kind != "open" else None)
     if summary is not None:
         write_csv(summary, sm.output.summary)
     source = report_source(kind, meta, sections, root, manifest, appendices, preface, summary)

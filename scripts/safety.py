@@ -18,7 +18,8 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     else:
         arm = sm.params.arm_column
     results = run_safety(adam["adsl"], adam["adae"], adam.get("adlb"), adam.get("advs"), adam.get("adex"), arm,
-                         sm.params.control, sm.params.dose_column, sm.params.aesi, sm.params.lab_panel)
+                         sm.params.control, sm.params.dose_column, sm.params.aesi, sm.params.lab_panel,
+                         dose_unit=sm.params.dose_unit)
     out = Path(sm.output.folder)
     for sub in ("ard", "tables", "listings", "figures"):
         (out / sub).mkdir(parents=True, exist_ok=True)

@@ -128,10 +128,10 @@ def lab_row(peaks: pd.DataFrame, arms: list[str]) -> dict:
     return {"Topic": "Laboratory alerts", "Finding": "; ".join(parts) + ".", "Source": "listing l_hys_law_peaks"}
 
 
-def guidelines_row(guidelines: pd.DataFrame) -> dict:
+def guidelines_row(guidelines: pd.DataFrame, number: str = "Table G.1") -> dict:
     crossed = guidelines[guidelines["Crossed"] == "YES"]["Guideline"].tolist()
     finding = (f"{len(crossed)} of {len(guidelines)} crossed: " + "; ".join(crossed) + "." if crossed
-               else f"None of {len(guidelines)} crossed.") + " See Table G.1."
+               else f"None of {len(guidelines)} crossed.") + f" See {number}."
     return {"Topic": "Stopping guidelines", "Finding": finding, "Source": "stopping_guidelines"}
 
 
@@ -146,9 +146,10 @@ def report_arms(root: Path, side: str) -> list[str]:
     return sorted(arms, key=lambda a: (a == control, arms.index(a)))
 
 
-def executive_summary(root: Path, side: str, previous_cut: str = "") -> pd.DataFrame:
+def executive_summary(root: Path, side: str, previous_cut: str = "", guidelines_number: str = "Table G.1") -> pd.DataFrame:
     """The summary rows of a closed report (`side` "closed", by arm) or a single-arm review report
-    ("review"); from the files under results/<study>/<cut>/."""
+    ("review"); from the files under results/<study>/<cut>/. guidelines_number: the report's number
+    of the stopping-guidelines table."""
     safety = f"{side}/safety"
     arms = report_arms(root, side)
     rows = []
@@ -173,7 +174,7 @@ def executive_summary(root: Path, side: str, previous_cut: str = "") -> pd.DataF
         rows.append(lab_row(peaks, arms))
     guidelines = _read(root, f"{side}/monitoring/stopping_guidelines.csv")
     if guidelines is not None:
-        rows.append(guidelines_row(guidelines))
+        rows.append(guidelines_row(guidelines, guidelines_number))
     rows.append({"Topic": "Since the last data cut",
                  "Finding": f"Changes since {previous_cut}: see the next section." if previous_cut
                  else "First data cut: no earlier cut to compare with.", "Source": "ADaM of both cuts"})

@@ -65,25 +65,27 @@ def _n(consort: pd.DataFrame, variable: str, level: str, reason: str = "") -> in
     return int(sel["stat"].iloc[0]) if len(sel) else 0
 
 
-def t_populations(consort: pd.DataFrame) -> pd.DataFrame:
-    """Analysis populations per arm (or pooled) from the CONSORT ARD."""
+def t_populations(consort: pd.DataFrame, enrolled: str = "Randomized / enrolled") -> pd.DataFrame:
+    """Analysis populations per arm (or pooled) from the CONSORT ARD; `enrolled`: the label of the
+    enrolled row ("Enrolled" for a single-arm study, which does not randomize)."""
     levels = list(dict.fromkeys(consort.loc[consort["variable"] == "ENROLLED", "group1_level"]))
     rows = []
-    for variable, label in (("ENROLLED", "Randomized / enrolled"), ("SAFETY", "Safety set (>= 1 infusion)"),
+    for variable, label in (("ENROLLED", enrolled), ("SAFETY", "Safety set (>= 1 infusion)"),
                             ("FAS", "Full analysis set"), ("PP", "Per-protocol set")):
         rows.append({"Population": label, **{lv or "All subjects": str(_n(consort, variable, lv)) for lv in levels}})
     return pd.DataFrame(rows)
 
 
-def t_disposition(consort: pd.DataFrame) -> pd.DataFrame:
-    """Screened, screen failures by reason, enrolled, dosed, completed, discontinued by reason."""
+def t_disposition(consort: pd.DataFrame, enrolled: str = "Randomized / enrolled") -> pd.DataFrame:
+    """Screened, screen failures by reason, enrolled, dosed, completed, discontinued by reason.
+    `enrolled` as in t_populations."""
     levels = list(dict.fromkeys(consort.loc[consort["variable"] == "ENROLLED", "group1_level"]))
     cols = [lv or "All subjects" for lv in levels]
     rows = [{"Status": "Screened", **{c: "" for c in cols}, "Total": str(_n(consort, "SCREENED", ""))},
             {"Status": "Screen failures", **{c: "" for c in cols}, "Total": str(_n(consort, "SCREEN FAILURE", ""))}]
     sf = consort[(consort["variable"] == "SCREEN FAILURE") & (consort["variable_level"] != "")]
     rows += [{"Status": f"  {r.variable_level}", **{c: "" for c in cols}, "Total": f"{int(r.stat)}"} for r in sf.itertuples()]
-    for variable, label in (("ENROLLED", "Randomized / enrolled"), ("DOSED", "Received >= 1 infusion"),
+    for variable, label in (("ENROLLED", enrolled), ("DOSED", "Received >= 1 infusion"),
                             ("COMPLETED", "Completed the study"), ("ONGOING", "Ongoing at the data cut"),
                             ("DISCONTINUED", "Discontinued")):
         counts = [_n(consort, variable, lv) for lv in levels]
@@ -95,7 +97,10 @@ def t_disposition(consort: pd.DataFrame) -> pd.DataFrame:
                 counts = [_n(consort, variable, lv, reason) for lv in levels]
                 rows.append({"Status": f"  {reason.capitalize()}", **{c: str(n) for c, n in zip(cols, counts)},
                              "Total": str(sum(counts))})
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    if levels == [""]:      # all subjects together: one column, the total
+        out = out.drop(columns="All subjects").rename(columns={"Total": "All subjects"})
+    return out
 
 
 def listing_discontinued(adsl: pd.DataFrame, arm: str | None) -> pd.DataFrame:

@@ -318,8 +318,9 @@ def ard_hys_law(peak: pd.DataFrame, adsl: pd.DataFrame, control: str | None = No
     return ard(rows)
 
 
-def ard_exposure(adsl: pd.DataFrame, adex: pd.DataFrame, dose_col: str) -> pd.DataFrame:
-    """Subjects by number of infusions received, and the cumulative dose per arm."""
+def ard_exposure(adsl: pd.DataFrame, adex: pd.DataFrame, dose_col: str, dose_unit: str | None = None) -> pd.DataFrame:
+    """Subjects by number of infusions received, and the cumulative dose per arm (its level: the
+    protocol's dose unit where given, else the dose column)."""
     arms, n_by_arm = arms_and_n(adsl, None)
     ex = adex.merge(adsl[["USUBJID", "ARM_"]], on="USUBJID")
     per = ex.groupby(["USUBJID", "ARM_"]).agg(N=("USUBJID", "size"), DOSE=(dose_col, "sum")).reset_index()
@@ -330,7 +331,7 @@ def ard_exposure(adsl: pd.DataFrame, adex: pd.DataFrame, dose_col: str) -> pd.Da
                            None, arms, n_by_arm, None)
     for a in arms:
         v = per.loc[per["ARM_"] == a, "DOSE"]
-        base = dict(group1="ARM", group1_level=str(a), variable="cumulative_dose", variable_level=dose_col)
+        base = dict(group1="ARM", group1_level=str(a), variable="cumulative_dose", variable_level=dose_unit or dose_col)
         rows += [dict(base, stat_name=k, stat=s) for k, s in
                  (("n", len(v)), ("mean", v.mean()), ("median", v.median()), ("min", v.min()), ("max", v.max()))]
     return ard(rows)
@@ -375,6 +376,14 @@ def listing_serious(adae: pd.DataFrame) -> pd.DataFrame:
     cols = [c for c in ("ARM_", "USUBJID", "AEBODSYS", "AEDECOD", "AETERM", "ASTDT", "ASTDTF", "AENDT", "AENDTF",
                         "ASTDY", "AESEV", "AREL", "AEOUT", "AEACN") if c in adae]
     return adae.loc[adae["AESER"] == "Y", cols].rename(columns={"ARM_": "Arm"}).sort_values(["Arm", "USUBJID"])
+
+
+def listing_teae(adae: pd.DataFrame) -> pd.DataFrame:
+    """Every treatment-emergent adverse event record, by arm, subject and onset."""
+    cols = [c for c in ("ARM_", "USUBJID", "AEBODSYS", "AEDECOD", "AETERM", "ASTDT", "ASTDTF", "AENDT", "AENDTF",
+                        "ASTDY", "AESEV", "AESER", "AREL", "AEOUT", "AEACN") if c in adae]
+    out = adae[cols].rename(columns={"ARM_": "Arm"})
+    return out.sort_values([c for c in ("Arm", "USUBJID", "ASTDT") if c in out], kind="mergesort")
 
 
 def listing_aesi(adae: pd.DataFrame) -> pd.DataFrame:
@@ -503,7 +512,8 @@ def lab_tables(results: dict, parameters: pd.DataFrame) -> dict[str, pd.DataFram
 def run_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | None, advs: pd.DataFrame | None,
                adex: pd.DataFrame | None, arm: str, control: str | None, dose_col: str | None = None,
                aesi_names: list[str] | None = None, lab_panel: list[str] | dict[str, list[str]] | None = None,
-               flag: str | None = "ANL01FL", arm_order: str | None = None, by_visit: bool = False) -> dict:
+               flag: str | None = "ANL01FL", arm_order: str | None = None, by_visit: bool = False,
+               dose_unit: str | None = None) -> dict:
     """Every safety output as {id: frame}: ARDs (ard_*) and listings (l_*).
 
     lab_panel: the laboratory tests tabulated (the protocol's safety_labs, category -> tests, or a
@@ -523,7 +533,7 @@ def run_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | None
            "ard_t_14_3_5": ard_ae_soc_pt(adsl, adae[adae["AESER"] == "Y"], control),
            "ard_t_14_3_6": ard_aesi(adsl, adae, control, aesi_names),
            "l_16_2_1": listing_serious(adae), "l_16_2_2": listing_deaths(adsl, adae, dead),
-           "l_16_2_3": listing_aesi(adae)}
+           "l_16_2_3": listing_aesi(adae), "l_teae": listing_teae(adae)}
     if control is not None:
         out["ard_f_14_3_7"] = ard_risk_differences(out["ard_t_14_3_2"], arms, control)
     if adlb is not None:
@@ -544,7 +554,7 @@ def run_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | None
         vs = standardize_bds(advs, adsl, flag, post_by_day=by_visit)
         out["ard_t_14_3_11"] = ard_bds_summary(vs[vs["AVISIT"].notna()] if by_visit else vs)
     if adex is not None and dose_col is not None:
-        out["ard_t_14_1_5"] = ard_exposure(adsl, adex, dose_col)
+        out["ard_t_14_1_5"] = ard_exposure(adsl, adex, dose_col, dose_unit)
     return out
 
 
@@ -612,7 +622,8 @@ def t_summary(ard_: pd.DataFrame, labels: dict | None = None, decimals: dict | N
 
 def t_shift(ard_: pd.DataFrame, labels: dict | None = None) -> pd.DataFrame:
     """Display of ard_shift: counts by parameter, arm (both in the ARD's order) and baseline
-    category, one column per worst post-baseline category (LOW, NORMAL, HIGH); CMH p.
+    category, one column per worst post-baseline category (LOW, NORMAL, HIGH); CMH p (with two or
+    more arms).
     `labels` (PARAMCD -> PARAM) names the parameters."""
     cells = ard_[ard_["group1"] == "ARM"]
     if cells.empty:
@@ -630,7 +641,8 @@ def t_shift(ard_: pd.DataFrame, labels: dict | None = None) -> pd.DataFrame:
     table = table.rename(columns={"variable": "Parameter", "group1_level": "Arm", "group2_level": "Baseline"})
     tests = ard_[ard_["group1"] == "TEST"].set_index("variable")["stat"]
     from .format import fmt
-    table["CMH p"] = [fmt(tests.get(p), "p") if p in tests else "" for p in table["Parameter"]]
+    if len(tests):           # one arm: no test across arms, no column
+        table["CMH p"] = [fmt(tests.get(p), "p") if p in tests else "" for p in table["Parameter"]]
     if labels:
         table["Parameter"] = [labels.get(p, p) for p in table["Parameter"]]
     return table

@@ -123,6 +123,10 @@ def treatment_name(wildcards):
     return PROTOCOLS[wildcards.study]["treatment"]["name"]
 
 
+def dose_unit(wildcards):
+    return PROTOCOLS[wildcards.study]["treatment"].get("dose_unit")
+
+
 def adam_folder(wildcards):
     return ADAM_STUDIES[wildcards.adam_study]["folder"]
 
