@@ -24,6 +24,9 @@ class Output:
     source: str = ""
 
 
+REPORT_TITLES = {"open": "DMC open report (pooled)", "closed": "DMC closed report (by arm)",
+                 "review": "Safety review report"}
+
 SECTIONS = {  # report type -> [(section title, [outputs])]
     "open": [
         ("Trial conduct", [

@@ -240,12 +240,14 @@ def closed_report_inputs(wildcards):
 
 
 def report_tables(wildcards):
-    """What the RTF tables of one report are made from: the report's own inputs, no more."""
+    """What the RTF outputs of one report are made from: the report's own inputs, no more."""
     base = f"results/{wildcards.study}/{wildcards.cut}"
+    consort = f"{base}/open/figures/consort.png"
     if wildcards.side == "open":
-        return [f"{base}/open/tables", f"{base}/open/listings/eligibility_disagreements.csv"]
+        return [f"{base}/open/tables", f"{base}/open/listings/eligibility_disagreements.csv", consort]
     if wildcards.side == "review":
-        return [f"{base}/open/tables", f"{base}/review/safety"] + review_monitoring(wildcards.study, wildcards.cut)
+        return [f"{base}/open/tables", f"{base}/open/listings/eligibility_disagreements.csv", consort,
+                f"{base}/review/safety"] + review_monitoring(wildcards.study, wildcards.cut)
     return closed_report_inputs(wildcards)
 
 
