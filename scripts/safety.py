@@ -30,8 +30,9 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
                        "f_14_3_7": None}.get(name[4:], t_incidence)
             if display is not None:
                 write_csv(display(frame), out / "tables" / f"{name[4:]}.csv")
-        else:
-            write_csv(frame, out / "listings" / f"{name}.csv")
+        else:   # one arm: no Arm column in the listings (the summary reads l_hys_law_peaks by arm)
+            single = sm.params.arm_column is None and name != "l_hys_law_peaks"
+            write_csv(frame.drop(columns="Arm", errors="ignore") if single else frame, out / "listings" / f"{name}.csv")
     figures = {"f_14_3_7": lambda: g_ae_dotplot(results["ard_t_14_3_2"], results.get("ard_f_14_3_7", results["ard_t_14_3_1"].iloc[0:0]),
                                                 "Figure 14.3.7 TEAE incidence and risk difference (safety population)")}
     if "l_hys_law_peaks" in results:
