@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import struct
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,9 +75,14 @@ def char_twips(size_pt: float) -> float:
     return EM * size_pt * 20
 
 
+def text_len(text: str) -> int:
+    """Width in Courier New characters: a wide (CJK) character counts as two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def longest_token(text: str) -> int:
-    """Characters of the longest run a line may not break (a longer one may break anywhere)."""
-    return min(max((len(t) for t in str(text).split()), default=0), TOKEN)
+    """Width (characters) of the longest run a line may not break (a longer one may break anywhere)."""
+    return min(max((text_len(t) for t in str(text).split()), default=0), TOKEN)
 
 
 def _indent(text: str) -> tuple[int, str]:
@@ -95,7 +101,7 @@ def column_widths(frame: pd.DataFrame, available: int, size_pt: float) -> list[i
         values = [str(col)] + [str(v) for v in frame[col]]
         cells = [_indent(v) if i == 0 else (0, v) for v in values]
         need.append(int(max(n + longest_token(t) for n, t in cells) * cw + pad + 0.999))
-        want.append(max(need[-1], int(min(max(n + len(t) for n, t in cells), 60) * cw + pad)))
+        want.append(max(need[-1], int(min(max(n + text_len(t) for n, t in cells), 60) * cw + pad)))
     if sum(need) > available:
         return None
     if sum(want) <= available:       # room for every text on one line: share the rest by text
