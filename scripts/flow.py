@@ -9,7 +9,8 @@ from trialstats.figures.consort import g_consort
 from trialstats.io import write_csv
 from trialstats.adam.eligibility import filter_disagreements
 from trialstats.tables.baseline import ard_baseline, t_baseline
-from trialstats.tables.flow import ard_consort, ard_eligibility, listing_discontinued, t_disposition, t_populations
+from trialstats.tables.flow import (ard_consort, ard_eligibility, listing_discontinued, t_disposition, t_eligibility,
+                                    t_populations)
 from trialstats.tables.safety import ard_ae_overview, standardize_adae, standardize_adsl, t_incidence
 from trialstats.joblog import log_errors
 
@@ -53,10 +54,8 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
         write_csv(t_incidence(overview), tables / "ae_overview.csv")
     if "eligibility" in sm.output.keys():
         elig = pd.read_parquet(adam / "eligibility.parquet")
-        write_csv(ard_eligibility(elig), sm.output.eligibility)
+        eligibility = ard_eligibility(elig)
+        write_csv(eligibility, sm.output.eligibility)
         write_csv(filter_disagreements(elig), sm.output.disagreements)
-        write_csv(ard_eligibility(elig).pipe(lambda a: a.pivot_table(
-            index=["group1_level", "variable", "variable_level", "group2_level"], columns="stat_name", values="stat",
-            sort=False).reset_index().rename(columns={"group1_level": "Category", "variable": "Criterion", "variable_level":
-            "Text", "group2_level": "Decided by"})), tables / "eligibility.csv")
+        write_csv(t_eligibility(eligibility), tables / "eligibility.csv")
     Path(sm.log[0]).write_text(consort.to_string(index=False) + "\n")

@@ -199,8 +199,9 @@ def review_sections(protocol: dict | None = None) -> list:
 
 ALL_TEAE = Output("l_teae", "Listing", "All treatment-emergent adverse events", "Safety set",
                   "review/safety/listings/l_teae.csv", "listing",
-                  footnote="Every TEAE record, by subject and onset. ASTDTF/AENDTF: imputed part of the date "
-                  "(D day, M month and day, Y year); AENDT blank: ongoing.", source="ADAE")
+                  footnote="Every TEAE record, by subject and onset. AENDT blank: ongoing. ASTDY: study day of "
+                  "onset (day 1 = first infusion). Imputed dates: appendix, records used with a note.",
+                  source="ADAE")
 
 
 _COUNTS = "n (%) [events]; CI: Clopper-Pearson 95%."
@@ -243,7 +244,7 @@ def _exploratory(protocol: dict | None) -> Output:
         title += f" ({normal['label']})" if normal.get("label") else ""
         test = {**protocol.get("labs", {}), **protocol.get("vitals", {})}.get(normal["paramcd"], {})
         name, unit = test.get("name", normal["paramcd"]), test.get("unit", "")
-        note = (f" Back to normal: {name} < {normal['below']:g}{' ' + unit if unit else ''} with Clopper-Pearson 95% CI."
+        note = (f" Back to normal: {name} < {normal['below']:g}{' ' + unit if unit else ''} with Clopper-Pearson (CP) 95% CI."
                 + _homa_note(protocol))
     return Output("t_14_2_e1", "Table 14.2.E1", title, "Full analysis set", "review/safety/tables/t_14_2_e1.csv",
                   footnote="Mean change with t-based 95% CI and paired t-test." + note, source="ADEFF")

@@ -59,6 +59,21 @@ def ard_eligibility(elig: pd.DataFrame) -> pd.DataFrame:
     return ard(rows)
 
 
+ELIGIBILITY_COUNTS = {"evaluated": "Evaluated", "fail_by_data": "Failed by the data",
+                      "fail_by_investigator": "Failed by the investigator", "disagreements": "Disagreements"}
+
+
+def t_eligibility(eligibility: pd.DataFrame) -> pd.DataFrame:
+    """Display of ard_eligibility: one row per criterion, subjects as whole numbers."""
+    wide = eligibility.pivot_table(index=["group1_level", "variable", "variable_level", "group2_level"],
+                                   columns="stat_name", values="stat", sort=False).reset_index()
+    counts = [c for c in ELIGIBILITY_COUNTS if c in wide]
+    wide[counts] = wide[counts].round().astype(int)
+    return wide[["group1_level", "variable", "variable_level", "group2_level", *counts]].rename(columns={
+        "group1_level": "Category", "variable": "Criterion", "variable_level": "Text", "group2_level": "Decided by",
+        **ELIGIBILITY_COUNTS})
+
+
 def _n(consort: pd.DataFrame, variable: str, level: str, reason: str = "") -> int:
     sel = consort[(consort["variable"] == variable) & (consort["group1_level"] == level)
                   & (consort["variable_level"] == reason)]

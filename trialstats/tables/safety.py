@@ -379,9 +379,10 @@ def listing_serious(adae: pd.DataFrame) -> pd.DataFrame:
 
 
 def listing_teae(adae: pd.DataFrame) -> pd.DataFrame:
-    """Every treatment-emergent adverse event record, by arm, subject and onset."""
-    cols = [c for c in ("ARM_", "USUBJID", "AEBODSYS", "AEDECOD", "AETERM", "ASTDT", "ASTDTF", "AENDT", "AENDTF",
-                        "ASTDY", "AESEV", "AESER", "AREL", "AEOUT", "AEACN") if c in adae]
+    """Every treatment-emergent adverse event record, by arm, subject and onset (imputed dates are
+    listed in the record notes, not here: the listing stays readable on one page width)."""
+    cols = [c for c in ("ARM_", "USUBJID", "AEBODSYS", "AEDECOD", "AETERM", "ASTDT", "AENDT", "ASTDY", "AESEV",
+                        "AESER", "AREL", "AEOUT", "AEACN") if c in adae]
     out = adae[cols].rename(columns={"ARM_": "Arm"})
     return out.sort_values([c for c in ("Arm", "USUBJID", "ASTDT") if c in out], kind="mergesort")
 
