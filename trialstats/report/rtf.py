@@ -7,8 +7,9 @@ RTF is plain text; this writer is small and tested (tests/unit/test_rtf.py, and 
 report of the default run in tests/workflow/test_rtf_report.py).
 
 Page: landscape A4 (or US Letter), a header on every page (study, report, data cut, the closed
-banner, then the output's number, title and population), a footer on every page (footnotes,
-source, the synthetic-data label, "Page X of Y"). Tables: Courier New, so a text's width is known
+banner, the output's number, title and population, and a table's column header: there it
+repeats in every reader; LibreOffice ignores \\trhdr), a footer on every page (footnotes, source,
+the synthetic-data label, "Page X of Y"). Tables: Courier New, so a text's width is known
 exactly (0.6 em a character); every cell left-aligned; leading spaces of the first column become
 a left indent; column widths from the content, never narrower than the longest unbreakable
 token (up to TOKEN characters: subject ids, dates) needs. Figures: the PNG embedded (\\pngblip).
@@ -113,7 +114,8 @@ def column_widths(frame: pd.DataFrame, available: int, size_pt: float) -> list[i
     return widths
 
 
-def _table(frame: pd.DataFrame, available: int) -> str:
+def _table(frame: pd.DataFrame, available: int) -> tuple[str, str]:
+    """(the column-header row, the body rows) with the same cell edges."""
     size = next((s for s in SIZES if column_widths(frame, available, s)), SIZES[-1])
     widths = column_widths(frame, available, size) or [available // len(frame.columns)] * len(frame.columns)
     edges = [sum(widths[: i + 1]) for i in range(len(widths))]
@@ -129,13 +131,11 @@ def _table(frame: pd.DataFrame, available: int) -> str:
             indent = f"\\li{round(spaces * cw)}" if spaces else ""
             text = f"{{\\b {rtf_text(text)}}}" if header else rtf_text(text)
             parts.append(f"\\pard\\plain\\intbl\\ql{indent}\\f0{fs} {text}\\cell")
-        start = "\\trowd\\trgaph60\\trleft0\\trkeep" + ("\\trhdr" if header else "")
+        start = "\\trowd\\trgaph60\\trleft0\\trkeep"
         return f"{start}{bounds}\n{''.join(parts)}\\row\n"
 
     values = frame.astype(str).itertuples(index=False, name=None)
-    rows = [row(frame.columns, header=True)]
-    rows += [row(v, last=i == len(frame) - 1) for i, v in enumerate(values)]
-    return "".join(rows)
+    return row(frame.columns, header=True), "".join(row(v, last=i == len(frame) - 1) for i, v in enumerate(values))
 
 
 def png_size(png: bytes) -> tuple[int, int]:
@@ -170,6 +170,9 @@ def rtf_document(out: Output, page: RtfPage, footnote: str = "", frame: pd.DataF
         head.append(f"\\pard\\plain\\qc\\f0\\fs18{{\\b\\cf2 {BANNER}}}\\par")
     head += [f"\\pard\\plain\\ql\\sb120\\f0\\fs20{{\\b {rtf_text(out.number + ' ' + out.title)}}}\\par",
              f"\\pard\\plain\\ql\\sa120\\f0\\fs16 {rtf_text('Population: ' + out.population)}\\par"]
+    if frame is not None and not frame.empty:   # the column header in the page header: on every page
+        columns, rows = _table(frame, page.text_width)
+        head.append(columns + "\\pard\\plain\\fs4\\par")
     notes = [n for n in (footnote, f"Source: {out.source}" if out.source else "") if n]
     label = ("SYNTHETIC DATA - not patient data. " if page.synthetic else "") + page.version
     foot = [f"\\pard\\plain\\ql\\f0\\fs14 {rtf_text(n)}\\par" for n in notes]
@@ -180,7 +183,7 @@ def rtf_document(out: Output, page: RtfPage, footnote: str = "", frame: pd.DataF
     elif frame is None or frame.empty:
         body = f"\\pard\\plain\\ql\\f0\\fs16{{\\i No records at this data cut.}}\\par\n"
     else:
-        body = _table(frame, page.text_width) + "\\pard\\plain\\par\n"
+        body = rows + "\\pard\\plain\\par\n"
     return ("{\\rtf1\\ansi\\ansicpg1252\\deff0\\uc1\n"
             "{\\fonttbl{\\f0\\fmodern\\fcharset0 Courier New;}}\n"
             "{\\colortbl;\\red0\\green0\\blue0;\\red176\\green0\\blue0;}\n"
