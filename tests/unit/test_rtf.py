@@ -5,7 +5,11 @@ import struct
 import zlib
 
 import pandas as pd
+import pytest
+import yaml
+from snakemake.utils import validate
 
+from tests.conftest import ROOT
 from trialstats.report.catalog import Output
 from trialstats.report.rtf import (BANNER, TOKEN, RtfPage, char_twips, column_widths, longest_token, rtf_document,
                                    table_cells, write_rtf_tables)
@@ -108,3 +112,16 @@ def test_long_listing_holds_every_row_once_with_the_column_header_in_the_page_he
     assert text.count("\\row") == len(frame) + 1 and header.count("\\row") == 1 and "{\\b USUBJID}" in header
     assert all(f"NCT00000001-01-{i:05d}" in text for i in range(len(frame)))
     assert rtf_document(OUT, PAGE, OUT.footnote, frame=frame) == text        # deterministic
+
+
+def test_config_paper_is_a4_by_default_letter_allowed_and_nothing_else():
+    schema = str(ROOT / "workflow/schemas/config.schema.yaml")
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    del config["report"]["paper"]
+    validate(config, schema)
+    assert config["report"]["paper"] == "a4"
+    config["report"]["paper"] = "letter"
+    validate(config, schema)
+    config["report"]["paper"] = "a3"
+    with pytest.raises(Exception):
+        validate(config, schema)
