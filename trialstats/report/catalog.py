@@ -284,7 +284,8 @@ def _primary_note(spec: dict) -> str:
 def sections(kind: str, protocol: dict) -> list:
     """The sections of a report of this protocol: SECTIONS with the protocol's parameters, units,
     dose and endpoint wording in titles and footnotes, without the outputs it does not produce;
-    the DMC charter's stopping guidelines first in the closed and review reports."""
+    the DMC charter's stopping guidelines first in the closed and review reports; the review's
+    outputs numbered in one sequence (_numbered)."""
     out = _sections(kind, protocol)
     out = [monitoring_section(kind), *out] if "monitoring" in protocol and kind != "open" else out
     return _numbered(out) if kind == "review" else out
