@@ -8,7 +8,7 @@ from trialstats.io import read_table
 from trialstats.provenance import build_manifest, git_state, manifest_json, package_versions
 from trialstats.report.adam import adam_sections, appendices, data_date
 from trialstats.report.build import compile_report, report_source
-from trialstats.report.rtf import write_rtf_tables
+from trialstats.report.rtf import RtfPage, write_rtf_tables
 from trialstats.tables.adam_route import demographics_population
 from trialstats.tables.subjects import TESTS
 
@@ -39,6 +39,8 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     source = report_source("closed", meta, sections, root, manifest, appendices(root))
     Path(sm.output.typ).write_text(source)
     Path(sm.output.pdf).write_bytes(compile_report(source, root, cut))
-    written = write_rtf_tables(sections, root, Path(sm.output.rtf))
+    page = RtfPage(study=meta["study_id"], report=meta["report_title"], cut=cut, closed=True,
+                   version=meta["version_text"], paper=sm.params.paper)
+    written = write_rtf_tables(sections, root, Path(sm.output.rtf), page)
     Path(sm.log[0]).write_text(f"ADaM report: {sum(len(o) for _, o in sections)} outputs; RTF: {', '.join(written)}\n"
                                + json.dumps({"not used": unused}) + "\n")

@@ -9,8 +9,8 @@ from trialstats.figures.consort import g_consort
 from trialstats.io import write_csv
 from trialstats.adam.eligibility import filter_disagreements
 from trialstats.tables.baseline import ard_baseline, t_baseline
-from trialstats.tables.flow import (ard_consort, ard_eligibility, listing_discontinued, t_disposition,
-                                    t_eligibility, t_populations, with_arm_n)
+from trialstats.tables.flow import (ard_consort, ard_eligibility, listing_discontinued, t_disposition, t_eligibility,
+                                    t_populations, with_arm_n)
 from trialstats.adam.efficacy import parameter_names
 from trialstats.tables.format import humanize, readable_visits
 from trialstats.tables.safety import ard_ae_overview, standardize_adae, standardize_adsl, t_incidence
@@ -29,8 +29,10 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
         save_figure(g_consort(consort, title, sm.params.enrolled_label), path, title)
     tables = Path(sm.output.tables)
     tables.mkdir(parents=True, exist_ok=True)
-    write_csv(with_arm_n(t_populations(consort), consort), tables / "populations.csv")
-    write_csv(with_arm_n(t_disposition(consort), consort), tables / "disposition.csv")
+    randomized = sm.params.enrolled_label == "Randomized"   # a single-arm study enrols, it does not randomize
+    enrolled = "Randomized / enrolled" if randomized else "Enrolled"
+    write_csv(with_arm_n(t_populations(consort, enrolled), consort), tables / "populations.csv")
+    write_csv(with_arm_n(t_disposition(consort, enrolled), consort), tables / "disposition.csv")
     baseline = ard_baseline(adsl, arm, spec=protocol.get("baseline"))
     write_csv(baseline, tables / "baseline_ard.csv")
     write_csv(t_baseline(baseline, protocol.get("baseline")), tables / "baseline.csv")
@@ -41,7 +43,7 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
         accrual = t_accrual(adsl)
         write_csv(accrual, tables / "accrual.csv")
         for ext in ("png", "pdf"):
-            save_figure(g_accrual(accrual, protocol["study"].get("target_randomized"), "Accrual over time"),
+            save_figure(g_accrual(accrual, protocol["study"].get("target_randomized"), "Accrual over time", enrolled),
                         tables / f"accrual.{ext}", "accrual")
         dose = protocol.get("insulin", {}).get("daily_dose")
         params = [protocol["populations"]["key_parameter"]] + ([dose["paramcd"]] if dose else [])
@@ -50,14 +52,15 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
             columns=lambda c: f"{names[c.split(' ')[0]]} available" if c.split(" ")[0] in names else c)),
             tables / "completeness.csv")
         write_csv(t_deviations(adsl, adeff, len(protocol["treatment"]["infusion_days"]),
-                               protocol["populations"]["key_parameter"]), tables / "deviations.csv")
+                               protocol["populations"]["key_parameter"], randomized), tables / "deviations.csv")
         pooled = standardize_adsl(adsl.assign(POOLED="All subjects"), "POOLED")
         overview = ard_ae_overview(pooled, standardize_adae(pd.read_parquet(adam / "adae.parquet"), pooled))
         write_csv(overview, tables / "ae_overview_ard.csv")
         write_csv(t_incidence(overview), tables / "ae_overview.csv")
     if "eligibility" in sm.output.keys():
         elig = pd.read_parquet(adam / "eligibility.parquet")
-        write_csv(ard_eligibility(elig), sm.output.eligibility)
+        eligibility = ard_eligibility(elig)
+        write_csv(eligibility, sm.output.eligibility)
         write_csv(humanize(filter_disagreements(elig)), sm.output.disagreements)
-        write_csv(t_eligibility(ard_eligibility(elig)), tables / "eligibility.csv")
+        write_csv(t_eligibility(eligibility), tables / "eligibility.csv")
     Path(sm.log[0]).write_text(consort.to_string(index=False) + "\n")

@@ -1,16 +1,19 @@
-"""Rule rtf_tables: the tables and listings of one report (open, closed or review) as RTF."""
+"""Rule rtf_tables: the tables, listings and figures of one report (open, closed or review) as RTF."""
 from pathlib import Path
 
 import yaml
 
-from trialstats.report.catalog import sections as report_sections
-from trialstats.report.rtf import write_rtf_tables
+from trialstats.report.catalog import REPORT_TITLES, sections as report_sections
+from trialstats.report.rtf import RtfPage, write_rtf_tables
 from trialstats.joblog import log_errors
 
 sm = snakemake  # noqa: F821 (injected by snakemake)
 with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     side = sm.wildcards.side
-    sections = report_sections(side, yaml.safe_load(open(sm.input.protocol)))
+    protocol = yaml.safe_load(open(sm.input.protocol))
+    page = RtfPage(study=protocol["study"]["id"], report=REPORT_TITLES[side], cut=sm.wildcards.cut,
+                   closed=side == "closed", synthetic=bool(protocol["study"].get("synthetic")),
+                   version=f"trialstats report version {sm.params.version}", paper=sm.params.paper)
     root = Path("results") / sm.wildcards.study / sm.wildcards.cut
-    written = write_rtf_tables(sections, root, Path(sm.output[0]))
-    Path(sm.log[0]).write_text(f"{side} report RTF: {', '.join(written)}\n")
+    written = write_rtf_tables(report_sections(side, protocol), root, Path(sm.output[0]), page)
+    Path(sm.log[0]).write_text(f"{side} report RTF ({sm.params.paper}): {', '.join(written)}\n")

@@ -18,28 +18,34 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     else:
         arm = sm.params.arm_column
     results = run_safety(adam["adsl"], adam["adae"], adam.get("adlb"), adam.get("advs"), adam.get("adex"), arm,
-                         sm.params.control, sm.params.dose_column, sm.params.aesi, sm.params.lab_panel)
+                         sm.params.control, sm.params.dose_column, sm.params.aesi, sm.params.lab_panel,
+                         dose_unit=sm.params.dose_unit)
     context = display_context(adam["adsl"], arm, [adam.get("adlb"), adam.get("advs")], sm.params.dose_label)
     out = Path(sm.output.folder)
+    single_arm = sm.params.arm_column is None    # the review report numbers its outputs itself
     for sub in ("ard", "tables", "listings", "figures"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     for name, frame in results.items():
         if name.startswith("ard_"):
             write_csv(frame, out / "ard" / f"{name[4:]}.csv")
             display = display_of(name[4:], **context)
-            if display is not None:
-                write_csv(display(frame), out / "tables" / f"{name[4:]}.csv")
-        else:
-            write_csv(frame, out / "listings" / f"{name}.csv")
+            if display is not None:   # one arm: no Arm column (the same name on every row)
+                table = display(frame)
+                write_csv(table.drop(columns="Arm", errors="ignore") if single_arm else table,
+                          out / "tables" / f"{name[4:]}.csv")
+        else:   # the summary reads l_hys_law_peaks by arm
+            keep = not single_arm or name == "l_hys_law_peaks"
+            write_csv(frame if keep else frame.drop(columns="Arm", errors="ignore"), out / "listings" / f"{name}.csv")
     (out / "tables" / "t_14_1_5_footnote.txt").write_text(exposure_note(sm.params.dose_label) + "\n")
+    number = (lambda fid: "") if single_arm else (lambda fid: f"Figure {fid[2:].replace('_', '.')} ")  # noqa: E731
     figures = {"f_14_3_7": lambda: g_ae_dotplot(results["ard_t_14_3_2"], results.get("ard_f_14_3_7", results["ard_t_14_3_1"].iloc[0:0]),
-                                                "Figure 14.3.7 TEAE incidence and risk difference (safety population)")}
+                                                number("f_14_3_7") + "TEAE incidence and risk difference (safety population)")}
     if "l_hys_law_peaks" in results:
-        figures["f_14_3_10"] = lambda: g_edish(results["l_hys_law_peaks"], "Figure 14.3.10 eDISH: peak ALT and bilirubin")
+        figures["f_14_3_10"] = lambda: g_edish(results["l_hys_law_peaks"], number("f_14_3_10") + "eDISH: peak ALT and bilirubin")
         panel = results["l_lab_panel"]
         params = list(dict.fromkeys(panel.loc[panel["Records"] > 0, "Test"]))
         if params:   # no panel without an analyte
-            figures["f_14_3_8"] = lambda: g_lab_over_visits(results["ard_t_14_3_8"], params, "Figure 14.3.8 Laboratory values by visit")
+            figures["f_14_3_8"] = lambda: g_lab_over_visits(results["ard_t_14_3_8"], params, number("f_14_3_8") + "Laboratory values by visit")
     for fid, make in figures.items():
         for ext in ("png", "pdf"):
             save_figure(make(), out / "figures" / f"{fid}.{ext}", fid)

@@ -9,7 +9,7 @@ from pathlib import Path
 from .io import sha256_file
 
 PACKAGES = ("trialstats", "numpy", "pandas", "scipy", "pandera", "pyreadstat", "pyarrow", "pyyaml",
-            "snakemake", "matplotlib", "typst", "rtflite")
+            "snakemake", "matplotlib", "typst")
 
 
 def package_versions(names=PACKAGES) -> dict[str, str]:

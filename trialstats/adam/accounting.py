@@ -15,7 +15,7 @@ from ..sdtm.suppqual import is_supp, parent_of, supp_orphans
 
 RECORD_LEVEL = {"LB": ("adlb", "adeff"), "VS": ("advs", "adeff"), "AE": ("adae",), "EX": ("adex",)}
 DERIVATIONS = {"DM": "ADSL (one row per subject)",
-               "DS": "ADSL disposition, randomization and population flags",
+               "DS": "ADSL disposition, enrolment and population flags",
                "CM": "ADSL prohibited medication, eligibility, dose parameters of ADEFF",
                "MH": "eligibility (medical-history criteria)",
                "PR": "eligibility (procedure criteria)", "QS": "eligibility (questionnaire criteria)",
@@ -77,7 +77,7 @@ def _reasons(domain: str, rows: pd.DataFrame, adsl: pd.DataFrame, analysed_tests
         not_done = (stat.astype("string").str.upper() == "NOT DONE").fillna(False)
         reason[not_done] = (f"{domain}STAT = NOT DONE (no result), {domain}REASND: " + why[not_done]).astype(object)
     no_start = lookup(rows["USUBJID"], s["REFSDT"]).isna()
-    reason[no_start.to_numpy()] = ("subject not randomized or never dosed (no reference start date): no study "
+    reason[no_start.to_numpy()] = ("subject never enrolled or never dosed (no reference start date): no study "
                                    "day; screening values serve the eligibility table only")
     reason[~isin(rows["USUBJID"], s.index).to_numpy()] = "subject not in ADSL"
     return reason

@@ -27,6 +27,9 @@ class Output:
 
 INCIDENCE = ("n (%) [events]: subjects with at least one event (% of the arm's N) [number of events]. "
              "p: Fisher's exact test.")
+REPORT_TITLES = {"open": "DMC open report (pooled)", "closed": "DMC closed report (by arm)",
+                 "review": "Safety review report"}
+
 SECTIONS = {  # report type -> [(section title, [outputs])]
     "open": [
         ("Trial conduct", [
@@ -71,7 +74,7 @@ SECTIONS = {  # report type -> [(section title, [outputs])]
                    source="ADSL"),
             Output("t_14_1_4", "Table 14.1.4", "Demographics and baseline characteristics by arm", "Full analysis set",
                    "closed/flow/baseline.csv", source="ADSL"),
-            Output("t_14_1_5", "Table 14.1.5", "Exposure: infusions received and cumulative dose", "Safety set",
+            Output("t_14_1_5", "Table 14.1.5", "Exposure", "Safety set",
                    "closed/safety/tables/t_14_1_5.csv", footnote="@closed/safety/tables/t_14_1_5_footnote.txt",
                    source="ADEX"),
         ]),
@@ -183,21 +186,61 @@ def monitoring_section(side: str) -> tuple[str, list[Output]]:
 
 
 def review_sections(protocol: dict | None = None) -> list:
-    """The single-arm safety review: the closed safety outputs read from review/ and open/."""
-    swap = lambda o: Output(o.id, o.number, o.title.replace(" by arm", ""), o.population,  # noqa: E731
-                            o.path.replace("closed/safety/", "review/safety/"), o.kind,
-                            o.footnote.replace("p: Fisher's exact test.", "CI: Clopper-Pearson 95%.")
-                            .replace("@closed/safety/", "@review/safety/"), o.source)
+    """The single-arm safety review: the open report's trial conduct and subject flow, the closed
+    safety outputs read from review/, a listing of every TEAE; worded for one arm (enrolled, not
+    randomized; nothing pooled). Numbered by `sections` (one sequence, in reading order)."""
     closed = sections("closed", protocol) if protocol is not None else SECTIONS["closed"]
     by_id = {o.id: o for _, outputs in closed for o in outputs}
-    subjects = [o for o in SECTIONS["open"][1][1]] + [o for o in SECTIONS["open"][2][1] if o.id == "o_baseline"]
-    safety = [swap(o) for o in next(outs for title, outs in closed if title == "14.3 Safety") if o.id != "f_14_3_7"]
-    listings = [swap(o) for o in next(outs for title, outs in closed if title == "16.2 Listings") if o.id != "l_16_2_4"]
-    exposure = swap(by_id["t_14_1_5"])
-    out = [("Subjects", subjects + [exposure]), ("Safety", safety)]
+    conduct, flow, baseline_safety = (outputs for _, outputs in SECTIONS["open"])
+    subjects = flow + [o for o in baseline_safety if o.id == "o_baseline"]
+    safety = [o for o in next(outs for title, outs in closed if title == "14.3 Safety") if o.id != "f_14_3_7"]
+    listings = [o for o in next(outs for title, outs in closed if title == "16.2 Listings") if o.id != "l_16_2_4"]
+    unit = (protocol or {}).get("treatment", {}).get("dose_unit")
+    exposure = replace(by_id["t_14_1_5"], title="Exposure: infusions received and cumulative dose"
+                       + (f" ({unit})" if unit else ""))
+    out = [("Trial conduct", conduct), ("Subjects", subjects + [exposure]), ("Safety", safety)]
     if protocol is None or "exploratory" in protocol:
         out.append(("Exploratory efficacy", [_exploratory(protocol)]))
-    return out + [("Listings", listings)]
+    out.append(("Listings", [*listings[:1], ALL_TEAE, *listings[1:]]))
+    return [(title, [_single_arm(o) for o in outputs]) for title, outputs in out]
+
+
+ALL_TEAE = Output("l_teae", "Listing", "All treatment-emergent adverse events", "Safety set",
+                  "review/safety/listings/l_teae.csv", "listing",
+                  footnote="Every TEAE record, by subject and onset. AENDT blank: ongoing. ASTDY: study day of "
+                  "onset (day 1 = first infusion). Imputed dates: appendix, records used with a note.",
+                  source="ADAE")
+
+
+_SINGLE_ARM_NOTES = {"t_14_3_3": "CI: Clopper-Pearson 95%.", "t_14_3_10": "n (%); CI: Clopper-Pearson 95%."}
+
+
+def _single_arm(out: Output) -> Output:
+    """An open or closed output worded for a single-arm study: nothing pooled, by arm or randomized,
+    Clopper-Pearson CIs in place of between-arm tests, the safety files of review/."""
+    title = out.title.replace(", pooled", "").replace(" by arm", "").replace("CONSORT flow", "Subject flow (CONSORT)")
+    footnote = out.footnote.replace("p: Fisher's exact test.", "CI: Clopper-Pearson 95%.").replace(
+        "@closed/safety/", "@review/safety/")
+    footnote = (_SINGLE_ARM_NOTES.get(out.id, "") + " " + footnote).strip()
+    if out.id == "t_14_3_9":          # no CMH test with one arm
+        footnote = "Subjects by baseline category and worst post-baseline category."
+    return replace(out, title=title, footnote=footnote, path=out.path.replace("closed/safety/", "review/safety/"),
+                   population="Enrolled" if out.population == "Randomized" else out.population)
+
+
+def _numbered(report: list) -> list:
+    """Every table, figure and listing numbered in one sequence per kind, in reading order
+    (Table 1, 2, ...; Figure 1, ...; Listing 1, ...)."""
+    counts: dict[str, int] = {}
+    out = []
+    for title, outputs in report:
+        renumbered = []
+        for o in outputs:
+            word = o.number.split()[0]
+            counts[word] = counts.get(word, 0) + 1
+            renumbered.append(replace(o, number=f"{word} {counts[word]}"))
+        out.append((title, renumbered))
+    return out
 
 
 def _exploratory(protocol: dict | None) -> Output:
@@ -207,7 +250,7 @@ def _exploratory(protocol: dict | None) -> Output:
         title += f" ({normal['label']})" if normal.get("label") else ""
         test = {**protocol.get("labs", {}), **protocol.get("vitals", {})}.get(normal["paramcd"], {})
         name, unit = test.get("name", normal["paramcd"]), test.get("unit", "")
-        note = (f" Back to normal: {name} < {normal['below']:g}{' ' + unit if unit else ''} with Clopper-Pearson 95% CI."
+        note = (f" Back to normal: {name} < {normal['below']:g}{' ' + unit if unit else ''} with Clopper-Pearson (CP) 95% CI."
                 + _homa_note(protocol))
     return Output("t_14_2_e1", "Table 14.2.E1", title, "Full analysis set", "review/safety/tables/t_14_2_e1.csv",
                   footnote="Mean change with t-based 95% CI and paired t-test." + note, source="ADEFF")
@@ -222,8 +265,12 @@ def _join(names: list[str]) -> str:
 
 
 def _aesi_note(protocol: dict) -> str:
-    """The AESI definitions a reader needs beside the table: time windows and hypoglycaemia levels."""
-    notes = [a["name"] for a in protocol.get("aesi", []) if "hours_after_infusion" in a]
+    """The AESI definitions a reader needs beside the table: the terms and window of each AESI
+    timed from an infusion, and the hypoglycaemia levels where the protocol grades them (the
+    table then shows them)."""
+    notes = [f"{a['name']}: {', '.join(a.get('terms', [])) or 'any term'} starting within "
+             f"{a['hours_after_infusion']} h after an infusion" for a in protocol.get("aesi", [])
+             if "hours_after_infusion" in a]
     hypo = protocol.get("hypoglycaemia")
     if hypo:
         unit = protocol.get("labs", {}).get(hypo["glucose_test"], {}).get("unit", "")
@@ -243,11 +290,13 @@ def _primary_note(spec: dict) -> str:
 def sections(kind: str, protocol: dict) -> list:
     """The sections of a report of this protocol: SECTIONS with the protocol's parameters, units,
     dose and endpoint wording in titles and footnotes, without the outputs it does not produce;
-    the DMC charter's stopping guidelines first in the closed and review reports."""
+    the DMC charter's stopping guidelines first in the closed and review reports; the review's
+    outputs numbered in one sequence (_numbered)."""
     out = [(title, [replace(o, title=visit_label(o.title), footnote=visit_label(o.footnote)
                             if not o.footnote.startswith("@") else o.footnote) for o in outputs])
            for title, outputs in _sections(kind, protocol)]
-    return [monitoring_section(kind), *out] if "monitoring" in protocol and kind != "open" else out
+    out = [monitoring_section(kind), *out] if "monitoring" in protocol and kind != "open" else out
+    return _numbered(out) if kind == "review" else out
 
 
 def _sections(kind: str, protocol: dict) -> list:

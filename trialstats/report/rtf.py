@@ -1,41 +1,65 @@
-"""RTF tables, the format of clinical study reports: one file per displayed table.
+"""RTF outputs, the format of clinical study reports: one file per table, listing and figure.
 
-rtflite writes them; it validates every cell's attributes (about 3 ms a row), so a listing of
-thousands of rows (10,000 subjects: 9,437 AESI records, 30 s) is written by write_rtf_long
-instead: the same page, title, population, header row (repeated on every page), footnote and
-source, as plain RTF rows."""
+Written directly, not with rtflite: rtflite validates every cell (about 3 ms a row, 30 s for a
+listing of 10,000 subjects), escapes characters beyond U+FFFF wrongly, and has no per-cell
+indentation, content-driven column widths or page fields in a header and footer as used here.
+RTF is plain text; this writer is small and tested (tests/unit/test_rtf.py, and the closed
+report of the default run in tests/workflow/test_rtf_report.py).
+
+Page: landscape A4 (or US Letter), a header on every page (study, report, data cut, the closed
+banner, the output's number, title and population, and a table's column header: there it
+repeats in every reader; LibreOffice ignores \\trhdr), a footer on every page (footnotes, source,
+the synthetic-data label, "Page X of Y"). Tables: Courier New, so a text's width is known
+exactly (0.6 em a character); every cell left-aligned; leading spaces of the first column become
+a left indent; column widths from the content, never narrower than the longest unbreakable
+token (up to TOKEN characters: subject ids, dates) needs. Figures: the PNG embedded (\\pngblip).
+No timestamp anywhere: the same inputs give the same bytes.
+"""
 from __future__ import annotations
 
-import contextlib
-import io
+import re
+import struct
+import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from .catalog import Output
 
-
-def write_rtf(frame: pd.DataFrame, path: str | Path, out: Output, footnote: str = "") -> None:
-    import polars as pl
-    import rtflite as rtf
-
-    if frame.empty:
-        frame = pd.DataFrame({"": ["No records at this data cut."]})
-    widths = [min(max(len(str(c)), *(len(str(v)) for v in frame[c].head(400))), 46) + 2 for c in frame.columns]
-    doc = rtf.RTFDocument(
-        df=pl.from_pandas(frame.astype(str)), rtf_page=rtf.RTFPage(orientation="landscape"),
-        rtf_title=rtf.RTFTitle(text=[f"{out.number} {out.title}", f"Population: {out.population}"]),
-        rtf_body=rtf.RTFBody(col_rel_width=widths),
-        rtf_footnote=rtf.RTFFootnote(text=[footnote]) if footnote else None,
-        rtf_source=rtf.RTFSource(text=[f"Source: {out.source}"]) if out.source else None)
-    with contextlib.redirect_stdout(io.StringIO()):   # rtflite prints the path it writes
-        doc.write_rtf(str(path))
+BANNER = "CLOSED - DMC MEMBERS ONLY"
+PAPER = {"a4": (11906, 16838), "letter": (12240, 15840)}   # portrait width, height (twips)
+MARGIN = 1080                    # 0.75 inch on every side
+GAP = 60                         # cell padding each side (\trgaph)
+TOKEN = 20                       # a token up to this many characters is never broken
+EM = 0.6                         # Courier New: every character 0.6 em wide
+SIZES = (8, 7, 6)                # table font sizes (pt) tried, largest first, until the tokens fit
+INDENT = "    "
 
 
-LONG = 500          # rows above which write_rtf_long is used
+@dataclass(frozen=True)
+class RtfPage:
+    """What every page of a report's RTF outputs carries."""
+    study: str
+    report: str
+    cut: str
+    closed: bool = False
+    synthetic: bool = False
+    version: str = ""
+    paper: str = "a4"
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """Landscape width, height (twips)."""
+        width, height = PAPER[self.paper]
+        return height, width
+
+    @property
+    def text_width(self) -> int:
+        return self.size[0] - 2 * MARGIN
 
 
-def _rtf_text(value) -> str:
+def rtf_text(value) -> str:
     """Text escaped for RTF: backslash and braces; non-ASCII as \\uN? per UTF-16 code unit, N
     signed 16-bit (RTF 1.9: CJK as one unit, a character beyond U+FFFF as its surrogate pair)."""
     text = str(value).replace("\\", "\\\\").replace("{", "\\{").replace("}", "\\}")
@@ -48,55 +72,161 @@ def _utf16(c: str) -> list[int]:
     return [int.from_bytes(data[i:i + 2], "little") for i in range(0, len(data), 2)]
 
 
-def astral(frame: pd.DataFrame) -> bool:
-    """Whether any cell holds a character beyond U+FFFF (rtflite escapes those wrongly)."""
-    return any(ord(ch) > 0xFFFF for col in frame.columns for v in frame[col].astype(str) for ch in v
-               if ord(ch) > 0x7F)
+def char_twips(size_pt: float) -> float:
+    return EM * size_pt * 20
 
 
-def write_rtf_long(frame: pd.DataFrame, path: str | Path, out: Output, footnote: str = "") -> None:
-    """A long listing as RTF: landscape letter, title and population in the page header,
-    footnote and source in the page footer, the column header repeated on every page."""
-    widths = [min(max(len(str(c)), *(len(str(v)) for v in frame[c].head(400))), 46) + 2 for c in frame.columns]
-    edges = [int(12960 * sum(widths[: i + 1]) / sum(widths)) for i in range(len(widths))]
-
-    def row(cells, header: bool) -> str:
-        border = "\\clbrdrt\\brdrs\\brdrw15\\clbrdrb\\brdrs\\brdrw15" if header else ""
-        start = "\\trowd\\trgaph108\\trleft0" + ("\\trhdr" if header else "")
-        bounds = "".join(f"{border}\\cellx{e}" for e in edges)
-        text = "".join(f"\\pard\\intbl\\ql\\fs18 {_rtf_text(c)}\\cell" for c in cells)
-        return f"{start}{bounds}\n{text}\\row\n"
-
-    notes = [footnote] if footnote else []
-    notes += [f"Source: {out.source}"] if out.source else []
-    footer = "\\line ".join(_rtf_text(n) for n in notes)
-    title, population = _rtf_text(f"{out.number} {out.title}"), _rtf_text(f"Population: {out.population}")
-    parts = ["{\\rtf1\\ansi\\deff0\\deflang1033{\\fonttbl{\\f0\\froman\\fcharset0 Times New Roman;}}\n",
-             "\\paperw15840\\paperh12240\\landscape\\margl1440\\margr1440\\margt2160\\margb1440"
-             "\\headery720\\footery720\n",
-             f"{{\\header\\pard\\qc\\fs24 {title}\\line {population}\\par}}\n",
-             f"{{\\footer\\pard\\ql\\fs16 {footer}\\par}}\n",
-             row(frame.columns, True)]
-    parts += [row(values, False) for values in frame.astype(str).itertuples(index=False, name=None)]
-    parts.append("\\pard\\par}\n")
-    Path(path).write_text("".join(parts), encoding="ascii")
+def text_len(text: str) -> int:
+    """Width in Courier New characters: a wide (CJK) character counts as two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-def write_rtf_tables(sections: list, root: Path, folder: Path) -> list[str]:
-    """RTF of every table and listing of a report; returns the ids written."""
+def longest_token(text: str) -> int:
+    """Width (characters) of the longest run a line may not break (a longer one may break anywhere)."""
+    return min(max((text_len(t) for t in str(text).split()), default=0), TOKEN)
+
+
+def _indent(text: str) -> tuple[int, str]:
+    """(leading spaces, the text without them)."""
+    stripped = str(text).lstrip(" ")
+    return len(str(text)) - len(stripped), stripped
+
+
+def column_widths(frame: pd.DataFrame, available: int, size_pt: float) -> list[int] | None:
+    """Cell widths (twips) summing to `available`: each at least its longest token (plus the first
+    column's indent) and padding, the rest shared in proportion to the text each column holds;
+    None when the tokens alone do not fit."""
+    cw, pad = char_twips(size_pt), 2 * GAP + 20
+    need, want = [], []
+    for i, col in enumerate(frame.columns):
+        values = [str(col)] + [str(v) for v in frame[col]]
+        cells = [_indent(v) if i == 0 else (0, v) for v in values]
+        need.append(int(max(n + longest_token(t) for n, t in cells) * cw + pad + 0.999))
+        want.append(max(need[-1], int(min(max(n + text_len(t) for n, t in cells), 60) * cw + pad)))
+    if sum(need) > available:
+        return None
+    if sum(want) <= available:       # room for every text on one line: share the rest by text
+        widths = [int(w + (available - sum(want)) * w / sum(want)) for w in want]
+    else:                            # wrap: every column keeps its tokens, the rest by text
+        share = (available - sum(need)) / (sum(want) - sum(need))
+        widths = [int(n + share * (w - n)) for n, w in zip(need, want)]
+    widths[-1] += available - sum(widths)
+    return widths
+
+
+def _table(frame: pd.DataFrame, available: int) -> tuple[str, str]:
+    """(the column-header row, the body rows) with the same cell edges."""
+    size = next((s for s in SIZES if column_widths(frame, available, s)), SIZES[-1])
+    widths = column_widths(frame, available, size) or [available // len(frame.columns)] * len(frame.columns)
+    edges = [sum(widths[: i + 1]) for i in range(len(widths))]
+    cw, fs = char_twips(size), f"\\fs{size * 2}"
+
+    def row(cells, header: bool = False, last: bool = False) -> str:
+        border = ("\\clbrdrt\\brdrs\\brdrw10\\clbrdrb\\brdrs\\brdrw10" if header
+                  else "\\clbrdrb\\brdrs\\brdrw10" if last else "")
+        bounds = "".join(f"{border}\\clvertalt\\cellx{e}" for e in edges)
+        parts = []
+        for i, value in enumerate(cells):
+            spaces, text = _indent(value) if i == 0 else (0, str(value))
+            indent = f"\\li{round(spaces * cw)}" if spaces else ""
+            text = f"{{\\b {rtf_text(text)}}}" if header else rtf_text(text)
+            parts.append(f"\\pard\\plain\\intbl\\ql{indent}\\f0{fs} {text}\\cell")
+        start = "\\trowd\\trgaph60\\trleft0\\trkeep"
+        return f"{start}{bounds}\n{''.join(parts)}\\row\n"
+
+    values = frame.astype(str).itertuples(index=False, name=None)
+    return row(frame.columns, header=True), "".join(row(v, last=i == len(frame) - 1) for i, v in enumerate(values))
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """Width and height (pixels) from the PNG header."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("not a PNG file")
+    return struct.unpack(">II", png[16:24])
+
+
+def _figure(png: bytes, page: RtfPage) -> str:
+    width, height = png_size(png)
+    room_w, room_h = page.text_width, page.size[1] - 2 * MARGIN - 2600   # header and footer lines
+    scale = min(room_w / width, room_h / height)
+    data = png.hex()
+    lines = "\n".join(data[i:i + 128] for i in range(0, len(data), 128))
+    return (f"\\pard\\plain\\qc{{\\pict\\pngblip\\picw{width}\\pich{height}"
+            f"\\picwgoal{round(width * scale)}\\pichgoal{round(height * scale)}\n{lines}\n}}\\par\n")
+
+
+def _field(name: str) -> str:
+    return f"{{\\field{{\\*\\fldinst {name}}}{{\\fldrslt 1}}}}"
+
+
+def rtf_document(out: Output, page: RtfPage, footnote: str = "", frame: pd.DataFrame | None = None,
+                 png: bytes | None = None) -> str:
+    """One output as an RTF document: a table or listing (`frame`) or a figure (`png`)."""
+    width, height = page.size
+    right = f"\\tqr\\tx{page.text_width}"
+    head = [f"\\pard\\plain\\ql{right}\\f0\\fs16 {rtf_text(page.study + ': ' + page.report)}\\tab "
+            f"{rtf_text('Data cut ' + page.cut)}\\par"]
+    if page.closed:
+        head.append(f"\\pard\\plain\\qc\\f0\\fs18{{\\b\\cf2 {BANNER}}}\\par")
+    head += [f"\\pard\\plain\\ql\\sb120\\f0\\fs20{{\\b {rtf_text(out.number + ' ' + out.title)}}}\\par",
+             f"\\pard\\plain\\ql\\sa120\\f0\\fs16 {rtf_text('Population: ' + out.population)}\\par"]
+    if frame is not None and not frame.empty:   # the column header in the page header: on every page
+        columns, rows = _table(frame, page.text_width)
+        head.append(columns + "\\pard\\plain\\fs4\\par")
+    notes = [n for n in (footnote, f"Source: {out.source}" if out.source else "") if n]
+    label = ("SYNTHETIC DATA - not patient data. " if page.synthetic else "") + page.version
+    foot = [f"\\pard\\plain\\ql\\f0\\fs14 {rtf_text(n)}\\par" for n in notes]
+    foot.append(f"\\pard\\plain\\ql{right}\\brdrt\\brdrs\\brdrw10\\brsp40\\f0\\fs14 {rtf_text(label)}\\tab "
+                f"Page {_field('PAGE')} of {_field('NUMPAGES')}\\par")
+    if png is not None:
+        body = _figure(png, page)
+    elif frame is None or frame.empty:
+        body = f"\\pard\\plain\\ql\\f0\\fs16{{\\i No records at this data cut.}}\\par\n"
+    else:
+        body = rows + "\\pard\\plain\\par\n"
+    return ("{\\rtf1\\ansi\\ansicpg1252\\deff0\\uc1\n"
+            "{\\fonttbl{\\f0\\fmodern\\fcharset0 Courier New;}}\n"
+            "{\\colortbl;\\red0\\green0\\blue0;\\red176\\green0\\blue0;}\n"
+            f"\\paperw{width}\\paperh{height}\\landscape\\margl{MARGIN}\\margr{MARGIN}\\margt{MARGIN}"
+            f"\\margb{MARGIN}\n"
+            f"\\sectd\\lndscpsxn\\pgwsxn{width}\\pghsxn{height}\\headery500\\footery500\n"
+            "{\\header " + "\n".join(head) + "}\n"
+            "{\\footer " + "\n".join(foot) + "}\n"
+            + body + "}\n")
+
+
+def write_rtf_tables(sections: list, root: Path, folder: Path, page: RtfPage) -> list[str]:
+    """RTF of every table, listing and figure of a report; returns the ids written."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for _, outputs in sections:
         for out in outputs:
             path = root / out.path
-            if out.kind == "figure" or not path.exists():
+            if not path.exists():
                 continue
             footnote = out.footnote
             if footnote.startswith("@"):
                 note = root / footnote[1:]
                 footnote = note.read_text().strip() if note.exists() else ""
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-            writer = write_rtf_long if len(frame) > LONG or astral(frame) else write_rtf
-            writer(frame, folder / f"{out.id}.rtf", out, footnote)
+            if out.kind == "figure":
+                text = rtf_document(out, page, footnote, png=path.read_bytes())
+            else:
+                text = rtf_document(out, page, footnote, frame=pd.read_csv(path, dtype=str, keep_default_na=False))
+            (folder / f"{out.id}.rtf").write_text(text, encoding="ascii", newline="\n")
             written.append(out.id)
     return written
+
+
+def table_cells(rtf: str) -> list[list[dict]]:
+    """The rows of the tables this module wrote, per cell: width (twips), font size (pt), left
+    indent (twips), alignment and text; for checks."""
+    rows = []
+    for match in re.finditer(r"\\trowd(.*?)\n(.*?)\\row", rtf):
+        edges = [int(e) for e in re.findall(r"\\cellx(\d+)", match.group(1))]
+        cells = match.group(2).split("\\cell")[:-1]
+        rows.append([dict(width=b - a, size=int(re.search(r"\\fs(\d+)", c).group(1)) / 2,
+                          indent=int((re.search(r"\\li(\d+)", c) or [0, 0])[1]),
+                          align=re.search(r"\\q[lrcj]", c).group(0)[1:],
+                          text=re.sub(r"\\[a-z]+-?\d* ?|[{}]", "", c))
+                     for a, b, c in zip([0] + edges, edges, cells)])
+    return rows

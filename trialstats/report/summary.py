@@ -35,6 +35,11 @@ def _n_pct(n: float, big_n: float) -> str:
     return f"{int(n)}/{int(big_n)} ({100 * n / big_n:.1f}%)" if big_n else f"{int(n)}/0"
 
 
+def _who(arm: str, arms: list[str]) -> str:
+    """The arm's name before a count, none when there is one arm (a single-arm study)."""
+    return f"{arm} " if len(arms) > 1 else ""
+
+
 def disposition_row(consort: pd.DataFrame, arms: list[str]) -> dict:
     screened = _stat(consort, variable="SCREENED", stat_name="n")
     failures = _stat(consort, variable="SCREEN FAILURE", variable_level="", stat_name="n")
@@ -82,7 +87,7 @@ def overview_rows(overview: pd.DataFrame, arms: list[str], source: str = "ARD t_
         sel = overview[overview["variable_level"] == category]
         if sel.empty:
             continue
-        parts = [f"{arm} {_n_pct(_stat(sel, group1_level=arm, stat_name='n'), _stat(sel, group1_level=arm, stat_name='N'))}"
+        parts = [f"{_who(arm, arms)}{_n_pct(_stat(sel, group1_level=arm, stat_name='n'), _stat(sel, group1_level=arm, stat_name='N'))}"
                  for arm in arms]
         rows.append({"Topic": topic, "Finding": "; ".join(parts) + " subjects.", "Source": source})
     return rows
@@ -94,7 +99,7 @@ def aesi_row(aesi: pd.DataFrame, arms: list[str]) -> dict:
         sel = aesi[(aesi["variable"] == "aesi") & (aesi["variable_level"] == name)]
         counts = {arm: _stat(sel, group1_level=arm, stat_name="n") for arm in arms}
         if any(v > 0 for v in counts.values()):
-            parts.append(f"{name}: " + ", ".join(f"{arm} {int(v)}" for arm, v in counts.items()))
+            parts.append(f"{name}: " + ", ".join(f"{_who(arm, arms)}{int(v)}" for arm, v in counts.items()))
     finding = "; ".join(parts) + " subjects." if parts else "No adverse event of special interest."
     return {"Topic": "Adverse events of special interest", "Finding": finding, "Source": "ARD t_14_3_6"}
 
@@ -124,14 +129,15 @@ def lab_row(peaks: pd.DataFrame, arms: list[str]) -> dict:
         sel = peaks[peaks["Arm"] == arm]
         high = sel["TRANSAMINASE_3X"].astype(str).str.lower() == "true"
         hys = sel["HYS_LAW"].astype(str).str.lower() == "true"
-        parts.append(f"{arm}: {int(high.sum())} with ALT or AST >= 3 x ULN, {int(hys.sum())} meeting the Hy's-law screen")
+        who = f"{arm}: " if len(arms) > 1 else ""
+        parts.append(f"{who}{int(high.sum())} with ALT or AST >= 3 x ULN, {int(hys.sum())} meeting the Hy's-law screen")
     return {"Topic": "Laboratory alerts", "Finding": "; ".join(parts) + ".", "Source": "listing l_hys_law_peaks"}
 
 
-def guidelines_row(guidelines: pd.DataFrame) -> dict:
+def guidelines_row(guidelines: pd.DataFrame, number: str = "Table G.1") -> dict:
     crossed = guidelines[guidelines["Crossed"] == "YES"]["Guideline"].tolist()
     finding = (f"{len(crossed)} of {len(guidelines)} crossed: " + "; ".join(crossed) + "." if crossed
-               else f"None of {len(guidelines)} crossed.") + " See Table G.1."
+               else f"None of {len(guidelines)} crossed.") + f" See {number}."
     return {"Topic": "Stopping guidelines", "Finding": finding, "Source": "stopping_guidelines"}
 
 
@@ -184,9 +190,10 @@ def open_summary(root: Path, previous_cut: str = "") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Topic", "Finding", "Source"])
 
 
-def executive_summary(root: Path, side: str, previous_cut: str = "") -> pd.DataFrame:
+def executive_summary(root: Path, side: str, previous_cut: str = "", guidelines_number: str = "Table G.1") -> pd.DataFrame:
     """The summary rows of a closed report (`side` "closed", by arm), a single-arm review report
-    ("review") or the open report ("open", pooled); from the files under results/<study>/<cut>/."""
+    ("review") or the open report ("open", pooled); from the files under results/<study>/<cut>/.
+    guidelines_number: the report's number of the stopping-guidelines table."""
     if side == "open":
         return open_summary(root, previous_cut)
     safety = f"{side}/safety"
@@ -213,6 +220,6 @@ def executive_summary(root: Path, side: str, previous_cut: str = "") -> pd.DataF
         rows.append(lab_row(peaks, arms))
     guidelines = _read(root, f"{side}/monitoring/stopping_guidelines.csv")
     if guidelines is not None:
-        rows.append(guidelines_row(guidelines))
+        rows.append(guidelines_row(guidelines, guidelines_number))
     rows.append(since_last_row(previous_cut))
     return pd.DataFrame(rows, columns=["Topic", "Finding", "Source"])

@@ -1,4 +1,5 @@
-"""Trial conduct for the open report: accrual, data completeness, protocol deviations (pooled)."""
+"""Trial conduct for the open and single-arm review reports: accrual, data completeness, protocol
+deviations (all subjects)."""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -22,12 +23,12 @@ def t_accrual(adsl: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def g_accrual(table: pd.DataFrame, target: int | None, title: str) -> plt.Figure:
+def g_accrual(table: pd.DataFrame, target: int | None, title: str, enrolled: str = "Randomized / enrolled") -> plt.Figure:
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(10, 4.8))
         x = np.arange(len(table))
         ax.step(x, table["Cumulative screened"], where="post", label="Screened", color="#7f7f7f")
-        ax.step(x, table["Cumulative enrolled"], where="post", label="Randomized / enrolled", color="#1f4e79", lw=2)
+        ax.step(x, table["Cumulative enrolled"], where="post", label=enrolled, color="#1f4e79", lw=2)
         if target:
             ax.axhline(target, color="#c00000", ls="--", lw=1, label=f"Target ({target})")
         step = max(1, len(x) // 12)
@@ -58,14 +59,16 @@ def t_completeness(adsl: pd.DataFrame, adeff: pd.DataFrame, visits: list[dict], 
     return pd.DataFrame(rows)
 
 
-def t_deviations(adsl: pd.DataFrame, adeff: pd.DataFrame, planned_infusions: int, key_parameter: str) -> pd.DataFrame:
-    """Subjects with each type of protocol deviation among the randomized/enrolled."""
+def t_deviations(adsl: pd.DataFrame, adeff: pd.DataFrame, planned_infusions: int, key_parameter: str,
+                 randomized: bool = True) -> pd.DataFrame:
+    """Subjects with each type of protocol deviation among the randomized/enrolled (`randomized`
+    False: a single-arm study, worded "after enrolment")."""
     enrolled = adsl[adsl["ENRLFL"] == "Y"]
     dosed = enrolled[enrolled["NINF"] > 0]
     missed = dosed[(dosed["NINF"] < planned_infusions) & (dosed["EOSSTT"] != "DISCONTINUED")]
     out_of_window = adeff[(adeff["PARAMCD"] == key_parameter) & (adeff["AVISIT"] == "UNSCHEDULED")]["USUBJID"]
     rows = [("Missed infusion (fewer than planned, not discontinued)", len(missed)),
-            ("Never dosed after randomization", int((enrolled["NINF"] == 0).sum())),
+            (f"Never dosed after {'randomization' if randomized else 'enrolment'}", int((enrolled["NINF"] == 0).sum())),
             (f"{key_parameter} assessment outside every visit window", out_of_window.nunique()),
             ("Prohibited medication on study", int((enrolled["PROHIBFL"] == "Y").sum())),
             ("Enrolled although failing a criterion by the data", int((enrolled["ELIGFL"] == "N").sum()))]

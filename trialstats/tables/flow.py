@@ -60,31 +60,49 @@ def ard_eligibility(elig: pd.DataFrame) -> pd.DataFrame:
     return ard(rows)
 
 
+ELIGIBILITY_COUNTS = {"evaluated": "Evaluated", "fail_by_data": "Failed by the data",
+                      "fail_by_investigator": "Failed by the investigator", "disagreements": "Disagreements"}
+
+
+def t_eligibility(eligibility: pd.DataFrame) -> pd.DataFrame:
+    """Display of ard_eligibility: one row per criterion, subjects as whole numbers."""
+    wide = eligibility.pivot_table(index=["group1_level", "variable", "variable_level", "group2_level"],
+                                   columns="stat_name", values="stat", sort=False).reset_index()
+    counts = [c for c in ELIGIBILITY_COUNTS if c in wide]
+    wide[counts] = wide[counts].round().astype(int)
+    wide["group1_level"] = wide["group1_level"].str.capitalize()           # EXCLUSION -> Exclusion
+    return wide[["group1_level", "variable", "variable_level", "group2_level", *counts]].rename(columns={
+        "group1_level": "Category", "variable": "Criterion", "variable_level": "Text", "group2_level": "Decided by",
+        **ELIGIBILITY_COUNTS})
+
+
 def _n(consort: pd.DataFrame, variable: str, level: str, reason: str = "") -> int:
     sel = consort[(consort["variable"] == variable) & (consort["group1_level"] == level)
                   & (consort["variable_level"] == reason)]
     return int(sel["stat"].iloc[0]) if len(sel) else 0
 
 
-def t_populations(consort: pd.DataFrame) -> pd.DataFrame:
-    """Analysis populations per arm (or pooled) from the CONSORT ARD."""
+def t_populations(consort: pd.DataFrame, enrolled: str = "Randomized / enrolled") -> pd.DataFrame:
+    """Analysis populations per arm (or pooled) from the CONSORT ARD; `enrolled`: the label of the
+    enrolled row ("Enrolled" for a single-arm study, which does not randomize)."""
     levels = list(dict.fromkeys(consort.loc[consort["variable"] == "ENROLLED", "group1_level"]))
     rows = []
-    for variable, label in (("ENROLLED", "Randomized / enrolled"), ("SAFETY", "Safety set (>= 1 infusion)"),
+    for variable, label in (("ENROLLED", enrolled), ("SAFETY", "Safety set (>= 1 infusion)"),
                             ("FAS", "Full analysis set"), ("PP", "Per-protocol set")):
         rows.append({"Population": label, **{lv or "All subjects": str(_n(consort, variable, lv)) for lv in levels}})
     return pd.DataFrame(rows)
 
 
-def t_disposition(consort: pd.DataFrame) -> pd.DataFrame:
-    """Screened, screen failures by reason, enrolled, dosed, completed, discontinued by reason."""
+def t_disposition(consort: pd.DataFrame, enrolled: str = "Randomized / enrolled") -> pd.DataFrame:
+    """Screened, screen failures by reason, enrolled, dosed, completed, discontinued by reason.
+    `enrolled` as in t_populations."""
     levels = list(dict.fromkeys(consort.loc[consort["variable"] == "ENROLLED", "group1_level"]))
     cols = [lv or "All subjects" for lv in levels]
     rows = [{"Status": "Screened", **{c: "" for c in cols}, "Total": str(_n(consort, "SCREENED", ""))},
             {"Status": "Screen failures", **{c: "" for c in cols}, "Total": str(_n(consort, "SCREEN FAILURE", ""))}]
     sf = consort[(consort["variable"] == "SCREEN FAILURE") & (consort["variable_level"] != "")]
     rows += [{"Status": f"  {r.variable_level}", **{c: "" for c in cols}, "Total": f"{int(r.stat)}"} for r in sf.itertuples()]
-    for variable, label in (("ENROLLED", "Randomized / enrolled"), ("DOSED", "Received >= 1 infusion"),
+    for variable, label in (("ENROLLED", enrolled), ("DOSED", "Received >= 1 infusion"),
                             ("COMPLETED", "Completed the study"), ("ONGOING", "Ongoing at the data cut"),
                             ("DISCONTINUED", "Discontinued")):
         counts = [_n(consort, variable, lv) for lv in levels]
@@ -96,7 +114,10 @@ def t_disposition(consort: pd.DataFrame) -> pd.DataFrame:
                 counts = [_n(consort, variable, lv, reason) for lv in levels]
                 rows.append({"Status": f"  {reason.capitalize()}", **{c: str(n) for c, n in zip(cols, counts)},
                              "Total": str(sum(counts))})
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    if levels == [""]:      # all subjects together: one column, the total
+        out = out.drop(columns="All subjects").rename(columns={"Total": "All subjects"})
+    return out
 
 
 def listing_discontinued(adsl: pd.DataFrame, arm: str | None) -> pd.DataFrame:
@@ -113,16 +134,3 @@ def with_arm_n(table: pd.DataFrame, consort: pd.DataFrame, total: str | None = "
     if total in table:
         names[total] = arm_header(total, sum(_n(consort, "ENROLLED", lv) for lv in levels))
     return table.rename(columns=names)
-
-
-def t_eligibility(eligibility_ard: pd.DataFrame) -> pd.DataFrame:
-    """Per criterion: subjects evaluated by the data, failing by the data, failing by the
-    investigator (IE), disagreements."""
-    wide = eligibility_ard.pivot_table(index=["group1_level", "variable", "variable_level", "group2_level"],
-                                       columns="stat_name", values="stat", sort=False).reset_index()
-    return pd.DataFrame({
-        "Category": wide["group1_level"].str.capitalize(), "Criterion": wide["variable"], "Text": wide["variable_level"],
-        "Decided by": wide["group2_level"], "Evaluated by the data": wide["evaluated"].astype(int),
-        "Failing by the data": wide["fail_by_data"].astype(int),
-        "Failing by the investigator": wide["fail_by_investigator"].astype(int),
-        "Disagreements": wide["disagreements"].astype(int)})

@@ -321,8 +321,9 @@ def ard_hys_law(peak: pd.DataFrame, adsl: pd.DataFrame, control: str | None = No
     return ard(rows)
 
 
-def ard_exposure(adsl: pd.DataFrame, adex: pd.DataFrame, dose_col: str) -> pd.DataFrame:
-    """Subjects by number of infusions received, and the cumulative dose per arm."""
+def ard_exposure(adsl: pd.DataFrame, adex: pd.DataFrame, dose_col: str, dose_unit: str | None = None) -> pd.DataFrame:
+    """Subjects by number of infusions received, and the cumulative dose per arm (its level: the
+    protocol's dose unit where given, else the dose column)."""
     arms, n_by_arm = arms_and_n(adsl, None)
     ex = adex.merge(adsl[["USUBJID", "ARM_"]], on="USUBJID")
     per = ex.groupby(["USUBJID", "ARM_"]).agg(N=("USUBJID", "size"), DOSE=(dose_col, "sum")).reset_index()
@@ -333,7 +334,7 @@ def ard_exposure(adsl: pd.DataFrame, adex: pd.DataFrame, dose_col: str) -> pd.Da
                            None, arms, n_by_arm, None)
     for a in arms:
         v = per.loc[per["ARM_"] == a, "DOSE"]
-        base = dict(group1="ARM", group1_level=str(a), variable="cumulative_dose", variable_level=dose_col)
+        base = dict(group1="ARM", group1_level=str(a), variable="cumulative_dose", variable_level=dose_unit or dose_col)
         rows += [dict(base, stat_name=k, stat=s) for k, s in
                  (("n", len(v)), ("mean", v.mean()), ("median", v.median()), ("min", v.min()), ("max", v.max()))]
     return ard(rows)
@@ -378,6 +379,15 @@ def listing_serious(adae: pd.DataFrame) -> pd.DataFrame:
     cols = [c for c in ("ARM_", "USUBJID", "AEBODSYS", "AEDECOD", "AETERM", "ASTDT", "ASTDTF", "AENDT", "AENDTF",
                         "ASTDY", "AESEV", "AREL", "AEOUT", "AEACN") if c in adae]
     return adae.loc[adae["AESER"] == "Y", cols].rename(columns={"ARM_": "Arm"}).sort_values(["Arm", "USUBJID"])
+
+
+def listing_teae(adae: pd.DataFrame) -> pd.DataFrame:
+    """Every treatment-emergent adverse event record, by arm, subject and onset (imputed dates are
+    listed in the record notes, not here: the listing stays readable on one page width)."""
+    cols = [c for c in ("ARM_", "USUBJID", "AEBODSYS", "AEDECOD", "AETERM", "ASTDT", "AENDT", "ASTDY", "AESEV",
+                        "AESER", "AREL", "AEOUT", "AEACN") if c in adae]
+    out = adae[cols].rename(columns={"ARM_": "Arm"})
+    return out.sort_values([c for c in ("Arm", "USUBJID", "ASTDT") if c in out], kind="mergesort")
 
 
 def listing_aesi(adae: pd.DataFrame) -> pd.DataFrame:
@@ -496,7 +506,8 @@ def lab_tables(results: dict, parameters: pd.DataFrame, n_by_arm: dict | None = 
 def run_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | None, advs: pd.DataFrame | None,
                adex: pd.DataFrame | None, arm: str, control: str | None, dose_col: str | None = None,
                aesi_names: list[str] | None = None, lab_panel: list[str] | dict[str, list[str]] | None = None,
-               flag: str | None = "ANL01FL", arm_order: str | None = None, by_visit: bool = False) -> dict:
+               flag: str | None = "ANL01FL", arm_order: str | None = None, by_visit: bool = False,
+               dose_unit: str | None = None) -> dict:
     """Every safety output as {id: frame}: ARDs (ard_*) and listings (l_*).
 
     lab_panel: the laboratory tests tabulated (the protocol's safety_labs, category -> tests, or a
@@ -516,7 +527,7 @@ def run_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | None
            "ard_t_14_3_5": ard_ae_soc_pt(adsl, adae[adae["AESER"] == "Y"], control),
            "ard_t_14_3_6": ard_aesi(adsl, adae, control, aesi_names),
            "l_16_2_1": listing_serious(adae), "l_16_2_2": listing_deaths(adsl, adae, dead),
-           "l_16_2_3": listing_aesi(adae)}
+           "l_16_2_3": listing_aesi(adae), "l_teae": listing_teae(adae)}
     if control is not None:
         out["ard_f_14_3_7"] = ard_risk_differences(out["ard_t_14_3_2"], arms, control)
     if adlb is not None:
@@ -537,7 +548,7 @@ def run_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | None
         vs = standardize_bds(advs, adsl, flag, post_by_day=by_visit)
         out["ard_t_14_3_11"] = ard_bds_summary(vs[vs["AVISIT"].notna()] if by_visit else vs, control=control)
     if adex is not None and dose_col is not None:
-        out["ard_t_14_1_5"] = ard_exposure(adsl, adex, dose_col)
+        out["ard_t_14_1_5"] = ard_exposure(adsl, adex, dose_col, dose_unit)
     return out
 
 
@@ -631,7 +642,8 @@ def t_shift(ard_: pd.DataFrame, labels: dict | None = None, n_by_arm: dict | Non
         for cat, k in counts.items():
             row[f"Worst post-baseline: {RANGE_LABELS.get(cat, cat).lower()}"] = \
                 f"{k} ({fmt(100 * k / total, 'pct')}%)" if total else "0"
-        row["CMH p"] = fmt(tests.get(param), "p") if param in tests else ""
+        if len(tests):           # one arm: no test across arms, no column
+            row["CMH p"] = fmt(tests.get(param), "p") if param in tests else ""
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -35,6 +35,7 @@ rule adam_report:
         library=LIBRARY,
         study=adam_study_config,
         version=config["report"]["version"],
+        paper=config["report"]["paper"],
     resources:
         mem_mb=memory(per_1000_subjects=1500),   # measured: 597 MB on the CDISC pilot
         runtime=minutes,

@@ -119,10 +119,6 @@ def control_label(wildcards):
     return name if config["report"]["decode_arms"] else "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[arms.index(name)]
 
 
-def dose_unit(wildcards):
-    return PROTOCOLS[wildcards.study]["treatment"]["dose_unit"]
-
-
 def closed_dose_label(wildcards):
     """The cumulative dose is shown only with decoded arms: a zero dose would name a coded placebo arm."""
     return dose_unit(wildcards) if config["report"]["decode_arms"] else None
@@ -135,6 +131,10 @@ def data_currency(wildcards):
 
 def treatment_name(wildcards):
     return PROTOCOLS[wildcards.study]["treatment"]["name"]
+
+
+def dose_unit(wildcards):
+    return PROTOCOLS[wildcards.study]["treatment"].get("dose_unit")
 
 
 def adam_folder(wildcards):
@@ -250,12 +250,14 @@ def closed_report_inputs(wildcards):
 
 
 def report_tables(wildcards):
-    """What the RTF tables of one report are made from: the report's own inputs, no more."""
+    """What the RTF outputs of one report are made from: the report's own inputs, no more."""
     base = f"results/{wildcards.study}/{wildcards.cut}"
+    consort = f"{base}/open/figures/consort.png"
     if wildcards.side == "open":
-        return [f"{base}/open/tables", f"{base}/open/listings/eligibility_disagreements.csv"]
+        return [f"{base}/open/tables", f"{base}/open/listings/eligibility_disagreements.csv", consort]
     if wildcards.side == "review":
-        return [f"{base}/open/tables", f"{base}/review/safety"] + review_monitoring(wildcards.study, wildcards.cut)
+        return [f"{base}/open/tables", f"{base}/open/listings/eligibility_disagreements.csv", consort,
+                f"{base}/review/safety"] + review_monitoring(wildcards.study, wildcards.cut)
     return closed_report_inputs(wildcards)
 
 

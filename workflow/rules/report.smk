@@ -101,8 +101,7 @@ rule review_report:
 
 
 rule rtf_tables:
-    # every table and listing of a report as RTF; its own job, beside the PDF (rtflite takes its
-    # time over long listings)
+    # every table, listing and figure of a report as RTF; its own job, beside the PDF
     input:
         tables=report_tables,
         protocol=protocol_file,
@@ -112,6 +111,8 @@ rule rtf_tables:
         side="open|closed|review",
     params:
         library=LIBRARY,
+        paper=config["report"]["paper"],
+        version=config["report"]["version"],
     resources:
         mem_mb=memory(per_1000_subjects=10),   # measured: 180 MB at 10,000 subjects
         runtime=minutes,

@@ -17,6 +17,7 @@ rule closed_safety:
         aesi=aesi_names,
         exploratory=None,
         lab_panel=lab_panel,
+        dose_unit=dose_unit,
     resources:
         mem_mb=memory(per_1000_subjects=120),   # measured: 1,080 MB at 10,000 subjects
         runtime=minutes,
@@ -44,6 +45,7 @@ rule review_safety:
         aesi=aesi_names,
         exploratory=exploratory_spec,
         lab_panel=lab_panel,
+        dose_unit=dose_unit,
     resources:
         mem_mb=memory(per_1000_subjects=120),   # as closed_safety
         runtime=minutes,
