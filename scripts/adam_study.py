@@ -27,7 +27,7 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     results["listings/input_files"] = files
     for name, frame in results.items():
         write_csv(frame, out / f"{name}.csv")
-    for fid, make in safety_figures(results).items():
+    for fid, make in safety_figures(results, cfg.get("control")).items():
         for ext in ("png", "pdf"):
             save_figure(make(), out / "figures" / f"{fid}.{ext}", fid)
     Path(sm.log[0]).write_text("\n".join(f"{k}: {len(v)} rows" for k, v in results.items()) + "\n")

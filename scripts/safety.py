@@ -32,13 +32,16 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
         else:
             write_csv(frame, out / "listings" / f"{name}.csv")
     figures = {"f_14_3_7": lambda: g_ae_dotplot(results["ard_t_14_3_2"], results.get("ard_f_14_3_7", results["ard_t_14_3_1"].iloc[0:0]),
-                                                "Figure 14.3.7 TEAE incidence and risk difference (safety population)")}
+                                                "Figure 14.3.7 TEAE incidence and risk difference (safety population)",
+                                                control=sm.params.control)}
     if "l_hys_law_peaks" in results:
-        figures["f_14_3_10"] = lambda: g_edish(results["l_hys_law_peaks"], "Figure 14.3.10 eDISH: peak ALT and bilirubin")
+        figures["f_14_3_10"] = lambda: g_edish(results["l_hys_law_peaks"], "Figure 14.3.10 eDISH: peak ALT and bilirubin",
+                                                 control=sm.params.control)
         panel = results["l_lab_panel"]
         params = list(dict.fromkeys(panel.loc[panel["Records"] > 0, "Test"]))
         if params:   # no panel without an analyte
-            figures["f_14_3_8"] = lambda: g_lab_over_visits(results["ard_t_14_3_8"], params, "Figure 14.3.8 Laboratory values by visit")
+            figures["f_14_3_8"] = lambda: g_lab_over_visits(results["ard_t_14_3_8"], params, "Figure 14.3.8 Laboratory values by visit",
+                                                              control=sm.params.control)
     for fid, make in figures.items():
         for ext in ("png", "pdf"):
             save_figure(make(), out / "figures" / f"{fid}.{ext}", fid)

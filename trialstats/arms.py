@@ -42,3 +42,12 @@ def arm_colours(arms, control: str | None = None, rank: dict | None = None) -> d
 def arm_header(arm, n) -> str:
     """A column header for an arm: "A (N=45)"."""
     return f"{arm} (N={int(n)})"
+
+
+def control_arm(adsl, arm: str | None, control_armcd: str | None) -> str | None:
+    """The control arm as column `arm` of ADSL labels it (ARMCD = the protocol's control code);
+    None without an arm column or control."""
+    if arm is None or control_armcd is None or "ARMCD" not in adsl or arm not in adsl:
+        return None
+    labels = adsl.loc[adsl["ARMCD"] == control_armcd, arm].dropna().unique()
+    return str(labels[0]) if len(labels) == 1 else None
