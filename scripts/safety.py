@@ -32,7 +32,8 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
         else:
             write_csv(frame, out / "listings" / f"{name}.csv")
     figures = {"f_14_3_7": lambda: g_ae_dotplot(results["ard_t_14_3_2"], results.get("ard_f_14_3_7", results["ard_t_14_3_1"].iloc[0:0]),
-                                                "Figure 14.3.7 TEAE incidence and risk difference (safety population)",
+                                                "Figure 14.3.7 TEAE incidence" + (" and risk difference" if sm.params.control else "")
+                                                + " (safety population)",
                                                 control=sm.params.control)}
     if "l_hys_law_peaks" in results:
         figures["f_14_3_10"] = lambda: g_edish(results["l_hys_law_peaks"], "Figure 14.3.10 eDISH: peak ALT and bilirubin",

@@ -5,6 +5,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 import pandas as pd
+from matplotlib.lines import Line2D
 
 from ..arms import POOLED_COLOUR, arm_colours, order_arms
 from .common import PRINT_HEIGHT_IN, PRINT_WIDTH_IN, STYLE
@@ -52,8 +53,8 @@ def g_safety_boundaries(paths: pd.DataFrame, labels: dict[str, str], pooled: str
         handles, names = [], []
         for ax in axes.flat:
             for h, n in zip(*ax.get_legend_handles_labels()):
-                if n not in names:
-                    handles.append(h)
+                if n not in names:      # the event line in black: its colour is the group's
+                    handles.append(Line2D([], [], color="black", lw=1.8) if n == "subjects with the event" else h)
                     names.append(n)
         fig.legend(handles, names, loc="lower center", ncol=len(names), frameon=False, fontsize=8)
         fig.tight_layout(rect=(0, 0.06, 1, 1))
