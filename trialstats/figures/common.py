@@ -70,9 +70,8 @@ def favours_labels(ax, active: str, control: str, better: str | None = "higher")
     """"Favours <arm>" above the plot on each side of the null line at x = 0 (none if `better` unknown)."""
     if better not in ("higher", "lower"):
         return
-    low, high = ax.get_xlim()
-    if low >= 0 or high <= 0:             # keep the null line inside the axis
-        ax.set_xlim(min(low, -0.05 * (high - low)), max(high, 0.05 * (high - low)))
+    low, high = ax.get_xlim()             # room for a label on each side: 0 at 30% to 70% of the axis
+    ax.set_xlim(min(low, -0.43 * max(high, 0)), max(high, -0.43 * min(low, 0)))
     left, right = (control, active) if better == "higher" else (active, control)
     kw = dict(xycoords=ax.get_xaxis_transform(), textcoords="offset points", va="bottom", fontsize=8,
               color="#333333")

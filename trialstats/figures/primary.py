@@ -47,7 +47,7 @@ def _forest(rows: list[tuple], xlabel: str, title: str, arms: list, control: str
         ax.set_ylim(-0.6, len(rows) - 0.4)
         ax.set_xlabel(xlabel)
         favours_labels(ax, actives[0] if len(actives) == 1 else "active", control, better)
-        ax.set_title(title, loc="left", fontsize=10, pad=16)
+        fig.suptitle(title, x=0.01, ha="left", fontsize=10)
         fig.tight_layout()
     return fig
 

@@ -31,27 +31,28 @@ def g_ae_dotplot(soc_pt: pd.DataFrame, risk: pd.DataFrame, title: str, top: int 
             fig, (a1, a2) = plt.subplots(1, 2, figsize=(PRINT_WIDTH_IN, height), sharey=True,
                                          gridspec_kw={"width_ratios": [1.2, 1]})
         y = np.arange(len(keep))
-        for i, arm in enumerate(arms):
+        offset = {arm: (i - (len(arms) - 1) / 2) * 0.18 for i, arm in enumerate(arms)}   # equal values both show
+        for arm in arms:
             v = pts[pts["group1_level"] == arm].groupby("variable_level")["stat"].max().reindex(keep)
-            a1.plot(v.to_numpy(), y + (i - (len(arms) - 1) / 2) * 0.18, markers[arm], color=colours[arm],
+            a1.plot(v.to_numpy(), y + offset[arm], markers[arm], color=colours[arm],
                     mfc="none" if arm == control else colours[arm], mew=1.3, label=str(arm), ms=5, ls="none")
         a1.set_yticks(y, keep)
         a1.set_ylim(-0.7, len(keep) - 0.3)
         a1.set_xlim(-0.03 * max(float(pts["stat"].max()), 1.0), None)   # markers at 0 stay whole
         a1.set_xlabel("Incidence (% of subjects)")
-        a1.legend(frameon=False, fontsize=8, loc="lower right")
         if a2 is not None:
             for contrast, g in risk.groupby("group1_level", sort=False):
                 active = str(contrast).split(" - ")[0]
                 s = g.pivot_table(index="variable_level", columns="stat_name", values="stat").reindex(keep)
-                a2.errorbar(s["estimate"], y, xerr=[s["estimate"] - s["lower"], s["upper"] - s["estimate"]],
+                a2.errorbar(s["estimate"], y + offset.get(active, 0), xerr=[s["estimate"] - s["lower"], s["upper"] - s["estimate"]],
                             fmt=markers.get(active, "s"), ms=4, capsize=2, lw=1, color=colours.get(active, "black"),
                             label=str(contrast))
             a2.axvline(0, color="#777777", lw=0.8, ls="--")
-            a2.set_xlabel("Risk difference (percentage points, 95% CI)")
-            a2.legend(frameon=False, fontsize=8, loc="lower right")
+            a2.set_xlabel(f"Risk difference vs {control} (percentage points, 95% CI)" if control else
+                          "Risk difference (percentage points, 95% CI)")
+        fig.legend(*a1.get_legend_handles_labels(), loc="upper right", ncol=len(arms), frameon=False, fontsize=8)
         fig.suptitle(title, x=0.01, ha="left", fontsize=10)
-        fig.tight_layout()
+        fig.tight_layout(rect=(0, 0, 1, 1 - 0.3 / height))
     return fig
 
 
@@ -136,13 +137,14 @@ def g_lab_over_visits(summary: pd.DataFrame, params: list[str], title: str, labe
             for i, arm in enumerate(present):
                 w = s[s["group1_level"] == arm].pivot_table(index="group2_level", columns="stat_name",
                                                              values="stat").reindex(visits)
-                ax.errorbar(weeks + dodge(i, len(present), span or 1.0, 0.03), w["mean"], yerr=w.get("sd"),
+                ax.errorbar(weeks + dodge(i, len(present), span or 1.0, 0.035), w["mean"], yerr=w.get("sd"),
                             marker=markers[arm], ms=3.5, lw=1, capsize=2, color=colours[arm], label=str(arm))
             week_ticks(ax, weeks, 0.1)
             ax.tick_params(labelsize=7.5)
             ax.set_title(labels.get(param, param), fontsize=8)
-        for ax in axes[-1]:
-            ax.set_xlabel("Week (0 = baseline)", fontsize=8)
+        for k, ax in enumerate(axes.flat[:len(params)]):
+            if k + cols >= len(params):         # the lowest panel of its column
+                ax.set_xlabel("Week (0 = baseline)", fontsize=8)
         handles, names = axes[0][0].get_legend_handles_labels()
         fig.legend(handles, names, title="mean, bars: \u00b1 SD", loc="upper right", ncol=len(names),
                    frameon=False, fontsize=8, title_fontsize=8)
