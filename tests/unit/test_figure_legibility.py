@@ -338,3 +338,13 @@ def test_visit_weeks_and_better_direction():
     assert better_direction({"secondary": {"threshold": {"paramcd": "HBA1C", "below": 7}}}, "HBA1C") == "lower"
     assert better_direction({"responder": {"criteria": [{"paramcd": "GIR", "aval_ge": 5}]}}, "GIR") == "higher"
     assert better_direction({}, "X") is None
+
+
+def test_large_tipping_grid_draws_the_boundary_without_cell_texts():
+    grid = pd.DataFrame([row("p", 0.002 * (1 + kc) / (1 + ka) ** 0.5, group1_level=str(ka), group2_level=str(kc))
+                         for ka in range(20) for kc in range(20)])
+    fig = g_tipping_heatmap(grid, ("A", "B"), "Figure 14.2.4", 0.05)
+    ax = fig.axes[0]
+    assert ax.texts == [] and len(ax.collections[0].get_segments()) > 0
+    assert not any("bold" in t.get_text() for t in ax.get_legend().get_texts())
+    plt.close(fig)

@@ -85,14 +85,15 @@ def g_tipping_heatmap(grid: pd.DataFrame, labels, title: str, alpha: float = 0.0
         im = ax.imshow(values, origin="lower", cmap=cmap, norm=norm, aspect="auto")
         ax.add_collection(LineCollection(_boundary(values < alpha), colors="white", linewidths=2.5))
         ax.add_collection(LineCollection(_boundary(values < alpha), colors="black", linewidths=1.2))
-        if p.size <= 15 * 15:      # small grids: every p printed, in black or white for contrast
+        small = p.size <= 15 * 15
+        if small:                  # every p printed, in black or white for contrast with its cell
             for (i, j), v in np.ndenumerate(values):
                 r, gr, b, _ = cmap(norm(v))
                 dark = 0.2126 * r + 0.7152 * gr + 0.0722 * b < 0.5
                 ax.text(j, i, p_text(v, alpha), ha="center", va="center", fontsize=8,
                         color="white" if dark else "black", fontweight="bold" if v < alpha else "normal")
-        ax.set_xticks(range(p.shape[1]), p.columns)
-        ax.set_yticks(range(p.shape[0]), p.index)
+            ax.set_xticks(range(p.shape[1]), p.columns)
+            ax.set_yticks(range(p.shape[0]), p.index)
         if 0 in p.index and 0 in p.columns:      # observed: every missing patient a non-responder
             i, j = p.index.get_loc(0), p.columns.get_loc(0)
             ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="#D55E00", lw=3, zorder=3))
@@ -101,7 +102,7 @@ def g_tipping_heatmap(grid: pd.DataFrame, labels, title: str, alpha: float = 0.0
         fig.colorbar(im, ax=ax, label="Fisher exact p (two-sided)", extend="max")
         handles = [Line2D([], [], color="black", lw=1.2, label=f"boundary p = {alpha:g}"),
                    Patch(fc="none", ec="#D55E00", lw=3, label="observed: missing = non-responders")]
-        if p.size <= 15 * 15:
+        if small:
             handles.append(Patch(fc="none", ec="none", label=f"bold: p < {alpha:g}"))
         ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3, frameon=False,
                   fontsize=8, handlelength=1.5)
