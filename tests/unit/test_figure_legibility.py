@@ -345,6 +345,6 @@ def test_large_tipping_grid_draws_the_boundary_without_cell_texts():
                          for ka in range(20) for kc in range(20)])
     fig = g_tipping_heatmap(grid, ("A", "B"), "Figure 14.2.4", 0.05)
     ax = fig.axes[0]
-    assert ax.texts == [] and len(ax.collections[0].get_segments()) > 0
+    assert len(ax.texts) == 0 and len(ax.collections[0].get_segments()) > 0
     assert not any("bold" in t.get_text() for t in ax.get_legend().get_texts())
     plt.close(fig)
