@@ -341,7 +341,7 @@ def test_visit_weeks_and_better_direction():
 
 
 def test_large_tipping_grid_draws_the_boundary_without_cell_texts():
-    grid = pd.DataFrame([row("p", 0.002 * (1 + kc) / (1 + ka) ** 0.5, group1_level=str(ka), group2_level=str(kc))
+    grid = pd.DataFrame([row("p", 0.01 * (1 + kc) / (1 + ka) ** 0.5, group1_level=str(ka), group2_level=str(kc))
                          for ka in range(20) for kc in range(20)])
     fig = g_tipping_heatmap(grid, ("A", "B"), "Figure 14.2.4", 0.05)
     ax = fig.axes[0]
