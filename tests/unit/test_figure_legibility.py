@@ -348,3 +348,13 @@ def test_large_tipping_grid_draws_the_boundary_without_cell_texts():
     assert len(ax.texts) == 0 and len(ax.collections[0].get_segments()) > 0
     assert not any("bold" in t.get_text() for t in ax.get_legend().get_texts())
     plt.close(fig)
+
+
+def test_nothing_runs_off_the_figure(figures):
+    outside = []
+    for name, fig, _, _ in figures:
+        box = fig.get_tightbbox(fig.canvas.get_renderer())       # inches; drawn artists only
+        width, height = fig.get_size_inches()
+        if box.x0 < -0.01 or box.y0 < -0.01 or box.x1 > width + 0.01 or box.y1 > height + 0.01:
+            outside.append((name, box.bounds))
+    assert outside == []

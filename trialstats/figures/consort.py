@@ -1,6 +1,8 @@
 """CONSORT flow diagram from the CONSORT ARD (tables.flow.ard_consort)."""
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import pandas as pd
 
@@ -20,8 +22,14 @@ def _reasons(ard: pd.DataFrame, variable: str, level: str = "") -> list[str]:
     return [f"  {r.variable_level}: {int(r.stat)}" for r in sel.itertuples()]
 
 
-def _box(ax, x, y, text, face="white", ha="center"):
-    return ax.text(x, y, text, ha=ha, va="center", fontsize=FONT_SIZE, multialignment="left",
+def _wrap(text: str, width: int) -> str:
+    """Each line at most `width` characters, continuation lines indented under their line."""
+    return "\n".join(textwrap.fill(line, width, subsequent_indent=" " * (len(line) - len(line.lstrip()) + 2))
+                     for line in text.split("\n"))
+
+
+def _box(ax, x, y, text, face="white", ha="center", width=52):
+    return ax.text(x, y, _wrap(text, width), ha=ha, va="center", fontsize=FONT_SIZE, multialignment="left",
                    bbox=dict(boxstyle="round,pad=0.5", fc=face, ec="#333333", lw=0.8))
 
 
@@ -45,12 +53,12 @@ def g_consort(ard: pd.DataFrame, title: str, enrolled_label: str = "Enrolled", c
         ax.set_title(title, fontsize=11, loc="left")
         screened = _box(ax, 0.5, 0.94, f"Screened: {_n(ard, 'SCREENED')}")
         sf = "\n".join([f"Screen failures: {_n(ard, 'SCREEN FAILURE')}", *_reasons(ard, "SCREEN FAILURE")])
-        failures = _box(ax, 0.6, 0.855, sf, face="#f3f3f3", ha="left")       # left edge just right of the arrow
+        failures = _box(ax, 0.6, 0.855, sf, face="#f3f3f3", ha="left", width=60)   # just right of the arrow
         total = sum(_n(ard, "ENROLLED", lv) for lv in levels)
         enrolled = _box(ax, 0.5, 0.77, f"{enrolled_label}: {total}")
         _arrow(ax, screened, enrolled)
         _arrow(ax, (0.5, 0.855), failures)
-        width = 1 / len(levels)
+        width, chars = 1 / len(levels), max(24, min(52, 96 // len(levels) - 4))
         for i, lv in enumerate(levels):
             x = width * (i + 0.5)
             head = f"{lv}\n" if lv else ""
@@ -58,13 +66,13 @@ def g_consort(ard: pd.DataFrame, title: str, enrolled_label: str = "Enrolled", c
                              f"\nNot dosed: {_n(ard, 'NOT DOSED', lv)}")
             disc = "\n".join([f"Completed: {_n(ard, 'COMPLETED', lv)}   Ongoing: {_n(ard, 'ONGOING', lv)}",
                               f"Discontinued: {_n(ard, 'DISCONTINUED', lv)}", *_reasons(ard, "DISCONTINUED", lv)])
-            followed = _box(ax, x, 0.43, disc, face="#f3f3f3")
+            followed = _box(ax, x, 0.43, disc, face="#f3f3f3", width=chars)
             fas = "\n".join([f"Full analysis set: {_n(ard, 'FAS', lv)}",
                              *[r.replace("  ", "  excl. ", 1) for r in _reasons(ard, "EXCLUDED FROM FAS", lv)],
                              f"Per protocol: {_n(ard, 'PP', lv)}",
                              *[r.replace("  ", "  excl. ", 1) for r in _reasons(ard, "EXCLUDED FROM PP", lv)],
                              f"Safety: {_n(ard, 'SAFETY', lv)}"])
-            analysed = _box(ax, x, 0.16, fas)
+            analysed = _box(ax, x, 0.16, fas, width=chars)
             for source, target in ((enrolled, allocated), (allocated, followed), (followed, analysed)):
                 _arrow(ax, source, target)
         fig.tight_layout()
