@@ -358,3 +358,14 @@ def test_nothing_runs_off_the_figure(figures):
         if box.x0 < -0.01 or box.y0 < -0.01 or box.x1 > width + 0.01 or box.y1 > height + 0.01:
             outside.append((name, box.bounds))
     assert outside == []
+
+
+def test_numeric_arm_codes_order_and_colour_the_arms_as_in_the_tables():
+    arms, rank = ["High", "Low", "Placebo"], {"Low": 54, "High": 81, "Placebo": 0}
+    soc_pt, risk = ae_inputs(arms)
+    fig = g_ae_dotplot(soc_pt, risk, "Figure 14.3.7", control="Placebo", rank=rank)
+    handles, labels = fig.legends[0].legend_handles, [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels == ["Low", "High", "Placebo"]
+    expected = arm_colours(arms, "Placebo", rank)
+    assert [to_hex(h.get_color()) for h in handles] == [expected[a].lower() for a in labels]
+    plt.close(fig)

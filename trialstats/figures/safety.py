@@ -14,14 +14,14 @@ EDISH_TICKS = [0.05, 0.1, 0.2, 0.5, 1, 2, 3, 5, 10, 20, 50, 100]
 
 
 def g_ae_dotplot(soc_pt: pd.DataFrame, risk: pd.DataFrame, title: str, top: int = 20,
-                 control: str | None = None) -> plt.Figure:
+                 control: str | None = None, rank: dict | None = None) -> plt.Figure:
     """Left: incidence (%) of each PT by arm (one marker shape per arm, slightly offset, so equal
     incidences both show); right: difference of each arm vs control with 95% MN CI."""
     pts = soc_pt[(soc_pt["variable_level"] != "ANY") & (soc_pt["group1"] == "ARM") & (soc_pt["stat_name"] == "pct")]
     total = pts.groupby("variable_level")["stat"].sum().sort_values(ascending=False)
     keep = list(total.index[:top])[::-1]
-    arms = order_arms(pts["group1_level"], control)
-    colours, markers = arm_colours(arms, control), arm_markers(arms, control)
+    arms = order_arms(pts["group1_level"], control, rank)
+    colours, markers = arm_colours(arms, control, rank), arm_markers(arms, control)
     height = min(PRINT_HEIGHT_IN, 0.24 * len(keep) + 1.5)
     with plt.rc_context(STYLE):
         if risk.empty:        # single arm (or no comparison): the incidence panel alone
@@ -58,8 +58,9 @@ def g_ae_dotplot(soc_pt: pd.DataFrame, risk: pd.DataFrame, title: str, top: int 
 
 def _uln_axis(axis, values) -> tuple[float, float]:
     """A log axis in plain multiples of ULN (0.1, 0.2, 0.5, 1, 2, 3, 5, 10); returns its limits."""
-    low = min(0.1, 0.8 * float(np.nanmin(values))) if len(values) else 0.1
-    high = max(10.0, 1.5 * float(np.nanmax(values))) if len(values) else 10.0
+    values = pd.Series(values, dtype=float).dropna()
+    low = min(0.1, 0.8 * values.min()) if len(values) else 0.1
+    high = max(10.0, 1.5 * values.max()) if len(values) else 10.0
     ticks = [t for t in EDISH_TICKS if low <= t <= high]
     axis.set_major_locator(FixedLocator(ticks))
     axis.set_minor_locator(NullLocator())
@@ -67,14 +68,15 @@ def _uln_axis(axis, values) -> tuple[float, float]:
     return low, high
 
 
-def g_edish(peak: pd.DataFrame, title: str, arms: list | None = None, control: str | None = None) -> plt.Figure:
+def g_edish(peak: pd.DataFrame, title: str, arms: list | None = None, control: str | None = None,
+            rank: dict | None = None) -> plt.Figure:
     """Peak ALT vs peak bilirubin (x ULN) on log axes in plain numbers, Hy's-law reference lines
     at ALT 3 x ULN and bilirubin 2 x ULN, subjects with ALT >= 3 x ULN labelled by USUBJID; arms in
     the study order and colours, one marker shape each."""
     column = "ARM_" if "ARM_" in peak else "Arm"
     groups = dict(list(peak.groupby(column)))
-    arms = order_arms(list(arms or []) + sorted(set(groups) - set(arms or [])), control)
-    colours, markers = arm_colours(arms, control), arm_markers(arms, control)
+    arms = order_arms(list(arms or []) + sorted(set(groups) - set(arms or [])), control, rank)
+    colours, markers = arm_colours(arms, control, rank), arm_markers(arms, control)
     alt, bili = peak["ALT_XULN"].clip(lower=0.05), peak["BILI_XULN"].clip(lower=0.05)
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(8, PRINT_HEIGHT_IN))
@@ -108,7 +110,7 @@ def g_edish(peak: pd.DataFrame, title: str, arms: list | None = None, control: s
 
 
 def g_lab_over_visits(summary: pd.DataFrame, params: list[str], title: str, labels: dict | None = None,
-                      per_row: int = 4, control: str | None = None) -> plt.Figure:
+                      per_row: int = 4, control: str | None = None, rank: dict | None = None) -> plt.Figure:
     """Mean (SD) of each lab parameter by visit and arm on a time axis in weeks (baseline 0), arms
     dodged, one panel per parameter (rows of at most `per_row` panels); `labels` (PARAMCD ->
     PARAM) titles the panels. No parameter: a figure that says so."""
@@ -120,8 +122,8 @@ def g_lab_over_visits(summary: pd.DataFrame, params: list[str], title: str, labe
             ax.text(0.5, 0.5, "No laboratory parameter with values to plot", ha="center", va="center")
             fig.suptitle(title, x=0.01, ha="left", fontsize=10)
             return fig
-        arms = order_arms(summary["group1_level"], control)         # one order, one colour per arm
-        colours, markers = arm_colours(arms, control), arm_markers(arms, control)
+        arms = order_arms(summary["group1_level"], control, rank)     # one order, one colour per arm
+        colours, markers = arm_colours(arms, control, rank), arm_markers(arms, control)
         cols = min(len(params), per_row)
         rows = -(-len(params) // cols)
         fig, axes = plt.subplots(rows, cols, figsize=(min(PRINT_WIDTH_IN, 2.7 * cols + 0.6),
@@ -153,19 +155,19 @@ def g_lab_over_visits(summary: pd.DataFrame, params: list[str], title: str, labe
     return fig
 
 
-def safety_figures(results: dict[str, pd.DataFrame], control: str | None = None) -> dict:
+def safety_figures(results: dict[str, pd.DataFrame], control: str | None = None, rank: dict | None = None) -> dict:
     """The safety figures an ADaM-route study's outputs allow, as {id: make()}: the AE dot plot,
     eDISH (when any subject has ALT/AST/bilirubin peaks) and one lab-by-visit figure per category
     k of listings/l_lab_parameters (f_14_3_8_k). `results` is keyed as run_adam_study's; `control`
-    is the control arm (last, grey)."""
+    is the control arm (last, grey), `rank` the arms' numeric codes (their order, as in the tables)."""
     soc_pt = results["ard/t_14_3_2"]
     risk = results.get("ard/f_14_3_7", soc_pt.iloc[0:0])
     out = {"f_14_3_7": lambda: g_ae_dotplot(soc_pt, risk, "Figure 14.3.7 TEAE incidence and risk difference "
-                                            "(safety population)", control=control)}
+                                            "(safety population)", control=control, rank=rank)}
     peaks = results.get("listings/l_hys_law_peaks")
     if peaks is not None and len(peaks):
         arms = list(dict.fromkeys(soc_pt.loc[soc_pt["group1"] == "ARM", "group1_level"]))
-        out["f_14_3_10"] = lambda: g_edish(peaks, "Figure 14.3.10 eDISH: peak ALT and bilirubin", arms, control)
+        out["f_14_3_10"] = lambda: g_edish(peaks, "Figure 14.3.10 eDISH: peak ALT and bilirubin", arms, control, rank)
     parameters = results.get("listings/l_lab_parameters")
     if parameters is not None:
         labels = dict(zip(parameters["PARAMCD"], parameters["PARAM"]))
@@ -175,5 +177,5 @@ def safety_figures(results: dict[str, pd.DataFrame], control: str | None = None)
             if params:                      # a category without analytes: its tables say so
                 out[f"f_14_3_8_{k}"] = (lambda params=params, k=k, category=category: g_lab_over_visits(
                     results["ard/t_14_3_8"], params, f"Figure 14.3.8.{k} Laboratory values by visit: {category}, "
-                    "mean (SD)", labels, control=control))
+                    "mean (SD)", labels, control=control, rank=rank))
     return out
