@@ -40,9 +40,10 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
                                                  control=sm.params.control)
         panel = results["l_lab_panel"]
         params = list(dict.fromkeys(panel.loc[panel["Records"] > 0, "Test"]))
+        names = adam["adlb"].drop_duplicates("PARAMCD").set_index("PARAMCD")["PARAM"].to_dict()   # panel titles
         if params:   # no panel without an analyte
             figures["f_14_3_8"] = lambda: g_lab_over_visits(results["ard_t_14_3_8"], params, "Figure 14.3.8 Laboratory values by visit",
-                                                              control=sm.params.control)
+                                                              names, control=sm.params.control)
     for fid, make in figures.items():
         for ext in ("png", "pdf"):
             save_figure(make(), out / "figures" / f"{fid}.{ext}", fid)

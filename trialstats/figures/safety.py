@@ -1,6 +1,8 @@
 """Safety figures: AE dot plot with risk differences, eDISH, lab values over visits by arm."""
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -143,7 +145,7 @@ def g_lab_over_visits(summary: pd.DataFrame, params: list[str], title: str, labe
                             marker=markers[arm], ms=3.5, lw=1, capsize=2, color=colours[arm], label=str(arm))
             week_ticks(ax, weeks, 0.1)
             ax.tick_params(labelsize=7.5)
-            ax.set_title(labels.get(param, param), fontsize=8)
+            ax.set_title(textwrap.fill(labels.get(param, param), 40), fontsize=8)
         for k, ax in enumerate(axes.flat[:len(params)]):
             if k + cols >= len(params):         # the lowest panel of its column
                 ax.set_xlabel("Week (0 = baseline)", fontsize=8)
