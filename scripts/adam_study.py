@@ -9,7 +9,7 @@ from trialstats.figures.common import save_figure
 from trialstats.figures.safety import safety_figures
 from trialstats.joblog import log_errors
 from trialstats.io import write_csv
-from trialstats.tables.adam_route import run_adam_study
+from trialstats.tables.adam_route import arm_codes, run_adam_study
 
 sm = snakemake  # noqa: F821 (injected by snakemake)
 with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
@@ -27,7 +27,7 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     results["listings/input_files"] = files
     for name, frame in results.items():
         write_csv(frame, out / f"{name}.csv")
-    for fid, make in safety_figures(results).items():
+    for fid, make in safety_figures(results, cfg.get("control"), arm_codes(data.datasets, cfg)).items():
         for ext in ("png", "pdf"):
             save_figure(make(), out / "figures" / f"{fid}.{ext}", fid)
     Path(sm.log[0]).write_text("\n".join(f"{k}: {len(v)} rows" for k, v in results.items()) + "\n")

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import yaml
 
+from trialstats.arms import control_arm
 from trialstats.figures.common import save_figure
 from trialstats.figures.monitoring import g_safety_boundaries
 from trialstats.io import read_datasets, write_csv
@@ -38,6 +39,7 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     write_csv(t_guidelines(safety, efficacy, rules, aesi, plan), out / "stopping_guidelines.csv")
     if len(paths):
         names = {r["event"]: event_label(r["event"], aesi) for r in rules}
+        control = control_arm(adam["adsl"], arm, protocol.get("randomization", {}).get("control"))
         for ext in ("png", "pdf"):
-            save_figure(g_safety_boundaries(paths, names, POOLED), out / f"safety_boundaries.{ext}", "safety_boundaries")
+            save_figure(g_safety_boundaries(paths, names, POOLED, control), out / f"safety_boundaries.{ext}", "safety_boundaries")
     Path(sm.log[0]).write_text(t_guidelines(safety, efficacy, rules, aesi, plan).to_string(index=False) + "\n")

@@ -6,7 +6,7 @@ import pandas as pd
 import yaml
 
 from trialstats.adam.efficacy import parameter_names
-from trialstats.figures.common import save_figure
+from trialstats.figures.common import better_direction, save_figure
 from trialstats.figures.primary import g_change_forest
 from trialstats.figures.secondary import g_lsmeans_over_visits
 from trialstats.arms import label_arm_columns
@@ -40,10 +40,12 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     primary = result[result["variable"] == "primary"]
     for ext in ("png", "pdf"):
         save_figure(g_lsmeans_over_visits(primary, labels, visits, f"Change in {name}",
-                                          f"Figure 14.2.1 LS-mean change from baseline in {name} (MMRM, FAS)"),
+                                          f"Figure 14.2.1 LS-mean change from baseline in {name} (MMRM, FAS)",
+                                          control=labels[-1]),
                     out / "figures" / f"f_14_2_1.{ext}", "f_14_2_1")
         save_figure(g_change_forest(result, labels, spec["visit"], f"Difference in change in {name}",
-                                    "Figure 14.2.3 Difference at the key visit across analyses"),
+                                    "Figure 14.2.3 Difference at the key visit across analyses",
+                                    better_direction(protocol, spec["paramcd"])),
                     out / "figures" / f"f_14_2_3.{ext}", "f_14_2_3")
     Path(sm.log[0]).write_text(C.t_change_primary(result, labels, spec["visit"], unit).to_string(index=False) + "\n"
                                + "".join(f"{k}: {v}\n" for k, v in notes.items()))

@@ -39,13 +39,18 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     (out / "tables" / "t_14_1_5_footnote.txt").write_text(exposure_note(sm.params.dose_label) + "\n")
     number = (lambda fid: "") if single_arm else (lambda fid: f"Figure {fid[2:].replace('_', '.')} ")  # noqa: E731
     figures = {"f_14_3_7": lambda: g_ae_dotplot(results["ard_t_14_3_2"], results.get("ard_f_14_3_7", results["ard_t_14_3_1"].iloc[0:0]),
-                                                number("f_14_3_7") + "TEAE incidence and risk difference (safety population)")}
+                                                number("f_14_3_7") + "TEAE incidence" + (" and risk difference" if sm.params.control else "")
+                                                + " (safety population)",
+                                                control=sm.params.control)}
     if "l_hys_law_peaks" in results:
-        figures["f_14_3_10"] = lambda: g_edish(results["l_hys_law_peaks"], number("f_14_3_10") + "eDISH: peak ALT and bilirubin")
+        figures["f_14_3_10"] = lambda: g_edish(results["l_hys_law_peaks"], number("f_14_3_10") + "eDISH: peak ALT and bilirubin",
+                                               control=sm.params.control)
         panel = results["l_lab_panel"]
         params = list(dict.fromkeys(panel.loc[panel["Records"] > 0, "Test"]))
+        names = adam["adlb"].drop_duplicates("PARAMCD").set_index("PARAMCD")["PARAM"].to_dict()   # panel titles
         if params:   # no panel without an analyte
-            figures["f_14_3_8"] = lambda: g_lab_over_visits(results["ard_t_14_3_8"], params, number("f_14_3_8") + "Laboratory values by visit")
+            figures["f_14_3_8"] = lambda: g_lab_over_visits(results["ard_t_14_3_8"], params, number("f_14_3_8") + "Laboratory values by visit",
+                                                            names, control=sm.params.control)
     for fid, make in figures.items():
         for ext in ("png", "pdf"):
             save_figure(make(), out / "figures" / f"{fid}.{ext}", fid)

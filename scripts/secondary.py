@@ -4,7 +4,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from trialstats.figures.common import save_figure
+from trialstats.figures.common import better_direction, save_figure
 from trialstats.figures.secondary import g_lsmeans_over_visits, g_subgroup_forest
 from trialstats.arms import label_arm_columns
 from trialstats.tables.format import readable_visits
@@ -38,11 +38,14 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
         param = names.get(results[tid]["paramcd"], results[tid]["paramcd"])
         fig_title = f"Figure {fid[2:].replace('_', '.')} LS-mean change from baseline in {param} (MMRM, FAS)"
         for ext in ("png", "pdf"):
-            save_figure(g_lsmeans_over_visits(results[tid]["ard"], labels, visits, f"Change in {param}", fig_title),
+            save_figure(g_lsmeans_over_visits(results[tid]["ard"], labels, visits, f"Change in {param}", fig_title,
+                                              control=labels[-1]),
                         out / "figures" / f"{fid}.{ext}", fid)
+    key = results["t_14_2_5"]["paramcd"]
+    change = f"Difference in {protocol['secondary']['key_visit']} change in {names.get(key, key)}"
     for ext in ("png", "pdf"):
-        change = f"Difference in {protocol['secondary']['key_visit']} change: {names.get(results['t_14_2_5']['paramcd'])}"
-        save_figure(g_subgroup_forest(results["f_14_2_11"]["ard"], labels, "Figure 14.2.11 Subgroups (FAS)", change),
+        save_figure(g_subgroup_forest(results["f_14_2_11"]["ard"], labels, "Figure 14.2.11 Subgroups (FAS)", change,
+                                      better_direction(protocol, key)),
                     out / "figures" / f"f_14_2_11.{ext}", "f_14_2_11")
     Path(sm.log[0]).write_text("\n\n".join(f"{tid}\n{r['table'].to_string(index=False)}" for tid, r in results.items()
                                            if "table" in r) + "\n")

@@ -51,3 +51,12 @@ def label_arm_columns(frame, n_by_arm: dict):
         arm, sep, rest = str(col).partition(": ")
         return arm_header(arm, n_by_arm[arm]) + sep + rest if arm in n_by_arm else col
     return frame.rename(columns=head)
+
+
+def control_arm(adsl, arm: str | None, control_armcd: str | None) -> str | None:
+    """The control arm as column `arm` of ADSL labels it (ARMCD = the protocol's control code);
+    None without an arm column or control."""
+    if arm is None or control_armcd is None or "ARMCD" not in adsl or arm not in adsl:
+        return None
+    labels = adsl.loc[adsl["ARMCD"] == control_armcd, arm].dropna().unique()
+    return str(labels[0]) if len(labels) == 1 else None

@@ -22,3 +22,68 @@ def save_figure(fig, path: str | Path, title: str) -> None:
                 "svg": {"Title": title, "Creator": "trialstats", "Date": None}}[fmt]
     fig.savefig(path, format=fmt, metadata=metadata, dpi=150 if fmt == "png" else None)
     plt.close(fig)
+
+# The PDF places a figure at 13.2 cm high within 26.7 cm wide ("contain"); text is legible at >= 7 pt there.
+PRINT_HEIGHT_IN, PRINT_WIDTH_IN, MIN_PRINT_PT = 13.2 / 2.54, 26.7 / 2.54, 7.0
+
+
+def print_scale(fig) -> float:
+    """How much the report scales this figure: min(13.2 cm / height, 26.7 cm / width)."""
+    width, height = fig.get_size_inches()
+    return min(PRINT_HEIGHT_IN / height, PRINT_WIDTH_IN / width)
+
+
+def visit_weeks(visits) -> list[float]:
+    """Weeks from baseline by visit name ("WEEK 4" -> 4, "DAY 15" -> 2, "MONTH 6" -> 26; baseline,
+    screening -> 0); the visits' positions (baseline 0) when any name has no number."""
+    per_unit = {"WEEK": 1.0, "DAY": 1 / 7, "MONTH": 52 / 12}
+    weeks = []
+    for visit in visits:
+        words = str(visit).upper().split()
+        if words and words[0] in ("BASELINE", "SCREENING"):
+            weeks.append(0.0)
+        elif len(words) == 2 and words[0] in per_unit and words[1].lstrip("-").replace(".", "", 1).isdigit():
+            weeks.append(float(words[1]) * per_unit[words[0]] - (per_unit[words[0]] if words[0] == "DAY" else 0))
+        else:
+            start = 0 if str(visits[0]).upper().startswith("BASELINE") else 1
+            return [float(i + start) for i in range(len(visits))]
+    return weeks
+
+
+def better_direction(protocol: dict, paramcd: str) -> str | None:
+    """"lower" or "higher": which change of `paramcd` favours treatment, from the protocol (the
+    continuous primary's `better`, else a responder criterion or threshold on the parameter)."""
+    primary = protocol.get("continuous_primary", {})
+    if primary.get("paramcd") == paramcd and primary.get("better"):
+        return primary["better"]
+    threshold = protocol.get("secondary", {}).get("threshold", {})
+    if threshold.get("paramcd") == paramcd:
+        return "lower" if "below" in threshold else "higher"
+    for crit in protocol.get("responder", {}).get("criteria", []):
+        if crit.get("paramcd") == paramcd:
+            ops = {k.split("_")[-1] for k in crit if k != "paramcd"}
+            return "lower" if ops & {"lt", "le"} else "higher" if ops & {"gt", "ge"} else None
+    return None
+
+
+def favours_labels(ax, active: str, control: str, better: str | None = "higher") -> None:
+    """"Favours <arm>" above the plot on each side of the null line at x = 0 (none if `better` unknown)."""
+    if better not in ("higher", "lower"):
+        return
+    low, high = ax.get_xlim()             # room for a label on each side: 0 at 30% to 70% of the axis
+    ax.set_xlim(min(low, -0.43 * max(high, 0)), max(high, -0.43 * min(low, 0)))
+    left, right = (control, active) if better == "higher" else (active, control)
+    kw = dict(xycoords=ax.get_xaxis_transform(), textcoords="offset points", va="bottom", fontsize=8,
+              color="#333333")
+    ax.annotate(f"\u2190 Favours {left}", (0, 1), xytext=(-4, 3), ha="right", **kw)
+    ax.annotate(f"Favours {right} \u2192", (0, 1), xytext=(4, 3), ha="left", **kw)
+
+
+ARM_MARKERS = ["o", "^", "D", "v", "P", "X"]
+
+
+def arm_markers(arms, control: str | None = None) -> dict[str, str]:
+    """Arm -> marker shape, distinct per arm so equal values stay visible (the control a square)."""
+    actives = [a for a in arms if a != control]
+    markers = {a: ARM_MARKERS[i % len(ARM_MARKERS)] for i, a in enumerate(actives)}
+    return markers | ({control: "s"} if control in arms else {})

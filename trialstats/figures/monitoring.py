@@ -5,29 +5,35 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 import pandas as pd
+from matplotlib.lines import Line2D
 
-from .common import STYLE
-
-# Okabe-Ito (colour-blind safe); the pooled group in black
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
+from ..arms import POOLED_COLOUR, arm_colours, order_arms
+from .common import PRINT_HEIGHT_IN, PRINT_WIDTH_IN, STYLE
 
 
-def g_safety_boundaries(paths: pd.DataFrame, labels: dict[str, str], pooled: str) -> plt.Figure:
+def g_safety_boundaries(paths: pd.DataFrame, labels: dict[str, str], pooled: str,
+                        control: str | None = None) -> plt.Figure:
     """A panel per rule (rows) and group (columns): cumulative subjects with the event over subjects
     dosed in order of first dose (solid) and the count at which the rule triggers (dashed grey, from
     the rule's first evaluated subject on); where the solid line reaches the dashed one the rule is
-    crossed (marked)."""
+    crossed (marked). Arms in the study's colours, the pooled group black; one group alone (a
+    single-arm study): the rules side by side."""
     events = list(dict.fromkeys(paths["event"]))
     groups = list(dict.fromkeys(paths["group"]))
+    groups = order_arms([g for g in groups if g != pooled], control) + [g for g in groups if g == pooled]
+    colours = arm_colours([g for g in groups if g != pooled], control) | {pooled: POOLED_COLOUR}
+    shape = (len(events), len(groups)) if len(groups) > 1 else (1, len(events))
     with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(len(events), len(groups), figsize=(3.3 * len(groups) + 0.6, 2.5 * len(events) + 0.4),
-                                 squeeze=False, sharex="col")
+        fig, grid = plt.subplots(*shape, figsize=(min(PRINT_WIDTH_IN, 3.3 * shape[1] + 0.6),
+                                                  min(PRINT_HEIGHT_IN, 2.5 * shape[0] + 0.4)), squeeze=False,
+                                 sharex="col" if len(groups) > 1 else "none")
+        axes = grid if len(groups) > 1 else grid.T
         for r, event in enumerate(events):
             top = np.nanmax(paths.loc[paths["event"] == event, ["cumulative_events", "boundary"]].to_numpy(float)) + 1
             for c, group in enumerate(groups):
                 ax = axes[r][c]
                 g = paths[(paths["event"] == event) & (paths["group"] == group)]
-                colour = "black" if group == pooled else PALETTE[c % len(PALETTE)]
+                colour = colours[group]
                 ax.step(g["enrolled"], g["boundary"], where="post", color="#777777", lw=1.0, ls="--",
                         label="stopping boundary")
                 ax.step(g["enrolled"], g["cumulative_events"], where="post", color=colour, lw=1.8,
@@ -40,15 +46,15 @@ def g_safety_boundaries(paths: pd.DataFrame, labels: dict[str, str], pooled: str
                 ax.set_ylim(0, top)
                 ax.yaxis.set_major_locator(MaxNLocator(integer=True))
                 ax.set_title(f"{labels.get(event, event)}: {group}", loc="left", fontsize=8.5)
-                if r == len(events) - 1:
+                if r == len(events) - 1 or len(groups) == 1:
                     ax.set_xlabel("Subjects dosed, in order of first dose")
-                if c == 0:
+                if c == 0 and (r == 0 or len(groups) > 1):
                     ax.set_ylabel("Subjects with the event")
         handles, names = [], []
         for ax in axes.flat:
             for h, n in zip(*ax.get_legend_handles_labels()):
-                if n not in names:
-                    handles.append(h)
+                if n not in names:      # the event line in black: its colour is the group's
+                    handles.append(Line2D([], [], color="black", lw=1.8) if n == "subjects with the event" else h)
                     names.append(n)
         fig.legend(handles, names, loc="lower center", ncol=len(names), frameon=False, fontsize=8)
         fig.tight_layout(rect=(0, 0.06, 1, 1))

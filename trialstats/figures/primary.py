@@ -4,77 +4,124 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.collections import LineCollection
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
 
+from ..arms import arm_colours
 from ..tables.primary import analysis_names
-from .common import STYLE
+from .common import PRINT_HEIGHT_IN, STYLE, favours_labels
+
+TIPPING_CMAP = "cividis"     # perceptually uniform, colour-blind safe
 
 
 def g_difference_forest(ard: pd.DataFrame, labels, title: str, spec: dict) -> plt.Figure:
-    """Figure 14.2.3: difference in response (percentage points) with 95% CI per analysis."""
+    """Figure 14.2.3: difference in response (percentage points) with 95% CI per analysis;
+    `labels` = (active, control). A higher response favours the active arm."""
+    active, control = labels
     rows = []
     for analysis, (name, population) in analysis_names(spec).items():
         sel = ard[(ard["variable"] == analysis) & (ard["group1"] == "CONTRAST") &
-                  (ard["group1_level"] == f"{labels[0]} - {labels[1]}")]
-        if len(sel) == 0:
-            continue
+                  (ard["group1_level"] == f"{active} - {control}")]
         for method in dict.fromkeys(sel["variable_level"]):
             s = sel[sel["variable_level"] == method].set_index("stat_name")["stat"]
-            rows.append((f"{name} [{method}, {population}]", 100 * s["estimate"], 100 * s["lower"], 100 * s["upper"]))
-    return _forest(rows, f"Difference in response, {labels[0]} minus {labels[1]} (percentage points, 95% CI)",
-                   title)
+            rows.append((f"{name} [{method}, {population}]", 100 * s["estimate"], 100 * s["lower"],
+                         100 * s["upper"], active))
+    return _forest(rows, f"Difference in response, {active} minus {control} (percentage points, 95% CI)",
+                   title, list(labels), control, "higher")
 
 
-def _forest(rows: list[tuple], xlabel: str, title: str) -> plt.Figure:
-    """Rows (label, estimate, lower, upper), top to bottom, with the line of no difference."""
+def _forest(rows: list[tuple], xlabel: str, title: str, arms: list, control: str, better: str | None) -> plt.Figure:
+    """Rows (label, estimate, lower, upper, active arm), top to bottom, each in its active arm's
+    colour, the line of no difference and "Favours" labels on each side of it."""
+    colours = arm_colours(arms, control)
+    actives = [a for a in arms if a != control]
     with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(10, 0.45 * len(rows) + 1.5))
+        fig, ax = plt.subplots(figsize=(10, min(PRINT_HEIGHT_IN, 0.32 * len(rows) + 1.6)))
         y = np.arange(len(rows))[::-1]
-        for yi, (label, est, lo, hi) in zip(y, rows):
-            ax.plot([lo, hi], [yi, yi], color="#1f4e79", lw=1.5)
-            ax.plot(est, yi, "s", color="#1f4e79", ms=5)
+        for yi, (label, est, lo, hi, arm) in zip(y, rows):
+            ax.plot([lo, hi], [yi, yi], color=colours[arm], lw=1.5)
+            ax.plot(est, yi, "s", color=colours[arm], ms=5)
         ax.axvline(0, color="#777777", lw=0.8, ls="--")
         ax.set_yticks(y, [r[0] for r in rows])
+        ax.set_ylim(-0.6, len(rows) - 0.4)
         ax.set_xlabel(xlabel)
-        ax.set_title(title, loc="left", fontsize=10)
+        favours_labels(ax, actives[0] if len(actives) == 1 else "active", control, better)
+        fig.suptitle(title, x=0.01, ha="left", fontsize=10)
         fig.tight_layout()
     return fig
+
+
+def _boundary(significant: np.ndarray) -> list:
+    """Cell edges between significant and non-significant cells (imshow cells centred on integers)."""
+    segments = []
+    rows, cols = significant.shape
+    for i in range(rows):
+        for j in range(cols):
+            if i + 1 < rows and significant[i, j] != significant[i + 1, j]:
+                segments.append([(j - 0.5, i + 0.5), (j + 0.5, i + 0.5)])
+            if j + 1 < cols and significant[i, j] != significant[i, j + 1]:
+                segments.append([(j + 0.5, i - 0.5), (j + 0.5, i + 0.5)])
+    return segments
+
+
+def p_text(p: float, alpha: float) -> str:
+    """p to 3 decimals, or 4 where 3 would round it onto the other side of alpha (0.0496, not 0.050)."""
+    text = f"{p:.3f}"
+    return text if (float(text) < alpha) == (p < alpha) else f"{p:.4f}"
 
 
 def g_tipping_heatmap(grid: pd.DataFrame, labels, title: str, alpha: float = 0.05) -> plt.Figure:
-    """Figure for Table 14.2.4: Fisher p over the assumptions on the missing patients."""
+    """Figure for Table 14.2.4: Fisher p over the assumptions on the missing patients, a
+    perceptually uniform map, the p = alpha boundary and the observed (primary) cell outlined."""
     g = grid[grid["stat_name"] == "p"].assign(ka=lambda d: d["group1_level"].astype(int),
                                               kc=lambda d: d["group2_level"].astype(int))
     p = g.pivot(index="ka", columns="kc", values="stat").sort_index().sort_index(axis=1)
+    values = p.to_numpy()
+    cmap = plt.get_cmap(TIPPING_CMAP)
+    norm = plt.Normalize(0, 2 * alpha)
     with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(7, 5.5))
-        im = ax.imshow(p.to_numpy(), origin="lower", cmap="RdYlGn_r", vmin=0, vmax=2 * alpha, aspect="auto")
+        fig, ax = plt.subplots(figsize=(8.5, PRINT_HEIGHT_IN))
+        im = ax.imshow(values, origin="lower", cmap=cmap, norm=norm, aspect="auto")
+        ax.add_collection(LineCollection(_boundary(values < alpha), colors="white", linewidths=2.5))
+        ax.add_collection(LineCollection(_boundary(values < alpha), colors="black", linewidths=1.2))
         small = p.size <= 15 * 15
-        if small:                  # small grids: every p printed; large ones: the alpha contour
-            for (i, j), v in np.ndenumerate(p.to_numpy()):
-                ax.text(j, i, f"{v:.3f}", ha="center", va="center", fontsize=7,
-                        fontweight="bold" if v < alpha else "normal")
+        if small:                  # every p printed, in black or white for contrast with its cell
+            for (i, j), v in np.ndenumerate(values):
+                r, gr, b, _ = cmap(norm(v))
+                dark = 0.2126 * r + 0.7152 * gr + 0.0722 * b < 0.5
+                ax.text(j, i, p_text(v, alpha), ha="center", va="center", fontsize=8,
+                        color="white" if dark else "black", fontweight="bold" if v < alpha else "normal")
             ax.set_xticks(range(p.shape[1]), p.columns)
             ax.set_yticks(range(p.shape[0]), p.index)
-        else:
-            ax.contour(p.to_numpy(), levels=[alpha], colors="black", linewidths=1)
+        if 0 in p.index and 0 in p.columns:      # observed: every missing patient a non-responder
+            i, j = p.index.get_loc(0), p.columns.get_loc(0)
+            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="#D55E00", lw=3, zorder=3))
         ax.set_xlabel(f"Missing {labels[1]} patients assumed to respond")
         ax.set_ylabel(f"Missing {labels[0]} patients assumed to respond")
-        key = f"bold: < {alpha}" if small else f"black line: p = {alpha}"
-        fig.colorbar(im, ax=ax, label=f"Fisher exact p ({key})")
+        fig.colorbar(im, ax=ax, label="Fisher exact p (two-sided)", extend="max")
+        handles = [Line2D([], [], color="black", lw=1.2, label=f"boundary p = {alpha:g}"),
+                   Patch(fc="none", ec="#D55E00", lw=3, label="observed: missing = non-responders")]
+        if small:
+            handles.append(Patch(fc="none", ec="none", label=f"bold: p < {alpha:g}"))
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3, frameon=False,
+                  fontsize=8, handlelength=1.5)
         ax.set_title(title, loc="left", fontsize=10)
         fig.tight_layout()
     return fig
 
 
-def g_change_forest(ard: pd.DataFrame, labels, visit: str, xlabel: str, title: str) -> plt.Figure:
+def g_change_forest(ard: pd.DataFrame, labels, visit: str, xlabel: str, title: str,
+                    better: str | None = "lower") -> plt.Figure:
     """Figure 14.2.3 of a continuous primary: difference in change at the key visit, each arm minus
-    control, with 95% CI per analysis (primary_change ARD)."""
+    control (`labels` = (*actives, control)), with 95% CI per analysis (primary_change ARD)."""
     from ..tables.primary_change import ANALYSES
+    control = labels[-1]
     rows = []
     for analysis, (name, _, population) in ANALYSES.items():
         for lab in labels[:-1]:
-            s = ard[(ard["variable"] == analysis) & (ard["group1_level"] == f"{lab} - {labels[-1]}")
+            s = ard[(ard["variable"] == analysis) & (ard["group1_level"] == f"{lab} - {control}")
                     & (ard["group2_level"] == visit)].set_index("stat_name")["stat"]
             if {"estimate", "lower", "upper"} <= set(s.index):
-                rows.append((f"{name} [{population}]: {lab} - {labels[-1]}", s["estimate"], s["lower"], s["upper"]))
-    return _forest(rows, f"{xlabel} (95% CI)", title)
+                rows.append((f"{name} [{population}]: {lab} - {control}", s["estimate"], s["lower"], s["upper"], lab))
+    return _forest(rows, f"{xlabel} (95% CI)", title, list(labels), control, better)

@@ -1,75 +1,121 @@
 """Safety figures: AE dot plot with risk differences, eDISH, lab values over visits by arm."""
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import FixedLocator, NullLocator
 
-from .common import STYLE
-from .secondary import COLOURS
+from ..arms import arm_colours, order_arms
+from .common import PRINT_HEIGHT_IN, PRINT_WIDTH_IN, STYLE, arm_markers, visit_weeks
+from .secondary import dodge, week_ticks
+
+EDISH_TICKS = [0.05, 0.1, 0.2, 0.5, 1, 2, 3, 5, 10, 20, 50, 100]
 
 
-def g_ae_dotplot(soc_pt: pd.DataFrame, risk: pd.DataFrame, title: str, top: int = 20) -> plt.Figure:
-    """Left: incidence (%) of each PT by arm; right: difference vs control with 95% MN CI."""
+def g_ae_dotplot(soc_pt: pd.DataFrame, risk: pd.DataFrame, title: str, top: int = 20,
+                 control: str | None = None, rank: dict | None = None) -> plt.Figure:
+    """Left: incidence (%) of each PT by arm (one marker shape per arm, slightly offset, so equal
+    incidences both show); right: difference of each arm vs control with 95% MN CI."""
     pts = soc_pt[(soc_pt["variable_level"] != "ANY") & (soc_pt["group1"] == "ARM") & (soc_pt["stat_name"] == "pct")]
     total = pts.groupby("variable_level")["stat"].sum().sort_values(ascending=False)
     keep = list(total.index[:top])[::-1]
-    arms = list(dict.fromkeys(pts["group1_level"]))
+    arms = order_arms(pts["group1_level"], control, rank)
+    colours, markers = arm_colours(arms, control, rank), arm_markers(arms, control)
+    height = min(PRINT_HEIGHT_IN, 0.24 * len(keep) + 1.5)
     with plt.rc_context(STYLE):
-        fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 0.3 * len(keep) + 1.8), sharey=True,
-                                     gridspec_kw={"width_ratios": [1.2, 1]})
-        y = np.arange(len(keep))
-        for i, arm in enumerate(arms):
-            v = pts[pts["group1_level"] == arm].groupby("variable_level")["stat"].max().reindex(keep)
-            a1.plot(v.to_numpy(), y, "o", color=COLOURS[i % 4], label=str(arm), ms=5)
-        a1.set_yticks(y, keep)
-        a1.set_xlabel("Incidence (% of subjects)")
-        a1.legend(frameon=False, fontsize=7, loc="lower right")
-        for contrast, g in risk.groupby("group1_level"):
-            s = g.pivot_table(index="variable_level", columns="stat_name", values="stat").reindex(keep)
-            a2.errorbar(s["estimate"], y, xerr=[s["estimate"] - s["lower"], s["upper"] - s["estimate"]], fmt="s",
-                        ms=4, capsize=2, lw=1, label=str(contrast))
-        a2.axvline(0, color="#777777", lw=0.8, ls="--")
-        a2.set_xlabel("Risk difference (pp, 95% CI)")
-        if risk.empty:
-            a2.text(0.5, 0.5, "single arm: no comparison", transform=a2.transAxes, ha="center")
+        if risk.empty:        # single arm (or no comparison): the incidence panel alone
+            fig, a1 = plt.subplots(figsize=(7.5, height))
+            a2 = None
         else:
-            a2.legend(frameon=False, fontsize=7, loc="lower right")
+            fig, (a1, a2) = plt.subplots(1, 2, figsize=(PRINT_WIDTH_IN, height), sharey=True,
+                                         gridspec_kw={"width_ratios": [1.2, 1]})
+        y = np.arange(len(keep))
+        offset = {arm: (i - (len(arms) - 1) / 2) * 0.18 for i, arm in enumerate(arms)}   # equal values both show
+        for arm in arms:
+            v = pts[pts["group1_level"] == arm].groupby("variable_level")["stat"].max().reindex(keep)
+            a1.plot(v.to_numpy(), y + offset[arm], markers[arm], color=colours[arm],
+                    mfc="none" if arm == control else colours[arm], mew=1.3, label=str(arm), ms=5, ls="none")
+        a1.set_yticks(y, keep)
+        a1.set_ylim(-0.7, len(keep) - 0.3)
+        a1.set_xlim(-0.03 * max(float(pts["stat"].max()), 1.0), None)   # markers at 0 stay whole
+        a1.set_xlabel("Incidence (% of subjects)")
+        if a2 is not None:
+            for contrast, g in risk.groupby("group1_level", sort=False):
+                active = str(contrast).split(" - ")[0]
+                s = g.pivot_table(index="variable_level", columns="stat_name", values="stat").reindex(keep)
+                a2.errorbar(s["estimate"], y + offset.get(active, 0), xerr=[s["estimate"] - s["lower"], s["upper"] - s["estimate"]],
+                            fmt=markers.get(active, "s"), ms=4, capsize=2, lw=1, color=colours.get(active, "black"),
+                            label=str(contrast))
+            a2.axvline(0, color="#777777", lw=0.8, ls="--")
+            a2.set_xlabel(f"Risk difference vs {control} (percentage points, 95% CI)" if control else
+                          "Risk difference (percentage points, 95% CI)")
+        fig.legend(*a1.get_legend_handles_labels(), loc="upper right", ncol=len(arms), frameon=False, fontsize=8)
         fig.suptitle(title, x=0.01, ha="left", fontsize=10)
-        fig.tight_layout()
+        fig.tight_layout(rect=(0, 0, 1, 1 - 0.3 / height))
     return fig
 
 
-def g_edish(peak: pd.DataFrame, title: str, arms: list | None = None) -> plt.Figure:
-    """Peak ALT vs peak bilirubin (x ULN), log axes, Hy's-law reference lines at 3 and 2; `arms`
-    gives the arms' order (and so their colours, as in the other figures), else by name."""
+def _uln_axis(axis, values) -> tuple[float, float]:
+    """A log axis in plain multiples of ULN (0.1, 0.2, 0.5, 1, 2, 3, 5, 10); returns its limits."""
+    values = pd.Series(values, dtype=float).dropna()
+    low = min(0.1, 0.8 * values.min()) if len(values) else 0.1
+    high = max(10.0, 1.5 * values.max()) if len(values) else 10.0
+    ticks = [t for t in EDISH_TICKS if low <= t <= high]
+    axis.set_major_locator(FixedLocator(ticks))
+    axis.set_minor_locator(NullLocator())
+    axis.set_major_formatter(lambda v, _: f"{v:g}")
+    return low, high
+
+
+def g_edish(peak: pd.DataFrame, title: str, arms: list | None = None, control: str | None = None,
+            rank: dict | None = None) -> plt.Figure:
+    """Peak ALT vs peak bilirubin (x ULN) on log axes in plain numbers, Hy's-law reference lines
+    at ALT 3 x ULN and bilirubin 2 x ULN, subjects with ALT >= 3 x ULN labelled by USUBJID; arms in
+    the study order and colours, one marker shape each."""
     column = "ARM_" if "ARM_" in peak else "Arm"
     groups = dict(list(peak.groupby(column)))
-    arms = list(arms) + sorted(set(groups) - set(arms)) if arms is not None else list(groups)
+    arms = order_arms(list(arms or []) + sorted(set(groups) - set(arms or [])), control, rank)
+    colours, markers = arm_colours(arms, control, rank), arm_markers(arms, control)
+    alt, bili = peak["ALT_XULN"].clip(lower=0.05), peak["BILI_XULN"].clip(lower=0.05)
     with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(7, 6))
-        for i, (arm, g) in ((i, (a, groups[a])) for i, a in enumerate(arms) if a in groups):
-            ax.scatter(g["ALT_XULN"].clip(lower=0.05), g["BILI_XULN"].clip(lower=0.05), s=14, alpha=0.7,
-                       color=COLOURS[i % 4], label=f"{arm} (n={len(g)})")
+        fig, ax = plt.subplots(figsize=(8, PRINT_HEIGHT_IN))
+        for arm in (a for a in arms if a in groups):
+            g = groups[arm]
+            ax.scatter(alt[g.index], bili[g.index], s=22, marker=markers[arm], color=colours[arm],
+                       fc="none" if arm == control else colours[arm], alpha=0.8, lw=1.1, label=f"{arm} (n={len(g)})")
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.axvline(3, color="#c00000", lw=0.8, ls="--")
-        ax.axhline(2, color="#c00000", lw=0.8, ls="--")
-        ax.text(3.1, ax.get_ylim()[1] * 0.8, "ALT 3 x ULN", fontsize=7, color="#c00000")
-        ax.text(ax.get_xlim()[0] * 1.1, 2.1, "Bilirubin 2 x ULN", fontsize=7, color="#c00000")
+        ax.set_xlim(*_uln_axis(ax.xaxis, alt))
+        ax.set_ylim(*_uln_axis(ax.yaxis, bili))
+        ax.axvline(3, color="#555555", lw=0.9, ls="--")
+        ax.axhline(2, color="#555555", lw=0.9, ls="--")
+        ax.annotate("ALT 3 x ULN", (3, 0.5), xycoords=ax.get_xaxis_transform(), xytext=(-3, 0),
+                    textcoords="offset points", ha="right", va="center", rotation=90, fontsize=8, color="#333333")
+        ax.annotate("Bilirubin 2 x ULN", (0, 2), xycoords=ax.get_yaxis_transform(), xytext=(3, 3),
+                    textcoords="offset points", ha="left", va="bottom", fontsize=8, color="#333333")
+        corner = dict(xycoords="axes fraction", fontsize=8, color="#555555", style="italic")
+        ax.annotate("Potential Hy's law", (0.98, 0.98), ha="right", va="top", **corner)
+        ax.annotate("Temple's corollary", (0.98, 0.02), ha="right", va="bottom", **corner)
+        flagged = peak[peak["ALT_XULN"] >= 3]
+        for k, r in enumerate(flagged.itertuples()):
+            ax.annotate(str(r.USUBJID), (r.ALT_XULN, max(r.BILI_XULN, 0.05)), xytext=(5, 4 - 9 * (k % 2)),
+                        textcoords="offset points", fontsize=7.5, va="center")
         ax.set_xlabel("Peak ALT (x ULN)")
         ax.set_ylabel("Peak total bilirubin (x ULN)")
-        ax.legend(frameon=False, fontsize=7)
+        ax.legend(frameon=False, fontsize=8, loc="upper left")
         ax.set_title(title, loc="left", fontsize=10)
         fig.tight_layout()
     return fig
 
 
 def g_lab_over_visits(summary: pd.DataFrame, params: list[str], title: str, labels: dict | None = None,
-                      per_row: int = 6) -> plt.Figure:
-    """Mean (SD) of each lab parameter by visit and arm, one panel per parameter (rows of at most
-    `per_row` panels); `labels` (PARAMCD -> PARAM) titles the panels. No parameter: a figure
-    that says so."""
+                      per_row: int = 4, control: str | None = None, rank: dict | None = None) -> plt.Figure:
+    """Mean (SD) of each lab parameter by visit and arm on a time axis in weeks (baseline 0), arms
+    dodged, one panel per parameter (rows of at most `per_row` panels); `labels` (PARAMCD ->
+    PARAM) titles the panels. No parameter: a figure that says so."""
     labels = labels or {}
     with plt.rc_context(STYLE):
         if not params:
@@ -78,40 +124,52 @@ def g_lab_over_visits(summary: pd.DataFrame, params: list[str], title: str, labe
             ax.text(0.5, 0.5, "No laboratory parameter with values to plot", ha="center", va="center")
             fig.suptitle(title, x=0.01, ha="left", fontsize=10)
             return fig
-        arms = list(dict.fromkeys(summary["group1_level"]))          # one order, one colour per arm
+        arms = order_arms(summary["group1_level"], control, rank)     # one order, one colour per arm
+        colours, markers = arm_colours(arms, control, rank), arm_markers(arms, control)
         cols = min(len(params), per_row)
         rows = -(-len(params) // cols)
-        fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols + 1, 3.8 * rows), squeeze=False)
+        fig, axes = plt.subplots(rows, cols, figsize=(min(PRINT_WIDTH_IN, 2.7 * cols + 0.6),
+                                                      min(PRINT_HEIGHT_IN, 2.3 * rows + 0.9)), squeeze=False)
         for ax in axes.flat[len(params):]:
             ax.axis("off")
         for ax, param in zip(axes.flat, params):
             s = summary[(summary["variable"] == param) & (summary["variable_level"] == "AVAL")]
             visits = list(dict.fromkeys(s["group2_level"]))
-            for i, arm in ((i, a) for i, a in enumerate(arms) if a in set(s["group1_level"])):
+            weeks = np.array(visit_weeks(visits)) if visits else np.array([])
+            span = float(np.ptp(weeks)) if len(weeks) else 1.0
+            present = [a for a in arms if a in set(s["group1_level"])]
+            for i, arm in enumerate(present):
                 w = s[s["group1_level"] == arm].pivot_table(index="group2_level", columns="stat_name",
                                                              values="stat").reindex(visits)
-                ax.errorbar(np.arange(len(visits)) + 0.1 * i, w["mean"], yerr=w.get("sd"), marker="o", ms=3, lw=1,
-                            capsize=2, color=COLOURS[i % 4], label=str(arm))
-            ax.set_xticks(range(len(visits)), visits, rotation=60, ha="right", fontsize=6)
-            ax.set_title(labels.get(param, param), fontsize=9 if param not in labels else 8)
-        axes[0][0].legend(frameon=False, fontsize=6)
+                ax.errorbar(weeks + dodge(i, len(present), span or 1.0, 0.035), w["mean"], yerr=w.get("sd"),
+                            marker=markers[arm], ms=3.5, lw=1, capsize=2, color=colours[arm], label=str(arm))
+            week_ticks(ax, weeks, 0.1)
+            ax.tick_params(labelsize=7.5)
+            ax.set_title(textwrap.fill(labels.get(param, param), 40), fontsize=8)
+        for k, ax in enumerate(axes.flat[:len(params)]):
+            if k + cols >= len(params):         # the lowest panel of its column
+                ax.set_xlabel("Week (0 = baseline)", fontsize=8)
+        handles, names = axes[0][0].get_legend_handles_labels()
+        fig.legend(handles, names, title="mean, bars: \u00b1 SD", loc="upper right", ncol=len(names),
+                   frameon=False, fontsize=8, title_fontsize=8)
         fig.suptitle(title, x=0.01, ha="left", fontsize=10)
-        fig.tight_layout()
+        fig.tight_layout(rect=(0, 0, 1, 0.93))
     return fig
 
 
-def safety_figures(results: dict[str, pd.DataFrame]) -> dict:
+def safety_figures(results: dict[str, pd.DataFrame], control: str | None = None, rank: dict | None = None) -> dict:
     """The safety figures an ADaM-route study's outputs allow, as {id: make()}: the AE dot plot,
     eDISH (when any subject has ALT/AST/bilirubin peaks) and one lab-by-visit figure per category
-    k of listings/l_lab_parameters (f_14_3_8_k). `results` is keyed as run_adam_study's."""
+    k of listings/l_lab_parameters (f_14_3_8_k). `results` is keyed as run_adam_study's; `control`
+    is the control arm (last, grey), `rank` the arms' numeric codes (their order, as in the tables)."""
     soc_pt = results["ard/t_14_3_2"]
     risk = results.get("ard/f_14_3_7", soc_pt.iloc[0:0])
     out = {"f_14_3_7": lambda: g_ae_dotplot(soc_pt, risk, "Figure 14.3.7 TEAE incidence and risk difference "
-                                            "(safety population)")}
+                                            "(safety population)", control=control, rank=rank)}
     peaks = results.get("listings/l_hys_law_peaks")
     if peaks is not None and len(peaks):
         arms = list(dict.fromkeys(soc_pt.loc[soc_pt["group1"] == "ARM", "group1_level"]))
-        out["f_14_3_10"] = lambda: g_edish(peaks, "Figure 14.3.10 eDISH: peak ALT and bilirubin", arms)
+        out["f_14_3_10"] = lambda: g_edish(peaks, "Figure 14.3.10 eDISH: peak ALT and bilirubin", arms, control, rank)
     parameters = results.get("listings/l_lab_parameters")
     if parameters is not None:
         labels = dict(zip(parameters["PARAMCD"], parameters["PARAM"]))
@@ -121,5 +179,5 @@ def safety_figures(results: dict[str, pd.DataFrame]) -> dict:
             if params:                      # a category without analytes: its tables say so
                 out[f"f_14_3_8_{k}"] = (lambda params=params, k=k, category=category: g_lab_over_visits(
                     results["ard/t_14_3_8"], params, f"Figure 14.3.8.{k} Laboratory values by visit: {category}, "
-                    "mean (SD)", labels))
+                    "mean (SD)", labels, control=control, rank=rank))
     return out

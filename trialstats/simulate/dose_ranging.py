@@ -104,6 +104,7 @@ continuous_primary:
   paramcd: LDL
   name: Change from baseline in LDL cholesterol at week 12
   visit: WEEK 12
+  better: lower
 
 aesi:
   - {id: INFECT, name: Infection, socs: [Infections and infestations]}

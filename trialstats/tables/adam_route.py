@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .safety import display_context, display_of, is_baseline, lab_tables, run_safety, standardize_adsl, t_incidence
+from .safety import (arm_rank, display_context, display_of, is_baseline, lab_tables, run_safety, standardize_adsl,
+                     t_incidence)
 from .subjects import (DEFAULT_CHARACTERISTICS, ard_demographics, ard_disposition, ard_populations, t_counts,
                        t_demographics)
 
@@ -88,6 +89,12 @@ def record_accounting(datasets: dict[str, pd.DataFrame], cfg: dict, parameters: 
                         no_visit & ~after_dose & ~is_baseline(d)))
         add(name.upper(), d, reasons)
     return pd.DataFrame(rows)
+
+
+def arm_codes(datasets: dict[str, pd.DataFrame], cfg: dict) -> dict:
+    """Arm -> its numeric code, which orders the arms in the tables (and so the figures); empty without."""
+    adsl = with_arm_codes(datasets["adsl"], cfg, datasets)
+    return arm_rank(standardize_adsl(adsl, cfg["arm"], study_arms(adsl, cfg)["arm_order"]))
 
 
 def run_adam_study(datasets: dict[str, pd.DataFrame], cfg: dict) -> dict[str, pd.DataFrame]:
