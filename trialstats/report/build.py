@@ -23,12 +23,19 @@ def lit(text) -> str:
 
 
 def _widths(frame: pd.DataFrame) -> str:
-    """Column widths in fr units from the longest text of each column (capped), so that wide
-    tables wrap instead of running off the page."""
-    widths = []
+    """Column widths: a column of short entries (IDs, dates, counts: at most 22 characters, header
+    words included) takes its natural width (auto), so an ID or a date never breaks; the others
+    share the rest in fr units by their longest text (capped), so wide tables wrap instead of
+    running off the page."""
+    widths, total = [], 0
     for col in frame.columns:
-        longest = max([len(str(col))] + [len(str(v)) for v in frame[col].head(400)])
-        widths.append(f"{min(max(longest, 4), 46) + 2}fr")
+        values = [str(v) for v in frame[col].head(400)]
+        longest = max([len(v) for v in values] + [max(len(w) for w in str(col).split()) if str(col).split() else 0])
+        text = max([len(str(col))] + [len(v) for v in values])
+        total += text + 2
+        widths.append("auto" if longest <= 22 else f"{min(max(text, 4), 46) + 2}fr")
+    if total <= 150:                            # fits the page at its natural width: compact
+        widths = ["auto"] * len(widths)
     return "(" + ", ".join(widths) + ",)"
 
 
