@@ -140,8 +140,9 @@ SECTIONS = {  # report type -> [(section title, [outputs])]
                    "closed/safety/tables/t_14_3_11.csv", source="ADVS"),
             Output("t_14_3_12", "Table 14.3.12", "Time to first serious TEAE, first AESI and study discontinuation "
                    "(Kaplan-Meier)", "Safety set", "closed/safety/tables/t_14_3_12.csv", footnote=_TIME_AT_RISK +
-                   "% with event = 100 x (1 - Kaplan-Meier estimate) with the 95% CI of the log(-log) transform "
-                   "(lifelines); at risk at week w: followed to study day 7w + 1 or later. Log-rank p where there are "
+                   "n: subjects with the event (first row of an endpoint), at risk at week w (followed to study day "
+                   "7w + 1 or later); %: cumulative incidence = 100 x (1 - Kaplan-Meier estimate) with the 95% CI of the "
+                   "log(-log) transform (lifelines). Log-rank p where there are "
                    "two or more arms. AESI: a TEAE under any of the protocol's AESIs.",
                    source="ADSL, ADAE, ADEX, ADLB, ADVS"),
             Output("f_14_3_12", "Figure 14.3.12", "Time to first serious TEAE, first AESI and study discontinuation",

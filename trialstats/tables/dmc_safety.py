@@ -120,18 +120,19 @@ def ard_km_curves(endpoints: dict[str, pd.DataFrame], arms: list[str]) -> pd.Dat
 
 def t_time_to_event(ard_: pd.DataFrame) -> pd.DataFrame:
     """Display: per endpoint, subjects with the event / N and the log-rank p, then per week the
-    number at risk and the cumulative incidence (1 - KM) in % with 95% CI, one column pair per arm."""
+    number at risk and the cumulative incidence (1 - KM) in % with 95% CI, one column pair per arm
+    ("n": with the event on the endpoint's row, at risk on a week's row)."""
     if ard_.empty:
         return pd.DataFrame({"Endpoint": ["No subject with a first dose"]})
     arms = list(dict.fromkeys(ard_.loc[ard_["group1"] == "ARM", "group1_level"]))
     stat = ard_.set_index(["variable", "variable_level", "group1_level", "stat_name"])["stat"]
     rows = []
     for name in dict.fromkeys(ard_["variable"]):
-        first = {"Endpoint": name, "Week": "Events / N"}
+        first = {"Endpoint": name, "Week": "With the event / N"}
         for a in arms:
-            first[f"{arm_header(a, stat[(name, 'overall', a, 'N')])}: at risk"] = \
+            first[f"{arm_header(a, stat[(name, 'overall', a, 'N')])}: n"] = \
                 f"{fmt(stat[(name, 'overall', a, 'events')], 'count')} / {fmt(stat[(name, 'overall', a, 'N')], 'count')}"
-            first[f"{arm_header(a, stat[(name, 'overall', a, 'N')])}: % with event (95% CI)"] = ""
+            first[f"{arm_header(a, stat[(name, 'overall', a, 'N')])}: % (95% CI)"] = ""
         p = stat.get((name, "overall", "log-rank", "p"))
         first["Log-rank p"] = fmt(p, "p") if p is not None else ""
         rows.append(first)
@@ -143,11 +144,11 @@ def t_time_to_event(ard_: pd.DataFrame) -> pd.DataFrame:
             for a in arms:
                 head = arm_header(a, stat[(name, "overall", a, "N")])
                 if (name, level, a, "surv") not in stat:
-                    row[f"{head}: at risk"] = row[f"{head}: % with event (95% CI)"] = ""
+                    row[f"{head}: n"] = row[f"{head}: % (95% CI)"] = ""
                     continue
                 inc = [100 * (1 - stat[(name, level, a, k)]) for k in ("surv", "upper", "lower")]
-                row[f"{head}: at risk"] = fmt(stat[(name, level, a, "n_risk")], "count")
-                row[f"{head}: % with event (95% CI)"] = f"{inc[0]:.1f} ({inc[1]:.1f}, {inc[2]:.1f})" if inc[0] > 0 else "0.0"
+                row[f"{head}: n"] = fmt(stat[(name, level, a, "n_risk")], "count")
+                row[f"{head}: % (95% CI)"] = f"{inc[0]:.1f} ({inc[1]:.1f}, {inc[2]:.1f})" if inc[0] > 0 else "0.0"
             row["Log-rank p"] = ""
             rows.append(row)
     return pd.DataFrame(rows)

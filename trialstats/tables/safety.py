@@ -378,18 +378,21 @@ def listing_serious(adae: pd.DataFrame, adsl: pd.DataFrame | None = None) -> pd.
 
 
 def listing_aesi(adae: pd.DataFrame, adsl: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Treatment-emergent adverse events of special interest, with the AESI they fall under and,
-    for hypoglycaemia, its level."""
+    """Treatment-emergent adverse events of special interest, with the AESI they fall under (for
+    hypoglycaemia with its level); the columns of ae_listing without SOC, onset date and action
+    taken, so that the listing fits a landscape page."""
     cq = sorted(c for c in adae.columns if c.startswith("CQ") and c.endswith("NAM"))
     names = pd.Series([""] * len(adae), index=adae.index, dtype=object)
     for col in cq:                       # "; "-joined names of the AESI each record falls under
         v = adae[col].astype("string").fillna("").str.strip()
         names = names.where(v == "", names.where(names == "", names + "; ") + v.astype(object))
     d = adae[names != ""]
-    extra = {"AESI": names[names != ""]}
-    if "HYPOLVL" in d:
-        extra["Hypoglycaemia level"] = d["HYPOLVL"].astype("string").str.capitalize().fillna("")
-    return ae_listing(d, adsl, extra)
+    aesi = names[names != ""]
+    if "HYPOLVL" in d:                   # "Hypoglycaemia (level 1)"
+        level = d["HYPOLVL"].astype("string").str.lower().fillna("")
+        aesi = aesi.where(level == "", aesi + " (" + level.astype(object) + ")")
+    out = ae_listing(d, adsl, {"AESI": aesi})
+    return out.drop(columns=["System organ class", "Onset date", "Action taken"])   # the AESI names the class
 
 
 def listing_deaths(adsl: pd.DataFrame, adae: pd.DataFrame, dead: set) -> pd.DataFrame:
