@@ -164,7 +164,8 @@ def g_time_to_event(curves: pd.DataFrame, table: pd.DataFrame, colours: dict, ti
             low.set_xlim(ax.get_xlim())
             low.set_ylim(-0.5, len(arms) - 0.5)
             low.set_xticks(weeks)
-            low.set_yticks(range(len(arms)), arms[::-1] if j == 0 else [""] * len(arms))
+            names = ["At risk"] if len(arms) == 1 else [str(a) for a in arms]
+            low.set_yticks(range(len(arms)), names[::-1] if j == 0 else [""] * len(arms), fontsize=7)
             for spine in ("left", "top", "right"):
                 low.spines[spine].set_visible(False)
             low.tick_params(left=False)
@@ -175,7 +176,8 @@ def g_time_to_event(curves: pd.DataFrame, table: pd.DataFrame, colours: dict, ti
                              color=colours[arm])
             low.set_xlabel("Weeks since first dose (number at risk below)", fontsize=8)
         fig.suptitle(title, x=0.01, ha="left", fontsize=10)
-        fig.subplots_adjust(left=0.07, right=0.98, top=0.82, bottom=0.12, wspace=0.18)
+        label_len = max([len(str(a)) for a in arms] + [7]) if len(arms) > 1 else 7
+        fig.subplots_adjust(left=min(0.3, 0.03 + 0.006 * label_len), right=0.98, top=0.82, bottom=0.12, wspace=0.18)
     return fig
 
 
@@ -264,6 +266,8 @@ def g_liver_profiles(records: pd.DataFrame, colours: dict, title: str, threshold
             ax.set_title(f"{param}: {n_high} subject{'' if n_high == 1 else 's'} with {param} >= {threshold:g} x ULN "
                          "after the first dose", fontsize=9, loc="left")
             ax.set_xlabel("Study day")
+        top = max(float(liver["XULN"].max()) if liver["XULN"].notna().any() else 0.0, threshold)
+        axes[0].set_ylim(0, top * 1.25)       # the threshold line clear of the legend
         axes[0].set_ylabel("Value / upper limit of normal")
         for arm in arms:
             axes[0].plot([], [], color=colours[arm], lw=1.2, label=str(arm))
