@@ -97,8 +97,10 @@ def test_infusion_of_onset_is_the_latest_on_or_before(adsl):
     assert stat[("Any TEAE", "1", "A", "n")] == 1 and stat[("Any TEAE", "1", "A", "events")] == 2
     assert stat[("Any TEAE", "2", "A", "N")] == 1 and stat[("Any TEAE", "2", "B", "N")] == 0
     assert stat[("P1", "3", "A", "n")] == 1 and stat[("P2", "1", "A", "n")] == 0
+    assert stat[("TEAEs without an infusion on or before onset (no onset date)", "-", "A", "events")] == 1
     table = t_ae_by_infusion(ard)
     assert table.iloc[0]["A (N=1)"] == "1/1 (100.0%) [2]" and table.iloc[1]["B (N=1)"] == "0/0 (-%) [0]"
+    assert table.iloc[-1]["A (N=1)"] == "1 subjects [1]"
 
 
 def test_withdrawal_by_action_or_by_the_discontinuation_reason(adsl):

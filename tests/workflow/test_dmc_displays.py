@@ -146,6 +146,10 @@ def test_each_teae_attributed_to_the_latest_infusion_on_or_before_onset(run):
     ard = run["read"]("ard", "t_14_3_14")
     ard["stat"] = ard["stat"].astype(float)
     stat = ard.set_index(["variable_level", "group2_level", "group1_level", "stat_name"])["stat"]
+    unattributed = ard[ard["group2_level"] == "-"]
+    any_teae = ard[(ard["variable_level"] == "Any TEAE") & (ard["stat_name"] == "events")]["stat"].sum()
+    assert any_teae + unattributed.loc[unattributed["stat_name"] == "events", "stat"].sum() == len(run["adae"])
+    ard = ard[ard["group2_level"] != "-"]
     pts = [p for p in ard["variable_level"].unique() if p != "Any TEAE"]
     subjects = adae.groupby("AEDECOD")["USUBJID"].nunique().sort_values(ascending=False)
     assert len(pts) == min(10, len(subjects)) and set(pts) <= set(subjects.index)

@@ -19,6 +19,7 @@ from .format import fmt
 DAYS_PER_YEAR = 365.25
 KEY_WEEKS = (0, 4, 12, 24, 36, 48, 72, 96)
 LIVER_RENAL = ("ALT", "AST", "BILI", "CREAT")
+NOT_ATTRIBUTED = "TEAEs without an infusion on or before onset (no onset date)"
 
 
 # --- time origin, end of observation, time to first event -------------------------------------------
@@ -249,7 +250,7 @@ def ard_ae_by_infusion(adsl: pd.DataFrame, adae: pd.DataFrame, adex: pd.DataFram
                        top: int = 10) -> pd.DataFrame:
     """Per arm and infusion k: subjects with a TEAE attributed to infusion k (derive_infusion_of_onset)
     over the safety subjects who received infusion k, and events; any TEAE, then the `top` PTs
-    (most subjects over all arms, then by name)."""
+    (most subjects over all arms, then by name); TEAEs that no infusion precedes, a last row."""
     ex = infusions(adex).merge(adsl[["USUBJID", "ARM_"]], on="USUBJID")
     received = ex.groupby(["ARM_", "INFNUM"])["USUBJID"].nunique()
     ae = adae[adae["INFNUM_"].notna()]
@@ -268,6 +269,13 @@ def ard_ae_by_infusion(adsl: pd.DataFrame, adae: pd.DataFrame, adex: pd.DataFram
                 rows += [dict(b, stat_name="n", stat=count), dict(b, stat_name="N", stat=big_n),
                          dict(b, stat_name="pct", stat=100 * count / big_n if big_n else np.nan),
                          dict(b, stat_name="events", stat=int(events.get((arm, k), 0)))]
+    undated = adae[adae["INFNUM_"].isna()]          # accounted for: no onset date or onset before any infusion
+    if len(undated):
+        for arm in arms:
+            u = undated[undated["ARM_"] == arm]
+            b = dict(group1="ARM", group1_level=arm, group2="INFUSION", group2_level="-", variable="AEDECOD",
+                     variable_level=NOT_ATTRIBUTED)
+            rows += [dict(b, stat_name="n", stat=u["USUBJID"].nunique()), dict(b, stat_name="events", stat=len(u))]
     return ard(rows)
 
 
@@ -282,6 +290,10 @@ def t_ae_by_infusion(ard_: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for level, k in dict.fromkeys(zip(ard_["variable_level"], ard_["group2_level"])):
         row = {"Category": level, "Infusion": k}
+        if level == NOT_ATTRIBUTED:
+            rows.append(row | {arm_header(a, n_by_arm.get(a, 0)): f"{fmt(stat[(level, k, a, 'n')], 'count')} subjects "
+                               f"[{fmt(stat[(level, k, a, 'events')], 'count')}]" for a in arms})
+            continue
         for a in arms:
             g = {s: stat[(level, k, a, s)] for s in ("n", "N", "pct", "events")}
             row[arm_header(a, n_by_arm.get(a, 0))] = (f"{fmt(g['n'], 'count')}/{fmt(g['N'], 'count')} "
