@@ -395,8 +395,7 @@ def listing_liver(lb: pd.DataFrame, adsl: pd.DataFrame, adex: pd.DataFrame | Non
     d["USUBJID"] = d["USUBJID"].astype(object)
     if adex is not None and len(d):
         ex = infusions(adex)[["USUBJID", "ASTDT"]].rename(columns={"ASTDT": "EXDT"}).sort_values("EXDT")
-        j = pd.merge_asof(d.sort_values("DT_", kind="mergesort"), ex, left_on="DT_", right_on="EXDT", by="USUBJID")
-        d = j
+        d = pd.merge_asof(d.sort_values("DT_", kind="mergesort"), ex, left_on="DT_", right_on="EXDT", by="USUBJID")
         d["DSLI"] = (d["DT_"] - d["EXDT"]).dt.days.astype("Int64")
     s = adsl.set_index("USUBJID")
     peak = d[d["PARAMCD"].isin(["ALT", "AST"])].groupby("USUBJID")["XULN"].max()
@@ -411,10 +410,10 @@ def listing_liver(lb: pd.DataFrame, adsl: pd.DataFrame, adex: pd.DataFrame | Non
         "Study day": pd.to_numeric(d["ADY"], errors="coerce").astype("Int64").astype("string").fillna("").to_numpy(),
         "Days since last infusion": (d["DSLI"].astype("string").fillna("") if "DSLI" in d else
                                      pd.Series("", index=d.index)).to_numpy(),
-        "Value": d["AVAL"].map(lambda v: f"{v:g}").to_numpy(),
+        "Value": d["AVAL"].map(lambda v: f"{v:g}" if pd.notna(v) else "").to_numpy(),
         "ULN": d["ANRHI"].map(lambda v: f"{v:g}" if pd.notna(v) else "").to_numpy(),
         "x ULN": d["XULN"].map(lambda v: f"{v:.2f}" if pd.notna(v) else "").to_numpy(),
-        ">= 3 x ULN": np.where(d["PARAMCD"].isin(["ALT", "AST"]) & (d["XULN"] >= threshold), "Yes", "").tolist()})
+        f">= {threshold:g} x ULN": np.where(d["PARAMCD"].isin(["ALT", "AST"]) & (d["XULN"] >= threshold), "Yes", "").tolist()})
     order = np.lexsort([out["Date"].to_numpy(str), out["Test"].to_numpy(str), out["Subject"].to_numpy(str),
                         out["Arm"].to_numpy(str)])
     return out.iloc[order].reset_index(drop=True)
