@@ -128,12 +128,13 @@ def safety_figures(results: dict[str, pd.DataFrame]) -> dict:
 def g_time_to_event(curves: pd.DataFrame, table: pd.DataFrame, colours: dict, title: str) -> plt.Figure:
     """Kaplan-Meier cumulative incidence (1 - KM, %) of each endpoint by arm, one panel per
     endpoint, censorings ticked (the CIs are in the table); under each panel the number at risk
-    every 12 weeks.
+    at the table's weeks (every 12 weeks from 36 weeks of follow-up on).
     `curves`: ard_km_curves; `table`: ard_time_to_event; `colours`: arm -> colour (arms.arm_colours)."""
     endpoints = list(dict.fromkeys(curves["variable"])) or ["(no subject dosed)"]
     arms = [a for a in colours if a in set(curves["group1_level"])]
     risk = table[table["stat_name"] == "n_risk"]
-    risk = risk[risk["group2_level"].astype(int) % 12 == 0]         # every 12 weeks: readable under the axis
+    if len(risk) and risk["group2_level"].astype(int).max() >= 36:  # long follow-up: every 12 weeks, readable
+        risk = risk[risk["group2_level"].astype(int) % 12 == 0]
     weeks = sorted({int(w) for w in risk["group2_level"]})
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(2, len(endpoints), figsize=(4.2 * len(endpoints) + 0.6, 4.6), squeeze=False,
@@ -152,7 +153,8 @@ def g_time_to_event(curves: pd.DataFrame, table: pd.DataFrame, colours: dict, ti
                 ax.plot(cens.index / 7, 100 * (1 - cens["surv"]), "|", color=colours[arm], ms=5, mew=0.8)
                 top, longest = max(top, float(inc.max())), max(longest, float(weeks_x.max()))
             p = table[(table["variable"] == name) & (table["group1"] == "TEST")]
-            label = name + (f"\nlog-rank p = {p['stat'].iloc[0]:.3f}" if len(p) else "")
+            events = table[(table["variable"] == name) & (table["stat_name"] == "events")]["stat"].sum()
+            label = name + (f"\nlog-rank p = {p['stat'].iloc[0]:.3f}" if len(p) else "" if events else "\nno events")
             ax.set_title(label, fontsize=9, loc="left")
             ax.set_ylim(0, min(100, max(10.0, top * 1.15)))
             ax.set_xlim(0, longest * 1.02 or 1)
@@ -230,9 +232,10 @@ def g_lab_boxplots(records: pd.DataFrame, colours: dict, title: str, labels: dic
                 ax.text(len(visits) - 0.5, uln, " ULN", color="#c00000", fontsize=7, va="bottom", ha="right")
             ax.set_xticks(range(len(visits)), [v.title() for v in visits], rotation=30, ha="right", fontsize=7)
             ax.set_title(labels.get(param, param), fontsize=9, loc="left")
-        axes[0][0].legend(frameon=False, fontsize=7, loc="upper right")
+        handles, names = axes[0][0].get_legend_handles_labels()
         fig.suptitle(title, x=0.01, ha="left", fontsize=10)
-        fig.tight_layout()
+        fig.tight_layout(rect=(0, 0, 1, 0.97))
+        fig.legend(handles, names, loc="upper right", ncol=len(arms), frameon=False, fontsize=8)  # clear of the data
     return fig
 
 

@@ -103,6 +103,12 @@ def is_baseline(d: pd.DataFrame) -> pd.Series:
     return d["ABLFL"].astype("object").eq("Y").astype(bool)
 
 
+def treatment_rank(adsl: pd.DataFrame) -> dict:
+    """Arm -> its numeric code: ARMN_ (arm_rank), else the actual or planned treatment code of ADSL."""
+    codes = [c for c in ("TRT01AN", "TRT01PN") if c in adsl]
+    return arm_rank(adsl) or (adsl.groupby("ARM_")[codes[0]].min().to_dict() if codes else {})
+
+
 def arms_and_n(adsl: pd.DataFrame, control: str | None) -> tuple[list[str], dict[str, int]]:
     """Arms in the order of their numeric code (ARMN_) when known, else control first then by
     name; and the safety N of each."""
@@ -557,7 +563,7 @@ def run_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | None
     if dmc:
         lb_ = standardize_bds(adlb, adsl, flag, post_by_day=by_visit) if adlb is not None else None
         vs_ = standardize_bds(advs, adsl, flag, post_by_day=by_visit) if advs is not None else None
-        out.update(dmc_displays(adsl, adae, lb_, vs_, adex, order_arms(arms, control, arm_rank(adsl)),
+        out.update(dmc_displays(adsl, adae, lb_, vs_, adex, order_arms(arms, control, treatment_rank(adsl)),
                                 overview_categories(adae, adsl) + aesi_categories(adae, aesi_names)))
     return out
 
