@@ -24,11 +24,13 @@ def lit(text) -> str:
 
 def _widths(frame: pd.DataFrame) -> str:
     """Column widths in fr units from the longest text of each column (capped), so that wide
-    tables wrap instead of running off the page."""
+    tables wrap instead of running off the page; at least room for the longest unbreakable word."""
     widths = []
     for col in frame.columns:
-        longest = max([len(str(col))] + [len(str(v)) for v in frame[col].head(400)])
-        widths.append(f"{min(max(longest, 4), 46) + 2}fr")
+        values = [str(v) for v in frame[col].head(400)]
+        longest = max([len(str(col))] + [len(v) for v in values])
+        word = max(len(w) for v in values + [str(col)] for w in v.split() or [""])   # an ID cannot wrap: room for it
+        widths.append(f"{max(min(max(longest, 4), 46), round(1.5 * word)) + 2}fr")
     return "(" + ", ".join(widths) + ",)"
 
 
