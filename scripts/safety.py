@@ -2,7 +2,9 @@
 from pathlib import Path
 
 from trialstats.figures.common import save_figure
-from trialstats.figures.safety import g_ae_dotplot, g_edish, g_lab_over_visits
+from trialstats.arms import arm_colours
+from trialstats.figures.safety import (g_ae_dotplot, g_edish, g_lab_boxplots, g_lab_over_visits, g_liver_profiles,
+                                       g_time_to_event)
 from trialstats.io import read_datasets, write_csv
 from trialstats.tables.safety import display_context, display_of, exposure_note, run_safety
 from trialstats.joblog import log_errors
@@ -26,6 +28,8 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     for sub in ("ard", "tables", "listings", "figures"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     for name, frame in results.items():
+        if name.startswith("data_"):          # the records behind a figure, not an output
+            continue
         if name.startswith("ard_"):
             write_csv(frame, out / "ard" / f"{name[4:]}.csv")
             display = display_of(name[4:], **context)
@@ -51,6 +55,19 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
         if params:   # no panel without an analyte
             figures["f_14_3_8"] = lambda: g_lab_over_visits(results["ard_t_14_3_8"], params, number("f_14_3_8") + "Laboratory values by visit",
                                                             names, control=sm.params.control)
+    if "ard_t_14_3_12" in results:            # the DMC displays (dosing dates known)
+        arms = list(dict.fromkeys(results["ard_t_14_3_12"].query("group1 == 'ARM'")["group1_level"]))
+        colours = arm_colours(arms, sm.params.control, {a: i for i, a in enumerate(arms)})
+        figures["f_14_3_12"] = lambda: g_time_to_event(results["ard_f_14_3_12"], results["ard_t_14_3_12"], colours,
+                                                       number("f_14_3_12") + "Time to first serious TEAE, first AESI and "
+                                                       "study discontinuation (Kaplan-Meier)")
+        if "data_lab_records" in results:
+            records = results["data_lab_records"]
+            labels = records.drop_duplicates("PARAMCD").set_index("PARAMCD")["PARAM"].to_dict() if "PARAM" in records else {}
+            figures["f_14_3_15"] = lambda: g_lab_boxplots(records, colours, number("f_14_3_15") + "Liver and renal tests by "
+                                                          "visit", labels)
+            figures["f_14_3_16"] = lambda: g_liver_profiles(records, colours, number("f_14_3_16") + "ALT and AST over "
+                                                            "time, multiples of the upper limit of normal")
     for fid, make in figures.items():
         for ext in ("png", "pdf"):
             save_figure(make(), out / "figures" / f"{fid}.{ext}", fid)
@@ -60,4 +77,5 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
         write_csv(ex, out / "ard" / "t_14_2_e1.csv")
         names = adam["adeff"].drop_duplicates("PARAMCD").set_index("PARAMCD")["PARAM"].to_dict()
         write_csv(t_exploratory(ex, names), out / "tables" / "t_14_2_e1.csv")
-    Path(sm.log[0]).write_text("\n".join(f"{k}: {len(v)} rows" for k, v in results.items()) + "\n")
+    Path(sm.log[0]).write_text("\n".join(f"{k}: {len(v)} rows" for k, v in results.items()
+                                         if not k.startswith("data_")) + "\n")

@@ -66,9 +66,24 @@ def _read_csv_text(path: Path, encoding: str = "utf-8") -> pd.DataFrame:
     try:
         if encoding.replace("-", "").lower() != "utf8":
             raise ValueError("pyarrow reads UTF-8 only")
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", engine="pyarrow")
+        return _read_csv_arrow_text(path)
     except Exception:
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+
+
+def _read_csv_arrow_text(path: Path) -> pd.DataFrame:
+    """pyarrow's parser with every column typed as text: pandas' engine="pyarrow" lets pyarrow
+    infer types before dtype=str (pyarrow 26 turns "2015-10-26T09:00" into "2015-10-26 09:00:00")."""
+    import csv
+
+    import pyarrow.csv as pacsv
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        names = next(csv.reader(f), [])
+    if len(set(names)) != len(names):
+        raise ValueError("duplicate column names: pandas' parser names them")
+    table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
+        column_types={n: "string" for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False))
+    return table.to_pandas().astype(str)
 
 
 def _iconv_name(encoding: str) -> str:

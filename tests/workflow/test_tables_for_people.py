@@ -88,7 +88,7 @@ def test_counts_are_integers(built):
             for col in frame.columns:
                 values = [v for v in frame[col] if v]
                 if col in COUNT_COLUMNS or col.endswith(": n"):
-                    bad = [v for v in values if not re.fullmatch(r"\d+( \(\d+(\.\d+)?%\))?", v)]   # n or n (%)
+                    bad = [v for v in values if not re.fullmatch(r"\d+( \(\d+(\.\d+)?%\)| / \d+)?", v)]   # n, n (%), n / N
                     assert not bad, f"{kind} {o.number} column {col!r}: {bad[:3]}"
                 # n (%) and n/N cells: the counts are whole numbers
                 bad = [v for v in values if re.search(r"(?<![\d.])\d+\.\d+ \(\d+(\.\d+)?%|(?<![\d.])\d+\.\d+/\d|/\d+\.\d+ \(", v)]

@@ -181,3 +181,158 @@ def safety_figures(results: dict[str, pd.DataFrame], control: str | None = None,
                     results["ard/t_14_3_8"], params, f"Figure 14.3.8.{k} Laboratory values by visit: {category}, "
                     "mean (SD)", labels, control=control, rank=rank))
     return out
+
+
+def g_time_to_event(curves: pd.DataFrame, table: pd.DataFrame, colours: dict, title: str) -> plt.Figure:
+    """Kaplan-Meier cumulative incidence (1 - KM, %) of each endpoint by arm, one panel per
+    endpoint, censorings ticked (the CIs are in the table); under each panel the number at risk
+    at the table's weeks (every 12 weeks from 36 weeks of follow-up on).
+    `curves`: ard_km_curves; `table`: ard_time_to_event; `colours`: arm -> colour (arms.arm_colours)."""
+    endpoints = list(dict.fromkeys(curves["variable"])) or ["(no subject dosed)"]
+    arms = [a for a in colours if a in set(curves["group1_level"])]
+    risk = table[table["stat_name"] == "n_risk"]
+    if len(risk) and risk["group2_level"].astype(int).max() >= 36:  # long follow-up: every 12 weeks, readable
+        risk = risk[risk["group2_level"].astype(int) % 12 == 0]
+    weeks = sorted({int(w) for w in risk["group2_level"]})
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(2, len(endpoints), figsize=(4.2 * len(endpoints) + 0.6, 4.6), squeeze=False,
+                                 gridspec_kw={"height_ratios": [4, 0.35 + 0.28 * len(arms)], "hspace": 0.08})
+        for j, name in enumerate(endpoints):
+            ax, low = axes[0][j], axes[1][j]
+            c = curves[curves["variable"] == name]
+            top = longest = 0.0
+            for arm in arms:
+                w = c[c["group1_level"] == arm].pivot_table(index="variable_level", columns="stat_name", values="stat")
+                w = w.set_index(w.index.astype(float)).sort_index()
+                weeks_x = w.index / 7
+                inc = 100 * (1 - w["surv"])
+                ax.step(weeks_x, inc, where="post", color=colours[arm], lw=1.4, label=str(arm))
+                cens = w[w["censored"] > 0]
+                ax.plot(cens.index / 7, 100 * (1 - cens["surv"]), "|", color=colours[arm], ms=5, mew=0.8)
+                top, longest = max(top, float(inc.max())), max(longest, float(weeks_x.max()))
+            p = table[(table["variable"] == name) & (table["group1"] == "TEST")]
+            events = table[(table["variable"] == name) & (table["stat_name"] == "events")]["stat"].sum()
+            label = name + (f"\nlog-rank p = {p['stat'].iloc[0]:.3f}" if len(p) else "" if events else "\nno events")
+            ax.set_title(label, fontsize=9, loc="left")
+            ax.set_ylim(0, min(100, max(10.0, top * 1.15)))
+            ax.set_xlim(0, longest * 1.02 or 1)
+            ax.set_xticks(weeks)
+            ax.tick_params(labelbottom=False)
+            if j == 0:
+                ax.set_ylabel("Subjects with the event (%)")
+                ax.legend(frameon=False, fontsize=7, loc="upper left")
+            low.set_xlim(ax.get_xlim())
+            low.set_ylim(-0.5, len(arms) - 0.5)
+            low.set_xticks(weeks)
+            names = ["At risk"] if len(arms) == 1 else [str(a) for a in arms]
+            low.set_yticks(range(len(arms)), names[::-1] if j == 0 else [""] * len(arms), fontsize=7)
+            for spine in ("left", "top", "right"):
+                low.spines[spine].set_visible(False)
+            low.tick_params(left=False)
+            for i, arm in enumerate(arms):
+                r = risk[(risk["variable"] == name) & (risk["group1_level"] == arm)]
+                for w_, n in zip(r["group2_level"].astype(int), r["stat"]):
+                    low.text(w_, len(arms) - 1 - i, f"{n:.0f}", ha="center", va="center", fontsize=7,
+                             color=colours[arm])
+            low.set_xlabel("Weeks since first dose (number at risk below)", fontsize=8)
+        fig.suptitle(title, x=0.01, ha="left", fontsize=10)
+        label_len = max([len(str(a)) for a in arms] + [7]) if len(arms) > 1 else 7
+        fig.subplots_adjust(left=min(0.3, 0.03 + 0.006 * label_len), right=0.98, top=0.82, bottom=0.12, wspace=0.18)
+    return fig
+
+
+def _visits(records: pd.DataFrame) -> list[str]:
+    """Scheduled visits (those with AVISITN) in visit order."""
+    d = records[records["AVISIT"].notna()]
+    if "AVISITN" in d:
+        d = d[d["AVISITN"].notna()]
+        return list(d.groupby("AVISIT")["AVISITN"].min().sort_values(kind="mergesort").index)
+    return sorted(d["AVISIT"].unique())
+
+
+def g_lab_boxplots(records: pd.DataFrame, colours: dict, title: str, labels: dict | None = None) -> plt.Figure:
+    """Box plots of each test's values by scheduled visit, one box per arm side by side (median,
+    quartiles, whiskers at 1.5 IQR, outliers as dots); the ULN dashed. `records`: lab_records."""
+    params = [p for p in ("ALT", "AST", "BILI", "CREAT") if p in set(records["PARAMCD"])]
+    labels = labels or {}
+    arms = [a for a in colours if a in set(records["ARM_"])]
+    with plt.rc_context(STYLE):
+        if not params:
+            fig, ax = plt.subplots(figsize=(7, 2))
+            ax.axis("off")
+            ax.text(0.5, 0.5, "No ALT, AST, bilirubin or creatinine records", ha="center", va="center")
+            fig.suptitle(title, x=0.01, ha="left", fontsize=10)
+            return fig
+        cols = 2 if len(params) > 1 else 1
+        rows = -(-len(params) // cols)
+        fig, axes = plt.subplots(rows, cols, figsize=(6.2 * cols, 3.6 * rows + 0.6), squeeze=False)
+        for ax in axes.flat[len(params):]:
+            ax.axis("off")
+        width = 0.8 / max(len(arms), 1)
+        for ax, param in zip(axes.flat, params):
+            d = records[records["PARAMCD"] == param]
+            visits = _visits(d)
+            for i, arm in enumerate(arms):
+                values = [d.loc[(d["AVISIT"] == v) & (d["ARM_"] == arm), "AVAL"].dropna().to_numpy() for v in visits]
+                pos = np.arange(len(visits)) + (i - (len(arms) - 1) / 2) * width
+                keep = [k for k, v in enumerate(values) if len(v)]
+                if not keep:
+                    continue
+                box = ax.boxplot([values[k] for k in keep], positions=pos[keep], widths=width * 0.85, patch_artist=True,
+                                 manage_ticks=False, flierprops=dict(marker=".", ms=3, mec=colours[arm]),
+                                 medianprops=dict(color="black", lw=1))
+                for patch in box["boxes"]:
+                    patch.set(facecolor=colours[arm], alpha=0.55, edgecolor=colours[arm])
+                ax.plot([], [], "s", color=colours[arm], alpha=0.55, label=str(arm))
+            uln = pd.to_numeric(d["ANRHI"], errors="coerce").median()
+            if pd.notna(uln):
+                ax.axhline(uln, color="#c00000", lw=0.8, ls="--")
+                ax.text(len(visits) - 0.5, uln, " ULN", color="#c00000", fontsize=7, va="bottom", ha="right")
+            ax.set_xticks(range(len(visits)), [v.title() for v in visits], rotation=30, ha="right", fontsize=7)
+            ax.set_title(labels.get(param, param), fontsize=9, loc="left")
+        handles, names = axes[0][0].get_legend_handles_labels()
+        fig.suptitle(title, x=0.01, ha="left", fontsize=10)
+        fig.tight_layout(rect=(0, 0, 1, 0.97))
+        fig.legend(handles, names, loc="upper right", ncol=len(arms), frameon=False, fontsize=8)  # clear of the data
+    return fig
+
+
+def g_liver_profiles(records: pd.DataFrame, colours: dict, title: str, threshold: float = 3.0) -> plt.Figure:
+    """ALT and AST of every subject as multiples of the ULN over study day, one thin line per
+    subject in the arm's colour; subjects whose ALT or AST reaches `threshold` x ULN after the first
+    dose drawn bold in both panels and labelled at their peak; reference lines at 1 and `threshold` x ULN."""
+    arms = [a for a in colours if a in set(records["ARM_"])]
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, 2, figsize=(12, 4.8), sharey=True)
+        liver = records[records["PARAMCD"].isin(["ALT", "AST"])]
+        post = liver["POSTFL_"].astype(bool) if "POSTFL_" in liver else pd.Series(True, index=liver.index)
+        high = set(liver.loc[post & (liver["XULN"] >= threshold), "USUBJID"])    # ALT or AST: bold in both panels
+        for ax, param in zip(axes, ("ALT", "AST")):
+            d = records[(records["PARAMCD"] == param) & records["XULN"].notna() & records["ADY"].notna()]
+            d = d.assign(ADY=pd.to_numeric(d["ADY"]).astype(float)).sort_values(["USUBJID", "ADY"], kind="mergesort")
+            post = d["POSTFL_"].astype(bool) if "POSTFL_" in d else pd.Series(True, index=d.index)
+            n_high = d.loc[post & (d["XULN"] >= threshold), "USUBJID"].nunique()
+            for (arm, subject), g in d.groupby(["ARM_", "USUBJID"], sort=True):
+                if subject in high:
+                    continue
+                ax.plot(g["ADY"], g["XULN"], color=colours.get(arm, "#999999"), lw=0.5, alpha=0.35)
+            for (arm, subject), g in d[d["USUBJID"].isin(high)].groupby(["ARM_", "USUBJID"], sort=True):
+                ax.plot(g["ADY"], g["XULN"], color=colours.get(arm, "#000000"), lw=1.8, marker="o", ms=3)
+                peak = g.loc[g["XULN"].idxmax()]
+                ax.annotate(f"{subject} ({arm}): {peak['XULN']:.1f} x ULN", (peak["ADY"], peak["XULN"]),
+                            xytext=(6, 4), textcoords="offset points", fontsize=7, color=colours.get(arm, "#000000"))
+            ax.axhline(threshold, color="#c00000", lw=0.9, ls="--")
+            ax.text(ax.get_xlim()[0], threshold, f" {threshold:g} x ULN", color="#c00000", fontsize=7, va="bottom")
+            ax.axhline(1, color="#777777", lw=0.6, ls=":")
+            ax.set_title(f"{param}: {n_high} subject{'' if n_high == 1 else 's'} with {param} >= {threshold:g} x ULN "
+                         "after the first dose", fontsize=9, loc="left")
+            ax.set_xlabel("Study day")
+        top = max(float(liver["XULN"].max()) if liver["XULN"].notna().any() else 0.0, threshold)
+        axes[0].set_ylim(0, top * 1.25)       # the threshold line clear of the legend
+        axes[0].set_ylabel("Value / upper limit of normal")
+        for arm in arms:
+            axes[0].plot([], [], color=colours[arm], lw=1.2, label=str(arm))
+        axes[0].legend(frameon=False, fontsize=7, loc="upper right")
+        fig.suptitle(title, x=0.01, ha="left", fontsize=10)
+        fig.tight_layout()
+    return fig

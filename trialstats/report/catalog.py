@@ -29,6 +29,8 @@ INCIDENCE = ("n (%) [events]: subjects with at least one event (% of the arm's N
              "p: Fisher's exact test.")
 REPORT_TITLES = {"open": "DMC open report (pooled)", "closed": "DMC closed report (by arm)",
                  "review": "Safety review report"}
+_TIME_AT_RISK = ("Day 1 = first dose (ADSL TRTSDT). Without the event: censored at the end of observation, the "
+                 "end-of-study date (EOSDT), else the last date of any record at the data cut. ")
 
 SECTIONS = {  # report type -> [(section title, [outputs])]
     "open": [
@@ -143,17 +145,55 @@ SECTIONS = {  # report type -> [(section title, [outputs])]
                    "closed/safety/figures/f_14_3_10.png", "figure", source="ADLB"),
             Output("t_14_3_11", "Table 14.3.11", "Vital signs, and temperature after each infusion", "Safety set",
                    "closed/safety/tables/t_14_3_11.csv", source="ADVS"),
+            Output("t_14_3_12", "Table 14.3.12", "Time to first serious TEAE, first AESI and study discontinuation "
+                   "(Kaplan-Meier)", "Safety set", "closed/safety/tables/t_14_3_12.csv", footnote=_TIME_AT_RISK +
+                   "n: subjects with the event (first row of an endpoint), at risk at week w (followed to study day "
+                   "7w + 1 or later); %: cumulative incidence = 100 x (1 - Kaplan-Meier estimate) with the 95% CI of the "
+                   "log(-log) transform, Greenwood variance (statsmodels). Log-rank p where there are "
+                   "two or more arms. AESI: a TEAE under any of the protocol's AESIs.",
+                   source="ADSL, ADAE, ADEX, ADLB, ADVS"),
+            Output("f_14_3_12", "Figure 14.3.12", "Time to first serious TEAE, first AESI and study discontinuation",
+                   "Safety set", "closed/safety/figures/f_14_3_12.png", "figure",
+                   footnote="Cumulative incidence = 1 - Kaplan-Meier estimate; ticks: censored subjects; confidence "
+                   "intervals in Table 14.3.12.", source="ADSL, ADAE, ADEX"),
+            Output("t_14_3_13", "Table 14.3.13", "Exposure-adjusted incidence of TEAEs per 100 patient-years",
+                   "Safety set", "closed/safety/tables/t_14_3_13.csv", footnote="n / PY: rate (95% CI): subjects with "
+                   "the event / patient-years at risk: rate per 100 patient-years with the exact Poisson (Garwood) 95% "
+                   "CI. At risk from the first dose to the first event of the row, else to the end of observation (as "
+                   "Table 14.3.12); a year is 365.25 days. AESI rows as Table 14.3.6, then SOC and PT.",
+                   source="ADSL, ADAE, ADEX"),
+            Output("t_14_3_14", "Table 14.3.14", "TEAEs by infusion number", "Safety set",
+                   "closed/safety/tables/t_14_3_14.csv", footnote="Each TEAE is attributed to the latest infusion on or "
+                   "before its onset date. n/N (%) [events]: subjects with a TEAE attributed to infusion k / subjects "
+                   "who received infusion k; the ten preferred terms with most subjects. The last infusion's row "
+                   "covers the rest of follow-up.", source="ADAE, ADEX"),
+            Output("f_14_3_15", "Figure 14.3.15", "Liver and renal tests by visit: box plots", "Safety set",
+                   "closed/safety/figures/f_14_3_15.png", "figure", footnote="Scheduled visits. Box: quartiles and "
+                   "median; whiskers to 1.5 x IQR; dots beyond. Dashed: upper limit of normal.", source="ADLB"),
+            Output("f_14_3_16", "Figure 14.3.16", "ALT and AST over time, multiples of the upper limit of normal",
+                   "Safety set", "closed/safety/figures/f_14_3_16.png", "figure", footnote="One line per subject. "
+                   "Bold and labelled: subjects with ALT or AST >= 3 x ULN after the first dose (Listing 16.2.6).",
+                   source="ADLB"),
         ]),
         ("16.2 Listings", [
             Output("l_16_2_1", "Listing 16.2.1", "Serious adverse events", "Safety set",
-                   "closed/safety/listings/l_16_2_1.csv", "listing", source="ADAE"),
+                   "closed/safety/listings/l_16_2_1.csv", "listing", footnote="Onset day: study day (day 1 = first "
+                   "dose); days since last infusion: 0 = the day of an infusion.", source="ADAE, ADSL, ADEX"),
             Output("l_16_2_2", "Listing 16.2.2", "Deaths", "Safety set", "closed/safety/listings/l_16_2_2.csv", "listing",
                    source="ADSL, ADAE"),
             Output("l_16_2_3", "Listing 16.2.3", "Adverse events of special interest", "Safety set",
                    "closed/safety/listings/l_16_2_3.csv", "listing", source="ADAE"),
             Output("l_16_2_4", "Listing 16.2.4", "Discontinuations, with reason", "Randomized",
                    "closed/flow/discontinued.csv", "listing", source="ADSL"),
-            Output("l_16_2_5", "Listing 16.2.5", "Safety laboratory panel: tests by category and their records",
+            Output("l_16_2_5", "Listing 16.2.5", "Adverse events leading to withdrawal", "Safety set",
+                   "closed/safety/listings/l_16_2_5.csv", "listing", footnote="TEAEs with an action taken (AEACN or "
+                   "AEACNOTH) of withdrawal; a subject who left the study for an adverse event without such a record "
+                   "has all TEAEs listed. Onset day: study day (day 1 = first dose).", source="ADAE, ADSL, ADEX"),
+            Output("l_16_2_6", "Listing 16.2.6", "Subjects with ALT or AST >= 3 x ULN: ALT, AST and bilirubin over "
+                   "time", "Safety set", "closed/safety/listings/l_16_2_6.csv", "listing", footnote="Every analysed "
+                   "record of each subject whose ALT or AST reached 3 x ULN after the first dose; x ULN = value / upper "
+                   "limit of normal.", source="ADLB, ADEX"),
+            Output("l_16_2_7", "Listing 16.2.7", "Safety laboratory panel: tests by category and their records",
                    "Safety set", "closed/safety/listings/l_lab_panel.csv", "listing",
                    footnote="The panel is the protocol's safety_labs; a test or category without records says so.",
                    source="ADLB"),

@@ -16,6 +16,8 @@ from ..columns import isin, lookup, per_distinct
 from ..stats.binary import clopper_pearson_ci, cmh_general_association, diff_ci, fisher_exact
 from ..arms import arm_header, order_arms
 from .ard import ard
+from .dmc_safety import (ae_listing, derive_infusion_of_onset, dmc_displays, t_ae_by_infusion, t_exposure_adjusted,
+                         t_time_to_event, withdrawal_mask)
 from .format import collected_decimals, visit_label  # noqa: F401 (collected_decimals: the ADaM route)
 
 RELATED = {"RELATED", "POSSIBLY RELATED", "PROBABLY RELATED", "DEFINITELY RELATED", "POSSIBLE", "PROBABLE",
@@ -102,6 +104,12 @@ def is_baseline(d: pd.DataFrame) -> pd.Series:
     return d["ABLFL"].astype("object").eq("Y").astype(bool)
 
 
+def treatment_rank(adsl: pd.DataFrame) -> dict:
+    """Arm -> its numeric code: ARMN_ (arm_rank), else the actual or planned treatment code of ADSL."""
+    codes = [c for c in ("TRT01AN", "TRT01PN") if c in adsl]
+    return arm_rank(adsl) or (adsl.groupby("ARM_")[codes[0]].min().to_dict() if codes else {})
+
+
 def arms_and_n(adsl: pd.DataFrame, control: str | None) -> tuple[list[str], dict[str, int]]:
     """Arms in the one display order (trialstats.arms: by numeric code ARMN_ where known, then
     label, the control last) and the safety N of each."""
@@ -135,23 +143,21 @@ def _incidence(base: dict, subjects: pd.Series, events: int | None, arms, n_by_a
     return rows
 
 
+def overview_categories(adae: pd.DataFrame, adsl: pd.DataFrame) -> list[tuple[str, pd.Series]]:
+    """The AE overview's categories as [(label, mask of adae)]."""
+    withdrawn, withdrawal_label = withdrawal_mask(adae, adsl)
+    fatal = (adae["AEOUT"] == "FATAL") | (adae["AESDTH"] == "Y")
+    return [("Any TEAE", pd.Series(True, index=adae.index)), ("Related TEAE", adae["AREL"] == "RELATED"),
+            ("Serious TEAE", adae["AESER"] == "Y"), ("Severe TEAE", adae["AESEV"] == "SEVERE"),
+            (withdrawal_label, withdrawn), ("TEAE with fatal outcome", fatal)]
+
+
 def ard_ae_overview(adsl: pd.DataFrame, adae: pd.DataFrame, control: str | None = None,
                     dead: pd.Series | None = None) -> pd.DataFrame:
     """Subjects with any TEAE, related, serious, severe, leading to withdrawal, fatal; deaths."""
     arms, n_by_arm = arms_and_n(adsl, control)
-    withdrawn = (adae["AEACN"].astype("string").str.contains("WITHDRAWN", na=False)
-                 | adae["AEACNOTH"].astype("string").str.contains("WITHDRAWN", na=False))
-    withdrawal_label = "TEAE leading to withdrawal"
-    if adae["AEACN"].isna().all() and adae["AEACNOTH"].isna().all() and "DCSREAS" in adsl:
-        # no action taken recorded: subjects who discontinued for an adverse event (ADSL)
-        stopped = set(adsl.loc[adsl["DCSREAS"].astype("string").str.upper() == "ADVERSE EVENT", "USUBJID"])
-        withdrawn = adae["USUBJID"].isin(stopped)
-        withdrawal_label = "TEAE and discontinued for an adverse event (ADSL DCSREAS; AEACN not recorded)"
-    fatal = (adae["AEOUT"] == "FATAL") | (adae["AESDTH"] == "Y")
-    cats = [("Any TEAE", pd.Series(True, index=adae.index)), ("Related TEAE", adae["AREL"] == "RELATED"),
-            ("Serious TEAE", adae["AESER"] == "Y"), ("Severe TEAE", adae["AESEV"] == "SEVERE"),
-            (withdrawal_label, withdrawn), ("TEAE with fatal outcome", fatal)]
     rows = []
+    cats = overview_categories(adae, adsl)
     for label, mask in cats:
         sel = adae[mask.fillna(False).astype(bool)]
         rows += _incidence(dict(variable="overview", variable_level=label),
@@ -375,44 +381,46 @@ def listing_lab_panel(panel: dict[str, list[str]], bds: pd.DataFrame) -> pd.Data
     return pd.DataFrame(rows, columns=["Category", "Test", "Records", "Status"])
 
 
-def listing_serious(adae: pd.DataFrame) -> pd.DataFrame:
-    cols = [c for c in ("ARM_", "USUBJID", "AEBODSYS", "AEDECOD", "AETERM", "ASTDT", "ASTDTF", "AENDT", "AENDTF",
-                        "ASTDY", "AESEV", "AREL", "AEOUT", "AEACN") if c in adae]
-    return adae.loc[adae["AESER"] == "Y", cols].rename(columns={"ARM_": "Arm"}).sort_values(["Arm", "USUBJID"])
+def listing_serious(adae: pd.DataFrame, adsl: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Serious TEAEs (ae_listing: human headers, age and sex from `adsl`)."""
+    return ae_listing(adae[adae["AESER"] == "Y"], adsl)
 
 
-def listing_teae(adae: pd.DataFrame) -> pd.DataFrame:
-    """Every treatment-emergent adverse event record, by arm, subject and onset (imputed dates are
-    listed in the record notes, not here: the listing stays readable on one page width)."""
-    cols = [c for c in ("ARM_", "USUBJID", "AEBODSYS", "AEDECOD", "AETERM", "ASTDT", "AENDT", "ASTDY", "AESEV",
-                        "AESER", "AREL", "AEOUT", "AEACN") if c in adae]
-    out = adae[cols].rename(columns={"ARM_": "Arm"})
-    return out.sort_values([c for c in ("Arm", "USUBJID", "ASTDT") if c in out], kind="mergesort")
+def listing_teae(adae: pd.DataFrame, adsl: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every treatment-emergent adverse event record, by arm, subject and onset (ae_listing; imputed
+    dates are listed in the record notes)."""
+    return ae_listing(adae, adsl)
 
 
-def listing_aesi(adae: pd.DataFrame) -> pd.DataFrame:
-    """Treatment-emergent adverse events of special interest, with the AESI they fall under."""
-    cq = [c for c in adae.columns if c.startswith("CQ") and c.endswith("NAM")]
-    if not cq:
-        return pd.DataFrame(columns=["Arm", "USUBJID", "AESI", "AEDECOD"])
+def listing_aesi(adae: pd.DataFrame, adsl: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Treatment-emergent adverse events of special interest, with the AESI they fall under (for
+    hypoglycaemia with its level); the columns of ae_listing without SOC, onset date and action
+    taken, so that the listing fits a landscape page."""
+    cq = sorted(c for c in adae.columns if c.startswith("CQ") and c.endswith("NAM"))
     names = pd.Series([""] * len(adae), index=adae.index, dtype=object)
     for col in cq:                       # "; "-joined names of the AESI each record falls under
-        v = adae[col].astype(object).where(adae[col].notna() & (adae[col] != ""), None)
-        names = np.where(v.isna(), names, np.where(names == "", v.fillna(""), names + "; " + v.fillna("")))
-    names = pd.Series(names, index=adae.index, dtype=object)
-    d = adae.assign(AESI=names)
-    d = d[d["AESI"] != ""]
-    cols = [c for c in ("ARM_", "USUBJID", "AESI", "AEDECOD", "AETERM", "ASTDT", "ASTDTF", "ASTDY", "AESEV", "AESER",
-                        "AREL", "HYPOLVL") if c in d]
-    return d[cols].rename(columns={"ARM_": "Arm"}).sort_values(["Arm", "USUBJID"], kind="mergesort")
+        v = adae[col].astype("string").fillna("").str.strip()
+        names = names.where(v == "", names.where(names == "", names + "; ") + v.astype(object))
+    d = adae[names != ""]
+    aesi = names[names != ""]
+    if "HYPOLVL" in d:                   # "Hypoglycaemia (level 1)"
+        level = d["HYPOLVL"].astype("string").str.lower().fillna("")
+        aesi = aesi.where(level == "", aesi + " (" + level.astype(object) + ")")
+    out = ae_listing(d, adsl, {"AESI": aesi})
+    return out.drop(columns=["System organ class", "Onset date", "Action taken"])   # the AESI names the class
 
 
 def listing_deaths(adsl: pd.DataFrame, adae: pd.DataFrame, dead: set) -> pd.DataFrame:
+    """Subjects who died or had a fatal TEAE, with the fatal TEAE where there is one."""
     fatal = adae[(adae["AEOUT"] == "FATAL") | (adae["AESDTH"] == "Y")]
     subjects = adsl[adsl["USUBJID"].isin(dead | set(fatal["USUBJID"]))]
-    cols = [c for c in ("USUBJID", "AEDECOD", "ASTDT") if c in fatal]
-    out = subjects[["ARM_", "USUBJID"]].merge(fatal[cols], on="USUBJID", how="left")
-    return out.rename(columns={"ARM_": "Arm", "AEDECOD": "Fatal AE (PT)", "ASTDT": "Onset"})
+    cols = [c for c in ("USUBJID", "AEDECOD", "ASTDT", "ASTDY") if c in fatal]
+    out = subjects[[c for c in ("ARM_", "USUBJID", "AGE", "SEX") if c in subjects]].merge(fatal[cols], on="USUBJID",
+                                                                                            how="left")
+    if "ASTDT" in out:
+        out["ASTDT"] = pd.to_datetime(out["ASTDT"]).dt.strftime("%Y-%m-%d")
+    return out.rename(columns={"ARM_": "Arm", "USUBJID": "Subject", "AGE": "Age", "SEX": "Sex",
+                               "AEDECOD": "Fatal TEAE (preferred term)", "ASTDT": "Onset date", "ASTDY": "Onset day"})
 
 
 def lab_parameters(lb: pd.DataFrame, panel: list[str] | dict[str, list[str]] | None = None) -> pd.DataFrame:
@@ -517,6 +525,9 @@ def run_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | None
     an ADaM made elsewhere (e.g. the CDISC pilot) is usually laid out."""
     adsl = standardize_adsl(adsl, arm, arm_order)
     adae = standardize_adae(adae, adsl)
+    dmc = adex is not None and "TRTSDT" in adsl and "ASTDT" in adex    # the DMC displays need dosing dates
+    if dmc:
+        adae = derive_infusion_of_onset(adae, adex)
     dead = set(adsl.loc[adsl.get("DTHFL", pd.Series(index=adsl.index, dtype="object")) == "Y", "USUBJID"])
     arms, _ = arms_and_n(adsl, control)
     control = control if control in arms else None
@@ -526,8 +537,8 @@ def run_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | None
            "ard_t_14_3_4": ard_ae_soc_pt(adsl, adae[adae["AREL"] == "RELATED"], control),
            "ard_t_14_3_5": ard_ae_soc_pt(adsl, adae[adae["AESER"] == "Y"], control),
            "ard_t_14_3_6": ard_aesi(adsl, adae, control, aesi_names),
-           "l_16_2_1": listing_serious(adae), "l_16_2_2": listing_deaths(adsl, adae, dead),
-           "l_16_2_3": listing_aesi(adae), "l_teae": listing_teae(adae)}
+           "l_16_2_1": listing_serious(adae, adsl), "l_16_2_2": listing_deaths(adsl, adae, dead),
+           "l_16_2_3": listing_aesi(adae, adsl), "l_teae": listing_teae(adae, adsl)}
     if control is not None:
         out["ard_f_14_3_7"] = ard_risk_differences(out["ard_t_14_3_2"], arms, control)
     if adlb is not None:
@@ -549,7 +560,22 @@ def run_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | None
         out["ard_t_14_3_11"] = ard_bds_summary(vs[vs["AVISIT"].notna()] if by_visit else vs, control=control)
     if adex is not None and dose_col is not None:
         out["ard_t_14_1_5"] = ard_exposure(adsl, adex, dose_col, dose_unit)
+    if dmc:
+        lb_ = standardize_bds(adlb, adsl, flag, post_by_day=by_visit) if adlb is not None else None
+        vs_ = standardize_bds(advs, adsl, flag, post_by_day=by_visit) if advs is not None else None
+        out.update(dmc_displays(adsl, adae, lb_, vs_, adex, order_arms(arms, control, treatment_rank(adsl)),
+                                overview_categories(adae, adsl) + aesi_categories(adae, aesi_names)))
     return out
+
+
+def aesi_categories(adae: pd.DataFrame, names: list[str] | None = None) -> list[tuple[str, pd.Series]]:
+    """Any AESI, then each AESI (CQnnNAM; the protocol's `names` in order where given)."""
+    from .dmc_safety import aesi_mask
+    columns = sorted(c for c in adae.columns if c.startswith("CQ") and c.endswith("NAM"))
+    wanted = ([(f"CQ{i:02d}NAM", n) for i, n in enumerate(names, 1)] if names is not None
+              else [(c, n) for c in columns for n in sorted(adae[c].dropna().unique())])
+    return [("Any AESI", aesi_mask(adae))] + [
+        (f"AESI: {n}", adae[c].eq(n) if c in adae else pd.Series(False, index=adae.index)) for c, n in wanted]
 
 
 def t_incidence(ard_: pd.DataFrame, empty: str = "No events in this category") -> pd.DataFrame:
@@ -703,4 +729,5 @@ def display_of(output_id: str, n_by_arm: dict | None = None, labels: dict | None
             "t_14_3_9": lambda a: t_shift(a, labels, n_by_arm),
             "t_14_3_11": lambda a: t_summary(a, labels, decimals, n_by_arm),
             "t_14_1_5": lambda a: t_exposure(a, dose_label, n_by_arm),
-            "f_14_3_7": None}.get(output_id, t_incidence)
+            "f_14_3_7": None, "t_14_3_12": t_time_to_event, "f_14_3_12": None,
+            "t_14_3_13": t_exposure_adjusted, "t_14_3_14": t_ae_by_infusion}.get(output_id, t_incidence)

@@ -1,4 +1,6 @@
 # Safety: tables, listings and figures, by arm (closed) and for a single-arm study (review).
+# The folder holds ard/, tables/ (t_14_1_5, t_14_3_1..14), listings/ (l_16_2_1..3, 5, 6, lab panel) and
+# figures/ (f_14_3_7, 8, 10, 12, 15, 16): the DMC displays are computed in this one job (no job per display).
 # A study given as an existing ADaM folder (config `adam_studies`) has its own rules: adam_input.smk.
 
 
