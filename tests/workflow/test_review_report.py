@@ -61,7 +61,7 @@ def test_full_ae_listing_has_every_teae_of_the_run(built):
     listing = next(o for o in review_outputs() if o.id == "l_teae")
     frame = pd.read_csv(built / CUT2 / listing.path, keep_default_na=False)
     assert len(teae) > 0 and len(frame) == len(teae)
-    assert sorted(frame.USUBJID) == sorted(teae.USUBJID) and "Arm" not in frame
+    assert sorted(frame["Subject"]) == sorted(teae.USUBJID) and "Arm" not in frame
 
 
 def test_footnotes_define_only_what_is_shown(built):
