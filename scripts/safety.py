@@ -6,6 +6,7 @@ from trialstats.arms import arm_colours
 from trialstats.figures.safety import (g_ae_dotplot, g_edish, g_lab_boxplots, g_lab_over_visits, g_liver_profiles,
                                        g_time_to_event)
 from trialstats.io import read_datasets, write_csv
+from trialstats.tables.format import readable_visits, visit_label
 from trialstats.tables.safety import display_context, display_of, exposure_note, run_safety
 from trialstats.joblog import log_errors
 
@@ -39,6 +40,8 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
                           out / "tables" / f"{name[4:]}.csv")
         else:   # the summary reads l_hys_law_peaks by arm
             keep = not single_arm or name == "l_hys_law_peaks"
+            if "Visit" in frame:              # WEEK 4 -> Week 4
+                frame = frame.assign(Visit=frame["Visit"].map(visit_label))
             write_csv(frame if keep else frame.drop(columns="Arm", errors="ignore"), out / "listings" / f"{name}.csv")
     (out / "tables" / "t_14_1_5_footnote.txt").write_text(exposure_note(sm.params.dose_label) + "\n")
     number = (lambda fid: "") if single_arm else (lambda fid: f"Figure {fid[2:].replace('_', '.')} ")  # noqa: E731
@@ -76,6 +79,6 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
         ex = ard_exploratory(adam["adeff"], adam["adsl"], sm.params.exploratory)
         write_csv(ex, out / "ard" / "t_14_2_e1.csv")
         names = adam["adeff"].drop_duplicates("PARAMCD").set_index("PARAMCD")["PARAM"].to_dict()
-        write_csv(t_exploratory(ex, names), out / "tables" / "t_14_2_e1.csv")
+        write_csv(readable_visits(t_exploratory(ex, names)), out / "tables" / "t_14_2_e1.csv")
     Path(sm.log[0]).write_text("\n".join(f"{k}: {len(v)} rows" for k, v in results.items()
                                          if not k.startswith("data_")) + "\n")

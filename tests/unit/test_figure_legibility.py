@@ -15,7 +15,9 @@ from trialstats.figures.common import MIN_PRINT_PT, better_direction, print_scal
 from trialstats.figures.consort import g_consort
 from trialstats.figures.monitoring import g_safety_boundaries
 from trialstats.figures.primary import g_change_forest, g_difference_forest, g_tipping_heatmap, p_text
-from trialstats.figures.safety import g_ae_dotplot, g_edish, g_lab_over_visits
+from trialstats.figures.safety import (g_ae_dotplot, g_edish, g_lab_boxplots, g_lab_over_visits, g_liver_profiles,
+                                       g_time_to_event)
+from trialstats.tables.dmc_safety import ard_km_curves, ard_time_to_event
 from trialstats.figures.secondary import g_lsmeans_over_visits, g_subgroup_forest
 from trialstats.tables.primary import analysis_names
 from trialstats.tables.primary_change import ANALYSES
@@ -124,6 +126,26 @@ def boundary_paths(groups, events=("FEVER48", "SERIOUS")):
                          for e in events for g in groups for k in range(1, 46)])
 
 
+def km_inputs(arms):
+    """Three time-to-event endpoints, 40 subjects per arm over 48 weeks."""
+    rng = np.random.default_rng(5)
+    endpoints = {name: pd.DataFrame({"ARM_": np.repeat(arms, 40), "TIME": rng.integers(5, 340, 40 * len(arms)),
+                                     "EVENT": rng.integers(0, 2, 40 * len(arms))})
+                 for name in ("First serious TEAE", "First AESI", "Study discontinuation")}
+    return ard_km_curves(endpoints, arms), ard_time_to_event(endpoints, arms, [0, 4, 12, 24, 36, 48])
+
+
+def lab_records(arms):
+    """ALT, AST, bilirubin and creatinine of 10 subjects per arm at 6 visits (one ALT at 3.6 x ULN)."""
+    visits = ["BASELINE", *VISITS]
+    rows = [dict(ARM_=a, USUBJID=f"{a}-{i}", PARAMCD=p, AVISIT=v, ADY=7 * k * 4 + 1, AVAL=20.0 + i + k, ANRHI=40.0,
+                 POSTFL_=k > 0) for a in arms for i in range(10) for p in ("ALT", "AST", "BILI", "CREAT")
+            for k, v in enumerate(visits)]
+    d = pd.DataFrame(rows)
+    d.loc[0, "AVAL"] = 144.0
+    return d.assign(XULN=d["AVAL"] / d["ANRHI"])
+
+
 def closed_figures():
     """(name, figure, arms, control) of every figure of a two-arm closed report (B the control)."""
     arms = ["A", "B"]
@@ -140,7 +162,10 @@ def closed_figures():
                                            control="B"), arms, "B"),
             ("consort", g_consort(consort_ard(arms), "Subject flow by arm", "Randomized", control="B"), arms, "B"),
             ("boundaries", g_safety_boundaries(boundary_paths(["A", "All subjects", "B"]), {}, "All subjects", "B"),
-             arms, "B")]
+             arms, "B"),
+            ("f_14_3_12", g_time_to_event(*km_inputs(arms), arm_colours(arms, "B"), "Figure 14.3.12"), arms, "B"),
+            ("f_14_3_15", g_lab_boxplots(lab_records(arms), arm_colours(arms, "B"), "Figure 14.3.15"), arms, "B"),
+            ("f_14_3_16", g_liver_profiles(lab_records(arms), arm_colours(arms, "B"), "Figure 14.3.16"), arms, "B")]
 
 
 def three_arm_figures():

@@ -9,23 +9,29 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from ..arms import arm_colours
-from ..tables.primary import analysis_names
+from ..tables.primary import METHODS, POPULATIONS, analysis_names
 from .common import PRINT_HEIGHT_IN, STYLE, favours_labels
 
 TIPPING_CMAP = "cividis"     # perceptually uniform, colour-blind safe
 
 
-def g_difference_forest(ard: pd.DataFrame, labels, title: str, spec: dict) -> plt.Figure:
-    """Figure 14.2.3: difference in response (percentage points) with 95% CI per analysis;
-    `labels` = (active, control). A higher response favours the active arm."""
+def g_difference_forest(ard: pd.DataFrame, labels, title: str, spec: dict, names: dict | None = None) -> plt.Figure:
+    """Figure 14.2.3: difference in response (percentage points) with 95% CI per analysis, with its
+    responders n/N per arm; `labels` = (active, control), `names` PARAMCD -> name. A higher
+    response favours the active arm."""
     active, control = labels
     rows = []
-    for analysis, (name, population) in analysis_names(spec).items():
+    for analysis, (name, population) in analysis_names(spec, names=names).items():
         sel = ard[(ard["variable"] == analysis) & (ard["group1"] == "CONTRAST") &
                   (ard["group1_level"] == f"{active} - {control}")]
+        arms = ard[(ard["variable"] == analysis) & (ard["group1"] == "ARM")]
+        counts = {a: arms[arms["group1_level"] == a].set_index("stat_name")["stat"] for a in labels}
+        n = "; ".join(f"{a} {c['n']:.0f}/{c['N']:.0f}" for a, c in counts.items() if {"n", "N"} <= set(c.index)
+                      and c["n"] == c["n"])
         for method in dict.fromkeys(sel["variable_level"]):
             s = sel[sel["variable_level"] == method].set_index("stat_name")["stat"]
-            rows.append((f"{name} [{method}, {population}]", 100 * s["estimate"], 100 * s["lower"],
+            how = f"{METHODS.get(method, method)}, {POPULATIONS.get(population, population).lower()}"
+            rows.append((f"{name}\n[{how}{'; ' + n if n else ''}]", 100 * s["estimate"], 100 * s["lower"],
                          100 * s["upper"], active))
     return _forest(rows, f"Difference in response, {active} minus {control} (percentage points, 95% CI)",
                    title, list(labels), control, "higher")
@@ -37,7 +43,8 @@ def _forest(rows: list[tuple], xlabel: str, title: str, arms: list, control: str
     colours = arm_colours(arms, control)
     actives = [a for a in arms if a != control]
     with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(10, min(PRINT_HEIGHT_IN, 0.32 * len(rows) + 1.6)))
+        fig, ax = plt.subplots(figsize=(10, min(PRINT_HEIGHT_IN, (0.45 if any("\n" in r[0] for r in rows) else 0.32)
+                                                * len(rows) + 1.6)))
         y = np.arange(len(rows))[::-1]
         for yi, (label, est, lo, hi, arm) in zip(y, rows):
             ax.plot([lo, hi], [yi, yi], color=colours[arm], lw=1.5)

@@ -195,7 +195,8 @@ def g_time_to_event(curves: pd.DataFrame, table: pd.DataFrame, colours: dict, ti
         risk = risk[risk["group2_level"].astype(int) % 12 == 0]
     weeks = sorted({int(w) for w in risk["group2_level"]})
     with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(2, len(endpoints), figsize=(4.2 * len(endpoints) + 0.6, 4.6), squeeze=False,
+        fig, axes = plt.subplots(2, len(endpoints), figsize=(min(PRINT_WIDTH_IN, 4.2 * len(endpoints) + 0.6), 4.6),
+                                 squeeze=False,
                                  gridspec_kw={"height_ratios": [4, 0.35 + 0.28 * len(arms)], "hspace": 0.08})
         for j, name in enumerate(endpoints):
             ax, low = axes[0][j], axes[1][j]
@@ -265,7 +266,8 @@ def g_lab_boxplots(records: pd.DataFrame, colours: dict, title: str, labels: dic
             return fig
         cols = 2 if len(params) > 1 else 1
         rows = -(-len(params) // cols)
-        fig, axes = plt.subplots(rows, cols, figsize=(6.2 * cols, 3.6 * rows + 0.6), squeeze=False)
+        fig, axes = plt.subplots(rows, cols, figsize=(min(PRINT_WIDTH_IN, 5.2 * cols), min(PRINT_HEIGHT_IN, 2.5 * rows + 0.7)),
+                                 squeeze=False)       # at print size: text >= 7 pt
         for ax in axes.flat[len(params):]:
             ax.axis("off")
         width = 0.8 / max(len(arms), 1)
@@ -303,7 +305,7 @@ def g_liver_profiles(records: pd.DataFrame, colours: dict, title: str, threshold
     dose drawn bold in both panels and labelled at their peak; reference lines at 1 and `threshold` x ULN."""
     arms = [a for a in colours if a in set(records["ARM_"])]
     with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(1, 2, figsize=(12, 4.8), sharey=True)
+        fig, axes = plt.subplots(1, 2, figsize=(PRINT_WIDTH_IN, 4.8), sharey=True)
         liver = records[records["PARAMCD"].isin(["ALT", "AST"])]
         post = liver["POSTFL_"].astype(bool) if "POSTFL_" in liver else pd.Series(True, index=liver.index)
         high = set(liver.loc[post & (liver["XULN"] >= threshold), "USUBJID"])    # ALT or AST: bold in both panels

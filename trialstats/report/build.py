@@ -22,21 +22,28 @@ def lit(text) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
 
 
-def _widths(frame: pd.DataFrame) -> str:
-    """Column widths: a column of short entries (IDs, dates, counts: at most 22 characters, header
-    words included) takes its natural width (auto), so an ID or a date never breaks; the others
-    share the rest in fr units by their longest text (capped), so wide tables wrap instead of
-    running off the page."""
-    widths, total = [], 0
+PAGE_WIDTH_PT = 26.7 / 2.54 * 72          # A4 landscape less 1.5 cm margins
+
+
+def _widths(frame: pd.DataFrame, font_pt: float = 8.5) -> str:
+    """Column widths. A table that fits the page at its natural width keeps it (auto columns).
+    Otherwise each column gets at least its longest unbreakable word (an ID, a date, a header
+    word: never split) and the rest of the page in proportion to how much longer its texts are,
+    as fr units of those widths, so that wide tables wrap and never run off the page."""
+    char = 0.5 * font_pt                                   # a generous average glyph width
+    budget = PAGE_WIDTH_PT / char - 1.6 * len(frame.columns)   # in characters, less the cell insets
+    natural, least = [], []
     for col in frame.columns:
-        values = [str(v) for v in frame[col].head(400)]
-        longest = max([len(v) for v in values] + [max(len(w) for w in str(col).split()) if str(col).split() else 0])
-        text = max([len(str(col))] + [len(v) for v in values])
-        total += text + 2
-        widths.append("auto" if longest <= 22 else f"{min(max(text, 4), 46) + 2}fr")
-    if total <= 150:                            # fits the page at its natural width: compact
-        widths = ["auto"] * len(widths)
-    return "(" + ", ".join(widths) + ",)"
+        texts = [str(v) for v in frame[col].head(400)]
+        words = [w for t in texts + [str(col)] for w in t.split()] or [""]
+        least.append(max(len(w) for w in words) + 1)
+        natural.append(max([len(t) for t in texts] + [least[-1]]) + 1)
+    if sum(natural) <= budget:
+        return "(" + ", ".join(["auto"] * len(natural)) + ",)"
+    spare = max(budget - sum(least), 0)
+    extra = [n - m for n, m in zip(natural, least)]
+    widths = [m + (spare * e / sum(extra) if sum(extra) else 0) for m, e in zip(least, extra)]
+    return "(" + ", ".join(f"{w:.1f}fr" for w in widths) + ",)"
 
 
 def table_markup(frame: pd.DataFrame, font: str = "8.5pt", columns: str | None = None, notes: str = "") -> str:
@@ -58,7 +65,8 @@ def table_markup(frame: pd.DataFrame, font: str = "8.5pt", columns: str | None =
         note = f"table.cell(colspan: {len(frame.columns)}, stroke: none, inset: (x: 0pt, top: 4pt))[{notes}]"
         footer = ", table.footer(repeat: false, " + ", ".join([*tail, note]) + ")"
     cells = ", ".join(body)
-    return (f"#text(size: {font})[#table(columns: {columns or _widths(frame)}, stroke: (x, y) => if y == 0 "
+    return (f"#text(size: {font})[#table(columns: {columns or _widths(frame, float(font.removesuffix('pt')))}, "
+            f"stroke: (x, y) => if y == 0 "
             f"{{ (bottom: 0.6pt) }} else {{ (bottom: 0.2pt + luma(200)) }}, inset: (x: 3pt, y: 2.2pt), "
             f"align: left, table.header(repeat: true, {head}){', ' + cells if cells else ''}{footer})]")
 
@@ -164,7 +172,7 @@ ABBREVIATIONS = {
     "ALT": "alanine aminotransferase", "ANCOVA": "analysis of covariance", "ARD": "analysis results data",
     "AST": "aspartate aminotransferase", "BMI": "body mass index", "CI": "confidence interval",
     "CMH": "Cochran-Mantel-Haenszel", "CONSORT": "Consolidated Standards of Reporting Trials",
-    "CP": "conditional power", "DMC": "Data Monitoring Committee",
+    "CP": "Clopper-Pearson", "DMC": "Data Monitoring Committee",
     "eDISH": "evaluation of drug-induced serious hepatotoxicity", "FAS": "full analysis set",
     "GIR": "glucose infusion rate", "HbA1c": "glycated haemoglobin A1c",
     "HOMA-IR": "homeostasis model assessment of insulin resistance",
@@ -177,6 +185,10 @@ ABBREVIATIONS = {
     "SD": "standard deviation", "SDTM": "Study Data Tabulation Model (CDISC)", "SE": "standard error",
     "SOC": "system organ class (MedDRA)", "TEAE": "treatment-emergent adverse event",
     "ULN": "upper limit of normal", "UC-MSC": "umbilical cord mesenchymal stem cells",
+    "FAS": "full analysis set", "IQR": "interquartile range", "OLS": "ordinary least squares",
+    "MIVQUE(0)": "minimum variance quadratic unbiased estimation (start values)",
+    "OGTT": "oral glucose tolerance test", "NYHA": "New York Heart Association", "HIV": "human immunodeficiency virus",
+    "HBV": "hepatitis B virus", "HCV": "hepatitis C virus", "EV": "extracellular vesicles",
     "MSC": "mesenchymal stem (stromal) cells",
 }
 
@@ -263,8 +275,7 @@ def report_source(kind: str, meta: dict, sections: list, root: Path, manifest: d
     for title, frame in appendices:
         lines += [f"== #{lit(title)}", table_markup(frame)]
     lines.append(provenance_markup(manifest))
-    body = "\n".join(lines[contents + 1:])
-    lines.insert(contents + 1, "= Abbreviations\n" + table_markup(abbreviations(body), "9pt", "(auto, 1fr)"))
+    lines.insert(contents + 1, "= Abbreviations\n" + table_markup(abbreviations("\n".join(lines)), "9pt", "(auto, 1fr)"))
     return "\n".join(lines) + "\n"
 
 

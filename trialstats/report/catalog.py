@@ -7,6 +7,7 @@ the outputs its protocol produces.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from ..adam.efficacy import parameter_names
@@ -29,8 +30,10 @@ INCIDENCE = ("n (%) [events]: subjects with at least one event (% of the arm's N
              "p: Fisher's exact test.")
 REPORT_TITLES = {"open": "DMC open report (pooled)", "closed": "DMC closed report (by arm)",
                  "review": "Safety review report"}
-_TIME_AT_RISK = ("Day 1 = first dose (ADSL TRTSDT). Without the event: censored at the end of observation, the "
-                 "end-of-study date (EOSDT), else the last date of any record at the data cut. ")
+_TIME_AT_RISK = ("Day 1 = the first dose. Without the event: censored at the end of observation (the end-of-study "
+                 "date, else the last date of any record at the data cut). A subject who completed the study before "
+                 "the nominal day of the last week shown is censored then, so the number at risk in the last week "
+                 "falls below the completers. ")
 
 SECTIONS = {  # report type -> [(section title, [outputs])]
     "open": [
@@ -186,8 +189,8 @@ SECTIONS = {  # report type -> [(section title, [outputs])]
             Output("l_16_2_4", "Listing 16.2.4", "Discontinuations, with reason", "Randomized",
                    "closed/flow/discontinued.csv", "listing", source="ADSL"),
             Output("l_16_2_5", "Listing 16.2.5", "Adverse events leading to withdrawal", "Safety set",
-                   "closed/safety/listings/l_16_2_5.csv", "listing", footnote="TEAEs with an action taken (AEACN or "
-                   "AEACNOTH) of withdrawal; a subject who left the study for an adverse event without such a record "
+                   "closed/safety/listings/l_16_2_5.csv", "listing", footnote="TEAEs with an action taken (study drug or "
+                   "other action) of withdrawal; a subject who left the study for an adverse event without such a record "
                    "has all TEAEs listed. Onset day: study day (day 1 = first dose).", source="ADAE, ADSL, ADEX"),
             Output("l_16_2_6", "Listing 16.2.6", "Subjects with ALT or AST >= 3 x ULN: ALT, AST and bilirubin over "
                    "time", "Safety set", "closed/safety/listings/l_16_2_6.csv", "listing", footnote="Every analysed "
@@ -195,7 +198,8 @@ SECTIONS = {  # report type -> [(section title, [outputs])]
                    "limit of normal.", source="ADLB, ADEX"),
             Output("l_16_2_7", "Listing 16.2.7", "Safety laboratory panel: tests by category and their records",
                    "Safety set", "closed/safety/listings/l_lab_panel.csv", "listing",
-                   footnote="The panel is the protocol's safety_labs; a test or category without records says so.",
+                   footnote="The panel is the protocol's safety laboratory panel; a test or category without records "
+                   "says so.",
                    source="ADLB"),
         ]),
     ],
@@ -247,8 +251,8 @@ def review_sections(protocol: dict | None = None) -> list:
 
 ALL_TEAE = Output("l_teae", "Listing", "All treatment-emergent adverse events", "Safety set",
                   "review/safety/listings/l_teae.csv", "listing",
-                  footnote="Every TEAE record, by subject and onset. AENDT blank: ongoing. ASTDY: study day of "
-                  "onset (day 1 = first infusion). Imputed dates: appendix, records used with a note.",
+                  footnote="Every TEAE record, by subject and onset. Onset day: study day of onset (day 1 = first "
+                  "infusion). Imputed dates: appendix, records used with a note.",
                   source="ADAE")
 
 
@@ -280,7 +284,10 @@ def _numbered(report: list) -> list:
             counts[word] = counts.get(word, 0) + 1
             renumbered.append(replace(o, number=f"{word} {counts[word]}"))
         out.append((title, renumbered))
-    return out
+    # footnotes that cite another output by its closed-report number cite it by this report's number
+    new = {o.number: n.number for (_, old), (_, outs) in zip(report, out) for o, n in zip(old, outs)}
+    cite = re.compile("|".join(re.escape(k) + r"(?![\d.])" for k in sorted(new, key=len, reverse=True)))
+    return [(title, [replace(o, footnote=cite.sub(lambda m: new[m[0]], o.footnote)) for o in outs]) for title, outs in out]
 
 
 def _exploratory(protocol: dict | None) -> Output:
@@ -290,7 +297,7 @@ def _exploratory(protocol: dict | None) -> Output:
         title += f" ({normal['label']})" if normal.get("label") else ""
         test = {**protocol.get("labs", {}), **protocol.get("vitals", {})}.get(normal["paramcd"], {})
         name, unit = test.get("name", normal["paramcd"]), test.get("unit", "")
-        note = (f" Back to normal: {name} < {normal['below']:g}{' ' + unit if unit else ''} with Clopper-Pearson (CP) 95% CI."
+        note = (f" Back to normal: {name} < {normal['below']:g}{' ' + unit if unit else ''} with Clopper-Pearson 95% CI (CP)."
                 + _homa_note(protocol))
     return Output("t_14_2_e1", "Table 14.2.E1", title, "Full analysis set", "review/safety/tables/t_14_2_e1.csv",
                   footnote="Mean change with t-based 95% CI and paired t-test." + note, source="ADEFF")

@@ -167,7 +167,8 @@ def t_time_to_event(ard_: pd.DataFrame) -> pd.DataFrame:
                 row[f"{head}: % (95% CI)"] = f"{inc[0]:.1f} ({inc[1]:.1f}, {inc[2]:.1f})" if inc[0] > 0 else "0.0"
             row["Log-rank p"] = ""
             rows.append(row)
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    return table.drop(columns="Log-rank p") if len(arms) < 2 else table     # one arm: no test
 
 
 # --- exposure-adjusted incidence ---------------------------------------------------------------------

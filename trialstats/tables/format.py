@@ -110,8 +110,10 @@ def collected_decimals(values: pd.Series, most: int = 2) -> int:
 def visit_label(text: str) -> str:
     """Visits as people write them inside any text: "WEEK 4" -> "Week 4", "BASELINE" -> "Baseline"."""
     import re
-    return re.sub(r"\b(BASELINE|SCREENING|WEEK|DAY|MONTH|END OF TREATMENT|END OF STUDY|UNSCHEDULED)\b",
+    text = re.sub(r"\b(BASELINE|SCREENING|WEEK|DAY|MONTH|END OF TREATMENT|END OF STUDY|UNSCHEDULED)\b",
                   lambda m: m.group(1).capitalize(), str(text))
+    text = re.sub(r"\b(\d+)H (PRE|POST)-DOSE\b", lambda m: f"{m[1]} h {m[2].lower()}-dose", text)   # 2H POST-DOSE
+    return re.sub(r"\b(PRE|POST)-DOSE\b", lambda m: f"{m[1].lower()}-dose", text)
 
 
 def readable_visits(frame: pd.DataFrame) -> pd.DataFrame:

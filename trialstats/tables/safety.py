@@ -698,7 +698,7 @@ def exposure_note(dose_label: str | None) -> str:
     """The footnote of the exposure table: the dose unit, or why the dose is not shown."""
     if dose_label is None:
         return ("Infusions received by each subject of the safety set. The cumulative dose is not shown while "
-                "arms are coded: a zero dose would name a placebo arm (config report.decode_arms shows it).")
+                "arms are coded: a zero dose would identify a placebo arm.")
     return f"Infusions received; cumulative dose in {dose_label} (mean, median, range)."
 
 
