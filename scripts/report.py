@@ -52,7 +52,7 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     # sources by the numbers the reader sees: "ARD t_14_3_1" -> "Table 14.3.1 (ARD)"
     behind = {"consort": "f_14_1_3" if kind == "closed" else "o_consort", "t_14_2_1_primary": "t_14_2_1",
               "l_hys_law_peaks": "t_14_3_10", "stopping_guidelines": "t_guidelines"}
-    cite = lambda m: (f"{numbers[behind.get(m[2], m[2])]}" + (f" ({m[1]})" if m[1] else "")  # noqa: E731
+    cite = lambda m: (f"{numbers[behind.get(m[2], m[2])]}" + (" (ARD)" if m[1] == "ARD" else "")  # noqa: E731
                       if behind.get(m[2], m[2]) in numbers else m[0])
     summary["Source"] = summary["Source"].str.replace(r"(?:(ARD|listing) )?\b([a-z][a-z0-9_]*)\b", cite, regex=True)
     write_csv(summary, sm.output.summary)

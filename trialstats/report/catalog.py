@@ -140,8 +140,9 @@ SECTIONS = {  # report type -> [(section title, [outputs])]
             Output("t_14_3_8", "Table 14.3.8", "Laboratory values and change from baseline by visit", "Safety set",
                    "closed/safety/tables/t_14_3_8.csv", source="ADLB"),
             Output("t_14_3_9", "Table 14.3.9", "Laboratory shifts: baseline vs worst post-baseline", "Safety set",
-                   "closed/safety/tables/t_14_3_9.csv", footnote="CMH general association across arms, stratified by "
-                   "baseline category.", source="ADLB"),
+                   "closed/safety/tables/t_14_3_9.csv", footnote="n: subjects with a baseline and a post-baseline "
+                   "value; % of n. CMH general association across arms, stratified by baseline category; blank where "
+                   "it cannot be computed (one post-baseline category, or strata of unequal shape).", source="ADLB"),
             Output("t_14_3_10", "Table 14.3.10", "Hy's-law screen", "Safety set", "closed/safety/tables/t_14_3_10.csv",
                    footnote="Peak post-baseline values as multiples of the upper limit of normal.", source="ADLB"),
             Output("f_14_3_10", "Figure 14.3.10", "eDISH: peak ALT vs peak bilirubin", "Safety set",
@@ -264,7 +265,7 @@ def _single_arm(out: Output) -> Output:
     Clopper-Pearson CIs in place of between-arm tests, the safety files of review/."""
     title = out.title.replace(", pooled", "").replace(" by arm", "").replace("CONSORT flow", "Subject flow (CONSORT)")
     footnote = out.footnote.replace("p: Fisher's exact test.", "CI: Clopper-Pearson 95%.").replace(
-        "@closed/safety/", "@review/safety/")
+        "@closed/safety/", "@review/safety/").replace("% of the arm's N", "% of N")
     footnote = (_SINGLE_ARM_NOTES.get(out.id, "") + " " + footnote).strip()
     if out.id == "t_14_3_9":          # no CMH test with one arm
         footnote = "Subjects by baseline category and worst post-baseline category."

@@ -339,13 +339,15 @@ def _tipping_sentence(significant: dict, miss: dict, labels, alpha) -> str:
                     "no tipping point on that edge (full grid in the table).")
         return (f"Significant (Fisher p < {alpha}) under the primary assumption; the tipping point: with none of "
                 f"the {miss[a]} missing {a} patients responding, significance is lost once {lost[0]} of the "
-                f"{miss[c]} missing {c} patients are assumed to respond (full grid in the table).")
+                f"{miss[c]} missing {c} patients {'is' if lost[0] == 1 else 'are'} assumed to respond (full grid in "
+                "the table).")
     gained = sorted(ka for (ka, kc), sig in significant.items() if kc == 0 and sig)
     if not gained:
         return (f"Not significant (Fisher p >= {alpha}) under the primary assumption, nor with all "
                 f"{miss[a]} missing {a} patients responding and none of the {miss[c]} missing {c} patients.")
     return (f"Not significant (Fisher p >= {alpha}) under the primary assumption; it becomes significant once "
-            f"{gained[0]} of the {miss[a]} missing {a} patients are assumed to respond, with none of the "
+            f"{gained[0]} of the {miss[a]} missing {a} patients {'is' if gained[0] == 1 else 'are'} assumed to "
+            "respond, with none of the "
             f"{miss[c]} missing {c} patients (full grid in the table).")
 
 
