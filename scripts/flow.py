@@ -54,7 +54,8 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
             columns=lambda c: f"{names[c.split(' ')[0]]} available" if c.split(" ")[0] in names else c)),
             tables / "completeness.csv")
         write_csv(t_deviations(adsl, adeff, len(protocol["treatment"]["infusion_days"]),
-                               protocol["populations"]["key_parameter"], randomized), tables / "deviations.csv")
+                               protocol["populations"]["key_parameter"], randomized,
+                               names.get(protocol["populations"]["key_parameter"])), tables / "deviations.csv")
         pooled = standardize_adsl(adsl.assign(POOLED="All subjects"), "POOLED")
         overview = ard_ae_overview(pooled, standardize_adae(pd.read_parquet(adam / "adae.parquet"), pooled))
         write_csv(overview, tables / "ae_overview_ard.csv")

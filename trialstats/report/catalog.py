@@ -146,7 +146,9 @@ SECTIONS = {  # report type -> [(section title, [outputs])]
             Output("t_14_3_10", "Table 14.3.10", "Hy's-law screen", "Safety set", "closed/safety/tables/t_14_3_10.csv",
                    footnote="Peak post-baseline values as multiples of the upper limit of normal.", source="ADLB"),
             Output("f_14_3_10", "Figure 14.3.10", "eDISH: peak ALT vs peak bilirubin", "Safety set",
-                   "closed/safety/figures/f_14_3_10.png", "figure", source="ADLB"),
+                   "closed/safety/figures/f_14_3_10.png", "figure", footnote="One point per subject with a "
+                   "post-baseline ALT and bilirubin value (n in the legend); peak post-baseline values as multiples of "
+                   "the upper limit of normal, log scales; subjects at ALT >= 3 x ULN labelled.", source="ADLB"),
             Output("t_14_3_11", "Table 14.3.11", "Vital signs, and temperature after each infusion", "Safety set",
                    "closed/safety/tables/t_14_3_11.csv", source="ADVS"),
             Output("t_14_3_12", "Table 14.3.12", "Time to first serious TEAE, first AESI and study discontinuation "

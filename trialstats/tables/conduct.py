@@ -54,13 +54,15 @@ def t_completeness(adsl: pd.DataFrame, adeff: pd.DataFrame, visits: list[dict], 
         for p in params:
             have = set(adeff.loc[(adeff["PARAMCD"] == p) & (adeff["AVISIT"] == v["name"]) & (adeff["ANL01FL"] == "Y")
                                  & adeff["AVAL"].notna(), "USUBJID"]) & expected
-            row[f"{p} available"] = f"{len(have)} ({100 * len(have) / len(expected):.1f}%)" if expected else "0"
+            collected = ((adeff["PARAMCD"] == p) & (adeff["AVISIT"] == v["name"])).any()
+            row[f"{p} available"] = ("not collected at this visit" if not collected and not have else
+                                     f"{len(have)} ({100 * len(have) / len(expected):.1f}%)" if expected else "0")
         rows.append(row)
     return pd.DataFrame(rows)
 
 
 def t_deviations(adsl: pd.DataFrame, adeff: pd.DataFrame, planned_infusions: int, key_parameter: str,
-                 randomized: bool = True) -> pd.DataFrame:
+                 randomized: bool = True, key_name: str | None = None) -> pd.DataFrame:
     """Subjects with each type of protocol deviation among the randomized/enrolled (`randomized`
     False: a single-arm study, worded "after enrolment")."""
     enrolled = adsl[adsl["ENRLFL"] == "Y"]
@@ -69,7 +71,7 @@ def t_deviations(adsl: pd.DataFrame, adeff: pd.DataFrame, planned_infusions: int
     out_of_window = adeff[(adeff["PARAMCD"] == key_parameter) & (adeff["AVISIT"] == "UNSCHEDULED")]["USUBJID"]
     rows = [("Missed infusion (fewer than planned, not discontinued)", len(missed)),
             (f"Never dosed after {'randomization' if randomized else 'enrolment'}", int((enrolled["NINF"] == 0).sum())),
-            (f"{key_parameter} assessment outside every visit window", out_of_window.nunique()),
+            (f"{key_name or key_parameter} assessment outside every visit window", out_of_window.nunique()),
             ("Prohibited medication on study", int((enrolled["PROHIBFL"] == "Y").sum())),
             ("Enrolled although failing a criterion by the data", int((enrolled["ELIGFL"] == "N").sum()))]
     n = len(enrolled)
