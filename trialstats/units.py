@@ -25,3 +25,11 @@ def convert(value, test: str, source: str, target: str, conversions: dict[str, f
                          f"from {standard}")
     # rounded so that a value converted and compared at a limit (1.4 mg/dL) is not 1.3999999
     return np.round(value * factor, 10)
+
+
+UNIT_DISPLAY = {"C": "°C", "F": "°F", "uU/mL": "µU/mL", "umol/L": "µmol/L"}   # as printed; the data keep the CDISC spelling
+
+
+def parameter_label(name: str, unit: str | None = None) -> str:
+    """A parameter as tables print it: "Temperature (°C)", "Creatinine (µmol/L)"; the name alone without a unit."""
+    return f"{name} ({UNIT_DISPLAY.get(unit, unit)})" if unit else name

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from trialstats.report.catalog import sections
+from trialstats.units import parameter_label
 
 STUDY1, STUDY2 = "nct02302599/2018-12-31", "nct06495437/2026-03-31"
 ARM_HEAD = re.compile(r"^(?P<arm>.+?) \(N=\d+\)(?::.*)?$")
@@ -107,7 +108,7 @@ def test_a_unit_on_every_laboratory_and_vital_sign_row(built):
             for label in set(frame["Parameter"]) - {""}:
                 name = label.rsplit(" (", 1)[0]
                 assert name in with_unit, f"{kind} {o.number}: {label!r} is not a protocol test with a unit"
-                assert label == f"{name} ({with_unit[name]})", f"{kind} {o.number}: {label!r}"
+                assert label == parameter_label(name, with_unit[name]), f"{kind} {o.number}: {label!r}"
                 found += 1
         assert found >= 4
 

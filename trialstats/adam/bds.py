@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..units import parameter_label
 from ..columns import lookup, per_distinct, pick_per_group, sort_order
 from .dates import compute_dtm, compute_on_or_before, compute_study_day, derive_vars_dt_imputed
 
@@ -38,7 +39,7 @@ def filter_not_done(df: pd.DataFrame, domain: str) -> pd.DataFrame:
 def bds_from_findings(df: pd.DataFrame, domain: str, params: dict) -> pd.DataFrame:
     """SDTM LB or VS records -> BDS skeleton (one row per record, PARAM from the protocol)."""
     p = domain
-    names = {code: f"{d['name']} ({d['unit']})" if "unit" in d else d["name"] for code, d in params.items()}
+    names = {code: parameter_label(d["name"], d.get("unit")) for code, d in params.items()}
     units = {code: d.get("unit", "") for code, d in params.items()}
     out = pd.DataFrame({
         "STUDYID": df["STUDYID"], "USUBJID": df["USUBJID"], "PARAMCD": df[f"{p}TESTCD"],

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..units import parameter_label
 from ..stats.homa import compute_homa
 from .bds import bds_from_findings, filter_not_done
 from .dates import compute_dt
@@ -37,9 +38,9 @@ def parameter_names(protocol: dict) -> dict[str, str]:
     out = {}
     for section in ("labs", "vitals"):
         for code, spec in protocol.get(section, {}).items():
-            out[code] = f"{spec['name']} ({spec['unit']})" if spec.get("unit") else spec["name"]
+            out[code] = parameter_label(spec["name"], spec.get("unit"))
     for code, (name, unit) in derived_parameters(protocol).items():
-        out[code] = f"{name} ({unit})" if unit else name
+        out[code] = parameter_label(name, unit)
     return out
 
 
@@ -103,7 +104,7 @@ def assert_protocol_parameters(protocol: dict) -> None:
 def _derived(like: pd.DataFrame, paramcd: str, aval, names: dict | None = None) -> pd.DataFrame:
     name, unit = (names or DERIVED)[paramcd]
     out = like[["STUDYID", "USUBJID", "ADTC", "VISIT", "VISITNUM"]].copy()
-    out["PARAMCD"], out["PARAM"] = paramcd, f"{name} ({unit})" if unit else name
+    out["PARAMCD"], out["PARAM"] = paramcd, parameter_label(name, unit)
     out["AVAL"], out["AVALC"], out["AVALU"] = np.asarray(aval, dtype=float), pd.NA, unit
     out["ATPT"], out["ATPTN"], out["ANRLO"], out["ANRHI"] = pd.NA, np.nan, np.nan, np.nan
     out["SRCDOM"], out["SRCSEQ"] = "DERIVED", np.nan
