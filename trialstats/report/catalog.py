@@ -342,11 +342,23 @@ def sections(kind: str, protocol: dict) -> list:
     dose and endpoint wording in titles and footnotes, without the outputs it does not produce;
     the DMC charter's stopping guidelines first in the closed and review reports; the review's
     outputs numbered in one sequence (_numbered)."""
-    out = [(title, [replace(o, title=visit_label(o.title), footnote=visit_label(o.footnote)
-                            if not o.footnote.startswith("@") else o.footnote) for o in outputs])
+    out = [(title, [_baseline_note(replace(o, title=visit_label(o.title), footnote=visit_label(o.footnote)
+                                           if not o.footnote.startswith("@") else o.footnote), protocol, kind)
+                    for o in outputs])
            for title, outputs in _sections(kind, protocol)]
     out = [monitoring_section(kind), *out] if "monitoring" in protocol and kind != "open" else out
     return _numbered(out) if kind == "review" else out
+
+
+def _baseline_note(out: Output, protocol: dict, kind: str) -> Output:
+    """The baseline table says where its BMI comes from when a vital-signs table also shows one."""
+    uses_bmi = any(b.get("paramcd") == "BMI" for b in protocol.get("baseline", []))
+    if (kind == "open" or out.id not in ("t_14_1_4", "o_baseline") or not uses_bmi
+            or "BMI" not in protocol.get("vitals", {})):
+        return out
+    note = ("BMI: derived, baseline weight / (screening height in m)^2; the vital-signs table shows BMI as "
+            "recorded on the CRF, so the two may differ slightly.")
+    return replace(out, footnote=(out.footnote + " " + note).strip())
 
 
 def _sections(kind: str, protocol: dict) -> list:

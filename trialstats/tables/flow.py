@@ -128,8 +128,13 @@ def listing_discontinued(adsl: pd.DataFrame, arm: str | None) -> pd.DataFrame:
 
 
 def with_arm_n(table: pd.DataFrame, consort: pd.DataFrame, total: str | None = "Total") -> pd.DataFrame:
-    """Arm columns headed "A (N=46)" and the total "Total (N=91)", N = enrolled (randomized)."""
+    """Arm columns headed "A (N=46)" and the total "Total (N=91)", N = enrolled (randomized); with
+    one group (pooled, or a single arm) one column "Subjects" (screening rows included)."""
     levels = list(dict.fromkeys(consort.loc[consort["variable"] == "ENROLLED", "group1_level"]))
+    if len(levels) == 1 and "Status" in table:    # disposition of one group: one column, screening included
+        one = levels[0] or "All subjects"
+        merged = table[one].where(table[one] != "", table[total]) if total in table else table[one]
+        return table.drop(columns=[c for c in (one, total) if c in table]).assign(Subjects=merged)
     names = {lv or "All subjects": arm_header(lv or "All subjects", _n(consort, "ENROLLED", lv)) for lv in levels}
     if total in table:
         names[total] = arm_header(total, sum(_n(consort, "ENROLLED", lv) for lv in levels))
