@@ -9,7 +9,7 @@ from trialstats.figures.common import save_figure
 from trialstats.figures.monitoring import g_safety_boundaries
 from trialstats.io import read_datasets, write_csv
 from trialstats.tables.monitoring import (POOLED, ard_efficacy_monitoring, ard_safety_rules, event_label,
-                                          planned_by_arm, t_guidelines)
+                                          guidelines_note, planned_by_arm, t_guidelines)
 from trialstats.tables.primary import arm_labels, responder_status
 from trialstats.joblog import log_errors
 
@@ -37,6 +37,7 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
         write_csv(efficacy, out / "efficacy_look_ard.csv")
     write_csv(paths, out / "safety_paths.csv")
     write_csv(t_guidelines(safety, efficacy, rules, aesi, plan), out / "stopping_guidelines.csv")
+    (out / "guidelines_footnote.txt").write_text(guidelines_note(efficacy) + "\n")
     if len(paths):
         names = {r["event"]: event_label(r["event"], aesi) for r in rules}
         control = control_arm(adam["adsl"], arm, protocol.get("randomization", {}).get("control"))

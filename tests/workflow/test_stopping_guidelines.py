@@ -61,6 +61,8 @@ def test_final_cut_states_the_final_analysis_and_single_arm_shows_its_safety_rul
     assert values["final"] == 1 and values["information_fraction"] == 1
     text = pdf_text(built / "results" / "nct02302599" / "2018-12-31" / "closed" / "report" / "dmc_closed_report.pdf")
     assert "Primary endpoint: final analysis" in text
+    note = (built / "results" / "nct02302599" / "2018-12-31" / "closed" / "monitoring" / "guidelines_footnote.txt").read_text()
+    assert "final analysis" in note and "Table 14.2.1" in note and "Conditional power" not in note   # what is shown
     review = built / "results" / "nct06495437" / "2026-03-31" / "review"
     table = pd.read_csv(review / "monitoring" / "stopping_guidelines.csv", keep_default_na=False)
     assert len(table) == 3 and all(g.startswith("Safety:") for g in table.Guideline)

@@ -209,23 +209,13 @@ SECTIONS = {  # report type -> [(section title, [outputs])]
 }
 
 
-_EFFICACY_RULES = (
-    "Efficacy: one-sided Lan-DeMets alpha spending; this look's boundary assumes the charter's planned earlier "
-    "looks; information = evaluable patients (full analysis set, endpoint due) of the expected total. Conditional "
-    "power: B-value method (Lan & Wittes 1988) under the current trend, the design assumption and no effect. "
-    "Predictive probability: Beta priors per arm, every outcome of the remaining patients enumerated "
-    "(beta-binomial), success = Fisher's exact p < 2 alpha with the active arm ahead. ")
-
-
 def monitoring_section(side: str) -> tuple[str, list[Output]]:
     """The DMC charter's stopping guidelines (rule monitoring), first in the closed and review reports."""
     base = f"{side}/monitoring"
     return ("Stopping guidelines", [
         Output("t_guidelines", "Table G.1", "Stopping guidelines of the DMC charter at this data cut",
                "As stated per rule", f"{base}/stopping_guidelines.csv",
-               footnote=(_EFFICACY_RULES if side == "closed" else "") + "Safety: posterior probability (Beta "
-               "prior) that the rate of subjects with the event exceeds p0. Guidelines inform the DMC's judgement; "
-               "they do not decide. Inputs of every number: monitoring ARDs.",
+               footnote=f"@{base}/guidelines_footnote.txt",
                source="ADSL, ADAE, ADEFF" if side == "closed" else "ADSL, ADAE"),
         Output("f_guidelines", "Figure G.1", "Safety stopping rules: subjects with the event against the boundary",
                "Safety set", f"{base}/safety_boundaries.png", "figure", source="ADSL, ADAE"),

@@ -199,3 +199,26 @@ def t_guidelines(safety: pd.DataFrame, efficacy: pd.DataFrame | None, rules: lis
                         "Today": f"{int(v['events'])} of {int(v['n'])}; P(rate > {_pct(rule['p0'])}) = {_pct(v['posterior_prob'])}",
                         "Crossed": "YES" if v["crossed"] == 1 else "no"})
     return pd.DataFrame(out, columns=["Guideline", "Threshold", "Today", "Crossed"])
+
+
+INTERIM_METHODS = (
+    "Efficacy: one-sided Lan-DeMets alpha spending; this look's boundary assumes the charter's planned earlier "
+    "looks; information = evaluable patients (full analysis set, endpoint due) of the expected total. Conditional "
+    "power: B-value method (Lan & Wittes 1988) under the current trend, the design assumption and no effect. "
+    "Predictive probability: Beta priors per arm, every outcome of the remaining patients enumerated "
+    "(beta-binomial), success = Fisher's exact p < 2 alpha with the active arm ahead.")
+FINAL_METHODS = (
+    "Efficacy: at the final analysis the charter's guideline is the one-sided score test (z of the difference in "
+    "responder proportions, pooled variance) at the full alpha; the analysis the trial reports is the primary "
+    "analysis of Table 14.2.1 (Fisher's exact test, Miettinen-Nurminen CI).")
+SAFETY_METHODS = ("Safety: posterior probability (Beta prior) that the rate of subjects with the event exceeds p0. "
+                  "Guidelines inform the DMC's judgement; they do not decide. Inputs of every number: monitoring ARDs.")
+
+
+def guidelines_note(efficacy: pd.DataFrame | None) -> str:
+    """The footnote of the guidelines table: the methods of what it shows (the interim methods at
+    an interim look, the final test at the final analysis) and the safety rule."""
+    if efficacy is None or efficacy.empty:
+        return SAFETY_METHODS
+    look = efficacy[efficacy["group1"] == "ANALYSIS"].set_index("stat_name")["stat"].astype(float)
+    return (FINAL_METHODS if look.get("final") == 1 else INTERIM_METHODS) + " " + SAFETY_METHODS
