@@ -5,6 +5,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ..tables.baseline import level_label
 from ..arms import arm_colours, order_arms
 from .common import PRINT_HEIGHT_IN, STYLE, arm_markers, favours_labels, visit_weeks
 
@@ -68,7 +69,8 @@ def _subgroup_rows(ard: pd.DataFrame, arms: list[str]) -> list[dict]:
                     for var in ("responder", "key_visit_chg")}
             n = {a: lv[(lv.variable == "responder") & (lv.variable_level == a) & (lv.stat_name == "N")]["stat"]
                  for a in arms}
-            rows.append(dict(label=f"   {level}", diff=diff, n={a: int(v.iloc[0]) if len(v) else 0 for a, v in n.items()}))
+            rows.append(dict(label=f"   {level_label(str(level))}", diff=diff,
+                             n={a: int(v.iloc[0]) if len(v) else 0 for a, v in n.items()}))
     return rows
 
 
