@@ -117,7 +117,7 @@ def consort_ard(arms):
         rows += [row("n", 1, variable="DISCONTINUED", variable_level=r, **g)
                  for r in ("ADVERSE EVENT", "LOST TO FOLLOW-UP", "WITHDRAWAL BY SUBJECT", "LACK OF EFFICACY")]
         rows += [row("n", 1, variable="EXCLUDED FROM PP", variable_level=r, **g)
-                 for r in ("fewer than 3 infusions", "no WEEK 48 HBA1C", "prohibited medication on study")]
+                 for r in ("fewer than 3 infusions", "no Week 48 haemoglobin A1c value", "prohibited medication on study")]
     return pd.DataFrame(rows)
 
 

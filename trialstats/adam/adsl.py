@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..tables.format import visit_label
 from .dates import compute_dt, compute_dtm
 
 
@@ -96,14 +97,16 @@ def derive_vars_populations(adsl: pd.DataFrame, adeff: pd.DataFrame, protocol: d
     if randomized:
         out["RANDFL"] = yn(enrolled)
     out["SAFFL"] = yn(dosed)
-    kp = pop["key_parameter"]
+    kp = pop["key_parameter"]            # reasons in words: "no Week 48 haemoglobin A1c value"
+    kp = {**protocol.get("labs", {}), **protocol.get("vitals", {})}.get(kp, {}).get("name", kp) + " value"
+    kp = kp[0].lower() + kp[1:] if kp[:2] != kp[:2].upper() else kp
     out["FASREAS"] = np.select(
         [~enrolled, ~dosed, ~has_base, ~has_post],
         ["not enrolled", "no infusion received", f"no baseline {kp}", f"no post-baseline {kp}"], "")
     out["FASFL"] = yn(out["FASREAS"] == "")
     out["PPREAS"] = np.select(
         [out["FASFL"] == "N", out["NINF"].fillna(0) < planned, ~has_final, out["PROHIBFL"] == "Y"],
-        ["not in the full analysis set", f"fewer than {planned} infusions", f"no {pop['final_visit']} {kp}",
+        ["not in the full analysis set", f"fewer than {planned} infusions", f"no {visit_label(pop['final_visit'])} {kp}",
          "prohibited medication on study"], "")
     out["PPROTFL"] = yn(out["PPREAS"] == "")
     out["COMPLFL"] = yn(out["EOSSTT"] == "COMPLETED")

@@ -35,6 +35,8 @@ _TIME_AT_RISK = ("Day 1 = the first dose. Without the event: censored at the end
                  "the nominal day of the last week shown is censored then, so the number at risk in the last week "
                  "falls below the completers. ")
 
+VERBATIM = ("Verbatim terms as the investigator reported them, in the site's language; the preferred term is "
+            "their MedDRA coding in English.")
 SECTIONS = {  # report type -> [(section title, [outputs])]
     "open": [
         ("Trial conduct", [
@@ -89,7 +91,10 @@ SECTIONS = {  # report type -> [(section title, [outputs])]
                    footnote="Differences in percentage points.", source="ADEFF"),
             Output("t_14_2_2", "Table 14.2.2", "Primary estimand", "-", "closed/tables/t_14_2_2.csv", source="SAP"),
             Output("t_14_2_3", "Table 14.2.3", "Sensitivity and supportive analyses of the primary endpoint", "As stated",
-                   "closed/tables/t_14_2_3.csv", source="ADEFF"),
+                   "closed/tables/t_14_2_3.csv", footnote="Responders / N (%) per arm; differences in percentage "
+                   "points. Each component alone counts prohibited medication and a missing value as non-response, "
+                   "as the primary analysis does (so it may differ from the observed values of Table 14.2.8).",
+                   source="ADEFF"),
             Output("f_14_2_3", "Figure 14.2.3", "Difference in response across analyses", "As stated",
                    "closed/figures/f_14_2_3.png", "figure", source="ADEFF"),
             Output("t_14_2_4", "Table 14.2.4", "Tipping point: responders among missing patients", "Full analysis set",
@@ -116,7 +121,9 @@ SECTIONS = {  # report type -> [(section title, [outputs])]
                    "Full analysis set", "closed/secondary/tables/t_14_2_9.csv",
                    footnote="ANCOVA of log values on arm and log baseline at the key visit.", source="ADEFF"),
             Output("t_14_2_10", "Table 14.2.10", "ANCOVA at the key visit", "Full analysis set",
-                   "closed/secondary/tables/t_14_2_10.csv", source="ADEFF"),
+                   "closed/secondary/tables/t_14_2_10.csv", footnote="ANCOVA of the value at the key visit on arm and "
+                   "baseline: per arm n and the adjusted (LS) mean with 95% CI; contrast = difference of adjusted "
+                   "means, active minus control, with 95% CI and p.", source="ADEFF"),
             Output("f_14_2_11", "Figure 14.2.11", "Subgroups: primary endpoint and key-visit change",
                    "Full analysis set", "closed/secondary/figures/f_14_2_11.png", "figure", source="ADEFF, ADSL"),
         ]),
@@ -184,11 +191,11 @@ SECTIONS = {  # report type -> [(section title, [outputs])]
         ("16.2 Listings", [
             Output("l_16_2_1", "Listing 16.2.1", "Serious adverse events", "Safety set",
                    "closed/safety/listings/l_16_2_1.csv", "listing", footnote="Onset day: study day (day 1 = first "
-                   "dose); days since last infusion: 0 = the day of an infusion.", source="ADAE, ADSL, ADEX"),
+                   "dose); days since last infusion: 0 = the day of an infusion. " + VERBATIM, source="ADAE, ADSL, ADEX"),
             Output("l_16_2_2", "Listing 16.2.2", "Deaths", "Safety set", "closed/safety/listings/l_16_2_2.csv", "listing",
                    source="ADSL, ADAE"),
             Output("l_16_2_3", "Listing 16.2.3", "Adverse events of special interest", "Safety set",
-                   "closed/safety/listings/l_16_2_3.csv", "listing", source="ADAE"),
+                   "closed/safety/listings/l_16_2_3.csv", "listing", footnote=VERBATIM, source="ADAE"),
             Output("l_16_2_4", "Listing 16.2.4", "Discontinuations, with reason", "Randomized",
                    "closed/flow/discontinued.csv", "listing", source="ADSL"),
             Output("l_16_2_5", "Listing 16.2.5", "Adverse events leading to withdrawal", "Safety set",
@@ -279,7 +286,7 @@ def _numbered(report: list) -> list:
         out.append((title, renumbered))
     # footnotes that cite another output by its closed-report number cite it by this report's number
     new = {o.number: n.number for (_, old), (_, outs) in zip(report, out) for o, n in zip(old, outs)}
-    cite = re.compile("|".join(re.escape(k) + r"(?![\d.])" for k in sorted(new, key=len, reverse=True)))
+    cite = re.compile("|".join(re.escape(k) + r"(?!\d|\.\d)" for k in sorted(new, key=len, reverse=True)))
     return [(title, [replace(o, footnote=cite.sub(lambda m: new[m[0]], o.footnote)) for o in outs]) for title, outs in out]
 
 

@@ -155,7 +155,8 @@ def report_arms(root: Path, side: str) -> list[str]:
 def since_last_row(previous_cut: str) -> dict:
     return {"Topic": "Since the last data cut",
             "Finding": f"Changes since {previous_cut}: see the section on changes since the last data cut."
-            if previous_cut else "First data cut: no earlier cut to compare with.", "Source": "ADaM of both cuts"}
+            if previous_cut else "First data cut: no earlier cut to compare with.",
+            "Source": "ADaM of both cuts" if previous_cut else "-"}
 
 
 def open_summary(root: Path, previous_cut: str = "") -> pd.DataFrame:
@@ -171,21 +172,21 @@ def open_summary(root: Path, previous_cut: str = "") -> pd.DataFrame:
         last = enrolled["Month"].iloc[-1] if len(enrolled) else "none"
         rows.append({"Topic": "Accrual", "Finding": f"{int(accrual['Cumulative enrolled'].iloc[-1])} enrolled of "
                      f"{int(accrual['Cumulative screened'].iloc[-1])} screened; last enrolment in {last}.",
-                     "Source": "Table 1 (accrual)"})
+                     "Source": "o_accrual_table"})
     completeness = _read(root, "open/tables/completeness.csv")
     if completeness is not None and len(completeness):
         last = completeness.iloc[-1]
         parts = [f"{c.removesuffix(' available')} {last[c]}" for c in completeness.columns if c.endswith("available")]
         rows.append({"Topic": "Data completeness", "Finding": f"{last['Visit']}: {int(last['Expected'])} expected; "
-                     f"available: {', '.join(parts)}.", "Source": "Table 2 (completeness)"})
+                     f"available: {', '.join(parts)}.", "Source": "o_completeness"})
     overview = _read(root, "open/tables/ae_overview_ard.csv")
     if overview is not None:
         pooled = list(dict.fromkeys(overview.loc[overview["group1"] == "ARM", "group1_level"]))
         any_ae = overview[overview["variable_level"] == "Any TEAE"]
         rows.append({"Topic": "Adverse events, pooled", "Finding": "Any TEAE: " + "; ".join(
             _n_pct(_stat(any_ae, group1_level=a, stat_name="n"), _stat(any_ae, group1_level=a, stat_name="N"))
-            for a in pooled) + " subjects.", "Source": "Table 8 (ARD ae_overview)"})
-        rows += overview_rows(overview, pooled, "Table 8 (ARD ae_overview)")
+            for a in pooled) + " subjects.", "Source": "ARD o_ae_overview"})
+        rows += overview_rows(overview, pooled, "ARD o_ae_overview")
     rows.append(since_last_row(previous_cut))
     return pd.DataFrame(rows, columns=["Topic", "Finding", "Source"])
 

@@ -160,10 +160,13 @@ def t_guidelines(safety: pd.DataFrame, efficacy: pd.DataFrame | None, rules: lis
         look = efficacy[efficacy["group1"] == "ANALYSIS"].set_index("stat_name")["stat"].astype(float)
         kind = {"obrien-fleming": "O'Brien-Fleming", "pocock": "Pocock"}[plan["efficacy"]["spending"]]
         if look["final"] == 1:
-            out.append({"Guideline": "Primary endpoint: final analysis",
-                        "Threshold": f"one-sided alpha {look['alpha']:g}, z >= {look['final_critical_z']:.3f}",
-                        "Today": f"z = {look['z']:.2f}; all {int(look['evaluable'])} planned patients evaluable",
-                        "Crossed": "final analysis: see Table 14.2.1"})
+            p_one = float(stats.norm.sf(look["z"])) if np.isfinite(look["z"]) else np.nan
+            out.append({"Guideline": "Primary endpoint: final analysis (one-sided score test)",
+                        "Threshold": f"z >= {look['final_critical_z']:.3f} (one-sided alpha {look['alpha']:g} not spent "
+                                     "at earlier looks)",
+                        "Today": f"z = {look['z']:.2f}, one-sided p = {p_one:.4f}; {int(look['evaluable'])} of "
+                                 f"{int(look['planned'])} expected patients evaluable",
+                        "Crossed": "not a stopping rule: final analysis (Table 14.2.1)"})
         else:
             out.append({"Guideline": f"Efficacy: stop if z reaches the {kind}-type (Lan-DeMets) boundary",
                         "Threshold": f"z >= {look['boundary_z']:.3f} at information {_pct(look['information_fraction'])} "
@@ -208,8 +211,9 @@ INTERIM_METHODS = (
     "Predictive probability: Beta priors per arm, every outcome of the remaining patients enumerated "
     "(beta-binomial), success = Fisher's exact p < 2 alpha with the active arm ahead.")
 FINAL_METHODS = (
-    "Efficacy: at the final analysis the charter's guideline is the one-sided score test (z of the difference in "
-    "responder proportions, pooled variance) at the full alpha; the analysis the trial reports is the primary "
+    "Efficacy: at the final analysis the charter's test is the one-sided score test (z of the difference in "
+    "responder proportions, pooled variance) at the alpha not spent at earlier looks; no earlier look was "
+    "analysed before this cut, so the full alpha is available. The result the trial reports is the primary "
     "analysis of Table 14.2.1 (Fisher's exact test, Miettinen-Nurminen CI).")
 SAFETY_METHODS = ("Safety: posterior probability (Beta prior) that the rate of subjects with the event exceeds p0. "
                   "Guidelines inform the DMC's judgement; they do not decide. Inputs of every number: monitoring ARDs.")

@@ -373,12 +373,13 @@ def listing_lab_panel(panel: dict[str, list[str]], bds: pd.DataFrame) -> pd.Data
     """The safety laboratory panel (category -> tests) against the records: one row per test with
     its record count, so that a test or a whole category with no record says so."""
     counts = bds["PARAMCD"].value_counts()
-    rows = [{"Category": cat, "Test": t, "Records": int(counts.get(t, 0)),
+    names = bds.drop_duplicates("PARAMCD").set_index("PARAMCD")["PARAM"].to_dict() if "PARAM" in bds else {}
+    rows = [{"Category": cat, "Test": t, "Name": names.get(t, ""), "Records": int(counts.get(t, 0)),
              "Status": "tabulated" if counts.get(t, 0) else "no records at this data cut"}
             for cat, tests in panel.items() for t in tests]
-    rows += [{"Category": cat, "Test": "(none)", "Records": 0, "Status": "no test in this category"}
+    rows += [{"Category": cat, "Test": "(none)", "Name": "", "Records": 0, "Status": "no test in this category"}
              for cat, tests in panel.items() if not tests]
-    return pd.DataFrame(rows, columns=["Category", "Test", "Records", "Status"])
+    return pd.DataFrame(rows, columns=["Category", "Test", "Name", "Records", "Status"])
 
 
 def listing_serious(adae: pd.DataFrame, adsl: pd.DataFrame | None = None) -> pd.DataFrame:
