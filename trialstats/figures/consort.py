@@ -62,8 +62,8 @@ def g_consort(ard: pd.DataFrame, title: str, enrolled_label: str = "Enrolled", c
         for i, lv in enumerate(levels):
             x = width * (i + 0.5)
             head = f"{lv}\n" if lv else ""
-            allocated = _box(ax, x, 0.63, f"{head}{'Allocated' if lv else 'Enrolled'}: {_n(ard, 'ENROLLED', lv)}"
-                             f"\nDosed: {_n(ard, 'DOSED', lv)}"
+            allocated = _box(ax, x, 0.63, (f"{head}Allocated: {_n(ard, 'ENROLLED', lv)}\n" if lv else "")   # one group:
+                             + f"Dosed: {_n(ard, 'DOSED', lv)}"                                  # enrolled above
                              f"\nNot dosed: {_n(ard, 'NOT DOSED', lv)}")
             disc = "\n".join([f"Completed: {_n(ard, 'COMPLETED', lv)}   Ongoing: {_n(ard, 'ONGOING', lv)}",
                               f"Discontinued: {_n(ard, 'DISCONTINUED', lv)}", *_reasons(ard, "DISCONTINUED", lv)])

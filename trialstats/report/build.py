@@ -186,6 +186,7 @@ ABBREVIATIONS = {
     "SOC": "system organ class (MedDRA)", "TEAE": "treatment-emergent adverse event",
     "ULN": "upper limit of normal", "UC-MSC": "umbilical cord mesenchymal stem cells",
     "FAS": "full analysis set", "IQR": "interquartile range", "OLS": "ordinary least squares",
+    "CRF": "case report form", "CDISC": "Clinical Data Interchange Standards Consortium",
     "MIVQUE(0)": "minimum variance quadratic unbiased estimation (start values)",
     "OGTT": "oral glucose tolerance test", "NYHA": "New York Heart Association", "HIV": "human immunodeficiency virus",
     "HBV": "hepatitis B virus", "HCV": "hepatitis C virus", "EV": "extracellular vesicles",

@@ -264,7 +264,8 @@ def _single_arm(out: Output) -> Output:
     Clopper-Pearson CIs in place of between-arm tests, the safety files of review/."""
     title = out.title.replace(", pooled", "").replace(" by arm", "").replace("CONSORT flow", "Subject flow (CONSORT)")
     footnote = out.footnote.replace("p: Fisher's exact test.", "CI: Clopper-Pearson 95%.").replace(
-        "@closed/safety/", "@review/safety/").replace("% of the arm's N", "% of N")
+        "@closed/safety/", "@review/safety/").replace("% of the arm's N", "% of N").replace(
+        "of the arm's N", "of N").replace(" Log-rank p where there are two or more arms.", "")
     footnote = (_SINGLE_ARM_NOTES.get(out.id, "") + " " + footnote).strip()
     if out.id == "t_14_3_9":          # no CMH test with one arm
         footnote = "Subjects by baseline category and worst post-baseline category."
