@@ -12,8 +12,7 @@ from trialstats.adam.eligibility import filter_disagreements
 from trialstats.tables.baseline import ard_baseline, t_baseline
 from trialstats.tables.flow import (ard_consort, ard_eligibility, listing_discontinued, t_disposition, t_eligibility,
                                     t_populations, with_arm_n)
-from trialstats.adam.efficacy import parameter_names
-from trialstats.tables.format import humanize, readable_visits
+from trialstats.tables.format import humanize
 from trialstats.tables.safety import ard_ae_overview, standardize_adae, standardize_adsl, t_incidence
 from trialstats.joblog import log_errors
 
@@ -40,22 +39,13 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     write_csv(t_baseline(baseline, protocol.get("baseline")), tables / "baseline.csv")
     write_csv(humanize(listing_discontinued(adsl, arm)), tables / "discontinued.csv")
     if arm is None:   # trial conduct and the pooled AE overview for the open side
-        from trialstats.tables.conduct import g_accrual, t_accrual, t_completeness, t_deviations
-        adeff = pd.read_parquet(adam / "adeff.parquet")
-        accrual = t_accrual(adsl)
-        write_csv(accrual, tables / "accrual.csv")
+        from trialstats.tables.conduct import conduct_tables, g_accrual
+        conduct = conduct_tables(adsl, pd.read_parquet(adam / "adeff.parquet"), protocol, sm.wildcards.cut, randomized)
+        for name, frame in conduct.items():
+            write_csv(frame, tables / f"{name}.csv")
         for ext in ("png", "pdf"):
-            save_figure(g_accrual(accrual, protocol["study"].get("target_randomized"), "Accrual over time", enrolled),
-                        tables / f"accrual.{ext}", "accrual")
-        dose = protocol.get("insulin", {}).get("daily_dose")
-        params = [protocol["populations"]["key_parameter"]] + ([dose["paramcd"]] if dose else [])
-        names = parameter_names(protocol)        # "HBA1C available" -> "Haemoglobin A1c (%) available"
-        write_csv(readable_visits(t_completeness(adsl, adeff, protocol["visits"], params, sm.wildcards.cut).rename(
-            columns=lambda c: f"{names[c.split(' ')[0]]} available" if c.split(" ")[0] in names else c)),
-            tables / "completeness.csv")
-        write_csv(t_deviations(adsl, adeff, len(protocol["treatment"]["infusion_days"]),
-                               protocol["populations"]["key_parameter"], randomized,
-                               names.get(protocol["populations"]["key_parameter"])), tables / "deviations.csv")
+            save_figure(g_accrual(conduct["accrual"], protocol["study"].get("target_randomized"), "Accrual over time",
+                                  enrolled), tables / f"accrual.{ext}", "accrual")
         pooled = standardize_adsl(adsl.assign(POOLED="All subjects"), "POOLED")
         overview = ard_ae_overview(pooled, standardize_adae(pd.read_parquet(adam / "adae.parquet"), pooled))
         write_csv(overview, tables / "ae_overview_ard.csv")

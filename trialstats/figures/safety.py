@@ -338,3 +338,36 @@ def g_liver_profiles(records: pd.DataFrame, colours: dict, title: str, threshold
         fig.suptitle(title, x=0.01, ha="left", fontsize=10)
         fig.tight_layout()
     return fig
+
+
+def safety_figures(results: dict, lab_names: dict, control: str | None, numbered: bool = True) -> dict:
+    """The figures of the safety rule as {figure id: function drawing it}, from run_safety's
+    results; `lab_names` PARAMCD -> PARAM titles the lab panels; `numbered`: titles carry the
+    closed report's figure number (a single-arm review numbers its outputs itself)."""
+    number = (lambda fid: f"Figure {fid[2:].replace('_', '.')} ") if numbered else (lambda fid: "")  # noqa: E731
+    empty = results["ard_t_14_3_1"].iloc[0:0]
+    figures = {"f_14_3_7": lambda: g_ae_dotplot(
+        results["ard_t_14_3_2"], results.get("ard_f_14_3_7", empty), number("f_14_3_7") + "TEAE incidence"
+        + (" and risk difference" if control else "") + " (safety population)", control=control)}
+    if "l_hys_law_peaks" in results:
+        figures["f_14_3_10"] = lambda: g_edish(results["l_hys_law_peaks"], number("f_14_3_10") + "eDISH: peak ALT and "
+                                               "bilirubin", control=control)
+        panel = results["l_lab_panel"]
+        params = list(dict.fromkeys(panel.loc[panel["Records"] > 0, "Test"]))
+        if params:   # no panel without an analyte
+            figures["f_14_3_8"] = lambda: g_lab_over_visits(results["ard_t_14_3_8"], params, number("f_14_3_8")
+                                                            + "Laboratory values by visit", lab_names, control=control)
+    if "ard_t_14_3_12" in results:            # the DMC displays (dosing dates known)
+        arms = list(dict.fromkeys(results["ard_t_14_3_12"].query("group1 == 'ARM'")["group1_level"]))
+        colours = arm_colours(arms, control, {a: i for i, a in enumerate(arms)})
+        figures["f_14_3_12"] = lambda: g_time_to_event(
+            results["ard_f_14_3_12"], results["ard_t_14_3_12"], colours,
+            number("f_14_3_12") + "Time to first serious TEAE, first AESI and study discontinuation (Kaplan-Meier)")
+        if "data_lab_records" in results:
+            records = results["data_lab_records"]
+            labels = records.drop_duplicates("PARAMCD").set_index("PARAMCD")["PARAM"].to_dict() if "PARAM" in records else {}
+            figures["f_14_3_15"] = lambda: g_lab_boxplots(records, colours, number("f_14_3_15")
+                                                          + "Liver and renal tests by visit", labels)
+            figures["f_14_3_16"] = lambda: g_liver_profiles(records, colours, number("f_14_3_16")
+                                                            + "ALT and AST over time, multiples of the upper limit of normal")
+    return figures

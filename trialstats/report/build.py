@@ -174,9 +174,8 @@ ABBREVIATIONS = {
     "CMH": "Cochran-Mantel-Haenszel", "CONSORT": "Consolidated Standards of Reporting Trials",
     "CP": "Clopper-Pearson", "DMC": "Data Monitoring Committee",
     "eDISH": "evaluation of drug-induced serious hepatotoxicity", "FAS": "full analysis set",
-    "GIR": "glucose infusion rate", "HbA1c": "glycated haemoglobin A1c",
-    "HOMA-IR": "homeostasis model assessment of insulin resistance",
-    "HOMA-%B": "homeostasis model assessment of beta-cell function", "IE": "inclusion/exclusion criteria (SDTM)",
+    
+    "IE": "inclusion/exclusion criteria (SDTM)",
     "KM": "Kaplan-Meier", "KR": "Kenward-Roger", "LS": "least squares", "MAR": "missing at random",
     "MedDRA": "Medical Dictionary for Regulatory Activities", "MI": "multiple imputation",
     "MMRM": "mixed model for repeated measures", "MN": "Miettinen-Nurminen", "OBF": "O'Brien-Fleming",
@@ -184,22 +183,23 @@ ABBREVIATIONS = {
     "REML": "restricted maximum likelihood", "SAE": "serious adverse event", "SAP": "statistical analysis plan",
     "SD": "standard deviation", "SDTM": "Study Data Tabulation Model (CDISC)", "SE": "standard error",
     "SOC": "system organ class (MedDRA)", "TEAE": "treatment-emergent adverse event",
-    "ULN": "upper limit of normal", "UC-MSC": "umbilical cord mesenchymal stem cells",
+    "ULN": "upper limit of normal",
     "FAS": "full analysis set", "IQR": "interquartile range", "OLS": "ordinary least squares",
     "CRF": "case report form", "CDISC": "Clinical Data Interchange Standards Consortium",
     "MIVQUE(0)": "minimum variance quadratic unbiased estimation (start values)",
-    "OGTT": "oral glucose tolerance test", "NYHA": "New York Heart Association", "HIV": "human immunodeficiency virus",
-    "HBV": "hepatitis B virus", "HCV": "hepatitis C virus", "EV": "extracellular vesicles",
-    "MSC": "mesenchymal stem (stromal) cells",
+    "NYHA": "New York Heart Association", "HIV": "human immunodeficiency virus",
+    "HBV": "hepatitis B virus", "HCV": "hepatitis C virus",
 }
 
 
-def abbreviations(text: str) -> pd.DataFrame:
-    """The abbreviations the report uses (found in its text), defined, in alphabetical order."""
+def abbreviations(text: str, study: dict | None = None) -> pd.DataFrame:
+    """The abbreviations the report uses (found in its text), defined, in alphabetical order: the
+    general ones (ABBREVIATIONS) and the study's (protocol `abbreviations`)."""
     import re
-    used = [a for a in ABBREVIATIONS if re.search(rf"(?<![\w-]){re.escape(a)}(?![\w-])", text)]
+    known = {**ABBREVIATIONS, **(study or {})}
+    used = [a for a in known if re.search(rf"(?<![\w-]){re.escape(a)}(?![\w-])", text)]
     used.sort(key=lambda a: (a.lower(), a))
-    return pd.DataFrame({"Abbreviation": used, "Meaning": [ABBREVIATIONS[a] for a in used]})
+    return pd.DataFrame({"Abbreviation": used, "Meaning": [known[a] for a in used]})
 
 
 def currency_statement(meta: dict) -> str:
@@ -276,7 +276,8 @@ def report_source(kind: str, meta: dict, sections: list, root: Path, manifest: d
     for title, frame in appendices:
         lines += [f"== #{lit(title)}", table_markup(frame)]
     lines.append(provenance_markup(manifest))
-    lines.insert(contents + 1, "= Abbreviations\n" + table_markup(abbreviations("\n".join(lines)), "9pt", "(auto, 1fr)"))
+    lines.insert(contents + 1, "= Abbreviations\n" + table_markup(abbreviations("\n".join(lines), meta.get("abbreviations")),
+                                                                   "9pt", "(auto, 1fr)"))
     return "\n".join(lines) + "\n"
 
 

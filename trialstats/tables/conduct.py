@@ -76,3 +76,21 @@ def t_deviations(adsl: pd.DataFrame, adeff: pd.DataFrame, planned_infusions: int
             ("Enrolled although failing a criterion by the data", int((enrolled["ELIGFL"] == "N").sum()))]
     n = len(enrolled)
     return pd.DataFrame([{"Deviation": d, "Subjects": f"{k} ({100 * k / n:.1f}%)" if n else "0"} for d, k in rows])
+
+
+def conduct_tables(adsl: pd.DataFrame, adeff: pd.DataFrame, protocol: dict, cut: str,
+                   randomized: bool = True) -> dict[str, pd.DataFrame]:
+    """The open side's trial-conduct tables of a protocol: accrual by month, completeness of the
+    key parameter (and the daily insulin dose where declared) by visit, protocol deviations;
+    parameters named with their unit, visits in words."""
+    from ..adam.efficacy import parameter_names
+    from .format import readable_visits
+    key = protocol["populations"]["key_parameter"]
+    dose = protocol.get("insulin", {}).get("daily_dose")
+    params = [key] + ([dose["paramcd"]] if dose else [])
+    names = parameter_names(protocol)           # "<PARAMCD> available" -> "<name (unit)> available"
+    completeness = t_completeness(adsl, adeff, protocol["visits"], params, cut).rename(
+        columns=lambda c: f"{names[c.split(' ')[0]]} available" if c.split(" ")[0] in names else c)
+    return {"accrual": t_accrual(adsl), "completeness": readable_visits(completeness),
+            "deviations": t_deviations(adsl, adeff, len(protocol["treatment"]["infusion_days"]), key, randomized,
+                                       names.get(key))}

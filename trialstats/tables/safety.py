@@ -732,3 +732,26 @@ def display_of(output_id: str, n_by_arm: dict | None = None, labels: dict | None
             "t_14_1_5": lambda a: t_exposure(a, dose_label, n_by_arm),
             "f_14_3_7": None, "t_14_3_12": t_time_to_event, "f_14_3_12": None,
             "t_14_3_13": t_exposure_adjusted, "t_14_3_14": t_ae_by_infusion}.get(output_id, t_incidence)
+
+
+def safety_files(results: dict, context: dict, single_arm: bool) -> dict[str, pd.DataFrame]:
+    """The files of the safety rule from run_safety's results, by path under its folder: every ARD
+    (ard/), its display (tables/, with display_of and `context`) and the listings (listings/,
+    visits in words). A single arm's tables and listings drop the Arm column (the same name on
+    every row); l_hys_law_peaks keeps it (the executive summary reads it by arm)."""
+    out = {}
+    for name, frame in results.items():
+        if name.startswith("data_"):          # the records behind a figure, not an output
+            continue
+        if name.startswith("ard_"):
+            out[f"ard/{name[4:]}.csv"] = frame
+            display = display_of(name[4:], **context)
+            if display is not None:
+                table = display(frame)
+                out[f"tables/{name[4:]}.csv"] = table.drop(columns="Arm", errors="ignore") if single_arm else table
+            continue
+        if "Visit" in frame:                  # WEEK 4 -> Week 4
+            frame = frame.assign(Visit=frame["Visit"].map(visit_label))
+        keep = not single_arm or name == "l_hys_law_peaks"
+        out[f"listings/{name}.csv"] = frame if keep else frame.drop(columns="Arm", errors="ignore")
+    return out

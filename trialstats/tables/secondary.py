@@ -272,7 +272,7 @@ def run_secondary(adsl: pd.DataFrame, adeff: pd.DataFrame, status: pd.DataFrame,
         data = analysis_frame(adeff, adsl, paramcd, arm, visits)
         mmrm[paramcd], info = ard_mmrm(data, paramcd, labels)
         mmrm[paramcd + "_note"] = info["note"]
-        fit = info.get("convergence", info["note"])        # "HBA1C: REML ..." -> "Haemoglobin A1c (%): REML ..."
+        fit = info.get("convergence", info["note"])        # "<PARAMCD>: REML ..." -> "<name (unit)>: REML ..."
         mmrm[paramcd + "_fit"] = fit.replace(f"{paramcd}: ", f"{names.get(paramcd, paramcd)}: ", 1)
     for tid, paramcd in (("t_14_2_5", spec["mmrm"][0]), ("t_14_2_6", spec["mmrm"][1])):
         out[tid] = {"ard": mmrm[paramcd], "table": t_mmrm(mmrm[paramcd], labels, visits), "paramcd": paramcd,
