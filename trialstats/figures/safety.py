@@ -15,6 +15,15 @@ from .secondary import dodge, week_ticks
 EDISH_TICKS = [0.05, 0.1, 0.2, 0.5, 1, 2, 3, 5, 10, 20, 50, 100]
 
 
+
+def _says(title: str, text: str) -> plt.Figure:
+    """A small figure that says why there is nothing to draw (call inside the STYLE context)."""
+    fig, ax = plt.subplots(figsize=(7, 2))
+    ax.axis("off")
+    ax.text(0.5, 0.5, text, ha="center", va="center")
+    fig.suptitle(title, x=0.01, ha="left", fontsize=10)
+    return fig
+
 def g_ae_dotplot(soc_pt: pd.DataFrame, risk: pd.DataFrame, title: str, top: int = 20,
                  control: str | None = None, rank: dict | None = None) -> plt.Figure:
     """Left: incidence (%) of each PT by arm (one marker shape per arm, slightly offset, so equal
@@ -119,11 +128,7 @@ def g_lab_over_visits(summary: pd.DataFrame, params: list[str], title: str, labe
     labels = labels or {}
     with plt.rc_context(STYLE):
         if not params:
-            fig, ax = plt.subplots(figsize=(7, 2))
-            ax.axis("off")
-            ax.text(0.5, 0.5, "No laboratory parameter with values to plot", ha="center", va="center")
-            fig.suptitle(title, x=0.01, ha="left", fontsize=10)
-            return fig
+            return _says(title, "No laboratory parameter with values to plot")
         arms = order_arms(summary["group1_level"], control, rank)     # one order, one colour per arm
         colours, markers = arm_colours(arms, control, rank), arm_markers(arms, control)
         cols = min(len(params), per_row)
@@ -259,11 +264,7 @@ def g_lab_boxplots(records: pd.DataFrame, colours: dict, title: str, labels: dic
     arms = [a for a in colours if a in set(records["ARM_"])]
     with plt.rc_context(STYLE):
         if not params:
-            fig, ax = plt.subplots(figsize=(7, 2))
-            ax.axis("off")
-            ax.text(0.5, 0.5, "No ALT, AST, bilirubin or creatinine records", ha="center", va="center")
-            fig.suptitle(title, x=0.01, ha="left", fontsize=10)
-            return fig
+            return _says(title, "No ALT, AST, bilirubin or creatinine records")
         cols = 2 if len(params) > 1 else 1
         rows = -(-len(params) // cols)
         fig, axes = plt.subplots(rows, cols, figsize=(min(PRINT_WIDTH_IN, 5.2 * cols), min(PRINT_HEIGHT_IN, 2.5 * rows + 0.7)),
