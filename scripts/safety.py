@@ -2,7 +2,7 @@
 from pathlib import Path
 
 from trialstats.figures.common import save_figure
-from trialstats.figures.safety import safety_figures
+from trialstats.figures.safety import safety_rule_figures
 from trialstats.io import read_datasets, write_csv
 from trialstats.tables.format import readable_visits
 from trialstats.tables.safety import display_context, exposure_note, run_safety, safety_files
@@ -29,7 +29,7 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     (out / "tables" / "t_14_1_5_footnote.txt").write_text(exposure_note(sm.params.dose_label) + "\n")
     lb = adam.get("adlb")
     lab_names = {} if lb is None else lb.drop_duplicates("PARAMCD").set_index("PARAMCD")["PARAM"].to_dict()
-    for fid, make in safety_figures(results, lab_names, sm.params.control, numbered=not single_arm).items():
+    for fid, make in safety_rule_figures(results, lab_names, sm.params.control, numbered=not single_arm).items():
         for ext in ("png", "pdf"):
             save_figure(make(), out / "figures" / f"{fid}.{ext}", fid)
     if sm.params.exploratory:   # single-arm exploratory glycaemic outcomes (review side)

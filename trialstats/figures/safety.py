@@ -341,7 +341,7 @@ def g_liver_profiles(records: pd.DataFrame, colours: dict, title: str, threshold
     return fig
 
 
-def safety_figures(results: dict, lab_names: dict, control: str | None, numbered: bool = True) -> dict:
+def safety_rule_figures(results: dict, lab_names: dict, control: str | None, numbered: bool = True) -> dict:
     """The figures of the safety rule as {figure id: function drawing it}, from run_safety's
     results; `lab_names` PARAMCD -> PARAM titles the lab panels; `numbered`: titles carry the
     closed report's figure number (a single-arm review numbers its outputs itself)."""
