@@ -9,7 +9,7 @@ from trialstats.adam.efficacy import parameter_names
 from trialstats.figures.common import better_direction, save_figure
 from trialstats.figures.primary import g_change_forest
 from trialstats.figures.secondary import g_lsmeans_over_visits
-from trialstats.arms import label_arm_columns
+from trialstats.arms import arm_sizes, label_arm_columns
 from trialstats.tables.format import readable_visits
 from trialstats.io import write_csv
 from trialstats.tables import primary_change as C
@@ -31,7 +31,7 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     for sub in ("ard", "tables", "figures"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     write_csv(result, out / "ard" / "t_14_2_1_primary.csv")
-    fas_n = {str(a): n for a, n in adsl[adsl["FASFL"] == "Y"].groupby(arm).size().items()}   # headers "A (N=45)"
+    fas_n = arm_sizes(adsl, arm, "FASFL")       # headers "A (N=45)"
     write_csv(readable_visits(label_arm_columns(C.t_change_primary(result, labels, spec["visit"], unit), fas_n)),
               out / "tables" / "t_14_2_1.csv")
     write_csv(C.estimand_rows_change(protocol), out / "tables" / "t_14_2_2.csv")

@@ -6,7 +6,7 @@ import yaml
 
 from trialstats.figures.common import better_direction, save_figure
 from trialstats.figures.secondary import g_lsmeans_over_visits, g_subgroup_forest
-from trialstats.arms import label_arm_columns
+from trialstats.arms import arm_sizes, label_arm_columns
 from trialstats.tables.format import readable_visits
 from trialstats.io import write_csv
 from trialstats.tables.primary import arm_labels, responder_status
@@ -21,7 +21,7 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     arm = sm.params.arm_column
     status = responder_status(adsl, adeff, protocol["responder"], arm, protocol["visits"], sm.wildcards.cut)
     labels = arm_labels(status, protocol["randomization"]["control"])
-    fas_n = {str(a): n for a, n in adsl[adsl["FASFL"] == "Y"].groupby(arm).size().items()}   # headers "A (N=45)"
+    fas_n = arm_sizes(adsl, arm, "FASFL")       # headers "A (N=45)"
     visits = [v["name"] for v in protocol["visits"] if "window" in v]
     names = adeff.drop_duplicates("PARAMCD").set_index("PARAMCD")["PARAM"].to_dict()
     results = run_secondary(adsl, adeff, status, protocol["secondary"], labels, arm, visits, names)

@@ -60,3 +60,8 @@ def control_arm(adsl, arm: str | None, control_armcd: str | None) -> str | None:
         return None
     labels = adsl.loc[adsl["ARMCD"] == control_armcd, arm].dropna().unique()
     return str(labels[0]) if len(labels) == 1 else None
+
+
+def arm_sizes(adsl, arm: str, population: str = "SAFFL") -> dict[str, int]:
+    """N per arm label of a population flag (SAFFL: safety tables; FASFL: efficacy tables)."""
+    return {str(a): n for a, n in adsl[adsl[population] == "Y"].groupby(arm).size().items()}

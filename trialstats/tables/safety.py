@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..columns import isin, lookup, per_distinct
 from ..stats.binary import clopper_pearson_ci, cmh_general_association, diff_ci, fisher_exact
-from ..arms import arm_header, order_arms
+from ..arms import arm_header, arm_sizes, order_arms
 from .ard import ard
 from .dmc_safety import (ae_listing, derive_infusion_of_onset, dmc_displays, t_ae_by_infusion, t_exposure_adjusted,
                          t_time_to_event, withdrawal_mask)
@@ -701,11 +701,6 @@ def exposure_note(dose_label: str | None) -> str:
         return ("Infusions received by each subject of the safety set. The cumulative dose is not shown while "
                 "arms are coded: a zero dose would identify a placebo arm.")
     return f"Infusions received; cumulative dose in {dose_label} (mean, median, range)."
-
-
-def arm_sizes(adsl: pd.DataFrame, arm: str) -> dict[str, int]:
-    """Safety N per arm label (the N of every safety table header)."""
-    return {str(a): n for a, n in standardize_adsl(adsl, arm).groupby("ARM_").size().items()}
 
 
 def display_context(adsl: pd.DataFrame, arm: str, bds: list[pd.DataFrame | None] = (),
