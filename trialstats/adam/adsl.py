@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..tables.format import visit_label
+from ..vocabulary import visit_label
 from .dates import compute_dt, compute_dtm
 
 

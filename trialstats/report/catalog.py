@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, replace
 
 from ..adam.efficacy import parameter_names
-from ..tables.format import visit_label
+from ..vocabulary import visit_label
 
 
 @dataclass(frozen=True)

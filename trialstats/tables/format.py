@@ -6,6 +6,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from ..vocabulary import visit_label
+
 
 def fmt_p(p: float) -> str:
     """p-values with 4 decimals (a Fisher p of 0.0496 must not print as 0.050), <0.0001 below."""
@@ -105,15 +107,6 @@ def collected_decimals(values: pd.Series, most: int = 2) -> int:
         if np.all(np.abs(np.round(v, d) - v) <= 1e-9 * np.maximum(1, np.abs(v))):
             return d
     return most
-
-
-def visit_label(text: str) -> str:
-    """Visits as people write them inside any text: "WEEK 4" -> "Week 4", "BASELINE" -> "Baseline"."""
-    import re
-    text = re.sub(r"\b(BASELINE|SCREENING|WEEK|DAY|MONTH|END OF TREATMENT|END OF STUDY|UNSCHEDULED)\b",
-                  lambda m: m.group(1).capitalize(), str(text))
-    text = re.sub(r"\b(\d+)H (PRE|POST)-DOSE\b", lambda m: f"{m[1]} h {m[2].lower()}-dose", text)   # 2H POST-DOSE
-    return re.sub(r"\b(PRE|POST)-DOSE\b", lambda m: f"{m[1].lower()}-dose", text)
 
 
 def readable_visits(frame: pd.DataFrame) -> pd.DataFrame:
