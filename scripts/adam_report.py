@@ -6,7 +6,9 @@ from trialstats.adam.inputs import adam_roles
 from trialstats.joblog import log_errors
 from trialstats.io import read_table
 from trialstats.provenance import build_manifest, git_state, manifest_json, package_versions
-from trialstats.report.adam import adam_sections, appendices, data_date
+from trialstats.outputs.plan import adam_fields, adam_plan
+from trialstats.outputs.registry import REPORT_TITLES
+from trialstats.report.adam import adam_facts, appendices, data_date
 from trialstats.report.build import compile_report, report_source
 from trialstats.report.rtf import RtfPage, write_rtf_tables
 from trialstats.tables.adam_route import demographics_population
@@ -27,12 +29,12 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     tests = {k: TESTS[k][v] for k, v in cfg.get("baseline_tests", {}).items()}
     root = Path(sm.input.analysis).parent
     population = demographics_population(adsl, cfg)
-    sections = adam_sections(root, cfg, f"Subjects with {population} = Y", tests)
+    sections = adam_plan({**adam_facts(root), **adam_fields(cfg, tests, f"Subjects with {population} = Y")})
     currency = (f"Data cut {cut} (configuration)." if cfg.get("data_cut")
                 else f"No data cut in the configuration: the latest date in ADSL is shown ({column} {latest}).")
     meta = dict(study_id=str(adsl["STUDYID"].iloc[0]) if "STUDYID" in adsl else study,
                 study_title=cfg.get("title", f"Study {study} from the ADaM folder {cfg['folder']}"), cut=cut,
-                report_title="DMC report (by arm) from ADaM datasets", version=sm.params.version,
+                report_title=REPORT_TITLES["adam"], version=sm.params.version,
                 audience=f"For DMC members only: by treatment arm. {currency} ADaM files not used: "
                          f"{', '.join(unused) or 'none'}.",
                 version_text=f"trialstats report version {sm.params.version}", synthetic=False, synthetic_note="")

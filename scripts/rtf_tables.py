@@ -3,7 +3,8 @@ from pathlib import Path
 
 import yaml
 
-from trialstats.report.catalog import REPORT_TITLES, sections as report_sections
+from trialstats.outputs.plan import report_plan
+from trialstats.outputs.registry import REPORT_TITLES
 from trialstats.report.rtf import RtfPage, write_rtf_tables
 from trialstats.joblog import log_errors
 
@@ -15,5 +16,5 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
                    closed=side == "closed", synthetic=bool(protocol["study"].get("synthetic")),
                    version=f"trialstats report version {sm.params.version}", paper=sm.params.paper)
     root = Path("results") / sm.wildcards.study / sm.wildcards.cut
-    written = write_rtf_tables(report_sections(side, protocol), root, Path(sm.output[0]), page)
+    written = write_rtf_tables(report_plan(side, protocol), root, Path(sm.output[0]), page)
     Path(sm.log[0]).write_text(f"{side} report RTF ({sm.params.paper}): {', '.join(written)}\n")

@@ -6,7 +6,8 @@ import pytest
 
 from trialstats.adam.inputs import AdamInputError, load_adam_folder
 from trialstats.figures.safety import g_lab_over_visits
-from trialstats.report.adam import adam_sections, data_date
+from trialstats.outputs.plan import adam_fields, adam_plan
+from trialstats.report.adam import adam_facts, data_date
 from trialstats.tables.adam_route import record_accounting, run_adam_study, with_arm_codes
 from trialstats.tables.safety import (NO_RECORDS, lab_parameters, run_safety, standardize_adsl, standardize_bds,
                                       tabulated_panel)
@@ -111,7 +112,10 @@ def test_no_analyte_no_hys_law_parameters_and_vital_signs(tmp_path):
     for key, frame in out.items():
         (root / "analysis" / key).parent.mkdir(parents=True, exist_ok=True)
         frame.to_csv(root / "analysis" / f"{key}.csv", index=False)
-    ids = [o.id for _, outs in adam_sections(root, {"control": "Placebo"}, "ITT", {}) for o in outs]
+    files = pd.DataFrame({"File": ["adlb", "advs"], "Dataset": ["ADLB", "ADVS"], "Used": "yes"})
+    files.to_csv(root / "analysis/listings/input_files.csv", index=False)
+    facts = {**adam_facts(root), **adam_fields({"control": "Placebo"}, {}, "ITT")}
+    ids = [o.id for _, outs in adam_plan(facts) for o in outs]
     assert {"t_14_3_8_1", "t_14_3_9_1", "t_14_3_11"} <= set(ids) and "f_14_3_8_1" not in ids
     nothing = run_adam_study({"adsl": adsl(), "adae": adae(), "adlb": lab().iloc[0:0]}, {"arm": "TRT01A"})
     assert nothing["tables/t_14_3_8"].Parameter.tolist() == [NO_RECORDS]

@@ -14,7 +14,7 @@ import yaml
 from tests.conftest import ROOT, STUDY1, STUDY2, protocol
 from trialstats.adam.adsl import baseline_names, derive_vars_baseline
 from trialstats.adam.efficacy import assert_protocol_parameters, efficacy_labs, parameter_names
-from trialstats.report.catalog import sections
+from trialstats.outputs.plan import report_plan
 from trialstats.simulate.dose_ranging import default_protocol
 from trialstats.tables.baseline import ard_baseline, t_baseline
 from trialstats.tables.primary import covariate_text, estimand_rows
@@ -116,14 +116,14 @@ def test_primary_wording_comes_from_the_protocol():
     assert covariate_text(p["responder"]["covariates"], p["baseline"]) == "baseline HbA1c and daily insulin dose"
     rows = estimand_rows(p).set_index("Attribute")["Definition"]
     assert rows["Population-level summary"].endswith("odds ratio adjusted for baseline HbA1c and daily insulin dose")
-    closed = {o.id: o for _, outs in sections("closed", p) for o in outs}
+    closed = {o.id: o for _, outs in report_plan("closed", p) for o in outs}
     assert closed["t_14_2_1"].footnote.startswith(f"Responder: {p['responder']['name']};")
-    assert closed["t_14_1_5"].footnote == "@closed/safety/tables/t_14_1_5_footnote.txt"
+    assert (closed["t_14_1_5"].footnote, closed["t_14_1_5"].note) == ("{note}", "closed/safety/tables/t_14_1_5_footnote.txt")
     assert exposure_note(p["treatment"]["dose_unit"]).endswith(f"cumulative dose in {p['treatment']['dose_unit']} "
                                                               "(mean, median, range).")
     assert "not shown while arms are coded" in exposure_note(None)
     # a continuous primary: its own outputs, no responder or secondary outputs
-    three = {o.id: o for _, outs in sections("closed", default_protocol()) for o in outs}
+    three = {o.id: o for _, outs in report_plan("closed", default_protocol()) for o in outs}
     assert three["t_14_2_1"].path.startswith("closed/primary_change/") and "t_14_2_4" not in three
     assert "t_14_2_5" not in three and "LDL cholesterol" in three["t_14_2_1"].title
 

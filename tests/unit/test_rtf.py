@@ -10,7 +10,8 @@ import yaml
 from snakemake.utils import validate
 
 from tests.conftest import ROOT
-from trialstats.report.catalog import Output
+from trialstats.outputs.plan import Output
+from trialstats.report.build import MissingOutput
 from trialstats.report.rtf import (BANNER, TOKEN, RtfPage, char_twips, column_widths, longest_token, rtf_document,
                                    table_cells, write_rtf_tables)
 
@@ -95,14 +96,22 @@ def test_figures_are_embedded_as_png_within_the_page(tmp_path):
     (tmp_path / "f.png").write_bytes(png(300, 150))
     (tmp_path / "t.csv").write_text("Category,A\n  Indented,1\n")
     outs = [Output("f_1", "Figure 1", "A figure", "Safety set", "f.png", "figure"),
-            Output("t_1", "Table 1", "A table", "Safety set", "t.csv"),
-            Output("t_2", "Table 2", "Not produced", "Safety set", "missing.csv")]
+            Output("t_1", "Table 1", "A table", "Safety set", "t.csv")]
     assert write_rtf_tables([("s", outs)], tmp_path, tmp_path / "rtf", PAGE) == ["f_1", "t_1"]
     text = (tmp_path / "rtf" / "f_1.rtf").read_text()
     assert "\\pngblip\\picw300\\pich150" in text and balanced(text)
     goal = re.search(r"\\picwgoal(\d+)\\pichgoal(\d+)", text)
     assert int(goal[1]) <= PAGE.text_width and int(goal[1]) == 2 * int(goal[2])
     assert png(300, 150).hex()[:64] in text.replace("\n", "")
+
+
+def test_a_planned_output_missing_fails_naming_it(tmp_path):
+    (tmp_path / "t.csv").write_text("Category,A\n  Indented,1\n")
+    outs = [Output("t_1", "Table 1", "A table", "Safety set", "t.csv"),
+            Output("t_2", "Table 2", "Not produced", "Safety set", "missing.csv")]
+    with pytest.raises(MissingOutput, match=r"1 planned output\(s\) missing .*: t_2 \(missing.csv\)"):
+        write_rtf_tables([("s", outs)], tmp_path, tmp_path / "rtf", PAGE)
+    assert not (tmp_path / "rtf").exists()
 
 
 def test_long_listing_holds_every_row_once_with_the_column_header_in_the_page_header(tmp_path):

@@ -9,7 +9,7 @@ from tests.conftest import STUDY1
 from tests.workflow.test_pipeline import project, snakemake  # noqa: F401 (fixture)
 # `built`: the default pipeline run shared by the workflow tests (tests/workflow/conftest.py)
 from trialstats.report.build import BANNER
-from trialstats.report.catalog import sections
+from trialstats.outputs.plan import report_plan
 from tests.conftest import STUDY2, protocol
 
 pytestmark = pytest.mark.workflow
@@ -24,7 +24,7 @@ def test_closed_report_titles_and_banner_on_every_page(built):
     pages = pdf_text(built / CUT1 / "closed/report/dmc_closed_report.pdf")
     assert len(pages) > 20 and all(BANNER in p for p in pages)
     text = " ".join(pages)
-    for _, outputs in sections("closed", protocol(STUDY1)):
+    for _, outputs in report_plan("closed", protocol(STUDY1)):
         for out in outputs:
             assert f"{out.number} {out.title}" in text, out.id
     assert "Page 1 of" in pages[0] and "Provenance" in text and "SYNTHETIC DATA" in text
@@ -34,7 +34,7 @@ def test_closed_report_titles_and_banner_on_every_page(built):
 def test_section_headings_share_the_page_of_their_first_output(built):
     """No page holds a section heading alone: it sits above the section's first output."""
     pages = [p for p in pdf_text(built / CUT1 / "closed/report/dmc_closed_report.pdf") if "Contents" not in p]
-    for section, outputs in sections("closed", protocol(STUDY1)):
+    for section, outputs in report_plan("closed", protocol(STUDY1)):
         first = f"{outputs[0].number} {outputs[0].title}"
         assert any(section in p and first in p for p in pages), f"{section!r} not on the page of {first!r}"
 
@@ -42,7 +42,7 @@ def test_section_headings_share_the_page_of_their_first_output(built):
 def test_open_report_titles_and_no_arm_anywhere(built):
     pages = pdf_text(built / CUT1 / "open/report/dmc_open_report.pdf")
     text = " ".join(pages)
-    for _, outputs in sections("open", protocol(STUDY1)):
+    for _, outputs in report_plan("open", protocol(STUDY1)):
         for out in outputs:
             assert f"{out.number} {out.title}" in text, out.id
     assert not any(BANNER in p for p in pages)
@@ -56,7 +56,7 @@ def test_open_report_titles_and_no_arm_anywhere(built):
 def test_review_report_of_the_single_arm_study(built):
     pages = pdf_text(built / "results/nct06495437/2026-03-31/review/report/safety_review_report.pdf")
     text = " ".join(pages)
-    for _, outputs in sections("review", protocol(STUDY2)):
+    for _, outputs in report_plan("review", protocol(STUDY2)):
         for out in outputs:
             assert f"{out.number} {out.title}" in text, out.id
     assert not any(BANNER in p for p in pages)
@@ -72,7 +72,7 @@ def test_reports_are_byte_identical_on_a_rerun(built):
 
 def test_tables_also_as_rtf_and_csv(built):
     folder = built / CUT1 / "closed/report/rtf"
-    for out in [o for _, outputs in sections("closed", protocol(STUDY1)) for o in outputs if o.kind != "figure"]:
+    for out in [o for _, outputs in report_plan("closed", protocol(STUDY1)) for o in outputs if o.kind != "figure"]:
         rtf = folder / f"{out.id}.rtf"
         assert rtf.exists(), out.id
         text = rtf.read_text(errors="replace")

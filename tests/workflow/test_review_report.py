@@ -7,7 +7,7 @@ import pypdf
 import pytest
 
 from tests.conftest import STUDY2, protocol
-from trialstats.report.catalog import sections
+from trialstats.outputs.plan import report_plan
 
 pytestmark = pytest.mark.workflow
 CUT2 = "results/nct06495437/2026-03-31"
@@ -15,7 +15,7 @@ WRONG_FOR_ONE_ARM = re.compile(r"randomi|pooled|cells/kg|placebo", re.I)
 
 
 def review_outputs():
-    return [o for _, outs in sections("review", protocol(STUDY2)) for o in outs]
+    return [o for _, outs in report_plan("review", protocol(STUDY2)) for o in outs]
 
 
 def test_no_randomized_pooled_placebo_or_cells_per_kg_in_the_pdf_or_its_tables(built):

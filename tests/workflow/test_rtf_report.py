@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import STUDY1, protocol
 from tests.workflow.test_pipeline import snakemake
-from trialstats.report.catalog import sections
+from trialstats.outputs.plan import report_plan
 from trialstats.report.rtf import BANNER, char_twips, longest_token, table_cells
 
 pytestmark = pytest.mark.workflow
@@ -16,7 +16,7 @@ CUT1 = "results/nct02302599/2018-12-31"
 
 
 def outputs():
-    return [o for _, outs in sections("closed", protocol(STUDY1)) for o in outs]
+    return [o for _, outs in report_plan("closed", protocol(STUDY1)) for o in outs]
 
 
 def rtf(built, out) -> str:

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from trialstats.report.catalog import sections
+from trialstats.outputs.plan import report_plan
 from trialstats.units import parameter_label
 
 STUDY1, STUDY2 = "nct02302599/2018-12-31", "nct06495437/2026-03-31"
@@ -19,7 +19,7 @@ COUNT_COLUMNS = {"n", "N", "Subjects", "Records", "Events", "Expected", "Evaluat
 
 def outputs(root, study, kind):
     protocol = yaml.safe_load((root / "data" / study.split("/")[0] / "protocol.yaml").read_text())
-    return [o for _, outs in sections(kind, protocol) for o in outs], protocol
+    return [o for _, outs in report_plan(kind, protocol) for o in outs], protocol
 
 
 def tables(root, study, kind):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .catalog import Output
+from ..outputs.plan import Output
 
 BANNER = "CLOSED - DMC MEMBERS ONLY"
 
@@ -71,29 +71,43 @@ def table_markup(frame: pd.DataFrame, font: str = "8.5pt", columns: str | None =
             f"align: left, table.header(repeat: true, {head}){', ' + cells if cells else ''}{footer})]")
 
 
+class MissingOutput(RuntimeError):
+    """A planned output whose file its rule did not write."""
+
+
+def missing_outputs(sections: list, root: Path) -> list[str]:
+    """The planned outputs of a report whose display or note file is missing, as "id (path)"."""
+    return [f"{o.id} ({p})" for _, outputs in sections for o in outputs
+            for p in (o.path, o.note) if p and not (root / p).exists()]
+
+
+def assert_planned_outputs(sections: list, root: Path) -> None:
+    """Every planned output of the report is on disk: else the report job fails, naming each one."""
+    missing = missing_outputs(sections, root)
+    if missing:
+        raise MissingOutput(f"{len(missing)} planned output(s) missing under {root}: " + "; ".join(missing)
+                            + ". The rule that makes each (trialstats/outputs/registry.py) did not write it.")
+
+
+def footnote_text(out: Output, root: Path) -> str:
+    """The footnote with its rule's note (`{note}`) filled in."""
+    if "{note}" not in out.footnote:
+        return out.footnote
+    return out.footnote.replace("{note}", (root / out.note).read_text().strip())
+
+
 def output_markup(out: Output, root: Path) -> str:
     """One numbered output: heading (bookmark), population, the table/figure, footnotes, source."""
     lines = [f"== #{lit(out.number + ' ' + out.title)}",
              f"#text(size: 8pt)[Population: #{lit(out.population)}]", ""]
-    path = root / out.path
-    footnote = out.footnote
-    if footnote.startswith("@"):
-        note_path = root / footnote[1:]
-        footnote = note_path.read_text().strip() if note_path.exists() else ""
-    notes = [n for n in (footnote, f"Source: {out.source}" if out.source else "") if n]
+    notes = [n for n in (footnote_text(out, root), f"Source: {out.source}" if out.source else "") if n]
     note_markup = "#text(size: 7pt)[" + " ".join(f"#{lit(n)}" for n in notes) + "]" if notes else ""
-    if not path.exists():
-        lines.append(f"#text(style: \"italic\")[#{lit('Not available at this data cut: ' + out.path)}]")
-    elif out.kind == "figure":           # the figure and its notes on one page
+    if out.kind == "figure":           # the figure and its notes on one page
         lines.append(f'#block(breakable: false)[#align(center)[#image({lit(out.path)}, height: 13.2cm, fit: "contain")]'
                      f'#v(2pt){note_markup}]')
-        return "\n".join(lines) + "\n"
     else:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        frame = pd.read_csv(root / out.path, dtype=str, keep_default_na=False)
         lines.append(table_markup(frame, "7.5pt" if out.kind == "listing" else "8.5pt", notes=note_markup))
-        return "\n".join(lines) + "\n"
-    if note_markup:
-        lines.append("#v(2pt)" + note_markup)
     return "\n".join(lines) + "\n"
 
 
@@ -219,6 +233,7 @@ def report_source(kind: str, meta: dict, sections: list, root: Path, manifest: d
     """The typst document of one report (kind "open", "closed" or "review"): title page, contents,
     the executive summary and the stopping guidelines (where given), changes since the last cut,
     the sections, appendices."""
+    assert_planned_outputs(sections, root)
     cut = dt.date.fromisoformat(meta["cut"])
     banner = (f'#align(center)[#text(fill: rgb("#b00000"), weight: "bold", size: 9pt)[{BANNER}]]'
               if kind == "closed" else "")

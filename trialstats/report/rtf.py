@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .catalog import Output
+from ..outputs.plan import Output
 
 BANNER = "CLOSED - DMC MEMBERS ONLY"
 PAPER = {"a4": (11906, 16838), "letter": (12240, 15840)}   # portrait width, height (twips)
@@ -196,18 +196,15 @@ def rtf_document(out: Output, page: RtfPage, footnote: str = "", frame: pd.DataF
 
 
 def write_rtf_tables(sections: list, root: Path, folder: Path, page: RtfPage) -> list[str]:
-    """RTF of every table, listing and figure of a report; returns the ids written."""
+    """RTF of every table, listing and figure of a report (each must be on disk); returns the ids written."""
+    from .build import assert_planned_outputs, footnote_text
+    assert_planned_outputs(sections, root)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for _, outputs in sections:
         for out in outputs:
             path = root / out.path
-            if not path.exists():
-                continue
-            footnote = out.footnote
-            if footnote.startswith("@"):
-                note = root / footnote[1:]
-                footnote = note.read_text().strip() if note.exists() else ""
+            footnote = footnote_text(out, root)
             if out.kind == "figure":
                 text = rtf_document(out, page, footnote, png=path.read_bytes())
             else:

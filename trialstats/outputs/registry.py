@@ -1,0 +1,382 @@
+"""The registry: one frozen entry per output (TLF.md), read by the rules' target lists, the scripts,
+the reports, the executive summary and the RTF writer.
+
+An entry's `key` is unique; its `id` names the output (the RTF file, the summary's sources). Paths are
+relative to results/<study>/<cut>/ (ADaM route: results/<study>/); `{side}` is the folder of the
+safety and monitoring outputs (closed, or review for a single-arm study). Titles and footnotes are
+templates: `{field}` from `fields()` in plan.py (protocol wording), `{ref[<id>]}` the number of
+another output in the same report, and `{note}` the text its rule writes at `note` (what only the
+data can say: a tipping point, a model that fell back).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str
+    id: str
+    number: str               # in the closed (and ADaM-route) report; the review numbers in reading order
+    title: str
+    population: str
+    path: str
+    rule: str                 # the rule whose output folder holds the file
+    kind: str = "table"       # table (a display CSV) | figure (PNG) | listing (a CSV printed as is)
+    footnote: str = ""
+    source: str = ""
+    ard: str = ""             # the ARD beside the display, where it has one
+    note: str = ""            # the file of the rule's own footnote text ({note})
+    needs: tuple[str, ...] = ()     # protocol features it needs (plan.NEEDS)
+    review: dict = field(default_factory=dict)   # the single-arm review's wording, where it differs
+
+
+INCIDENCE = ("n (%) [events]: subjects with at least one event (% {of_n}) [number of events]. {between}")
+VERBATIM = ("Verbatim terms as the investigator reported them, in the site's language; the preferred term is "
+            "their MedDRA coding in English.")
+TIME_AT_RISK = ("Day 1 = the first dose. Without the event: censored at the end of observation (the end-of-study "
+                "date, else the last date of any record at the data cut). A subject who completed the study before "
+                "the nominal day of the last week shown is censored then, so the number at risk in the last week "
+                "falls below the completers. ")
+CHANGE_MODEL = ("MMRM: arm, visit, arm x visit, baseline, baseline x visit{covariates}; unstructured covariance; "
+                "REML; Kenward-Roger df. Each arm minus the control.")
+SAFETY = "{side}/safety"
+OPEN = "open/tables"
+
+E = Entry
+ENTRIES: tuple[Entry, ...] = (
+    # the DMC charter's stopping guidelines (rule monitoring)
+    E("t_guidelines", "t_guidelines", "Table G.1", "Stopping guidelines of the DMC charter at this data cut",
+      "As stated per rule", "{side}/monitoring/stopping_guidelines.csv", "monitoring", footnote="{note}",
+      note="{side}/monitoring/guidelines_footnote.txt", source="{guideline_sources}", needs=("monitoring",)),
+    E("f_guidelines", "f_guidelines", "Figure G.1", "Safety stopping rules: subjects with the event against the "
+      "boundary", "Safety set", "{side}/monitoring/safety_boundaries.png", "monitoring", "figure",
+      source="ADSL, ADAE", needs=("monitoring",)),
+    # the open report (rule open_flow), also the review's trial conduct and subjects
+    E("o_accrual", "o_accrual", "Figure 1", "Accrual over time against the target", "Screened",
+      f"{OPEN}/accrual.png", "open_flow", "figure", source="ADSL"),
+    E("o_accrual_table", "o_accrual_table", "Table 1", "Accrual by month", "Screened", f"{OPEN}/accrual.csv",
+      "open_flow", source="ADSL"),
+    E("o_completeness", "o_completeness", "Table 2", "Data completeness: expected vs available assessments by visit",
+      "Full analysis set", f"{OPEN}/completeness.csv", "open_flow",
+      footnote="Expected: on study when the visit window closed, by the data cut.", source="ADSL, ADEFF"),
+    E("o_deviations", "o_deviations", "Table 3", "Protocol deviations by type", "Randomized",
+      f"{OPEN}/deviations.csv", "open_flow", source="ADSL, ADEFF", review=dict(population="Enrolled")),
+    E("o_consort", "o_consort", "Figure 2", "CONSORT flow, pooled", "Screened", "open/figures/consort.png",
+      "open_flow", "figure", "Screen failures by the criterion recorded by the investigator (IE).", "ADSL",
+      ard="open/ard/consort.csv", review=dict(title="Subject flow (CONSORT)")),
+    E("o_disposition", "o_disposition", "Table 4", "Disposition, pooled", "Screened", f"{OPEN}/disposition.csv",
+      "open_flow", source="ADSL", review=dict(title="Disposition")),
+    E("o_populations", "o_populations", "Table 5", "Analysis populations, pooled", "Randomized",
+      f"{OPEN}/populations.csv", "open_flow", source="ADSL",
+      review=dict(title="Analysis populations", population="Enrolled")),
+    E("o_eligibility", "o_eligibility", "Table 6", "Eligibility by criterion: data vs investigator", "Screened",
+      f"{OPEN}/eligibility.csv", "open_flow", footnote="Criteria decided by data are evaluated on the screening "
+      "values; the others are judged by the investigator.", source="Eligibility table (SDTM LB, VS, MH, CM, SU, QS, "
+      "PR, IE)", ard="open/ard/eligibility.csv"),
+    E("o_disagreements", "o_disagreements", "Listing 1", "Eligibility: data vs investigator disagreements",
+      "Screened", "open/listings/eligibility_disagreements.csv", "open_flow", "listing", source="Eligibility table"),
+    E("o_baseline", "o_baseline", "Table 7", "Demographics and baseline characteristics, pooled",
+      "Full analysis set", f"{OPEN}/baseline.csv", "open_flow", source="ADSL",
+      review=dict(title="Demographics and baseline characteristics", footnote="{bmi_note}")),
+    E("o_ae_overview", "o_ae_overview", "Table 8", "Adverse event overview, pooled", "Safety set",
+      f"{OPEN}/ae_overview.csv", "open_flow", footnote="n (%) [events]; CI: Clopper-Pearson 95%.", source="ADAE",
+      ard=f"{OPEN}/ae_overview_ard.csv"),
+    # 14.1 subjects (rules closed_flow, closed_safety)
+    E("t_14_1_1", "t_14_1_1", "Table 14.1.1", "Analysis populations by arm", "Randomized",
+      "closed/flow/populations.csv", "closed_flow", source="ADSL"),
+    E("t_14_1_2", "t_14_1_2", "Table 14.1.2", "Disposition by arm", "Randomized", "closed/flow/disposition.csv",
+      "closed_flow", source="ADSL"),
+    E("f_14_1_3", "f_14_1_3", "Figure 14.1.3", "CONSORT flow by arm", "Screened", "closed/figures/consort.png",
+      "closed_flow", "figure", source="ADSL", ard="closed/ard/consort.csv"),
+    E("t_14_1_4", "t_14_1_4", "Table 14.1.4", "Demographics and baseline characteristics by arm",
+      "Full analysis set", "closed/flow/baseline.csv", "closed_flow", footnote="{bmi_note}", source="ADSL"),
+    E("t_14_1_5", "t_14_1_5", "Table 14.1.5", "Exposure", "Safety set", f"{SAFETY}/tables/t_14_1_5.csv",
+      "safety", footnote="{note}", note=f"{SAFETY}/tables/t_14_1_5_footnote.txt", source="ADEX",
+      ard=f"{SAFETY}/ard/t_14_1_5.csv",
+      review=dict(title="Exposure: infusions received and cumulative dose{dose_unit_in_brackets}")),
+    # 14.2 efficacy: a continuous primary endpoint (rule primary_change)
+    E("t_14_2_1:change", "t_14_2_1", "Table 14.2.1", "Primary endpoint: {change_name}", "Full analysis set",
+      "closed/primary_change/tables/t_14_2_1.csv", "primary_change",
+      footnote="LS-mean change from baseline in {change_param} at {change_visit}. " + CHANGE_MODEL, source="ADEFF",
+      ard="closed/primary_change/ard/t_14_2_1_primary.csv", needs=("continuous_primary",)),
+    E("f_14_2_1:change", "f_14_2_1", "Figure 14.2.1", "LS-mean {change_param} change over visits",
+      "Full analysis set", "closed/primary_change/figures/f_14_2_1.png", "primary_change", "figure",
+      source="ADEFF", needs=("continuous_primary",)),
+    E("t_14_2_2:change", "t_14_2_2", "Table 14.2.2", "Primary estimand", "-",
+      "closed/primary_change/tables/t_14_2_2.csv", "primary_change", source="SAP", needs=("continuous_primary",)),
+    E("t_14_2_3:change", "t_14_2_3", "Table 14.2.3", "Sensitivity and supportive analyses of the primary endpoint",
+      "As stated", "closed/primary_change/tables/t_14_2_3.csv", "primary_change",
+      footnote="Per-protocol: the primary MMRM on the per-protocol set; observed cases: ANCOVA of the change at "
+      "{change_visit} on arm and baseline; multiple imputation: missing visits imputed under MAR within arm, the same "
+      "ANCOVA pooled by Rubin's rules.", source="ADEFF", needs=("continuous_primary",)),
+    E("f_14_2_3:change", "f_14_2_3", "Figure 14.2.3", "Difference in {change_param} change across analyses",
+      "As stated", "closed/primary_change/figures/f_14_2_3.png", "primary_change", "figure", source="ADEFF",
+      needs=("continuous_primary",)),
+    # 14.2 efficacy: a responder primary endpoint (rules primary, primary_pool)
+    E("t_14_2_1", "t_14_2_1", "Table 14.2.1", "Primary endpoint: responders, difference, odds ratio",
+      "Full analysis set", "closed/tables/t_14_2_1.csv", "primary",
+      footnote="{responder_policy} Differences in percentage points.", source="ADEFF",
+      ard="closed/ard/t_14_2_1_primary.csv", needs=("responder",)),
+    E("t_14_2_2", "t_14_2_2", "Table 14.2.2", "Primary estimand", "-", "closed/tables/t_14_2_2.csv", "primary",
+      source="SAP", needs=("responder",)),
+    E("t_14_2_3", "t_14_2_3", "Table 14.2.3", "Sensitivity and supportive analyses of the primary endpoint",
+      "As stated", "closed/tables/t_14_2_3.csv", "primary", footnote="Responders / N (%) per arm; differences in "
+      "percentage points. Each component alone counts prohibited medication and a missing value as non-response, as "
+      "the primary analysis does (so it may differ from the observed values of Table 14.2.8).", source="ADEFF",
+      needs=("responder",)),
+    E("f_14_2_3", "f_14_2_3", "Figure 14.2.3", "Difference in response across analyses", "As stated",
+      "closed/figures/f_14_2_3.png", "primary", "figure", source="ADEFF", needs=("responder",)),
+    E("t_14_2_4", "t_14_2_4", "Table 14.2.4", "Tipping point: responders among missing patients",
+      "Full analysis set", "closed/tables/t_14_2_4.csv", "primary", footnote="{note}",
+      note="closed/tables/t_14_2_4_tipping_point.txt", source="ADEFF", needs=("responder",)),
+    E("f_14_2_4", "f_14_2_4", "Figure 14.2.4", "Tipping point: Fisher p", "Full analysis set",
+      "closed/figures/f_14_2_4.png", "primary", "figure", source="ADEFF", needs=("responder",)),
+    # 14.2 efficacy: secondary (rule secondary)
+    E("t_14_2_5", "t_14_2_5", "Table 14.2.5", "{mmrm_1} change from baseline: MMRM", "Full analysis set",
+      "closed/secondary/tables/t_14_2_5.csv", "secondary", footnote="{note}",
+      note="closed/secondary/tables/t_14_2_5_footnote.txt", source="ADEFF", needs=("secondary",)),
+    E("f_14_2_5", "f_14_2_5", "Figure 14.2.5", "LS-mean {mmrm_1} change over visits", "Full analysis set",
+      "closed/secondary/figures/f_14_2_5.png", "secondary", "figure", source="ADEFF", needs=("secondary",)),
+    E("t_14_2_6", "t_14_2_6", "Table 14.2.6", "{mmrm_2} change from baseline: MMRM", "Full analysis set",
+      "closed/secondary/tables/t_14_2_6.csv", "secondary", footnote="{note}",
+      note="closed/secondary/tables/t_14_2_6_footnote.txt", source="ADEFF", needs=("secondary",)),
+    E("f_14_2_6", "f_14_2_6", "Figure 14.2.6", "LS-mean {mmrm_2} change over visits", "Full analysis set",
+      "closed/secondary/figures/f_14_2_6.png", "secondary", "figure", source="ADEFF", needs=("secondary",)),
+    E("t_14_2_7", "t_14_2_7", "Table 14.2.7", "{mmrm_other} at {key_visit}: MMRM", "Full analysis set",
+      "closed/secondary/tables/t_14_2_7.csv", "secondary", footnote="{note}",
+      note="closed/secondary/tables/t_14_2_7_footnote.txt", source="ADEFF", needs=("secondary.mmrm_other",)),
+    E("t_14_2_8", "t_14_2_8", "Table 14.2.8", "{threshold_name} < {threshold_below} by visit", "Full analysis set",
+      "closed/secondary/tables/t_14_2_8.csv", "secondary", footnote="Observed values; Miettinen-Nurminen 95% CI.",
+      source="ADEFF", needs=("secondary",)),
+    E("t_14_2_9", "t_14_2_9", "Table 14.2.9", "{ancova_log}: geometric means and ratio", "Full analysis set",
+      "closed/secondary/tables/t_14_2_9.csv", "secondary",
+      footnote="ANCOVA of log values on arm and log baseline at {key_visit}.{homa_note}", source="ADEFF",
+      needs=("secondary.ancova_log",)),
+    E("t_14_2_10", "t_14_2_10", "Table 14.2.10", "{ancova}: ANCOVA at {key_visit}", "Full analysis set",
+      "closed/secondary/tables/t_14_2_10.csv", "secondary", footnote="ANCOVA of the value at the key visit on arm and "
+      "baseline: per arm n and the adjusted (LS) mean with 95% CI; contrast = difference of adjusted means, active "
+      "minus control, with 95% CI and p.", source="ADEFF", needs=("secondary.ancova",)),
+    E("f_14_2_11", "f_14_2_11", "Figure 14.2.11", "Subgroups: primary endpoint and {key_visit} {mmrm_1} change",
+      "Full analysis set", "closed/secondary/figures/f_14_2_11.png", "secondary", "figure", source="ADEFF, ADSL",
+      needs=("secondary",)),
+    # the single-arm review's exploratory outcomes (rule review_safety)
+    E("t_14_2_e1", "t_14_2_e1", "Table 14.2.E1", "Exploratory outcomes: paired change from baseline and back to "
+      "normal{normal_label}", "Full analysis set", "review/safety/tables/t_14_2_e1.csv", "safety",
+      footnote="Mean change with t-based 95% CI and paired t-test.{normal_note}", source="ADEFF",
+      ard="review/safety/ard/t_14_2_e1.csv", needs=("exploratory",)),
+    # 14.3 safety (rules closed_safety, review_safety)
+    E("t_14_3_1", "t_14_3_1", "Table 14.3.1", "Adverse event overview by arm", "Safety set",
+      f"{SAFETY}/tables/t_14_3_1.csv", "safety", footnote=INCIDENCE, source="ADAE", ard=f"{SAFETY}/ard/t_14_3_1.csv",
+      review=dict(title="Adverse event overview")),
+    E("t_14_3_2", "t_14_3_2", "Table 14.3.2", "TEAEs by SOC and PT", "Safety set", f"{SAFETY}/tables/t_14_3_2.csv",
+      "safety", footnote="Subjects counted once per SOC and once per PT. " + INCIDENCE, source="ADAE",
+      ard=f"{SAFETY}/ard/t_14_3_2.csv"),
+    E("t_14_3_3", "t_14_3_3", "Table 14.3.3", "TEAEs by maximum severity", "Safety set",
+      f"{SAFETY}/tables/t_14_3_3.csv", "safety", footnote="Each subject counted once, at the most severe TEAE. n (%) "
+      "{of_n}.", source="ADAE", ard=f"{SAFETY}/ard/t_14_3_3.csv",
+      review=dict(footnote="CI: Clopper-Pearson 95%. Each subject counted once, at the most severe TEAE. n (%) {of_n}.")),
+    E("t_14_3_4", "t_14_3_4", "Table 14.3.4", "Treatment-related TEAEs", "Safety set",
+      f"{SAFETY}/tables/t_14_3_4.csv", "safety", footnote="Related: as judged by the investigator. " + INCIDENCE,
+      source="ADAE", ard=f"{SAFETY}/ard/t_14_3_4.csv"),
+    E("t_14_3_5", "t_14_3_5", "Table 14.3.5", "Serious TEAEs", "Safety set", f"{SAFETY}/tables/t_14_3_5.csv",
+      "safety", footnote=INCIDENCE, source="ADAE", ard=f"{SAFETY}/ard/t_14_3_5.csv"),
+    E("t_14_3_6", "t_14_3_6", "Table 14.3.6", "Adverse events of special interest", "Safety set",
+      f"{SAFETY}/tables/t_14_3_6.csv", "safety", footnote="{aesi_definitions}" + INCIDENCE, source="ADAE, ADLB",
+      ard=f"{SAFETY}/ard/t_14_3_6.csv"),
+    E("f_14_3_7", "f_14_3_7", "Figure 14.3.7", "AE dot plot: incidence and risk difference", "Safety set",
+      "closed/safety/figures/f_14_3_7.png", "safety", "figure", source="ADAE", ard="closed/safety/ard/f_14_3_7.csv"),
+    E("t_14_3_8", "t_14_3_8", "Table 14.3.8", "Laboratory values and change from baseline by visit", "Safety set",
+      f"{SAFETY}/tables/t_14_3_8.csv", "safety", source="ADLB", ard=f"{SAFETY}/ard/t_14_3_8.csv"),
+    E("t_14_3_9", "t_14_3_9", "Table 14.3.9", "Laboratory shifts: baseline vs worst post-baseline", "Safety set",
+      f"{SAFETY}/tables/t_14_3_9.csv", "safety", footnote="n: subjects with a baseline and a post-baseline value; % "
+      "of n. CMH general association across arms, stratified by baseline category; blank where it cannot be computed "
+      "(one post-baseline category, or strata of unequal shape).", source="ADLB", ard=f"{SAFETY}/ard/t_14_3_9.csv",
+      review=dict(footnote="Subjects by baseline category and worst post-baseline category.")),
+    E("t_14_3_10", "t_14_3_10", "Table 14.3.10", "Hy's-law screen", "Safety set", f"{SAFETY}/tables/t_14_3_10.csv",
+      "safety", footnote="Peak post-baseline values as multiples of the upper limit of normal.", source="ADLB",
+      ard=f"{SAFETY}/ard/t_14_3_10.csv", review=dict(footnote="n (%); CI: Clopper-Pearson 95%. Peak post-baseline "
+                                                    "values as multiples of the upper limit of normal.")),
+    E("f_14_3_10", "f_14_3_10", "Figure 14.3.10", "eDISH: peak ALT vs peak bilirubin", "Safety set",
+      f"{SAFETY}/figures/f_14_3_10.png", "safety", "figure", "One point per subject with a post-baseline ALT and "
+      "bilirubin value (n in the legend); peak post-baseline values as multiples of the upper limit of normal, log "
+      "scales; subjects at ALT >= 3 x ULN labelled.", "ADLB"),
+    E("t_14_3_11", "t_14_3_11", "Table 14.3.11", "Vital signs, and temperature after each infusion", "Safety set",
+      f"{SAFETY}/tables/t_14_3_11.csv", "safety", source="ADVS", ard=f"{SAFETY}/ard/t_14_3_11.csv"),
+    E("t_14_3_12", "t_14_3_12", "Table 14.3.12", "Time to first serious TEAE, first AESI and study discontinuation "
+      "(Kaplan-Meier)", "Safety set", f"{SAFETY}/tables/t_14_3_12.csv", "safety", footnote=TIME_AT_RISK +
+      "n: subjects with the event (first row of an endpoint), at risk at week w (followed to study day 7w + 1 or "
+      "later); %: cumulative incidence = 100 x (1 - Kaplan-Meier estimate) with the 95% CI of the log(-log) "
+      "transform, Greenwood variance (statsmodels).{logrank} AESI: a TEAE under any of the protocol's AESIs.",
+      source="ADSL, ADAE, ADEX, ADLB, ADVS", ard=f"{SAFETY}/ard/t_14_3_12.csv"),
+    E("f_14_3_12", "f_14_3_12", "Figure 14.3.12", "Time to first serious TEAE, first AESI and study discontinuation",
+      "Safety set", f"{SAFETY}/figures/f_14_3_12.png", "safety", "figure", "Cumulative incidence = 1 - Kaplan-Meier "
+      "estimate; ticks: censored subjects; confidence intervals in {ref[t_14_3_12]}.", "ADSL, ADAE, ADEX"),
+    E("t_14_3_13", "t_14_3_13", "Table 14.3.13", "Exposure-adjusted incidence of TEAEs per 100 patient-years",
+      "Safety set", f"{SAFETY}/tables/t_14_3_13.csv", "safety", footnote="n / PY: rate (95% CI): subjects with the "
+      "event / patient-years at risk: rate per 100 patient-years with the exact Poisson (Garwood) 95% CI. At risk "
+      "from the first dose to the first event of the row, else to the end of observation (as {ref[t_14_3_12]}); a "
+      "year is 365.25 days. AESI rows as {ref[t_14_3_6]}, then SOC and PT.", source="ADSL, ADAE, ADEX",
+      ard=f"{SAFETY}/ard/t_14_3_13.csv"),
+    E("t_14_3_14", "t_14_3_14", "Table 14.3.14", "TEAEs by infusion number", "Safety set",
+      f"{SAFETY}/tables/t_14_3_14.csv", "safety", footnote="Each TEAE is attributed to the latest infusion on or "
+      "before its onset date. n/N (%) [events]: subjects with a TEAE attributed to infusion k / subjects who received "
+      "infusion k; the ten preferred terms with most subjects. The last infusion's row covers the rest of follow-up.",
+      source="ADAE, ADEX", ard=f"{SAFETY}/ard/t_14_3_14.csv"),
+    E("f_14_3_15", "f_14_3_15", "Figure 14.3.15", "Liver and renal tests by visit: box plots", "Safety set",
+      f"{SAFETY}/figures/f_14_3_15.png", "safety", "figure", "Scheduled visits. Box: quartiles and median; whiskers "
+      "to 1.5 x IQR; dots beyond. Dashed: upper limit of normal.", "ADLB"),
+    E("f_14_3_16", "f_14_3_16", "Figure 14.3.16", "ALT and AST over time, multiples of the upper limit of normal",
+      "Safety set", f"{SAFETY}/figures/f_14_3_16.png", "safety", "figure", "One line per subject. Bold and labelled: "
+      "subjects with ALT or AST >= 3 x ULN after the first dose ({ref[l_16_2_6]}).", "ADLB"),
+    # 16.2 listings
+    E("l_16_2_1", "l_16_2_1", "Listing 16.2.1", "Serious adverse events", "Safety set",
+      f"{SAFETY}/listings/l_16_2_1.csv", "safety", "listing", "Onset day: study day (day 1 = first dose); days since "
+      "last infusion: 0 = the day of an infusion. " + VERBATIM, "ADAE, ADSL, ADEX"),
+    E("l_teae", "l_teae", "Listing", "All treatment-emergent adverse events", "Safety set",
+      "review/safety/listings/l_teae.csv", "safety", "listing", "Every TEAE record, by subject and onset. Onset day: "
+      "study day of onset (day 1 = first infusion). Imputed dates: appendix, records used with a note.", "ADAE"),
+    E("l_16_2_2", "l_16_2_2", "Listing 16.2.2", "Deaths", "Safety set", f"{SAFETY}/listings/l_16_2_2.csv", "safety",
+      "listing", source="ADSL, ADAE"),
+    E("l_16_2_3", "l_16_2_3", "Listing 16.2.3", "Adverse events of special interest", "Safety set",
+      f"{SAFETY}/listings/l_16_2_3.csv", "safety", "listing", VERBATIM, "ADAE"),
+    E("l_16_2_4", "l_16_2_4", "Listing 16.2.4", "Discontinuations, with reason", "Randomized",
+      "closed/flow/discontinued.csv", "closed_flow", "listing", source="ADSL"),
+    E("l_16_2_5", "l_16_2_5", "Listing 16.2.5", "Adverse events leading to withdrawal", "Safety set",
+      f"{SAFETY}/listings/l_16_2_5.csv", "safety", "listing", "TEAEs with an action taken (study drug or other "
+      "action) of withdrawal; a subject who left the study for an adverse event without such a record has all TEAEs "
+      "listed. Onset day: study day (day 1 = first dose).", "ADAE, ADSL, ADEX"),
+    E("l_16_2_6", "l_16_2_6", "Listing 16.2.6", "Subjects with ALT or AST >= 3 x ULN: ALT, AST and bilirubin over "
+      "time", "Safety set", f"{SAFETY}/listings/l_16_2_6.csv", "safety", "listing", "Every analysed record of each "
+      "subject whose ALT or AST reached 3 x ULN after the first dose; x ULN = value / upper limit of normal.",
+      "ADLB, ADEX"),
+    E("l_16_2_7", "l_16_2_7", "Listing 16.2.7", "Safety laboratory panel: tests by category and their records",
+      "Safety set", f"{SAFETY}/listings/l_lab_panel.csv", "safety", "listing", "The panel is the protocol's safety "
+      "laboratory panel; a test or category without records says so.", "ADLB"),
+    # files the summary and the figures read that are not printed as outputs of their own
+    E("l_hys_law_peaks", "l_hys_law_peaks", "", "Peak ALT, AST and bilirubin per subject", "Safety set",
+      f"{SAFETY}/listings/l_hys_law_peaks.csv", "safety", "listing", source="ADLB"),
+)
+
+# The report of a study given as an ADaM folder (rules adam_study, adam_report), under results/<study>/:
+# `{k}` and `{category}` expand per laboratory category (PARCAT1) with tabulated analytes.
+ADAM_SAFETY = "Safety (SAFFL = Y), by actual arm"
+ADAM_LAB_SHIFT = ("Subjects with a baseline and a post-baseline range category (on or after the first dose, scheduled "
+                  "or not); worst: HIGH if any high, else LOW if any low, else NORMAL. CMH general association across "
+                  "arms, stratified by baseline.")
+A = "analysis"
+ADAM_ENTRIES: tuple[Entry, ...] = (
+    E("adam:t_14_1_1", "t_14_1_1", "Table 14.1.1", "Analysis populations by planned arm", "All subjects with a planned "
+      "arm", f"{A}/tables/t_14_1_1.csv", "adam_study", footnote="n (%) of the subjects of each arm; flags as recorded "
+      "in ADSL.", source="ADSL", ard=f"{A}/ard/t_14_1_1.csv"),
+    E("adam:t_14_1_2", "t_14_1_2", "Table 14.1.2", "Disposition by planned arm", "All subjects with a planned arm",
+      f"{A}/tables/t_14_1_2.csv", "adam_study", footnote="End-of-study status (EOSSTT) and reason for "
+      "discontinuation.", source="ADSL", ard=f"{A}/ard/t_14_1_2.csv"),
+    E("adam:t_14_1_4", "t_14_1_4", "Table 14.1.4", "Demographics and baseline characteristics by planned arm",
+      "{demographics_population}", f"{A}/tables/t_14_1_4.csv", "adam_study",
+      footnote="Between-arm tests over all arms ({baseline_tests}).", source="ADSL", ard=f"{A}/ard/t_14_1_4.csv"),
+    E("adam:t_14_3_1", "t_14_3_1", "Table 14.3.1", "Adverse event overview by actual arm", ADAM_SAFETY,
+      f"{A}/tables/t_14_3_1.csv", "adam_study", footnote="n (%) [events]; {fisher}", source="ADAE, ADSL",
+      ard=f"{A}/ard/t_14_3_1.csv"),
+    E("adam:t_14_3_2", "t_14_3_2", "Table 14.3.2", "TEAEs by SOC and PT", ADAM_SAFETY, f"{A}/tables/t_14_3_2.csv",
+      "adam_study", footnote="Subjects counted once per SOC and PT; events per record. {fisher}", source="ADAE",
+      ard=f"{A}/ard/t_14_3_2.csv"),
+    E("adam:t_14_3_3", "t_14_3_3", "Table 14.3.3", "TEAEs by maximum severity", ADAM_SAFETY,
+      f"{A}/tables/t_14_3_3.csv", "adam_study", footnote="Each subject counted once, at the most severe of their "
+      "TEAEs.", source="ADAE", ard=f"{A}/ard/t_14_3_3.csv"),
+    E("adam:t_14_3_4", "t_14_3_4", "Table 14.3.4", "Treatment-related TEAEs", ADAM_SAFETY, f"{A}/tables/t_14_3_4.csv",
+      "adam_study", footnote="Related: relationship recorded as related, possibly, probably or definitely related. "
+      "{fisher}", source="ADAE", ard=f"{A}/ard/t_14_3_4.csv"),
+    E("adam:t_14_3_5", "t_14_3_5", "Table 14.3.5", "Serious TEAEs", ADAM_SAFETY, f"{A}/tables/t_14_3_5.csv",
+      "adam_study", footnote="{fisher}", source="ADAE", ard=f"{A}/ard/t_14_3_5.csv"),
+    E("adam:t_14_3_6", "t_14_3_6", "Table 14.3.6", "Adverse events of special interest (ADAE customised queries)",
+      ADAM_SAFETY, f"{A}/tables/t_14_3_6.csv", "adam_study", footnote="Categories as named in ADAE CQnnNAM. {fisher}",
+      source="ADAE", ard=f"{A}/ard/t_14_3_6.csv"),
+    E("adam:f_14_3_7", "f_14_3_7", "Figure 14.3.7", "AE dot plot: incidence and risk difference", ADAM_SAFETY,
+      f"{A}/figures/f_14_3_7.png", "adam_study", "figure", "The 20 most frequent PTs; Miettinen-Nurminen 95% CI.",
+      "ADAE", ard=f"{A}/ard/f_14_3_7.csv"),
+    E("adam:t_14_3_8_k", "t_14_3_8_{k}", "Table 14.3.8.{k}", "Laboratory values and change from baseline by visit: "
+      "{category}", ADAM_SAFETY, f"{A}/tables/t_14_3_8_{{k}}.csv", "adam_study", footnote="Records with an analysis "
+      "visit (AVISIT), visits in the order of AVISITN. Min and max at the decimals of the data (at most 2); mean, SD "
+      "and median at one more.", source="ADLB", ard=f"{A}/ard/t_14_3_8.csv", needs=("lab_category",)),
+    E("adam:f_14_3_8_k", "f_14_3_8_{k}", "Figure 14.3.8.{k}", "Laboratory values by visit: {category}", ADAM_SAFETY,
+      f"{A}/figures/f_14_3_8_{{k}}.png", "adam_study", "figure", "Mean and SD by visit and arm.", "ADLB",
+      needs=("lab_category", "analytes")),
+    E("adam:t_14_3_9_k", "t_14_3_9_{k}", "Table 14.3.9.{k}", "Laboratory shifts, baseline vs worst post-baseline: "
+      "{category}", ADAM_SAFETY, f"{A}/tables/t_14_3_9_{{k}}.csv", "adam_study", footnote=ADAM_LAB_SHIFT,
+      source="ADLB", ard=f"{A}/ard/t_14_3_9.csv", needs=("lab_category",)),
+    E("adam:t_14_3_8", "t_14_3_8", "Table 14.3.8", "Laboratory values by visit", ADAM_SAFETY,
+      f"{A}/tables/t_14_3_8.csv", "adam_study", source="ADLB", needs=("adlb", "no_lab_category")),
+    E("adam:t_14_3_10", "t_14_3_10", "Table 14.3.10", "Hy's-law screen", ADAM_SAFETY, f"{A}/tables/t_14_3_10.csv",
+      "adam_study", footnote="Peak post-baseline values as multiples of the upper limit of normal (ANRHI or A1HI), "
+      "scheduled and unscheduled. {fisher}", source="ADLB", ard=f"{A}/ard/t_14_3_10.csv", needs=("adlb",)),
+    E("adam:f_14_3_10", "f_14_3_10", "Figure 14.3.10", "eDISH: peak ALT vs peak bilirubin", ADAM_SAFETY,
+      f"{A}/figures/f_14_3_10.png", "adam_study", "figure", source="ADLB", needs=("liver_peaks",)),
+    E("adam:t_14_3_11", "t_14_3_11", "Table 14.3.11", "Vital signs by visit", ADAM_SAFETY,
+      f"{A}/tables/t_14_3_11.csv", "adam_study", source="ADVS", needs=("advs",)),
+    E("adam:l_16_2_1", "l_16_2_1", "Listing 16.2.1", "Serious adverse events", ADAM_SAFETY,
+      f"{A}/listings/l_16_2_1.csv", "adam_study", "listing", source="ADAE"),
+    E("adam:l_16_2_2", "l_16_2_2", "Listing 16.2.2", "Deaths", ADAM_SAFETY, f"{A}/listings/l_16_2_2.csv",
+      "adam_study", "listing", source="ADSL, ADAE"),
+)
+
+REGISTRY: dict[str, Entry] = {e.key: e for e in ENTRIES + ADAM_ENTRIES}
+assert len(REGISTRY) == len(ENTRIES) + len(ADAM_ENTRIES), "registry keys must be unique"
+
+REPORT_TITLES = {"open": "DMC open report (pooled)", "closed": "DMC closed report (by arm)",
+                 "review": "Safety review report", "adam": "DMC report (by arm) from ADaM datasets"}
+
+# Each report: its sections in reading order, as registry keys (an entry whose needs the protocol does not
+# meet is left out, and a section left empty with it)
+LAYOUT = {
+    "open": [
+        ("Trial conduct", ["o_accrual", "o_accrual_table", "o_completeness", "o_deviations"]),
+        ("Subject flow", ["o_consort", "o_disposition", "o_populations", "o_eligibility", "o_disagreements"]),
+        ("Baseline and safety, pooled", ["o_baseline", "o_ae_overview"]),
+    ],
+    "closed": [
+        ("Stopping guidelines", ["t_guidelines", "f_guidelines"]),
+        ("14.1 Subjects", ["t_14_1_1", "t_14_1_2", "f_14_1_3", "t_14_1_4", "t_14_1_5"]),
+        ("14.2 Efficacy", ["t_14_2_1:change", "f_14_2_1:change", "t_14_2_2:change", "t_14_2_3:change",
+                           "f_14_2_3:change", "t_14_2_1", "t_14_2_2", "t_14_2_3", "f_14_2_3", "t_14_2_4", "f_14_2_4",
+                           "t_14_2_5", "f_14_2_5", "t_14_2_6", "f_14_2_6", "t_14_2_7", "t_14_2_8", "t_14_2_9",
+                           "t_14_2_10", "f_14_2_11"]),
+        ("14.3 Safety", ["t_14_3_1", "t_14_3_2", "t_14_3_3", "t_14_3_4", "t_14_3_5", "t_14_3_6", "f_14_3_7",
+                         "t_14_3_8", "t_14_3_9", "t_14_3_10", "f_14_3_10", "t_14_3_11", "t_14_3_12", "f_14_3_12",
+                         "t_14_3_13", "t_14_3_14", "f_14_3_15", "f_14_3_16"]),
+        ("16.2 Listings", ["l_16_2_1", "l_16_2_2", "l_16_2_3", "l_16_2_4", "l_16_2_5", "l_16_2_6", "l_16_2_7"]),
+    ],
+    "review": [
+        ("Stopping guidelines", ["t_guidelines", "f_guidelines"]),
+        ("Trial conduct", ["o_accrual", "o_accrual_table", "o_completeness", "o_deviations"]),
+        ("Subjects", ["o_consort", "o_disposition", "o_populations", "o_eligibility", "o_disagreements", "o_baseline",
+                      "t_14_1_5"]),
+        ("Safety", ["t_14_3_1", "t_14_3_2", "t_14_3_3", "t_14_3_4", "t_14_3_5", "t_14_3_6", "t_14_3_8", "t_14_3_9",
+                    "t_14_3_10", "f_14_3_10", "t_14_3_11", "t_14_3_12", "f_14_3_12", "t_14_3_13", "t_14_3_14",
+                    "f_14_3_15", "f_14_3_16"]),
+        ("Exploratory efficacy", ["t_14_2_e1"]),
+        ("Listings", ["l_16_2_1", "l_teae", "l_16_2_2", "l_16_2_3", "l_16_2_5", "l_16_2_6", "l_16_2_7"]),
+    ],
+    "adam": [
+        ("14.1 Subjects", ["adam:t_14_1_1", "adam:t_14_1_2", "adam:t_14_1_4"]),
+        ("14.3 Safety: adverse events", ["adam:t_14_3_1", "adam:t_14_3_2", "adam:t_14_3_3", "adam:t_14_3_4",
+                                         "adam:t_14_3_5", "adam:t_14_3_6", "adam:f_14_3_7"]),
+        ("14.3 Safety: laboratory{and_vitals}", ["adam:t_14_3_8_k", "adam:f_14_3_8_k", "adam:t_14_3_9_k",
+                                                 "adam:t_14_3_8", "adam:t_14_3_10", "adam:f_14_3_10",
+                                                 "adam:t_14_3_11"]),
+        ("16.2 Listings", ["adam:l_16_2_1", "adam:l_16_2_2"]),
+    ],
+}
+
+
+def entry(key: str) -> Entry:
+    """The registry entry of a key (an output id, or id:variant)."""
+    try:
+        return REGISTRY[key]
+    except KeyError:
+        raise KeyError(f"{key!r} is not an output of the registry (trialstats/outputs/registry.py)") from None
+
+
+def figure_caption(key: str, title: str) -> str:
+    """The caption a figure carries in its image: its number in the closed report and a title."""
+    return f"{entry(key).number} {title}"
