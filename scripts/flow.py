@@ -56,4 +56,10 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
         write_csv(eligibility, sm.output.eligibility)
         write_csv(humanize(filter_disagreements(elig)), sm.output.disagreements)
         write_csv(t_eligibility(eligibility), tables / "eligibility.csv")
+    if sm.input.previous:   # changes since the previous cut (o_since_last pooled, a_since_last by arm)
+        from trialstats.ard.since_last import ard_since_last, listing_since_last
+        from trialstats.io import read_datasets
+        prev, cur = (read_datasets(p, {"adsl", "adae"}) for p in (sm.input.previous[0], sm.input.adam))
+        write_csv(ard_since_last(prev, cur, arm), tables / "since_last_ard.csv")
+        write_csv(listing_since_last(prev, cur, arm), tables / "since_last_new.csv")
     Path(sm.log[0]).write_text(consort.to_string(index=False) + "\n")

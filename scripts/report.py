@@ -7,11 +7,11 @@ import pandas as pd
 import yaml
 
 from trialstats.report.build import IMPUTATION_RULES, compile_report, excluded_summary, notes_summary, report_source
-from trialstats.io import read_datasets, write_csv
+from trialstats.io import write_csv
 from trialstats.report.summary import executive_summary
 from trialstats.outputs.plan import report_plan
 from trialstats.outputs.registry import REPORT_TITLES
-from trialstats.report.since_last import SINCE_LAST, since_last_tables
+from trialstats.tables.since_last import t_since_last
 from trialstats.joblog import log_errors
 
 sm = snakemake  # noqa: F821 (injected by snakemake)
@@ -36,11 +36,12 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
                 abbreviations=protocol.get("abbreviations", {}))
     sections = report_plan(kind, protocol)
     preface = None
-    if sm.params.previous_cut:   # changes since the last cut (the open side: pooled, blinded ADaM)
+    if sm.params.previous_cut:   # changes since the last cut (ARDs of the flow rules; open and review: pooled)
+        folder = root / ("closed/flow" if kind == "closed" else "open/tables")
         preface = (f"Changes since the last data cut ({sm.params.previous_cut})",
-                   since_last_tables(read_datasets(sm.input.previous[0], SINCE_LAST),
-                                     read_datasets(sm.input.current, SINCE_LAST),
-                                     sm.params.arm_column, sm.params.previous_cut))
+                   t_since_last(pd.read_csv(folder / "since_last_ard.csv", keep_default_na=False),
+                                pd.read_csv(folder / "since_last_new.csv", dtype=str, keep_default_na=False),
+                                sm.params.previous_cut))
     accounting = pd.read_csv(root / "adam" / "accounting.csv", keep_default_na=False)
     excluded = pd.read_csv(root / "adam" / "excluded_records.csv", keep_default_na=False)
     appendices = [("Record accounting: records in = removed at the cut + used + excluded, by domain",
@@ -50,9 +51,9 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
                    notes_summary(pd.read_csv(root / "adam" / "record_notes.csv", keep_default_na=False))),
                   ("Methods: partial dates, unscheduled visits, retests, NOT DONE results", IMPUTATION_RULES)]
     numbers = {o.id: o.number for _, outputs in sections for o in outputs}
-    summary = executive_summary(root, kind, sm.params.previous_cut, numbers.get("t_guidelines", "Table G.1"))
+    summary = executive_summary(root, kind, sm.params.previous_cut, numbers.get("t_guidelines", "Table G.1"), protocol)
     # sources by the numbers the reader sees: "ARD t_14_3_1" -> "Table 14.3.1 (ARD)"
-    behind = {"consort": "f_14_1_3" if kind == "closed" else "o_consort", "t_14_2_1_primary": "t_14_2_1",
+    behind = {"consort": "f_14_1_3" if kind == "closed" else "o_consort", "t_14_2_1_primary": "t_14_2_1", "t_14_2_1_change": "t_14_2_1",
               "l_hys_law_peaks": "t_14_3_10", "stopping_guidelines": "t_guidelines"}
     cite = lambda m: (f"{numbers[behind.get(m[2], m[2])]}" + (" (ARD)" if m[1] == "ARD" else "")  # noqa: E731
                       if behind.get(m[2], m[2]) in numbers else m[0])

@@ -1,5 +1,8 @@
 """Rules closed_safety and review_safety: safety tables, listings and figures."""
+import json
 from pathlib import Path
+
+from trialstats.adam.unblind import control_of
 
 from trialstats.figures.common import save_figure
 from trialstats.figures.safety import safety_rule_figures
@@ -17,8 +20,9 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
         for name in ("adsl", "adae", "adlb", "advs", "adex"):
             adam[name] = adam[name].assign(TRT01A=sm.params.treatment)
     arm = "TRT01A" if single_arm else sm.params.arm_column
+    control = None if single_arm else control_of(json.loads(Path(sm.input.adam, "arms.json").read_text()), arm)
     results = run_safety(adam["adsl"], adam["adae"], adam.get("adlb"), adam.get("advs"), adam.get("adex"), arm,
-                         sm.params.control, sm.params.dose_column, sm.params.aesi, sm.params.lab_panel,
+                         control, sm.params.dose_column, sm.params.aesi, sm.params.lab_panel,
                          dose_unit=sm.params.dose_unit)
     context = display_context(adam["adsl"], arm, [adam.get("adlb"), adam.get("advs")], sm.params.dose_label)
     out = Path(sm.output.folder)
@@ -29,7 +33,7 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     (out / "tables" / "t_14_1_5_footnote.txt").write_text(exposure_note(sm.params.dose_label) + "\n")
     lb = adam.get("adlb")
     lab_names = {} if lb is None else lb.drop_duplicates("PARAMCD").set_index("PARAMCD")["PARAM"].to_dict()
-    for fid, make in safety_rule_figures(results, lab_names, sm.params.control, numbered=not single_arm).items():
+    for fid, make in safety_rule_figures(results, lab_names, control, numbered=not single_arm).items():
         for ext in ("png", "pdf"):
             save_figure(make(), out / "figures" / f"{fid}.{ext}", fid)
     if sm.params.exploratory:   # single-arm exploratory glycaemic outcomes (review side)

@@ -90,6 +90,21 @@ def arm_codes(key: pd.DataFrame) -> dict[str, str]:
     return dict(zip(arms, string.ascii_uppercase))
 
 
+def arm_coding(key: pd.DataFrame, control: str | None) -> list[dict]:
+    """The arm coding every closed output uses, written once by the unblinding rule (closed/adam/arms.json):
+    per arm its name (ARM), ARMCD, DMC code (arm_codes) and whether it is the protocol's control."""
+    codes = arm_codes(key)
+    armcd = key.drop_duplicates("ARM").set_index("ARM")["ARMCD"]
+    return [{"arm": arm, "armcd": armcd[arm], "code": code, "control": armcd[arm] == control}
+            for arm, code in codes.items()]
+
+
+def control_of(coding: list[dict], arm_column: str) -> str | None:
+    """The control arm as the closed outputs label it: its name (TRT01P/TRT01A) or its code (TRTCODE)."""
+    arm = next((a for a in coding if a["control"]), None)
+    return None if arm is None else arm["code"] if arm_column == "TRTCODE" else arm["arm"]
+
+
 def derive_vars_treatment(adsl: pd.DataFrame, key: pd.DataFrame) -> pd.DataFrame:
     codes = arm_codes(key)
     order = {arm: i + 1 for i, arm in enumerate(sorted(codes, key=codes.get))}

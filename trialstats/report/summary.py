@@ -80,6 +80,28 @@ def primary_row(primary: pd.DataFrame, arms: list[str], tipping: str = "") -> di
     return {"Topic": "Primary endpoint", "Finding": text, "Source": "ARD t_14_2_1_primary, t_14_2_4"}
 
 
+def change_row(primary: pd.DataFrame, arms: list[str], spec: dict) -> dict:
+    """The continuous primary endpoint (rule primary_change): each arm minus the control at the
+    protocol's visit, LS-mean difference with its 95% CI and p (MMRM), and the range of the
+    sensitivity analyses' differences."""
+    visit, control = spec["visit"].upper(), arms[-1]
+    at = primary[(primary["group2_level"] == visit) & (primary["variable_level"] == "difference")]
+    parts = []
+    for arm in arms[:-1]:
+        sel = at[(at["variable"] == "primary") & (at["group1_level"] == f"{arm} - {control}")]
+        est, low, up, p = (_stat(sel, stat_name=s) for s in ("estimate", "lower", "upper", "p"))
+        p_text = "p < 0.0001" if p < 0.0001 else f"p = {p:.4f}"
+        parts.append(f"{arm} - {control} {est:.2f} (95% CI {low:.2f} to {up:.2f}), {p_text}" if est == est
+                     else f"{arm} - {control} not estimable at this cut")
+    text = f"{spec['name']}, LS-mean difference (MMRM): " + "; ".join(parts) + "."
+    sens = at[(at["variable"] != "primary") & (at["stat_name"] == "estimate")]
+    values = pd.to_numeric(sens["stat"], errors="coerce").dropna()
+    if len(values):
+        names = [SENSITIVITY.get(v, v.replace("_", " ")) for v in dict.fromkeys(sens["variable"])]
+        text += f" Sensitivity analyses ({', '.join(names)}): differences from {values.min():.2f} to {values.max():.2f}."
+    return {"Topic": "Primary endpoint", "Finding": text, "Source": "ARD t_14_2_1_change"}
+
+
 def overview_rows(overview: pd.DataFrame, arms: list[str], source: str = "ARD t_14_3_1") -> list[dict]:
     rows = []
     for category, topic in (("Deaths", "Deaths"), ("Serious TEAE", "Serious adverse events"),
@@ -191,7 +213,8 @@ def open_summary(root: Path, previous_cut: str = "") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Topic", "Finding", "Source"])
 
 
-def executive_summary(root: Path, side: str, previous_cut: str = "", guidelines_number: str = "Table G.1") -> pd.DataFrame:
+def executive_summary(root: Path, side: str, previous_cut: str = "", guidelines_number: str = "Table G.1",
+                      protocol: dict | None = None) -> pd.DataFrame:
     """The summary rows of a closed report (`side` "closed", by arm), a single-arm review report
     ("review") or the open report ("open", pooled); from the files under results/<study>/<cut>/.
     guidelines_number: the report's number of the stopping-guidelines table."""
@@ -207,6 +230,9 @@ def executive_summary(root: Path, side: str, previous_cut: str = "", guidelines_
     if primary is not None:
         tipping = root / "closed/tables/t_14_2_4_tipping_point.txt"
         rows.append(primary_row(primary, arms, tipping.read_text().strip() if tipping.exists() else ""))
+    change = _read(root, "closed/primary_change/ard/t_14_2_1_primary.csv") if side == "closed" else None
+    if change is not None and protocol and "continuous_primary" in protocol:
+        rows.append(change_row(change, arms, protocol["continuous_primary"]))
     overview = _read(root, f"{safety}/ard/t_14_3_1.csv")
     if overview is not None:
         rows += overview_rows(overview, arms)

@@ -29,6 +29,7 @@ rule unblind:
     params:
         library=LIBRARY,
         placebo=placebo_arms,
+        control=control_armcd,
         randomization=lambda w: PROTOCOLS[w.study]["randomization"],
     resources:
         mem_mb=memory(per_1000_subjects=120),   # measured: 970 MB at 10,000 subjects

@@ -109,14 +109,9 @@ def arm_column(wildcards):
     return "TRT01P" if config["report"]["decode_arms"] else "TRTCODE"
 
 
-def control_label(wildcards):
-    """The control arm as the closed outputs label it (code or name)."""
-    import pandas as pd
-    key = pd.read_csv(randomization_key(wildcards), dtype=str)
-    control = PROTOCOLS[wildcards.study]["randomization"]["control"]
-    arms = list(dict.fromkeys(key["ARM"]))
-    name = key.loc[key["ARMCD"] == control, "ARM"].iloc[0]
-    return name if config["report"]["decode_arms"] else "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[arms.index(name)]
+def control_armcd(wildcards):
+    """The protocol's control arm (ARMCD): the unblinding rule writes the arm coding with it (closed/adam/arms.json)."""
+    return PROTOCOLS[wildcards.study]["randomization"].get("control")
 
 
 def closed_dose_label(wildcards):

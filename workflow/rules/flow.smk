@@ -1,10 +1,12 @@
-# Subject flow: CONSORT (pooled for the open side, by arm for the closed side) and eligibility.
+# Subject flow: CONSORT (pooled for the open side, by arm for the closed side) and eligibility; the
+# changes since the previous configured cut of the study (since_last_ard.csv, since_last_new.csv).
 
 
 rule open_flow:
     input:
         adam="results/{study}/{cut}/adam",
         protocol=protocol_file,
+        previous=previous_blinded_adam,
     output:
         consort="results/{study}/{cut}/open/ard/consort.csv",
         eligibility="results/{study}/{cut}/open/ard/eligibility.csv",
@@ -31,6 +33,7 @@ rule closed_flow:
     input:
         adam="results/{study}/{cut}/closed/adam",
         protocol=protocol_file,
+        previous=previous_closed_adam,
     output:
         consort="results/{study}/{cut}/closed/ard/consort.csv",
         tables=directory("results/{study}/{cut}/closed/flow"),

@@ -9,8 +9,6 @@ rule open_report:
         tables="results/{study}/{cut}/open/tables",
         listings="results/{study}/{cut}/open/listings/eligibility_disagreements.csv",
         figure="results/{study}/{cut}/open/figures/consort.png",
-        current="results/{study}/{cut}/adam",
-        previous=previous_blinded_adam,
     output:
         pdf=report("results/{study}/{cut}/open/report/dmc_open_report.pdf", caption="../report/open.rst",
                    category="Open report"),
@@ -42,7 +40,6 @@ rule closed_report:
         outputs=closed_report_inputs,
         blinded="results/{study}/{cut}/adam",
         current="results/{study}/{cut}/closed/adam",
-        previous=previous_closed_adam,
     output:
         pdf=report("results/{study}/{cut}/closed/report/dmc_closed_report.pdf", caption="../report/closed.rst",
                    category="Closed report"),
@@ -75,8 +72,6 @@ rule review_report:
         safety="results/{study}/{cut}/review/safety",
         monitoring=review_monitoring_folder,
         figure="results/{study}/{cut}/open/figures/consort.png",
-        current="results/{study}/{cut}/adam",
-        previous=previous_blinded_adam,
     output:
         pdf=report("results/{study}/{cut}/review/report/safety_review_report.pdf",
                    caption="../report/review.rst", category="Safety review report"),

@@ -12,7 +12,6 @@ rule closed_safety:
     params:
         library=LIBRARY,
         arm_column=arm_column,
-        control=control_label,
         treatment=None,
         dose_column="ADOSE",
         dose_label=closed_dose_label,
@@ -40,7 +39,6 @@ rule review_safety:
     params:
         library=LIBRARY,
         arm_column=None,
-        control=None,
         treatment=treatment_name,
         dose_column="EXDOSE",
         dose_label=dose_unit,
