@@ -51,10 +51,11 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
                    notes_summary(pd.read_csv(root / "adam" / "record_notes.csv", keep_default_na=False))),
                   ("Methods: partial dates, unscheduled visits, retests, NOT DONE results", IMPUTATION_RULES)]
     numbers = {o.id: o.number for _, outputs in sections for o in outputs}
-    summary = executive_summary(root, kind, sm.params.previous_cut, numbers.get("t_guidelines", "Table G.1"), protocol)
+    summary = executive_summary(root, kind, sm.params.previous_cut, numbers.get("t_guidelines", "Table G.1"), protocol,
+                                sm.params.arm_column)
     # sources by the numbers the reader sees: "ARD t_14_3_1" -> "Table 14.3.1 (ARD)"
     behind = {"consort": "f_14_1_3" if kind == "closed" else "o_consort", "t_14_2_1_primary": "t_14_2_1", "t_14_2_1_change": "t_14_2_1",
-              "l_hys_law_peaks": "t_14_3_10", "stopping_guidelines": "t_guidelines"}
+              "stopping_guidelines": "t_guidelines"}
     cite = lambda m: (f"{numbers[behind.get(m[2], m[2])]}" + (" (ARD)" if m[1] == "ARD" else "")  # noqa: E731
                       if behind.get(m[2], m[2]) in numbers else m[0])
     summary["Source"] = summary["Source"].str.replace(r"(?:(ARD|listing) )?\b([a-z][a-z0-9_]*)\b", cite, regex=True)

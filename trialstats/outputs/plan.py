@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ..adam.efficacy import parameter_names
 from ..vocabulary import visit_label
-from .registry import LAYOUT, Entry, entry
+from .registry import LAYOUT, RULE_FOLDERS, Entry, entry
 
 
 @dataclass(frozen=True)
@@ -153,6 +153,23 @@ def report_plan(kind: str, protocol: dict) -> list[tuple[str, list[Output]]]:
                 _render(e.source, values, numbers), e.note.format(side=side)))
         out.append((title, outputs))
     return out
+
+
+def report_inputs(kind: str, protocol: dict) -> list[str]:
+    """The job targets a report reads, relative to results/<study>/<cut>/: the folder of a rule that
+    writes one (RULE_FOLDERS), else each display, note and ARD file of its planned outputs."""
+    side = "review" if kind == "review" else "closed"
+    targets = []
+    for title, keys in LAYOUT[kind]:
+        for e in (entry(k) for k in keys):
+            if not planned(e, protocol):
+                continue
+            folder = RULE_FOLDERS.get(e.rule, "").format(side=side)
+            for path in (e.path, e.note, e.ard):
+                path = path.format(side=side)
+                if path:
+                    targets.append(folder if folder and path.startswith(folder + "/") else path)
+    return list(dict.fromkeys(targets))
 
 
 def output_numbers(kind: str, protocol: dict) -> dict[str, str]:

@@ -323,6 +323,12 @@ ADAM_ENTRIES: tuple[Entry, ...] = (
 REGISTRY: dict[str, Entry] = {e.key: e for e in ENTRIES + ADAM_ENTRIES}
 assert len(REGISTRY) == len(ENTRIES) + len(ADAM_ENTRIES), "registry keys must be unique"
 
+# The output folder of each rule that writes a directory (its files cannot be job inputs one by one); a
+# rule not named here declares each file. `{side}` as in the paths.
+RULE_FOLDERS = {"open_flow": "open/tables", "closed_flow": "closed/flow", "safety": "{side}/safety",
+                "secondary": "closed/secondary", "primary_change": "closed/primary_change",
+                "monitoring": "{side}/monitoring", "adam_study": "analysis"}
+
 REPORT_TITLES = {"open": "DMC open report (pooled)", "closed": "DMC closed report (by arm)",
                  "review": "Safety review report", "adam": "DMC report (by arm) from ADaM datasets"}
 

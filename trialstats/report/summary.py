@@ -7,6 +7,7 @@ Each row: the topic, the finding in words, and the ARD (or listing) it comes fro
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -145,15 +146,15 @@ def imbalance_row(soc_pt: pd.DataFrame, arms: list[str]) -> dict:
     return {"Topic": "Notable imbalances", "Finding": finding, "Source": "ARD t_14_3_2"}
 
 
-def lab_row(peaks: pd.DataFrame, arms: list[str]) -> dict:
+def lab_row(hys_law: pd.DataFrame, arms: list[str]) -> dict:
+    """Subjects with ALT or AST >= 3 x ULN and meeting the Hy's-law screen per arm (ARD t_14_3_10)."""
     parts = []
     for arm in arms:
-        sel = peaks[peaks["Arm"] == arm]
-        high = sel["TRANSAMINASE_3X"].astype(str).str.lower() == "true"
-        hys = sel["HYS_LAW"].astype(str).str.lower() == "true"
+        high, hys = (_stat(hys_law, group1_level=arm, variable_level=level, stat_name="n")
+                     for level in ("ALT or AST >= 3 x ULN", "Potential Hy's law (both)"))
         who = f"{arm}: " if len(arms) > 1 else ""
-        parts.append(f"{who}{int(high.sum())} with ALT or AST >= 3 x ULN, {int(hys.sum())} meeting the Hy's-law screen")
-    return {"Topic": "Laboratory alerts", "Finding": "; ".join(parts) + ".", "Source": "listing l_hys_law_peaks"}
+        parts.append(f"{who}{int(high)} with ALT or AST >= 3 x ULN, {int(hys)} meeting the Hy's-law screen")
+    return {"Topic": "Laboratory alerts", "Finding": "; ".join(parts) + ".", "Source": "ARD t_14_3_10"}
 
 
 def guidelines_row(guidelines: pd.DataFrame, number: str = "Table G.1") -> dict:
@@ -163,15 +164,16 @@ def guidelines_row(guidelines: pd.DataFrame, number: str = "Table G.1") -> dict:
     return {"Topic": "Stopping guidelines", "Finding": finding, "Source": "stopping_guidelines"}
 
 
-def report_arms(root: Path, side: str) -> list[str]:
-    """The arms of the safety ARDs, the control (the right side of "X vs control") last."""
+def report_arms(root: Path, side: str, arm_column: str | None = None) -> list[str]:
+    """The arms as the report labels them, active arms by code and the control last: on the closed side
+    from the unblinding rule's arm coding (closed/adam/arms.json; names when `arm_column` is TRT01P),
+    a single-arm study's one arm from its safety ARD."""
+    if side == "closed":
+        coding = json.loads((root / "closed/adam/arms.json").read_text())
+        label = "arm" if arm_column == "TRT01P" else "code"
+        return [a[label] for a in sorted(coding, key=lambda a: (a["control"], a["code"]))]
     overview = _read(root, f"{side}/safety/ard/t_14_3_1.csv")
-    if overview is None:
-        return []
-    arms = list(dict.fromkeys(overview.loc[overview["group1"] == "ARM", "group1_level"]))
-    contrasts = overview.loc[overview["group1"] == "CONTRAST", "group1_level"]
-    control = contrasts.iloc[0].split(" vs ")[-1] if len(contrasts) else None
-    return sorted(arms, key=lambda a: (a == control, arms.index(a)))
+    return [] if overview is None else list(dict.fromkeys(overview.loc[overview["group1"] == "ARM", "group1_level"]))
 
 
 def since_last_row(previous_cut: str) -> dict:
@@ -214,14 +216,14 @@ def open_summary(root: Path, previous_cut: str = "") -> pd.DataFrame:
 
 
 def executive_summary(root: Path, side: str, previous_cut: str = "", guidelines_number: str = "Table G.1",
-                      protocol: dict | None = None) -> pd.DataFrame:
+                      protocol: dict | None = None, arm_column: str | None = None) -> pd.DataFrame:
     """The summary rows of a closed report (`side` "closed", by arm), a single-arm review report
     ("review") or the open report ("open", pooled); from the files under results/<study>/<cut>/.
     guidelines_number: the report's number of the stopping-guidelines table."""
     if side == "open":
         return open_summary(root, previous_cut)
     safety = f"{side}/safety"
-    arms = report_arms(root, side)
+    arms = report_arms(root, side, arm_column)
     rows = []
     consort = _read(root, "closed/ard/consort.csv" if side == "closed" else "open/ard/consort.csv")
     if consort is not None:
@@ -242,9 +244,9 @@ def executive_summary(root: Path, side: str, previous_cut: str = "", guidelines_
     soc_pt = _read(root, f"{safety}/ard/t_14_3_2.csv")
     if soc_pt is not None and len(arms) > 1:
         rows.append(imbalance_row(soc_pt, arms))
-    peaks = _read(root, f"{safety}/listings/l_hys_law_peaks.csv")
-    if peaks is not None:
-        rows.append(lab_row(peaks, arms))
+    hys_law = _read(root, f"{safety}/ard/t_14_3_10.csv")
+    if hys_law is not None:
+        rows.append(lab_row(hys_law, arms))
     guidelines = _read(root, f"{side}/monitoring/stopping_guidelines.csv")
     if guidelines is not None:
         rows.append(guidelines_row(guidelines, guidelines_number))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import trialstats
 from trialstats.adam.inputs import adam_roles
+from trialstats.outputs.plan import report_inputs
 from trialstats.io import UnreadableFile, read_table
 
 import yaml
@@ -187,22 +188,21 @@ def open_outputs(study, cut):
 
 
 def closed_outputs(study, cut):
-    """By-arm outputs for DMC members; none for a study without randomization."""
+    """By-arm outputs for DMC members (what the closed report plans, trialstats/outputs); none for a
+    study without randomization."""
     if not is_randomized(study):
         return []
-    base = f"results/{study}/{cut}/closed"
-    out = [f"{base}/adam", f"{base}/ard/consort.csv", f"{base}/figures/consort.png",
-           f"{base}/figures/consort.pdf", f"{base}/flow"]
-    if "responder" in PROTOCOLS[study]:
-        out += [f"{base}/tables/t_14_2_1.csv", f"{base}/figures/f_14_2_3.pdf"]
-    if "continuous_primary" in PROTOCOLS[study]:
-        out.append(f"{base}/primary_change")
-    if "secondary" in PROTOCOLS[study]:
-        out.append(f"{base}/secondary")
-    out.append(f"{base}/safety")
-    if "monitoring" in PROTOCOLS[study]:
-        out.append(f"{base}/monitoring")
-    return out
+    base = f"results/{study}/{cut}"
+    return [f"{base}/closed/adam", f"{base}/closed/ard/consort.csv", f"{base}/closed/figures/consort.pdf"] + [
+        f"{base}/{path}" for path in report_inputs("closed", PROTOCOLS[study])]
+
+
+def planned_inputs(kind):
+    """The files and folders a report reads: its planned outputs in the registry (trialstats/outputs)."""
+    def files(wildcards):
+        return [f"results/{wildcards.study}/{wildcards.cut}/{path}"
+                for path in report_inputs(kind, PROTOCOLS[wildcards.study])]
+    return files
 
 
 def review_outputs(study, cut):
@@ -215,10 +215,6 @@ def review_outputs(study, cut):
 def review_monitoring(study, cut):
     """A single-arm study's stopping guidelines (its charter's safety rules), if it has any."""
     return [f"results/{study}/{cut}/review/monitoring"] if "monitoring" in PROTOCOLS[study] else []
-
-
-def review_monitoring_folder(wildcards):
-    return review_monitoring(wildcards.study, wildcards.cut)
 
 
 def monitoring_adam(wildcards):
@@ -239,21 +235,9 @@ def primary_shards(analysis):
     return files
 
 
-def closed_report_inputs(wildcards):
-    """Every closed output the closed report prints (folders and files)."""
-    return [p for p in closed_outputs(wildcards.study, wildcards.cut) if not p.endswith("/adam")]
-
-
 def report_tables(wildcards):
     """What the RTF outputs of one report are made from: the report's own inputs, no more."""
-    base = f"results/{wildcards.study}/{wildcards.cut}"
-    consort = f"{base}/open/figures/consort.png"
-    if wildcards.side == "open":
-        return [f"{base}/open/tables", f"{base}/open/listings/eligibility_disagreements.csv", consort]
-    if wildcards.side == "review":
-        return [f"{base}/open/tables", f"{base}/open/listings/eligibility_disagreements.csv", consort,
-                f"{base}/review/safety"] + review_monitoring(wildcards.study, wildcards.cut)
-    return closed_report_inputs(wildcards)
+    return planned_inputs(wildcards.side)(wildcards)
 
 
 def previous_cut(wildcards):

@@ -6,9 +6,8 @@ rule open_report:
         protocol=protocol_file,
         manifest="results/{study}/{cut}/manifest.json",
         sdtm="results/{study}/{cut}/sdtm",
-        tables="results/{study}/{cut}/open/tables",
-        listings="results/{study}/{cut}/open/listings/eligibility_disagreements.csv",
-        figure="results/{study}/{cut}/open/figures/consort.png",
+        adam="results/{study}/{cut}/adam",   # the record accounting
+        outputs=planned_inputs("open"),
     output:
         pdf=report("results/{study}/{cut}/open/report/dmc_open_report.pdf", caption="../report/open.rst",
                    category="Open report"),
@@ -37,8 +36,8 @@ rule closed_report:
         protocol=protocol_file,
         manifest="results/{study}/{cut}/manifest.json",
         sdtm="results/{study}/{cut}/sdtm",
-        outputs=closed_report_inputs,
-        blinded="results/{study}/{cut}/adam",
+        outputs=planned_inputs("closed"),
+        adam="results/{study}/{cut}/adam",   # the record accounting
         current="results/{study}/{cut}/closed/adam",
     output:
         pdf=report("results/{study}/{cut}/closed/report/dmc_closed_report.pdf", caption="../report/closed.rst",
@@ -68,10 +67,8 @@ rule review_report:
         protocol=protocol_file,
         manifest="results/{study}/{cut}/manifest.json",
         sdtm="results/{study}/{cut}/sdtm",
-        tables="results/{study}/{cut}/open/tables",
-        safety="results/{study}/{cut}/review/safety",
-        monitoring=review_monitoring_folder,
-        figure="results/{study}/{cut}/open/figures/consort.png",
+        adam="results/{study}/{cut}/adam",   # the record accounting
+        outputs=planned_inputs("review"),
     output:
         pdf=report("results/{study}/{cut}/review/report/safety_review_report.pdf",
                    caption="../report/review.rst", category="Safety review report"),
