@@ -1,6 +1,7 @@
 """A third study, generated here: three arms (two doses and placebo), a continuous primary endpoint
 (LDL change at week 12, MMRM), chemistry and haematology in the safety panel and a urinalysis test
-never recorded. The pipeline runs end to end; its outputs are compared with counts and means made
+never recorded; two deaths added here, one recorded only in DM (DTHFL, DTHDTC) and one only in DS, after an
+earlier cut. The pipeline runs both cuts end to end; its outputs are compared with counts and means made
 in this test from the generated SDTM and randomization key with numpy (never from our outputs)."""
 import shutil
 
@@ -14,7 +15,21 @@ from tests.workflow.test_pipeline import snakemake
 from trialstats.simulate import write_study
 
 pytestmark = pytest.mark.workflow
-CUT = "2025-06-30"
+CUT, EARLIER = "2025-06-30", "2024-11-15"
+DM_DEATH, DS_DEATH = "SYN3ARM-01-032", "SYN3ARM-01-036"     # both die after the earlier cut
+
+
+def add_deaths(sdtm):
+    """One death only in DM (DTHFL = Y, DTHDTC) and one only in DS (the disposition event DEATH)."""
+    dm = pd.read_csv(sdtm / "dm.csv", dtype=str, keep_default_na=False)
+    dm["DTHFL"], dm["DTHDTC"] = "", ""
+    dm.loc[dm.USUBJID == DM_DEATH, ["DTHFL", "DTHDTC"]] = ["Y", "2024-11-18"]
+    dm.to_csv(sdtm / "dm.csv", index=False)
+    ds = pd.read_csv(sdtm / "ds.csv", dtype=str, keep_default_na=False)
+    eos = (ds.USUBJID == DS_DEATH) & (ds.DSCAT == "DISPOSITION EVENT")
+    assert eos.sum() == 1 and ds.loc[eos, "DSSTDTC"].iloc[0] > EARLIER
+    ds.loc[eos, ["DSTERM", "DSDECOD"]] = ["DEATH", "DEATH"]
+    ds.to_csv(sdtm / "ds.csv", index=False)
 
 
 @pytest.fixture(scope="module")
@@ -24,13 +39,15 @@ def run(tmp_path_factory):
         (shutil.copytree if (ROOT / name).is_dir() else shutil.copyfile)(ROOT / name, folder / name)
     data = folder / "data/syn3arm"
     write_study("syn3arm", data, data / "protocol.yaml", n_screened=45)
+    add_deaths(data / "sdtm")
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
-    config["studies"] = {"syn3arm": {"data": "data/syn3arm", "cuts": [CUT]}}
+    config["studies"] = {"syn3arm": {"data": "data/syn3arm", "cuts": [EARLIER, CUT]}}
     config["report"]["decode_arms"] = True            # arm names in the outputs: compared with the key's
     (folder / "config.yaml").write_text(yaml.safe_dump(config))
     done = snakemake(folder)
     assert done.returncode == 0, done.stdout + done.stderr
-    sdtm = {n: pd.read_csv(data / "sdtm" / f"{n}.csv", dtype=str, keep_default_na=False) for n in ("lb", "ex", "ae")}
+    sdtm = {n: pd.read_csv(data / "sdtm" / f"{n}.csv", dtype=str, keep_default_na=False)
+            for n in ("lb", "ex", "ae", "dm", "ds")}
     return folder / "results/syn3arm" / CUT / "closed", sdtm, pd.read_csv(data / "randomization.csv", dtype=str)
 
 
@@ -107,3 +124,56 @@ def test_closed_report_carries_the_continuous_primary(run):
     assert "Primary endpoint: Change from baseline in LDL cholesterol at week 12" in typ
     assert "Tipping point" not in typ and "Not available at this data cut" not in typ
     assert (closed / "report/rtf/t_14_2_1.rtf").exists()
+
+
+def test_deaths_from_dm_only_and_ds_only_counted_once_everywhere(run):
+    """One definition of death (ADSL DTHFL from DM, DS and fatal AEs): the same two subjects in Table
+    14.3.1, the death listing, the executive summary and the changes since the earlier cut."""
+    closed, sdtm, key = run
+    dead = set(sdtm["dm"].loc[sdtm["dm"].DTHFL == "Y", "USUBJID"]) | set(sdtm["ds"].loc[sdtm["ds"].DSDECOD == "DEATH",
+                                                                                       "USUBJID"])
+    assert dead == {DM_DEATH, DS_DEATH}
+    by_arm = key[key.USUBJID.isin(dead)].groupby("ARM").size()
+    ard = pd.read_csv(closed / "safety/ard/t_14_3_1.csv", keep_default_na=False)
+    deaths = ard[(ard.variable_level == "Deaths") & (ard.stat_name == "n")].set_index("group1_level")["stat"]
+    assert {a: int(float(deaths[a])) for a in key.ARM.unique()} == {a: int(by_arm.get(a, 0)) for a in key.ARM.unique()}
+    listing = pd.read_csv(closed / "safety/listings/l_16_2_2.csv", dtype=str, keep_default_na=False)
+    assert set(listing.iloc[:, 0]) == dead and len(listing) == 2
+    summary = pd.read_csv(closed / "report/executive_summary.csv").set_index("Topic")["Finding"]
+    for arm in key.ARM.unique():
+        n = int(by_arm.get(arm, 0))
+        assert f"{arm} {n}/" in summary["Deaths"]
+    since = pd.read_csv(closed / "flow/since_last_ard.csv", keep_default_na=False)
+    at = since[since.variable == "Deaths"].pivot(index="group1_level", columns="stat_name", values="stat")
+    assert at["previous"].sum() == 0 and at["current"].to_dict() == {a: int(by_arm.get(a, 0)) for a in at.index}
+    new = pd.read_csv(closed / "flow/since_last_new.csv", dtype=str, keep_default_na=False)
+    assert set(new.loc[new.WHAT == "death", "USUBJID"]) == dead
+    typ = (closed / "report/dmc_closed_report.typ").read_text()
+    assert f"Changes since the last data cut ({EARLIER})" in typ and "New deaths" in typ
+
+
+def test_summary_states_the_continuous_primary_result(run):
+    closed = run[0]
+    summary = pd.read_csv(closed / "report/executive_summary.csv").set_index("Topic")["Finding"]
+    ard = pd.read_csv(closed / "primary_change/ard/t_14_2_1_primary.csv", keep_default_na=False)
+    at = ard[(ard.variable == "primary") & (ard.group2_level == "WEEK 12") & (ard.variable_level == "difference")
+             & (ard.stat_name == "estimate")]
+    assert len(at) == 2
+    for contrast, value in zip(at.group1_level, at.stat.astype(float)):
+        assert f"{contrast} {value:.2f} (95% CI" in summary["Primary endpoint"]
+
+
+def test_a_planned_output_missing_fails_the_report_naming_it(run):
+    closed = run[0]
+    table = closed / "safety/tables/t_14_3_5.csv"
+    kept = table.read_bytes()
+    table.unlink()
+    target = f"results/syn3arm/{CUT}/closed/report/dmc_closed_report.pdf"
+    try:
+        done = snakemake(closed.parents[3], "--forcerun", "closed_report", target)
+        log = (closed.parent / "logs/closed_report.log").read_text()
+    finally:
+        table.write_bytes(kept)
+        assert snakemake(closed.parents[3], target).returncode == 0      # the report back for other readers
+    assert done.returncode != 0
+    assert "t_14_3_5 (closed/safety/tables/t_14_3_5.csv)" in log and "MissingOutput" in log
