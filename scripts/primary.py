@@ -12,6 +12,8 @@ from trialstats.io import write_csv
 from trialstats.joblog import log_errors
 from trialstats.tables import primary as P
 
+from trialstats.outputs.registry import figure_caption
+
 sm = snakemake  # noqa: F821 (injected by snakemake)
 with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     protocol = yaml.safe_load(open(sm.input.protocol))
@@ -35,8 +37,8 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     Path(out.tipping_statement).write_text(tipping + "\n")
     write_csv(status, out.listing)
     for path in out.f_forest:
-        save_figure(g_difference_forest(ard, labels, "Figure 14.2.3 Difference in response across analyses", spec,
+        save_figure(g_difference_forest(ard, labels, figure_caption("f_14_2_3", "Difference in response across analyses"), spec,
                                               parameter_names(protocol)), path, "f_14_2_3")
     for path in out.f_tipping:
-        save_figure(g_tipping_heatmap(grid, labels, "Figure 14.2.4 Tipping point: Fisher p", sm.params.alpha), path, "f_14_2_4")
+        save_figure(g_tipping_heatmap(grid, labels, figure_caption("f_14_2_4", "Tipping point: Fisher p"), sm.params.alpha), path, "f_14_2_4")
     Path(sm.log[0]).write_text(P.t_primary(ard, labels).to_string(index=False) + "\n" + tipping + "\n")

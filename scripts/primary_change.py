@@ -16,6 +16,8 @@ from trialstats.tables import primary_change as C
 from trialstats.tables.primary import analysis_visits
 from trialstats.joblog import log_errors
 
+from trialstats.outputs.registry import figure_caption
+
 sm = snakemake  # noqa: F821 (injected by snakemake)
 with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     protocol = yaml.safe_load(open(sm.input.protocol))
@@ -40,11 +42,11 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     primary = result[result["variable"] == "primary"]
     for ext in ("png", "pdf"):
         save_figure(g_lsmeans_over_visits(primary, labels, visits, f"Change in {name}",
-                                          f"Figure 14.2.1 LS-mean change from baseline in {name} (MMRM, FAS)",
+                                          figure_caption("f_14_2_1:change", f"LS-mean change from baseline in {name} (MMRM, FAS)"),
                                           control=labels[-1]),
                     out / "figures" / f"f_14_2_1.{ext}", "f_14_2_1")
         save_figure(g_change_forest(result, labels, spec["visit"], f"Difference in change in {name}",
-                                    "Figure 14.2.3 Difference at the key visit across analyses",
+                                    figure_caption("f_14_2_3:change", "Difference at the key visit across analyses"),
                                     better_direction(protocol, spec["paramcd"])),
                     out / "figures" / f"f_14_2_3.{ext}", "f_14_2_3")
     Path(sm.log[0]).write_text(C.t_change_primary(result, labels, spec["visit"], unit).to_string(index=False) + "\n"

@@ -8,7 +8,7 @@ import yaml
 
 from trialstats.report.build import IMPUTATION_RULES, compile_report, excluded_summary, notes_summary, report_source
 from trialstats.io import write_csv
-from trialstats.report.summary import executive_summary
+from trialstats.report.summary import cite_sources, executive_summary
 from trialstats.outputs.plan import report_plan
 from trialstats.outputs.registry import REPORT_TITLES
 from trialstats.tables.since_last import t_since_last
@@ -53,12 +53,7 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     numbers = {o.id: o.number for _, outputs in sections for o in outputs}
     summary = executive_summary(root, kind, sm.params.previous_cut, numbers.get("t_guidelines", "Table G.1"), protocol,
                                 sm.params.arm_column)
-    # sources by the numbers the reader sees: "ARD t_14_3_1" -> "Table 14.3.1 (ARD)"
-    behind = {"consort": "f_14_1_3" if kind == "closed" else "o_consort", "t_14_2_1_primary": "t_14_2_1", "t_14_2_1_change": "t_14_2_1",
-              "stopping_guidelines": "t_guidelines"}
-    cite = lambda m: (f"{numbers[behind.get(m[2], m[2])]}" + (" (ARD)" if m[1] == "ARD" else "")  # noqa: E731
-                      if behind.get(m[2], m[2]) in numbers else m[0])
-    summary["Source"] = summary["Source"].str.replace(r"(?:(ARD|listing) )?\b([a-z][a-z0-9_]*)\b", cite, regex=True)
+    summary = cite_sources(summary, numbers)
     write_csv(summary, sm.output.summary)
     source = report_source(kind, meta, sections, root, manifest, appendices, preface, summary)
     Path(sm.output.typ).write_text(source)

@@ -13,6 +13,9 @@ from trialstats.tables.primary import arm_labels, responder_status
 from trialstats.tables.secondary import run_secondary
 from trialstats.joblog import log_errors
 
+from trialstats.outputs.registry import figure_caption
+from trialstats.vocabulary import parameter_labels
+
 sm = snakemake  # noqa: F821 (injected by snakemake)
 with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     adam = Path(sm.input.adam)
@@ -23,7 +26,7 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     labels = arm_labels(status, protocol["randomization"]["control"])
     fas_n = arm_sizes(adsl, arm, "FASFL")       # headers "A (N=45)"
     visits = [v["name"] for v in protocol["visits"] if "window" in v]
-    names = adeff.drop_duplicates("PARAMCD").set_index("PARAMCD")["PARAM"].to_dict()
+    names = parameter_labels(adeff)
     results = run_secondary(adsl, adeff, status, protocol["secondary"], labels, arm, visits, names)
     out = Path(sm.output.folder)
     for sub in ("ard", "tables", "figures"):
@@ -36,7 +39,7 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
             (out / "tables" / f"{tid}_footnote.txt").write_text(res["footnote"] + "\n")
     for tid, fid in (("t_14_2_5", "f_14_2_5"), ("t_14_2_6", "f_14_2_6")):
         param = names.get(results[tid]["paramcd"], results[tid]["paramcd"])
-        fig_title = f"Figure {fid[2:].replace('_', '.')} LS-mean change from baseline in {param} (MMRM, FAS)"
+        fig_title = figure_caption(fid, f"LS-mean change from baseline in {param} (MMRM, FAS)")
         for ext in ("png", "pdf"):
             save_figure(g_lsmeans_over_visits(results[tid]["ard"], labels, visits, f"Change in {param}", fig_title,
                                               control=labels[-1]),
@@ -44,7 +47,7 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     key = results["t_14_2_5"]["paramcd"]
     change = f"Difference in {protocol['secondary']['key_visit']} change in {names.get(key, key)}"
     for ext in ("png", "pdf"):
-        save_figure(g_subgroup_forest(results["f_14_2_11"]["ard"], labels, "Figure 14.2.11 Subgroups (FAS)", change,
+        save_figure(g_subgroup_forest(results["f_14_2_11"]["ard"], labels, figure_caption("f_14_2_11", "Subgroups (FAS)"), change,
                                       better_direction(protocol, key)),
                     out / "figures" / f"f_14_2_11.{ext}", "f_14_2_11")
     Path(sm.log[0]).write_text("\n\n".join(f"{tid}\n{r['table'].to_string(index=False)}" for tid, r in results.items()

@@ -41,7 +41,7 @@ def _who(arm: str, arms: list[str]) -> str:
     return f"{arm} " if len(arms) > 1 else ""
 
 
-def disposition_row(consort: pd.DataFrame, arms: list[str]) -> dict:
+def disposition_row(consort: pd.DataFrame, arms: list[str], source: str = "o_consort") -> dict:
     screened = _stat(consort, variable="SCREENED", stat_name="n")
     failures = _stat(consort, variable="SCREEN FAILURE", variable_level="", stat_name="n")
     parts = [f"{int(screened)} screened, {int(failures)} screen failures"]
@@ -52,7 +52,7 @@ def disposition_row(consort: pd.DataFrame, arms: list[str]) -> dict:
         parts.append(f"{arm + ': ' if arm else ''}{int(get('ENROLLED'))} enrolled, {int(get('COMPLETED'))} completed, "
                      f"{int(get('ONGOING'))} ongoing, {int(get('DISCONTINUED'))} discontinued"
                      + (f" ({int(ae)} for an adverse event)" if ae == ae and ae > 0 else ""))
-    return {"Topic": "Disposition", "Finding": "; ".join(parts) + ".", "Source": "ARD consort"}
+    return {"Topic": "Disposition", "Finding": "; ".join(parts) + ".", "Source": f"ARD {source}"}
 
 
 def primary_row(primary: pd.DataFrame, arms: list[str], tipping: str = "") -> dict:
@@ -78,7 +78,7 @@ def primary_row(primary: pd.DataFrame, arms: list[str], tipping: str = "") -> di
                  f"{values.min():.1f} to {values.max():.1f} percentage points.")
     if tipping:
         text += " " + tipping
-    return {"Topic": "Primary endpoint", "Finding": text, "Source": "ARD t_14_2_1_primary, t_14_2_4"}
+    return {"Topic": "Primary endpoint", "Finding": text, "Source": "ARD t_14_2_1, t_14_2_4"}
 
 
 def change_row(primary: pd.DataFrame, arms: list[str], spec: dict) -> dict:
@@ -100,7 +100,7 @@ def change_row(primary: pd.DataFrame, arms: list[str], spec: dict) -> dict:
     if len(values):
         names = [SENSITIVITY.get(v, v.replace("_", " ")) for v in dict.fromkeys(sens["variable"])]
         text += f" Sensitivity analyses ({', '.join(names)}): differences from {values.min():.2f} to {values.max():.2f}."
-    return {"Topic": "Primary endpoint", "Finding": text, "Source": "ARD t_14_2_1_change"}
+    return {"Topic": "Primary endpoint", "Finding": text, "Source": "ARD t_14_2_1"}
 
 
 def overview_rows(overview: pd.DataFrame, arms: list[str], source: str = "ARD t_14_3_1") -> list[dict]:
@@ -161,7 +161,7 @@ def guidelines_row(guidelines: pd.DataFrame, number: str = "Table G.1") -> dict:
     crossed = guidelines[guidelines["Crossed"] == "YES"]["Guideline"].tolist()
     finding = (f"{len(crossed)} of {len(guidelines)} crossed: " + "; ".join(crossed) + "." if crossed
                else f"None of {len(guidelines)} crossed.") + f" See {number}."
-    return {"Topic": "Stopping guidelines", "Finding": finding, "Source": "stopping_guidelines"}
+    return {"Topic": "Stopping guidelines", "Finding": finding, "Source": "t_guidelines"}
 
 
 def report_arms(root: Path, side: str, arm_column: str | None = None) -> list[str]:
@@ -180,7 +180,7 @@ def since_last_row(previous_cut: str) -> dict:
     return {"Topic": "Since the last data cut",
             "Finding": f"Changes since {previous_cut}: see the section on changes since the last data cut."
             if previous_cut else "First data cut: no earlier cut to compare with.",
-            "Source": "ADaM of both cuts" if previous_cut else "-"}
+            "Source": "Changes since the last data cut (section)" if previous_cut else "-"}
 
 
 def open_summary(root: Path, previous_cut: str = "") -> pd.DataFrame:
@@ -227,7 +227,7 @@ def executive_summary(root: Path, side: str, previous_cut: str = "", guidelines_
     rows = []
     consort = _read(root, "closed/ard/consort.csv" if side == "closed" else "open/ard/consort.csv")
     if consort is not None:
-        rows.append(disposition_row(consort, arms if side == "closed" else []))
+        rows.append(disposition_row(consort, arms, "f_14_1_3") if side == "closed" else disposition_row(consort, []))
     primary = _read(root, "closed/ard/t_14_2_1_primary.csv") if side == "closed" else None
     if primary is not None:
         tipping = root / "closed/tables/t_14_2_4_tipping_point.txt"
@@ -252,3 +252,10 @@ def executive_summary(root: Path, side: str, previous_cut: str = "", guidelines_
         rows.append(guidelines_row(guidelines, guidelines_number))
     rows.append(since_last_row(previous_cut))
     return pd.DataFrame(rows, columns=["Topic", "Finding", "Source"])
+
+
+def cite_sources(summary: pd.DataFrame, numbers: dict[str, str]) -> pd.DataFrame:
+    """Sources by the numbers the reader sees: "ARD t_14_3_1" -> "Table 14.3.1 (ARD)", "t_14_2_4" ->
+    "Table 14.2.4" (`numbers`: output id -> its number in this report, outputs.plan)."""
+    cite = lambda m: numbers[m[2]] + (" (ARD)" if m[1] else "") if m[2] in numbers else m[0]  # noqa: E731
+    return summary.assign(Source=summary["Source"].str.replace(r"(?:(ARD) )?\b([a-z][a-z0-9_]*)\b", cite, regex=True))
