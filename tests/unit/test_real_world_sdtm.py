@@ -17,7 +17,7 @@ from tests.conftest import STUDY1, STUDY2
 from trialstats.adam import derive_adam
 from trialstats.adam.accounting import add_note_counts, record_accounting, record_notes
 from trialstats.adam.bds import derive_bds, derive_var_anrind, filter_not_done
-from trialstats.adam.dates import compute_dt_bounds, derive_vars_dt_imputed
+from trialstats.dates import compute_dt_bounds, derive_vars_dt_imputed
 from trialstats.adam.occds import derive_adae
 from trialstats.dataset_json import DatasetJSONError, read_dataset_json, write_dataset_json
 from trialstats.io import UnreadableFile, read_table

@@ -15,7 +15,7 @@ import pandas as pd
 from ..units import parameter_label
 from ..stats.homa import compute_homa
 from .bds import bds_from_findings, filter_not_done
-from .dates import compute_dt
+from ..dates import compute_dt
 
 DERIVED = {"BMI": ("Body mass index", "kg/m2"), "HOMAIR": ("HOMA-IR", ""), "HOMAB": ("HOMA-%B", "%")}
 

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..columns import isin, join_text
 from ..units import convert
-from .dates import compute_dt
+from ..dates import compute_dt
 
 ELIG_COLUMNS = ["USUBJID", "CRITID", "CATEGORY", "CRITERION", "METHOD", "VALUE", "DATA_FAIL",
                 "INV_FAIL", "AGREE"]
