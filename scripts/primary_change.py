@@ -5,16 +5,15 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from trialstats.adam.efficacy import parameter_names
-from trialstats.figures.common import better_direction, save_figure
+from trialstats.figures.common import save_figure
 from trialstats.figures.primary import g_change_forest
 from trialstats.figures.secondary import g_lsmeans_over_visits
 from trialstats.arms import arm_sizes, label_arm_columns
 from trialstats.tables.format import readable_visits
 from trialstats.io import write_csv
 from trialstats.tables import primary_change as C
-from trialstats.tables.primary import analysis_visits
 from trialstats.joblog import log_errors
+from trialstats.protocol import analysis_visits, better_direction, parameter_names
 
 sm = snakemake  # noqa: F821 (injected by snakemake)
 with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log

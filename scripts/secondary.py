@@ -4,7 +4,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from trialstats.figures.common import better_direction, save_figure
+from trialstats.figures.common import save_figure
 from trialstats.figures.secondary import g_lsmeans_over_visits, g_subgroup_forest
 from trialstats.arms import arm_sizes, label_arm_columns
 from trialstats.tables.format import readable_visits
@@ -12,6 +12,7 @@ from trialstats.io import write_csv
 from trialstats.tables.primary import arm_labels, responder_status
 from trialstats.tables.secondary import run_secondary
 from trialstats.joblog import log_errors
+from trialstats.protocol import analysis_visits, better_direction
 
 sm = snakemake  # noqa: F821 (injected by snakemake)
 with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
@@ -22,7 +23,7 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     status = responder_status(adsl, adeff, protocol["responder"], arm, protocol["visits"], sm.wildcards.cut)
     labels = arm_labels(status, protocol["randomization"]["control"])
     fas_n = arm_sizes(adsl, arm, "FASFL")       # headers "A (N=45)"
-    visits = [v["name"] for v in protocol["visits"] if "window" in v]
+    visits = analysis_visits(protocol)
     names = adeff.drop_duplicates("PARAMCD").set_index("PARAMCD")["PARAM"].to_dict()
     results = run_secondary(adsl, adeff, status, protocol["secondary"], labels, arm, visits, names)
     out = Path(sm.output.folder)

@@ -11,7 +11,7 @@ from matplotlib.image import AxesImage
 from matplotlib.text import Text
 
 from trialstats.arms import POOLED_COLOUR, arm_colours
-from trialstats.figures.common import MIN_PRINT_PT, better_direction, print_scale, visit_weeks
+from trialstats.figures.common import MIN_PRINT_PT, print_scale, visit_weeks
 from trialstats.figures.consort import g_consort
 from trialstats.figures.monitoring import g_safety_boundaries
 from trialstats.figures.primary import g_change_forest, g_difference_forest, g_tipping_heatmap, p_text
@@ -19,8 +19,8 @@ from trialstats.figures.safety import (g_ae_dotplot, g_edish, g_lab_boxplots, g_
                                        g_time_to_event)
 from trialstats.tables.dmc_safety import ard_km_curves, ard_time_to_event
 from trialstats.figures.secondary import g_lsmeans_over_visits, g_subgroup_forest
-from trialstats.tables.primary import analysis_names
-from trialstats.tables.primary_change import ANALYSES
+from trialstats.protocol import better_direction
+from trialstats.vocabulary import CHANGE_ANALYSES, analysis_names
 
 VISITS = ["WEEK 4", "WEEK 8", "WEEK 12", "WEEK 24", "WEEK 48"]
 SPEC = {"criteria": [{"paramcd": "HBA1C", "aval_lt": 7.0}, {"paramcd": "INSDOSE", "pchg_le": -50.0}],
@@ -59,7 +59,7 @@ def mmrm_ard(arms):
 
 def change_ard(arms):
     control = arms[-1]
-    return pd.DataFrame([r for analysis in ANALYSES for arm in arms[:-1]
+    return pd.DataFrame([r for analysis in CHANGE_ANALYSES for arm in arms[:-1]
                          for r in ci(-0.5, 0.3, group1="CONTRAST", group1_level=f"{arm} - {control}", group2="AVISIT",
                                      group2_level="WEEK 12", variable=analysis, variable_level="difference")])
 

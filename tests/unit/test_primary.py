@@ -2,6 +2,7 @@
 import pytest
 
 from tests.unit.test_adam_study import study1  # noqa: F401 (fixture)
+from trialstats.protocol import analysis_visits
 from trialstats.stats.binary import diff_ci, fisher_exact
 from trialstats.tables import primary as P
 
@@ -62,7 +63,7 @@ def test_split_heavy_analyses_equal_the_unsplit_ones(primary, study1, shards):  
     parts = pd.concat([P.ard_tipping_grid(status, labels, P.shard_range(rows, k, shards)) for k in range(shards)],
                       ignore_index=True)
     pd.testing.assert_frame_equal(parts, whole)
-    spec, visits = protocol["responder"], P.analysis_visits(protocol)
+    spec, visits = protocol["responder"], analysis_visits(protocol)
     wide = P.mi_wide(adeff, status, spec, visits)
     one = P.mi_estimates(wide, spec, visits, labels, range(10), seed=5)
     split = pd.concat([P.mi_estimates(wide, spec, visits, labels, P.shard_range(10, k, shards), seed=5)
@@ -73,7 +74,7 @@ def test_split_heavy_analyses_equal_the_unsplit_ones(primary, study1, shards):  
 
 def test_pooling_refuses_a_missing_or_doubled_shard(primary, study1):  # noqa: F811
     status, labels, _, protocol = primary
-    spec, visits = protocol["responder"], P.analysis_visits(protocol)
+    spec, visits = protocol["responder"], analysis_visits(protocol)
     wide = P.mi_wide(study1[3]["adeff"], status, spec, visits)
     part = P.mi_estimates(wide, spec, visits, labels, range(4), seed=5)
     with pytest.raises(ValueError, match="imputations 0..5 once each"):

@@ -13,15 +13,17 @@ import yaml
 
 from tests.conftest import ROOT, STUDY1, STUDY2, protocol
 from trialstats.adam.adsl import baseline_names, derive_vars_baseline
-from trialstats.adam.efficacy import assert_protocol_parameters, efficacy_labs, parameter_names
+from trialstats.adam.efficacy import assert_protocol_parameters, efficacy_labs
+from trialstats.protocol import parameter_names
 from trialstats.report.catalog import sections
 from trialstats.simulate.dose_ranging import default_protocol
 from trialstats.tables.baseline import ard_baseline, t_baseline
-from trialstats.tables.primary import covariate_text, estimand_rows
+from trialstats.tables.primary import estimand_rows
 from trialstats.tables.primary_change import ard_ancova_change, change_labels
 from trialstats.tables.safety import exposure_note, listing_lab_panel, run_safety, t_shift, t_summary
 from trialstats.tables.secondary import ard_mmrm
 from trialstats.units import convert
+from trialstats.vocabulary import covariate_text
 
 SCHEMA = yaml.safe_load((ROOT / "workflow/schemas/protocol.schema.yaml").read_text())
 

@@ -50,22 +50,6 @@ def visit_weeks(visits) -> list[float]:
     return weeks
 
 
-def better_direction(protocol: dict, paramcd: str) -> str | None:
-    """"lower" or "higher": which change of `paramcd` favours treatment, from the protocol (the
-    continuous primary's `better`, else a responder criterion or threshold on the parameter)."""
-    primary = protocol.get("continuous_primary", {})
-    if primary.get("paramcd") == paramcd and primary.get("better"):
-        return primary["better"]
-    threshold = protocol.get("secondary", {}).get("threshold", {})
-    if threshold.get("paramcd") == paramcd:
-        return "lower" if "below" in threshold else "higher"
-    for crit in protocol.get("responder", {}).get("criteria", []):
-        if crit.get("paramcd") == paramcd:
-            ops = {k.split("_")[-1] for k in crit if k != "paramcd"}
-            return "lower" if ops & {"lt", "le"} else "higher" if ops & {"gt", "ge"} else None
-    return None
-
-
 def favours_labels(ax, active: str, control: str, better: str | None = "higher") -> None:
     """"Favours <arm>" above the plot on each side of the null line at x = 0 (none if `better` unknown)."""
     if better not in ("higher", "lower"):

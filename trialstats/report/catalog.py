@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from ..adam.efficacy import parameter_names
+from ..protocol import parameter_names
 from ..vocabulary import visit_label
 
 

@@ -11,56 +11,9 @@ import pandas as pd
 from ..arms import arm_header
 from ..stats.binary import diff_ci, fisher_exact, fisher_exact_grid, fit_logistic, mn_ci_grid
 from ..stats.mi import impute_sequential, rubin
+from ..vocabulary import CI_METHODS, POPULATIONS, analysis_names, covariate_text
 from .ard import ard
 from .format import estimate_ci, fmt, n_over_n_pct, stat
-
-ANALYSES = {  # id -> (label, population); the covariates are named from the protocol (analysis_names)
-    "primary": ("Primary: composite, missing = non-responder", "FAS"),
-    "adjusted_or": ("Odds ratio adjusted for baseline covariates", "FAS"),
-    "per_protocol": ("Per-protocol set", "PP"),
-    "observed_cases": ("Observed cases (missing excluded)", "FAS"),
-    "mi_mar": ("Multiple imputation under MAR", "FAS"),
-    "component_1": ("Component 1 alone", "FAS"),
-    "component_2": ("Component 2 alone", "FAS"),
-}
-
-
-def _lower_first(word: str) -> str:
-    """"Daily dose" -> "daily dose"; a name with capitals inside (e.g. "FEV1", "pH") is kept."""
-    head, _, rest = word.partition(" ")
-    return (head[:1].lower() + head[1:] if head[1:].islower() else head) + (" " + rest if rest else "")
-
-
-def covariate_text(covariates: list[str], baseline: list[dict] | None = None) -> str:
-    """The covariates of the adjusted model in words, from the protocol's baseline labels:
-    "baseline body weight and daily dose" (the ADSL name where no label is declared)."""
-    labels = {b["variable"]: b["label"] for b in baseline or []}
-    names = [_lower_first(labels.get(c, c)) for c in covariates]
-    if not names:
-        return "no covariate"
-    return "baseline " + (names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1])
-
-
-def analysis_names(spec: dict, baseline: list[dict] | None = None, names: dict | None = None) -> dict:
-    """ANALYSES with each component named by its criterion (e.g. "Fasting plasma glucose (mmol/L)
-    < 7", parameters named by `names`, PARAMCD -> name) and the adjusted odds ratio by its
-    covariates (spec `covariates`, labelled by the protocol's baseline)."""
-    out = dict(ANALYSES)
-    out["adjusted_or"] = (f"Odds ratio adjusted for {covariate_text(spec.get('covariates', []), baseline)}", "FAS")
-    ops = {"lt": "<", "le": "<=", "gt": ">", "ge": ">="}
-    measures = {"aval": "", "chg": " change from baseline", "pchg": " % change from baseline"}
-    for i, crit in enumerate(spec["criteria"], 1):
-        (test, limit), = [(k, v) for k, v in crit.items() if k != "paramcd"]
-        column, op = test.split("_")
-        name = (names or {}).get(crit["paramcd"], crit["paramcd"])
-        out[f"component_{i}"] = (f"Component {i} alone: {name}{measures.get(column, ' ' + column)} {ops[op]} {limit:g}",
-                                 "FAS")
-    return out
-
-
-POPULATIONS = {"FAS": "Full analysis set", "PP": "Per-protocol set"}
-METHODS = {"mn": "Miettinen-Nurminen", "wald": "Wald", "newcombe": "Newcombe hybrid score"}
-
 
 def responder_status(adsl: pd.DataFrame, adeff: pd.DataFrame, spec: dict, arm: str,
                      visits: list[dict] | None = None, cut: str | None = None) -> pd.DataFrame:
@@ -89,11 +42,6 @@ def responder_status(adsl: pd.DataFrame, adeff: pd.DataFrame, spec: dict, arm: s
         out.loc[pending, "STATUS"] = "not yet due"
         out.loc[pending, "RSPREAS"] = f"on study; the {spec['visit']} window closes after the cut {cut}"
     return out.reset_index()
-
-
-def analysis_visits(protocol: dict) -> list[str]:
-    """The scheduled post-baseline visits (those with a window), in protocol order."""
-    return [v["name"] for v in protocol["visits"] if "window" in v]
 
 
 def primary_status(adsl: pd.DataFrame, adeff: pd.DataFrame, protocol: dict, arm: str,
@@ -432,12 +380,12 @@ def t_sensitivity(ard_: pd.DataFrame, labels, spec: dict, names: dict | None = N
         note = ard_[(ard_["variable"] == analysis) & (ard_["group1"] == "NOTE")]
         if len(note):
             rows.append({"Analysis": name, "Population": population, heads[0]: "", heads[1]: "",
-                         "Difference (95% CI), pp": note["variable_level"].iloc[0], "Method": METHODS.get(method, method), "p": ""})
+                         "Difference (95% CI), pp": note["variable_level"].iloc[0], "Method": CI_METHODS.get(method, method), "p": ""})
             continue
         rows.append({"Analysis": name, "Population": population,
                      heads[0]: _arm_cell(ard_, analysis, labels[0]), heads[1]: _arm_cell(ard_, analysis, labels[1]),
                      "Difference (95% CI), pp": estimate_ci(*(stat(ard_, **g, stat_name=s) for s in ("estimate", "lower", "upper")), "pp"),
-                     "Method": METHODS.get(method, method), "p": fmt(stat(ard_, **g, stat_name="p"), "p")})
+                     "Method": CI_METHODS.get(method, method), "p": fmt(stat(ard_, **g, stat_name="p"), "p")})
     return pd.DataFrame(rows)
 
 

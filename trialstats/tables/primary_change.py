@@ -13,17 +13,10 @@ import pandas as pd
 
 from ..stats.ancova import fit_ancova
 from ..stats.mi import impute_sequential, rubin
+from ..vocabulary import CHANGE_ANALYSES
 from .ard import ard
 from .format import estimate_ci, fmt
 from .secondary import analysis_frame, ard_mmrm
-
-ANALYSES = {  # id -> (label, population flag, population name)
-    "primary": ("Primary: MMRM, all scheduled visits", "FASFL", "FAS"),
-    "per_protocol": ("MMRM on the per-protocol set", "PPROTFL", "PP"),
-    "observed_cases": ("ANCOVA of observed changes at the key visit", "FASFL", "FAS"),
-    "mi_mar": ("Multiple imputation under MAR, ANCOVA at the key visit", "FASFL", "FAS"),
-}
-
 
 def change_labels(adsl: pd.DataFrame, arm: str, control_armcd: str, arm_order: list[str] | None = None) -> list[str]:
     """(*active arms, control) as the outputs label them; actives in the protocol's arm order
@@ -58,7 +51,7 @@ def ard_change_primary(adsl: pd.DataFrame, adeff: pd.DataFrame, spec: dict, arm:
                          f"the protocol's efficacy_labs or derived parameters (ADEFF has {sorted(set(adeff['PARAMCD']))})")
     parts, notes = [], {}
     for analysis in ("primary", "per_protocol"):
-        data = _frame(adsl, adeff, spec, arm, visits, ANALYSES[analysis][1], covariates)
+        data = _frame(adsl, adeff, spec, arm, visits, CHANGE_ANALYSES[analysis][1], covariates)
         a, info = ard_mmrm(data, spec["paramcd"], labels, covariates=covariates)
         if info["note"]:
             notes[analysis] = info["note"]
@@ -157,7 +150,7 @@ def t_change_primary(ard_: pd.DataFrame, labels: list[str], visit: str, unit: st
 def t_change_sensitivity(ard_: pd.DataFrame, labels: list[str], visit: str, notes: dict[str, str]) -> pd.DataFrame:
     """Table 14.2.3: the difference at the key visit across the primary and sensitivity analyses."""
     rows = []
-    for analysis, (name, _, population) in ANALYSES.items():
+    for analysis, (name, _, population) in CHANGE_ANALYSES.items():
         a = ard_[(ard_["variable"] == analysis) & (ard_["group2_level"] == visit)]
         for lab in labels[:-1]:
             g = dict(group1_level=f"{lab} - {labels[-1]}", variable_level="difference")
