@@ -11,7 +11,7 @@ from matplotlib.image import AxesImage
 from matplotlib.text import Text
 
 from trialstats.arms import POOLED_COLOUR, arm_colours
-from trialstats.figures.common import MIN_PRINT_PT, print_scale, visit_weeks
+from trialstats.figures.common import PRINT_HEIGHT_IN, PRINT_WIDTH_IN, visit_weeks
 from trialstats.figures.consort import g_consort
 from trialstats.figures.monitoring import g_safety_boundaries
 from trialstats.figures.primary import g_change_forest, g_difference_forest, g_tipping_heatmap, p_text
@@ -21,6 +21,15 @@ from trialstats.tables.dmc_safety import ard_km_curves, ard_time_to_event
 from trialstats.figures.secondary import g_lsmeans_over_visits, g_subgroup_forest
 from trialstats.protocol import better_direction
 from trialstats.vocabulary import CHANGE_ANALYSES, analysis_names
+
+MIN_PRINT_PT = 7.0     # text is legible at >= 7 pt where the PDF prints a figure
+
+
+def print_scale(fig) -> float:
+    """How much the report scales this figure: min(13.2 cm / height, 26.7 cm / width)."""
+    width, height = fig.get_size_inches()
+    return min(PRINT_HEIGHT_IN / height, PRINT_WIDTH_IN / width)
+
 
 VISITS = ["WEEK 4", "WEEK 8", "WEEK 12", "WEEK 24", "WEEK 48"]
 SPEC = {"criteria": [{"paramcd": "HBA1C", "aval_lt": 7.0}, {"paramcd": "INSDOSE", "pchg_le": -50.0}],

@@ -62,12 +62,6 @@ def adam_input_problems(adam: dict[str, pd.DataFrame], arm: str, files: dict[str
     return out
 
 
-def check_adam_input(adam: dict[str, pd.DataFrame], arm: str, files: dict[str, str]) -> None:
-    problems = adam_input_problems(adam, arm, files)
-    if problems:
-        raise AdamInputError(f"{len(problems)} problem(s) in the ADaM input:\n" + "\n".join(f"  - {p}" for p in problems))
-
-
 @dataclass(frozen=True)
 class AdamInput:
     """The datasets of an ADaM folder by standard name (several laboratory files combined into

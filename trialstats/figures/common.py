@@ -23,14 +23,8 @@ def save_figure(fig, path: str | Path, title: str) -> None:
     fig.savefig(path, format=fmt, metadata=metadata, dpi=150 if fmt == "png" else None)
     plt.close(fig)
 
-# The PDF places a figure at 13.2 cm high within 26.7 cm wide ("contain"); text is legible at >= 7 pt there.
-PRINT_HEIGHT_IN, PRINT_WIDTH_IN, MIN_PRINT_PT = 13.2 / 2.54, 26.7 / 2.54, 7.0
-
-
-def print_scale(fig) -> float:
-    """How much the report scales this figure: min(13.2 cm / height, 26.7 cm / width)."""
-    width, height = fig.get_size_inches()
-    return min(PRINT_HEIGHT_IN / height, PRINT_WIDTH_IN / width)
+# The PDF places a figure at 13.2 cm high within 26.7 cm wide ("contain").
+PRINT_HEIGHT_IN, PRINT_WIDTH_IN = 13.2 / 2.54, 26.7 / 2.54
 
 
 def visit_weeks(visits) -> list[float]:

@@ -212,11 +212,6 @@ def ard_mi_pooled(estimates: pd.DataFrame, wide: pd.DataFrame, labels, m: int) -
     return ard(rows)
 
 
-def ard_mi(wide: pd.DataFrame, spec: dict, visits: list[str], labels, m: int, seed: int) -> pd.DataFrame:
-    """The MI analysis in one piece: mi_estimates of all m imputations, pooled."""
-    return ard_mi_pooled(mi_estimates(wide, spec, visits, labels, range(m), seed), wide, labels, m)
-
-
 # --- tipping point -------------------------------------------------------------------------------
 
 def tipping_counts(status: pd.DataFrame, labels) -> dict:
@@ -268,12 +263,6 @@ def tipping_statement(grid: pd.DataFrame, status: pd.DataFrame, labels, alpha: f
         sentence = sentence.replace("(full grid in the table)", "(the table shows evenly spaced assumptions; "
                                     "every cell is in the analysis results data t_14_2_4_tipping_point.csv)")
     return sentence
-
-
-def ard_tipping_point(status: pd.DataFrame, labels, alpha: float = 0.05) -> tuple[pd.DataFrame, str]:
-    """The tipping-point grid in one piece and its sentence."""
-    grid = ard_tipping_grid(status, labels)
-    return grid, tipping_statement(grid, status, labels, alpha)
 
 
 def _tipping_sentence(significant: dict, miss: dict, labels, alpha) -> str:
