@@ -38,5 +38,6 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
         save_figure(g_difference_forest(ard, labels, "Figure 14.2.3 Difference in response across analyses", spec,
                                               parameter_names(protocol)), path, "f_14_2_3")
     for path in out.f_tipping:
-        save_figure(g_tipping_heatmap(grid, labels, "Figure 14.2.4 Tipping point: Fisher p", sm.params.alpha), path, "f_14_2_4")
+        save_figure(g_tipping_heatmap(grid, labels, "Figure 14.2.4 Tipping point: Fisher p", sm.params.alpha), path,
+                    "f_14_2_4")
     Path(sm.log[0]).write_text(P.t_primary(ard, labels).to_string(index=False) + "\n" + tipping + "\n")

@@ -183,7 +183,7 @@ def _csv_cells(values: pd.Series) -> list | None:
             for i in np.flatnonzero(values.isna().to_numpy()):
                 cells[i] = ""
         return cells
-    if not (isinstance(dtype, pd.StringDtype) or dtype == object):
+    if not (isinstance(dtype, pd.StringDtype) or pd.api.types.is_object_dtype(dtype)):
         return None
     codes, distinct = pd.factorize(values)                     # quote once per distinct text
     if not all(isinstance(v, str) for v in distinct):

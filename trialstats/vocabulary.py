@@ -28,7 +28,8 @@ def parameter_labels(*datasets: pd.DataFrame | None) -> dict[str, str]:
     return labels
 
 
-CODED_LEVELS = {"F": "Female", "M": "Male", "U": "Unknown", "UNDIFFERENTIATED": "Undifferentiated", "Y": "Yes", "N": "No"}
+CODED_LEVELS = {"F": "Female", "M": "Male", "U": "Unknown", "UNDIFFERENTIATED": "Undifferentiated", "Y": "Yes",
+                "N": "No"}
 
 
 def level_label(level: str) -> str:

@@ -96,10 +96,12 @@ def _edit(name, fn):
 
 ADAM_CASES = {
     "ADaM: no ADSL": (lambda f: (f / "adsl.csv").unlink(), "no adsl dataset found"),
-    "ADaM: arm column absent": (_edit("adsl", lambda d: d.drop(columns="TRT01A")), "adsl.csv: missing column(s) TRT01A"),
+    "ADaM: arm column absent": (_edit("adsl", lambda d: d.drop(columns="TRT01A")),
+                                "adsl.csv: missing column(s) TRT01A"),
     "ADaM: required AE column absent": (_edit("adae", lambda d: d.drop(columns="AEDECOD")),
                                         "adae.csv: missing column(s) AEDECOD"),
-    "ADaM: AE of a subject not in ADSL": (_edit("adae", lambda d: d.assign(USUBJID=d.USUBJID.where(d.index != 1, "X-1"))),
+    "ADaM: AE of a subject not in ADSL": (_edit("adae",
+                                                lambda d: d.assign(USUBJID=d.USUBJID.where(d.index != 1, "X-1"))),
                                           "adae.csv, column USUBJID, rows 3: subject(s) X-1 not in ADSL"),
     "ADaM: subject twice in ADSL": (_edit("adsl", lambda d: pd.concat([d, d.iloc[[5]]], ignore_index=True)),
                                     "adsl.csv, column USUBJID, rows 7, "),

@@ -49,7 +49,8 @@ def efficacy_labs(protocol: dict) -> list[str]:
         tests = list(dict.fromkeys(p for p in named if p in protocol["labs"]))
     unknown = [t for t in tests if t not in protocol["labs"]]
     if unknown:
-        raise ValueError(f"protocol efficacy_labs: {unknown} not defined under labs (defined: {sorted(protocol['labs'])})")
+        raise ValueError(f"protocol efficacy_labs: {unknown} not defined under labs "
+                         f"(defined: {sorted(protocol['labs'])})")
     return tests
 
 

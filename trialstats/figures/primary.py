@@ -46,7 +46,7 @@ def _forest(rows: list[tuple], xlabel: str, title: str, arms: list, control: str
         fig, ax = plt.subplots(figsize=(10, min(PRINT_HEIGHT_IN, (0.45 if any("\n" in r[0] for r in rows) else 0.32)
                                                 * len(rows) + 1.6)))
         y = np.arange(len(rows))[::-1]
-        for yi, (label, est, lo, hi, arm) in zip(y, rows):
+        for yi, (_, est, lo, hi, arm) in zip(y, rows):
             ax.plot([lo, hi], [yi, yi], color=colours[arm], lw=1.5)
             ax.plot(est, yi, "s", color=colours[arm], ms=5)
         ax.axvline(0, color="#777777", lw=0.8, ls="--")

@@ -110,8 +110,9 @@ def _domain_findings(domain: str, path, df: pd.DataFrame, protocol: dict) -> lis
         if all(k in df for k in key):
             dup = df.duplicated(key, keep=False) & df[key[0]].notna()
             if dup.any():
+                values = df.loc[dup, key].astype(object).fillna("").astype(str).agg(" ".join, axis=1).unique()
                 out.append(problem(path, "+".join(key), _rows(dup), f"duplicate key {'+'.join(key)}",
-                                   "each key value once", df.loc[dup, key].astype(object).fillna("").astype(str).agg(" ".join, axis=1).unique()))
+                                   "each key value once", values))
     for col in numeric_columns(domain):
         if col in df and col in spec.get("nonnegative", []):
             num = pd.to_numeric(df[col], errors="coerce")

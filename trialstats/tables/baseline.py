@@ -57,7 +57,8 @@ def ard_baseline(adsl: pd.DataFrame, arm: str | None, population: str = "FASFL",
                                     ("min", v.min()), ("max", v.max())):
                     rows.append(dict(base, variable=col, stat_name=name, stat=value))
                 if c.get("cuts"):
-                    rows += _category_rows(base, col, _groups(pd.to_numeric(g[col], errors="coerce"), c["cuts"]), len(g))
+                    groups = _groups(pd.to_numeric(g[col], errors="coerce"), c["cuts"])
+                    rows += _category_rows(base, col, groups, len(g))
             else:
                 rows += _category_rows(base, col, g[col], len(g))
     return ard(rows)

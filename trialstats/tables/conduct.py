@@ -28,7 +28,8 @@ def t_completeness(adsl: pd.DataFrame, adeff: pd.DataFrame, visits: list[dict], 
     rows = []
     for v in [v for v in visits if "window" in v]:
         due = fas["REFSDT"] + pd.to_timedelta(v["day"] - 1 + v["window"], unit="D")
-        expected = set(fas.index[(due <= pd.Timestamp(cut)) & (end >= fas["REFSDT"] + pd.to_timedelta(v["day"] - 1 - v["window"], unit="D"))])
+        opens = fas["REFSDT"] + pd.to_timedelta(v["day"] - 1 - v["window"], unit="D")
+        expected = set(fas.index[(due <= pd.Timestamp(cut)) & (end >= opens)])
         row = {"Visit": v["name"], "Expected": len(expected)}
         for p in params:
             have = set(adeff.loc[(adeff["PARAMCD"] == p) & (adeff["AVISIT"] == v["name"]) & (adeff["ANL01FL"] == "Y")

@@ -202,7 +202,8 @@ def ard_mi_pooled(estimates: pd.DataFrame, wide: pd.DataFrame, labels, m: int) -
     estimates = estimates.sort_values("imputation")
     if list(estimates["imputation"]) != list(range(m)):
         raise ValueError(f"MI pooling expects imputations 0..{m - 1} once each; "
-                         f"found {len(estimates)} rows ({sorted(set(range(m)) - set(estimates['imputation']))[:5]} missing)")
+                         f"found {len(estimates)} rows "
+                         f"({sorted(set(range(m)) - set(estimates['imputation']))[:5]} missing)")
     pooled = rubin(estimates["estimate"], estimates["variance"], df_complete=len(wide) - 2)
     rows = _arm_rows("mi_mar", {labels[0]: (estimates["x1"].mean(), n[0]), labels[1]: (estimates["x2"].mean(), n[1])})
     rows += _contrast_rows("mi_mar", f"{labels[0]} - {labels[1]}", method, pooled.estimate,
@@ -319,6 +320,11 @@ def _arm_cell(ard_, analysis, label):
     return n_over_n_pct(*(stat(ard_, variable=analysis, group1_level=label, stat_name=s) for s in ("n", "N", "pct")))
 
 
+def _estimate_ci(ard_, g: dict, kind: str) -> str:
+    """"estimate (lower, upper)" of the ARD rows selected by `g`, formatted as `kind`."""
+    return estimate_ci(*(stat(ard_, **g, stat_name=s) for s in ("estimate", "lower", "upper")), kind)
+
+
 def method_name(method: str) -> str:
     """A model's method as a reader says it: "odds ratio (ml)" -> "odds ratio (logistic, maximum likelihood)"."""
     return (method.replace("(ml)", "(logistic regression, maximum likelihood)")
@@ -342,13 +348,13 @@ def t_primary(ard_: pd.DataFrame, labels) -> pd.DataFrame:
         rows.append({"Statistic": name,
                      heads[0]: _arm_cell(ard_, "primary", labels[0]) if method == "mn" else "",
                      heads[1]: _arm_cell(ard_, "primary", labels[1]) if method == "mn" else "",
-                     "Estimate (95% CI)": estimate_ci(*(stat(ard_, **g, stat_name=s) for s in ("estimate", "lower", "upper")), "pp"),
+                     "Estimate (95% CI)": _estimate_ci(ard_, g, "pp"),
                      "p": fmt(stat(ard_, **g, stat_name="p"), "p") + (" (Fisher)" if method == "mn" else "")})
     orrow = ard_[(ard_["variable"] == "adjusted_or") & (ard_["group1"] == "CONTRAST")]
     method = orrow["variable_level"].iloc[0]
     g = dict(variable="adjusted_or", variable_level=method)
     rows.append({"Statistic": f"Adjusted {method_name(method)}", heads[0]: "", heads[1]: "",
-                 "Estimate (95% CI)": estimate_ci(*(stat(ard_, **g, stat_name=s) for s in ("estimate", "lower", "upper")), "ratio"),
+                 "Estimate (95% CI)": _estimate_ci(ard_, g, "ratio"),
                  "p": fmt(stat(ard_, **g, stat_name="p"), "p")})
     return pd.DataFrame(rows)
 
@@ -369,11 +375,12 @@ def t_sensitivity(ard_: pd.DataFrame, labels, spec: dict, names: dict | None = N
         note = ard_[(ard_["variable"] == analysis) & (ard_["group1"] == "NOTE")]
         if len(note):
             rows.append({"Analysis": name, "Population": population, heads[0]: "", heads[1]: "",
-                         "Difference (95% CI), pp": note["variable_level"].iloc[0], "Method": CI_METHODS.get(method, method), "p": ""})
+                         "Difference (95% CI), pp": note["variable_level"].iloc[0],
+                         "Method": CI_METHODS.get(method, method), "p": ""})
             continue
         rows.append({"Analysis": name, "Population": population,
                      heads[0]: _arm_cell(ard_, analysis, labels[0]), heads[1]: _arm_cell(ard_, analysis, labels[1]),
-                     "Difference (95% CI), pp": estimate_ci(*(stat(ard_, **g, stat_name=s) for s in ("estimate", "lower", "upper")), "pp"),
+                     "Difference (95% CI), pp": _estimate_ci(ard_, g, "pp"),
                      "Method": CI_METHODS.get(method, method), "p": fmt(stat(ard_, **g, stat_name="p"), "p")})
     return pd.DataFrame(rows)
 

@@ -48,7 +48,8 @@ def ard_change_primary(adsl: pd.DataFrame, adeff: pd.DataFrame, spec: dict, arm:
     covariates = tuple(spec.get("covariates", []))
     if spec["paramcd"] not in set(adeff["PARAMCD"]):
         raise ValueError(f"continuous_primary parameter {spec['paramcd']} has no ADEFF record; it must be one of "
-                         f"the protocol's efficacy_labs or derived parameters (ADEFF has {sorted(set(adeff['PARAMCD']))})")
+                         "the protocol's efficacy_labs or derived parameters "
+                         f"(ADEFF has {sorted(set(adeff['PARAMCD']))})")
     parts, notes = [], {}
     for analysis in ("primary", "per_protocol"):
         data = _frame(adsl, adeff, spec, arm, visits, CHANGE_ANALYSES[analysis][1], covariates)
@@ -97,7 +98,8 @@ def ard_mi_change(adsl: pd.DataFrame, adeff: pd.DataFrame, spec: dict, arm: str,
     fas = adsl.loc[adsl["FASFL"] == "Y", ["USUBJID", arm]].rename(columns={arm: "ARM"})
     rec = adeff[(adeff["PARAMCD"] == p) & (adeff["ANL01FL"] == "Y")]
     base = rec[rec["ABLFL"] == "Y"].groupby("USUBJID")["AVAL"].first().rename(f"{p}@BASE")
-    post = rec[rec["AVISIT"].isin(visits)].pivot_table(index="USUBJID", columns="AVISIT", values="AVAL", aggfunc="first")
+    post = rec[rec["AVISIT"].isin(visits)].pivot_table(index="USUBJID", columns="AVISIT", values="AVAL",
+                                                       aggfunc="first")
     post = post.reindex(columns=visits)
     post.columns = [f"{p}@{v}" for v in visits]
     wide = fas.set_index("USUBJID").join(base).join(post).dropna(subset=[f"{p}@BASE"]).reset_index()
@@ -135,7 +137,8 @@ def t_change_primary(ard_: pd.DataFrame, labels: list[str], visit: str, unit: st
     suffix = f" ({unit})" if unit else ""
     rows = []
     for lab in labels:
-        est = [_get(a, group1_level=lab, variable_level="lsmean_chg", stat_name=s) for s in ("estimate", "lower", "upper")]
+        est = [_get(a, group1_level=lab, variable_level="lsmean_chg", stat_name=s)
+               for s in ("estimate", "lower", "upper")]
         rows.append({"Arm or comparison": lab, "n": fmt(_get(a, group1_level=lab, variable_level="n"), "count"),
                      f"LS-mean change{suffix} (95% CI)": estimate_ci(*est, "ratio"), "p": ""})
     for lab in labels[:-1]:
@@ -159,7 +162,8 @@ def t_change_sensitivity(ard_: pd.DataFrame, labels: list[str], visit: str, note
             if analysis in notes or a.empty:
                 row.update({"Difference (95% CI)": notes.get(analysis, "not estimable"), "p": ""})
             else:
-                row.update({"Difference (95% CI)": estimate_ci(*(_get(a, **g, stat_name=s) for s in ("estimate", "lower", "upper")), "ratio"),
+                est = [_get(a, **g, stat_name=s) for s in ("estimate", "lower", "upper")]
+                row.update({"Difference (95% CI)": estimate_ci(*est, "ratio"),
                             "p": fmt(_get(a, **g, stat_name="p"), "p")})
             rows.append(row)
     return pd.DataFrame(rows)

@@ -85,7 +85,8 @@ def t_mmrm(ard_: pd.DataFrame, labels, visits: list[str]) -> pd.DataFrame:
             n = get(lab, "n", "n")
             est = [get(lab, "lsmean_chg", s) for s in ("estimate", "lower", "upper")]
             row[f"{lab}: n"] = fmt(float(n.iloc[0]), "count") if len(n) else "0"
-            row[f"{lab}: LS mean (95% CI)"] = estimate_ci(*(float(e.iloc[0]) for e in est), "ratio") if len(est[0]) else ""
+            row[f"{lab}: LS mean (95% CI)"] = (estimate_ci(*(float(e.iloc[0]) for e in est), "ratio")
+                                               if len(est[0]) else "")
         contrast = f"{labels[0]} - {labels[1]}"
         diff = [get(contrast, "difference", s) for s in ("estimate", "lower", "upper", "p")]
         row["Difference (95% CI)"] = estimate_ci(*(float(v.iloc[0]) for v in diff[:3]), "ratio") if len(diff[0]) else ""
@@ -128,7 +129,8 @@ def t_threshold_by_visit(ard_: pd.DataFrame, labels, visits) -> pd.DataFrame:
             row[lab] = n_over_n_pct(n, big_n, 100 * n / big_n) if big_n else ""
         c = f"{labels[0]} - {labels[1]}"
         if (c, "estimate") in sel:
-            row["Difference, MN 95% CI (pp)"] = estimate_ci(sel[(c, "estimate")], sel[(c, "lower")], sel[(c, "upper")], "pp")
+            row["Difference, MN 95% CI (pp)"] = estimate_ci(sel[(c, "estimate")], sel[(c, "lower")],
+                                                            sel[(c, "upper")], "pp")
             row["p (Fisher)"] = fmt(sel[(c, "p")], "p")
         rows.append(row)
     return pd.DataFrame(rows)
