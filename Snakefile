@@ -1,6 +1,7 @@
 # Trial analysis pipeline: raw study data -> validated, cut SDTM -> ... -> DMC reports.
 # Read as a table of contents; helpers live in workflow/rules/common.smk.
 
+
 configfile: "config.yaml"
 
 

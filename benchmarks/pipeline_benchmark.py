@@ -88,7 +88,8 @@ def main() -> None:
     def record(label, sample, folder=None, study=STUDY1):
         rows.setdefault(label, []).append(sample)
         for job, value in (job_times(folder, study) if folder else {}).items():
-            jobs.setdefault(f"{JOBS[job]}, {label.split(',')[0] if 'generated' not in label else label}", []).append(value)
+            study_label = label.split(",")[0] if "generated" not in label else label
+            jobs.setdefault(f"{JOBS[job]}, {study_label}", []).append(value)
 
     generated = {}
     for size in args.sizes:

@@ -39,7 +39,8 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     write_csv(t_baseline(baseline, protocol.get("baseline")), tables / "baseline.csv")
     write_csv(humanize(listing_discontinued(adsl, arm)), tables / "discontinued.csv")
     if arm is None:   # trial conduct and the pooled AE overview for the open side
-        from trialstats.tables.conduct import conduct_tables, g_accrual
+        from trialstats.figures.conduct import g_accrual
+        from trialstats.tables.conduct import conduct_tables
         conduct = conduct_tables(adsl, pd.read_parquet(adam / "adeff.parquet"), protocol, sm.wildcards.cut, randomized)
         for name, frame in conduct.items():
             write_csv(frame, tables / f"{name}.csv")

@@ -42,5 +42,6 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
         names = {r["event"]: event_label(r["event"], aesi) for r in rules}
         control = control_arm(adam["adsl"], arm, protocol.get("randomization", {}).get("control"))
         for ext in ("png", "pdf"):
-            save_figure(g_safety_boundaries(paths, names, POOLED, control), out / f"safety_boundaries.{ext}", "safety_boundaries")
+            save_figure(g_safety_boundaries(paths, names, POOLED, control), out / f"safety_boundaries.{ext}",
+                        "safety_boundaries")
     Path(sm.log[0]).write_text(t_guidelines(safety, efficacy, rules, aesi, plan).to_string(index=False) + "\n")

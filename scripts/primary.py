@@ -5,11 +5,11 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from trialstats.adam.efficacy import parameter_names
 from trialstats.figures.common import save_figure
 from trialstats.figures.primary import g_difference_forest, g_tipping_heatmap
 from trialstats.io import write_csv
 from trialstats.joblog import log_errors
+from trialstats.protocol import analysis_visits, parameter_names
 from trialstats.tables import primary as P
 
 from trialstats.outputs.registry import figure_caption
@@ -21,7 +21,7 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     adsl, adeff = (pd.read_parquet(f"{sm.input.adam}/{name}.parquet") for name in ("adsl", "adeff"))
     status, labels = P.primary_status(adsl, adeff, protocol, sm.params.arm_column, sm.wildcards.cut)
     main = P.ard_primary(status, adsl, labels, sm.params.covariates)
-    wide = P.mi_wide(adeff, status, spec, P.analysis_visits(protocol))
+    wide = P.mi_wide(adeff, status, spec, analysis_visits(protocol))
     mi = P.ard_mi_pooled(pd.concat([pd.read_parquet(f) for f in sm.input.mi], ignore_index=True), wide, labels,
                          sm.params.mi["imputations"])
     grid = pd.concat([pd.read_parquet(f) for f in sm.input.tipping], ignore_index=True)
@@ -37,8 +37,10 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     Path(out.tipping_statement).write_text(tipping + "\n")
     write_csv(status, out.listing)
     for path in out.f_forest:
-        save_figure(g_difference_forest(ard, labels, figure_caption("f_14_2_3", "Difference in response across analyses"), spec,
+        caption = figure_caption("f_14_2_3", "Difference in response across analyses")
+        save_figure(g_difference_forest(ard, labels, caption, spec,
                                               parameter_names(protocol)), path, "f_14_2_3")
     for path in out.f_tipping:
-        save_figure(g_tipping_heatmap(grid, labels, figure_caption("f_14_2_4", "Tipping point: Fisher p"), sm.params.alpha), path, "f_14_2_4")
+        caption = figure_caption("f_14_2_4", "Tipping point: Fisher p")
+        save_figure(g_tipping_heatmap(grid, labels, caption, sm.params.alpha), path, "f_14_2_4")
     Path(sm.log[0]).write_text(P.t_primary(ard, labels).to_string(index=False) + "\n" + tipping + "\n")

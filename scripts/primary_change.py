@@ -5,16 +5,15 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from trialstats.adam.efficacy import parameter_names
-from trialstats.figures.common import better_direction, save_figure
+from trialstats.figures.common import save_figure
 from trialstats.figures.primary import g_change_forest
 from trialstats.figures.secondary import g_lsmeans_over_visits
 from trialstats.arms import arm_sizes, label_arm_columns
 from trialstats.tables.format import readable_visits
 from trialstats.io import write_csv
 from trialstats.tables import primary_change as C
-from trialstats.tables.primary import analysis_visits
 from trialstats.joblog import log_errors
+from trialstats.protocol import analysis_visits, better_direction, parameter_names
 
 from trialstats.outputs.registry import figure_caption
 
@@ -42,7 +41,8 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     primary = result[result["variable"] == "primary"]
     for ext in ("png", "pdf"):
         save_figure(g_lsmeans_over_visits(primary, labels, visits, f"Change in {name}",
-                                          figure_caption("f_14_2_1:change", f"LS-mean change from baseline in {name} (MMRM, FAS)"),
+                                          figure_caption("f_14_2_1:change",
+                                                         f"LS-mean change from baseline in {name} (MMRM, FAS)"),
                                           control=labels[-1]),
                     out / "figures" / f"f_14_2_1.{ext}", "f_14_2_1")
         save_figure(g_change_forest(result, labels, spec["visit"], f"Difference in change in {name}",

@@ -5,6 +5,7 @@ import yaml
 
 from trialstats.io import write_parquet
 from trialstats.joblog import log_errors
+from trialstats.protocol import analysis_visits
 from trialstats.tables import primary as P
 
 sm = snakemake  # noqa: F821 (injected by snakemake)
@@ -14,7 +15,7 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     status, labels = P.primary_status(adsl, adeff, protocol, sm.params.arm_column, sm.wildcards.cut)
     shard, shards = int(sm.wildcards.shard), sm.params.shards
     if sm.wildcards.analysis == "mi":
-        spec, visits = protocol["responder"], P.analysis_visits(protocol)
+        spec, visits = protocol["responder"], analysis_visits(protocol)
         imputations = P.shard_range(sm.params.mi["imputations"], shard, shards)
         part = P.mi_estimates(P.mi_wide(adeff, status, spec, visits), spec, visits, labels, imputations,
                               sm.params.mi["seed"])

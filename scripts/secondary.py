@@ -4,7 +4,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from trialstats.figures.common import better_direction, save_figure
+from trialstats.figures.common import save_figure
 from trialstats.figures.secondary import g_lsmeans_over_visits, g_subgroup_forest
 from trialstats.arms import arm_sizes, label_arm_columns
 from trialstats.tables.format import readable_visits
@@ -12,6 +12,7 @@ from trialstats.io import write_csv
 from trialstats.tables.primary import arm_labels, responder_status
 from trialstats.tables.secondary import run_secondary
 from trialstats.joblog import log_errors
+from trialstats.protocol import analysis_visits, better_direction
 
 from trialstats.outputs.registry import figure_caption
 from trialstats.vocabulary import parameter_labels
@@ -25,7 +26,7 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     status = responder_status(adsl, adeff, protocol["responder"], arm, protocol["visits"], sm.wildcards.cut)
     labels = arm_labels(status, protocol["randomization"]["control"])
     fas_n = arm_sizes(adsl, arm, "FASFL")       # headers "A (N=45)"
-    visits = [v["name"] for v in protocol["visits"] if "window" in v]
+    visits = analysis_visits(protocol)
     names = parameter_labels(adeff)
     results = run_secondary(adsl, adeff, status, protocol["secondary"], labels, arm, visits, names)
     out = Path(sm.output.folder)
@@ -47,7 +48,8 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     key = results["t_14_2_5"]["paramcd"]
     change = f"Difference in {protocol['secondary']['key_visit']} change in {names.get(key, key)}"
     for ext in ("png", "pdf"):
-        save_figure(g_subgroup_forest(results["f_14_2_11"]["ard"], labels, figure_caption("f_14_2_11", "Subgroups (FAS)"), change,
+        save_figure(g_subgroup_forest(results["f_14_2_11"]["ard"], labels,
+                                      figure_caption("f_14_2_11", "Subgroups (FAS)"), change,
                                       better_direction(protocol, key)),
                     out / "figures" / f"f_14_2_11.{ext}", "f_14_2_11")
     Path(sm.log[0]).write_text("\n\n".join(f"{tid}\n{r['table'].to_string(index=False)}" for tid, r in results.items()

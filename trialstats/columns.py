@@ -111,8 +111,8 @@ def join_text(keys: pd.Series, text: pd.Series, sep: str) -> pd.Series:
     table = table.filter(pc.is_valid(table["key"])).sort_by([("key", "ascending"), ("text", "ascending")])
     grouped = table.group_by("key", use_threads=False).aggregate([("text", "list")])
     joined = pc.binary_join(grouped["text_list"], sep)
-    return pd.Series(joined.to_numpy(zero_copy_only=False), index=pd.Index(grouped["key"].to_numpy(zero_copy_only=False),
-                     name=keys.name), name=text.name, dtype=object)
+    index = pd.Index(grouped["key"].to_numpy(zero_copy_only=False), name=keys.name)
+    return pd.Series(joined.to_numpy(zero_copy_only=False), index=index, name=text.name, dtype=object)
 
 
 def _sort_codes(df: pd.DataFrame, by: list[str], ascending: list[bool], na_position: str) -> list[np.ndarray]:

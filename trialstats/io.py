@@ -183,7 +183,7 @@ def _csv_cells(values: pd.Series) -> list | None:
             for i in np.flatnonzero(values.isna().to_numpy()):
                 cells[i] = ""
         return cells
-    if not (isinstance(dtype, pd.StringDtype) or dtype == object):
+    if not (isinstance(dtype, pd.StringDtype) or pd.api.types.is_object_dtype(dtype)):
         return None
     codes, distinct = pd.factorize(values)                     # quote once per distinct text
     if not all(isinstance(v, str) for v in distinct):
@@ -212,30 +212,3 @@ def read_datasets(folder: str | Path, names=None) -> dict[str, pd.DataFrame]:
     """Every <name>.parquet of a folder (or those of `names` it has), keyed by name."""
     return {p.stem: pd.read_parquet(p) for p in sorted(Path(folder).glob("*.parquet"))
             if names is None or p.stem in names}
-
-
-def adam_files(folder: str | Path, names: dict[str, str] | None = None) -> dict[str, Path]:
-    """The files of the standard ADaM datasets in a folder (CSV, CSV.GZ, XPT or parquet), keyed
-    by standard name; `names` maps a standard name to the stem used there ({"adlb": "adlbc"})."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"ADaM folder {folder} not found (config.yaml adam_studies folder)")
-    stems = {}
-    for path in sorted(folder.iterdir()):
-        name = path.name.lower()
-        for suffix in TABLE_SUFFIXES:
-            if name.endswith(suffix):
-                stems[name[: -len(suffix)]] = path
-    wanted = {std: (names or {}).get(std, std) for std in ("adsl", "adae", "adlb", "advs", "adex")}
-    return {std: stems[stem] for std, stem in wanted.items() if stem in stems}
-
-
-def read_adam_folder(folder: str | Path, names: dict[str, str] | None = None) -> dict[str, pd.DataFrame]:
-    """The standard ADaM datasets of a folder (adam_files), as text."""
-    out = {}
-    for std, path in adam_files(folder, names).items():
-        try:
-            out[std] = read_table(path)
-        except UnreadableFile as err:
-            raise UnreadableFile(f"{path}: {err}") from err
-    return out

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from .io import sha256_file
 
-PACKAGES = ("trialstats", "numpy", "pandas", "scipy", "pandera", "pyreadstat", "pyarrow", "pyyaml",
-            "snakemake", "matplotlib", "typst")
+PACKAGES = ("trialstats", "numpy", "pandas", "scipy", "statsmodels", "patsy", "pandera", "pyreadstat", "pyarrow",
+            "pyyaml", "snakemake", "matplotlib", "typst")   # every package that computes or writes a result
 
 
 def package_versions(names=PACKAGES) -> dict[str, str]:

@@ -27,7 +27,8 @@ def convert(value, test: str, source: str, target: str, conversions: dict[str, f
     return np.round(value * factor, 10)
 
 
-UNIT_DISPLAY = {"C": "°C", "F": "°F", "uU/mL": "µU/mL", "umol/L": "µmol/L"}   # as printed; the data keep the CDISC spelling
+# as printed; the data keep the CDISC spelling
+UNIT_DISPLAY = {"C": "°C", "F": "°F", "uU/mL": "µU/mL", "umol/L": "µmol/L"}
 
 
 def parameter_label(name: str, unit: str | None = None) -> str:

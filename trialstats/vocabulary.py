@@ -1,5 +1,6 @@
 """The words of the outputs, in one place (base layer: no other trialstats import): visit names as
-people write them and the labels of analysis parameters."""
+people write them, the labels of analysis parameters and of category levels, and the names of the
+primary analyses (which tables and figures both print)."""
 from __future__ import annotations
 
 import re
@@ -25,3 +26,77 @@ def parameter_labels(*datasets: pd.DataFrame | None) -> dict[str, str]:
         first = d.drop_duplicates("PARAMCD").set_index("PARAMCD")["PARAM"]
         labels.update({str(k): str(v) for k, v in first.items()})
     return labels
+
+
+CODED_LEVELS = {"F": "Female", "M": "Male", "U": "Unknown", "UNDIFFERENTIATED": "Undifferentiated", "Y": "Yes",
+                "N": "No"}
+
+
+def level_label(level: str) -> str:
+    """A category as people write it: SEX codes spelled out, upper-case terms in sentence case
+    ("ASIAN" -> "Asian", "BLACK OR AFRICAN AMERICAN" -> "Black or African American")."""
+    level = CODED_LEVELS.get(level, level)
+    if not level.isupper():
+        return level
+    words = level.capitalize().split(" ")
+    proper = {"african": "African", "american": "American", "alaska": "Alaska", "hawaiian": "Hawaiian",
+              "pacific": "Pacific", "indian": "Indian", "asian": "Asian", "hispanic": "Hispanic", "latino": "Latino"}
+    return " ".join(proper.get(w, w) for w in words)
+
+
+# --- the primary endpoint's analyses: id -> label and population (tables.primary, tables.primary_change) ---
+
+RESPONDER_ANALYSES = {  # id -> (label, population); the covariates are named from the protocol (analysis_names)
+    "primary": ("Primary: composite, missing = non-responder", "FAS"),
+    "adjusted_or": ("Odds ratio adjusted for baseline covariates", "FAS"),
+    "per_protocol": ("Per-protocol set", "PP"),
+    "observed_cases": ("Observed cases (missing excluded)", "FAS"),
+    "mi_mar": ("Multiple imputation under MAR", "FAS"),
+    "component_1": ("Component 1 alone", "FAS"),
+    "component_2": ("Component 2 alone", "FAS"),
+}
+
+
+def _lower_first(word: str) -> str:
+    """"Daily dose" -> "daily dose"; a name with capitals inside (e.g. "FEV1", "pH") is kept."""
+    head, _, rest = word.partition(" ")
+    return (head[:1].lower() + head[1:] if head[1:].islower() else head) + (" " + rest if rest else "")
+
+
+def covariate_text(covariates: list[str], baseline: list[dict] | None = None) -> str:
+    """The covariates of the adjusted model in words, from the protocol's baseline labels:
+    "baseline body weight and daily dose" (the ADSL name where no label is declared)."""
+    labels = {b["variable"]: b["label"] for b in baseline or []}
+    names = [_lower_first(labels.get(c, c)) for c in covariates]
+    if not names:
+        return "no covariate"
+    return "baseline " + (names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1])
+
+
+def analysis_names(spec: dict, baseline: list[dict] | None = None, names: dict | None = None) -> dict:
+    """RESPONDER_ANALYSES with each component named by its criterion (e.g. "Fasting plasma glucose (mmol/L)
+    < 7", parameters named by `names`, PARAMCD -> name) and the adjusted odds ratio by its
+    covariates (spec `covariates`, labelled by the protocol's baseline)."""
+    out = dict(RESPONDER_ANALYSES)
+    out["adjusted_or"] = (f"Odds ratio adjusted for {covariate_text(spec.get('covariates', []), baseline)}", "FAS")
+    ops = {"lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+    measures = {"aval": "", "chg": " change from baseline", "pchg": " % change from baseline"}
+    for i, crit in enumerate(spec["criteria"], 1):
+        (test, limit), = [(k, v) for k, v in crit.items() if k != "paramcd"]
+        column, op = test.split("_")
+        name = (names or {}).get(crit["paramcd"], crit["paramcd"])
+        out[f"component_{i}"] = (f"Component {i} alone: {name}{measures.get(column, ' ' + column)} {ops[op]} {limit:g}",
+                                 "FAS")
+    return out
+
+
+POPULATIONS = {"FAS": "Full analysis set", "PP": "Per-protocol set"}
+CI_METHODS = {"mn": "Miettinen-Nurminen", "wald": "Wald", "newcombe": "Newcombe hybrid score"}
+
+
+CHANGE_ANALYSES = {  # id -> (label, population flag, population name)
+    "primary": ("Primary: MMRM, all scheduled visits", "FASFL", "FAS"),
+    "per_protocol": ("MMRM on the per-protocol set", "PPROTFL", "PP"),
+    "observed_cases": ("ANCOVA of observed changes at the key visit", "FASFL", "FAS"),
+    "mi_mar": ("Multiple imputation under MAR, ANCOVA at the key visit", "FASFL", "FAS"),
+}

@@ -8,7 +8,7 @@ from trialstats.adam.inputs import AdamInputError, load_adam_folder
 from trialstats.figures.safety import g_lab_over_visits
 from trialstats.outputs.plan import adam_fields, adam_plan
 from trialstats.report.adam import adam_facts, data_date
-from trialstats.tables.adam_route import record_accounting, run_adam_study, with_arm_codes
+from trialstats.tables.adam_route import run_adam_study, with_arm_codes
 from trialstats.tables.safety import (NO_RECORDS, lab_parameters, run_safety, standardize_adsl, standardize_bds,
                                       tabulated_panel)
 
@@ -95,7 +95,8 @@ def test_record_accounting_in_equals_used_plus_excluded():
     lb = acc[acc.Dataset == "ADLB"].set_index("Reason").Records
     assert lb["excluded: no analysis visit (AVISIT blank or '.') and not after the first dose (ADY < 1)"] == 10
     assert lb[[r for r in lb.index if "no reference range" in r][0]] == 5
-    assert acc[acc.Dataset == "ADAE"].set_index("Reason").Records["excluded: not treatment-emergent (TRTEMFL not Y)"] == 1
+    reasons = acc[acc.Dataset == "ADAE"].set_index("Reason").Records
+    assert reasons["excluded: not treatment-emergent (TRTEMFL not Y)"] == 1
 
 
 def test_no_analyte_no_hys_law_parameters_and_vital_signs(tmp_path):

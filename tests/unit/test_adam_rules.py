@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from trialstats.adam.bds import derive_bds
-from trialstats.adam.dates import compute_study_day
+from trialstats.dates import compute_study_day
 from trialstats.adam.occds import derive_adae, derive_var_aesi
 
 VISITS = [{"name": "SCREENING", "num": 0, "day": -14}, {"name": "BASELINE", "num": 1, "day": 1},

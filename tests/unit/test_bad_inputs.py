@@ -12,9 +12,9 @@ from tests.conftest import ROOT, STUDY2
 from tests.unit.test_adam_study import build, study1  # noqa: F401 (fixture)
 from trialstats.adam import derive_adam
 from trialstats.adam.accounting import record_accounting
-from trialstats.adam.inputs import AdamInputError, check_adam_input
+from trialstats.adam.inputs import AdamInputError, load_adam_folder
 from trialstats.adam.unblind import RandomizationKeyError, check_key, filter_key_at_cut
-from trialstats.io import UnreadableFile, adam_files, read_adam_folder
+from trialstats.io import UnreadableFile
 from trialstats.sdtm.cut import CutError
 from trialstats.sdtm.pipeline import ingest_study
 from trialstats.tables.safety import run_safety
@@ -96,10 +96,12 @@ def _edit(name, fn):
 
 ADAM_CASES = {
     "ADaM: no ADSL": (lambda f: (f / "adsl.csv").unlink(), "no adsl dataset found"),
-    "ADaM: arm column absent": (_edit("adsl", lambda d: d.drop(columns="TRT01A")), "adsl.csv: missing column(s) TRT01A"),
+    "ADaM: arm column absent": (_edit("adsl", lambda d: d.drop(columns="TRT01A")),
+                                "adsl.csv: missing column(s) TRT01A"),
     "ADaM: required AE column absent": (_edit("adae", lambda d: d.drop(columns="AEDECOD")),
                                         "adae.csv: missing column(s) AEDECOD"),
-    "ADaM: AE of a subject not in ADSL": (_edit("adae", lambda d: d.assign(USUBJID=d.USUBJID.where(d.index != 1, "X-1"))),
+    "ADaM: AE of a subject not in ADSL": (_edit("adae",
+                                                lambda d: d.assign(USUBJID=d.USUBJID.where(d.index != 1, "X-1"))),
                                           "adae.csv, column USUBJID, rows 3: subject(s) X-1 not in ADSL"),
     "ADaM: subject twice in ADSL": (_edit("adsl", lambda d: pd.concat([d, d.iloc[[5]]], ignore_index=True)),
                                     "adsl.csv, column USUBJID, rows 7, "),
@@ -112,23 +114,21 @@ ADAM_CASES = {
 def test_bad_adam_input_is_a_clear_error(adam_folder, case):
     mutate, message = ADAM_CASES[case]
     mutate(adam_folder)
-    adam = read_adam_folder(adam_folder)
-    files = {name: str(path) for name, path in adam_files(adam_folder).items()}
     with pytest.raises(AdamInputError, match=re.escape(message)):
-        check_adam_input(adam, "TRT01A", {"folder": str(adam_folder), **files})
+        load_adam_folder(adam_folder, None, "TRT01A")
 
 
 def test_unreadable_or_missing_adam_is_named(adam_folder):
     (adam_folder / "adlb.csv").write_bytes(b"")
     with pytest.raises(UnreadableFile, match=r"adlb.csv: the file is empty"):
-        read_adam_folder(adam_folder)
+        load_adam_folder(adam_folder, None, "TRT01A")
     with pytest.raises(FileNotFoundError, match="ADaM folder /nowhere not found"):
-        read_adam_folder("/nowhere")
+        load_adam_folder("/nowhere", None, "TRT01A")
 
 
 def test_good_adam_input_passes(adam_folder):
-    adam = read_adam_folder(adam_folder)
-    check_adam_input(adam, "TRT01A", {n: str(p) for n, p in adam_files(adam_folder).items()})
+    data = load_adam_folder(adam_folder, None, "TRT01A")
+    assert set(data.datasets) == {"adsl", "adae", "adlb"} and data.unused == []
 
 
 # --- record accounting ---------------------------------------------------------------------------

@@ -127,22 +127,22 @@ def test_separation_switches_to_firth_and_ml_agrees_otherwise():
 
 
 def test_firth_profile_interval_is_where_the_penalized_likelihood_drops_by_half_chi2():
-    from trialstats.stats.binary import _design, _firth_fit
+    from trialstats.stats.binary import design_matrix, firth_fit
     d = pd.DataFrame({"y": [1] * 5 + [0] * 15, "g": [1] * 5 + [0] * 15})
     fit = fit_logistic(d, "y", ["g"], method="firth").coef.set_index("term").loc["g"]
-    x, y, _ = _design(d, "y", ["g"])
-    best = _firth_fit(x, y)[1]
+    x, y, _ = design_matrix(d, "y", ["g"])
+    best = firth_fit(x, y)[1]
     for bound in (fit.lower, fit.upper):
-        assert best - _firth_fit(x, y, (1, bound))[1] == pytest.approx(stats.chi2.ppf(0.95, 1) / 2, abs=1e-6)
+        assert best - firth_fit(x, y, (1, bound))[1] == pytest.approx(stats.chi2.ppf(0.95, 1) / 2, abs=1e-6)
 
 
 def test_firth_with_several_fixed_coefficients_never_beats_the_free_fit():
-    from trialstats.stats.binary import _design, _firth_fit
+    from trialstats.stats.binary import design_matrix, firth_fit
     d = pd.DataFrame({"y": [1] * 5 + [0] * 15, "g": [1] * 5 + [0] * 15, "h": [0, 1] * 10})
-    x, y, _ = _design(d, "y", ["g", "h"])
-    free = _firth_fit(x, y)[1]
-    assert _firth_fit(x, y, {1: 0.0, 2: 0.0})[1] <= free
-    assert _firth_fit(x, y, (2, 0.0))[1] == pytest.approx(_firth_fit(x, y, {2: 0.0})[1])
+    x, y, _ = design_matrix(d, "y", ["g", "h"])
+    free = firth_fit(x, y)[1]
+    assert firth_fit(x, y, {1: 0.0, 2: 0.0})[1] <= free
+    assert firth_fit(x, y, (2, 0.0))[1] == pytest.approx(firth_fit(x, y, {2: 0.0})[1])
 
 
 @pytest.mark.parametrize("n1,n2", [(45, 44), (20, 20), (7, 30), (1, 3)])

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from trialstats.columns import isin, lookup, per_distinct, pick_per_group, positions, sort_order
-from trialstats.sdtm.validate import _parse_each_date
+from trialstats.dates import _parse_each_date
 
 RNG = np.random.default_rng(7)
 WORDS = [f"S{i:04d}" for i in range(60)]
@@ -57,7 +57,8 @@ def test_per_distinct_equals_direct():
 
 def sortable(n=600):
     df = pd.DataFrame({
-        "USUBJID": text(n, missing=0.0).reset_index(drop=True), "PARAMCD": pd.Series(RNG.choice(["A", "B", "C"], n), dtype="string"),
+        "USUBJID": text(n, missing=0.0).reset_index(drop=True),
+        "PARAMCD": pd.Series(RNG.choice(["A", "B", "C"], n), dtype="string"),
         "GRP": text(n, missing=0.05).reset_index(drop=True),
         "ADT": pd.Series(pd.to_datetime("2020-01-01") + pd.to_timedelta(RNG.integers(0, 20, n), "D")),
         "X": RNG.integers(0, 5, n).astype(float), "S": RNG.integers(0, 3, n)})

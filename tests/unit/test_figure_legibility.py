@@ -11,7 +11,7 @@ from matplotlib.image import AxesImage
 from matplotlib.text import Text
 
 from trialstats.arms import POOLED_COLOUR, arm_colours
-from trialstats.figures.common import MIN_PRINT_PT, better_direction, print_scale, visit_weeks
+from trialstats.figures.common import PRINT_HEIGHT_IN, PRINT_WIDTH_IN, visit_weeks
 from trialstats.figures.consort import g_consort
 from trialstats.figures.monitoring import g_safety_boundaries
 from trialstats.figures.primary import g_change_forest, g_difference_forest, g_tipping_heatmap, p_text
@@ -19,8 +19,17 @@ from trialstats.figures.safety import (g_ae_dotplot, g_edish, g_lab_boxplots, g_
                                        g_time_to_event)
 from trialstats.tables.dmc_safety import ard_km_curves, ard_time_to_event
 from trialstats.figures.secondary import g_lsmeans_over_visits, g_subgroup_forest
-from trialstats.tables.primary import analysis_names
-from trialstats.tables.primary_change import ANALYSES
+from trialstats.protocol import better_direction
+from trialstats.vocabulary import CHANGE_ANALYSES, analysis_names
+
+MIN_PRINT_PT = 7.0     # text is legible at >= 7 pt where the PDF prints a figure
+
+
+def print_scale(fig) -> float:
+    """How much the report scales this figure: min(13.2 cm / height, 26.7 cm / width)."""
+    width, height = fig.get_size_inches()
+    return min(PRINT_HEIGHT_IN / height, PRINT_WIDTH_IN / width)
+
 
 VISITS = ["WEEK 4", "WEEK 8", "WEEK 12", "WEEK 24", "WEEK 48"]
 SPEC = {"criteria": [{"paramcd": "HBA1C", "aval_lt": 7.0}, {"paramcd": "INSDOSE", "pchg_le": -50.0}],
@@ -47,8 +56,8 @@ def primary_ard(active="A", control="B"):
 
 
 def tipping_grid():
-    return pd.DataFrame([row("p", 0.0496 * (1 + ka) ** -1.5 * (1 + kc) ** 1.6, group1_level=str(ka), group2_level=str(kc))
-                         for ka in range(6) for kc in range(5)])
+    return pd.DataFrame([row("p", 0.0496 * (1 + ka) ** -1.5 * (1 + kc) ** 1.6, group1_level=str(ka),
+                             group2_level=str(kc)) for ka in range(6) for kc in range(5)])
 
 
 def mmrm_ard(arms):
@@ -59,7 +68,7 @@ def mmrm_ard(arms):
 
 def change_ard(arms):
     control = arms[-1]
-    return pd.DataFrame([r for analysis in ANALYSES for arm in arms[:-1]
+    return pd.DataFrame([r for analysis in CHANGE_ANALYSES for arm in arms[:-1]
                          for r in ci(-0.5, 0.3, group1="CONTRAST", group1_level=f"{arm} - {control}", group2="AVISIT",
                                      group2_level="WEEK 12", variable=analysis, variable_level="difference")])
 
@@ -117,12 +126,14 @@ def consort_ard(arms):
         rows += [row("n", 1, variable="DISCONTINUED", variable_level=r, **g)
                  for r in ("ADVERSE EVENT", "LOST TO FOLLOW-UP", "WITHDRAWAL BY SUBJECT", "LACK OF EFFICACY")]
         rows += [row("n", 1, variable="EXCLUDED FROM PP", variable_level=r, **g)
-                 for r in ("fewer than 3 infusions", "no Week 48 haemoglobin A1c value", "prohibited medication on study")]
+                 for r in ("fewer than 3 infusions", "no Week 48 haemoglobin A1c value",
+                           "prohibited medication on study")]
     return pd.DataFrame(rows)
 
 
 def boundary_paths(groups, events=("FEVER48", "SERIOUS")):
-    return pd.DataFrame([dict(event=e, group=g, enrolled=k, cumulative_events=k // 4, boundary=3 + k // 5 if k >= 10 else np.nan)
+    return pd.DataFrame([dict(event=e, group=g, enrolled=k, cumulative_events=k // 4,
+                              boundary=3 + k // 5 if k >= 10 else np.nan)
                          for e in events for g in groups for k in range(1, 46)])
 
 
@@ -182,11 +193,12 @@ def review_figures():
     soc_pt, risk = ae_inputs([SINGLE])
     return [("review f_14_3_7", g_ae_dotplot(soc_pt, risk, "Figure 14.3.7"), [SINGLE], None),
             ("review f_14_3_10", g_edish(peaks([SINGLE]), "Figure 14.3.10"), [SINGLE], None),
-            ("review f_14_3_8", g_lab_over_visits(lab_summary([SINGLE]), ["ALT", "AST", "BILI", "CREAT"], "Figure 14.3.8"),
-             [SINGLE], None),
+            ("review f_14_3_8", g_lab_over_visits(lab_summary([SINGLE]), ["ALT", "AST", "BILI", "CREAT"],
+                                                  "Figure 14.3.8"), [SINGLE], None),
             ("review consort", g_consort(consort_ard([""]), "Subject flow"), [], None),
-            ("review boundaries", g_safety_boundaries(boundary_paths(["All subjects"], ("FEVER48", "INFUSION", "SERIOUS")),
-                                               {}, "All subjects"), [], None)]
+            ("review boundaries",
+             g_safety_boundaries(boundary_paths(["All subjects"], ("FEVER48", "INFUSION", "SERIOUS")), {},
+                                 "All subjects"), [], None)]
 
 
 @pytest.fixture(scope="module")
@@ -333,7 +345,7 @@ def test_subgroup_forest_shows_n_per_arm(figures):
 
 
 def test_review_figures_have_one_arm_and_no_comparison(figures):
-    for name, fig, arms, _ in figures[-5:]:
+    for name, fig, _, _ in figures[-5:]:
         words = " ".join(t.get_text() for t in texts(fig))
         assert "Favours" not in words and "Risk difference" not in words, name
     ae = figures[-5][1]
@@ -345,7 +357,8 @@ def test_lsmeans_on_a_time_axis_from_baseline_with_dodged_arms(figures):
     ax = fig.axes[0]
     lines = [h[0] for h in ax.get_legend_handles_labels()[0]]
     xs = [np.asarray(line.get_xdata()) for line in lines]
-    assert [float(np.round(x[0])) for x in xs] == [0.0, 0.0] and [y[0] for y in (line.get_ydata() for line in lines)] == [0, 0]
+    assert [float(np.round(x[0])) for x in xs] == [0.0, 0.0]
+    assert [y[0] for y in (line.get_ydata() for line in lines)] == [0, 0]
     assert np.allclose(xs[0].round(), [0, 4, 8, 12, 24, 48]) and (xs[0] != xs[1]).all()
     assert "95% CI" in ax.get_legend().get_title().get_text()
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from trialstats.stats.mi import impute_sequential, rubin
-from trialstats.tables.primary import ard_mi
+from tests.support.primary import ard_mi
 
 
 def test_rubin_rules_hand_computed():

@@ -98,7 +98,8 @@ def test_safety_rule_counts_by_arm_and_pooled_on_a_hand_made_trial():
     rules = [{"event": "FEVER", "p0": 0.2, "threshold": 0.8, "from_subjects": 4}, {"event": "SERIOUS", "p0": 0.1,
                                                                                      "threshold": 0.9}]
     ard, paths = ard_safety_rules(adsl, adae, rules, aesi, "ARM", ["A", "B"])
-    get = lambda ev, g, s: float(ard[(ard.variable == ev) & (ard.group1_level == g) & (ard.stat_name == s)].stat.iloc[0])  # noqa: E731
+    def get(ev, g, s):
+        return float(ard[(ard.variable == ev) & (ard.group1_level == g) & (ard.stat_name == s)].stat.iloc[0])
     assert (get("FEVER", "A", "n"), get("FEVER", "A", "events")) == (6, 3)      # S0 S2 S4 of S0 S2 .. S10
     assert (get("FEVER", "B", "n"), get("FEVER", "B", "events")) == (5, 1)      # S1 of S1 S3 S5 S7 S9
     assert (get("FEVER", "All subjects", "n"), get("FEVER", "All subjects", "events")) == (11, 4)

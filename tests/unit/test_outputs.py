@@ -6,7 +6,8 @@ from tests.conftest import ROOT
 from trialstats.outputs.plan import report_plan
 from trialstats.outputs.registry import ENTRIES, LAYOUT, REGISTRY, entry
 
-STUDY1, STUDY2 = (yaml.safe_load((ROOT / f"data/{s}/protocol.yaml").read_text()) for s in ("nct02302599", "nct06495437"))
+STUDY1, STUDY2 = (yaml.safe_load((ROOT / f"data/{s}/protocol.yaml").read_text())
+                  for s in ("nct02302599", "nct06495437"))
 
 
 def test_every_layout_key_is_an_entry_and_every_entry_is_placed_or_read():

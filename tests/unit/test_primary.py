@@ -1,7 +1,9 @@
 """The primary-endpoint analyses on the embedded study: the published counts and interval."""
 import pytest
 
+from tests.support.primary import ard_mi, ard_tipping_point
 from tests.unit.test_adam_study import study1  # noqa: F401 (fixture)
+from trialstats.protocol import analysis_visits
 from trialstats.stats.binary import diff_ci, fisher_exact
 from trialstats.tables import primary as P
 
@@ -35,7 +37,7 @@ def test_statuses_and_reasons(primary):
 
 def test_tipping_grid_corner_is_the_primary_analysis(primary):
     status, labels, ard, _ = primary
-    grid, sentence = P.ard_tipping_point(status, labels)
+    grid, sentence = ard_tipping_point(status, labels)
     corner = grid[(grid.group1_level == "0") & (grid.group2_level == "0")].set_index("stat_name").stat
     mn = diff_ci(9, 45, 2, 44, "mn")
     assert (corner["estimate"], corner["lower"], corner["upper"]) == pytest.approx((mn.estimate, mn.lower, mn.upper))
@@ -62,18 +64,18 @@ def test_split_heavy_analyses_equal_the_unsplit_ones(primary, study1, shards):  
     parts = pd.concat([P.ard_tipping_grid(status, labels, P.shard_range(rows, k, shards)) for k in range(shards)],
                       ignore_index=True)
     pd.testing.assert_frame_equal(parts, whole)
-    spec, visits = protocol["responder"], P.analysis_visits(protocol)
+    spec, visits = protocol["responder"], analysis_visits(protocol)
     wide = P.mi_wide(adeff, status, spec, visits)
     one = P.mi_estimates(wide, spec, visits, labels, range(10), seed=5)
     split = pd.concat([P.mi_estimates(wide, spec, visits, labels, P.shard_range(10, k, shards), seed=5)
                        for k in range(shards)], ignore_index=True)
     pd.testing.assert_frame_equal(split, one)
-    pd.testing.assert_frame_equal(P.ard_mi_pooled(split, wide, labels, 10), P.ard_mi(wide, spec, visits, labels, 10, 5))
+    pd.testing.assert_frame_equal(P.ard_mi_pooled(split, wide, labels, 10), ard_mi(wide, spec, visits, labels, 10, 5))
 
 
 def test_pooling_refuses_a_missing_or_doubled_shard(primary, study1):  # noqa: F811
     status, labels, _, protocol = primary
-    spec, visits = protocol["responder"], P.analysis_visits(protocol)
+    spec, visits = protocol["responder"], analysis_visits(protocol)
     wide = P.mi_wide(study1[3]["adeff"], status, spec, visits)
     part = P.mi_estimates(wide, spec, visits, labels, range(4), seed=5)
     with pytest.raises(ValueError, match="imputations 0..5 once each"):

@@ -13,15 +13,17 @@ import yaml
 
 from tests.conftest import ROOT, STUDY1, STUDY2, protocol
 from trialstats.adam.adsl import baseline_names, derive_vars_baseline
-from trialstats.adam.efficacy import assert_protocol_parameters, efficacy_labs, parameter_names
+from trialstats.adam.efficacy import assert_protocol_parameters, efficacy_labs
 from trialstats.outputs.plan import report_plan
+from trialstats.protocol import parameter_names
 from trialstats.simulate.dose_ranging import default_protocol
 from trialstats.tables.baseline import ard_baseline, t_baseline
-from trialstats.tables.primary import covariate_text, estimand_rows
+from trialstats.tables.primary import estimand_rows
 from trialstats.tables.primary_change import ard_ancova_change, change_labels
 from trialstats.tables.safety import exposure_note, listing_lab_panel, run_safety, t_shift, t_summary
 from trialstats.tables.secondary import ard_mmrm
 from trialstats.units import convert
+from trialstats.vocabulary import covariate_text
 
 SCHEMA = yaml.safe_load((ROOT / "workflow/schemas/protocol.schema.yaml").read_text())
 
@@ -106,7 +108,8 @@ def test_unit_conversion_factors_come_from_the_protocol():
     creat = protocol(STUDY2)["labs"]["CREAT"]
     # 132.63 umol/L / 88.42 = 1.5 mg/dL exactly (the EX06 limit)
     assert convert(np.array([132.63]), "CREAT", "umol/L", "mg/dL", creat["conversions"], creat["unit"])[0] == 1.5
-    assert convert(np.array([1.5]), "CREAT", "mg/dL", "umol/L", creat["conversions"], creat["unit"])[0] == pytest.approx(132.63)
+    converted = convert(np.array([1.5]), "CREAT", "mg/dL", "umol/L", creat["conversions"], creat["unit"])
+    assert converted[0] == pytest.approx(132.63)
     with pytest.raises(ValueError, match="conversions: {mmol/L: factor}"):
         convert(np.array([1.0]), "CREAT", "umol/L", "mmol/L", creat["conversions"], creat["unit"])
 
@@ -118,7 +121,8 @@ def test_primary_wording_comes_from_the_protocol():
     assert rows["Population-level summary"].endswith("odds ratio adjusted for baseline HbA1c and daily insulin dose")
     closed = {o.id: o for _, outs in report_plan("closed", p) for o in outs}
     assert closed["t_14_2_1"].footnote.startswith(f"Responder: {p['responder']['name']};")
-    assert (closed["t_14_1_5"].footnote, closed["t_14_1_5"].note) == ("{note}", "closed/safety/tables/t_14_1_5_footnote.txt")
+    t_14_1_5 = closed["t_14_1_5"]
+    assert (t_14_1_5.footnote, t_14_1_5.note) == ("{note}", "closed/safety/tables/t_14_1_5_footnote.txt")
     assert exposure_note(p["treatment"]["dose_unit"]).endswith(f"cumulative dose in {p['treatment']['dose_unit']} "
                                                               "(mean, median, range).")
     assert "not shown while arms are coded" in exposure_note(None)
@@ -175,7 +179,8 @@ def test_mmrm_of_complete_data_equals_least_squares_per_visit_for_three_arms():
     key = d[d.AVISIT == "WEEK 12"]
     ols = smf.ols("CHG ~ C(TRT, Treatment('Placebo')) + BASE", key).fit()
     for arm in ("High", "Low"):
-        row = mm[(mm.group1_level == f"{arm} - Placebo") & (mm.group2_level == "WEEK 12")].set_index("stat_name")["stat"]
+        row = mm[(mm.group1_level == f"{arm} - Placebo")
+                 & (mm.group2_level == "WEEK 12")].set_index("stat_name")["stat"]
         term = f"C(TRT, Treatment('Placebo'))[T.{arm}]"
         assert row["estimate"] == pytest.approx(ols.params[term], abs=1e-6)
         assert row["se"] == pytest.approx(ols.bse[term], rel=1e-4)
@@ -219,7 +224,8 @@ def test_multiple_imputation_of_complete_data_is_the_observed_case_ancova():
     adsl = pd.DataFrame({"USUBJID": d.USUBJID.unique(), "FASFL": "Y"}).merge(
         d[["USUBJID", "TRT"]].drop_duplicates(), on="USUBJID")
     records = [d.assign(PARAMCD="LDL", ANL01FL="Y", ABLFL="", AVAL=d.BASE + d.CHG, AVISIT=d.AVISIT.astype(str)),
-               d.drop_duplicates("USUBJID").assign(PARAMCD="LDL", ANL01FL="Y", ABLFL="Y", AVAL=d.BASE, AVISIT="BASELINE")]
+               d.drop_duplicates("USUBJID").assign(PARAMCD="LDL", ANL01FL="Y", ABLFL="Y", AVAL=d.BASE,
+                                                   AVISIT="BASELINE")]
     adeff = pd.concat(records, ignore_index=True)
     spec = {"paramcd": "LDL", "visit": "WEEK 12"}
     labels = ["High", "Low", "Placebo"]
@@ -233,4 +239,5 @@ def test_multiple_imputation_of_complete_data_is_the_observed_case_ancova():
     gap = adeff.drop(index=adeff.index[(adeff.USUBJID == "S0") & (adeff.AVISIT == "WEEK 12")])
     again = ard_mi_change(adsl, gap, spec, "TRT", ["WEEK 4", "WEEK 12"], labels, m=5, seed=1)
     moved = again[(again.group1_level == "High - Placebo") & (again.stat_name == "estimate")]["stat"].iloc[0]
-    assert moved != pytest.approx(est, abs=1e-12) and again[again.variable_level == "n"]["stat"].tolist() == [30, 30, 30]
+    assert moved != pytest.approx(est, abs=1e-12)
+    assert again[again.variable_level == "n"]["stat"].tolist() == [30, 30, 30]

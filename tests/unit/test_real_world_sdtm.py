@@ -17,7 +17,7 @@ from tests.conftest import STUDY1, STUDY2
 from trialstats.adam import derive_adam
 from trialstats.adam.accounting import add_note_counts, record_accounting, record_notes
 from trialstats.adam.bds import derive_bds, derive_var_anrind, filter_not_done
-from trialstats.adam.dates import compute_dt_bounds, derive_vars_dt_imputed
+from trialstats.dates import compute_dt_bounds, derive_vars_dt_imputed
 from trialstats.adam.occds import derive_adae
 from trialstats.dataset_json import DatasetJSONError, read_dataset_json, write_dataset_json
 from trialstats.io import UnreadableFile, read_table
@@ -191,7 +191,8 @@ def supp_frames():
 
 def test_supplemental_qualifiers_become_columns_of_their_parent_and_orphans_are_listed():
     merged, orphans = merge_all_supp(supp_frames())
-    assert merged["AE"].AEINFPR.tolist() == ["Y", "N", None] or merged["AE"].AEINFPR.fillna("").tolist() == ["Y", "N", ""]
+    infpr = merged["AE"].AEINFPR
+    assert infpr.tolist() == ["Y", "N", None] or infpr.fillna("").tolist() == ["Y", "N", ""]
     assert merged["AE"].AECOMENT.fillna("").tolist() == ["", "", "对症治疗后缓解"]
     assert merged["DM"].RACEOTH.fillna("").tolist() == ["", "HAN"]            # subject level (IDVAR blank)
     assert orphans[["DOMAIN", "ROW", "IDVARVAL"]].values.tolist() == [["SUPPAE", 4, "7"]]
@@ -277,7 +278,8 @@ SPEC_DM = {
     "columns": [
         {"itemOID": "IT.DM.STUDYID", "name": "STUDYID", "label": "Study Identifier", "dataType": "string",
          "length": 12, "keySequence": 1},
-        {"itemOID": "IT.DM.DOMAIN", "name": "DOMAIN", "label": "Domain Abbreviation", "dataType": "string", "length": 2},
+        {"itemOID": "IT.DM.DOMAIN", "name": "DOMAIN", "label": "Domain Abbreviation", "dataType": "string",
+         "length": 2},
         {"itemOID": "IT.DM.USUBJID", "name": "USUBJID", "label": "Unique Subject Identifier", "dataType": "string",
          "length": 8, "keySequence": 2},
         {"itemOID": "IT.DM.AGE", "name": "AGE", "label": "Age", "dataType": "integer"},

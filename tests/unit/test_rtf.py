@@ -7,6 +7,7 @@ import zlib
 import pandas as pd
 import pytest
 import yaml
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from tests.conftest import ROOT
@@ -132,5 +133,5 @@ def test_config_paper_is_a4_by_default_letter_allowed_and_nothing_else():
     config["report"]["paper"] = "letter"
     validate(config, schema)
     config["report"]["paper"] = "a3"
-    with pytest.raises(Exception):
+    with pytest.raises(WorkflowError, match="a3"):
         validate(config, schema)

@@ -129,7 +129,8 @@ def test_shift_table_worst_post_baseline():
             ("S03", "ALT", "Y", 50, 40, "H"), ("S03", "ALT", "N", 5, 40, "L"),
             ("S04", "ALT", "Y", 20, 40, "N"), ("S04", "ALT", "N", 60, 40, "H")]
     shift = ard_shift(standardize_bds(lab(rows), s), ["ALT"])
-    cells = {(r.group1_level, r.group2_level, r.variable_level): r.stat for r in shift.itertuples() if r.group1 == "ARM"}
+    cells = {(r.group1_level, r.group2_level, r.variable_level): r.stat for r in shift.itertuples()
+             if r.group1 == "ARM"}
     assert cells == {("P", "NORMAL", "HIGH"): 1, ("P", "NORMAL", "NORMAL"): 1, ("T", "HIGH", "LOW"): 1,
                      ("T", "NORMAL", "HIGH"): 1}
 

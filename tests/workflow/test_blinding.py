@@ -26,7 +26,7 @@ def jobs(folder, target):
     return out
 
 
-def test_no_job_upstream_of_the_open_outputs_reads_the_key(project):
+def test_no_job_upstream_of_the_open_outputs_reads_the_key(project):  # noqa: F811
     open_jobs = jobs(project, "open")
     assert {"ingest", "adam", "open_flow"} <= {rule for rule, _, _ in open_jobs}
     assert not [j for j in open_jobs if "randomization" in j[1]]
@@ -35,13 +35,13 @@ def test_no_job_upstream_of_the_open_outputs_reads_the_key(project):
     assert readers == {"unblind"}
 
 
-def test_single_arm_study_has_no_unblinding_job(project):
+def test_single_arm_study_has_no_unblinding_job(project):  # noqa: F811
     all_jobs = jobs(project, "all")
     assert not [j for j in all_jobs if j[0] == "unblind" and "nct06495437" in j[2]]
     assert [j for j in all_jobs if j[0] == "unblind" and "nct02302599" in j[2]]
 
 
-def test_open_outputs_name_no_arm(project):
+def test_open_outputs_name_no_arm(project):  # noqa: F811
     assert snakemake(project, "open").returncode == 0
     key = pd.read_csv(STUDY1 / "randomization.csv", dtype=str)
     secrets = sorted(set(key.ARM) | set(key.ARMCD))

@@ -18,7 +18,8 @@ RAW_NAMES = {"USUBJID", "AEBODSYS", "AEDECOD", "AETERM", "AREL", "AEREL", "ASTDT
 
 @pytest.fixture(scope="module")
 def run(built):
-    adam = {n: pd.read_parquet(built / CLOSED / "adam" / f"{n}.parquet") for n in ("adsl", "adae", "adlb", "advs", "adex")}
+    adam = {n: pd.read_parquet(built / CLOSED / "adam" / f"{n}.parquet")
+            for n in ("adsl", "adae", "adlb", "advs", "adex")}
     adsl = adam["adsl"][adam["adsl"]["SAFFL"] == "Y"].assign(ARM=lambda d: d["TRTCODE"].astype(str))
     arm = adsl.set_index("USUBJID")["ARM"]
     adae = adam["adae"][(adam["adae"]["TRTEMFL"] == "Y") & adam["adae"]["USUBJID"].isin(arm.index)].copy()
@@ -142,7 +143,8 @@ def test_each_teae_attributed_to_the_latest_infusion_on_or_before_onset(run):
         k.append(given[-1] if given else np.nan)
     adae = adae.assign(K=k).dropna(subset=["K"])
     received = adex[adex["USUBJID"].isin(adsl["USUBJID"])].assign(
-        ARM=lambda d: d["USUBJID"].map(adsl.set_index("USUBJID")["ARM"])).groupby(["ARM", "INFNUM"])["USUBJID"].nunique()
+        ARM=lambda d: d["USUBJID"].map(adsl.set_index("USUBJID")["ARM"])
+    ).groupby(["ARM", "INFNUM"])["USUBJID"].nunique()
     ard = run["read"]("ard", "t_14_3_14")
     ard["stat"] = ard["stat"].astype(float)
     stat = ard.set_index(["variable_level", "group2_level", "group1_level", "stat_name"])["stat"]
@@ -169,7 +171,8 @@ def test_withdrawal_listing_has_every_withdrawn_ae_and_the_rash(run):
     adsl, adae = run["adsl"], run["adae"]
     listing = run["read"]("listings", "l_16_2_5")
     listed = set(zip(listing["Subject"], listing["Preferred term"]))
-    action = adae["AEACN"].fillna("").str.contains("DRUG WITHDRAWN") | adae["AEACNOTH"].fillna("").str.contains("WITHDRAWN")
+    action = (adae["AEACN"].fillna("").str.contains("DRUG WITHDRAWN")
+              | adae["AEACNOTH"].fillna("").str.contains("WITHDRAWN"))
     assert set(zip(adae.loc[action, "USUBJID"], adae.loc[action, "AEDECOD"])) <= listed
     stopped = set(adsl.loc[adsl["DCSREAS"] == "ADVERSE EVENT", "USUBJID"])
     assert stopped and stopped <= set(listing["Subject"])

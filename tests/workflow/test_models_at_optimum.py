@@ -20,7 +20,8 @@ def mmrm_ards(folder):
         for cut in sorted((folder / "results" / protocol_file.parent.name).glob("*")):
             ards = cut / "closed" / "secondary" / "ard"
             if params and ards.exists():
-                frame = pd.concat([pd.read_csv(f, keep_default_na=False) for f in sorted(ards.glob("t_14_2_[567].csv"))])
+                frame = pd.concat([pd.read_csv(f, keep_default_na=False)
+                                   for f in sorted(ards.glob("t_14_2_[567].csv"))])
                 yield protocol_file.parent.name, cut, protocol, {p: frame[frame.variable == p] for p in params}
 
 
@@ -43,7 +44,8 @@ def test_every_pipeline_mmrm_is_at_the_reml_optimum(built):
             assert conv["m2ll"] <= m2ll + 1e-4, (study, paramcd, conv["m2ll"], m2ll)
             sd = d["CHG"].std()
             for visit in d["AVISIT"].cat.categories:
-                got = float(contrast[(contrast.group2_level == visit) & (contrast.stat_name == "estimate")].stat.iloc[0])
+                got = float(contrast[(contrast.group2_level == visit)
+                                     & (contrast.stat_name == "estimate")].stat.iloc[0])
                 want = dense.difference(beta, "TRT", active, control, "AVISIT", visit, {"BASE": d["BASE"].mean()})
                 assert abs(got - want) <= 1e-4 * sd, (study, paramcd, visit, got, want)
             # a visit every subject has: the GLS estimate there is OLS on that visit alone (same

@@ -76,7 +76,8 @@ def test_default_run_writes_cut_sdtm_and_manifest_byte_identically(project):
     assert (closed / "ard/consort.csv").exists() and (closed / "adam/adsl.parquet").exists()
     assert not (project / "results/nct06495437/2026-03-31/closed").exists()
     for tid in ("t_14_2_5", "t_14_2_6", "t_14_2_7", "t_14_2_8", "t_14_2_9", "t_14_2_10"):
-        assert (closed / "secondary/tables" / f"{tid}.csv").exists() and (closed / "secondary/ard" / f"{tid}.csv").exists()
+        assert (closed / "secondary/tables" / f"{tid}.csv").exists()
+        assert (closed / "secondary/ard" / f"{tid}.csv").exists()
     for fid in ("f_14_2_5", "f_14_2_6", "f_14_2_11"):
         assert (closed / "secondary/figures" / f"{fid}.png").exists()
     review = project / "results/nct06495437/2026-03-31/review/safety"
@@ -119,7 +120,8 @@ def test_split_heavy_analyses_give_the_unsplit_results(project):
 def test_slurm_profiles_keep_the_site_settings_and_size_each_job(project, tmp_path):
     # the README's layering: a site profile (executor, account, partition) outside the project and
     # the workflow profile profiles/slurm; tests/slurm/run.sh runs it on a real Slurm
-    pytest.importorskip("snakemake_executor_plugin_slurm", reason="the Slurm plugin is in the [cluster] and [test] extras")
+    pytest.importorskip("snakemake_executor_plugin_slurm",
+                        reason="the Slurm plugin is in the [cluster] and [test] extras")
     site = tmp_path / "site"
     site.mkdir()
     (site / "config.yaml").write_text("executor: slurm\njobs: 100\nslurm-status-command: squeue\n"
@@ -129,8 +131,8 @@ def test_slurm_profiles_keep_the_site_settings_and_size_each_job(project, tmp_pa
         run = snakemake(project, "--profile", str(site), "--workflow-profile", "profiles/slurm", "-n", "all", *args)
         assert run.returncode == 0, run.stderr
         out = run.stdout + run.stderr
-        jobs = re.findall(r"^rule (\w+):\n(?:    .*\n)*?    wildcards: (.*)\n(?:    priority: .*\n)?    resources: (.*)$",
-                          out, re.M)
+        jobs = re.findall(r"^rule (\w+):\n(?:    .*\n)*?    wildcards: (.*)\n"
+                          r"(?:    priority: .*\n)?    resources: (.*)$", out, re.M)
         return {(rule, wildcards): dict(r.split("=", 1) for r in res.split(", ")) for rule, wildcards, res in jobs}
 
     first, retry = plan(), plan("--attempt", "2")

@@ -22,7 +22,7 @@ def look(folder):
     return ard[ard.group1 == "ANALYSIS"].set_index("stat_name")["stat"].astype(float), ard
 
 
-def test_interim_cut_of_study_1_shows_every_guideline(project):
+def test_interim_cut_of_study_1_shows_every_guideline(project):  # noqa: F811
     set_config(project, {"nct02302599": {"data": "data/nct02302599", "cuts": [INTERIM]}})
     run = snakemake(project, f"results/nct02302599/{INTERIM}/closed/report/dmc_closed_report.pdf")
     assert run.returncode == 0, run.stdout + run.stderr
@@ -44,7 +44,7 @@ def test_interim_cut_of_study_1_shows_every_guideline(project):
     assert 0 <= values["cp_null"] <= values["cp_current_trend"] <= 1 and 0 <= values["predictive_probability"] <= 1
     # safety rules by arm and pooled, posterior recomputed with scipy's beta distribution
     safety = pd.read_csv(base / "closed" / "monitoring" / "safety_rules_ard.csv", keep_default_na=False)
-    for (event, group), g in safety.groupby(["variable", "group1_level"]):
+    for (_, group), g in safety.groupby(["variable", "group1_level"]):
         v = g.set_index("stat_name")["stat"].astype(float)
         assert v["posterior_prob"] == pytest.approx(stats.beta.sf(v["p0"], 1 + v["events"], 1 + v["n"] - v["events"]))
         if group == "All subjects":
@@ -61,7 +61,8 @@ def test_final_cut_states_the_final_analysis_and_single_arm_shows_its_safety_rul
     assert values["final"] == 1 and values["information_fraction"] == 1
     text = pdf_text(built / "results" / "nct02302599" / "2018-12-31" / "closed" / "report" / "dmc_closed_report.pdf")
     assert "Primary endpoint: final analysis" in text
-    note = (built / "results" / "nct02302599" / "2018-12-31" / "closed" / "monitoring" / "guidelines_footnote.txt").read_text()
+    note = (built / "results" / "nct02302599" / "2018-12-31" / "closed" / "monitoring"
+            / "guidelines_footnote.txt").read_text()
     assert "final analysis" in note and "Table 14.2.1" in note and "Conditional power" not in note   # what is shown
     review = built / "results" / "nct06495437" / "2026-03-31" / "review"
     table = pd.read_csv(review / "monitoring" / "stopping_guidelines.csv", keep_default_na=False)

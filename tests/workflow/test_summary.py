@@ -16,7 +16,8 @@ def stat(ard, **match):
 
 def test_closed_executive_summary_numbers_come_from_the_ards(built):
     root = built / CUT1
-    summary = pd.read_csv(root / "closed/report/executive_summary.csv", keep_default_na=False).set_index("Topic")["Finding"]
+    summary = pd.read_csv(root / "closed/report/executive_summary.csv",
+                          keep_default_na=False).set_index("Topic")["Finding"]
     primary = pd.read_csv(root / "closed/ard/t_14_2_1_primary.csv", keep_default_na=False)
     for arm in ("A", "B"):
         n = int(stat(primary, variable="primary", group1_level=arm, stat_name="n"))
@@ -49,7 +50,8 @@ def test_closed_executive_summary_numbers_come_from_the_ards(built):
 
 def test_review_executive_summary(built):
     root = built / "results/nct06495437/2026-03-31"
-    summary = pd.read_csv(root / "review/report/executive_summary.csv", keep_default_na=False).set_index("Topic")["Finding"]
+    summary = pd.read_csv(root / "review/report/executive_summary.csv",
+                          keep_default_na=False).set_index("Topic")["Finding"]
     consort = pd.read_csv(root / "open/ard/consort.csv", keep_default_na=False)
     assert summary["Disposition"].startswith(f"{int(stat(consort, variable='SCREENED'))} screened")
     assert f"{int(stat(consort, variable='ENROLLED', group1_level=''))} enrolled" in summary["Disposition"]
@@ -60,7 +62,8 @@ def test_open_executive_summary_is_pooled_and_from_open_files(built):
     """The open report's summary: numbers recounted from the pooled ADSL/ADAE of the blinded side
     (plain pandas), and no arm named."""
     root = built / CUT1
-    summary = pd.read_csv(root / "open/report/executive_summary.csv", keep_default_na=False).set_index("Topic")["Finding"]
+    summary = pd.read_csv(root / "open/report/executive_summary.csv",
+                          keep_default_na=False).set_index("Topic")["Finding"]
     adsl = pd.read_parquet(root / "adam/adsl.parquet")
     adae = pd.read_parquet(root / "adam/adae.parquet")
     safety = adsl[adsl.SAFFL == "Y"]

@@ -89,10 +89,12 @@ def test_counts_are_integers(built):
             for col in frame.columns:
                 values = [v for v in frame[col] if v]
                 if col in COUNT_COLUMNS or col.endswith(": n"):
-                    bad = [v for v in values if not re.fullmatch(r"\d+( \(\d+(\.\d+)?%\)| / \d+)?", v)]   # n, n (%), n / N
+                    # n, n (%), n / N
+                    bad = [v for v in values if not re.fullmatch(r"\d+( \(\d+(\.\d+)?%\)| / \d+)?", v)]
                     assert not bad, f"{kind} {o.number} column {col!r}: {bad[:3]}"
                 # n (%) and n/N cells: the counts are whole numbers
-                bad = [v for v in values if re.search(r"(?<![\d.])\d+\.\d+ \(\d+(\.\d+)?%|(?<![\d.])\d+\.\d+/\d|/\d+\.\d+ \(", v)]
+                bad = [v for v in values
+                       if re.search(r"(?<![\d.])\d+\.\d+ \(\d+(\.\d+)?%|(?<![\d.])\d+\.\d+/\d|/\d+\.\d+ \(", v)]
                 assert not bad, f"{kind} {o.number} column {col!r}: {bad[:3]}"
 
 
@@ -153,7 +155,7 @@ def test_footnotes_stay_with_their_table(built, kind):
 
 def test_data_currency_on_every_title_page(built):
     config = yaml.safe_load((built / "config.yaml").read_text())
-    for kind, path in REPORTS.items():
+    for path in REPORTS.values():
         study, cut = path.split("/")[:2]
         currency = config["studies"][study]["data_currency"][cut]
         first = re.sub(r"\s+", " ", page_texts(built / "results" / path)[0])

@@ -115,9 +115,9 @@ def record_accounting(sdtm: dict[str, pd.DataFrame], adam: dict[str, pd.DataFram
                            _reasons(domain, out, adam["adsl"], (analysed_tests or {}).get(domain, set())))}))
         cut = recon.loc[domain] if domain in recon.index else pd.Series(
             {"RECORDS_IN": len(df), "RECORDS_REMOVED": 0, "RECORDS_CHANGED": 0})
-        summary.append(dict(DOMAIN=domain, RECORDS_IN=int(cut["RECORDS_IN"]), REMOVED_AT_CUT=int(cut["RECORDS_REMOVED"]),
-                            AFTER_CUT=len(df), USED=int(used.sum()), EXCLUDED=int((~used).sum()),
-                            END_UNKNOWN_AT_CUT=int(cut["RECORDS_CHANGED"]), USED_IN=where))
+        summary.append(dict(DOMAIN=domain, RECORDS_IN=int(cut["RECORDS_IN"]),
+                            REMOVED_AT_CUT=int(cut["RECORDS_REMOVED"]), AFTER_CUT=len(df), USED=int(used.sum()),
+                            EXCLUDED=int((~used).sum()), END_UNKNOWN_AT_CUT=int(cut["RECORDS_CHANGED"]), USED_IN=where))
     listing = (pd.concat(excluded, ignore_index=True) if excluded else pd.DataFrame(columns=EXCLUDED_COLUMNS))
     return pd.DataFrame(summary, columns=SUMMARY_COLUMNS), listing[EXCLUDED_COLUMNS]
 
@@ -148,7 +148,8 @@ def record_notes(adam: dict[str, pd.DataFrame]) -> pd.DataFrame:
                 imputed = adae[var].notna().to_numpy()
                 detail = (src + " " + adae[src].astype("string").fillna("(blank)") + " -> " + when + " " +
                           _day(adae[when]) + " (" + var + " = " + adae[var].astype("string").fillna("") + ")")
-                out.append(_notes("AE", adae, imputed, f"{src} partial or missing: date imputed", detail, "AESEQ", None))
+                out.append(_notes("AE", adae, imputed, f"{src} partial or missing: date imputed", detail, "AESEQ",
+                                  None))
         if "ASTDT" in adae:
             lost = adae["ASTDT"].isna().to_numpy()
             out.append(_notes("AE", adae, lost, "AESTDTC cannot be placed (no first dose to impute to): kept, "

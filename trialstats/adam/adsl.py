@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..vocabulary import visit_label
-from .dates import compute_dt, compute_dtm
+from ..dates import compute_dt, compute_dtm
 
 
 def baseline_names(protocol: dict) -> dict[str, str]:

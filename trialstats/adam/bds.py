@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..units import parameter_label
 from ..columns import lookup, per_distinct, pick_per_group, sort_order
-from .dates import compute_dtm, compute_on_or_before, compute_study_day, derive_vars_dt_imputed
+from ..dates import compute_dtm, compute_on_or_before, compute_study_day, derive_vars_dt_imputed
 
 BDS_COLUMNS = ["STUDYID", "USUBJID", "PARAMCD", "PARAM", "AVAL", "AVALC", "AVALU", "ADT", "ADTF", "ADTM", "ADY",
                "ATPT", "ATPTN", "VISIT", "VISITNUM", "AVISIT", "AVISITN", "ABLFL", "ANL01FL", "BASE",

@@ -12,36 +12,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..units import parameter_label
+from ..dates import compute_dt
+from ..protocol import DERIVED, derived_parameters
 from ..stats.homa import compute_homa
+from ..units import parameter_label
 from .bds import bds_from_findings, filter_not_done
-from .dates import compute_dt
-
-DERIVED = {"BMI": ("Body mass index", "kg/m2"), "HOMAIR": ("HOMA-IR", ""), "HOMAB": ("HOMA-%B", "%")}
-
-
-def derived_parameters(protocol: dict) -> dict[str, tuple[str, str]]:
-    """PARAMCD -> (name, unit) of every parameter derived for this protocol."""
-    out = {"BMI": DERIVED["BMI"]}
-    for key in ("daily_dose", "per_kg"):
-        spec = protocol.get("insulin", {}).get(key)
-        if spec:
-            out[spec["paramcd"]] = (spec["name"], spec["unit"])
-    if "homa" in protocol:
-        out.update({k: DERIVED[k] for k in ("HOMAIR", "HOMAB")})
-    return out
-
-
-def parameter_names(protocol: dict) -> dict[str, str]:
-    """PARAMCD -> display name "name (unit)" of every lab, vital sign and derived parameter of a
-    protocol (the PARAM the ADaM datasets carry)."""
-    out = {}
-    for section in ("labs", "vitals"):
-        for code, spec in protocol.get(section, {}).items():
-            out[code] = parameter_label(spec["name"], spec.get("unit"))
-    for code, (name, unit) in derived_parameters(protocol).items():
-        out[code] = parameter_label(name, unit)
-    return out
 
 
 def referenced_parameters(protocol: dict) -> dict[str, list[str]]:
@@ -74,7 +49,8 @@ def efficacy_labs(protocol: dict) -> list[str]:
         tests = list(dict.fromkeys(p for p in named if p in protocol["labs"]))
     unknown = [t for t in tests if t not in protocol["labs"]]
     if unknown:
-        raise ValueError(f"protocol efficacy_labs: {unknown} not defined under labs (defined: {sorted(protocol['labs'])})")
+        raise ValueError(f"protocol efficacy_labs: {unknown} not defined under labs "
+                         f"(defined: {sorted(protocol['labs'])})")
     return tests
 
 

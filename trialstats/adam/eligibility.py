@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..columns import isin, join_text
 from ..units import convert
-from .dates import compute_dt
+from ..dates import compute_dt
 
 ELIG_COLUMNS = ["USUBJID", "CRITID", "CATEGORY", "CRITERION", "METHOD", "VALUE", "DATA_FAIL",
                 "INV_FAIL", "AGREE"]
@@ -84,8 +84,8 @@ def _findings_rule(sdtm, protocol, rule, category, subjects, sex) -> tuple[pd.Se
         fails = (scr["_TEXT"] == rule["equals"]).astype("boolean").mask(scr["_TEXT"].isna())
     elif rule.get("by") == "sex":
         lim = scr["USUBJID"].map(sex).map(rule["limits"])
-        fails = pd.Series([_limit_fails(pd.Series([x]), l, category).iloc[0] if isinstance(l, dict) else pd.NA
-                           for x, l in zip(scr["_X"], lim)], index=scr.index, dtype="boolean")
+        fails = pd.Series([_limit_fails(pd.Series([x]), limits, category).iloc[0] if isinstance(limits, dict) else pd.NA
+                           for x, limits in zip(scr["_X"], lim)], index=scr.index, dtype="boolean")
     elif rule.get("by") in ("test", "frequency"):
         fails = pd.Series(pd.NA, index=scr.index, dtype="boolean")
         for key, lim in rule["limits"].items():
@@ -148,7 +148,8 @@ def _insulin_rule(sdtm, protocol, rule, category, subjects, screen_dt) -> tuple[
     active = (compute_dt(ins["CMSTDTC"]) <= scr) & (end.isna() | (end >= scr))
     dose = pd.to_numeric(ins.loc[active, "CMDOSE"]).groupby(ins.loc[active, "USUBJID"]).sum()
     vs = _screening(sdtm, "VS", protocol["visits"][0])
-    weight = pd.to_numeric(vs.loc[vs["VSTESTCD"] == "WEIGHT", "VSSTRESN"]).groupby(vs.loc[vs["VSTESTCD"] == "WEIGHT", "USUBJID"]).last()
+    weighed = vs["VSTESTCD"] == "WEIGHT"
+    weight = pd.to_numeric(vs.loc[weighed, "VSSTRESN"]).groupby(vs.loc[weighed, "USUBJID"]).last()
     x = (dose / weight).reindex(subjects)
     return _limit_fails(x, rule, category), x.round(3).astype(str).radd("U/kg/day=").where(x.notna())
 

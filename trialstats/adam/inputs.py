@@ -58,14 +58,9 @@ def adam_input_problems(adam: dict[str, pd.DataFrame], arm: str, files: dict[str
         orphan = ~frame["USUBJID"].isin(known)
         if orphan.any():
             out.append(f"{files[name]}, column USUBJID, rows {_rows(orphan)}: subject(s) "
-                       f"{', '.join(sorted(set(frame.loc[orphan, 'USUBJID']))[:5])} not in ADSL; expected subjects of ADSL")
+                       f"{', '.join(sorted(set(frame.loc[orphan, 'USUBJID']))[:5])} not in ADSL; "
+                       "expected subjects of ADSL")
     return out
-
-
-def check_adam_input(adam: dict[str, pd.DataFrame], arm: str, files: dict[str, str]) -> None:
-    problems = adam_input_problems(adam, arm, files)
-    if problems:
-        raise AdamInputError(f"{len(problems)} problem(s) in the ADaM input:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
 @dataclass(frozen=True)
@@ -133,7 +128,8 @@ def load_adam_folder(folder: str | Path, names: dict | None, arm: str) -> AdamIn
                                     "expected each parameter in one file")
                 seen.setdefault(code, k)
     if problems:
-        raise AdamInputError(f"{len(problems)} problem(s) in the ADaM input:\n" + "\n".join(f"  - {p}" for p in problems))
+        raise AdamInputError(f"{len(problems)} problem(s) in the ADaM input:\n"
+                             + "\n".join(f"  - {p}" for p in problems))
     datasets = {}
     for std in roles:
         keys = [k for k in frames if k == std or k.startswith(std + ".")]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .dates import compute_dt, compute_study_day, derive_vars_dt_imputed
+from ..dates import compute_dt, compute_study_day, derive_vars_dt_imputed
 
 ADAE_KEEP = ["STUDYID", "USUBJID", "AESEQ", "AETERM", "AEDECOD", "AEBODSYS", "AESEV", "AESER", "AEREL",
              "AEACN", "AEACNOTH", "AEOUT", "AEENRTPT", "AESTDTC", "AEENDTC"]

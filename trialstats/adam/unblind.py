@@ -32,7 +32,8 @@ def check_key(key: pd.DataFrame, adsl: pd.DataFrame, source: str = "randomizatio
     Clear errors otherwise (file, column, rows, expected)."""
     missing = [c for c in KEY_COLUMNS if c not in key]
     if missing:
-        raise RandomizationKeyError(f"{source}: missing column(s) {', '.join(missing)}; expected {', '.join(KEY_COLUMNS)}")
+        raise RandomizationKeyError(f"{source}: missing column(s) {', '.join(missing)}; "
+                                    f"expected {', '.join(KEY_COLUMNS)}")
     problems = []
     for col in KEY_COLUMNS:
         blank = key[col].isna() | (key[col].astype("string").str.strip() == "")

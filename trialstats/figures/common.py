@@ -23,14 +23,8 @@ def save_figure(fig, path: str | Path, title: str) -> None:
     fig.savefig(path, format=fmt, metadata=metadata, dpi=150 if fmt == "png" else None)
     plt.close(fig)
 
-# The PDF places a figure at 13.2 cm high within 26.7 cm wide ("contain"); text is legible at >= 7 pt there.
-PRINT_HEIGHT_IN, PRINT_WIDTH_IN, MIN_PRINT_PT = 13.2 / 2.54, 26.7 / 2.54, 7.0
-
-
-def print_scale(fig) -> float:
-    """How much the report scales this figure: min(13.2 cm / height, 26.7 cm / width)."""
-    width, height = fig.get_size_inches()
-    return min(PRINT_HEIGHT_IN / height, PRINT_WIDTH_IN / width)
+# The PDF places a figure at 13.2 cm high within 26.7 cm wide ("contain").
+PRINT_HEIGHT_IN, PRINT_WIDTH_IN = 13.2 / 2.54, 26.7 / 2.54
 
 
 def visit_weeks(visits) -> list[float]:
@@ -48,22 +42,6 @@ def visit_weeks(visits) -> list[float]:
             start = 0 if str(visits[0]).upper().startswith("BASELINE") else 1
             return [float(i + start) for i in range(len(visits))]
     return weeks
-
-
-def better_direction(protocol: dict, paramcd: str) -> str | None:
-    """"lower" or "higher": which change of `paramcd` favours treatment, from the protocol (the
-    continuous primary's `better`, else a responder criterion or threshold on the parameter)."""
-    primary = protocol.get("continuous_primary", {})
-    if primary.get("paramcd") == paramcd and primary.get("better"):
-        return primary["better"]
-    threshold = protocol.get("secondary", {}).get("threshold", {})
-    if threshold.get("paramcd") == paramcd:
-        return "lower" if "below" in threshold else "higher"
-    for crit in protocol.get("responder", {}).get("criteria", []):
-        if crit.get("paramcd") == paramcd:
-            ops = {k.split("_")[-1] for k in crit if k != "paramcd"}
-            return "lower" if ops & {"lt", "le"} else "higher" if ops & {"gt", "ge"} else None
-    return None
 
 
 def favours_labels(ax, active: str, control: str, better: str | None = "higher") -> None:

@@ -42,7 +42,8 @@ def _arrow(ax, source, target):
         shrinkA=2, shrinkB=2))
 
 
-def g_consort(ard: pd.DataFrame, title: str, enrolled_label: str = "Enrolled", control: str | None = None) -> plt.Figure:
+def g_consort(ard: pd.DataFrame, title: str, enrolled_label: str = "Enrolled",
+              control: str | None = None) -> plt.Figure:
     """Screened -> screen failures -> enrolled (by arm when the ARD has arms, the control last) -> analysed."""
     levels = order_arms(ard.loc[ard["group1"] != "", "group1_level"], control) or [""]
     with plt.rc_context(STYLE):

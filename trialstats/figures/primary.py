@@ -9,7 +9,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from ..arms import arm_colours
-from ..tables.primary import METHODS, POPULATIONS, analysis_names
+from ..vocabulary import CHANGE_ANALYSES, CI_METHODS, POPULATIONS, analysis_names
 from .common import PRINT_HEIGHT_IN, STYLE, favours_labels
 
 TIPPING_CMAP = "cividis"     # perceptually uniform, colour-blind safe
@@ -30,7 +30,7 @@ def g_difference_forest(ard: pd.DataFrame, labels, title: str, spec: dict, names
                       and c["n"] == c["n"])
         for method in dict.fromkeys(sel["variable_level"]):
             s = sel[sel["variable_level"] == method].set_index("stat_name")["stat"]
-            how = f"{METHODS.get(method, method)}, {POPULATIONS.get(population, population).lower()}"
+            how = f"{CI_METHODS.get(method, method)}, {POPULATIONS.get(population, population).lower()}"
             rows.append((f"{name}\n[{how}{'; ' + n if n else ''}]", 100 * s["estimate"], 100 * s["lower"],
                          100 * s["upper"], active))
     return _forest(rows, f"Difference in response, {active} minus {control} (percentage points, 95% CI)",
@@ -46,7 +46,7 @@ def _forest(rows: list[tuple], xlabel: str, title: str, arms: list, control: str
         fig, ax = plt.subplots(figsize=(10, min(PRINT_HEIGHT_IN, (0.45 if any("\n" in r[0] for r in rows) else 0.32)
                                                 * len(rows) + 1.6)))
         y = np.arange(len(rows))[::-1]
-        for yi, (label, est, lo, hi, arm) in zip(y, rows):
+        for yi, (_, est, lo, hi, arm) in zip(y, rows):
             ax.plot([lo, hi], [yi, yi], color=colours[arm], lw=1.5)
             ax.plot(est, yi, "s", color=colours[arm], ms=5)
         ax.axvline(0, color="#777777", lw=0.8, ls="--")
@@ -122,10 +122,9 @@ def g_change_forest(ard: pd.DataFrame, labels, visit: str, xlabel: str, title: s
                     better: str | None = "lower") -> plt.Figure:
     """Figure 14.2.3 of a continuous primary: difference in change at the key visit, each arm minus
     control (`labels` = (*actives, control)), with 95% CI per analysis (primary_change ARD)."""
-    from ..tables.primary_change import ANALYSES
     control = labels[-1]
     rows = []
-    for analysis, (name, _, population) in ANALYSES.items():
+    for analysis, (name, _, population) in CHANGE_ANALYSES.items():
         for lab in labels[:-1]:
             s = ard[(ard["variable"] == analysis) & (ard["group1_level"] == f"{lab} - {control}")
                     & (ard["group2_level"] == visit)].set_index("stat_name")["stat"]

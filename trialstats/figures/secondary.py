@@ -5,8 +5,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ..tables.baseline import level_label
 from ..arms import arm_colours, order_arms
+from ..vocabulary import level_label
 from .common import PRINT_HEIGHT_IN, STYLE, arm_markers, favours_labels, visit_weeks
 
 

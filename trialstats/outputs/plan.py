@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..adam.efficacy import parameter_names
+from ..protocol import parameter_names
 from ..vocabulary import visit_label
 from .registry import LAYOUT, RULE_FOLDERS, Entry, entry
 
@@ -160,7 +160,7 @@ def report_inputs(kind: str, protocol: dict) -> list[str]:
     writes one (RULE_FOLDERS), else each display, note and ARD file of its planned outputs."""
     side = "review" if kind == "review" else "closed"
     targets = []
-    for title, keys in LAYOUT[kind]:
+    for _, keys in LAYOUT[kind]:
         for e in (entry(k) for k in keys):
             if not planned(e, protocol):
                 continue

@@ -175,7 +175,8 @@ ENTRIES: tuple[Entry, ...] = (
     E("t_14_3_3", "t_14_3_3", "Table 14.3.3", "TEAEs by maximum severity", "Safety set",
       f"{SAFETY}/tables/t_14_3_3.csv", "safety", footnote="Each subject counted once, at the most severe TEAE. n (%) "
       "{of_n}.", source="ADAE", ard=f"{SAFETY}/ard/t_14_3_3.csv",
-      review=dict(footnote="CI: Clopper-Pearson 95%. Each subject counted once, at the most severe TEAE. n (%) {of_n}.")),
+      review=dict(footnote="CI: Clopper-Pearson 95%. Each subject counted once, at the most severe TEAE. n (%) "
+                  "{of_n}.")),
     E("t_14_3_4", "t_14_3_4", "Table 14.3.4", "Treatment-related TEAEs", "Safety set",
       f"{SAFETY}/tables/t_14_3_4.csv", "safety", footnote="Related: as judged by the investigator. " + INCIDENCE,
       source="ADAE", ard=f"{SAFETY}/ard/t_14_3_4.csv"),

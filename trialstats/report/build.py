@@ -146,7 +146,7 @@ def notes_summary(notes: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns={"DOMAIN": "Domain", "NOTE": "Note"})
 
 
-# The rules of the methods appendix (admiral / ADaM IG conventions; trialstats/adam/dates.py)
+# The rules of the methods appendix (admiral / ADaM IG conventions; trialstats/dates.py)
 IMPUTATION_RULES = pd.DataFrame({"Topic": [
     "Partial dates accepted", "AE start (ASTDT, ASTDTF)", "AE end (AENDT, AENDTF)", "Findings dates (ADT, ADTF)",
     "Imputation flags", "Data cut", "Dates that cannot be placed", "Unscheduled visits", "Retests",

@@ -16,10 +16,9 @@ from __future__ import annotations
 import pandas as pd
 
 from ..columns import isin
+from ..dates import compute_dt_bounds, parse_dates
 from .spec import CUT_DATES
-from ..adam.dates import compute_dt_bounds
 from .suppqual import is_supp, parent_of, supp_orphans
-from .validate import parse_dates
 
 
 def earliest_day(values: pd.Series) -> pd.Series:

@@ -8,12 +8,11 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-from ..adam.dates import compute_dt_bounds, is_iso_date
 from ..columns import is_number, isin, lookup, numbers, per_distinct, to_float
+from ..dates import compute_dt_bounds, is_iso_date, parse_dates
 from .ingest import Study, problem
 from .spec import CUT_DATES, DOMAINS, FINDINGS, columns_of, numeric_columns, spec_name
 
-ISO_DATE = r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?"
 NUMBER_EXPECTED = "a number"
 DATE_EXPECTED = ("an ISO 8601 date or date-time of any precision that exists: YYYY, YYYY-MM, YYYY-MM-DD, "
                  "YYYY-MM-DDThh[:mm[:ss]]")
@@ -27,16 +26,6 @@ class ValidationFailed(Exception):
         first = issues.iloc[0]
         super().__init__(f"{len(issues)} validation problem(s), first: {first.file} "
                          f"{first.column}: {first.problem}{where}")
-
-
-def parse_dates(values: pd.Series) -> pd.Series:
-    """ISO 8601 dates or date-times -> datetime64 day (time dropped); anything else -> NaT."""
-    return per_distinct(values.astype("string"), _parse_each_date)
-
-
-def _parse_each_date(text: pd.Series) -> pd.Series:
-    ok = text.str.fullmatch(ISO_DATE).fillna(False).astype(bool)
-    return pd.to_datetime(text.where(ok).str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
 
 
 def _valid_date(values: pd.Series) -> pd.Series:
@@ -121,8 +110,9 @@ def _domain_findings(domain: str, path, df: pd.DataFrame, protocol: dict) -> lis
         if all(k in df for k in key):
             dup = df.duplicated(key, keep=False) & df[key[0]].notna()
             if dup.any():
+                values = df.loc[dup, key].astype(object).fillna("").astype(str).agg(" ".join, axis=1).unique()
                 out.append(problem(path, "+".join(key), _rows(dup), f"duplicate key {'+'.join(key)}",
-                                   "each key value once", df.loc[dup, key].astype(object).fillna("").astype(str).agg(" ".join, axis=1).unique()))
+                                   "each key value once", values))
     for col in numeric_columns(domain):
         if col in df and col in spec.get("nonnegative", []):
             num = pd.to_numeric(df[col], errors="coerce")
@@ -336,5 +326,4 @@ def typed(domain: str, df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-__all__ = ["ValidationFailed", "validate_study", "format_report", "parse_dates", "typed",
-           "schema_for"]
+__all__ = ["ValidationFailed", "validate_study", "format_report", "typed", "schema_for"]

@@ -310,7 +310,8 @@ class LogisticFit:
                 "upper": exp(row.upper), "p": row.p, "method": self.method}
 
 
-def _design(data: pd.DataFrame, outcome: str, terms: list[str]):
+def design_matrix(data: pd.DataFrame, outcome: str, terms: list[str]):
+    """(x with an intercept column, y, column names) of a logistic model of `outcome` on numeric `terms`."""
     x = data[terms].astype(float).to_numpy()
     x = np.column_stack([np.ones(len(x)), x])
     return x, data[outcome].astype(float).to_numpy(), ["Intercept", *terms]
@@ -340,7 +341,7 @@ def logistic_ml(x: np.ndarray, y: np.ndarray, max_iter: int = 100, tol: float = 
     return beta, cov, value, converged
 
 
-def _has_separation(x, y) -> bool:
+def has_separation(x, y) -> bool:
     """Complete or quasi-complete separation: a linear programme finds a direction b with
     x b >= 0 for events and <= 0 for non-events, not all zero (Albert & Anderson 1984)."""
     sign = np.where(y > 0.5, -1.0, 1.0)
@@ -368,7 +369,7 @@ def _penalized_loglik(x, y, beta):
     return value, p, w, info
 
 
-def _firth_fit(x, y, fixed: dict[int, float] | tuple | None = None, start=None, max_iter=200, tol=1e-10):
+def firth_fit(x, y, fixed: dict[int, float] | tuple | None = None, start=None, max_iter=200, tol=1e-10):
     """Maximize the penalized likelihood, optionally with coefficients fixed ({index: value},
     or one (index, value) pair) under the full model's penalty (for profile intervals and
     penalized likelihood-ratio tests, as logistf); Newton-Raphson on the modified score with
@@ -405,7 +406,7 @@ def _firth_profile_ci(x, y, beta, value, j, level, limit=50.0):
     """Profile penalized-likelihood interval for coefficient j (as R logistf); a bound beyond
     +/- `limit` on the log-odds scale is reported as infinite."""
     half = stats.chi2.ppf(level, 1) / 2
-    drop = lambda b: value - _firth_fit(x, y, (j, b), start=beta)[1] - half  # noqa: E731
+    drop = lambda b: value - firth_fit(x, y, (j, b), start=beta)[1] - half  # noqa: E731
     _, _, _, info = _penalized_loglik(x, y, beta)
     se = math.sqrt(np.linalg.pinv(info)[j, j])
     bounds = []
@@ -429,8 +430,8 @@ def fit_logistic(data: pd.DataFrame, outcome: str, terms: list[str], method: str
     `profile` (default all; others get Wald limits), or "auto": Firth when the data are
     separated, ML otherwise."""
     data = data.dropna(subset=[outcome, *terms])
-    x, y, names = _design(data, outcome, terms)
-    separation = _has_separation(x, y)
+    x, y, names = design_matrix(data, outcome, terms)
+    separation = has_separation(x, y)
     use = "firth" if method == "firth" or (method == "auto" and separation) else "ml"
     if use == "ml":
         beta, cov, _, converged = logistic_ml(x, y)
@@ -439,14 +440,14 @@ def fit_logistic(data: pd.DataFrame, outcome: str, terms: list[str], method: str
         coef = pd.DataFrame({"term": names, "estimate": beta, "se": se, "lower": beta - z * se,
                              "upper": beta + z * se, "p": 2 * stats.norm.sf(np.abs(beta / se))})
         return LogisticFit(coef, "ml", converged, separation, len(y))
-    beta, value, converged = _firth_fit(x, y)
+    beta, value, converged = firth_fit(x, y)
     rows = []
     z = stats.norm.ppf(0.5 + level / 2)
     cov = np.linalg.pinv(_penalized_loglik(x, y, beta)[3])
     for j, name in enumerate(names):
         if profile is None or name in profile:
             lower, upper, se = _firth_profile_ci(x, y, beta, value, j, level)
-            lr = 2 * (value - _firth_fit(x, y, (j, 0.0), start=beta)[1])   # penalized LR test
+            lr = 2 * (value - firth_fit(x, y, (j, 0.0), start=beta)[1])   # penalized LR test
             p = float(stats.chi2.sf(max(lr, 0.0), 1))
         else:
             se = math.sqrt(cov[j, j])

@@ -487,7 +487,8 @@ def fit_mmrm(data: pd.DataFrame, formula: str, subject: str, visit: str, cov: st
     design = lambda frame: np.asarray(patsy.build_design_matrices([design_info], frame)[0])  # noqa: E731
     fit = MMRMFit(formula, cov, method, ddf, list(x_dm.columns), ev.beta, ev.phi_cov, vcov,
                   pd.DataFrame(sigma, index=visit_levels, columns=visit_levels), ev.m2ll, n,
-                  int(subj.max()) + 1, convergence_info.converged, convergence_info, [str(v) for v in visit_levels], design, grid, df_parts)
+                  int(subj.max()) + 1, convergence_info.converged, convergence_info, [str(v) for v in visit_levels],
+                  design, grid, df_parts)
     df_parts["type3"] = _type3_contrasts(design_info, grid, design, len(ev.beta))
     return fit
 
@@ -664,12 +665,13 @@ def _reference_grid(used: pd.DataFrame, design_info) -> pd.DataFrame:
     for factor, info in design_info.factor_infos.items():
         col = _grid_column(factor.name())
         if info.type == "categorical":
-            cats = used[col].cat.categories if isinstance(used[col].dtype, pd.CategoricalDtype) else sorted(used[col].unique())
+            cats = (used[col].cat.categories if isinstance(used[col].dtype, pd.CategoricalDtype)
+                    else sorted(used[col].unique()))
             levels[col] = list(cats)
         elif col in used:
             means[col] = float(used[col].mean())
     grid = pd.DataFrame(list(product(*levels.values())), columns=list(levels))
-    for col, cats in levels.items():
+    for col in levels:
         if isinstance(used[col].dtype, pd.CategoricalDtype):
             grid[col] = pd.Categorical(grid[col], categories=used[col].cat.categories)
     for col, value in means.items():

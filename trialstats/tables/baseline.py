@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..vocabulary import level_label
 from .ard import ard
 from .format import collected_decimals, fmt, fmt_fixed
 
@@ -56,7 +57,8 @@ def ard_baseline(adsl: pd.DataFrame, arm: str | None, population: str = "FASFL",
                                     ("min", v.min()), ("max", v.max())):
                     rows.append(dict(base, variable=col, stat_name=name, stat=value))
                 if c.get("cuts"):
-                    rows += _category_rows(base, col, _groups(pd.to_numeric(g[col], errors="coerce"), c["cuts"]), len(g))
+                    groups = _groups(pd.to_numeric(g[col], errors="coerce"), c["cuts"])
+                    rows += _category_rows(base, col, groups, len(g))
             else:
                 rows += _category_rows(base, col, g[col], len(g))
     return ard(rows)
@@ -108,18 +110,3 @@ def _level_rows(s: pd.Series, groups: list, head: dict, col: str, label: str, na
     return [{"Characteristic": label if i == 0 else "", "Statistic": f"{level_label(lv)}, n (%)",
              **{head[g]: f"{fmt(s.get((g, col, lv, 'n'), 0), 'count')} ({fmt(s.get((g, col, lv, 'pct'), 0.0), 'pct')}%)"
                 for g in groups}} for i, lv in enumerate(levels)]
-
-
-CODED_LEVELS = {"F": "Female", "M": "Male", "U": "Unknown", "UNDIFFERENTIATED": "Undifferentiated", "Y": "Yes", "N": "No"}
-
-
-def level_label(level: str) -> str:
-    """A category as people write it: SEX codes spelled out, upper-case terms in sentence case
-    ("ASIAN" -> "Asian", "BLACK OR AFRICAN AMERICAN" -> "Black or African American")."""
-    level = CODED_LEVELS.get(level, level)
-    if not level.isupper():
-        return level
-    words = level.capitalize().split(" ")
-    proper = {"african": "African", "american": "American", "alaska": "Alaska", "hawaiian": "Hawaiian",
-              "pacific": "Pacific", "indian": "Indian", "asian": "Asian", "hispanic": "Hispanic", "latino": "Latino"}
-    return " ".join(proper.get(w, w) for w in words)

@@ -1,12 +1,8 @@
 """Trial conduct for the open and single-arm review reports: accrual, data completeness, protocol
-deviations (all subjects)."""
+deviations (all subjects). The accrual figure is figures.conduct.g_accrual."""
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
-
-from ..figures.common import STYLE
 
 
 def t_accrual(adsl: pd.DataFrame) -> pd.DataFrame:
@@ -23,23 +19,6 @@ def t_accrual(adsl: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def g_accrual(table: pd.DataFrame, target: int | None, title: str, enrolled: str = "Randomized / enrolled") -> plt.Figure:
-    with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(10, 4.8))
-        x = np.arange(len(table))
-        ax.step(x, table["Cumulative screened"], where="post", label="Screened", color="#7f7f7f")
-        ax.step(x, table["Cumulative enrolled"], where="post", label=enrolled, color="#1f4e79", lw=2)
-        if target:
-            ax.axhline(target, color="#c00000", ls="--", lw=1, label=f"Target ({target})")
-        step = max(1, len(x) // 12)
-        ax.set_xticks(x[::step], table["Month"].iloc[::step], rotation=45, ha="right")
-        ax.set_ylabel("Subjects (cumulative)")
-        ax.legend(frameon=False)
-        ax.set_title(title, loc="left", fontsize=10)
-        fig.tight_layout()
-    return fig
-
-
 def t_completeness(adsl: pd.DataFrame, adeff: pd.DataFrame, visits: list[dict], params: list[str],
                    cut: str) -> pd.DataFrame:
     """Expected vs available assessments by visit: expected = FAS subjects on study when the
@@ -49,7 +28,8 @@ def t_completeness(adsl: pd.DataFrame, adeff: pd.DataFrame, visits: list[dict], 
     rows = []
     for v in [v for v in visits if "window" in v]:
         due = fas["REFSDT"] + pd.to_timedelta(v["day"] - 1 + v["window"], unit="D")
-        expected = set(fas.index[(due <= pd.Timestamp(cut)) & (end >= fas["REFSDT"] + pd.to_timedelta(v["day"] - 1 - v["window"], unit="D"))])
+        opens = fas["REFSDT"] + pd.to_timedelta(v["day"] - 1 - v["window"], unit="D")
+        expected = set(fas.index[(due <= pd.Timestamp(cut)) & (end >= opens)])
         row = {"Visit": v["name"], "Expected": len(expected)}
         for p in params:
             have = set(adeff.loc[(adeff["PARAMCD"] == p) & (adeff["AVISIT"] == v["name"]) & (adeff["ANL01FL"] == "Y")
@@ -83,7 +63,7 @@ def conduct_tables(adsl: pd.DataFrame, adeff: pd.DataFrame, protocol: dict, cut:
     """The open side's trial-conduct tables of a protocol: accrual by month, completeness of the
     key parameter (and the daily insulin dose where declared) by visit, protocol deviations;
     parameters named with their unit, visits in words."""
-    from ..adam.efficacy import parameter_names
+    from ..protocol import parameter_names
     from .format import readable_visits
     key = protocol["populations"]["key_parameter"]
     dose = protocol.get("insulin", {}).get("daily_dose")

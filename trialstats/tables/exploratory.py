@@ -23,7 +23,8 @@ def paired_change(base: np.ndarray, value: np.ndarray, level: float = 0.95) -> d
     se = sd / math.sqrt(n) if n > 1 else math.nan
     q = stats.t.ppf(0.5 + level / 2, n - 1) if n > 1 else math.nan
     p = float(2 * stats.t.sf(abs(mean / se), n - 1)) if n > 1 and se > 0 else math.nan
-    return dict(n=n, base_mean=float(np.mean(base)) if n else math.nan, value_mean=float(np.mean(value)) if n else math.nan,
+    return dict(n=n, base_mean=float(np.mean(base)) if n else math.nan,
+                value_mean=float(np.mean(value)) if n else math.nan,
                 mean=mean, sd=sd, lower=mean - q * se, upper=mean + q * se, p=p)
 
 
@@ -58,9 +59,11 @@ def t_exploratory(ard_: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
         s = g.set_index("stat_name")["stat"]
         rows.append({"Parameter": names.get(param, param), "Visit": visit, "n": fmt(s["n"], "count"),
                      "Baseline mean": fmt(s["base_mean"], "ratio"), "Visit mean": fmt(s["value_mean"], "ratio"),
-                     "Mean change (95% CI)": f"{fmt(s['mean'], 'ratio')} ({fmt(s['lower'], 'ratio')}, {fmt(s['upper'], 'ratio')})",
+                     "Mean change (95% CI)": f"{fmt(s['mean'], 'ratio')} "
+                                             f"({fmt(s['lower'], 'ratio')}, {fmt(s['upper'], 'ratio')})",
                      "SD of change": fmt(s["sd"], "ratio"), "p (paired t)": fmt(s["p"], "p")})
-    for (param, visit), g in ard_[ard_["variable"] == "back_to_normal"].groupby(["group1_level", "group2_level"], sort=False):
+    normal = ard_[ard_["variable"] == "back_to_normal"]
+    for (param, visit), g in normal.groupby(["group1_level", "group2_level"], sort=False):
         s = g.set_index("stat_name")["stat"]
         level = g["variable_level"].iloc[0]
         cell = (f"{fmt(s['n'], 'count')}/{fmt(s['N'], 'count')} ({fmt(s['pct'], 'pct')}%; "

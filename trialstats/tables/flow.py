@@ -101,7 +101,8 @@ def t_disposition(consort: pd.DataFrame, enrolled: str = "Randomized / enrolled"
     rows = [{"Status": "Screened", **{c: "" for c in cols}, "Total": str(_n(consort, "SCREENED", ""))},
             {"Status": "Screen failures", **{c: "" for c in cols}, "Total": str(_n(consort, "SCREEN FAILURE", ""))}]
     sf = consort[(consort["variable"] == "SCREEN FAILURE") & (consort["variable_level"] != "")]
-    rows += [{"Status": f"  {r.variable_level}", **{c: "" for c in cols}, "Total": f"{int(r.stat)}"} for r in sf.itertuples()]
+    rows += [{"Status": f"  {r.variable_level}", **{c: "" for c in cols}, "Total": f"{int(r.stat)}"}
+             for r in sf.itertuples()]
     for variable, label in (("ENROLLED", enrolled), ("DOSED", "Received >= 1 infusion"),
                             ("COMPLETED", "Completed the study"), ("ONGOING", "Ongoing at the data cut"),
                             ("DISCONTINUED", "Discontinued")):

@@ -68,7 +68,8 @@ def ard_safety_rules(adsl: pd.DataFrame, adae: pd.DataFrame, rules: list[dict], 
             rows += [dict(base, stat_name=k, stat=v) for k, v in (
                 ("n", n), ("events", x), ("p0", rule["p0"]), ("threshold", rule["threshold"]),
                 ("prior_a", prior[0]), ("prior_b", prior[1]), ("from_subjects", start), ("posterior_prob", prob),
-                ("trigger_count", boundary[n - 1] if n else np.nan), ("crossed", int(applies and prob > rule["threshold"])))]
+                ("trigger_count", boundary[n - 1] if n else np.nan),
+                ("crossed", int(applies and prob > rule["threshold"])))]
             paths.append(pd.DataFrame({"event": rule["event"], "group": label, "enrolled": np.arange(1, n + 1),
                                        "cumulative_events": np.cumsum(flags), "boundary": boundary[:n]}))
     return ard(rows), pd.concat(paths, ignore_index=True) if paths else pd.DataFrame()
@@ -162,14 +163,15 @@ def t_guidelines(safety: pd.DataFrame, efficacy: pd.DataFrame | None, rules: lis
         if look["final"] == 1:
             p_one = float(stats.norm.sf(look["z"])) if np.isfinite(look["z"]) else np.nan
             out.append({"Guideline": "Primary endpoint: final analysis (one-sided score test)",
-                        "Threshold": f"z >= {look['final_critical_z']:.3f} (one-sided alpha {look['alpha']:g} not spent "
-                                     "at earlier looks)",
+                        "Threshold": f"z >= {look['final_critical_z']:.3f} (one-sided alpha {look['alpha']:g} "
+                                     "not spent at earlier looks)",
                         "Today": f"z = {look['z']:.2f}, one-sided p = {p_one:.4f}; {int(look['evaluable'])} of "
                                  f"{int(look['planned'])} expected patients evaluable",
                         "Crossed": "not a stopping rule: final analysis (Table 14.2.1)"})
         else:
             out.append({"Guideline": f"Efficacy: stop if z reaches the {kind}-type (Lan-DeMets) boundary",
-                        "Threshold": f"z >= {look['boundary_z']:.3f} at information {_pct(look['information_fraction'])} "
+                        "Threshold": f"z >= {look['boundary_z']:.3f} at information "
+                                     f"{_pct(look['information_fraction'])} "
                                      f"(alpha spent so far {look['alpha_spent']:.2g} of {look['alpha']:g})",
                         "Today": f"z = {look['z']:.2f} ({int(look['evaluable'])} of {int(look['planned'])} evaluable)",
                         "Crossed": "YES" if look["crossed_efficacy"] == 1 else "no"})
@@ -179,10 +181,12 @@ def t_guidelines(safety: pd.DataFrame, efficacy: pd.DataFrame | None, rules: lis
                     thr.append(f"conditional power (current trend) < {_pct(look['futility_cp_below'])}")
                 if np.isfinite(look["futility_pp_below"]):
                     thr.append(f"predictive probability < {_pct(look['futility_pp_below'])}")
-                out.append({"Guideline": "Futility (non-binding): consider stopping if the final analysis is unlikely to succeed",
+                out.append({"Guideline": "Futility (non-binding): consider stopping if the final analysis is "
+                                         "unlikely to succeed",
                             "Threshold": " or ".join(thr) or "none declared",
                             "Today": f"conditional power {_pct(look['cp_current_trend'])} (current trend), "
-                                     f"{_pct(look['cp_design'])} (design assumption), {_pct(look['cp_null'])} (no effect); "
+                                     f"{_pct(look['cp_design'])} (design assumption), "
+                                     f"{_pct(look['cp_null'])} (no effect); "
                                      f"predictive probability {_pct(look['predictive_probability'])}",
                             "Crossed": "YES" if look["crossed_futility"] == 1 else "no"})
     for rule in rules:
@@ -199,7 +203,8 @@ def t_guidelines(safety: pd.DataFrame, efficacy: pd.DataFrame | None, rules: lis
             out.append({"Guideline": f"Safety: {event_label(rule['event'], aesi)} ({group}): stop or review if "
                                      f"P(rate > {_pct(rule['p0'])}) > {_pct(rule['threshold'])}",
                         "Threshold": threshold,
-                        "Today": f"{int(v['events'])} of {int(v['n'])}; P(rate > {_pct(rule['p0'])}) = {_pct(v['posterior_prob'])}",
+                        "Today": f"{int(v['events'])} of {int(v['n'])}; "
+                                 f"P(rate > {_pct(rule['p0'])}) = {_pct(v['posterior_prob'])}",
                         "Crossed": "YES" if v["crossed"] == 1 else "no"})
     return pd.DataFrame(out, columns=["Guideline", "Threshold", "Today", "Crossed"])
 

@@ -11,56 +11,9 @@ import pandas as pd
 from ..arms import arm_header
 from ..stats.binary import diff_ci, fisher_exact, fisher_exact_grid, fit_logistic, mn_ci_grid
 from ..stats.mi import impute_sequential, rubin
+from ..vocabulary import CI_METHODS, POPULATIONS, analysis_names, covariate_text
 from .ard import ard
 from .format import estimate_ci, fmt, n_over_n_pct, stat
-
-ANALYSES = {  # id -> (label, population); the covariates are named from the protocol (analysis_names)
-    "primary": ("Primary: composite, missing = non-responder", "FAS"),
-    "adjusted_or": ("Odds ratio adjusted for baseline covariates", "FAS"),
-    "per_protocol": ("Per-protocol set", "PP"),
-    "observed_cases": ("Observed cases (missing excluded)", "FAS"),
-    "mi_mar": ("Multiple imputation under MAR", "FAS"),
-    "component_1": ("Component 1 alone", "FAS"),
-    "component_2": ("Component 2 alone", "FAS"),
-}
-
-
-def _lower_first(word: str) -> str:
-    """"Daily dose" -> "daily dose"; a name with capitals inside (e.g. "FEV1", "pH") is kept."""
-    head, _, rest = word.partition(" ")
-    return (head[:1].lower() + head[1:] if head[1:].islower() else head) + (" " + rest if rest else "")
-
-
-def covariate_text(covariates: list[str], baseline: list[dict] | None = None) -> str:
-    """The covariates of the adjusted model in words, from the protocol's baseline labels:
-    "baseline body weight and daily dose" (the ADSL name where no label is declared)."""
-    labels = {b["variable"]: b["label"] for b in baseline or []}
-    names = [_lower_first(labels.get(c, c)) for c in covariates]
-    if not names:
-        return "no covariate"
-    return "baseline " + (names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1])
-
-
-def analysis_names(spec: dict, baseline: list[dict] | None = None, names: dict | None = None) -> dict:
-    """ANALYSES with each component named by its criterion (e.g. "Fasting plasma glucose (mmol/L)
-    < 7", parameters named by `names`, PARAMCD -> name) and the adjusted odds ratio by its
-    covariates (spec `covariates`, labelled by the protocol's baseline)."""
-    out = dict(ANALYSES)
-    out["adjusted_or"] = (f"Odds ratio adjusted for {covariate_text(spec.get('covariates', []), baseline)}", "FAS")
-    ops = {"lt": "<", "le": "<=", "gt": ">", "ge": ">="}
-    measures = {"aval": "", "chg": " change from baseline", "pchg": " % change from baseline"}
-    for i, crit in enumerate(spec["criteria"], 1):
-        (test, limit), = [(k, v) for k, v in crit.items() if k != "paramcd"]
-        column, op = test.split("_")
-        name = (names or {}).get(crit["paramcd"], crit["paramcd"])
-        out[f"component_{i}"] = (f"Component {i} alone: {name}{measures.get(column, ' ' + column)} {ops[op]} {limit:g}",
-                                 "FAS")
-    return out
-
-
-POPULATIONS = {"FAS": "Full analysis set", "PP": "Per-protocol set"}
-METHODS = {"mn": "Miettinen-Nurminen", "wald": "Wald", "newcombe": "Newcombe hybrid score"}
-
 
 def responder_status(adsl: pd.DataFrame, adeff: pd.DataFrame, spec: dict, arm: str,
                      visits: list[dict] | None = None, cut: str | None = None) -> pd.DataFrame:
@@ -89,11 +42,6 @@ def responder_status(adsl: pd.DataFrame, adeff: pd.DataFrame, spec: dict, arm: s
         out.loc[pending, "STATUS"] = "not yet due"
         out.loc[pending, "RSPREAS"] = f"on study; the {spec['visit']} window closes after the cut {cut}"
     return out.reset_index()
-
-
-def analysis_visits(protocol: dict) -> list[str]:
-    """The scheduled post-baseline visits (those with a window), in protocol order."""
-    return [v["name"] for v in protocol["visits"] if "window" in v]
 
 
 def primary_status(adsl: pd.DataFrame, adeff: pd.DataFrame, protocol: dict, arm: str,
@@ -254,7 +202,8 @@ def ard_mi_pooled(estimates: pd.DataFrame, wide: pd.DataFrame, labels, m: int) -
     estimates = estimates.sort_values("imputation")
     if list(estimates["imputation"]) != list(range(m)):
         raise ValueError(f"MI pooling expects imputations 0..{m - 1} once each; "
-                         f"found {len(estimates)} rows ({sorted(set(range(m)) - set(estimates['imputation']))[:5]} missing)")
+                         f"found {len(estimates)} rows "
+                         f"({sorted(set(range(m)) - set(estimates['imputation']))[:5]} missing)")
     pooled = rubin(estimates["estimate"], estimates["variance"], df_complete=len(wide) - 2)
     rows = _arm_rows("mi_mar", {labels[0]: (estimates["x1"].mean(), n[0]), labels[1]: (estimates["x2"].mean(), n[1])})
     rows += _contrast_rows("mi_mar", f"{labels[0]} - {labels[1]}", method, pooled.estimate,
@@ -262,11 +211,6 @@ def ard_mi_pooled(estimates: pd.DataFrame, wide: pd.DataFrame, labels, m: int) -
     rows.append(dict(group1="CONTRAST", group1_level=f"{labels[0]} - {labels[1]}", variable="mi_mar",
                      variable_level=method, stat_name="df", stat=pooled.df))
     return ard(rows)
-
-
-def ard_mi(wide: pd.DataFrame, spec: dict, visits: list[str], labels, m: int, seed: int) -> pd.DataFrame:
-    """The MI analysis in one piece: mi_estimates of all m imputations, pooled."""
-    return ard_mi_pooled(mi_estimates(wide, spec, visits, labels, range(m), seed), wide, labels, m)
 
 
 # --- tipping point -------------------------------------------------------------------------------
@@ -320,12 +264,6 @@ def tipping_statement(grid: pd.DataFrame, status: pd.DataFrame, labels, alpha: f
         sentence = sentence.replace("(full grid in the table)", "(the table shows evenly spaced assumptions; "
                                     "every cell is in the analysis results data t_14_2_4_tipping_point.csv)")
     return sentence
-
-
-def ard_tipping_point(status: pd.DataFrame, labels, alpha: float = 0.05) -> tuple[pd.DataFrame, str]:
-    """The tipping-point grid in one piece and its sentence."""
-    grid = ard_tipping_grid(status, labels)
-    return grid, tipping_statement(grid, status, labels, alpha)
 
 
 def _tipping_sentence(significant: dict, miss: dict, labels, alpha) -> str:
@@ -382,6 +320,11 @@ def _arm_cell(ard_, analysis, label):
     return n_over_n_pct(*(stat(ard_, variable=analysis, group1_level=label, stat_name=s) for s in ("n", "N", "pct")))
 
 
+def _estimate_ci(ard_, g: dict, kind: str) -> str:
+    """"estimate (lower, upper)" of the ARD rows selected by `g`, formatted as `kind`."""
+    return estimate_ci(*(stat(ard_, **g, stat_name=s) for s in ("estimate", "lower", "upper")), kind)
+
+
 def method_name(method: str) -> str:
     """A model's method as a reader says it: "odds ratio (ml)" -> "odds ratio (logistic, maximum likelihood)"."""
     return (method.replace("(ml)", "(logistic regression, maximum likelihood)")
@@ -405,13 +348,13 @@ def t_primary(ard_: pd.DataFrame, labels) -> pd.DataFrame:
         rows.append({"Statistic": name,
                      heads[0]: _arm_cell(ard_, "primary", labels[0]) if method == "mn" else "",
                      heads[1]: _arm_cell(ard_, "primary", labels[1]) if method == "mn" else "",
-                     "Estimate (95% CI)": estimate_ci(*(stat(ard_, **g, stat_name=s) for s in ("estimate", "lower", "upper")), "pp"),
+                     "Estimate (95% CI)": _estimate_ci(ard_, g, "pp"),
                      "p": fmt(stat(ard_, **g, stat_name="p"), "p") + (" (Fisher)" if method == "mn" else "")})
     orrow = ard_[(ard_["variable"] == "adjusted_or") & (ard_["group1"] == "CONTRAST")]
     method = orrow["variable_level"].iloc[0]
     g = dict(variable="adjusted_or", variable_level=method)
     rows.append({"Statistic": f"Adjusted {method_name(method)}", heads[0]: "", heads[1]: "",
-                 "Estimate (95% CI)": estimate_ci(*(stat(ard_, **g, stat_name=s) for s in ("estimate", "lower", "upper")), "ratio"),
+                 "Estimate (95% CI)": _estimate_ci(ard_, g, "ratio"),
                  "p": fmt(stat(ard_, **g, stat_name="p"), "p")})
     return pd.DataFrame(rows)
 
@@ -432,12 +375,13 @@ def t_sensitivity(ard_: pd.DataFrame, labels, spec: dict, names: dict | None = N
         note = ard_[(ard_["variable"] == analysis) & (ard_["group1"] == "NOTE")]
         if len(note):
             rows.append({"Analysis": name, "Population": population, heads[0]: "", heads[1]: "",
-                         "Difference (95% CI), pp": note["variable_level"].iloc[0], "Method": METHODS.get(method, method), "p": ""})
+                         "Difference (95% CI), pp": note["variable_level"].iloc[0],
+                         "Method": CI_METHODS.get(method, method), "p": ""})
             continue
         rows.append({"Analysis": name, "Population": population,
                      heads[0]: _arm_cell(ard_, analysis, labels[0]), heads[1]: _arm_cell(ard_, analysis, labels[1]),
-                     "Difference (95% CI), pp": estimate_ci(*(stat(ard_, **g, stat_name=s) for s in ("estimate", "lower", "upper")), "pp"),
-                     "Method": METHODS.get(method, method), "p": fmt(stat(ard_, **g, stat_name="p"), "p")})
+                     "Difference (95% CI), pp": _estimate_ci(ard_, g, "pp"),
+                     "Method": CI_METHODS.get(method, method), "p": fmt(stat(ard_, **g, stat_name="p"), "p")})
     return pd.DataFrame(rows)
 
 

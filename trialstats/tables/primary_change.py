@@ -13,17 +13,10 @@ import pandas as pd
 
 from ..stats.ancova import fit_ancova
 from ..stats.mi import impute_sequential, rubin
+from ..vocabulary import CHANGE_ANALYSES
 from .ard import ard
 from .format import estimate_ci, fmt
 from .secondary import analysis_frame, ard_mmrm
-
-ANALYSES = {  # id -> (label, population flag, population name)
-    "primary": ("Primary: MMRM, all scheduled visits", "FASFL", "FAS"),
-    "per_protocol": ("MMRM on the per-protocol set", "PPROTFL", "PP"),
-    "observed_cases": ("ANCOVA of observed changes at the key visit", "FASFL", "FAS"),
-    "mi_mar": ("Multiple imputation under MAR, ANCOVA at the key visit", "FASFL", "FAS"),
-}
-
 
 def change_labels(adsl: pd.DataFrame, arm: str, control_armcd: str, arm_order: list[str] | None = None) -> list[str]:
     """(*active arms, control) as the outputs label them; actives in the protocol's arm order
@@ -55,10 +48,11 @@ def ard_change_primary(adsl: pd.DataFrame, adeff: pd.DataFrame, spec: dict, arm:
     covariates = tuple(spec.get("covariates", []))
     if spec["paramcd"] not in set(adeff["PARAMCD"]):
         raise ValueError(f"continuous_primary parameter {spec['paramcd']} has no ADEFF record; it must be one of "
-                         f"the protocol's efficacy_labs or derived parameters (ADEFF has {sorted(set(adeff['PARAMCD']))})")
+                         "the protocol's efficacy_labs or derived parameters "
+                         f"(ADEFF has {sorted(set(adeff['PARAMCD']))})")
     parts, notes = [], {}
     for analysis in ("primary", "per_protocol"):
-        data = _frame(adsl, adeff, spec, arm, visits, ANALYSES[analysis][1], covariates)
+        data = _frame(adsl, adeff, spec, arm, visits, CHANGE_ANALYSES[analysis][1], covariates)
         a, info = ard_mmrm(data, spec["paramcd"], labels, covariates=covariates)
         if info["note"]:
             notes[analysis] = info["note"]
@@ -104,7 +98,8 @@ def ard_mi_change(adsl: pd.DataFrame, adeff: pd.DataFrame, spec: dict, arm: str,
     fas = adsl.loc[adsl["FASFL"] == "Y", ["USUBJID", arm]].rename(columns={arm: "ARM"})
     rec = adeff[(adeff["PARAMCD"] == p) & (adeff["ANL01FL"] == "Y")]
     base = rec[rec["ABLFL"] == "Y"].groupby("USUBJID")["AVAL"].first().rename(f"{p}@BASE")
-    post = rec[rec["AVISIT"].isin(visits)].pivot_table(index="USUBJID", columns="AVISIT", values="AVAL", aggfunc="first")
+    post = rec[rec["AVISIT"].isin(visits)].pivot_table(index="USUBJID", columns="AVISIT", values="AVAL",
+                                                       aggfunc="first")
     post = post.reindex(columns=visits)
     post.columns = [f"{p}@{v}" for v in visits]
     wide = fas.set_index("USUBJID").join(base).join(post).dropna(subset=[f"{p}@BASE"]).reset_index()
@@ -142,7 +137,8 @@ def t_change_primary(ard_: pd.DataFrame, labels: list[str], visit: str, unit: st
     suffix = f" ({unit})" if unit else ""
     rows = []
     for lab in labels:
-        est = [_get(a, group1_level=lab, variable_level="lsmean_chg", stat_name=s) for s in ("estimate", "lower", "upper")]
+        est = [_get(a, group1_level=lab, variable_level="lsmean_chg", stat_name=s)
+               for s in ("estimate", "lower", "upper")]
         rows.append({"Arm or comparison": lab, "n": fmt(_get(a, group1_level=lab, variable_level="n"), "count"),
                      f"LS-mean change{suffix} (95% CI)": estimate_ci(*est, "ratio"), "p": ""})
     for lab in labels[:-1]:
@@ -157,7 +153,7 @@ def t_change_primary(ard_: pd.DataFrame, labels: list[str], visit: str, unit: st
 def t_change_sensitivity(ard_: pd.DataFrame, labels: list[str], visit: str, notes: dict[str, str]) -> pd.DataFrame:
     """Table 14.2.3: the difference at the key visit across the primary and sensitivity analyses."""
     rows = []
-    for analysis, (name, _, population) in ANALYSES.items():
+    for analysis, (name, _, population) in CHANGE_ANALYSES.items():
         a = ard_[(ard_["variable"] == analysis) & (ard_["group2_level"] == visit)]
         for lab in labels[:-1]:
             g = dict(group1_level=f"{lab} - {labels[-1]}", variable_level="difference")
@@ -166,7 +162,8 @@ def t_change_sensitivity(ard_: pd.DataFrame, labels: list[str], visit: str, note
             if analysis in notes or a.empty:
                 row.update({"Difference (95% CI)": notes.get(analysis, "not estimable"), "p": ""})
             else:
-                row.update({"Difference (95% CI)": estimate_ci(*(_get(a, **g, stat_name=s) for s in ("estimate", "lower", "upper")), "ratio"),
+                est = [_get(a, **g, stat_name=s) for s in ("estimate", "lower", "upper")]
+                row.update({"Difference (95% CI)": estimate_ci(*est, "ratio"),
                             "p": fmt(_get(a, **g, stat_name="p"), "p")})
             rows.append(row)
     return pd.DataFrame(rows)

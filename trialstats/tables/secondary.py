@@ -85,7 +85,8 @@ def t_mmrm(ard_: pd.DataFrame, labels, visits: list[str]) -> pd.DataFrame:
             n = get(lab, "n", "n")
             est = [get(lab, "lsmean_chg", s) for s in ("estimate", "lower", "upper")]
             row[f"{lab}: n"] = fmt(float(n.iloc[0]), "count") if len(n) else "0"
-            row[f"{lab}: LS mean (95% CI)"] = estimate_ci(*(float(e.iloc[0]) for e in est), "ratio") if len(est[0]) else ""
+            row[f"{lab}: LS mean (95% CI)"] = (estimate_ci(*(float(e.iloc[0]) for e in est), "ratio")
+                                               if len(est[0]) else "")
         contrast = f"{labels[0]} - {labels[1]}"
         diff = [get(contrast, "difference", s) for s in ("estimate", "lower", "upper", "p")]
         row["Difference (95% CI)"] = estimate_ci(*(float(v.iloc[0]) for v in diff[:3]), "ratio") if len(diff[0]) else ""
@@ -128,7 +129,8 @@ def t_threshold_by_visit(ard_: pd.DataFrame, labels, visits) -> pd.DataFrame:
             row[lab] = n_over_n_pct(n, big_n, 100 * n / big_n) if big_n else ""
         c = f"{labels[0]} - {labels[1]}"
         if (c, "estimate") in sel:
-            row["Difference, MN 95% CI (pp)"] = estimate_ci(sel[(c, "estimate")], sel[(c, "lower")], sel[(c, "upper")], "pp")
+            row["Difference, MN 95% CI (pp)"] = estimate_ci(sel[(c, "estimate")], sel[(c, "lower")],
+                                                            sel[(c, "upper")], "pp")
             row["p (Fisher)"] = fmt(sel[(c, "p")], "p")
         rows.append(row)
     return pd.DataFrame(rows)
@@ -249,13 +251,13 @@ def _nested_f_test(data: pd.DataFrame, full: str, reduced: str) -> float:
 def _interaction_lr(data: pd.DataFrame, mains: list[str], inters: list[str]) -> float:
     """Likelihood-ratio p of the arm x subgroup terms in a logistic model of response; with
     separation (few responders per subgroup) the penalized (Firth) likelihoods are compared."""
-    from ..stats.binary import _design, _firth_fit, _has_separation, logistic_ml
-    x_f, y, _ = _design(data, "RESP", ["ACT", *mains, *inters])
-    x_r, _, _ = _design(data, "RESP", ["ACT", *mains])
-    if _has_separation(x_f, y):   # restricted fit under the full model's penalty: LR >= 0
+    from ..stats.binary import design_matrix, firth_fit, has_separation, logistic_ml
+    x_f, y, _ = design_matrix(data, "RESP", ["ACT", *mains, *inters])
+    x_r, _, _ = design_matrix(data, "RESP", ["ACT", *mains])
+    if has_separation(x_f, y):   # restricted fit under the full model's penalty: LR >= 0
         first = x_f.shape[1] - len(inters)
-        ll_f = _firth_fit(x_f, y)[1]
-        ll_r = _firth_fit(x_f, y, {j: 0.0 for j in range(first, x_f.shape[1])})[1]
+        ll_f = firth_fit(x_f, y)[1]
+        ll_r = firth_fit(x_f, y, {j: 0.0 for j in range(first, x_f.shape[1])})[1]
     else:
         ll_f, ll_r = logistic_ml(x_f, y)[2], logistic_ml(x_r, y)[2]
     return float(stats.chi2.sf(max(2 * (ll_f - ll_r), 0.0), len(inters)))

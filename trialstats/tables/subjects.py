@@ -195,7 +195,8 @@ def t_counts(ard_: pd.DataFrame, first: str = "Category") -> pd.DataFrame:
     for var, level in dict.fromkeys(zip(ard_["variable"], ard_["variable_level"])):
         indent = "    " if var in ("DCSREAS", "DCDECOD") else ""
         rows.append({first: indent + level, **{h: f"{fmt(s[(var, level, a, 'n')], 'count')} "
-                                                  f"({fmt(s[(var, level, a, 'pct')], 'pct')}%)" for a, h in head.items()}})
+                                                  f"({fmt(s[(var, level, a, 'pct')], 'pct')}%)"
+                                               for a, h in head.items()}})
     return pd.DataFrame(rows)
 
 

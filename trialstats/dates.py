@@ -1,4 +1,5 @@
-"""Dates, date-times and study days (no day 0)."""
+"""ISO 8601 dates (base layer): parsing of --DTC text of any precision, study days (no day 0) and the
+admiral-style imputation of partial dates."""
 from __future__ import annotations
 
 import calendar
@@ -9,7 +10,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from ..columns import per_distinct
+from .columns import per_distinct
 
 _DATE = r"^\d{4}-\d{2}-\d{2}"
 
@@ -32,6 +33,21 @@ def compute_dtm(dtc: pd.Series) -> pd.Series:
 def _each_dtm(text: pd.Series) -> pd.Series:
     has_time = text.str.contains("T", regex=False).fillna(False).astype(bool)
     return pd.to_datetime(text.where(has_time), format="ISO8601", errors="coerce")
+
+
+# a complete date, optionally with a time to the minute or finer (the form a data cut compares)
+ISO_DATE = r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?"
+
+
+def parse_dates(values: pd.Series) -> pd.Series:
+    """Complete ISO 8601 dates or date-times (ISO_DATE) -> datetime64 day (time dropped); anything else,
+    a partial date included, -> NaT."""
+    return per_distinct(values.astype("string"), _parse_each_date)
+
+
+def _parse_each_date(text: pd.Series) -> pd.Series:
+    ok = text.str.fullmatch(ISO_DATE).fillna(False).astype(bool)
+    return pd.to_datetime(text.where(ok).str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
 
 
 def compute_study_day(dt: pd.Series, ref: pd.Series) -> pd.Series:

@@ -1,0 +1,53 @@
+"""The one protocol reader (base layer): plain readings of a protocol.yaml dict that several layers need,
+the parameters' names with units, the analysis visits, the direction of benefit. No other trialstats
+import but units."""
+from __future__ import annotations
+
+from .units import parameter_label
+
+DERIVED = {"BMI": ("Body mass index", "kg/m2"), "HOMAIR": ("HOMA-IR", ""), "HOMAB": ("HOMA-%B", "%")}
+
+
+def derived_parameters(protocol: dict) -> dict[str, tuple[str, str]]:
+    """PARAMCD -> (name, unit) of every parameter derived for this protocol."""
+    out = {"BMI": DERIVED["BMI"]}
+    for key in ("daily_dose", "per_kg"):
+        spec = protocol.get("insulin", {}).get(key)
+        if spec:
+            out[spec["paramcd"]] = (spec["name"], spec["unit"])
+    if "homa" in protocol:
+        out.update({k: DERIVED[k] for k in ("HOMAIR", "HOMAB")})
+    return out
+
+
+def parameter_names(protocol: dict) -> dict[str, str]:
+    """PARAMCD -> display name "name (unit)" of every lab, vital sign and derived parameter of a
+    protocol (the PARAM the ADaM datasets carry)."""
+    out = {}
+    for section in ("labs", "vitals"):
+        for code, spec in protocol.get(section, {}).items():
+            out[code] = parameter_label(spec["name"], spec.get("unit"))
+    for code, (name, unit) in derived_parameters(protocol).items():
+        out[code] = parameter_label(name, unit)
+    return out
+
+
+def analysis_visits(protocol: dict) -> list[str]:
+    """The scheduled post-baseline visits (those with a window), in protocol order."""
+    return [v["name"] for v in protocol["visits"] if "window" in v]
+
+
+def better_direction(protocol: dict, paramcd: str) -> str | None:
+    """"lower" or "higher": which change of `paramcd` favours treatment, from the protocol (the
+    continuous primary's `better`, else a responder criterion or threshold on the parameter)."""
+    primary = protocol.get("continuous_primary", {})
+    if primary.get("paramcd") == paramcd and primary.get("better"):
+        return primary["better"]
+    threshold = protocol.get("secondary", {}).get("threshold", {})
+    if threshold.get("paramcd") == paramcd:
+        return "lower" if "below" in threshold else "higher"
+    for crit in protocol.get("responder", {}).get("criteria", []):
+        if crit.get("paramcd") == paramcd:
+            ops = {k.split("_")[-1] for k in crit if k != "paramcd"}
+            return "lower" if ops & {"lt", "le"} else "higher" if ops & {"gt", "ge"} else None
+    return None

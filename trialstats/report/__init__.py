@@ -1,0 +1,1 @@
+"""Assembly of the PDF and RTF reports from registry entries and ARDs (computes nothing)."""
