@@ -1,6 +1,7 @@
 """Trial-conduct tables of the open report on hand-counted inline frames."""
 import pandas as pd
 
+from trialstats.ard.conduct import ard_accrual, ard_completeness
 from trialstats.tables.conduct import t_accrual, t_completeness, t_deviations
 
 VISITS = [{"name": "BASELINE", "num": 1, "day": 1}, {"name": "WEEK 4", "num": 4, "day": 29, "window": 7}]
@@ -20,7 +21,9 @@ def adsl():
 
 
 def test_accrual_by_month_with_empty_months():
-    t = t_accrual(adsl()).set_index("Month")
+    ard = ard_accrual(adsl())
+    assert set(ard.stat_name) == {"screened", "enrolled", "cumulative_screened", "cumulative_enrolled"}
+    t = t_accrual(ard).set_index("Month")
     assert list(t.index) == ["2016-01", "2016-02", "2016-03", "2016-04"]
     assert t["Screened"].tolist() == [2, 0, 2, 0] and t["Enrolled"].tolist() == [1, 0, 1, 1]
     assert t["Cumulative enrolled"].iloc[-1] == 3
@@ -38,7 +41,13 @@ def test_deviations_counted_among_the_enrolled():
 def test_completeness_expects_only_subjects_due_by_the_cut():
     adeff = pd.DataFrame({"USUBJID": ["S1"], "PARAMCD": "HBA1C", "AVISIT": "WEEK 4", "ANL01FL": "Y", "AVAL": [8.1]})
     # cut 2016-04-01: S1's week-4 window (day 36 = 2016-02-23) has closed; S3's (2016-04-20) has not
-    t = t_completeness(adsl(), adeff, VISITS, ["HBA1C"], "2016-04-01").set_index("Visit")
+    t = t_completeness(ard_completeness(adsl(), adeff, VISITS, ["HBA1C"], "2016-04-01")).set_index("Visit")
     assert t.loc["WEEK 4", "Expected"] == 1 and t.loc["WEEK 4", "HBA1C available"] == "1 (100.0%)"
-    t = t_completeness(adsl(), adeff, VISITS, ["HBA1C"], "2016-12-31").set_index("Visit")
+    t = t_completeness(ard_completeness(adsl(), adeff, VISITS, ["HBA1C"], "2016-12-31")).set_index("Visit")
     assert t.loc["WEEK 4", "Expected"] == 2 and t.loc["WEEK 4", "HBA1C available"] == "1 (50.0%)"
+
+
+def test_completeness_without_a_visit_window_is_an_empty_table_with_its_columns():
+    none = t_completeness(ard_completeness(adsl(), pd.DataFrame(columns=["USUBJID", "PARAMCD", "AVISIT"]),
+                                           VISITS[:1], ["HBA1C"], "2016-12-31"))
+    assert none.empty and list(none.columns) == ["Visit", "Expected"]

@@ -12,6 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..protocol import parameter_names
+from ..tables.conduct import available_cell
+from ..vocabulary import visit_label
+
 # flagging rule for a preferred term: the difference in incidence between an arm and the control is
 # at least this many percentage points and at least this many subjects of the arm have it
 FLAG_DIFFERENCE_PP = 10.0
@@ -183,26 +187,41 @@ def since_last_row(previous_cut: str) -> dict:
             "Source": "Changes since the last data cut (section)" if previous_cut else "-"}
 
 
-def open_summary(root: Path, previous_cut: str = "") -> pd.DataFrame:
+def accrual_row(accrual: pd.DataFrame) -> dict:
+    """Enrolled of screened at the cut, and the month of the last enrolment (ARD o_accrual_table)."""
+    wide = accrual.pivot(index="group1_level", columns="stat_name", values="stat").reindex(
+        list(dict.fromkeys(accrual["group1_level"])))
+    enrolled = wide[pd.to_numeric(wide["enrolled"]) > 0]
+    last = enrolled.index[-1] if len(enrolled) else "none"
+    return {"Topic": "Accrual", "Finding": f"{int(wide['cumulative_enrolled'].iloc[-1])} enrolled of "
+            f"{int(wide['cumulative_screened'].iloc[-1])} screened; last enrolment in {last}.",
+            "Source": "o_accrual_table"}
+
+
+def completeness_row(completeness: pd.DataFrame, names: dict[str, str]) -> dict:
+    """Expected and available assessments at the last visit (ARD o_completeness)."""
+    visit = completeness["group1_level"].iloc[-1]
+    stat = completeness[completeness["group1_level"] == visit].set_index(["variable", "stat_name"])["stat"]
+    expected = int(stat[("", "expected")])
+    parts = [f"{names.get(p, p)} " + available_cell(int(stat[(p, "available")]), expected, bool(stat[(p, "collected")]))
+             for p in dict.fromkeys(v for v, _ in stat.index if v)]
+    return {"Topic": "Data completeness", "Finding": f"{visit_label(visit)}: {expected} expected; "
+            f"available: {', '.join(parts)}.", "Source": "o_completeness"}
+
+
+def open_summary(root: Path, previous_cut: str = "", protocol: dict | None = None) -> pd.DataFrame:
     """The pooled summary of the open report: disposition, accrual, data completeness at the last
     visit, pooled adverse events; read from open/ only (no arm)."""
     rows = []
     consort = _read(root, "open/ard/consort.csv")
     if consort is not None:
         rows.append(disposition_row(consort, []))
-    accrual = _read(root, "open/tables/accrual.csv")
+    accrual = _read(root, "open/tables/accrual_ard.csv")
     if accrual is not None and len(accrual):
-        enrolled = accrual[pd.to_numeric(accrual["Enrolled"], errors="coerce") > 0]
-        last = enrolled["Month"].iloc[-1] if len(enrolled) else "none"
-        rows.append({"Topic": "Accrual", "Finding": f"{int(accrual['Cumulative enrolled'].iloc[-1])} enrolled of "
-                     f"{int(accrual['Cumulative screened'].iloc[-1])} screened; last enrolment in {last}.",
-                     "Source": "o_accrual_table"})
-    completeness = _read(root, "open/tables/completeness.csv")
+        rows.append(accrual_row(accrual))
+    completeness = _read(root, "open/tables/completeness_ard.csv")
     if completeness is not None and len(completeness):
-        last = completeness.iloc[-1]
-        parts = [f"{c.removesuffix(' available')} {last[c]}" for c in completeness.columns if c.endswith("available")]
-        rows.append({"Topic": "Data completeness", "Finding": f"{last['Visit']}: {int(last['Expected'])} expected; "
-                     f"available: {', '.join(parts)}.", "Source": "o_completeness"})
+        rows.append(completeness_row(completeness, parameter_names(protocol or {})))
     overview = _read(root, "open/tables/ae_overview_ard.csv")
     if overview is not None:
         pooled = list(dict.fromkeys(overview.loc[overview["group1"] == "ARM", "group1_level"]))
@@ -221,7 +240,7 @@ def executive_summary(root: Path, side: str, previous_cut: str = "", guidelines_
     ("review") or the open report ("open", pooled); from the files under results/<study>/<cut>/.
     guidelines_number: the report's number of the stopping-guidelines table."""
     if side == "open":
-        return open_summary(root, previous_cut)
+        return open_summary(root, previous_cut, protocol)
     safety = f"{side}/safety"
     arms = report_arms(root, side, arm_column)
     rows = []

@@ -4,41 +4,39 @@ from __future__ import annotations
 
 import pandas as pd
 
-
-def t_accrual(adsl: pd.DataFrame) -> pd.DataFrame:
-    """Screened and randomized/enrolled by calendar month, with cumulative counts."""
-    screened = adsl["RFICDT"].dt.to_period("M").value_counts()
-    enrolled_date = adsl["RANDDT"] if "RANDDT" in adsl and adsl["RANDDT"].notna().any() else adsl["TRTSDT"]
-    enrolled = enrolled_date[adsl["ENRLFL"] == "Y"].dt.to_period("M").value_counts()
-    months = pd.period_range(min(screened.index.min(), enrolled.index.min()),
-                             max(screened.index.max(), enrolled.index.max()), freq="M")
-    out = pd.DataFrame({"Month": months.astype(str), "Screened": screened.reindex(months, fill_value=0).to_numpy(),
-                        "Enrolled": enrolled.reindex(months, fill_value=0).to_numpy()})
-    out["Cumulative screened"] = out["Screened"].cumsum()
-    out["Cumulative enrolled"] = out["Enrolled"].cumsum()
-    return out
+from ..ard.conduct import ard_accrual, ard_completeness
 
 
-def t_completeness(adsl: pd.DataFrame, adeff: pd.DataFrame, visits: list[dict], params: list[str],
-                   cut: str) -> pd.DataFrame:
-    """Expected vs available assessments by visit: expected = FAS subjects on study when the
-    visit's window closed (or by the cut); available = an analysed value in the window."""
-    fas = adsl[adsl["FASFL"] == "Y"].set_index("USUBJID")
-    end = fas["EOSDT"].fillna(pd.Timestamp(cut))
+def t_accrual(ard: pd.DataFrame) -> pd.DataFrame:
+    """Screened and randomized/enrolled by calendar month, with cumulative counts (ard_accrual)."""
+    wide = ard.pivot(index="group1_level", columns="stat_name", values="stat")
+    wide = wide.reindex(list(dict.fromkeys(ard["group1_level"])))
+    return pd.DataFrame({"Month": wide.index, "Screened": wide["screened"].to_numpy(),
+                         "Enrolled": wide["enrolled"].to_numpy(),
+                         "Cumulative screened": wide["cumulative_screened"].to_numpy(),
+                         "Cumulative enrolled": wide["cumulative_enrolled"].to_numpy()})
+
+
+def available_cell(available: int, expected: int, collected: bool) -> str:
+    """n (%) of the expected with a value; "not collected at this visit" when no record has it."""
+    if not collected and not available:
+        return "not collected at this visit"
+    return f"{available} ({100 * available / expected:.1f}%)" if expected else "0"
+
+
+def t_completeness(ard: pd.DataFrame, names: dict[str, str] | None = None) -> pd.DataFrame:
+    """Expected vs available assessments by visit (ard_completeness); `names`: PARAMCD -> name (unit)."""
+    names = names or {}
     rows = []
-    for v in [v for v in visits if "window" in v]:
-        due = fas["REFSDT"] + pd.to_timedelta(v["day"] - 1 + v["window"], unit="D")
-        opens = fas["REFSDT"] + pd.to_timedelta(v["day"] - 1 - v["window"], unit="D")
-        expected = set(fas.index[(due <= pd.Timestamp(cut)) & (end >= opens)])
-        row = {"Visit": v["name"], "Expected": len(expected)}
-        for p in params:
-            have = set(adeff.loc[(adeff["PARAMCD"] == p) & (adeff["AVISIT"] == v["name"]) & (adeff["ANL01FL"] == "Y")
-                                 & adeff["AVAL"].notna(), "USUBJID"]) & expected
-            collected = ((adeff["PARAMCD"] == p) & (adeff["AVISIT"] == v["name"])).any()
-            row[f"{p} available"] = ("not collected at this visit" if not collected and not have else
-                                     f"{len(have)} ({100 * len(have) / len(expected):.1f}%)" if expected else "0")
+    for visit, sel in ard.groupby("group1_level", sort=False):
+        stat = sel.set_index(["variable", "stat_name"])["stat"]
+        expected = int(stat[("", "expected")])
+        row = {"Visit": visit, "Expected": expected}
+        for p in dict.fromkeys(sel.loc[sel["variable"] != "", "variable"]):
+            row[f"{names.get(p, p)} available"] = available_cell(int(stat[(p, "available")]), expected,
+                                                                 bool(stat[(p, "collected")]))
         rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows) if rows else pd.DataFrame(columns=["Visit", "Expected"])   # no visit window
 
 
 def t_deviations(adsl: pd.DataFrame, adeff: pd.DataFrame, planned_infusions: int, key_parameter: str,
@@ -68,9 +66,10 @@ def conduct_tables(adsl: pd.DataFrame, adeff: pd.DataFrame, protocol: dict, cut:
     key = protocol["populations"]["key_parameter"]
     dose = protocol.get("insulin", {}).get("daily_dose")
     params = [key] + ([dose["paramcd"]] if dose else [])
-    names = parameter_names(protocol)           # "<PARAMCD> available" -> "<name (unit)> available"
-    completeness = t_completeness(adsl, adeff, protocol["visits"], params, cut).rename(
-        columns=lambda c: f"{names[c.split(' ')[0]]} available" if c.split(" ")[0] in names else c)
-    return {"accrual": t_accrual(adsl), "completeness": readable_visits(completeness),
+    names = parameter_names(protocol)
+    accrual = ard_accrual(adsl)
+    completeness = ard_completeness(adsl, adeff, protocol["visits"], params, cut)
+    return {"accrual_ard": accrual, "accrual": t_accrual(accrual), "completeness_ard": completeness,
+            "completeness": readable_visits(t_completeness(completeness, names)),
             "deviations": t_deviations(adsl, adeff, len(protocol["treatment"]["infusion_days"]), key, randomized,
                                        names.get(key))}
