@@ -21,6 +21,19 @@ ADAE_KEEP = ["STUDYID", "USUBJID", "AESEQ", "AETERM", "AEDECOD", "AEBODSYS", "AE
 RELATED = ("POSSIBLY RELATED", "PROBABLY RELATED", "RELATED", "DEFINITELY RELATED")
 
 
+def aesi_columns(adae: pd.DataFrame) -> list[str]:
+    """The AESI name columns of an ADAE (CQnnNAM), in name order."""
+    return sorted(c for c in adae.columns if c.startswith("CQ") and c.endswith("NAM"))
+
+
+def is_aesi(adae: pd.DataFrame) -> pd.Series:
+    """Records that fall under any adverse event of special interest (a non-blank CQnnNAM)."""
+    mask = pd.Series(False, index=adae.index)
+    for c in aesi_columns(adae):
+        mask |= adae[c].astype("string").fillna("").str.strip().ne("").astype(bool)
+    return mask
+
+
 def derive_var_trtemfl(astdt: pd.Series, trtsdt: pd.Series) -> pd.Series:
     return pd.Series(np.where(trtsdt.notna() & astdt.notna() & (astdt >= trtsdt), "Y", "N"), index=astdt.index)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..adam.occds import is_aesi
+
 AE_KEY = ["USUBJID", "AEDECOD", "ASTDT"]
 SINCE_LAST = {"adsl", "adae"}      # the datasets the comparison reads
 
@@ -15,8 +17,7 @@ def _groups(adsl: pd.DataFrame, arm: str | None) -> pd.Series:
 def key_numbers(adsl: pd.DataFrame, adae: pd.DataFrame, arm: str | None) -> pd.DataFrame:
     a = adsl.assign(G=_groups(adsl, arm))
     te = adae[adae["TRTEMFL"] == "Y"].merge(a[["USUBJID", "G"]], on="USUBJID")
-    aesi = te[[c for c in te.columns if c.startswith("CQ") and c.endswith("NAM")]].notna().any(axis=1) \
-        if any(c.startswith("CQ") for c in te.columns) else pd.Series(False, index=te.index)
+    aesi = is_aesi(te)
     rows = {"Screened": a.groupby("G").size() if not arm else None,
             "Randomized / enrolled": a[a["ENRLFL"] == "Y"].groupby("G").size(),
             "Full analysis set": a[a["FASFL"] == "Y"].groupby("G").size(),
@@ -59,11 +60,10 @@ def since_last_tables(prev: dict, cur: dict, arm: str | None, prev_cut: str) -> 
     new_rand = c_adsl[(c_adsl["ENRLFL"] == "Y") & ~c_adsl["USUBJID"].isin(p_adsl.loc[p_adsl["ENRLFL"] == "Y", "USUBJID"])]
     date_col = "RANDDT" if "RANDDT" in c_adsl and c_adsl["RANDDT"].notna().any() else "TRTSDT"
     rand_cols = ["USUBJID", date_col] + ([arm] if arm else [])
-    aesi = lambda d: d[[c for c in d.columns if c.startswith("CQ") and c.endswith("NAM")]].notna().any(axis=1)  # noqa: E731
     return [
         (f"Key numbers at the previous cut ({prev_cut}) and now", t_key_numbers((p_adsl, prev["adae"]), (c_adsl, cur["adae"]), arm)),
         ("New randomizations / enrolments since the previous cut", new_rand[rand_cols].rename(columns={arm: "Arm"} if arm else {})),
         ("New serious adverse events", new_records(prev["adae"], cur["adae"], lambda d: d["AESER"] == "Y")),
         ("New deaths (fatal adverse events)", new_records(prev["adae"], cur["adae"], lambda d: d.get("AEOUT") == "FATAL")),
-        ("New adverse events of special interest", new_records(prev["adae"], cur["adae"], aesi)),
+        ("New adverse events of special interest", new_records(prev["adae"], cur["adae"], is_aesi)),
     ]
