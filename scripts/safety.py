@@ -1,12 +1,14 @@
 """Rules closed_safety and review_safety: safety tables, listings and figures."""
 from pathlib import Path
 
+from trialstats.ard.safety import compute_safety
 from trialstats.figures.common import save_figure
 from trialstats.figures.safety import safety_rule_figures
 from trialstats.io import read_datasets, write_csv
 from trialstats.tables.format import readable_visits
-from trialstats.tables.safety import display_context, exposure_note, run_safety, safety_files
+from trialstats.tables.safety import display_context, exposure_note, safety_files
 from trialstats.joblog import log_errors
+from trialstats.vocabulary import parameter_labels
 
 sm = snakemake  # noqa: F821 (injected by snakemake)
 with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
@@ -17,9 +19,9 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
         for name in ("adsl", "adae", "adlb", "advs", "adex"):
             adam[name] = adam[name].assign(TRT01A=sm.params.treatment)
     arm = "TRT01A" if single_arm else sm.params.arm_column
-    results = run_safety(adam["adsl"], adam["adae"], adam.get("adlb"), adam.get("advs"), adam.get("adex"), arm,
-                         sm.params.control, sm.params.dose_column, sm.params.aesi, sm.params.lab_panel,
-                         dose_unit=sm.params.dose_unit)
+    results = compute_safety(adam["adsl"], adam["adae"], adam.get("adlb"), adam.get("advs"), adam.get("adex"), arm,
+                             sm.params.control, sm.params.dose_column, sm.params.aesi, sm.params.lab_panel,
+                             dose_unit=sm.params.dose_unit)
     context = display_context(adam["adsl"], arm, [adam.get("adlb"), adam.get("advs")], sm.params.dose_label)
     out = Path(sm.output.folder)
     for sub in ("ard", "tables", "listings", "figures"):
@@ -28,7 +30,7 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
         write_csv(frame, out / path)
     (out / "tables" / "t_14_1_5_footnote.txt").write_text(exposure_note(sm.params.dose_label) + "\n")
     lb = adam.get("adlb")
-    lab_names = {} if lb is None else lb.drop_duplicates("PARAMCD").set_index("PARAMCD")["PARAM"].to_dict()
+    lab_names = parameter_labels(lb)
     for fid, make in safety_rule_figures(results, lab_names, sm.params.control, numbered=not single_arm).items():
         for ext in ("png", "pdf"):
             save_figure(make(), out / "figures" / f"{fid}.{ext}", fid)

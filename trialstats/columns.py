@@ -162,3 +162,8 @@ def pick_per_group(df: pd.DataFrame, group: list[str], order_by: list[str], asce
     chosen = np.r_[change, True] if last else np.r_[True, change]
     complete = ~df[group].isna().any(axis=1).to_numpy()[order]
     return df.index[order[chosen & complete]]
+
+
+def finite_or_inf(x) -> float:
+    """A rank as a float that sorts last when unknown (None or NA -> inf)."""
+    return float(x) if x is not None and pd.notna(x) else np.inf

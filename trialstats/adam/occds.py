@@ -34,6 +34,32 @@ def is_aesi(adae: pd.DataFrame) -> pd.Series:
     return mask
 
 
+def _text(d: pd.DataFrame, col: str) -> pd.Series:
+    """A column as text; all blank where the frame has no such column."""
+    return d[col].astype("string") if col in d else pd.Series(pd.NA, index=d.index, dtype="string")
+
+
+def is_fatal(ae: pd.DataFrame) -> pd.Series:
+    """AEs with a fatal outcome (AEOUT = FATAL) or that resulted in death (AESDTH = Y)."""
+    return (_text(ae, "AEOUT").eq("FATAL") | _text(ae, "AESDTH").eq("Y")).fillna(False).astype(bool)
+
+
+def withdrawal_mask(adae: pd.DataFrame, adsl: pd.DataFrame) -> tuple[pd.Series, str]:
+    """TEAEs that led to withdrawal: action taken (AEACN, AEACNOTH) containing WITHDRAWN; for a
+    subject who discontinued for an adverse event (ADSL DCSREAS) without such an action recorded,
+    every TEAE of the subject (the AE behind the discontinuation is not identified)."""
+    withdrawn = (_text(adae, "AEACN").str.contains("WITHDRAWN", na=False)
+                 | _text(adae, "AEACNOTH").str.contains("WITHDRAWN", na=False)).astype(bool)
+    if "DCSREAS" not in adsl:
+        return withdrawn, "TEAE leading to withdrawal"
+    stopped = set(adsl.loc[adsl["DCSREAS"].astype("string").str.upper().eq("ADVERSE EVENT").fillna(False).astype(bool),
+                           "USUBJID"]) - set(adae.loc[withdrawn, "USUBJID"])
+    recorded = _text(adae, "AEACN").notna().any() or _text(adae, "AEACNOTH").notna().any()
+    label = ("TEAE leading to withdrawal" if recorded else
+             "TEAE and discontinued for an adverse event (ADSL DCSREAS; AEACN not recorded)")
+    return withdrawn | adae["USUBJID"].isin(stopped).astype(bool), label
+
+
 def derive_var_trtemfl(astdt: pd.Series, trtsdt: pd.Series) -> pd.Series:
     return pd.Series(np.where(trtsdt.notna() & astdt.notna() & (astdt >= trtsdt), "Y", "N"), index=astdt.index)
 

@@ -342,7 +342,7 @@ def g_liver_profiles(records: pd.DataFrame, colours: dict, title: str, threshold
 
 
 def safety_rule_figures(results: dict, lab_names: dict, control: str | None, numbered: bool = True) -> dict:
-    """The figures of the safety rule as {figure id: function drawing it}, from run_safety's
+    """The figures of the safety rule as {figure id: function drawing it}, from compute_safety's
     results; `lab_names` PARAMCD -> PARAM titles the lab panels; `numbered`: titles carry the
     closed report's figure number (a single-arm review numbers its outputs itself)."""
     number = (lambda fid: f"Figure {fid[2:].replace('_', '.')} ") if numbered else (lambda fid: "")  # noqa: E731
