@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..adam.adsl import is_dead
 from ..adam.adtte import derive_end_of_observation, derive_param_tte
 from ..adam.exposure import derive_infusion_of_onset, infusions
 from ..adam.liver import derive_hys_law_peaks
@@ -79,9 +80,8 @@ def aesi_categories(adae: pd.DataFrame, names: list[str] | None = None) -> list[
         (f"AESI: {n}", adae[c].eq(n) if c in adae else pd.Series(False, index=adae.index)) for c, n in wanted]
 
 
-def ard_ae_overview(adsl: pd.DataFrame, adae: pd.DataFrame, control: str | None = None,
-                    dead: pd.Series | None = None) -> pd.DataFrame:
-    """Subjects with any TEAE, related, serious, severe, leading to withdrawal, fatal; deaths."""
+def ard_ae_overview(adsl: pd.DataFrame, adae: pd.DataFrame, control: str | None = None) -> pd.DataFrame:
+    """Subjects with any TEAE, related, serious, severe, leading to withdrawal, fatal; deaths (ADSL DTHFL)."""
     arms, n_by_arm = arms_and_n(adsl, control)
     rows = []
     cats = overview_categories(adae, adsl)
@@ -89,7 +89,7 @@ def ard_ae_overview(adsl: pd.DataFrame, adae: pd.DataFrame, control: str | None 
         sel = adae[mask.fillna(False).astype(bool)]
         rows += _incidence(dict(variable="overview", variable_level=label), sel.groupby("ARM_")["USUBJID"].nunique(),
                            sel.groupby("ARM_").size(), arms, n_by_arm, control)
-    deaths = adsl[adsl["USUBJID"].isin(set(dead) if dead is not None else set())]
+    deaths = adsl[is_dead(adsl)]
     rows += _incidence(dict(variable="overview", variable_level="Deaths"), deaths.groupby("ARM_")["USUBJID"].nunique(),
                        None, arms, n_by_arm, control)
     return ard(rows)
@@ -320,16 +320,15 @@ def compute_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | 
     dmc = adex is not None and "TRTSDT" in adsl and "ASTDT" in adex    # the DMC displays need dosing dates
     if dmc:
         adae = derive_infusion_of_onset(adae, adex)
-    dead = set(adsl.loc[adsl.get("DTHFL", pd.Series(index=adsl.index, dtype="object")) == "Y", "USUBJID"])
     arms, _ = arms_and_n(adsl, control)
     control = control if control in arms else None
-    out = {"ard_t_14_3_1": ard_ae_overview(adsl, adae, control, pd.Series(sorted(dead), dtype="object")),
+    out = {"ard_t_14_3_1": ard_ae_overview(adsl, adae, control),
            "ard_t_14_3_2": ard_ae_soc_pt(adsl, adae, control),
            "ard_t_14_3_3": ard_ae_max_severity(adsl, adae, control),
            "ard_t_14_3_4": ard_ae_soc_pt(adsl, adae[adae["AREL"] == "RELATED"], control),
            "ard_t_14_3_5": ard_ae_soc_pt(adsl, adae[adae["AESER"] == "Y"], control),
            "ard_t_14_3_6": ard_aesi(adsl, adae, control, aesi_names),
-           "l_16_2_1": listing_serious(adae, adsl), "l_16_2_2": listing_deaths(adsl, adae, dead),
+           "l_16_2_1": listing_serious(adae, adsl), "l_16_2_2": listing_deaths(adsl, adae),
            "l_16_2_3": listing_aesi(adae, adsl), "l_teae": listing_teae(adae, adsl)}
     if control is not None:
         out["ard_f_14_3_7"] = ard_risk_differences(out["ard_t_14_3_2"], arms, control)

@@ -8,9 +8,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..adam.adsl import is_dead
 from ..adam.exposure import compute_dt_ns, infusions
 from ..adam.liver import compute_xuln
-from ..adam.occds import aesi_columns, withdrawal_mask
+from ..adam.occds import aesi_columns, is_fatal, withdrawal_mask
 from ..columns import finite_or_inf
 from ..tables.format import collected_decimals   # a counting rule, not a format: its home is a base module
 from ..vocabulary import parameter_labels
@@ -91,17 +92,28 @@ def listing_aesi(adae: pd.DataFrame, adsl: pd.DataFrame | None = None) -> pd.Dat
     return out.drop(columns=["System organ class", "Onset date", "Action taken"])   # the AESI names the class
 
 
-def listing_deaths(adsl: pd.DataFrame, adae: pd.DataFrame, dead: set) -> pd.DataFrame:
-    """Subjects who died or had a fatal TEAE, with the fatal TEAE where there is one."""
-    fatal = adae[(adae["AEOUT"] == "FATAL") | (adae["AESDTH"] == "Y")]
-    subjects = adsl[adsl["USUBJID"].isin(dead | set(fatal["USUBJID"]))]
-    cols = [c for c in ("USUBJID", "AEDECOD", "ASTDT", "ASTDY") if c in fatal]
-    out = subjects[[c for c in ("ARM_", "USUBJID", "AGE", "SEX") if c in subjects]].merge(fatal[cols], on="USUBJID",
-                                                                                            how="left")
-    if "ASTDT" in out:
-        out["ASTDT"] = pd.to_datetime(out["ASTDT"]).dt.strftime("%Y-%m-%d")
-    return out.rename(columns={"ARM_": "Arm", "USUBJID": "Subject", "AGE": "Age", "SEX": "Sex",
-                               "AEDECOD": "Fatal TEAE (preferred term)", "ASTDT": "Onset date", "ASTDY": "Onset day"})
+def listing_deaths(adsl: pd.DataFrame, adae: pd.DataFrame) -> pd.DataFrame:
+    """One row per subject who died (ADSL DTHFL = Y), in ADSL order: arm, subject, age, sex, date,
+    cause and source of death (DTHDT, DTHCAUS, DTHSRC; blank where ADSL has none) and the first
+    fatal TEAE (its PT, onset date and study day) if there is one."""
+    dead = adsl[is_dead(adsl)]
+    col = lambda c: dead[c] if c in dead else pd.Series(pd.NA, index=dead.index, dtype="object")  # noqa: E731
+    fatal = adae[is_fatal(adae)]
+    fatal = fatal.assign(DT_=pd.to_datetime(fatal["ASTDT"]) if "ASTDT" in fatal else pd.NaT)
+    first = fatal.sort_values("DT_", kind="mergesort").drop_duplicates("USUBJID").set_index("USUBJID")
+    ae = lambda c: pd.Series(first[c].reindex(dead["USUBJID"]).to_numpy() if c in first else pd.NA,  # noqa: E731
+                             index=dead.index, dtype="object")
+    return pd.DataFrame({
+        "Arm": col("ARM_").astype("string").fillna(""), "Subject": dead["USUBJID"].astype("string"),
+        "Age": pd.to_numeric(col("AGE"), errors="coerce").astype("Int64").astype("string").fillna(""),
+        "Sex": col("SEX").astype("string").fillna(""),
+        "Date of death": pd.to_datetime(col("DTHDT")).dt.strftime("%Y-%m-%d").fillna(""),
+        "Cause of death": col("DTHCAUS").astype("string").fillna(""),
+        "Source": col("DTHSRC").astype("string").fillna(""),
+        "Fatal TEAE (preferred term)": ae("AEDECOD").astype("string").fillna(""),
+        "Onset date": pd.to_datetime(ae("ASTDT")).dt.strftime("%Y-%m-%d").fillna(""),
+        "Onset day": pd.to_numeric(ae("ASTDY"), errors="coerce").astype("Int64").astype("string").fillna("")
+    }).reset_index(drop=True)
 
 
 def listing_withdrawal(adae: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
