@@ -2,24 +2,16 @@
 import pandas as pd
 import pytest
 
+from tests.support.safety_frames import day, four_subjects
 from trialstats.adam.exposure import derive_infusion_of_onset
 from trialstats.adam.occds import aesi_columns, is_aesi, is_fatal, withdrawal_mask
 from trialstats.ard.safety import ard_ae_by_infusion
 from trialstats.tables.safety import t_ae_by_infusion
 
-D = pd.Timestamp("2020-01-01")        # every subject's first dose: study day 1
-
-
-def day(n):                           # the date of study day n (no day 0)
-    return D + pd.Timedelta(days=n - 1)
-
 
 @pytest.fixture
 def adsl():
-    return pd.DataFrame({"USUBJID": ["S1", "S2", "S3", "S4"], "ARM_": ["A", "A", "B", "B"], "TRTSDT": [D] * 4,
-                         "EOSDT": [day(100), pd.NaT, day(50), day(100)], "AGE": [40.0, 51.0, 62.0, 33.0],
-                         "SEX": ["F", "M", "F", "M"], "EOSSTT": ["COMPLETED", None, "DISCONTINUED", "COMPLETED"],
-                         "DCSREAS": [None, None, "ADVERSE EVENT", None]})
+    return four_subjects()
 
 
 def test_infusion_of_onset_is_the_latest_on_or_before(adsl):

@@ -3,24 +3,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.support.safety_frames import day, four_subjects
 from trialstats.adam.adtte import derive_end_of_observation, derive_param_tte
 from trialstats.ard.time_to_event import ard_exposure_adjusted, ard_time_to_event
 from trialstats.stats.survival import fit_km
 from trialstats.tables.safety import t_time_to_event
 
-D = pd.Timestamp("2020-01-01")        # every subject's first dose: study day 1
-
-
-def day(n):                           # the date of study day n (no day 0)
-    return D + pd.Timedelta(days=n - 1)
-
 
 @pytest.fixture
 def adsl():
-    return pd.DataFrame({"USUBJID": ["S1", "S2", "S3", "S4"], "ARM_": ["A", "A", "B", "B"], "TRTSDT": [D] * 4,
-                         "EOSDT": [day(100), pd.NaT, day(50), day(100)], "AGE": [40.0, 51.0, 62.0, 33.0],
-                         "SEX": ["F", "M", "F", "M"], "EOSSTT": ["COMPLETED", None, "DISCONTINUED", "COMPLETED"],
-                         "DCSREAS": [None, None, "ADVERSE EVENT", None]})
+    return four_subjects()
 
 
 def test_end_of_observation_is_eosdt_else_the_last_record(adsl):
