@@ -355,7 +355,7 @@ def compute_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | 
         lb_ = standardize_bds(adlb, adsl, flag, post_by_day=by_visit) if adlb is not None else None
         vs_ = standardize_bds(advs, adsl, flag, post_by_day=by_visit) if advs is not None else None
         out.update(compute_dmc_safety(adsl, adae, lb_, vs_, adex, order_arms(arms, control, treatment_rank(adsl)),
-                                overview_categories(adae, adsl) + aesi_categories(adae, aesi_names)))
+                                      overview_categories(adae, adsl) + aesi_categories(adae, aesi_names)))
     return out
 
 
