@@ -93,7 +93,7 @@ def listing_aesi(adae: pd.DataFrame, adsl: pd.DataFrame | None = None) -> pd.Dat
 
 
 def listing_deaths(adsl: pd.DataFrame, adae: pd.DataFrame) -> pd.DataFrame:
-    """One row per subject who died (ADSL DTHFL = Y), in ADSL order: arm, subject, age, sex, date,
+    """One row per subject who died (ADSL DTHFL = Y), in ADSL order: subject, arm, age, sex, date,
     cause and source of death (DTHDT, DTHCAUS, DTHSRC; blank where ADSL has none) and the first
     fatal TEAE (its PT, onset date and study day) if there is one."""
     dead = adsl[is_dead(adsl)]
@@ -104,7 +104,7 @@ def listing_deaths(adsl: pd.DataFrame, adae: pd.DataFrame) -> pd.DataFrame:
     ae = lambda c: pd.Series(first[c].reindex(dead["USUBJID"]).to_numpy() if c in first else pd.NA,  # noqa: E731
                              index=dead.index, dtype="object")
     return pd.DataFrame({
-        "Arm": col("ARM_").astype("string").fillna(""), "Subject": dead["USUBJID"].astype("string"),
+        "Subject": dead["USUBJID"].astype("string"), "Arm": col("ARM_").astype("string").fillna(""),
         "Age": pd.to_numeric(col("AGE"), errors="coerce").astype("Int64").astype("string").fillna(""),
         "Sex": col("SEX").astype("string").fillna(""),
         "Date of death": pd.to_datetime(col("DTHDT")).dt.strftime("%Y-%m-%d").fillna(""),
