@@ -1,1 +1,1 @@
-"""Analysis results data (ARD): numbers only, long format, one function per output id."""
+"""Analysis results data: numbers only, one function per output id (long ARD format, docs/ARD.md)."""
