@@ -13,7 +13,9 @@ from trialstats.tables.baseline import ard_baseline, t_baseline
 from trialstats.tables.flow import (ard_consort, ard_eligibility, listing_discontinued, t_disposition, t_eligibility,
                                     t_populations, with_arm_n)
 from trialstats.tables.format import humanize
-from trialstats.tables.safety import ard_ae_overview, standardize_adae, standardize_adsl, t_incidence
+from trialstats.adam.standardize import standardize_adae, standardize_adsl
+from trialstats.ard.safety import ard_ae_overview
+from trialstats.tables.safety import t_incidence
 from trialstats.joblog import log_errors
 
 sm = snakemake  # noqa: F821 (injected by snakemake)

@@ -3,13 +3,15 @@ import json
 from pathlib import Path
 
 from trialstats.adam.unblind import control_of
-
+from trialstats.ard.safety import compute_safety
 from trialstats.figures.common import save_figure
 from trialstats.figures.safety import safety_rule_figures
 from trialstats.io import read_datasets, write_csv
 from trialstats.tables.format import readable_visits
-from trialstats.tables.safety import display_context, exposure_note, run_safety, safety_files
+from trialstats.tables.safety import display_context, exposure_note, safety_files
 from trialstats.joblog import log_errors
+from trialstats.outputs.registry import figures_of
+from trialstats.vocabulary import parameter_labels
 
 sm = snakemake  # noqa: F821 (injected by snakemake)
 with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
@@ -21,9 +23,9 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
             adam[name] = adam[name].assign(TRT01A=sm.params.treatment)
     arm = "TRT01A" if single_arm else sm.params.arm_column
     control = None if single_arm else control_of(json.loads(Path(sm.input.adam, "arms.json").read_text()), arm)
-    results = run_safety(adam["adsl"], adam["adae"], adam.get("adlb"), adam.get("advs"), adam.get("adex"), arm,
-                         control, sm.params.dose_column, sm.params.aesi, sm.params.lab_panel,
-                         dose_unit=sm.params.dose_unit)
+    results = compute_safety(adam["adsl"], adam["adae"], adam.get("adlb"), adam.get("advs"), adam.get("adex"), arm,
+                             control, sm.params.dose_column, sm.params.aesi, sm.params.lab_panel,
+                             dose_unit=sm.params.dose_unit)
     context = display_context(adam["adsl"], arm, [adam.get("adlb"), adam.get("advs")], sm.params.dose_label)
     out = Path(sm.output.folder)
     for sub in ("ard", "tables", "listings", "figures"):
@@ -32,15 +34,16 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
         write_csv(frame, out / path)
     (out / "tables" / "t_14_1_5_footnote.txt").write_text(exposure_note(sm.params.dose_label) + "\n")
     lb = adam.get("adlb")
-    lab_names = {} if lb is None else lb.drop_duplicates("PARAMCD").set_index("PARAMCD")["PARAM"].to_dict()
-    for fid, make in safety_rule_figures(results, lab_names, control, numbered=not single_arm).items():
+    lab_names = parameter_labels(lb)
+    numbers = figures_of("safety", "review" if single_arm else "closed")
+    for fid, make in safety_rule_figures(results, lab_names, control, numbers).items():
         for ext in ("png", "pdf"):
             save_figure(make(), out / "figures" / f"{fid}.{ext}", fid)
     if sm.params.exploratory:   # single-arm exploratory glycaemic outcomes (review side)
         from trialstats.tables.exploratory import ard_exploratory, t_exploratory
         ex = ard_exploratory(adam["adeff"], adam["adsl"], sm.params.exploratory)
         write_csv(ex, out / "ard" / "t_14_2_e1.csv")
-        names = adam["adeff"].drop_duplicates("PARAMCD").set_index("PARAMCD")["PARAM"].to_dict()
+        names = parameter_labels(adam["adeff"])
         write_csv(readable_visits(t_exploratory(ex, names)), out / "tables" / "t_14_2_e1.csv")
     Path(sm.log[0]).write_text("\n".join(f"{k}: {len(v)} rows" for k, v in results.items()
                                          if not k.startswith("data_")) + "\n")

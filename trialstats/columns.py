@@ -162,3 +162,18 @@ def pick_per_group(df: pd.DataFrame, group: list[str], order_by: list[str], asce
     chosen = np.r_[change, True] if last else np.r_[True, change]
     complete = ~df[group].isna().any(axis=1).to_numpy()[order]
     return df.index[order[chosen & complete]]
+
+
+def finite_or_inf(x) -> float:
+    """A rank as a float that sorts last when unknown (None or NA -> inf)."""
+    return float(x) if x is not None and pd.notna(x) else np.inf
+
+
+def collected_decimals(values: pd.Series, most: int = 2) -> int:
+    """The decimals the values were collected with: the fewest that represent every value exactly,
+    at most `most` (values converted to SI units carry spurious decimals)."""
+    v = pd.to_numeric(values, errors="coerce").dropna().unique()
+    for d in range(most + 1):
+        if np.all(np.abs(np.round(v, d) - v) <= 1e-9 * np.maximum(1, np.abs(v))):
+            return d
+    return most

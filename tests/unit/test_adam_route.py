@@ -5,12 +5,14 @@ import pandas as pd
 import pytest
 
 from trialstats.adam.inputs import AdamInputError, load_adam_folder
+from trialstats.adam.standardize import standardize_adsl, standardize_bds
+from trialstats.ard.safety import compute_safety
 from trialstats.figures.safety import g_lab_over_visits
+from trialstats.listings.safety import lab_parameters, tabulated_panel
 from trialstats.outputs.plan import adam_fields, adam_plan
 from trialstats.report.adam import adam_facts, data_date
 from trialstats.tables.adam_route import run_adam_study, with_arm_codes
-from trialstats.tables.safety import (NO_RECORDS, lab_parameters, run_safety, standardize_adsl, standardize_bds,
-                                      tabulated_panel)
+from trialstats.tables.safety import NO_RECORDS
 
 
 def adsl():
@@ -62,7 +64,7 @@ def test_visits_scheduled_only_and_post_baseline_from_the_first_dose():
     s2 = (d.USUBJID == "S2") & (d.PARAMCD == "ALT") & (d.AVISIT == ".")
     d.loc[s2 & (d.ADY < 0), "ANRIND"] = "L"                 # before the first dose: not post-baseline
     d.loc[s2 & (d.ADY > 0), "ANRIND"] = "N"
-    res = run_safety(adsl(), adae(), d, None, None, "TRT01A", "Placebo", lab_panel=None, flag=None,
+    res = compute_safety(adsl(), adae(), d, None, None, "TRT01A", "Placebo", lab_panel=None, flag=None,
                      arm_order="TRT01AN", by_visit=True)
     summary = res["ard_t_14_3_8"]
     n = summary[(summary.stat_name == "n") & (summary.variable_level == "AVAL")]
@@ -123,7 +125,7 @@ def test_no_analyte_no_hys_law_parameters_and_vital_signs(tmp_path):
 
 
 def test_lab_figure_without_parameters_or_with_many():
-    summary = run_safety(adsl(), adae(), lab(), None, None, "TRT01A", None, lab_panel=None, flag=None,
+    summary = compute_safety(adsl(), adae(), lab(), None, None, "TRT01A", None, lab_panel=None, flag=None,
                          by_visit=True)["ard_t_14_3_8"]
     empty = g_lab_over_visits(summary, [], "none")
     assert empty.axes[0].texts[0].get_text().startswith("No laboratory parameter")
@@ -172,13 +174,14 @@ def test_a_mistyped_control_planned_arm_or_flag_is_a_clear_error():
 
 
 def test_lab_summaries_at_the_precision_of_the_data():
-    from trialstats.tables.safety import collected_decimals, lab_tables
+    from trialstats.columns import collected_decimals
+    from trialstats.tables.safety import lab_tables
     assert collected_decimals(pd.Series([1, 2, 30])) == 0
     assert collected_decimals(pd.Series(["0.05", "0.1", None])) == 2
     assert collected_decimals(pd.Series([8.62341, 1.5])) == 2                  # capped: converted units
     d = lab()
     d["AVAL"] = d.AVAL.astype(float).where(d.PARAMCD != "HGB", d.AVAL / 10)      # HGB 1.0, 1.2, ...: one decimal
-    res = run_safety(adsl(), adae(), d, None, None, "TRT01A", None, lab_panel=None, flag=None, by_visit=True)
+    res = compute_safety(adsl(), adae(), d, None, None, "TRT01A", None, lab_panel=None, flag=None, by_visit=True)
     tables = lab_tables(res, res["l_lab_parameters"])
     alt, hgb = tables["t_14_3_8_1"], tables["t_14_3_8_2"]
     assert alt["Min, max"].iloc[0] == "10, 10" and alt["Mean (SD)"].iloc[0].startswith("10.0 (")

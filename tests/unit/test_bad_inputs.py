@@ -17,7 +17,7 @@ from trialstats.adam.unblind import RandomizationKeyError, check_key, filter_key
 from trialstats.io import UnreadableFile
 from trialstats.sdtm.cut import CutError
 from trialstats.sdtm.pipeline import ingest_study
-from trialstats.tables.safety import run_safety
+from trialstats.ard.safety import compute_safety
 
 # --- the randomization key -----------------------------------------------------------------------
 
@@ -72,7 +72,7 @@ def test_empty_ae_domain_is_accepted_and_counts_zero(study_copy):
     sdtm, protocol, adam = build(folder, "2026-03-31")
     assert len(adam["adae"]) == 0
     single = {n: adam[n].assign(TRT01A="EV") for n in ("adsl", "adae", "adlb", "advs", "adex")}
-    out = run_safety(single["adsl"], single["adae"], single["adlb"], single["advs"], single["adex"], "TRT01A", None)
+    out = compute_safety(single["adsl"], single["adae"], single["adlb"], single["advs"], single["adex"], "TRT01A", None)
     overview = out["ard_t_14_3_1"]
     assert (overview.loc[overview.stat_name == "n", "stat"].astype(float) == 0).any()
 

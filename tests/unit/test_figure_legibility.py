@@ -17,7 +17,7 @@ from trialstats.figures.monitoring import g_safety_boundaries
 from trialstats.figures.primary import g_change_forest, g_difference_forest, g_tipping_heatmap, p_text
 from trialstats.figures.safety import (g_ae_dotplot, g_edish, g_lab_boxplots, g_lab_over_visits, g_liver_profiles,
                                        g_time_to_event)
-from trialstats.tables.dmc_safety import ard_km_curves, ard_time_to_event
+from trialstats.ard.time_to_event import ard_km_curves, ard_time_to_event
 from trialstats.figures.secondary import g_lsmeans_over_visits, g_subgroup_forest
 from trialstats.protocol import better_direction
 from trialstats.vocabulary import CHANGE_ANALYSES, analysis_names
@@ -140,8 +140,8 @@ def boundary_paths(groups, events=("FEVER48", "SERIOUS")):
 def km_inputs(arms):
     """Three time-to-event endpoints, 40 subjects per arm over 48 weeks."""
     rng = np.random.default_rng(5)
-    endpoints = {name: pd.DataFrame({"ARM_": np.repeat(arms, 40), "TIME": rng.integers(5, 340, 40 * len(arms)),
-                                     "EVENT": rng.integers(0, 2, 40 * len(arms))})
+    endpoints = {name: pd.DataFrame({"ARM_": np.repeat(arms, 40), "AVAL": rng.integers(5, 340, 40 * len(arms)),
+                                     "CNSR": rng.integers(0, 2, 40 * len(arms))})
                  for name in ("First serious TEAE", "First AESI", "Study discontinuation")}
     return ard_km_curves(endpoints, arms), ard_time_to_event(endpoints, arms, [0, 4, 12, 24, 36, 48])
 

@@ -20,7 +20,9 @@ from trialstats.simulate.dose_ranging import default_protocol
 from trialstats.tables.baseline import ard_baseline, t_baseline
 from trialstats.tables.primary import estimand_rows
 from trialstats.tables.primary_change import ard_ancova_change, change_labels
-from trialstats.tables.safety import exposure_note, listing_lab_panel, run_safety, t_shift, t_summary
+from trialstats.ard.safety import compute_safety
+from trialstats.listings.safety import listing_lab_panel
+from trialstats.tables.safety import exposure_note, t_shift, t_summary
 from trialstats.tables.secondary import ard_mmrm
 from trialstats.units import convert
 from trialstats.vocabulary import covariate_text
@@ -147,7 +149,7 @@ def test_safety_with_a_panel_without_any_analyte_gives_empty_tables_that_say_so(
     adlb = pd.DataFrame({"USUBJID": ["a", "b"], "PARAMCD": "ALT", "AVISIT": "BASELINE", "AVISITN": 1.0,
                          "AVAL": [20.0, 30.0], "CHG": np.nan, "ABLFL": "Y", "ANL01FL": "Y", "ANRIND": "NORMAL",
                          "BNRIND": "NORMAL", "ANRHI": 40.0})
-    out = run_safety(adsl, adae, adlb, None, None, "TRT01A", "P", lab_panel={"haematology": ["HGB", "PLAT"]})
+    out = compute_safety(adsl, adae, adlb, None, None, "TRT01A", "P", lab_panel={"haematology": ["HGB", "PLAT"]})
     assert out["l_lab_panel"]["Records"].tolist() == [0, 0]
     assert t_summary(out["ard_t_14_3_8"])["Parameter"].tolist() == ["No data"]
     assert t_shift(out["ard_t_14_3_9"])["Parameter"].tolist() == ["No data"]

@@ -383,10 +383,10 @@ def test_study1_shapes_reach_the_analysis_datasets_and_the_accounting(study1_ada
 
 
 def test_an_end_date_is_never_imputed_after_death():
-    from trialstats.adam.adsl import derive_vars_dm
+    from trialstats.adam.adsl import derive_vars_death, derive_vars_dm
     dm = pd.DataFrame({"STUDYID": ["X"], "USUBJID": ["S1"], "AGE": ["50"], "RFICDTC": ["2020-01-01"],
                        "DTHDTC": ["2020-03-12"]}, dtype="string")
-    adsl = derive_vars_dm(dm).assign(TRTSDT=T("2020-01-10"))
+    adsl = derive_vars_dm(dm).merge(derive_vars_death(dm), on="USUBJID").assign(TRTSDT=T("2020-01-10"))
     ex = pd.DataFrame({"USUBJID": ["S1"], "EXSTDTC": ["2020-01-10"]})
     out = derive_adae(ae_frame(["2020-03-01"], ["2020-03"]), adsl, ex, pd.DataFrame(), {}, cut="2020-06-30")
     assert out.AENDT.tolist() == [T("2020-03-12")] and out.AENDTF.tolist() == ["D"]

@@ -3,8 +3,10 @@ import pandas as pd
 import pytest
 
 from trialstats.stats.binary import clopper_pearson_ci, fisher_exact
-from trialstats.tables.safety import (ard_ae_overview, ard_ae_soc_pt, ard_shift, hys_law, run_safety,
-                                      standardize_adae, standardize_adsl, standardize_bds, t_incidence)
+from trialstats.adam.liver import derive_hys_law_peaks
+from trialstats.adam.standardize import standardize_adae, standardize_adsl, standardize_bds
+from trialstats.ard.safety import ard_ae_overview, ard_ae_soc_pt, ard_bds_summary, ard_shift, compute_safety
+from trialstats.tables.safety import t_incidence
 
 
 def adsl(arms: dict[str, int]):
@@ -117,7 +119,7 @@ def test_hys_law_screen_at_its_thresholds():
     rows = [("S01", "ALT", "N", 120, 40, "H"), ("S01", "BILI", "N", 41, 20.5, "H"),   # 3.0 x and 2.0 x: Hy's law
             ("S02", "AST", "N", 104, 35, "H"), ("S02", "BILI", "N", 40, 20.5, "H"),  # 2.97 x: not
             ("S03", "ALT", "Y", 200, 40, "H"), ("S03", "BILI", "Y", 50, 20.5, "H")]  # baseline only: not
-    peak = hys_law(standardize_bds(lab(rows), s)).set_index("USUBJID")
+    peak = derive_hys_law_peaks(standardize_bds(lab(rows), s)).set_index("USUBJID")
     assert bool(peak.loc["S01", "HYS_LAW"]) and not bool(peak.loc["S02", "HYS_LAW"])
     assert "S03" not in peak.index
 
@@ -135,10 +137,10 @@ def test_shift_table_worst_post_baseline():
                      ("T", "NORMAL", "HIGH"): 1}
 
 
-def test_run_safety_on_our_shapes_and_on_letter_codes():
+def test_compute_safety_on_our_shapes_and_on_letter_codes():
     s = adsl({"P": 4, "T": 5})
     a = ae(ROWS)
-    res = run_safety(s, a, None, None, None, "TRT01A", "P")
+    res = compute_safety(s, a, None, None, None, "TRT01A", "P")
     assert {"ard_t_14_3_1", "ard_t_14_3_2", "ard_f_14_3_7", "l_16_2_1", "l_16_2_2"} <= set(res)
     assert len(res["l_16_2_1"]) == 1          # one serious TEAE
 
@@ -151,13 +153,12 @@ def test_na_baseline_flags_do_not_drop_post_baseline_records():
     d["ABLFL"] = d["ABLFL"].astype("string")
     bds = standardize_bds(d, s)
     assert len(ard_shift(bds, ["ALT"])) == 1
-    assert bool(hys_law(bds).set_index("USUBJID").loc["S01", "HYS_LAW"])
+    assert bool(derive_hys_law_peaks(bds).set_index("USUBJID").loc["S01", "HYS_LAW"])
 
 
 def test_bds_summary_visits_in_visit_order():
     """Visits follow AVISITN (WEEK 4 before WEEK 36), not the alphabet; a visit without a
     number goes last. Hand-made records: two subjects, one arm."""
-    from trialstats.tables.safety import ard_bds_summary
     visits = [("BASELINE", 1), ("WEEK 36", 5), ("WEEK 4", 2), ("WEEK 12", 3), ("EXTRA", None)]
     bds = pd.DataFrame([dict(USUBJID=f"S{s}", PARAMCD="ALT", AVISIT=v, AVISITN=n, ARM_="A", AVAL=10.0 + s,
                              CHG=float(s)) for v, n in visits for s in (1, 2)])

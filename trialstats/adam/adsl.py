@@ -4,7 +4,7 @@ Population flags (SAP, STUDIES.md): ENRLFL passed screening (RANDFL for a random
 SAFFL >= 1 infusion; FASFL enrolled, >= 1 infusion, baseline and >= 1 post-baseline value of the
 key parameter; PPROTFL FAS with every planned infusion, key parameter at the final visit and no
 prohibited medication on study; COMPLFL completed the study. FASREAS/PPREAS give the first
-reason a subject is outside the set.
+reason a subject is outside the set. Death: one definition (derive_vars_death), from DM, DS and AE.
 """
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ import pandas as pd
 
 from ..vocabulary import visit_label
 from ..dates import compute_dt, compute_dtm
+from .occds import is_fatal
+
+DEATH_SOURCES = ("DM", "DS", "AE")      # in the order their date of death is trusted
 
 
 def baseline_names(protocol: dict) -> dict[str, str]:
@@ -27,9 +30,55 @@ def derive_vars_dm(dm: pd.DataFrame) -> pd.DataFrame:
     out = dm[keep].copy()
     out["AGE"] = pd.to_numeric(out["AGE"])
     out["RFICDT"] = compute_dt(dm["RFICDTC"])
-    if "DTHDTC" in dm:                   # death: the latest day an AE end date may be imputed to
-        out["DTHDT"] = compute_dt(dm["DTHDTC"])
     return out
+
+
+def _text(d: pd.DataFrame, col: str) -> pd.Series:
+    return d[col].astype("string") if col in d else pd.Series(pd.NA, index=d.index, dtype="string")
+
+
+def _death_records(dm: pd.DataFrame, ds: pd.DataFrame | None, ae: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
+    """Per source, its records of a death: USUBJID, DT (complete dates only), CAUS."""
+    dead = (_text(dm, "DTHFL").eq("Y") | _text(dm, "DTHDTC").str.strip().ne("")).fillna(False).to_numpy(bool)
+    d = dm[dead]
+    out = {"DM": pd.DataFrame({"USUBJID": d["USUBJID"], "DT": compute_dt(_text(d, "DTHDTC")),
+                               "CAUS": pd.Series(pd.NA, index=d.index, dtype="string")})}
+    none = pd.DataFrame({"USUBJID": pd.Series(dtype="string")})
+    ds, ae = none if ds is None else ds, none if ae is None else ae
+    d = ds[_text(ds, "DSDECOD").eq("DEATH").fillna(False).to_numpy(bool)]
+    out["DS"] = pd.DataFrame({"USUBJID": d["USUBJID"], "DT": compute_dt(_text(d, "DSSTDTC")),
+                              "CAUS": _text(d, "DSTERM")})
+    d = ae[is_fatal(ae).to_numpy()]
+    out["AE"] = pd.DataFrame({"USUBJID": d["USUBJID"], "CAUS": _text(d, "AEDECOD"),
+                              "DT": compute_dt(_text(d, "AEENDTC")).fillna(compute_dt(_text(d, "AESTDTC")))})
+    return out
+
+
+def derive_vars_death(dm: pd.DataFrame, ds: pd.DataFrame | None = None, ae: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One definition of death, per DM subject. DTHFL = "Y" where DM says so (DTHFL = Y or a DTHDTC),
+    DS has a death record (DSDECOD = DEATH) or an AE was fatal (AEOUT = FATAL or AESDTH = Y).
+    DTHDT: DM DTHDTC, else the DS death date, else the fatal AE's end (else start) date, complete
+    dates only (the latest day an AE end date may be imputed to). DTHCAUS: the fatal AE's AEDECOD,
+    else the DS term. DTHSRC: the source of DTHDT (DM, DS, AE), else the first that records the
+    death. Within a source, its earliest dated record."""
+    ids = dm["USUBJID"]
+    blank = pd.Series(pd.NA, index=dm.index, dtype="string")
+    dthdt, source, first, cause = compute_dt(blank), blank.copy(), blank.copy(), {}
+    for name, rec in _death_records(dm, ds, ae).items():
+        rec = rec.sort_values("DT", kind="mergesort", na_position="last").drop_duplicates("USUBJID")
+        rec = rec.set_index("USUBJID")
+        first = first.mask(first.isna() & ids.isin(rec.index), name)
+        dt = pd.Series(rec["DT"].reindex(ids).to_numpy(), index=dm.index)
+        source = source.mask(dthdt.isna() & dt.notna(), name)
+        dthdt = dthdt.fillna(dt)
+        cause[name] = pd.Series(rec["CAUS"].reindex(ids).to_numpy(), index=dm.index, dtype="string")
+    return pd.DataFrame({"USUBJID": ids, "DTHFL": blank.mask(first.notna(), "Y"), "DTHDT": dthdt,
+                         "DTHCAUS": cause["AE"].fillna(cause["DS"]), "DTHSRC": source.fillna(first)})
+
+
+def is_dead(adsl: pd.DataFrame) -> pd.Series:
+    """ADSL subjects who died (DTHFL = Y); none where ADSL has no DTHFL."""
+    return _text(adsl, "DTHFL").eq("Y").fillna(False).astype(bool)
 
 
 def derive_vars_exposure(ex: pd.DataFrame) -> pd.DataFrame:
@@ -106,8 +155,8 @@ def derive_vars_populations(adsl: pd.DataFrame, adeff: pd.DataFrame, protocol: d
     out["FASFL"] = yn(out["FASREAS"] == "")
     out["PPREAS"] = np.select(
         [out["FASFL"] == "N", out["NINF"].fillna(0) < planned, ~has_final, out["PROHIBFL"] == "Y"],
-        ["not in the full analysis set", f"fewer than {planned} infusions", f"no {visit_label(pop['final_visit'])} {kp}",
-         "prohibited medication on study"], "")
+        ["not in the full analysis set", f"fewer than {planned} infusions",
+         f"no {visit_label(pop['final_visit'])} {kp}", "prohibited medication on study"], "")
     out["PPROTFL"] = yn(out["PPREAS"] == "")
     out["COMPLFL"] = yn(out["EOSSTT"] == "COMPLETED")
     for col in ("FASREAS", "PPREAS"):
@@ -118,6 +167,7 @@ def derive_vars_populations(adsl: pd.DataFrame, adeff: pd.DataFrame, protocol: d
 def derive_adsl_core(sdtm: dict, elig_vars: pd.DataFrame, protocol: dict, cut: str) -> pd.DataFrame:
     """ADSL before baseline values and population flags (needs no BDS)."""
     adsl = derive_vars_dm(sdtm["DM"])
+    adsl = adsl.merge(derive_vars_death(sdtm["DM"], sdtm.get("DS"), sdtm.get("AE")), on="USUBJID", how="left")
     adsl = adsl.merge(derive_vars_disposition(sdtm["DS"]), on="USUBJID", how="left")
     adsl = adsl.merge(derive_vars_exposure(sdtm["EX"]), on="USUBJID", how="left")
     adsl["NINF"] = adsl["NINF"].fillna(0).astype("int64")

@@ -3,8 +3,9 @@
 TRTEMFL: onset on or after the first infusion (SAP), on the imputed onset date: partial AESTDTC
 and AEENDTC are imputed by the admiral rules of dates.derive_vars_dt_imputed (start: first day of
 the period, or the first dose when the period holds it; blank start: the first dose; end: last
-day of the period, never after death or the data cut), flagged in ASTDTF and AENDTF. Occurrence flags among TEAEs, first by
-onset date then AESEQ: AOCCFL first per subject, AOCCSFL first per SOC, AOCCPFL first per PT.
+day of the period, never after death or the data cut), flagged in ASTDTF and AENDTF. Occurrence
+flags among TEAEs, first by onset date then AESEQ: AOCCFL first per subject, AOCCSFL first per SOC,
+AOCCPFL first per PT.
 AESI: each protocol definition (PTs or SOCs, optionally onset within N hours after an
 infusion, dates compared by day) gives CQnnNAM; hypoglycaemia gets its level (HYPOLVL) from the
 self-monitored glucose recorded on the onset day, or "SEVERE" when AESEV says so.
@@ -19,6 +20,45 @@ from ..dates import compute_dt, compute_study_day, derive_vars_dt_imputed
 ADAE_KEEP = ["STUDYID", "USUBJID", "AESEQ", "AETERM", "AEDECOD", "AEBODSYS", "AESEV", "AESER", "AEREL",
              "AEACN", "AEACNOTH", "AEOUT", "AEENRTPT", "AESTDTC", "AEENDTC"]
 RELATED = ("POSSIBLY RELATED", "PROBABLY RELATED", "RELATED", "DEFINITELY RELATED")
+
+
+def aesi_columns(adae: pd.DataFrame) -> list[str]:
+    """The AESI name columns of an ADAE (CQnnNAM), in name order."""
+    return sorted(c for c in adae.columns if c.startswith("CQ") and c.endswith("NAM"))
+
+
+def is_aesi(adae: pd.DataFrame) -> pd.Series:
+    """Records that fall under any adverse event of special interest (a non-blank CQnnNAM)."""
+    mask = pd.Series(False, index=adae.index)
+    for c in aesi_columns(adae):
+        mask |= adae[c].astype("string").fillna("").str.strip().ne("").astype(bool)
+    return mask
+
+
+def _text(d: pd.DataFrame, col: str) -> pd.Series:
+    """A column as text; all blank where the frame has no such column."""
+    return d[col].astype("string") if col in d else pd.Series(pd.NA, index=d.index, dtype="string")
+
+
+def is_fatal(ae: pd.DataFrame) -> pd.Series:
+    """AEs with a fatal outcome (AEOUT = FATAL) or that resulted in death (AESDTH = Y)."""
+    return (_text(ae, "AEOUT").eq("FATAL") | _text(ae, "AESDTH").eq("Y")).fillna(False).astype(bool)
+
+
+def withdrawal_mask(adae: pd.DataFrame, adsl: pd.DataFrame) -> tuple[pd.Series, str]:
+    """TEAEs that led to withdrawal: action taken (AEACN, AEACNOTH) containing WITHDRAWN; for a
+    subject who discontinued for an adverse event (ADSL DCSREAS) without such an action recorded,
+    every TEAE of the subject (the AE behind the discontinuation is not identified)."""
+    withdrawn = (_text(adae, "AEACN").str.contains("WITHDRAWN", na=False)
+                 | _text(adae, "AEACNOTH").str.contains("WITHDRAWN", na=False)).astype(bool)
+    if "DCSREAS" not in adsl:
+        return withdrawn, "TEAE leading to withdrawal"
+    stopped = set(adsl.loc[adsl["DCSREAS"].astype("string").str.upper().eq("ADVERSE EVENT").fillna(False).astype(bool),
+                           "USUBJID"]) - set(adae.loc[withdrawn, "USUBJID"])
+    recorded = _text(adae, "AEACN").notna().any() or _text(adae, "AEACNOTH").notna().any()
+    label = ("TEAE leading to withdrawal" if recorded else
+             "TEAE and discontinued for an adverse event (ADSL DCSREAS; AEACN not recorded)")
+    return withdrawn | adae["USUBJID"].isin(stopped).astype(bool), label
 
 
 def derive_var_trtemfl(astdt: pd.Series, trtsdt: pd.Series) -> pd.Series:

@@ -6,18 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..adam.adsl import is_dead
+from ..adam.occds import is_aesi
+
 AE_KEY = ["USUBJID", "AEDECOD", "ASTDT"]
 KEY_NUMBERS = ("Screened", "Randomized / enrolled", "Full analysis set", "Completed", "Discontinued",
                "Subjects with a TEAE", "Subjects with a serious TEAE", "Subjects with an AESI", "Deaths")
-
-
-def _aesi(adae: pd.DataFrame) -> pd.Series:
-    columns = [c for c in adae.columns if c.startswith("CQ") and c.endswith("NAM")]
-    return adae[columns].notna().any(axis=1) if columns else pd.Series(False, index=adae.index)
-
-
-def _dead(adsl: pd.DataFrame) -> pd.Series:
-    return adsl["DTHFL"].eq("Y").fillna(False) if "DTHFL" in adsl else pd.Series(False, index=adsl.index)
 
 
 def key_numbers(adsl: pd.DataFrame, adae: pd.DataFrame, arm: str | None) -> pd.DataFrame:
@@ -33,8 +27,8 @@ def key_numbers(adsl: pd.DataFrame, adae: pd.DataFrame, arm: str | None) -> pd.D
             "Discontinued": a[(a["EOSSTT"] == "DISCONTINUED") & (a["ENRLFL"] == "Y")].groupby("G").size(),
             "Subjects with a TEAE": te.groupby("G")["USUBJID"].nunique(),
             "Subjects with a serious TEAE": te[te["AESER"] == "Y"].groupby("G")["USUBJID"].nunique(),
-            "Subjects with an AESI": te[_aesi(te)].groupby("G")["USUBJID"].nunique(),
-            "Deaths": a[_dead(a)].groupby("G")["USUBJID"].nunique()}
+            "Subjects with an AESI": te[is_aesi(te)].groupby("G")["USUBJID"].nunique(),
+            "Deaths": a[is_dead(a)].groupby("G")["USUBJID"].nunique()}
     groups = list(dict.fromkeys(group.dropna())) if arm else ["All subjects"]
     out = pd.DataFrame({k: v for k, v in rows.items() if v is not None}).T.reindex(columns=groups)
     return out.fillna(0).astype(int)
@@ -70,10 +64,10 @@ def listing_since_last(prev: dict, cur: dict, arm: str | None) -> pd.DataFrame:
     date = "RANDDT" if "RANDDT" in c_adsl and c_adsl["RANDDT"].notna().any() else "TRTSDT"
     parts = [new_rand[["USUBJID", date] + ([arm] if arm else [])].rename(columns={date: "DATE"})
              .assign(WHAT="randomization")]
-    dead = c_adsl[_dead(c_adsl) & ~c_adsl["USUBJID"].isin(p_adsl.loc[_dead(p_adsl), "USUBJID"])]
+    dead = c_adsl[is_dead(c_adsl) & ~c_adsl["USUBJID"].isin(p_adsl.loc[is_dead(p_adsl), "USUBJID"])]
     parts.append(dead[["USUBJID"] + [c for c in ("DTHDT", "DTHCAUS") if c in dead] + ([arm] if arm else [])]
                  .rename(columns={"DTHDT": "DATE"}).assign(WHAT="death"))
     parts.append(_new_aes(p_adae, c_adae, c_adae["AESER"] == "Y", "serious TEAE"))
-    parts.append(_new_aes(p_adae, c_adae, _aesi(c_adae), "AESI"))
+    parts.append(_new_aes(p_adae, c_adae, is_aesi(c_adae), "AESI"))
     out = pd.concat(parts, ignore_index=True)
     return out.rename(columns={arm: "ARM"}) if arm else out

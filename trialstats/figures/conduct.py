@@ -10,7 +10,8 @@ from .common import STYLE
 
 def g_accrual(table: pd.DataFrame, target: int | None, title: str,
               enrolled: str = "Randomized / enrolled") -> plt.Figure:
-    """Cumulative screened and enrolled by month (tables.conduct.t_accrual of ard.conduct.ard_accrual), with the target line."""
+    """Cumulative screened and enrolled by month (tables.conduct.t_accrual of ard.conduct.ard_accrual), with
+    the target line."""
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(10, 4.8))
         x = np.arange(len(table))

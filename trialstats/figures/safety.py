@@ -9,6 +9,7 @@ import pandas as pd
 from matplotlib.ticker import FixedLocator, NullLocator
 
 from ..arms import arm_colours, order_arms
+from ..vocabulary import parameter_labels
 from .common import PRINT_HEIGHT_IN, PRINT_WIDTH_IN, STYLE, arm_markers, visit_weeks
 from .secondary import dodge, week_ticks
 
@@ -55,7 +56,8 @@ def g_ae_dotplot(soc_pt: pd.DataFrame, risk: pd.DataFrame, title: str, top: int 
             for contrast, g in risk.groupby("group1_level", sort=False):
                 active = str(contrast).split(" - ")[0]
                 s = g.pivot_table(index="variable_level", columns="stat_name", values="stat").reindex(keep)
-                a2.errorbar(s["estimate"], y + offset.get(active, 0), xerr=[s["estimate"] - s["lower"], s["upper"] - s["estimate"]],
+                a2.errorbar(s["estimate"], y + offset.get(active, 0),
+                            xerr=[s["estimate"] - s["lower"], s["upper"] - s["estimate"]],
                             fmt=markers.get(active, "s"), ms=4, capsize=2, lw=1, color=colours.get(active, "black"),
                             label=str(contrast))
             a2.axvline(0, color="#777777", lw=0.8, ls="--")
@@ -267,8 +269,8 @@ def g_lab_boxplots(records: pd.DataFrame, colours: dict, title: str, labels: dic
             return _says(title, "No ALT, AST, bilirubin or creatinine records")
         cols = 2 if len(params) > 1 else 1
         rows = -(-len(params) // cols)
-        fig, axes = plt.subplots(rows, cols, figsize=(min(PRINT_WIDTH_IN, 5.2 * cols), min(PRINT_HEIGHT_IN, 2.5 * rows + 0.7)),
-                                 squeeze=False)       # at print size: text >= 7 pt
+        size = (min(PRINT_WIDTH_IN, 5.2 * cols), min(PRINT_HEIGHT_IN, 2.5 * rows + 0.7))
+        fig, axes = plt.subplots(rows, cols, figsize=size, squeeze=False)       # at print size: text >= 7 pt
         for ax in axes.flat[len(params):]:
             ax.axis("off")
         width = 0.8 / max(len(arms), 1)
@@ -341,11 +343,11 @@ def g_liver_profiles(records: pd.DataFrame, colours: dict, title: str, threshold
     return fig
 
 
-def safety_rule_figures(results: dict, lab_names: dict, control: str | None, numbered: bool = True) -> dict:
-    """The figures of the safety rule as {figure id: function drawing it}, from run_safety's
-    results; `lab_names` PARAMCD -> PARAM titles the lab panels; `numbered`: titles carry the
-    closed report's figure number (a single-arm review numbers its outputs itself)."""
-    number = (lambda fid: f"Figure {fid[2:].replace('_', '.')} ") if numbered else (lambda fid: "")  # noqa: E731
+def safety_rule_figures(results: dict, lab_names: dict, control: str | None, numbers: dict[str, str]) -> dict:
+    """The figures of the safety rule as {figure id: function drawing it}, from compute_safety's
+    results: those of `numbers` (figure id -> the number its title carries, "" for none: the
+    registry's figures of the rule in its report). `lab_names` PARAMCD -> PARAM titles the lab panels."""
+    number = lambda fid: f"{numbers[fid]} " if numbers[fid] else ""  # noqa: E731
     empty = results["ard_t_14_3_1"].iloc[0:0]
     figures = {"f_14_3_7": lambda: g_ae_dotplot(
         results["ard_t_14_3_2"], results.get("ard_f_14_3_7", empty), number("f_14_3_7") + "TEAE incidence"
@@ -353,11 +355,6 @@ def safety_rule_figures(results: dict, lab_names: dict, control: str | None, num
     if "l_hys_law_peaks" in results:
         figures["f_14_3_10"] = lambda: g_edish(results["l_hys_law_peaks"], number("f_14_3_10") + "eDISH: peak ALT and "
                                                "bilirubin", control=control)
-        panel = results["l_lab_panel"]
-        params = list(dict.fromkeys(panel.loc[panel["Records"] > 0, "Test"]))
-        if params:   # no panel without an analyte
-            figures["f_14_3_8"] = lambda: g_lab_over_visits(results["ard_t_14_3_8"], params, number("f_14_3_8")
-                                                            + "Laboratory values by visit", lab_names, control=control)
     if "ard_t_14_3_12" in results:            # the DMC displays (dosing dates known)
         arms = list(dict.fromkeys(results["ard_t_14_3_12"].query("group1 == 'ARM'")["group1_level"]))
         colours = arm_colours(arms, control, {a: i for i, a in enumerate(arms)})
@@ -366,9 +363,10 @@ def safety_rule_figures(results: dict, lab_names: dict, control: str | None, num
             number("f_14_3_12") + "Time to first serious TEAE, first AESI and study discontinuation (Kaplan-Meier)")
         if "data_lab_records" in results:
             records = results["data_lab_records"]
-            labels = records.drop_duplicates("PARAMCD").set_index("PARAMCD")["PARAM"].to_dict() if "PARAM" in records else {}
+            labels = parameter_labels(records)
             figures["f_14_3_15"] = lambda: g_lab_boxplots(records, colours, number("f_14_3_15")
                                                           + "Liver and renal tests by visit", labels)
-            figures["f_14_3_16"] = lambda: g_liver_profiles(records, colours, number("f_14_3_16")
-                                                            + "ALT and AST over time, multiples of the upper limit of normal")
+            figures["f_14_3_16"] = lambda: g_liver_profiles(
+                records, colours, number("f_14_3_16") + "ALT and AST over time, multiples of the upper limit of normal")
+    figures = {fid: make for fid, make in figures.items() if fid in numbers}
     return figures

@@ -385,6 +385,13 @@ def entry(key: str) -> Entry:
         raise KeyError(f"{key!r} is not an output of the registry (trialstats/outputs/registry.py)") from None
 
 
+def figures_of(rule: str, report: str) -> dict[str, str]:
+    """Figure id -> the number its image carries, of the figures a rule draws for a report (the
+    single-arm review numbers its outputs in reading order, so its images carry none)."""
+    return {e.id: "" if report == "review" else e.number for _, keys in LAYOUT[report]
+            for e in map(entry, keys) if e.kind == "figure" and e.rule == rule}
+
+
 def figure_caption(key: str, title: str) -> str:
     """The caption a figure carries in its image: its number in the closed report and a title."""
     return f"{entry(key).number} {title}"

@@ -117,7 +117,8 @@ def provenance_markup(manifest: dict) -> str:
     code = manifest["code"]
     facts = pd.DataFrame([("Study", manifest["study"]), ("Data cut", manifest["data_cut"]),
                           ("Synthetic data", "yes" if manifest["synthetic_data"] else "no"),
-                          ("Code (git commit)", code["git_commit"] + (" (uncommitted changes)" if code["git_dirty"] else "")),
+                          ("Code (git commit)",
+                           code["git_commit"] + (" (uncommitted changes)" if code["git_dirty"] else "")),
                           ("trialstats source (SHA-256, first 16)", code.get("library", "")),
                           ("Check the inputs", "trialstats verify " + " ".join(manifest.get("manifest_paths", []))),
                           ("Configuration", json.dumps(manifest["config"], sort_keys=True))], columns=["Item", "Value"])
@@ -188,7 +189,7 @@ ABBREVIATIONS = {
     "CMH": "Cochran-Mantel-Haenszel", "CONSORT": "Consolidated Standards of Reporting Trials",
     "CP": "Clopper-Pearson", "DMC": "Data Monitoring Committee",
     "eDISH": "evaluation of drug-induced serious hepatotoxicity", "FAS": "full analysis set",
-    
+
     "IE": "inclusion/exclusion criteria (SDTM)",
     "KM": "Kaplan-Meier", "KR": "Kenward-Roger", "LS": "least squares", "MAR": "missing at random",
     "MedDRA": "Medical Dictionary for Regulatory Activities", "MI": "multiple imputation",
@@ -198,7 +199,7 @@ ABBREVIATIONS = {
     "SD": "standard deviation", "SDTM": "Study Data Tabulation Model (CDISC)", "SE": "standard error",
     "SOC": "system organ class (MedDRA)", "TEAE": "treatment-emergent adverse event",
     "ULN": "upper limit of normal",
-    "FAS": "full analysis set", "IQR": "interquartile range", "OLS": "ordinary least squares",
+    "IQR": "interquartile range", "OLS": "ordinary least squares",
     "CRF": "case report form", "CDISC": "Clinical Data Interchange Standards Consortium",
     "MIVQUE(0)": "minimum variance quadratic unbiased estimation (start values)",
     "NYHA": "New York Heart Association", "HIV": "human immunodeficiency virus",
@@ -291,8 +292,8 @@ def report_source(kind: str, meta: dict, sections: list, root: Path, manifest: d
     for title, frame in appendices:
         lines += [f"== #{lit(title)}", table_markup(frame)]
     lines.append(provenance_markup(manifest))
-    lines.insert(contents + 1, "= Abbreviations\n" + table_markup(abbreviations("\n".join(lines), meta.get("abbreviations")),
-                                                                   "9pt", "(auto, 1fr)"))
+    used = abbreviations("\n".join(lines), meta.get("abbreviations"))
+    lines.insert(contents + 1, "= Abbreviations\n" + table_markup(used, "9pt", "(auto, 1fr)"))
     return "\n".join(lines) + "\n"
 
 

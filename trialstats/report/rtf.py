@@ -181,7 +181,7 @@ def rtf_document(out: Output, page: RtfPage, footnote: str = "", frame: pd.DataF
     if png is not None:
         body = _figure(png, page)
     elif frame is None or frame.empty:
-        body = f"\\pard\\plain\\ql\\f0\\fs16{{\\i No records at this data cut.}}\\par\n"
+        body = "\\pard\\plain\\ql\\f0\\fs16{\\i No records at this data cut.}\\par\n"
     else:
         body = rows + "\\pard\\plain\\par\n"
     return ("{\\rtf1\\ansi\\ansicpg1252\\deff0\\uc1\n"

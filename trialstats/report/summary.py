@@ -103,7 +103,8 @@ def change_row(primary: pd.DataFrame, arms: list[str], spec: dict) -> dict:
     values = pd.to_numeric(sens["stat"], errors="coerce").dropna()
     if len(values):
         names = [SENSITIVITY.get(v, v.replace("_", " ")) for v in dict.fromkeys(sens["variable"])]
-        text += f" Sensitivity analyses ({', '.join(names)}): differences from {values.min():.2f} to {values.max():.2f}."
+        text += (f" Sensitivity analyses ({', '.join(names)}): differences from {values.min():.2f} to "
+                 f"{values.max():.2f}.")
     return {"Topic": "Primary endpoint", "Finding": text, "Source": "ARD t_14_2_1"}
 
 
@@ -114,7 +115,8 @@ def overview_rows(overview: pd.DataFrame, arms: list[str], source: str = "ARD t_
         sel = overview[overview["variable_level"] == category]
         if sel.empty:
             continue
-        parts = [f"{_who(arm, arms)}{_n_pct(_stat(sel, group1_level=arm, stat_name='n'), _stat(sel, group1_level=arm, stat_name='N'))}"
+        parts = [f"{_who(arm, arms)}"
+                 f"{_n_pct(_stat(sel, group1_level=arm, stat_name='n'), _stat(sel, group1_level=arm, stat_name='N'))}"
                  for arm in arms]
         rows.append({"Topic": topic, "Finding": "; ".join(parts) + " subjects.", "Source": source})
     return rows
@@ -136,13 +138,13 @@ def imbalance_row(soc_pt: pd.DataFrame, arms: list[str]) -> dict:
     control = arms[-1]
     pt = soc_pt[(soc_pt["group2_level"] != "ANY") & (soc_pt["variable_level"] != "ANY")]
     flagged = []
-    for (soc, term), sel in pt.groupby(["group2_level", "variable_level"], sort=False):
+    for (_, term), sel in pt.groupby(["group2_level", "variable_level"], sort=False):
         ref = _stat(sel, group1_level=control, stat_name="pct")
+        c_n, c_big = _stat(sel, group1_level=control, stat_name="n"), _stat(sel, group1_level=control, stat_name="N")
         for arm in arms[:-1]:
             n, pct = _stat(sel, group1_level=arm, stat_name="n"), _stat(sel, group1_level=arm, stat_name="pct")
             big_n = _stat(sel, group1_level=arm, stat_name="N")
-            if abs(pct - ref) >= FLAG_DIFFERENCE_PP and max(n, _stat(sel, group1_level=control, stat_name="n")) >= FLAG_MIN_SUBJECTS:
-                c_n, c_big = _stat(sel, group1_level=control, stat_name="n"), _stat(sel, group1_level=control, stat_name="N")
+            if abs(pct - ref) >= FLAG_DIFFERENCE_PP and max(n, c_n) >= FLAG_MIN_SUBJECTS:
                 flagged.append(f"{term} {arm} {_n_pct(n, big_n)} vs {control} {_n_pct(c_n, c_big)}")
     rule = (f"Flagging rule: a preferred term whose incidence differs from the control's by at least "
             f"{FLAG_DIFFERENCE_PP:g} percentage points, with at least {FLAG_MIN_SUBJECTS} subjects in one arm.")

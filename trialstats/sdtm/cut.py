@@ -100,15 +100,20 @@ def _censor_end(domain: str, df: pd.DataFrame, end_col: str, mask: pd.Series, cu
         df[col] = df[col].mask(mask, value)
     if domain == "AE" and "AEOUT" in df:
         df["AEOUT"] = df["AEOUT"].mask(mask, "NOT RECOVERED/NOT RESOLVED")
+    if domain == "AE" and "AESDTH" in df:      # a death after the cut is not known at the cut
+        df["AESDTH"] = df["AESDTH"].mask(mask)
     return df
 
 
 def _cut_reference_dates(dm: pd.DataFrame, cut_day) -> tuple[pd.DataFrame, pd.Series]:
-    """First/last dose and study end dates after the cut are not known at the cut."""
+    """First/last dose, study end and death dates after the cut are not known at the cut (nor is the
+    death: DTHFL is blanked with its date)."""
     changed = pd.Series(False, index=dm.index)
     for col in ("RFSTDTC", "RFENDTC", "RFXSTDTC", "RFXENDTC", "RFPENDTC", "DTHDTC"):
         if col in dm:
             late = parse_dates(dm[col]) > cut_day
             dm[col] = dm[col].mask(late)
             changed |= late
+            if col == "DTHDTC" and "DTHFL" in dm:       # the death itself is not known at the cut
+                dm["DTHFL"] = dm["DTHFL"].mask(late)
     return dm, changed

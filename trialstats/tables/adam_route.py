@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .safety import (arm_rank, display_context, display_of, is_baseline, lab_tables, run_safety, standardize_adsl,
-                     t_incidence)
+from ..adam.standardize import arm_rank, is_baseline, standardize_adsl
+from ..ard.safety import compute_safety
+from .safety import display_context, display_of, lab_tables, t_incidence
 from .subjects import (DEFAULT_CHARACTERISTICS, ard_demographics, ard_disposition, ard_populations, t_counts,
                        t_demographics)
 
@@ -102,9 +103,9 @@ def run_adam_study(datasets: dict[str, pd.DataFrame], cfg: dict) -> dict[str, pd
     adsl = with_arm_codes(datasets["adsl"], cfg, datasets)
     cols = study_arms(adsl, cfg)
     control = cfg.get("control")
-    results = run_safety(adsl, datasets["adae"], datasets.get("adlb"), datasets.get("advs"), None, cols["arm"],
-                         control, lab_panel=None, flag=cfg.get("analysis_flag"), arm_order=cols["arm_order"],
-                         by_visit=True)
+    results = compute_safety(adsl, datasets["adae"], datasets.get("adlb"), datasets.get("advs"), None, cols["arm"],
+                             control, lab_panel=None, flag=cfg.get("analysis_flag"), arm_order=cols["arm_order"],
+                             by_visit=True)
     out = {}
     context = display_context(adsl, cols["arm"], [datasets.get("adlb"), datasets.get("advs")])
     for name, frame in results.items():

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 
 from ..vocabulary import level_label
-from .ard import ard
-from .format import collected_decimals, fmt, fmt_fixed
+from ..ard.shape import ard
+from ..columns import collected_decimals
+from .format import fmt, fmt_fixed
 
 DEFAULT = [{"variable": "AGE", "label": "Age", "unit": "years"},
            {"variable": "SEX", "label": "Sex", "type": "categorical"},

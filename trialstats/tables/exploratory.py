@@ -10,7 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from ..stats.binary import clopper_pearson_ci
-from .ard import ard
+from ..ard.shape import ard
 from .format import fmt
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..arms import arm_header
-from .ard import ard
+from ..ard.shape import ard
 
 STAGES = ["SCREENED", "SCREEN FAILURE", "ENROLLED", "NOT DOSED", "DOSED", "DISCONTINUED", "COMPLETED",
           "ONGOING", "EXCLUDED FROM FAS", "FAS", "EXCLUDED FROM PP", "PP", "SAFETY"]

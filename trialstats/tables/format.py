@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
 
 from ..vocabulary import visit_label
@@ -97,16 +96,6 @@ def humanize(frame: pd.DataFrame, labels: dict | None = None) -> pd.DataFrame:
         if col in ("DCSREAS", "AESEV", "AREL", "AEOUT", "AEACN", "CATEGORY", "SEX") and len(out):
             out[col] = out[col].map(lambda v: v.capitalize() if isinstance(v, str) and v.isupper() else v)
     return out.rename(columns=names)
-
-
-def collected_decimals(values: pd.Series, most: int = 2) -> int:
-    """The decimals the values were collected with: the fewest that represent every value exactly,
-    at most `most` (values converted to SI units carry spurious decimals)."""
-    v = pd.to_numeric(values, errors="coerce").dropna().unique()
-    for d in range(most + 1):
-        if np.all(np.abs(np.round(v, d) - v) <= 1e-9 * np.maximum(1, np.abs(v))):
-            return d
-    return most
 
 
 def readable_visits(frame: pd.DataFrame) -> pd.DataFrame:

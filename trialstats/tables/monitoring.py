@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..adam.occds import aesi_columns
 from ..stats.binary import fisher_exact
 from ..stats.monitoring import (alpha_spent, bayesian_count_boundary, conditional_power,
                                 posterior_exceedance, predictive_probability, spending_boundary)
-from .ard import ard
+from ..ard.shape import ard
 
 POOLED = "All subjects"
 
@@ -28,7 +29,7 @@ def _event_subjects(adae: pd.DataFrame, event: str, aesi: list[dict]) -> set:
     if event not in names:
         raise ValueError(f"monitoring rule event {event!r}: not SERIOUS nor an AESI id of the protocol "
                          f"({', '.join(names) or 'none'})")
-    cols = [c for c in teae.columns if c.startswith("CQ") and c.endswith("NAM")]
+    cols = aesi_columns(teae)
     hit = np.zeros(len(teae), bool)
     for col in cols:
         hit |= (teae[col] == names[event]).fillna(False).to_numpy(dtype=bool)

@@ -1,6 +1,6 @@
 """The primary endpoint: responder analyses under the estimand and its sensitivity analyses.
 
-Everything returns ARD rows (tables.ard): per arm n / N / pct, and per contrast (active minus
+Everything returns ARD rows (ard.shape): per arm n / N / pct, and per contrast (active minus
 control) estimate, lower, upper, p with the method named in variable_level.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from ..arms import arm_header
 from ..stats.binary import diff_ci, fisher_exact, fisher_exact_grid, fit_logistic, mn_ci_grid
 from ..stats.mi import impute_sequential, rubin
 from ..vocabulary import CI_METHODS, POPULATIONS, analysis_names, covariate_text
-from .ard import ard
+from ..ard.shape import ard
 from .format import estimate_ci, fmt, n_over_n_pct, stat
 
 def responder_status(adsl: pd.DataFrame, adeff: pd.DataFrame, spec: dict, arm: str,

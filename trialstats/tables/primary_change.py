@@ -14,7 +14,7 @@ import pandas as pd
 from ..stats.ancova import fit_ancova
 from ..stats.mi import impute_sequential, rubin
 from ..vocabulary import CHANGE_ANALYSES
-from .ard import ard
+from ..ard.shape import ard
 from .format import estimate_ci, fmt
 from .secondary import analysis_frame, ard_mmrm
 

@@ -2,7 +2,7 @@
 proportion below a threshold by visit, ANCOVA at the key visit (log scale: geometric means),
 subgroups of the primary endpoint and of the key-visit change of the first MMRM parameter.
 
-All return ARD frames (tables.ard); `t_*` functions format them for display.
+All return ARD frames (ard.shape); `t_*` functions format them for display.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from scipy import stats
 from ..stats.ancova import fit_ancova
 from ..stats.binary import diff_ci, fisher_exact
 from ..stats.mmrm import MMRMError, fit_mmrm
-from .ard import ard
+from ..ard.shape import ard
 from .format import estimate_ci, fmt, n_over_n_pct
 
 MMRM_FORMULA = "CHG ~ TRT*AVISIT + BASE*AVISIT"

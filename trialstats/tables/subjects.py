@@ -15,7 +15,7 @@ import pandas as pd
 from scipy import stats
 
 from ..arms import order_arms
-from .ard import ard
+from ..ard.shape import ard
 from .format import fmt
 
 TOTAL = "Total"

@@ -10,7 +10,7 @@ rule adam:
     params:
         library=LIBRARY,
     resources:
-        mem_mb=memory(per_1000_subjects=210),   # measured: 1,570 MB at 10,000 subjects
+        mem_mb=memory(per_1000_subjects=210),  # measured: 1,570 MB at 10,000 subjects
         runtime=minutes,
     log:
         "results/{study}/{cut}/logs/adam.log",
@@ -32,7 +32,7 @@ rule unblind:
         control=control_armcd,
         randomization=lambda w: PROTOCOLS[w.study]["randomization"],
     resources:
-        mem_mb=memory(per_1000_subjects=120),   # measured: 970 MB at 10,000 subjects
+        mem_mb=memory(per_1000_subjects=120),  # measured: 970 MB at 10,000 subjects
         runtime=minutes,
     log:
         "results/{study}/{cut}/logs/unblind.log",

@@ -11,7 +11,7 @@ rule adam_study:
         library=LIBRARY,
         study=adam_study_config,
     resources:
-        mem_mb=memory(per_1000_subjects=2000),   # measured: 726 MB on the CDISC pilot (254 subjects, 124,196 lab records)
+        mem_mb=memory(per_1000_subjects=2000),  # measured: 726 MB on the CDISC pilot (254 subjects, 124,196 lab records)
         runtime=minutes,
     log:
         "results/{adam_study}/logs/adam_study.log",
@@ -26,8 +26,9 @@ rule adam_report:
         adam_folder_files,
         analysis="results/{adam_study}/analysis",
     output:
-        pdf=report("results/{adam_study}/report/adam_report.pdf", caption="../report/adam.rst",
-                   category="ADaM study report"),
+        pdf=report(
+            "results/{adam_study}/report/adam_report.pdf", caption="../report/adam.rst", category="ADaM study report"
+        ),
         typ="results/{adam_study}/report/adam_report.typ",
         manifest="results/{adam_study}/report/manifest.json",
         rtf=directory("results/{adam_study}/report/rtf"),
@@ -37,7 +38,7 @@ rule adam_report:
         version=config["report"]["version"],
         paper=config["report"]["paper"],
     resources:
-        mem_mb=memory(per_1000_subjects=1500),   # measured: 597 MB on the CDISC pilot
+        mem_mb=memory(per_1000_subjects=1500),  # measured: 597 MB on the CDISC pilot
         runtime=minutes,
     log:
         "results/{adam_study}/logs/adam_report.log",

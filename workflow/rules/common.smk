@@ -14,7 +14,7 @@ import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-READABLE = (".csv", ".xpt", ".parquet", ".json", ".ndjson")   # as trialstats.io.READABLE
+READABLE = (".csv", ".xpt", ".parquet", ".json", ".ndjson")  # as trialstats.io.READABLE
 
 
 def _dates_as_text(value):
@@ -141,7 +141,9 @@ def adam_folder_files(wildcards):
     """The table files of a study's ADaM folder (a change to any reruns it); the folder itself
     when it is absent, so that Snakemake names it as the missing input."""
     folder = Path(adam_folder(wildcards))
-    files = [str(p) for p in sorted(folder.glob("*")) if p.name.lower().endswith((".csv", ".csv.gz", ".xpt", ".parquet"))]
+    files = [
+        str(p) for p in sorted(folder.glob("*")) if p.name.lower().endswith((".csv", ".csv.gz", ".xpt", ".parquet"))
+    ]
     return files or [str(folder)]
 
 
@@ -180,11 +182,17 @@ def is_randomized(study):
 def open_outputs(study, cut):
     """Everything the open (pooled) side may read: never downstream of the randomization key."""
     base = f"results/{study}/{cut}"
-    return [f"{base}/manifest.json", f"{base}/sdtm", f"{base}/adam",
-            f"{base}/open/ard/consort.csv", f"{base}/open/ard/eligibility.csv",
-            f"{base}/open/listings/eligibility_disagreements.csv",
-            f"{base}/open/figures/consort.png", f"{base}/open/figures/consort.pdf", f"{base}/open/tables"] + (
-            [f"{base}/open/report/dmc_open_report.pdf", f"{base}/open/report/rtf"] if is_randomized(study) else [])
+    return [
+        f"{base}/manifest.json",
+        f"{base}/sdtm",
+        f"{base}/adam",
+        f"{base}/open/ard/consort.csv",
+        f"{base}/open/ard/eligibility.csv",
+        f"{base}/open/listings/eligibility_disagreements.csv",
+        f"{base}/open/figures/consort.png",
+        f"{base}/open/figures/consort.pdf",
+        f"{base}/open/tables",
+    ] + ([f"{base}/open/report/dmc_open_report.pdf", f"{base}/open/report/rtf"] if is_randomized(study) else [])
 
 
 def closed_outputs(study, cut):
@@ -194,22 +202,31 @@ def closed_outputs(study, cut):
         return []
     base = f"results/{study}/{cut}"
     return [f"{base}/closed/adam", f"{base}/closed/ard/consort.csv", f"{base}/closed/figures/consort.pdf"] + [
-        f"{base}/{path}" for path in report_inputs("closed", PROTOCOLS[study])]
+        f"{base}/{path}" for path in report_inputs("closed", PROTOCOLS[study])
+    ]
 
 
 def planned_inputs(kind):
     """The files and folders a report reads: its planned outputs in the registry (trialstats/outputs)."""
+
     def files(wildcards):
-        return [f"results/{wildcards.study}/{wildcards.cut}/{path}"
-                for path in report_inputs(kind, PROTOCOLS[wildcards.study])]
+        return [
+            f"results/{wildcards.study}/{wildcards.cut}/{path}"
+            for path in report_inputs(kind, PROTOCOLS[wildcards.study])
+        ]
+
     return files
 
 
 def review_outputs(study, cut):
     """A single-arm study's safety review outputs."""
     base = f"results/{study}/{cut}/review"
-    return [] if is_randomized(study) else [f"{base}/safety", f"{base}/report/safety_review_report.pdf",
-                                             f"{base}/report/rtf"] + review_monitoring(study, cut)
+    return (
+        []
+        if is_randomized(study)
+        else [f"{base}/safety", f"{base}/report/safety_review_report.pdf", f"{base}/report/rtf"]
+        + review_monitoring(study, cut)
+    )
 
 
 def review_monitoring(study, cut):
@@ -229,9 +246,11 @@ def monitoring_arm(wildcards):
 
 def primary_shards(analysis):
     """The pieces of a heavy primary analysis (config scale) as inputs of the rule that pools them."""
+
     def files(wildcards):
         n = config["scale"][f"{analysis}_shards"]
         return [f"results/{wildcards.study}/{wildcards.cut}/closed/primary/{analysis}_{k}.parquet" for k in range(n)]
+
     return files
 
 
@@ -280,7 +299,7 @@ def subjects(wildcards):
     if hasattr(wildcards, "adam_study"):
         try:
             path = adam_roles(adam_folder(wildcards), adam_study_config(wildcards).get("datasets"))[0]["adsl"][0]
-        except (OSError, ValueError, KeyError):     # its job says why
+        except (OSError, ValueError, KeyError):  # its job says why
             path = None
     else:
         path = next((f for f in sdtm_files(wildcards) if Path(f).stem.lower() == "dm"), None)
@@ -289,8 +308,10 @@ def subjects(wildcards):
 
 def memory(per_1000_subjects):
     """mem_mb of a rule's jobs: 1,000 and per_1000_subjects MB per 1,000 subjects, times the attempt."""
+
     def mem_mb(wildcards, attempt):
         return attempt * (1000 + math.ceil(per_1000_subjects * subjects(wildcards) / 1000))
+
     return mem_mb
 
 
@@ -308,8 +329,18 @@ def all_open_outputs():
 
 
 def all_outputs():
-    return (all_open_outputs()
-            + [path for study, cut in cuts() for path in closed_outputs(study, cut) + review_outputs(study, cut)
-               + ([f"results/{study}/{cut}/closed/report/{name}" for name in ("dmc_closed_report.pdf", "rtf")]
-                  if is_randomized(study) else [])]
-            + [path for name in ADAM_STUDIES for path in adam_outputs(name)])
+    return (
+        all_open_outputs()
+        + [
+            path
+            for study, cut in cuts()
+            for path in closed_outputs(study, cut)
+            + review_outputs(study, cut)
+            + (
+                [f"results/{study}/{cut}/closed/report/{name}" for name in ("dmc_closed_report.pdf", "rtf")]
+                if is_randomized(study)
+                else []
+            )
+        ]
+        + [path for name in ADAM_STUDIES for path in adam_outputs(name)]
+    )

@@ -18,7 +18,7 @@ rule primary_shard:
         shards=lambda w: config["scale"][f"{w.analysis}_shards"],
         mi=config["primary"]["multiple_imputation"],
     resources:
-        mem_mb=memory(per_1000_subjects=100),   # measured: 790 MB at 10,000 subjects
+        mem_mb=memory(per_1000_subjects=100),  # measured: 790 MB at 10,000 subjects
         runtime=minutes,
     priority: 3  # long jobs on the way to the closed report start first
     log:
@@ -53,7 +53,7 @@ rule primary:
         mi=config["primary"]["multiple_imputation"],
         alpha=config["primary"]["alpha"],
     resources:
-        mem_mb=memory(per_1000_subjects=100),   # measured: 940 MB at 10,000 subjects
+        mem_mb=memory(per_1000_subjects=100),  # measured: 940 MB at 10,000 subjects
         runtime=minutes,
     priority: 2  # long jobs on the way to the closed report start first
     log:
@@ -74,7 +74,7 @@ rule secondary:
         library=LIBRARY,
         arm_column=arm_column,
     resources:
-        mem_mb=memory(per_1000_subjects=60),   # measured: 670 MB at 10,000 subjects
+        mem_mb=memory(per_1000_subjects=60),  # measured: 670 MB at 10,000 subjects
         runtime=minutes,
     priority: 3  # long jobs on the way to the closed report start first
     log:
@@ -98,7 +98,7 @@ rule primary_change:
         arm_column=arm_column,
         mi=config["primary"]["multiple_imputation"],
     resources:
-        mem_mb=memory(per_1000_subjects=100),   # MMRMs and multiple imputation, as primary
+        mem_mb=memory(per_1000_subjects=100),  # MMRMs and multiple imputation, as primary
         runtime=minutes,
     priority: 2  # long jobs on the way to the closed report start first
     log:

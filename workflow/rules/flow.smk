@@ -19,7 +19,7 @@ rule open_flow:
         study_id=study_id,
         enrolled_label=enrolled_label,
     resources:
-        mem_mb=memory(per_1000_subjects=60),   # measured: 630 MB at 10,000 subjects
+        mem_mb=memory(per_1000_subjects=60),  # measured: 630 MB at 10,000 subjects
         runtime=minutes,
     log:
         "results/{study}/{cut}/logs/open_flow.log",
@@ -44,7 +44,7 @@ rule closed_flow:
         study_id=study_id,
         enrolled_label=enrolled_label,
     resources:
-        mem_mb=memory(per_1000_subjects=10),   # measured: 290 MB at 10,000 subjects
+        mem_mb=memory(per_1000_subjects=10),  # measured: 290 MB at 10,000 subjects
         runtime=minutes,
     log:
         "results/{study}/{cut}/logs/closed_flow.log",

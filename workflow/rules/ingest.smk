@@ -13,7 +13,7 @@ rule ingest:
         folder=study_dir,
         config=study_config,
     resources:
-        mem_mb=memory(per_1000_subjects=70),   # measured: 620 MB at 10,000 subjects
+        mem_mb=memory(per_1000_subjects=70),  # measured: 620 MB at 10,000 subjects
         runtime=minutes,
     log:
         log="results/{study}/{cut}/logs/ingest.log",

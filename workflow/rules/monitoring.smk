@@ -13,7 +13,7 @@ rule monitoring:
         library=LIBRARY,
         arm_column=monitoring_arm,
     resources:
-        mem_mb=memory(per_1000_subjects=60),   # reads ADSL, ADAE and ADEFF, as secondary
+        mem_mb=memory(per_1000_subjects=60),  # reads ADSL, ADAE and ADEFF, as secondary
         runtime=minutes,
     log:
         "results/{study}/{cut}/logs/monitoring_{side}.log",

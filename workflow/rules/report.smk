@@ -6,11 +6,14 @@ rule open_report:
         protocol=protocol_file,
         manifest="results/{study}/{cut}/manifest.json",
         sdtm="results/{study}/{cut}/sdtm",
-        adam="results/{study}/{cut}/adam",   # the record accounting
+        adam="results/{study}/{cut}/adam",  # the record accounting
         outputs=planned_inputs("open"),
     output:
-        pdf=report("results/{study}/{cut}/open/report/dmc_open_report.pdf", caption="../report/open.rst",
-                   category="Open report"),
+        pdf=report(
+            "results/{study}/{cut}/open/report/dmc_open_report.pdf",
+            caption="../report/open.rst",
+            category="Open report",
+        ),
         typ="results/{study}/{cut}/open/report/dmc_open_report.typ",
         summary="results/{study}/{cut}/open/report/executive_summary.csv",
     params:
@@ -21,7 +24,7 @@ rule open_report:
         version=config["report"]["version"],
         currency=data_currency,
     resources:
-        mem_mb=memory(per_1000_subjects=10),   # measured: 210 MB at 10,000 subjects
+        mem_mb=memory(per_1000_subjects=10),  # measured: 210 MB at 10,000 subjects
         runtime=minutes,
     log:
         "results/{study}/{cut}/logs/open_report.log",
@@ -37,11 +40,14 @@ rule closed_report:
         manifest="results/{study}/{cut}/manifest.json",
         sdtm="results/{study}/{cut}/sdtm",
         outputs=planned_inputs("closed"),
-        adam="results/{study}/{cut}/adam",   # the record accounting
+        adam="results/{study}/{cut}/adam",  # the record accounting
         current="results/{study}/{cut}/closed/adam",
     output:
-        pdf=report("results/{study}/{cut}/closed/report/dmc_closed_report.pdf", caption="../report/closed.rst",
-                   category="Closed report"),
+        pdf=report(
+            "results/{study}/{cut}/closed/report/dmc_closed_report.pdf",
+            caption="../report/closed.rst",
+            category="Closed report",
+        ),
         typ="results/{study}/{cut}/closed/report/dmc_closed_report.typ",
         summary="results/{study}/{cut}/closed/report/executive_summary.csv",
     params:
@@ -52,7 +58,7 @@ rule closed_report:
         version=config["report"]["version"],
         currency=data_currency,
     resources:
-        mem_mb=memory(per_1000_subjects=250),   # measured: 1,860 MB at 10,000 subjects
+        mem_mb=memory(per_1000_subjects=250),  # measured: 1,860 MB at 10,000 subjects
         runtime=minutes,
     log:
         "results/{study}/{cut}/logs/closed_report.log",
@@ -67,11 +73,14 @@ rule review_report:
         protocol=protocol_file,
         manifest="results/{study}/{cut}/manifest.json",
         sdtm="results/{study}/{cut}/sdtm",
-        adam="results/{study}/{cut}/adam",   # the record accounting
+        adam="results/{study}/{cut}/adam",  # the record accounting
         outputs=planned_inputs("review"),
     output:
-        pdf=report("results/{study}/{cut}/review/report/safety_review_report.pdf",
-                   caption="../report/review.rst", category="Safety review report"),
+        pdf=report(
+            "results/{study}/{cut}/review/report/safety_review_report.pdf",
+            caption="../report/review.rst",
+            category="Safety review report",
+        ),
         typ="results/{study}/{cut}/review/report/safety_review_report.typ",
         summary="results/{study}/{cut}/review/report/executive_summary.csv",
     params:
@@ -82,7 +91,7 @@ rule review_report:
         version=config["report"]["version"],
         currency=data_currency,
     resources:
-        mem_mb=memory(per_1000_subjects=250),   # as closed_report
+        mem_mb=memory(per_1000_subjects=250),  # as closed_report
         runtime=minutes,
     log:
         "results/{study}/{cut}/logs/review_report.log",
@@ -106,7 +115,7 @@ rule rtf_tables:
         paper=config["report"]["paper"],
         version=config["report"]["version"],
     resources:
-        mem_mb=memory(per_1000_subjects=10),   # measured: 180 MB at 10,000 subjects
+        mem_mb=memory(per_1000_subjects=10),  # measured: 180 MB at 10,000 subjects
         runtime=minutes,
     log:
         "results/{study}/{cut}/logs/{side}_rtf.log",

@@ -20,7 +20,7 @@ rule closed_safety:
         lab_panel=lab_panel,
         dose_unit=dose_unit,
     resources:
-        mem_mb=memory(per_1000_subjects=120),   # measured: 1,080 MB at 10,000 subjects
+        mem_mb=memory(per_1000_subjects=120),  # measured: 1,080 MB at 10,000 subjects
         runtime=minutes,
     priority: 3  # long jobs on the way to the closed report start first
     log:
@@ -47,7 +47,7 @@ rule review_safety:
         lab_panel=lab_panel,
         dose_unit=dose_unit,
     resources:
-        mem_mb=memory(per_1000_subjects=120),   # as closed_safety
+        mem_mb=memory(per_1000_subjects=120),  # as closed_safety
         runtime=minutes,
     log:
         "results/{study}/{cut}/logs/review_safety.log",

@@ -1,0 +1,36 @@
+"""The dosing period: the infusions given (ADEX, one record per infusion) and the infusion of onset of an AE."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def infusions(adex: pd.DataFrame) -> pd.DataFrame:
+    """One record per infusion given (dated), numbered INFNUM (from the data, else by date)."""
+    ex = adex[pd.to_datetime(adex["ASTDT"]).notna()].assign(ASTDT=lambda d: compute_dt_ns(d["ASTDT"]),
+                                                         USUBJID=lambda d: d["USUBJID"].astype(object))
+    if "INFNUM" not in ex:
+        ex = ex.assign(INFNUM=ex.groupby("USUBJID")["ASTDT"].rank(method="first").astype(int))
+    return ex
+
+
+def derive_infusion_of_onset(adae: pd.DataFrame, adex: pd.DataFrame) -> pd.DataFrame:
+    """ADAE with INFNUM_ (the latest infusion on or before the onset date ASTDT) and DSLI_ (days
+    since that infusion, 0 = the day of the infusion); blank before the first infusion or
+    without an onset date. Row order kept."""
+    ex = infusions(adex)[["USUBJID", "ASTDT", "INFNUM"]].rename(columns={"ASTDT": "EXDT"})
+    ae = adae.assign(ROW_=np.arange(len(adae)), ASTDT_=compute_dt_ns(adae["ASTDT"]),
+                     USUBJID=adae["USUBJID"].astype(object))
+    dated = ae[ae["ASTDT_"].notna()].sort_values("ASTDT_", kind="mergesort")
+    joined = pd.merge_asof(dated[["ROW_", "USUBJID", "ASTDT_"]], ex.sort_values("EXDT", kind="mergesort"),
+                           left_on="ASTDT_", right_on="EXDT", by="USUBJID", direction="backward")
+    joined = joined.set_index("ROW_").reindex(ae["ROW_"])
+    out = adae.copy()
+    out["INFNUM_"] = joined["INFNUM"].astype("Int64").to_numpy()
+    out["DSLI_"] = (joined["ASTDT_"] - joined["EXDT"]).dt.days.astype("Int64").to_numpy()
+    return out
+
+
+def compute_dt_ns(values: pd.Series) -> pd.Series:
+    """Dates in one dtype (merge_asof needs equal key types)."""
+    return pd.to_datetime(values, errors="coerce").astype("datetime64[ns]")
