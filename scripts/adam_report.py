@@ -2,13 +2,13 @@
 import json
 from pathlib import Path
 
-from trialstats.adam.inputs import adam_roles
+from trialstats.adam.inputs import adam_roles, data_date
 from trialstats.joblog import log_errors
 from trialstats.io import read_table
 from trialstats.provenance import build_manifest, git_state, manifest_json, package_versions
 from trialstats.outputs.plan import adam_fields, adam_plan
 from trialstats.outputs.registry import REPORT_TITLES
-from trialstats.report.adam import adam_facts, appendices, data_date
+from trialstats.report.adam import adam_facts, appendices
 from trialstats.report.build import compile_report, report_source
 from trialstats.report.rtf import RtfPage, write_rtf_tables
 from trialstats.tables.adam_route import demographics_population

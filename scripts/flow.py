@@ -1,11 +1,12 @@
 """Rules open_flow and closed_flow: CONSORT and eligibility ARDs, disagreement listing, CONSORT figure."""
+import json
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
 from trialstats.figures.common import save_figure
-from trialstats.arms import control_arm
+from trialstats.adam.unblind import control_of
 from trialstats.figures.consort import g_consort
 from trialstats.io import write_csv
 from trialstats.adam.eligibility import filter_disagreements
@@ -27,9 +28,9 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     consort = ard_consort(adsl, arm)
     write_csv(consort, sm.output.consort)
     title = f"{sm.params.study_id}: subject flow at the data cut {sm.wildcards.cut}" + (" by arm" if arm else "")
+    control = control_of(json.loads((adam / "arms.json").read_text()), arm) if arm else None   # the unblind rule's
     for path in sm.output.figure:
-        save_figure(g_consort(consort, title, sm.params.enrolled_label,
-                              control_arm(adsl, arm, protocol.get("randomization", {}).get("control"))), path, title)
+        save_figure(g_consort(consort, title, sm.params.enrolled_label, control), path, title)
     tables = Path(sm.output.tables)
     tables.mkdir(parents=True, exist_ok=True)
     randomized = sm.params.enrolled_label == "Randomized"   # a single-arm study enrols, it does not randomize

@@ -1,10 +1,11 @@
 """Rule monitoring: the DMC charter's stopping guidelines at this cut (closed side by arm, or a
 single-arm study's review side)."""
+import json
 from pathlib import Path
 
 import yaml
 
-from trialstats.arms import control_arm
+from trialstats.adam.unblind import control_of
 from trialstats.figures.common import save_figure
 from trialstats.figures.monitoring import g_safety_boundaries
 from trialstats.io import read_datasets, write_csv
@@ -40,7 +41,7 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     (out / "guidelines_footnote.txt").write_text(guidelines_note(efficacy) + "\n")
     if len(paths):
         names = {r["event"]: event_label(r["event"], aesi) for r in rules}
-        control = control_arm(adam["adsl"], arm, protocol.get("randomization", {}).get("control"))
+        control = control_of(json.loads(Path(sm.input.adam, "arms.json").read_text()), arm) if arm else None
         for ext in ("png", "pdf"):
             save_figure(g_safety_boundaries(paths, names, POOLED, control), out / f"safety_boundaries.{ext}",
                         "safety_boundaries")

@@ -53,15 +53,6 @@ def label_arm_columns(frame, n_by_arm: dict):
     return frame.rename(columns=head)
 
 
-def control_arm(adsl, arm: str | None, control_armcd: str | None) -> str | None:
-    """The control arm as column `arm` of ADSL labels it (ARMCD = the protocol's control code);
-    None without an arm column or control."""
-    if arm is None or control_armcd is None or "ARMCD" not in adsl or arm not in adsl:
-        return None
-    labels = adsl.loc[adsl["ARMCD"] == control_armcd, arm].dropna().unique()
-    return str(labels[0]) if len(labels) == 1 else None
-
-
 def arm_sizes(adsl, arm: str, population: str = "SAFFL") -> dict[str, int]:
     """N per arm label of a population flag (SAFFL: safety tables; FASFL: efficacy tables)."""
     return {str(a): n for a, n in adsl[adsl[population] == "Y"].groupby(arm).size().items()}

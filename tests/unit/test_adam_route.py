@@ -10,7 +10,8 @@ from trialstats.ard.safety import compute_safety
 from trialstats.figures.safety import g_lab_over_visits
 from trialstats.listings.safety import lab_parameters, tabulated_panel
 from trialstats.outputs.plan import adam_fields, adam_plan
-from trialstats.report.adam import adam_facts, data_date
+from trialstats.adam.inputs import data_date
+from trialstats.report.adam import adam_facts
 from trialstats.tables.adam_route import run_adam_study, with_arm_codes
 from trialstats.tables.safety import NO_RECORDS
 

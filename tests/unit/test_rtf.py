@@ -11,10 +11,11 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from tests.conftest import ROOT
+from tests.support.rtf import table_cells
 from trialstats.outputs.plan import Output
 from trialstats.report.build import MissingOutput
 from trialstats.report.rtf import (BANNER, TOKEN, RtfPage, char_twips, column_widths, longest_token, rtf_document,
-                                   table_cells, write_rtf_tables)
+                                   write_rtf_tables)
 
 PAGE = RtfPage(study="NCT00000001", report="DMC closed report (by arm)", cut="2026-03-31", closed=True,
                synthetic=True, version="trialstats report version 1.0")

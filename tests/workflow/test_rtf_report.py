@@ -9,7 +9,8 @@ import pytest
 from tests.conftest import STUDY1, protocol
 from tests.workflow.test_pipeline import snakemake
 from trialstats.outputs.plan import report_plan
-from trialstats.report.rtf import BANNER, char_twips, longest_token, table_cells
+from tests.support.rtf import table_cells
+from trialstats.report.rtf import BANNER, char_twips, longest_token
 
 pytestmark = pytest.mark.workflow
 CUT1 = "results/nct02302599/2018-12-31"

@@ -2,6 +2,8 @@
 named by file, column, rows and what was expected, all at once, before any table is made."""
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,3 +160,16 @@ def check_study_config(datasets: dict[str, pd.DataFrame], cfg: dict, where: str 
     if problems:
         raise AdamInputError(f"{len(problems)} problem(s) in the configuration:\n"
                              + "\n".join(f"  - {p}" for p in problems))
+
+
+def data_date(adsl: pd.DataFrame) -> tuple[str, str]:
+    """The latest date of ADSL's date columns (..DT) and the column it is in: the data currency
+    shown when the configuration states no data cut."""
+    best = ("", "")
+    for col in adsl.columns:
+        if not re.fullmatch(r"[A-Z0-9]*DT", col):
+            continue
+        d = pd.to_datetime(adsl[col].astype("string"), errors="coerce", format="ISO8601").max()
+        if pd.notna(d) and d.strftime("%Y-%m-%d") > best[0]:
+            best = (d.strftime("%Y-%m-%d"), col)
+    return best

@@ -9,7 +9,6 @@ an appendix.
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -45,16 +44,3 @@ def appendices(root: Path) -> list[tuple[str, pd.DataFrame]]:
     if params is not None:
         out.append(("Laboratory parameters: tabulated or not, and why", params.rename(columns=str.capitalize)))
     return [(t, f) for t, f in out if f is not None]
-
-
-def data_date(adsl: pd.DataFrame) -> tuple[str, str]:
-    """The latest date of ADSL's date columns (..DT) and the column it is in: the data currency
-    shown when the configuration states no data cut."""
-    best = ("", "")
-    for col in adsl.columns:
-        if not re.fullmatch(r"[A-Z0-9]*DT", col):
-            continue
-        d = pd.to_datetime(adsl[col].astype("string"), errors="coerce", format="ISO8601").max()
-        if pd.notna(d) and d.strftime("%Y-%m-%d") > best[0]:
-            best = (d.strftime("%Y-%m-%d"), col)
-    return best
