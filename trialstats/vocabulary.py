@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 
@@ -100,3 +101,30 @@ CHANGE_ANALYSES = {  # id -> (label, population flag, population name)
     "observed_cases": ("ANCOVA of observed changes at the key visit", "FASFL", "FAS"),
     "mi_mar": ("Multiple imputation under MAR, ANCOVA at the key visit", "FASFL", "FAS"),
 }
+
+
+# AEREL (CDISC's causality terms and the common sponsor variants) -> related or not. The default
+# of protocol.yaml `adverse_events: {related: [...]}`; "Y" as some sponsors code a yes/no causality.
+RELATED_TERMS = ("POSSIBLE", "POSSIBLY RELATED", "PROBABLE", "PROBABLY RELATED", "RELATED", "DEFINITE",
+                 "DEFINITELY RELATED", "Y")
+
+
+def related_terms(protocol: dict | None = None) -> tuple[str, ...]:
+    """The AEREL terms counted as related: protocol.yaml adverse_events.related, else RELATED_TERMS."""
+    terms = ((protocol or {}).get("adverse_events") or {}).get("related")
+    return tuple(str(t).strip().upper() for t in terms) if terms else RELATED_TERMS
+
+
+def compute_arel(aerel: pd.Series, related: tuple[str, ...] | None = None) -> pd.Series:
+    """AREL from AEREL: "RELATED" where the term (any case, blanks trimmed) is among `related`
+    (related_terms), else "NOT RELATED"."""
+    terms = set(related or RELATED_TERMS)
+    hit = aerel.astype("string").str.strip().str.upper().isin(terms).fillna(False).to_numpy(bool)
+    return pd.Series(np.where(hit, "RELATED", "NOT RELATED"), index=aerel.index)
+
+
+def related_note(related: tuple[str, ...] | None = None) -> str:
+    """The footnote sentence of the mapping: which AEREL terms count as related, the others not."""
+    terms = related or RELATED_TERMS
+    return (f"AEREL counted as related: {', '.join(terms)}; any other term (e.g. NONE, REMOTE, UNLIKELY, "
+            "NOT RELATED): not related.")

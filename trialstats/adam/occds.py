@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 
 from ..dates import compute_dt, compute_study_day, derive_vars_dt_imputed
+from ..vocabulary import compute_arel, related_terms
 
 ADAE_KEEP = ["STUDYID", "USUBJID", "AESEQ", "AETERM", "AEDECOD", "AEBODSYS", "AESEV", "AESER", "AEREL",
              "AEACN", "AEACNOTH", "AEOUT", "AEENRTPT", "AESTDTC", "AEENDTC"]
-RELATED = ("POSSIBLY RELATED", "PROBABLY RELATED", "RELATED", "DEFINITELY RELATED")
 
 
 def aesi_columns(adae: pd.DataFrame) -> list[str]:
@@ -123,7 +123,7 @@ def derive_adae(ae: pd.DataFrame, adsl: pd.DataFrame, ex: pd.DataFrame, lb: pd.D
     out["ASTDY"] = compute_study_day(out["ASTDT"], trtsdt)
     out["AENDY"] = compute_study_day(out["AENDT"], trtsdt)
     out["TRTEMFL"] = derive_var_trtemfl(out["ASTDT"], trtsdt)
-    out["AREL"] = np.where(out["AEREL"].isin(RELATED), "RELATED", "NOT RELATED")
+    out["AREL"] = compute_arel(out["AEREL"], related_terms(protocol))
     out["AOCCFL"] = derive_var_occurrence(out, ["USUBJID"])
     out["AOCCSFL"] = derive_var_occurrence(out, ["USUBJID", "AEBODSYS"])
     out["AOCCPFL"] = derive_var_occurrence(out, ["USUBJID", "AEBODSYS", "AEDECOD"])

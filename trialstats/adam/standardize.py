@@ -8,13 +8,11 @@ analysed BDS records with spelled-out range codes.
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from ..columns import isin, lookup, per_distinct
+from ..vocabulary import compute_arel
 
-RELATED = {"RELATED", "POSSIBLY RELATED", "PROBABLY RELATED", "DEFINITELY RELATED", "POSSIBLE", "PROBABLE",
-           "DEFINITE", "Y"}
 RANGE_CODES = {"N": "NORMAL", "H": "HIGH", "L": "LOW", "NORMAL": "NORMAL", "HIGH": "HIGH", "LOW": "LOW"}
 
 
@@ -43,12 +41,13 @@ def treatment_rank(adsl: pd.DataFrame) -> dict:
     return arm_rank(adsl) or (adsl.groupby("ARM_")[codes[0]].min().to_dict() if codes else {})
 
 
-def standardize_adae(adae: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
-    """Treatment-emergent AEs of safety subjects with the arm of ADSL; AREL from AEREL if needed."""
+def standardize_adae(adae: pd.DataFrame, adsl: pd.DataFrame, related: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Treatment-emergent AEs of safety subjects with the arm of ADSL; AREL from AEREL if needed
+    (vocabulary.compute_arel: `related` terms, default vocabulary.RELATED_TERMS)."""
     out = adae.merge(adsl[["USUBJID", "ARM_"]], on="USUBJID", how="inner")
     out = out[out["TRTEMFL"].fillna("N") == "Y"].copy()
     relation = out["AREL"] if "AREL" in out else out["AEREL"]
-    out["AREL"] = np.where(relation.astype("string").str.upper().isin(RELATED), "RELATED", "NOT RELATED")
+    out["AREL"] = compute_arel(relation, related).to_numpy()
     for col in ("AEACN", "AEACNOTH", "AEOUT", "AESDTH", "AESEV", "AESER"):
         if col not in out:
             out[col] = pd.NA

@@ -57,15 +57,37 @@ def ae_listing(adae: pd.DataFrame, adsl: pd.DataFrame | None = None, extra: dict
         "Outcome": _title(col("AEOUT")), "Action taken": action.fillna("")})
     if "DSLI_" not in d:
         out = out.drop(columns="Days since last infusion")
+    if "SERCRIT_" in d:
+        out.insert(out.columns.get_loc("Outcome") + 1, "Seriousness criteria", d["SERCRIT_"].astype("string")
+                   .fillna("").to_numpy())
     for i, (name, values) in enumerate((extra or {}).items()):
         out.insert(4 + i, name, pd.Series(values).astype("string").fillna("").to_numpy())
     order = np.lexsort([out["Onset date"].to_numpy(str), out["Subject"].to_numpy(str), out["Arm"].to_numpy(str)])
     return out.iloc[order].reset_index(drop=True)
 
 
+SERIOUSNESS = {"AESDTH": "Death", "AESLIFE": "Life-threatening", "AESHOSP": "Hospitalization",
+               "AESDISAB": "Disability", "AESCONG": "Congenital anomaly", "AESMIE": "Other medically important"}
+
+
+def compute_seriousness(adae: pd.DataFrame) -> pd.Series:
+    """The seriousness criteria of each AE in words ("Death; Hospitalization"), from the SDTM flags
+    AESDTH, AESLIFE, AESHOSP, AESDISAB, AESCONG and AESMIE that are Y; blank where none is."""
+    words = pd.Series("", index=adae.index, dtype="object")
+    for col, word in SERIOUSNESS.items():
+        if col in adae:
+            hit = adae[col].astype("string").str.strip().str.upper().eq("Y").fillna(False).to_numpy(bool)
+            words = words.where(~hit, words.where(words == "", words + "; ") + word)
+    return words
+
+
 def listing_serious(adae: pd.DataFrame, adsl: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Serious TEAEs (ae_listing: human headers, age and sex from `adsl`)."""
-    return ae_listing(adae[adae["AESER"] == "Y"], adsl)
+    """Serious TEAEs (ae_listing: human headers, age and sex from `adsl`), with the seriousness
+    criteria in words (compute_seriousness) after the outcome where the data record any of them."""
+    serious = adae[adae["AESER"] == "Y"]
+    if any(c in adae for c in SERIOUSNESS):       # a transfer without the criteria gets no empty column
+        serious = serious.assign(SERCRIT_=compute_seriousness(serious))
+    return ae_listing(serious, adsl)
 
 
 def listing_teae(adae: pd.DataFrame, adsl: pd.DataFrame | None = None) -> pd.DataFrame:

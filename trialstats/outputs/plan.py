@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..protocol import parameter_names
-from ..vocabulary import visit_label
+from ..vocabulary import related_note, related_terms, visit_label
 from .registry import LAYOUT, RULE_FOLDERS, Entry, entry
 
 
@@ -72,7 +72,8 @@ def fields(protocol: dict, kind: str) -> dict[str, str]:
                logrank="" if single else " Log-rank p where there are two or more arms.",
                aesi_definitions=_aesi_note(protocol), bmi_note=_bmi_note(protocol), homa_note=homa,
                dose_unit_in_brackets=f" ({unit})" if unit else "",
-               guideline_sources="ADSL, ADAE" if single else "ADSL, ADAE, ADEFF")
+               guideline_sources="ADSL, ADAE" if single else "ADSL, ADAE, ADEFF",
+               related_terms=related_note(related_terms(protocol)))
     if "responder" in protocol:
         spec = protocol["responder"]
         policy = RESPONDER_POLICY[(spec["prohibited_medication"], spec["missing"])]
@@ -221,4 +222,4 @@ def adam_fields(cfg: dict, tests: dict, population: str) -> dict[str, str]:
     return dict(fisher=f"p: Fisher's exact test of each arm against {control}." if control
                 else "No between-arm test (no control arm named).",
                 baseline_tests="; ".join(f"{kind}: {name}" for kind, name in tests.items() if name) or "none requested",
-                demographics_population=population)
+                demographics_population=population, related_terms=related_note())

@@ -175,7 +175,8 @@ ENTRIES: tuple[Entry, ...] = (
       review=dict(footnote="CI: Clopper-Pearson 95%. Each subject counted once, at the most severe TEAE. n (%) "
                   "{of_n}.")),
     E("t_14_3_4", "t_14_3_4", "Table 14.3.4", "Treatment-related TEAEs", "Safety set",
-      f"{SAFETY}/tables/t_14_3_4.csv", "safety", footnote="Related: as judged by the investigator. " + INCIDENCE,
+      f"{SAFETY}/tables/t_14_3_4.csv", "safety",
+      footnote="Related: as judged by the investigator. {related_terms} " + INCIDENCE,
       source="ADAE", ard=f"{SAFETY}/ard/t_14_3_4.csv"),
     E("t_14_3_5", "t_14_3_5", "Table 14.3.5", "Serious TEAEs", "Safety set", f"{SAFETY}/tables/t_14_3_5.csv",
       "safety", footnote=INCIDENCE, source="ADAE", ard=f"{SAFETY}/ard/t_14_3_5.csv"),
@@ -283,8 +284,7 @@ ADAM_ENTRIES: tuple[Entry, ...] = (
       f"{A}/tables/t_14_3_3.csv", "adam_study", footnote="Each subject counted once, at the most severe of their "
       "TEAEs.", source="ADAE", ard=f"{A}/ard/t_14_3_3.csv"),
     E("adam:t_14_3_4", "t_14_3_4", "Table 14.3.4", "Treatment-related TEAEs", ADAM_SAFETY, f"{A}/tables/t_14_3_4.csv",
-      "adam_study", footnote="Related: relationship recorded as related, possibly, probably or definitely related. "
-      "{fisher}", source="ADAE", ard=f"{A}/ard/t_14_3_4.csv"),
+      "adam_study", footnote="{related_terms} {fisher}", source="ADAE", ard=f"{A}/ard/t_14_3_4.csv"),
     E("adam:t_14_3_5", "t_14_3_5", "Table 14.3.5", "Serious TEAEs", ADAM_SAFETY, f"{A}/tables/t_14_3_5.csv",
       "adam_study", footnote="{fisher}", source="ADAE", ard=f"{A}/ard/t_14_3_5.csv"),
     E("adam:t_14_3_6", "t_14_3_6", "Table 14.3.6", "Adverse events of special interest (ADAE customised queries)",
