@@ -3,6 +3,7 @@ from the key, any dosing regimen, split-key (issue 25)."""
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import yaml
 
 from tests.support.safety_frames import day, four_subjects
@@ -61,3 +62,54 @@ def _protocol() -> dict:
 
 def _output(plan, oid):
     return next(o for _, outputs in plan for o in outputs if o.id == oid)
+
+
+def _blinded_adsl(randdt=None) -> pd.DataFrame:
+    """Three subjects of a randomized study: S1 and S2 dosed, S3 randomized but never dosed, S4 a screen failure."""
+    from trialstats.adam.adsl import derive_var_enrolled
+    adsl = pd.DataFrame({"USUBJID": ["S1", "S2", "S3", "S4"], "SCRFFL": ["N", "N", "N", "Y"],
+                         "TRTSDT": [day(1), day(3), pd.NaT, pd.NaT], "SAFFL": ["Y", "Y", "N", "N"],
+                         "RANDDT": pd.to_datetime(randdt or [None] * 4)})
+    enrolled = derive_var_enrolled(adsl, True)
+    return adsl.assign(ENRLFL=enrolled.map({True: "Y", False: "N"}), RANDFL=enrolled.map({True: "Y", False: "N"}))
+
+
+KEY = pd.DataFrame({"USUBJID": ["S1", "S2", "S3"], "ARMCD": ["PBO", "HI", "PBO"], "ARM": ["Placebo", "High", "Placebo"],
+                    "RANDDT": ["2019-12-30", "2020-01-02", "2020-01-04"]})
+
+
+def test_no_ds_randomized_milestone_key_date_used_and_arms_kept():
+    from trialstats.adam.unblind import check_key, compare_randomization, unblind
+    adsl = _blinded_adsl()
+    assert adsl["ENRLFL"].tolist() == ["Y", "Y", "N", "N"]        # the open side: first dose, no key
+    check_key(KEY, adsl)
+    assert compare_randomization(adsl, KEY).empty                  # DS has no milestone at all: nothing to compare
+    closed = unblind({"adsl": adsl}, KEY)["adsl"]
+    assert closed["TRT01P"].fillna("-").tolist() == ["Placebo", "High", "Placebo", "-"]
+    assert closed["RANDFL"].tolist() == ["Y", "Y", "Y", "N"] and closed["ENRLFL"].tolist() == ["Y", "Y", "Y", "N"]
+    assert closed["RANDDT"].dt.strftime("%Y-%m-%d").fillna("").tolist() == ["2019-12-30", "2020-01-02",
+                                                                            "2020-01-04", ""]
+    assert closed["TRT01A"].fillna("-").tolist() == ["Placebo", "High", "-", "-"]
+
+
+def test_ds_milestones_used_and_cross_checked_against_the_key():
+    from trialstats.adam.unblind import compare_randomization, unblind
+    adsl = _blinded_adsl(["2019-12-30", "2020-01-01", None, None])
+    out = compare_randomization(adsl, KEY)
+    assert out.to_dict("records") == [
+        {"USUBJID": "S2", "DS_RANDDT": "2020-01-01", "KEY_RANDDT": "2020-01-02",
+         "PROBLEM": "randomization date differs"},
+        {"USUBJID": "S3", "DS_RANDDT": "", "KEY_RANDDT": "2020-01-04",
+         "PROBLEM": "randomized in the key; no DS RANDOMIZED milestone"}]
+    closed = unblind({"adsl": adsl}, KEY)["adsl"]
+    assert closed["RANDDT"].dt.strftime("%Y-%m-%d").tolist()[:3] == ["2019-12-30", "2020-01-01", "2020-01-04"]
+
+
+def test_a_key_subject_without_an_arm_stops_the_run_naming_it():
+    from trialstats.adam.unblind import RandomizationKeyError, assert_key_arms, unblind
+    closed = unblind({"adsl": _blinded_adsl()}, KEY)["adsl"]
+    assert_key_arms(closed, KEY)
+    closed.loc[closed["USUBJID"] == "S3", "TRT01P"] = None
+    with pytest.raises(RandomizationKeyError, match=r"data/x/randomization.csv: 1 subject\(s\) of the key without an "
+                       r"arm after unblinding: S3"):
+        assert_key_arms(closed, KEY, source="data/x/randomization.csv")

@@ -129,6 +129,19 @@ def derive_vars_baseline(adsl: pd.DataFrame, adeff: pd.DataFrame, names: dict[st
     return adsl.join(base, on="USUBJID")
 
 
+def derive_var_enrolled(adsl: pd.DataFrame, randomized: bool) -> pd.Series:
+    """Enrolled as the open side may know it (it never reads the randomization key). Randomized
+    design: the DS RANDOMIZED milestone (RANDDT); where DS records no such milestone for anyone, a
+    subject not a screen failure who received a first dose (TRTSDT; DM.RFSTDTC equals it). The
+    unblinding rule then makes every subject of the key randomized (unblind.derive_vars_randomization).
+    Otherwise: passed screening (SCRFFL = N)."""
+    if not randomized:
+        return adsl["SCRFFL"] == "N"
+    if adsl["RANDDT"].notna().any():
+        return adsl["RANDDT"].notna()
+    return (adsl["SCRFFL"] != "Y") & adsl["TRTSDT"].notna()
+
+
 def derive_vars_populations(adsl: pd.DataFrame, adeff: pd.DataFrame, protocol: dict) -> pd.DataFrame:
     """ENRLFL/RANDFL, SAFFL, FASFL, PPROTFL, COMPLFL with FASREAS and PPREAS."""
     out = adsl.copy()
@@ -138,7 +151,7 @@ def derive_vars_populations(adsl: pd.DataFrame, adeff: pd.DataFrame, protocol: d
     has_post = out["USUBJID"].isin(key.loc[key["CHG"].notna(), "USUBJID"])
     has_final = out["USUBJID"].isin(key.loc[key["AVISIT"] == pop["final_visit"], "USUBJID"])
     randomized = protocol["study"]["design"] == "randomized"
-    enrolled = out["RANDDT"].notna() if randomized else (out["SCRFFL"] == "N")
+    enrolled = derive_var_enrolled(out, randomized)
     dosed = out["NINF"].fillna(0) >= 1
     planned = len(protocol["treatment"]["infusion_days"])
     yn = lambda m: np.where(m, "Y", "N")  # noqa: E731

@@ -1,5 +1,10 @@
 """Unblinding: the one place that joins the randomization key to the analysis datasets.
 
+Randomization is the key's: every subject of the key (at the cut) is randomized (RANDFL = Y,
+ENRLFL = Y) with an arm, on the DS RANDOMIZED date where DS has one, else on the key's RANDDT.
+The open side never reads the key: its ENRLFL comes from DS milestones, or from the first dose
+where DS has none (adsl.derive_vars_populations). DS and the key are cross-checked
+(compare_randomization); a subject of the key left without an arm stops the run (assert_key_arms).
 Arms come from the key (any number, any labels). TRT01P is the randomized arm, TRT01A the arm
 received (blank if never dosed); TRTCODE is the coded label a DMC sees by default (A, B, ...
 in order of first appearance in the key, i.e. the randomization sequence). BDS and OCCDS get
@@ -66,7 +71,8 @@ def check_key(key: pd.DataFrame, adsl: pd.DataFrame, source: str = "randomizatio
     absent = sorted(randomized - set(key["USUBJID"]))
     if absent:
         problems.append(f"column USUBJID: randomized subject(s) missing from the key: {', '.join(absent)} "
-                        "(expected every subject randomized by the cut, DM.RFICDTC and DS RANDOMIZED)")
+                        "(expected every subject enrolled by the cut in the key: DS RANDOMIZED, or the first dose "
+                        "where DS records no RANDOMIZED milestone)")
     if problems:
         raise RandomizationKeyError(f"{source}: " + "; ".join(problems))
 
@@ -106,17 +112,70 @@ def control_of(coding: list[dict], arm_column: str) -> str | None:
     return None if arm is None else arm["code"] if arm_column == "TRTCODE" else arm["arm"]
 
 
+def _key_dates(key: pd.DataFrame, ids: pd.Series) -> pd.Series:
+    if "RANDDT" not in key:
+        return pd.Series(pd.NaT, index=ids.index, dtype="datetime64[ns]")
+    when = pd.to_datetime(key.set_index("USUBJID")["RANDDT"], format="%Y-%m-%d", errors="coerce")
+    return ids.map(when)
+
+
+def compare_randomization(adsl: pd.DataFrame, key: pd.DataFrame) -> pd.DataFrame:
+    """Where the DS RANDOMIZED milestones (ADSL RANDDT) and the key (at the cut) disagree: USUBJID,
+    DS_RANDDT, KEY_RANDDT, PROBLEM (a date differs; randomized in the key without a DS milestone,
+    where DS records milestones for others; a DS milestone without a key entry). Empty when they agree
+    or DS records no milestone at all (the key's dates are then used, as stated in the unblind log)."""
+    ds = adsl["RANDDT"] if "RANDDT" in adsl else pd.Series(pd.NaT, index=adsl.index)
+    in_key = adsl["USUBJID"].isin(key["USUBJID"])
+    keyed = _key_dates(key, adsl["USUBJID"])
+    problem = pd.Series("", index=adsl.index, dtype="object")
+    if ds.notna().any():
+        problem = problem.mask(in_key & ds.isna(), "randomized in the key; no DS RANDOMIZED milestone")
+        problem = problem.mask(~in_key & ds.notna(), "DS RANDOMIZED milestone; not in the key")
+    problem = problem.mask(in_key & ds.notna() & keyed.notna() & (ds != keyed), "randomization date differs")
+    rows = problem != ""
+    fmt = lambda d: pd.to_datetime(d).dt.strftime("%Y-%m-%d").fillna("")  # noqa: E731
+    return pd.DataFrame({"USUBJID": adsl.loc[rows, "USUBJID"], "DS_RANDDT": fmt(ds[rows]),
+                         "KEY_RANDDT": fmt(keyed[rows]), "PROBLEM": problem[rows]}).reset_index(drop=True)
+
+
+def derive_vars_randomization(adsl: pd.DataFrame, key: pd.DataFrame) -> pd.DataFrame:
+    """The closed side's randomization: RANDFL = Y for every subject of the key (N otherwise),
+    ENRLFL = Y for them as well, RANDDT the DS milestone where there is one, else the key's RANDDT."""
+    out = adsl.copy()
+    in_key = out["USUBJID"].isin(key["USUBJID"]).to_numpy()
+    out["RANDFL"] = out["RANDFL"].mask(in_key, "Y").mask(~in_key, "N") if "RANDFL" in out else \
+        np.where(in_key, "Y", "N")
+    out["ENRLFL"] = out["ENRLFL"].mask(in_key, "Y")      # only values change: the blinded dtypes are kept
+    keyed = _key_dates(key, out["USUBJID"]).where(in_key)
+    if "RANDDT" not in out:
+        out["RANDDT"] = keyed
+    fill = (out["RANDDT"].isna() & keyed.notna()).to_numpy()
+    if fill.any():
+        out.loc[fill, "RANDDT"] = keyed[fill].astype(out["RANDDT"].dtype)
+    return out
+
+
+def assert_key_arms(adsl: pd.DataFrame, key: pd.DataFrame, source: str = "randomization key") -> None:
+    """Every subject of the key has an arm (TRT01P) in the unblinded ADSL: nothing silently lost."""
+    arms = adsl.set_index("USUBJID")["TRT01P"]
+    lost = sorted(u for u in key["USUBJID"] if pd.isna(arms.get(u)))
+    if lost:
+        raise RandomizationKeyError(f"{source}: {len(lost)} subject(s) of the key without an arm after unblinding: "
+                                    f"{', '.join(lost)} (expected every subject of the key in ADSL with its arm)")
+
+
 def derive_vars_treatment(adsl: pd.DataFrame, key: pd.DataFrame) -> pd.DataFrame:
     codes = arm_codes(key)
     order = {arm: i + 1 for i, arm in enumerate(sorted(codes, key=codes.get))}
-    arm = adsl["USUBJID"].map(key.set_index("USUBJID")["ARM"]).where(adsl["ENRLFL"] == "Y")
+    adsl = derive_vars_randomization(adsl, key)
+    arm = adsl["USUBJID"].map(key.set_index("USUBJID")["ARM"]).where(adsl["RANDFL"] == "Y")
     out = adsl.copy()
     out["TRT01P"] = arm
     out["TRT01PN"] = arm.map(order)
     out["TRT01A"] = arm.where(out["SAFFL"] == "Y")
     out["TRT01AN"] = out["TRT01A"].map(order)
     out["TRTCODE"] = arm.map(codes)
-    out["ARMCD"] = adsl["USUBJID"].map(key.set_index("USUBJID")["ARMCD"]).where(adsl["ENRLFL"] == "Y")
+    out["ARMCD"] = adsl["USUBJID"].map(key.set_index("USUBJID")["ARMCD"]).where(adsl["RANDFL"] == "Y")
     return out
 
 
