@@ -25,14 +25,15 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     control = None if single_arm else control_of(json.loads(Path(sm.input.adam, "arms.json").read_text()), arm)
     results = compute_safety(adam["adsl"], adam["adae"], adam.get("adlb"), adam.get("advs"), adam.get("adex"), arm,
                              control, sm.params.dose_column, sm.params.aesi, sm.params.lab_panel,
-                             dose_unit=sm.params.dose_unit)
+                             dose_unit=sm.params.dose_unit, regimen=sm.params.regimen,
+                             planned=sm.params.planned_dose)
     context = display_context(adam["adsl"], arm, [adam.get("adlb"), adam.get("advs")], sm.params.dose_label)
     out = Path(sm.output.folder)
     for sub in ("ard", "tables", "listings", "figures"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     for path, frame in safety_files(results, context, single_arm).items():
         write_csv(frame, out / path)
-    (out / "tables" / "t_14_1_5_footnote.txt").write_text(exposure_note(sm.params.dose_label) + "\n")
+    (out / "tables" / "t_14_1_5_footnote.txt").write_text(exposure_note(sm.params.dose_label, sm.params.regimen) + "\n")
     lb = adam.get("adlb")
     lab_names = parameter_labels(lb)
     numbers = figures_of("safety", "review" if single_arm else "closed")

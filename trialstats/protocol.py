@@ -51,3 +51,23 @@ def better_direction(protocol: dict, paramcd: str) -> str | None:
             ops = {k.split("_")[-1] for k in crit if k != "paramcd"}
             return "lower" if ops & {"lt", "le"} else "higher" if ops & {"gt", "ge"} else None
     return None
+
+
+def regimen(protocol: dict) -> str:
+    """The dosing regimen: "infusion" (doses on the protocol's infusion_days, the default) or "daily"
+    (continuous dosing over the EXSTDTC..EXENDTC periods of EX: oral, patch)."""
+    return (protocol.get("treatment") or {}).get("regimen", "infusion")
+
+
+def dose_words(protocol: dict) -> dict[str, str]:
+    """The words of titles and footnotes for the regimen: dose_word (an "infusion", a "dose"), doses_word."""
+    if regimen(protocol) == "infusion":
+        return {"dose_word": "infusion", "doses_word": "infusions"}
+    return {"dose_word": "dose", "doses_word": "doses"}
+
+
+def planned_doses(protocol: dict) -> dict[str, float] | float | None:
+    """The planned dose a dose intensity is measured against: treatment.planned_dose (ARMCD -> dose per
+    infusion or per day), else treatment.dose (one planned dose for every subject), else None."""
+    treatment = protocol.get("treatment") or {}
+    return treatment.get("planned_dose") or treatment.get("dose")

@@ -12,6 +12,7 @@ from trialstats.listings.safety import compute_seriousness, listing_serious
 from trialstats.outputs.plan import report_plan
 from trialstats.vocabulary import RELATED_TERMS, compute_arel, related_terms
 
+ROOT = Path(__file__).parents[2]
 PILOT_TERMS = ["NONE", "REMOTE", "POSSIBLE", "PROBABLE", "", None, "possible ", "DEFINITELY RELATED",
                "UNLIKELY", "NOT RELATED"]
 
@@ -57,7 +58,7 @@ def test_seriousness_criteria_in_words_in_the_sae_listing():
 
 
 def _protocol() -> dict:
-    return yaml.safe_load((Path(__file__).parents[2] / "data/nct02302599/protocol.yaml").read_text())
+    return yaml.safe_load((ROOT / "data/nct02302599/protocol.yaml").read_text())
 
 
 def _output(plan, oid):
@@ -113,3 +114,62 @@ def test_a_key_subject_without_an_arm_stops_the_run_naming_it():
     with pytest.raises(RandomizationKeyError, match=r"data/x/randomization.csv: 1 subject\(s\) of the key without an "
                        r"arm after unblinding: S3"):
         assert_key_arms(closed, KEY, source="data/x/randomization.csv")
+
+
+# Two subjects of a daily patch, two dosing periods each (EXSTDTC..EXENDTC inclusive)
+EX_DAILY = pd.DataFrame({"STUDYID": "X", "USUBJID": ["S1", "S1", "S2", "S2"], "EXSEQ": [1, 2, 1, 2],
+                         "EXTRT": "BLINDED", "EXDOSE": [54.0, 54.0, 81.0, 40.5], "EXDOSU": "mg",
+                         "EXSTDTC": ["2020-01-01", "2020-01-11", "2020-01-03", "2020-01-05"],
+                         "EXENDTC": ["2020-01-10", "2020-01-20", "2020-01-04", "2020-01-06"]})
+
+
+def test_daily_dosing_exposure_in_adsl():
+    from trialstats.adam.adsl import derive_vars_exposure
+    out = derive_vars_exposure(EX_DAILY, "daily").set_index("USUBJID")
+    assert out["TRTSDT"].dt.strftime("%Y-%m-%d").tolist() == ["2020-01-01", "2020-01-03"]
+    assert out["TRTEDT"].dt.strftime("%Y-%m-%d").tolist() == ["2020-01-20", "2020-01-06"]
+    assert out["TRTDURD"].tolist() == [20, 4]
+    assert out["CUMDOSE"].tolist() == [54.0 * 20, 81.0 * 2 + 40.5 * 2]
+    assert out["AVGDD"].tolist() == [54.0, 60.75]
+    infused = derive_vars_exposure(EX_DAILY)            # the default: infusions, as before
+    assert "TRTDURD" not in infused and infused["CUMDOSE"].tolist() == [108.0, 121.5]
+
+
+def test_daily_dosing_exposure_table():
+    from trialstats.adam.occds import derive_adex
+    from trialstats.ard.safety import compute_safety
+    from trialstats.tables.safety import t_exposure
+    adsl = pd.DataFrame({"USUBJID": ["S1", "S2"], "SAFFL": "Y", "TRT01A": ["Low", "High"], "ARMCD": ["LO", "HI"],
+                         "TRTSDT": pd.to_datetime(["2020-01-01", "2020-01-03"]),
+                         "EOSDT": pd.to_datetime(["2020-02-01", "2020-02-01"]), "EOSSTT": "COMPLETED",
+                         "DCSREAS": None, "AGE": [70.0, 71.0], "SEX": ["F", "M"]})
+    adex = derive_adex(EX_DAILY, adsl, "daily")
+    assert adex["ADURN"].tolist() == [10, 10, 2, 2]
+    adae = pd.DataFrame({"USUBJID": ["S1"], "TRTEMFL": "Y", "AEBODSYS": "Skin", "AEDECOD": "Rash", "AESER": "N",
+                         "AESEV": "MILD", "AEREL": "PROBABLE", "ASTDT": pd.to_datetime(["2020-01-05"]), "AESEQ": 1})
+    out = compute_safety(adsl, adae, None, None, adex, "TRT01A", None, "EXDOSE", dose_unit="mg", regimen="daily",
+                         planned={"LO": 54.0, "HI": 81.0})
+    assert "ard_t_14_3_14" not in out                    # no AEs by infusion number for a daily regimen
+    ard_ = out["ard_t_14_1_5"]
+    mean = ard_[ard_["stat_name"] == "mean"].set_index(["group1_level", "variable"])["stat"]
+    assert mean[("Low", "duration")] == 20 and mean[("High", "duration")] == 4
+    assert mean[("High", "cumulative_dose")] == 243.0 and mean[("High", "average_daily_dose")] == 60.75
+    assert mean[("Low", "dose_intensity")] == 100.0 and mean[("High", "dose_intensity")] == 75.0
+    table = t_exposure(ard_, "mg")
+    assert table["Exposure"].tolist() == ["Duration of exposure (days)", "Cumulative dose (mg)",
+                                          "Average daily dose (mg/day)", "Dose intensity (% of planned)"]
+    assert t_exposure(ard_, None)["Exposure"].tolist() == ["Duration of exposure (days)"]   # coded arms
+
+
+def test_no_infusion_wording_in_a_daily_study_plan():
+    protocol = yaml.safe_load((ROOT / "data/nct06495437/protocol.yaml").read_text())
+    protocol["treatment"] = {"name": "Xanomeline patch", "regimen": "daily", "dose": 54, "dose_unit": "mg"}
+    protocol["aesi"] = [{k: v for k, v in a.items() if k != "hours_after_infusion"} | {"name": f"AESI {i}"}
+                        for i, a in enumerate(protocol.get("aesi", []), 1)]
+    for kind in ("closed", "review"):
+        plan = report_plan(kind, protocol)
+        worded = [o.id for _, outputs in plan for o in outputs if "infusion" in (o.title + o.footnote).lower()]
+        assert worded == [], (kind, worded)
+        assert all(o.id != "t_14_3_14" for _, outputs in plan for o in outputs)
+    infused = yaml.safe_load((ROOT / "data/nct06495437/protocol.yaml").read_text())
+    assert any(o.id == "t_14_3_14" for _, outputs in report_plan("review", infused) for o in outputs)

@@ -5,6 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 
+from ..protocol import regimen
 from .adsl import derive_adsl_core, finish_adsl
 from .bds import bds_from_findings, derive_bds, filter_not_done
 from .efficacy import assert_protocol_parameters, derive_param_responder, efficacy_records
@@ -33,7 +34,7 @@ def derive_adam(sdtm: dict[str, pd.DataFrame], protocol: dict, cut: str) -> dict
             adeff = pd.concat([adeff, resp], ignore_index=True).sort_values(
                 ["USUBJID", "PARAMCD", "AVISITN"], kind="mergesort").reset_index(drop=True)
         adae = derive_adae(sdtm["AE"], adsl, sdtm["EX"], sdtm["LB"], protocol, cut)
-        adex = derive_adex(sdtm["EX"], adsl)
+        adex = derive_adex(sdtm["EX"], adsl, regimen(protocol))
         return {"adsl": adsl, "adeff": adeff, "adlb": adlb.result(), "advs": advs.result(), "adae": adae,
                 "adex": adex, "eligibility": elig}
 

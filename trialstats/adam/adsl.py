@@ -11,8 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..protocol import dose_words, regimen
 from ..vocabulary import visit_label
 from ..dates import compute_dt, compute_dtm
+from .exposure import compute_period_days
 from .occds import is_fatal
 
 DEATH_SOURCES = ("DM", "DS", "AE")      # in the order their date of death is trusted
@@ -81,13 +83,26 @@ def is_dead(adsl: pd.DataFrame) -> pd.Series:
     return _text(adsl, "DTHFL").eq("Y").fillna(False).astype(bool)
 
 
-def derive_vars_exposure(ex: pd.DataFrame) -> pd.DataFrame:
-    """TRTSDT/TRTSDTM first infusion, TRTEDT last, NINF number of infusions, per subject."""
+def derive_vars_exposure(ex: pd.DataFrame, regimen: str = "infusion") -> pd.DataFrame:
+    """Per subject. Infusions: TRTSDT/TRTSDTM first infusion, TRTEDT last, NINF number of infusions,
+    CUMDOSE the sum of the doses. Daily dosing (periods EXSTDTC..EXENDTC): TRTSDT first day, TRTEDT
+    last day dosed (EXENDTC, else EXSTDTC), TRTDURD = TRTEDT - TRTSDT + 1 days, CUMDOSE = sum of
+    dose x days per period (compute_period_days), AVGDD = CUMDOSE / TRTDURD, NINF the EX records."""
     e = pd.DataFrame({"USUBJID": ex["USUBJID"], "DT": compute_dt(ex["EXSTDTC"]), "DTM": compute_dtm(ex["EXSTDTC"]),
-                      "DOSE": pd.to_numeric(ex["EXDOSE"])}).sort_values(["USUBJID", "DT", "DTM"])
+                      "DOSE": pd.to_numeric(ex["EXDOSE"])})
+    if regimen == "daily":
+        days = compute_period_days(ex)
+        e = e.assign(DOSE=e["DOSE"] * days, END=e["DT"] + pd.to_timedelta(days - 1, unit="D"))
+    e = e.sort_values(["USUBJID", "DT", "DTM"])
     g = e.groupby("USUBJID")
-    return pd.DataFrame({"TRTSDT": g["DT"].min(), "TRTSDTM": g["DTM"].first(), "TRTEDT": g["DT"].max(),
-                         "NINF": g.size().astype("int64"), "CUMDOSE": g["DOSE"].sum()}).reset_index()
+    if regimen != "daily":
+        return pd.DataFrame({"TRTSDT": g["DT"].min(), "TRTSDTM": g["DTM"].first(), "TRTEDT": g["DT"].max(),
+                             "NINF": g.size().astype("int64"), "CUMDOSE": g["DOSE"].sum()}).reset_index()
+    out = pd.DataFrame({"TRTSDT": g["DT"].min(), "TRTSDTM": g["DTM"].first(), "TRTEDT": g["END"].max(),
+                        "NINF": g.size().astype("int64"), "CUMDOSE": g["DOSE"].sum(min_count=1)})
+    out["TRTDURD"] = ((out["TRTEDT"] - out["TRTSDT"]).dt.days + 1).astype("Int64")
+    out["AVGDD"] = out["CUMDOSE"] / out["TRTDURD"].astype("float64")
+    return out.reset_index()
 
 
 def derive_vars_disposition(ds: pd.DataFrame) -> pd.DataFrame:
@@ -153,7 +168,7 @@ def derive_vars_populations(adsl: pd.DataFrame, adeff: pd.DataFrame, protocol: d
     randomized = protocol["study"]["design"] == "randomized"
     enrolled = derive_var_enrolled(out, randomized)
     dosed = out["NINF"].fillna(0) >= 1
-    planned = len(protocol["treatment"]["infusion_days"])
+    planned = len(protocol["treatment"].get("infusion_days", []))     # a daily regimen: no infusion count
     yn = lambda m: np.where(m, "Y", "N")  # noqa: E731
     out["ENRLFL"] = yn(enrolled)
     if randomized:
@@ -164,7 +179,8 @@ def derive_vars_populations(adsl: pd.DataFrame, adeff: pd.DataFrame, protocol: d
     kp = kp[0].lower() + kp[1:] if kp[:2] != kp[:2].upper() else kp
     out["FASREAS"] = np.select(
         [~enrolled, ~dosed, ~has_base, ~has_post],
-        ["not enrolled", "no infusion received", f"no baseline {kp}", f"no post-baseline {kp}"], "")
+        ["not enrolled", f"no {dose_words(protocol)['dose_word']} received", f"no baseline {kp}",
+         f"no post-baseline {kp}"], "")
     out["FASFL"] = yn(out["FASREAS"] == "")
     out["PPREAS"] = np.select(
         [out["FASFL"] == "N", out["NINF"].fillna(0) < planned, ~has_final, out["PROHIBFL"] == "Y"],
@@ -182,7 +198,7 @@ def derive_adsl_core(sdtm: dict, elig_vars: pd.DataFrame, protocol: dict, cut: s
     adsl = derive_vars_dm(sdtm["DM"])
     adsl = adsl.merge(derive_vars_death(sdtm["DM"], sdtm.get("DS"), sdtm.get("AE")), on="USUBJID", how="left")
     adsl = adsl.merge(derive_vars_disposition(sdtm["DS"]), on="USUBJID", how="left")
-    adsl = adsl.merge(derive_vars_exposure(sdtm["EX"]), on="USUBJID", how="left")
+    adsl = adsl.merge(derive_vars_exposure(sdtm["EX"], regimen(protocol)), on="USUBJID", how="left")
     adsl["NINF"] = adsl["NINF"].fillna(0).astype("int64")
     adsl["REFSDT"] = adsl["TRTSDT"].fillna(adsl["RANDDT"])
     if protocol["study"]["design"] != "randomized":

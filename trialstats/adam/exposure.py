@@ -1,8 +1,11 @@
-"""The dosing period: the infusions given (ADEX, one record per infusion) and the infusion of onset of an AE."""
+"""The dosing period: the infusions given (ADEX, one record per infusion), the infusion of onset of an AE, and
+the days of a daily-dosing period."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from ..dates import compute_dt
 
 
 def infusions(adex: pd.DataFrame) -> pd.DataFrame:
@@ -34,3 +37,15 @@ def derive_infusion_of_onset(adae: pd.DataFrame, adex: pd.DataFrame) -> pd.DataF
 def compute_dt_ns(values: pd.Series) -> pd.Series:
     """Dates in one dtype (merge_asof needs equal key types)."""
     return pd.to_datetime(values, errors="coerce").astype("datetime64[ns]")
+
+
+def compute_period_days(ex: pd.DataFrame) -> pd.Series:
+    """Days of each EX record's dosing period, EXSTDTC..EXENDTC inclusive; a period ongoing at the data
+    cut (EXENDTC blank, EXENTPT the cut date) to EXENTPT; without an end date, or ending before it
+    starts: 1 day, its start."""
+    start = compute_dt(ex["EXSTDTC"])
+    end = compute_dt(ex["EXENDTC"]) if "EXENDTC" in ex else start
+    if "EXENTPT" in ex:
+        end = end.fillna(compute_dt(ex["EXENTPT"]))
+    days = (end - start).dt.days + 1
+    return days.where(days >= 1, 1).fillna(1).astype("int64")

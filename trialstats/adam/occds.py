@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..dates import compute_dt, compute_study_day, derive_vars_dt_imputed
 from ..vocabulary import compute_arel, related_terms
+from .exposure import compute_period_days
 
 ADAE_KEEP = ["STUDYID", "USUBJID", "AESEQ", "AETERM", "AEDECOD", "AEBODSYS", "AESEV", "AESER", "AEREL",
              "AEACN", "AEACNOTH", "AEOUT", "AEENRTPT", "AESTDTC", "AEENDTC"]
@@ -135,11 +136,17 @@ def derive_adae(ae: pd.DataFrame, adsl: pd.DataFrame, ex: pd.DataFrame, lb: pd.D
     return out.sort_values(["USUBJID", "ASTDT", "AESEQ"], kind="mergesort").reset_index(drop=True)
 
 
-def derive_adex(ex: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
-    """One record per infusion: ASTDT, ASTDY, infusion number, nominal (blinded) dose."""
+def derive_adex(ex: pd.DataFrame, adsl: pd.DataFrame, regimen: str = "infusion") -> pd.DataFrame:
+    """One record per infusion (per dosing period for a daily regimen): ASTDT, ASTDY, infusion
+    number, nominal (blinded) dose; daily: AENDT the period's last day and ADURN its days
+    (adsl.compute_period_days, ADURU = DAYS)."""
     out = pd.DataFrame({"STUDYID": ex["STUDYID"], "USUBJID": ex["USUBJID"], "EXSEQ": pd.to_numeric(ex["EXSEQ"]),
                         "EXTRT": ex["EXTRT"], "ASTDT": compute_dt(ex["EXSTDTC"]), "AVISIT": ex.get("VISIT"),
                         "EXDOSE": pd.to_numeric(ex["EXDOSE"]), "EXDOSU": ex["EXDOSU"]})
+    if regimen == "daily":
+        days = compute_period_days(ex).to_numpy()
+        out["AENDT"] = out["ASTDT"] + pd.to_timedelta(days - 1, unit="D")
+        out["ADURN"], out["ADURU"] = days, "DAYS"
     out = out.sort_values(["USUBJID", "ASTDT", "EXSEQ"], kind="mergesort").reset_index(drop=True)
     out["INFNUM"] = out.groupby("USUBJID").cumcount() + 1
     out["ASTDY"] = compute_study_day(out["ASTDT"], out["USUBJID"].map(adsl.set_index("USUBJID")["TRTSDT"]))

@@ -229,6 +229,49 @@ def ard_hys_law(peak: pd.DataFrame, adsl: pd.DataFrame, control: str | None = No
     return ard(rows)
 
 
+def _summary_rows(per: pd.DataFrame, arms: list, column: str, variable: str, level: str,
+                  dropna: bool = True) -> list[dict]:
+    """Per arm n, mean, median, min and max of one column of per-subject values."""
+    rows = []
+    for a in arms:
+        v = per.loc[per["ARM_"] == a, column]
+        v = v.dropna() if dropna else v
+        base = dict(group1="ARM", group1_level=str(a), variable=variable, variable_level=level)
+        rows += [dict(base, stat_name=k, stat=s) for k, s in
+                 (("n", len(v)), ("mean", v.mean()), ("median", v.median()), ("min", v.min()), ("max", v.max()))]
+    return rows
+
+
+def ard_exposure_daily(adsl: pd.DataFrame, adex: pd.DataFrame, dose_col: str, dose_unit: str | None = None,
+                       planned: dict | float | None = None) -> pd.DataFrame:
+    """Continuous daily dosing (ADEX: one record per period, ASTDT..AENDT, ADURN days): per arm the
+    duration of exposure (days, first to last day dosed), the cumulative dose (dose x days summed over
+    the periods), the average daily dose (cumulative / duration) and, where the planned daily dose is
+    known (`planned`: ARMCD -> dose, or one dose for all), the dose intensity (average / planned, %;
+    subjects with a planned dose above 0)."""
+    arms, _ = arms_and_n(adsl, None)
+    ex = adex.merge(adsl[["USUBJID", "ARM_"] + (["ARMCD"] if "ARMCD" in adsl else [])], on="USUBJID")
+    ex = ex.assign(TOTAL_=pd.to_numeric(ex[dose_col], errors="coerce") * ex["ADURN"],
+                   END_=pd.to_datetime(ex["AENDT"]).fillna(pd.to_datetime(ex["ASTDT"])))
+    per = ex.groupby(["USUBJID", "ARM_"]).agg(START=("ASTDT", "min"), END=("END_", "max"),
+                                              CUM=("TOTAL_", lambda v: v.sum(min_count=1))).reset_index()
+    per["DUR"] = (pd.to_datetime(per["END"]) - pd.to_datetime(per["START"])).dt.days + 1
+    per["AVG"] = per["CUM"] / per["DUR"]
+    unit = dose_unit or dose_col
+    rows = _summary_rows(per, arms, "DUR", "duration", "days")
+    rows += _summary_rows(per, arms, "CUM", "cumulative_dose", unit)
+    rows += _summary_rows(per, arms, "AVG", "average_daily_dose", f"{unit}/day")
+    if planned is not None:
+        if isinstance(planned, dict):
+            armcd = adsl.set_index("USUBJID")["ARMCD"] if "ARMCD" in adsl else pd.Series(dtype="object")
+            target = per["USUBJID"].map(armcd).map(planned)
+        else:
+            target = pd.Series(float(planned), index=per.index)
+        per["INT"] = (100 * per["AVG"] / target).where(target > 0)
+        rows += _summary_rows(per, arms, "INT", "dose_intensity", "%")
+    return ard(rows)
+
+
 def ard_exposure(adsl: pd.DataFrame, adex: pd.DataFrame, dose_col: str, dose_unit: str | None = None) -> pd.DataFrame:
     """Subjects by number of infusions received, and the cumulative dose per arm (its level: the
     protocol's dose unit where given, else the dose column)."""
@@ -240,12 +283,7 @@ def ard_exposure(adsl: pd.DataFrame, adex: pd.DataFrame, dose_col: str, dose_uni
         sel = per[per["N"] == k]
         rows += _incidence(dict(variable="infusions", variable_level=str(int(k))),
                            sel.groupby("ARM_")["USUBJID"].nunique(), None, arms, n_by_arm, None)
-    for a in arms:
-        v = per.loc[per["ARM_"] == a, "DOSE"]
-        base = dict(group1="ARM", group1_level=str(a), variable="cumulative_dose", variable_level=dose_unit or dose_col)
-        rows += [dict(base, stat_name=k, stat=s) for k, s in
-                 (("n", len(v)), ("mean", v.mean()), ("median", v.median()), ("min", v.min()), ("max", v.max()))]
-    return ard(rows)
+    return ard(rows + _summary_rows(per, arms, "DOSE", "cumulative_dose", dose_unit or dose_col, dropna=False))
 
 
 def ard_risk_differences(soc_pt: pd.DataFrame, arms: list[str], control: str) -> pd.DataFrame:
@@ -307,18 +345,21 @@ def compute_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | 
                    adex: pd.DataFrame | None, arm: str, control: str | None, dose_col: str | None = None,
                    aesi_names: list[str] | None = None, lab_panel: list[str] | dict[str, list[str]] | None = None,
                    flag: str | None = "ANL01FL", arm_order: str | None = None, by_visit: bool = False,
-                   dose_unit: str | None = None) -> dict:
+                   dose_unit: str | None = None, regimen: str = "infusion",
+                   planned: dict | float | None = None) -> dict:
     """Every safety output as {id: frame}: ARDs (ard_*) and listings (l_*).
 
     lab_panel: the laboratory tests tabulated (the protocol's safety_labs, category -> tests, or a
     list); None: every analyte of the data (lab_parameters). flag: the BDS analysis flag (None:
     every record). arm_order: the ADSL column of the arms' numeric code. by_visit: summaries of
     records with an analysis visit only, post-baseline = on or after the first dose (ADY >= 1), as
-    an ADaM made elsewhere (e.g. the CDISC pilot) is usually laid out."""
+    an ADaM made elsewhere (e.g. the CDISC pilot) is usually laid out. regimen: "infusion" (AEs by
+    infusion, days since the last infusion) or "daily" (exposure by duration, cumulative and average
+    daily dose, dose intensity against `planned`: ARMCD -> dose, or one dose)."""
     adsl = standardize_adsl(adsl, arm, arm_order)
     adae = standardize_adae(adae, adsl)
     dmc = adex is not None and "TRTSDT" in adsl and "ASTDT" in adex    # the DMC displays need dosing dates
-    if dmc:
+    if dmc and regimen == "infusion":
         adae = derive_infusion_of_onset(adae, adex)
     arms, _ = arms_and_n(adsl, control)
     control = control if control in arms else None
@@ -350,7 +391,8 @@ def compute_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | 
         vs = standardize_bds(advs, adsl, flag, post_by_day=by_visit)
         out["ard_t_14_3_11"] = ard_bds_summary(vs[vs["AVISIT"].notna()] if by_visit else vs, control=control)
     if adex is not None and dose_col is not None:
-        out["ard_t_14_1_5"] = ard_exposure(adsl, adex, dose_col, dose_unit)
+        out["ard_t_14_1_5"] = ard_exposure_daily(adsl, adex, dose_col, dose_unit, planned) if regimen == "daily" \
+            else ard_exposure(adsl, adex, dose_col, dose_unit)
     if dmc:
         lb_ = standardize_bds(adlb, adsl, flag, post_by_day=by_visit) if adlb is not None else None
         vs_ = standardize_bds(advs, adsl, flag, post_by_day=by_visit) if advs is not None else None
@@ -378,9 +420,10 @@ def compute_dmc_safety(adsl: pd.DataFrame, adae: pd.DataFrame, lb: pd.DataFrame 
     out = {"ard_t_14_3_12": ard_time_to_event(endpoints, arms, weeks),
            "ard_f_14_3_12": ard_km_curves(endpoints, arms),
            "ard_t_14_3_13": ard_exposure_adjusted(adsl, adae, categories, end, arms),
-           "ard_t_14_3_14": ard_ae_by_infusion(adsl, adae, adex, arms),
            "l_16_2_5": listing_withdrawal(adae, adsl)}
+    if "INFNUM_" in adae:                     # infusion studies only (derive_infusion_of_onset)
+        out["ard_t_14_3_14"] = ard_ae_by_infusion(adsl, adae, adex, arms)
     if lb is not None:
-        out["l_16_2_6"] = listing_liver(lb, adsl, adex)
+        out["l_16_2_6"] = listing_liver(lb, adsl, adex if "INFNUM_" in adae else None)   # infusions only
         out["data_lab_records"] = lab_records(lb)
     return out

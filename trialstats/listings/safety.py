@@ -150,7 +150,8 @@ def listing_withdrawal(adae: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
 def listing_liver(lb: pd.DataFrame, adsl: pd.DataFrame, adex: pd.DataFrame | None = None,
                   threshold: float = 3.0) -> pd.DataFrame:
     """Subjects with a post-baseline ALT or AST >= `threshold` x ULN: every ALT, AST and bilirubin
-    record of theirs over time (value, ULN, multiple of ULN, study day, days since last infusion)."""
+    record of theirs over time (value, ULN, multiple of ULN, study day, days since last infusion where
+    `adex` gives the infusions)."""
     d = lb[lb["PARAMCD"].isin(["ALT", "AST", "BILI"])].copy()
     d["XULN"] = compute_xuln(d)
     post = d["POSTFL_"].astype(bool) if "POSTFL_" in d else pd.Series(True, index=d.index)
@@ -182,6 +183,8 @@ def listing_liver(lb: pd.DataFrame, adsl: pd.DataFrame, adex: pd.DataFrame | Non
                                             "").tolist()})
     order = np.lexsort([out["Date"].to_numpy(str), out["Test"].to_numpy(str), out["Subject"].to_numpy(str),
                         out["Arm"].to_numpy(str)])
+    if adex is None:           # no infusions (a daily regimen): no days since the last one
+        out = out.drop(columns="Days since last infusion")
     return out.iloc[order].reset_index(drop=True)
 
 

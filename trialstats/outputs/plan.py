@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..protocol import parameter_names
+from ..protocol import dose_words, parameter_names, regimen
 from ..vocabulary import related_note, related_terms, visit_label
 from .registry import LAYOUT, RULE_FOLDERS, Entry, entry
 
@@ -60,6 +60,16 @@ def _bmi_note(protocol: dict) -> str:
                 "vitals", {}) else ""
 
 
+def _regimen_fields(protocol: dict) -> dict[str, str]:
+    """The wording of the dosing regimen (protocol treatment.regimen): "infusion" only where the study infuses."""
+    infused = regimen(protocol) == "infusion"
+    return dict(dose_words(protocol),
+                exposure_what="infusions received and cumulative dose" if infused else
+                "duration, cumulative and average daily dose",
+                vitals_after_dose=", and temperature after each infusion" if infused else "",
+                since_last_dose="days since last infusion: 0 = the day of an infusion. " if infused else "")
+
+
 def fields(protocol: dict, kind: str) -> dict[str, str]:
     """The named fields of the registry's templates for a report of this protocol."""
     names = parameter_names(protocol)
@@ -73,7 +83,7 @@ def fields(protocol: dict, kind: str) -> dict[str, str]:
                aesi_definitions=_aesi_note(protocol), bmi_note=_bmi_note(protocol), homa_note=homa,
                dose_unit_in_brackets=f" ({unit})" if unit else "",
                guideline_sources="ADSL, ADAE" if single else "ADSL, ADAE, ADEFF",
-               related_terms=related_note(related_terms(protocol)))
+               related_terms=related_note(related_terms(protocol)), **_regimen_fields(protocol))
     if "responder" in protocol:
         spec = protocol["responder"]
         policy = RESPONDER_POLICY[(spec["prohibited_medication"], spec["missing"])]
@@ -109,6 +119,7 @@ NEEDS = {  # a protocol feature an entry needs -> does this protocol have it
     "secondary.ancova_log": lambda p: bool(p.get("secondary")) and bool(p["secondary"]["ancova_log"]),
     "secondary.ancova": lambda p: bool(p.get("secondary")) and bool(p["secondary"]["ancova"]),
     "exploratory": lambda p: "exploratory" in p,
+    "infusions": lambda p: regimen(p) == "infusion",
 }
 
 

@@ -95,7 +95,7 @@ ENTRIES: tuple[Entry, ...] = (
     E("t_14_1_5", "t_14_1_5", "Table 14.1.5", "Exposure", "Safety set", f"{SAFETY}/tables/t_14_1_5.csv",
       "safety", footnote="{note}", note=f"{SAFETY}/tables/t_14_1_5_footnote.txt", source="ADEX",
       ard=f"{SAFETY}/ard/t_14_1_5.csv",
-      review=dict(title="Exposure: infusions received and cumulative dose{dose_unit_in_brackets}")),
+      review=dict(title="Exposure: {exposure_what}{dose_unit_in_brackets}")),
     # 14.2 efficacy: a continuous primary endpoint (rule primary_change)
     E("t_14_2_1:change", "t_14_2_1", "Table 14.2.1", "Primary endpoint: {change_name}", "Full analysis set",
       "closed/primary_change/tables/t_14_2_1.csv", "primary_change",
@@ -200,7 +200,7 @@ ENTRIES: tuple[Entry, ...] = (
       f"{SAFETY}/figures/f_14_3_10.png", "safety", "figure", "One point per subject with a post-baseline ALT and "
       "bilirubin value (n in the legend); peak post-baseline values as multiples of the upper limit of normal, log "
       "scales; subjects at ALT >= 3 x ULN labelled.", "ADLB"),
-    E("t_14_3_11", "t_14_3_11", "Table 14.3.11", "Vital signs, and temperature after each infusion", "Safety set",
+    E("t_14_3_11", "t_14_3_11", "Table 14.3.11", "Vital signs{vitals_after_dose}", "Safety set",
       f"{SAFETY}/tables/t_14_3_11.csv", "safety", source="ADVS", ard=f"{SAFETY}/ard/t_14_3_11.csv"),
     E("t_14_3_12", "t_14_3_12", "Table 14.3.12", "Time to first serious TEAE, first AESI and study discontinuation "
       "(Kaplan-Meier)", "Safety set", f"{SAFETY}/tables/t_14_3_12.csv", "safety", footnote=TIME_AT_RISK +
@@ -221,7 +221,7 @@ ENTRIES: tuple[Entry, ...] = (
       f"{SAFETY}/tables/t_14_3_14.csv", "safety", footnote="Each TEAE is attributed to the latest infusion on or "
       "before its onset date. n/N (%) [events]: subjects with a TEAE attributed to infusion k / subjects who received "
       "infusion k; the ten preferred terms with most subjects. The last infusion's row covers the rest of follow-up.",
-      source="ADAE, ADEX", ard=f"{SAFETY}/ard/t_14_3_14.csv"),
+      source="ADAE, ADEX", ard=f"{SAFETY}/ard/t_14_3_14.csv", needs=("infusions",)),
     E("f_14_3_15", "f_14_3_15", "Figure 14.3.15", "Liver and renal tests by visit: box plots", "Safety set",
       f"{SAFETY}/figures/f_14_3_15.png", "safety", "figure", "Scheduled visits. Box: quartiles and median; whiskers "
       "to 1.5 x IQR; dots beyond. Dashed: upper limit of normal.", "ADLB"),
@@ -230,11 +230,11 @@ ENTRIES: tuple[Entry, ...] = (
       "subjects with ALT or AST >= 3 x ULN after the first dose ({ref[l_16_2_6]}).", "ADLB"),
     # 16.2 listings
     E("l_16_2_1", "l_16_2_1", "Listing 16.2.1", "Serious adverse events", "Safety set",
-      f"{SAFETY}/listings/l_16_2_1.csv", "safety", "listing", "Onset day: study day (day 1 = first dose); days since "
-      "last infusion: 0 = the day of an infusion. " + VERBATIM, "ADAE, ADSL, ADEX"),
+      f"{SAFETY}/listings/l_16_2_1.csv", "safety", "listing", "Onset day: study day (day 1 = first dose); "
+      "{since_last_dose}" + VERBATIM, "ADAE, ADSL, ADEX"),
     E("l_teae", "l_teae", "Listing", "All treatment-emergent adverse events", "Safety set",
       "review/safety/listings/l_teae.csv", "safety", "listing", "Every TEAE record, by subject and onset. Onset day: "
-      "study day of onset (day 1 = first infusion). Imputed dates: appendix, records used with a note.", "ADAE"),
+      "study day of onset (day 1 = first {dose_word}). Imputed dates: appendix, records used with a note.", "ADAE"),
     E("l_16_2_2", "l_16_2_2", "Listing 16.2.2", "Deaths", "Safety set", f"{SAFETY}/listings/l_16_2_2.csv", "safety",
       "listing", source="ADSL, ADAE"),
     E("l_16_2_3", "l_16_2_3", "Listing 16.2.3", "Adverse events of special interest", "Safety set",

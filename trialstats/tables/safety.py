@@ -106,15 +106,22 @@ def t_shift(ard_: pd.DataFrame, labels: dict | None = None, n_by_arm: dict | Non
     return pd.DataFrame(rows)
 
 
+EXPOSURE_ROWS = {"duration": "Duration of exposure (days)", "cumulative_dose": "Cumulative dose ({unit})",
+                 "average_daily_dose": "Average daily dose ({unit}/day)",
+                 "dose_intensity": "Dose intensity (% of planned)"}
+
+
 def t_exposure(ard_: pd.DataFrame, dose_label: str | None = None, n_by_arm: dict | None = None) -> pd.DataFrame:
     """Subjects by infusions received, n (%), and the cumulative dose (mean, median, range) per
-    arm; `dose_label` names the dose row with its unit; without it the dose row is left out (the
+    arm (a daily regimen: duration, cumulative and average daily dose, dose intensity, EXPOSURE_ROWS);
+    `dose_label` names the dose rows with its unit; without it the dose rows are left out (the
     dose would tell a coded arm's identity)."""
     rows = []
     for (var, level), g in ard_.groupby(["variable", "variable_level"], sort=False):
-        if var != "infusions" and dose_label is None:
+        if var not in ("infusions", "duration") and dose_label is None:
             continue
-        row = {"Exposure": f"Infusions received: {level}" if var == "infusions" else f"Cumulative dose ({dose_label})"}
+        row = {"Exposure": f"Infusions received: {level}" if var == "infusions" else
+               EXPOSURE_ROWS.get(var, "Cumulative dose ({unit})").format(unit=dose_label)}
         for arm, h in g.groupby("group1_level", sort=False):
             s = h.set_index("stat_name")["stat"]
             row[_arm_cell(arm, n_by_arm)] = (
@@ -125,8 +132,14 @@ def t_exposure(ard_: pd.DataFrame, dose_label: str | None = None, n_by_arm: dict
     return pd.DataFrame(rows)
 
 
-def exposure_note(dose_label: str | None) -> str:
+def exposure_note(dose_label: str | None, regimen: str = "infusion") -> str:
     """The footnote of the exposure table: the dose unit, or why the dose is not shown."""
+    if regimen == "daily":
+        hidden = (" Doses are not shown while arms are coded: a zero dose would identify a placebo arm."
+                  if dose_label is None else "")
+        return ("Daily dosing over the recorded periods. Duration: first to last day dosed, in days; cumulative "
+                "dose: dose x days summed over the periods; average daily dose: cumulative dose / duration; dose "
+                "intensity: average daily dose / planned daily dose (mean, median, range)." + hidden)
     if dose_label is None:
         return ("Infusions received by each subject of the safety set. The cumulative dose is not shown while "
                 "arms are coded: a zero dose would identify a placebo arm.")

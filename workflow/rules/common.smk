@@ -133,6 +133,24 @@ def dose_unit(wildcards):
     return PROTOCOLS[wildcards.study]["treatment"].get("dose_unit")
 
 
+def dose_regimen(wildcards):
+    """infusion (the default) or daily: the exposure table and the AEs by infusion follow it."""
+    return PROTOCOLS[wildcards.study]["treatment"].get("regimen", "infusion")
+
+
+def closed_planned_dose(wildcards):
+    """The planned dose by ARMCD for the dose intensity, with decoded arms only (as the dose itself)."""
+    planned = PROTOCOLS[wildcards.study]["treatment"].get("planned_dose")
+    return planned if config["report"]["decode_arms"] else None
+
+
+def review_planned_dose(wildcards):
+    """A single arm's planned dose: treatment.planned_dose's one value, else treatment.dose."""
+    treatment = PROTOCOLS[wildcards.study]["treatment"]
+    planned = treatment.get("planned_dose") or {}
+    return next(iter(planned.values()), treatment.get("dose"))
+
+
 def adam_folder(wildcards):
     return ADAM_STUDIES[wildcards.adam_study]["folder"]
 

@@ -19,6 +19,8 @@ rule closed_safety:
         exploratory=None,
         lab_panel=lab_panel,
         dose_unit=dose_unit,
+        regimen=dose_regimen,
+        planned_dose=closed_planned_dose,
     resources:
         mem_mb=memory(per_1000_subjects=120),  # measured: 1,080 MB at 10,000 subjects
         runtime=minutes,
@@ -46,6 +48,8 @@ rule review_safety:
         exploratory=exploratory_spec,
         lab_panel=lab_panel,
         dose_unit=dose_unit,
+        regimen=dose_regimen,
+        planned_dose=review_planned_dose,
     resources:
         mem_mb=memory(per_1000_subjects=120),  # as closed_safety
         runtime=minutes,
