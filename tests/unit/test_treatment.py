@@ -173,3 +173,64 @@ def test_no_infusion_wording_in_a_daily_study_plan():
         assert all(o.id != "t_14_3_14" for _, outputs in plan for o in outputs)
     infused = yaml.safe_load((ROOT / "data/nct06495437/protocol.yaml").read_text())
     assert any(o.id == "t_14_3_14" for _, outputs in report_plan("review", infused) for o in outputs)
+
+
+PILOT_SDTM = ROOT.parent / "shared" / "reference" / "cdiscpilot01_sdtm"
+
+
+def _unblinded_study(folder: Path) -> None:
+    """Four subjects of an unblinded two-arm CSV transfer: one screen failure, one without a DS milestone."""
+    folder.mkdir(parents=True)
+    pd.DataFrame({"STUDYID": "X", "DOMAIN": "DM", "USUBJID": ["X-1", "X-2", "X-3", "X-4"],
+                  "RFSTDTC": ["2020-01-02", "2020-01-05", "", ""], "ARMCD": ["PBO", "HI", "SCRNFAIL", "HI"],
+                  "ARM": ["Placebo", "High dose", "Screen Failure", "High dose"],
+                  "ACTARMCD": ["PBO", "HI", "SCRNFAIL", ""], "ACTARM": ["Placebo", "High dose", "Screen Failure", ""]}
+                 ).to_csv(folder / "dm.csv", index=False)
+    pd.DataFrame({"STUDYID": "X", "DOMAIN": "DS", "USUBJID": ["X-1", "X-3"], "DSDECOD": ["RANDOMIZED",
+                  "SCREEN FAILURE"], "DSSTDTC": ["2020-01-01", "2019-12-20"]}).to_csv(folder / "ds.csv", index=False)
+    pd.DataFrame({"STUDYID": "X", "DOMAIN": "EX", "USUBJID": ["X-1", "X-2"], "EXSEQ": [1, 1],
+                  "EXTRT": ["PLACEBO", "DRUG"], "EXDOSE": [0, 81], "EXDOSU": "mg",
+                  "EXSTDTC": ["2020-01-02", "2020-01-05"]}).to_csv(folder / "ex.csv", index=False)
+    pd.DataFrame({"STUDYID": "X", "USUBJID": ["X-1"], "AETERM": ["HEADACHE"]}).to_csv(folder / "ae.csv", index=False)
+
+
+def test_split_key_on_a_small_unblinded_study(tmp_path):
+    import json
+
+    from trialstats.adam.unblind import check_key, filter_key_at_cut
+    from trialstats.cli import main
+    _unblinded_study(tmp_path / "in")
+    out = str(tmp_path / "out")
+    assert main(["split-key", str(tmp_path / "in"), "--out", out, "--treatment", "Drug or placebo"]) == 0
+    key = pd.read_csv(tmp_path / "out" / "randomization.csv", dtype=str, keep_default_na=False)
+    assert key[["USUBJID", "ARMCD", "RANDDT", "RANDSRC"]].values.tolist() == [
+        ["X-1", "PBO", "2020-01-01", "DS"], ["X-2", "HI", "2020-01-05", "EX"], ["X-4", "HI", "", ""]]
+    dm = pd.read_csv(tmp_path / "out" / "sdtm" / "dm.csv", dtype=str, keep_default_na=False)
+    assert dm["ARM"].tolist() == ["BLINDED", "BLINDED", "Screen Failure", "BLINDED"]
+    assert dm["ACTARMCD"].tolist() == ["BLINDED", "BLINDED", "SCRNFAIL", "BLINDED"]
+    ex = pd.read_csv(tmp_path / "out" / "sdtm" / "ex.csv", dtype=str, keep_default_na=False)
+    assert ex["EXTRT"].tolist() == ["Drug or placebo"] * 2 and ex["EXDOSE"].tolist() == ["", ""]
+    assert ex["EXDOSU"].tolist() == ["mg", "mg"]                     # the same in every arm: kept
+    assert (tmp_path / "out" / "sdtm" / "ae.csv").read_bytes() == (tmp_path / "in" / "ae.csv").read_bytes()
+    manifest = json.loads((tmp_path / "out" / "split_key_manifest.json").read_text())
+    assert manifest["key_entries"] == 3 and manifest["by_arm"] == {"Placebo": 1, "High dose": 2}
+    changed = {(c["file"], c["column"]): c["rows_changed"] for c in manifest["changes"]}
+    assert changed == {("sdtm/dm.csv", "ARMCD"): 3, ("sdtm/dm.csv", "ARM"): 3, ("sdtm/dm.csv", "ACTARMCD"): 3,
+                       ("sdtm/dm.csv", "ACTARM"): 3, ("sdtm/ex.csv", "EXTRT"): 2, ("sdtm/ex.csv", "EXDOSE"): 2}
+    dated = key[key["RANDDT"] != ""]
+    check_key(filter_key_at_cut(dated, "2020-12-31"), pd.DataFrame({"USUBJID": ["X-1", "X-2"], "ENRLFL": "Y"}))
+
+
+@pytest.mark.skipif(not PILOT_SDTM.is_dir(), reason=f"the CDISC pilot SDTM is not at {PILOT_SDTM} (../shared absent)")
+def test_split_key_on_the_cdisc_pilot_sdtm(tmp_path):
+    from trialstats.cli import main
+    assert main(["split-key", str(PILOT_SDTM), "--out", str(tmp_path)]) == 0
+    key = pd.read_csv(tmp_path / "randomization.csv", dtype=str, keep_default_na=False)
+    assert len(key) == 254 and key["ARM"].value_counts().to_dict() == {
+        "Placebo": 86, "Xanomeline High Dose": 84, "Xanomeline Low Dose": 84}
+    assert (key["RANDDT"] != "").all()
+    dm = pd.read_parquet(tmp_path / "sdtm" / "dm.parquet")
+    assert dm.loc[dm["USUBJID"].isin(key["USUBJID"]), ["ARM", "ARMCD", "ACTARM", "ACTARMCD"]].eq("BLINDED").all().all()
+    assert set(dm["ARM"]) == {"BLINDED", "Screen Failure"}
+    ex = pd.read_parquet(tmp_path / "sdtm" / "ex.parquet")
+    assert set(ex["EXTRT"]) == {"BLINDED"} and ex["EXDOSE"].isna().all()

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 from ..columns import lookup
+from ..dates import compute_dt
+from ..sdtm.validate import NULL_ARMS
 
 KEY_COLUMNS = ("USUBJID", "ARMCD", "ARM")
 
@@ -193,3 +195,76 @@ def unblind(adam: dict[str, pd.DataFrame], key: pd.DataFrame, placebo_arms=()) -
         arm = lookup(out["adex"]["USUBJID"], trt["ARMCD"])
         out["adex"]["ADOSE"] = np.where(arm.isin(list(placebo_arms)), 0.0, out["adex"]["EXDOSE"])
     return out
+
+
+def _arm_text(values: pd.Series) -> pd.Series:
+    return values.astype("string").str.strip().fillna("")
+
+
+def _changed(before: pd.Series, after: pd.Series) -> int:
+    return int((before.astype("string").fillna("\0") != after.astype("string").fillna("\0")).sum())
+
+
+def split_key(sdtm: dict[str, pd.DataFrame], masking_term: str = "BLINDED",
+              treatment: str | None = None) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], list[dict]]:
+    """An unblinded SDTM transfer split into the randomization key and a masked SDTM.
+
+    Key: one row per DM subject with an arm (ARMCD neither blank nor an SDTM null arm, sdtm NULL_ARMS):
+    STUDYID, USUBJID, RANDDT, ARMCD, ARM (the format check_key and filter_key_at_cut read), plus
+    ACTARMCD/ACTARM where DM has them, and RANDSRC: where RANDDT comes from, the DS RANDOMIZED
+    milestone (DS), else the first dose (EX EXSTDTC), else DM.RFSTDTC; blank if none (the pipeline then
+    stops on the key). Masked: DM.ARM/ARMCD/ACTARM/ACTARMCD of those subjects set to `masking_term`;
+    EX.EXTRT to `treatment` (the protocol's blinded treatment name) or the masking term; EXDOSE
+    blanked and EXDOSU masked where they differ by arm. Returns (key, {domain: masked frame} of the
+    domains changed, [{domain, column, rows_changed, value}])."""
+    dm = sdtm["DM"]
+    armed = ~_arm_text(dm["ARMCD"]).str.upper().isin(NULL_ARMS | {""}).to_numpy(bool)
+    subjects = dm.loc[armed]
+    ids = subjects["USUBJID"].astype("string")
+    dates = {}
+    if sdtm.get("DS") is not None:
+        ds = sdtm["DS"][_arm_text(sdtm["DS"]["DSDECOD"]).str.upper().eq("RANDOMIZED").to_numpy(bool)]
+        dates["DS"] = compute_dt(ds["DSSTDTC"]).groupby(ds["USUBJID"].astype("string").to_numpy()).min()
+    if sdtm.get("EX") is not None:
+        ex = sdtm["EX"]
+        dates["EX"] = compute_dt(ex["EXSTDTC"]).groupby(ex["USUBJID"].astype("string").to_numpy()).min()
+    if "RFSTDTC" in dm:
+        dates["RFSTDTC"] = pd.Series(compute_dt(subjects["RFSTDTC"]).to_numpy(), index=ids.to_numpy())
+    when = pd.Series(pd.NaT, index=ids.to_numpy(), dtype="datetime64[ns]")
+    source = pd.Series("", index=ids.to_numpy(), dtype="object")
+    for name, d in dates.items():
+        d = d.reindex(when.index)
+        source = source.mask(when.isna() & d.notna(), name)
+        when = when.fillna(d)
+    key = pd.DataFrame({"STUDYID": subjects["STUDYID"].astype("string").to_numpy() if "STUDYID" in dm else "",
+                        "USUBJID": ids.to_numpy(), "RANDDT": when.dt.strftime("%Y-%m-%d").fillna("").to_numpy(),
+                        "ARMCD": _arm_text(subjects["ARMCD"]).to_numpy(), "ARM": _arm_text(subjects["ARM"]).to_numpy()})
+    for col in ("ACTARMCD", "ACTARM"):
+        if col in dm:
+            key[col] = _arm_text(subjects[col]).to_numpy()
+    key["RANDSRC"] = source.to_numpy()
+    masked, changes = {}, []
+
+    def mask(domain: str, frame: pd.DataFrame, col: str, rows, value) -> pd.DataFrame:
+        after = frame.copy()
+        after.loc[rows, col] = value
+        n = _changed(frame[col], after[col])
+        if n:
+            changes.append({"domain": domain, "column": col, "rows_changed": n,
+                            "value": value if isinstance(value, str) else "(blank)"})
+        return after
+
+    out = dm
+    for col in ("ARMCD", "ARM", "ACTARMCD", "ACTARM"):
+        if col in out:
+            out = mask("DM", out, col, armed, masking_term)
+    masked["DM"] = out
+    if sdtm.get("EX") is not None:
+        ex = sdtm["EX"]
+        arm_of = ex["USUBJID"].astype("string").map(pd.Series(key["ARMCD"].to_numpy(), index=key["USUBJID"]))
+        out = mask("EX", ex, "EXTRT", slice(None), treatment or masking_term)
+        for col, value in (("EXDOSE", np.nan), ("EXDOSU", masking_term)):
+            if col in ex and ex.groupby(arm_of.to_numpy())[col].agg(lambda v: frozenset(v.dropna())).nunique() > 1:
+                out = mask("EX", out, col, slice(None), value)
+        masked["EX"] = out
+    return key, {d: f for d, f in masked.items() if any(c["domain"] == d for c in changes)}, changes
