@@ -234,3 +234,12 @@ def test_split_key_on_the_cdisc_pilot_sdtm(tmp_path):
     assert set(dm["ARM"]) == {"BLINDED", "Screen Failure"}
     ex = pd.read_parquet(tmp_path / "sdtm" / "ex.parquet")
     assert set(ex["EXTRT"]) == {"BLINDED"} and ex["EXDOSE"].isna().all()
+
+
+def test_a_masked_dose_is_the_arms_planned_dose_after_unblinding():
+    from trialstats.adam.unblind import unblind
+    adsl = _blinded_adsl()
+    adex = pd.DataFrame({"USUBJID": ["S1", "S2"], "EXDOSE": [float("nan")] * 2})
+    out = unblind({"adsl": adsl, "adex": adex}, KEY, placebo_arms=("PBO",), planned={"PBO": 0, "HI": 81})["adex"]
+    assert out["ADOSE"].tolist() == [0.0, 81.0]
+    assert unblind({"adsl": adsl, "adex": adex}, KEY, ("PBO",))["adex"]["ADOSE"].isna().tolist() == [False, True]

@@ -181,8 +181,11 @@ def derive_vars_treatment(adsl: pd.DataFrame, key: pd.DataFrame) -> pd.DataFrame
     return out
 
 
-def unblind(adam: dict[str, pd.DataFrame], key: pd.DataFrame, placebo_arms=()) -> dict[str, pd.DataFrame]:
-    """Unblinded copies of the analysis datasets (the blinded ones are not modified)."""
+def unblind(adam: dict[str, pd.DataFrame], key: pd.DataFrame, placebo_arms=(),
+            planned: dict | None = None) -> dict[str, pd.DataFrame]:
+    """Unblinded copies of the analysis datasets (the blinded ones are not modified). ADEX's ADOSE:
+    0 in a placebo arm, else EXDOSE; where EXDOSE is blank (a transfer masked by split-key), the
+    arm's planned dose (`planned`: ARMCD -> dose, protocol treatment.planned_dose)."""
     adsl = derive_vars_treatment(adam["adsl"], key)
     trt = adsl.set_index("USUBJID")[["TRT01P", "TRT01A", "TRTCODE", "ARMCD"]]
     out = {"adsl": adsl}
@@ -193,7 +196,10 @@ def unblind(adam: dict[str, pd.DataFrame], key: pd.DataFrame, placebo_arms=()) -
         out[name] = df.assign(TRTP=t["TRT01P"], TRTA=t["TRT01A"], TRTCODE=t["TRTCODE"])
     if "adex" in out:
         arm = lookup(out["adex"]["USUBJID"], trt["ARMCD"])
-        out["adex"]["ADOSE"] = np.where(arm.isin(list(placebo_arms)), 0.0, out["adex"]["EXDOSE"])
+        dose = out["adex"]["EXDOSE"]
+        if planned:
+            dose = dose.fillna(pd.to_numeric(arm.map(planned), errors="coerce"))
+        out["adex"]["ADOSE"] = np.where(arm.isin(list(placebo_arms)), 0.0, dose)
     return out
 
 

@@ -71,5 +71,5 @@ def conduct_tables(adsl: pd.DataFrame, adeff: pd.DataFrame, protocol: dict, cut:
     completeness = ard_completeness(adsl, adeff, protocol["visits"], params, cut)
     return {"accrual_ard": accrual, "accrual": t_accrual(accrual), "completeness_ard": completeness,
             "completeness": readable_visits(t_completeness(completeness, names)),
-            "deviations": t_deviations(adsl, adeff, len(protocol["treatment"].get("infusion_days", [])), key, randomized,
-                                       names.get(key))}
+            "deviations": t_deviations(adsl, adeff, len(protocol["treatment"].get("infusion_days", [])), key,
+                                       randomized, names.get(key))}

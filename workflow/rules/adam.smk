@@ -31,6 +31,7 @@ rule unblind:
         placebo=placebo_arms,
         control=control_armcd,
         randomization=lambda w: PROTOCOLS[w.study]["randomization"],
+        planned_dose=planned_dose_by_arm,
     resources:
         mem_mb=memory(per_1000_subjects=120),  # measured: 970 MB at 10,000 subjects
         runtime=minutes,

@@ -138,10 +138,14 @@ def dose_regimen(wildcards):
     return PROTOCOLS[wildcards.study]["treatment"].get("regimen", "infusion")
 
 
+def planned_dose_by_arm(wildcards):
+    """treatment.planned_dose (ARMCD -> dose): the unblinding rule's dose where a masked EX has none."""
+    return PROTOCOLS[wildcards.study]["treatment"].get("planned_dose")
+
+
 def closed_planned_dose(wildcards):
     """The planned dose by ARMCD for the dose intensity, with decoded arms only (as the dose itself)."""
-    planned = PROTOCOLS[wildcards.study]["treatment"].get("planned_dose")
-    return planned if config["report"]["decode_arms"] else None
+    return planned_dose_by_arm(wildcards) if config["report"]["decode_arms"] else None
 
 
 def review_planned_dose(wildcards):
