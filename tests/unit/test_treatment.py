@@ -243,3 +243,21 @@ def test_a_masked_dose_is_the_arms_planned_dose_after_unblinding():
     out = unblind({"adsl": adsl, "adex": adex}, KEY, placebo_arms=("PBO",), planned={"PBO": 0, "HI": 81})["adex"]
     assert out["ADOSE"].tolist() == [0.0, 81.0]
     assert unblind({"adsl": adsl, "adex": adex}, KEY, ("PBO",))["adex"]["ADOSE"].isna().tolist() == [False, True]
+
+
+def test_the_schema_checks_the_regimen_and_the_related_terms():
+    import jsonschema
+    schema = yaml.safe_load((ROOT / "workflow/schemas/protocol.schema.yaml").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    base = _protocol()
+    errors = lambda doc: [e.message for e in validator.iter_errors(doc)]  # noqa: E731
+    assert errors(base) == []
+    daily = dict(base, treatment={"name": "Patch", "regimen": "daily", "dose": 54, "dose_unit": "mg",
+                                  "planned_dose": {"Pbo": 0, "Xan_Lo": 54, "Xan_Hi": 81}},
+                 adverse_events={"related": ["POSSIBLE", "PROBABLE"]})
+    assert errors(daily) == []
+    no_days = dict(base, treatment={k: v for k, v in base["treatment"].items() if k != "infusion_days"})
+    assert any("infusion_days" in e for e in errors(no_days))          # an infusion study needs its days
+    assert errors(dict(daily, treatment=dict(daily["treatment"], regimen="weekly")))
+    assert errors(dict(daily, adverse_events={"related": []}))
+    assert errors(dict(daily, adverse_events={"relatedness": ["POSSIBLE"]}))
