@@ -261,3 +261,26 @@ def test_the_schema_checks_the_regimen_and_the_related_terms():
     assert errors(dict(daily, treatment=dict(daily["treatment"], regimen="weekly")))
     assert errors(dict(daily, adverse_events={"related": []}))
     assert errors(dict(daily, adverse_events={"relatedness": ["POSSIBLE"]}))
+
+
+def test_study1_without_ds_randomized_milestones_keeps_every_arm():
+    """The embedded study 1 with its DS RANDOMIZED records removed: the open side enrols by first dose,
+    the key randomizes every one of its subjects, and no arm is lost."""
+    from tests.conftest import STUDY1
+    from trialstats.adam import derive_adam
+    from trialstats.adam.unblind import assert_key_arms, check_key, compare_randomization, unblind
+    from trialstats.sdtm.pipeline import ingest_study
+    sdtm = ingest_study(STUDY1, "2018-12-31").domains
+    sdtm["DS"] = sdtm["DS"][sdtm["DS"]["DSDECOD"] != "RANDOMIZED"].reset_index(drop=True)
+    protocol = yaml.safe_load((STUDY1 / "protocol.yaml").read_text())
+    adam = derive_adam(sdtm, protocol, "2018-12-31")
+    key = pd.read_csv(STUDY1 / "randomization.csv", dtype=str)
+    check_key(key, adam["adsl"], randomization=protocol["randomization"])
+    assert compare_randomization(adam["adsl"], key).empty
+    closed = unblind(adam, key, protocol["randomization"]["placebo"])["adsl"]
+    assert_key_arms(closed, key)
+    by_arm = closed[closed["RANDFL"] == "Y"].groupby("TRT01P").size().to_dict()
+    assert closed.loc[closed["RANDFL"] == "Y", "FASREAS"].ne("not enrolled").all()
+    assert by_arm == {"UC-MSC 1.5x10^6 cells/kg": 45, "Placebo": 46}
+    assert (closed.loc[closed["RANDFL"] == "Y", "RANDDT"].dt.strftime("%Y-%m-%d").tolist()
+            == key.set_index("USUBJID").loc[closed.loc[closed["RANDFL"] == "Y", "USUBJID"], "RANDDT"].tolist())

@@ -142,12 +142,16 @@ def compare_randomization(adsl: pd.DataFrame, key: pd.DataFrame) -> pd.DataFrame
 
 def derive_vars_randomization(adsl: pd.DataFrame, key: pd.DataFrame) -> pd.DataFrame:
     """The closed side's randomization: RANDFL = Y for every subject of the key (N otherwise),
-    ENRLFL = Y for them as well, RANDDT the DS milestone where there is one, else the key's RANDDT."""
+    ENRLFL = Y for them as well, RANDDT the DS milestone where there is one, else the key's RANDDT;
+    FASREAS "randomized, not dosed" where the open side had "not enrolled"."""
     out = adsl.copy()
     in_key = out["USUBJID"].isin(key["USUBJID"]).to_numpy()
     out["RANDFL"] = out["RANDFL"].mask(in_key, "Y").mask(~in_key, "N") if "RANDFL" in out else \
         np.where(in_key, "Y", "N")
     out["ENRLFL"] = out["ENRLFL"].mask(in_key, "Y")      # only values change: the blinded dtypes are kept
+    if "FASREAS" in out:    # randomized by the key, not enrolled by the open side's evidence: never dosed
+        out["FASREAS"] = out["FASREAS"].mask(in_key & out["FASREAS"].eq("not enrolled").fillna(False).to_numpy(bool),
+                                             "randomized, not dosed")
     keyed = _key_dates(key, out["USUBJID"]).where(in_key)
     if "RANDDT" not in out:
         out["RANDDT"] = keyed
