@@ -166,7 +166,7 @@ def test_no_infusion_wording_in_a_daily_study_plan():
     protocol["treatment"] = {"name": "Xanomeline patch", "regimen": "daily", "dose": 54, "dose_unit": "mg"}
     protocol["aesi"] = [{k: v for k, v in a.items() if k != "hours_after_infusion"} | {"name": f"AESI {i}"}
                         for i, a in enumerate(protocol.get("aesi", []), 1)]
-    for kind in ("closed", "review"):
+    for kind in ("open", "closed", "review"):
         plan = report_plan(kind, protocol)
         worded = [o.id for _, outputs in plan for o in outputs if "infusion" in (o.title + o.footnote).lower()]
         assert worded == [], (kind, worded)
