@@ -66,7 +66,7 @@ def consent_dates(frames: dict[str, pd.DataFrame]) -> tuple[pd.Series, pd.DataFr
         "DOMAIN": "DM", "USUBJID": subjects.iloc[[r - 1 for r in rows]].to_numpy(), "ROW": rows, "SEQ": "",
         "VARIABLE": "RFICDTC", "VALUE": "", "QUERY": "RFICDTC blank (an Expected variable)"})
     days, srcs = consent[query["USUBJID"]], source[query["USUBJID"]]
-    query["RULE"] = [f"consent date {d.date()} taken from {s}" if pd.notna(d) else
+    query["RULE"] = [f"RFICDTC set to the date of {s} (sdtm/dm)" if pd.notna(d) else
                      "no consent date found in DS or any screening record: removed at the data cut"
                      for d, s in zip(days, srcs)]
     return consent, query[QUERY_COLUMNS]

@@ -234,7 +234,7 @@ def _cross_findings(study: Study) -> list[dict]:
     if ex is not None and {"USUBJID", "EXSTDTC"} <= set(ex) and "RFSTDTC" in dm:
         first = parse_dates(ex["EXSTDTC"]).groupby(ex["USUBJID"]).min()
         rf = parse_dates(dm["RFSTDTC"])
-        mapped = dm["USUBJID"].map(first)
+        mapped = dm["USUBJID"].map(first).astype("datetime64[ns]")
         bad = (rf.notna() | mapped.notna()) & ~(rf == mapped)
         if bad.any():
             out.append(problem(study.files["DM"], "RFSTDTC", _rows(bad), "RFSTDTC differs from the first EXSTDTC",
