@@ -228,3 +228,17 @@ def test_vital_signs_without_weight_give_no_bmi_and_no_crash():
     records = efficacy_records({"LB": lb, "VS": vs, "DM": dm()}, protocol)
     assert "BMI" not in set(records["PARAMCD"])
     assert "WEIGHT" not in set(records["PARAMCD"])
+
+
+def test_the_schemas_take_a_safety_only_protocol_and_a_boolean_strict():
+    import jsonschema
+    from snakemake.utils import validate
+
+    from tests.conftest import ROOT
+    schema = yaml.safe_load((ROOT / "workflow/schemas/protocol.schema.yaml").read_text())
+    assert list(jsonschema.Draft202012Validator(schema).iter_errors(PROTOCOL)) == []
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    validate(config, str(ROOT / "workflow/schemas/config.schema.yaml"))
+    assert config["strict"] is False                                  # the default
+    with pytest.raises(Exception, match="is not of type 'boolean'"):
+        validate({**config, "strict": "yes"}, str(ROOT / "workflow/schemas/config.schema.yaml"))
