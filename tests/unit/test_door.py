@@ -242,3 +242,12 @@ def test_the_schemas_take_a_safety_only_protocol_and_a_boolean_strict():
     assert config["strict"] is False                                  # the default
     with pytest.raises(Exception, match="is not of type 'boolean'"):
         validate({**config, "strict": "yes"}, str(ROOT / "workflow/schemas/config.schema.yaml"))
+
+
+def test_a_unitless_test_declared_with_unit_blank_accepts_a_blank_unit():
+    lb = text(STUDYID=["S", "S"], DOMAIN=["LB", "LB"], USUBJID=["S-1", "S-2"], LBSEQ=["1", "1"],
+              LBTESTCD=["PH", "PH"], LBORRES=["6", "7"], LBSTRESC=["6", "7"], LBSTRESN=["6", "7"],
+              LBSTRESU=[None, "mmol/L"], LBSTNRLO=[None, None], LBSTNRHI=[None, None], VISITNUM=["1", "1"],
+              VISIT=["SCREENING", "SCREENING"], LBDTC=["2020-01-05", "2020-01-06"])
+    protocol = {**PROTOCOL, "labs": {"PH": {"name": "pH", "unit": "", "plausible": [4, 9]}}}
+    assert [(f[1], f[2], f[3]) for f in findings(study(protocol, LB=lb))] == [("LBSTRESU", [2], "PH in unit mmol/L")]

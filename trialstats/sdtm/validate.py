@@ -188,7 +188,7 @@ def _findings_results(domain: str, path, df: pd.DataFrame, protocol: dict) -> li
         if unit_col in df:
             units = df.loc[sel & df[num_col].notna(), unit_col].fillna("(blank)") if num_col in df else \
                 df.loc[sel, unit_col].fillna("(blank)")
-            wrong = units[units != d["unit"]]
+            wrong = units[units != (d["unit"] or "(blank)")]       # unit "": a unitless test (pH)
             if len(wrong):
                 what = (f"{code} in more than one unit: {', '.join(sorted(units.unique()))}"
                         if units.nunique() > 1 else f"{code} in unit {wrong.iloc[0]}")
