@@ -250,4 +250,5 @@ def test_a_unitless_test_declared_with_unit_blank_accepts_a_blank_unit():
               LBSTRESU=[None, "mmol/L"], LBSTNRLO=[None, None], LBSTNRHI=[None, None], VISITNUM=["1", "1"],
               VISIT=["SCREENING", "SCREENING"], LBDTC=["2020-01-05", "2020-01-06"])
     protocol = {**PROTOCOL, "labs": {"PH": {"name": "pH", "unit": "", "plausible": [4, 9]}}}
-    assert [(f[1], f[2], f[3]) for f in findings(study(protocol, LB=lb))] == [("LBSTRESU", [2], "PH in unit mmol/L")]
+    assert [(f[1], f[2], f[3]) for f in findings(study(protocol, LB=lb))] == [
+        ("LBSTRESU", [2], "PH in more than one unit: (blank), mmol/L")]
