@@ -252,3 +252,16 @@ def test_a_unitless_test_declared_with_unit_blank_accepts_a_blank_unit():
     protocol = {**PROTOCOL, "labs": {"PH": {"name": "pH", "unit": "", "plausible": [4, 9]}}}
     assert [(f[1], f[2], f[3]) for f in findings(study(protocol, LB=lb))] == [
         ("LBSTRESU", [2], "PH in more than one unit: (blank), mmol/L")]
+
+
+def test_a_block_that_reads_another_needs_it_in_the_protocol_schema():
+    import jsonschema
+
+    from tests.conftest import ROOT
+    schema = yaml.safe_load((ROOT / "workflow/schemas/protocol.schema.yaml").read_text())
+    doc = {**PROTOCOL, "safety_labs": {"chemistry": ["ALT"]}}
+    assert [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(doc)] == [
+        "'labs' is a dependency of 'safety_labs'"]
+    for folder in (STUDY1, STUDY2):
+        assert list(jsonschema.Draft202012Validator(schema).iter_errors(
+            yaml.safe_load((folder / "protocol.yaml").read_text()))) == []
