@@ -139,9 +139,9 @@ def test_a_blank_consent_date_falls_back_to_ds_then_the_earliest_screening_recor
     assert consent.astype(str).to_dict() == {"S-1": "2019-12-30", "S-2": "2020-01-12"}
     assert queries[["USUBJID", "ROW", "VARIABLE", "QUERY", "RULE"]].values.tolist() == [
         ["S-1", 1, "RFICDTC", "RFICDTC blank (an Expected variable)",
-         "RFICDTC set to the date of DS INFORMED CONSENT OBTAINED (DSSTDTC) (sdtm/dm)"],
+         "RFICDTC set to the date of DS INFORMED CONSENT OBTAINED (DSSTDTC) in the cut DM"],
         ["S-2", 2, "RFICDTC", "RFICDTC blank (an Expected variable)",
-         "RFICDTC set to the date of the earliest screening record (EX.EXSTDTC) (sdtm/dm)"]]
+         "RFICDTC set to the date of the earliest screening record (EX.EXSTDTC) in the cut DM"]]
     assert findings(study(DM=dm(RFICDTC=[None, None]))) == []      # Expected: may be null
 
 

@@ -61,12 +61,13 @@ def consent_dates(frames: dict[str, pd.DataFrame]) -> tuple[pd.Series, pd.DataFr
         fill = still & consent.index.isin(recs.index)
         consent[fill] = recs.loc[consent.index[fill], "day"].to_numpy()
         source[fill] = "the earliest screening record (" + recs.loc[consent.index[fill], "src"].to_numpy() + ")"
-    rows = [i + 1 for i, u in enumerate(subjects) if u in set(consent.index[blank])]
+    missing = set(consent.index[blank])
+    rows = [i + 1 for i, u in enumerate(subjects) if u in missing]
     query = pd.DataFrame({
         "DOMAIN": "DM", "USUBJID": subjects.iloc[[r - 1 for r in rows]].to_numpy(), "ROW": rows, "SEQ": "",
         "VARIABLE": "RFICDTC", "VALUE": "", "QUERY": "RFICDTC blank (an Expected variable)"})
     days, srcs = consent[query["USUBJID"]], source[query["USUBJID"]]
-    query["RULE"] = [f"RFICDTC set to the date of {s} (sdtm/dm)" if pd.notna(d) else
+    query["RULE"] = [f"RFICDTC set to the date of {s} in the cut DM" if pd.notna(d) else
                      "no consent date found in DS or any screening record: removed at the data cut"
                      for d, s in zip(days, srcs)]
     return consent, query[QUERY_COLUMNS]
