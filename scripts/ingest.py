@@ -18,7 +18,7 @@ def git_state() -> dict:
 
 sm = snakemake  # noqa: F821 (injected by snakemake)
 with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
-    result = ingest_study(sm.params.folder, sm.wildcards.cut, report_path=sm.log.report)
+    result = ingest_study(sm.params.folder, sm.wildcards.cut, report_path=sm.log.report, strict=sm.params.strict)
     out = Path(sm.output.sdtm)
     out.mkdir(parents=True, exist_ok=True)
     for domain, frame in result.domains.items():
@@ -26,6 +26,7 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     write_csv(result.cut_listing, out / "cut_listing.csv")
     write_csv(result.reconciliation, out / "reconciliation.csv")
     write_csv(result.supp_orphans, out / "supp_orphans.csv")
+    write_csv(result.data_queries, out / "data_queries.csv")
     (out / "validation_report.txt").write_text(result.report)
     manifest = build_manifest(sm.wildcards.study, sm.wildcards.cut, sm.input, sm.params.config,
                               {**git_state(), "library": sm.params.library}, package_versions(), result.synthetic)

@@ -6,7 +6,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from trialstats.report.build import IMPUTATION_RULES, compile_report, excluded_summary, notes_summary, report_source
+from trialstats.report.build import (IMPUTATION_RULES, compile_report, excluded_summary, notes_summary, queries_summary,
+                                     report_source)
 from trialstats.io import write_csv
 from trialstats.report.summary import cite_sources, executive_summary
 from trialstats.outputs.plan import report_plan
@@ -50,6 +51,11 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
                   ("Records used with a note: imputed dates, unscheduled visits, retests, baseline cross-check",
                    notes_summary(pd.read_csv(root / "adam" / "record_notes.csv", keep_default_na=False))),
                   ("Methods: partial dates, unscheduled visits, retests, NOT DONE results", IMPUTATION_RULES)]
+    queries = root / "adam" / "data_queries.csv"     # records kept or changed by a stated rule (none: no page)
+    queries = pd.read_csv(queries, dtype=str, keep_default_na=False) if queries.exists() else pd.DataFrame()
+    if len(queries):
+        appendices.insert(3, ("Data queries: records kept or changed by a stated rule (adam/data_queries.csv)",
+                              queries_summary(queries)))
     numbers = {o.id: o.number for _, outputs in sections for o in outputs}
     summary = executive_summary(root, kind, sm.params.previous_cut, numbers.get("t_guidelines", "Table G.1"), protocol,
                                 sm.params.arm_column)

@@ -25,8 +25,8 @@ def derive_adam(sdtm: dict[str, pd.DataFrame], protocol: dict, cut: str) -> dict
     core = derive_adsl_core(sdtm, derive_vars_eligibility(elig), protocol, cut)
     visits = protocol["visits"]
     with ThreadPoolExecutor(max_workers=1) as pool:
-        adlb = pool.submit(derive_findings, sdtm["LB"], "LB", protocol["labs"], core, visits)
-        advs = pool.submit(derive_findings, sdtm["VS"], "VS", protocol["vitals"], core, visits)
+        adlb = pool.submit(derive_findings, sdtm["LB"], "LB", protocol.get("labs", {}), core, visits)
+        advs = pool.submit(derive_findings, sdtm["VS"], "VS", protocol.get("vitals", {}), core, visits)
         adeff = derive_bds(efficacy_records(sdtm, protocol), core, visits)
         adsl = finish_adsl(core, adeff, protocol)
         if "responder" in protocol:

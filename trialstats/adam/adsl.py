@@ -160,11 +160,15 @@ def derive_var_enrolled(adsl: pd.DataFrame, randomized: bool) -> pd.Series:
 def derive_vars_populations(adsl: pd.DataFrame, adeff: pd.DataFrame, protocol: dict) -> pd.DataFrame:
     """ENRLFL/RANDFL, SAFFL, FASFL, PPROTFL, COMPLFL with FASREAS and PPREAS."""
     out = adsl.copy()
-    pop = protocol["populations"]
-    key = adeff[(adeff["PARAMCD"] == pop["key_parameter"]) & (adeff["ANL01FL"] == "Y") & adeff["AVAL"].notna()]
-    has_base = out["USUBJID"].isin(key.loc[key["ABLFL"] == "Y", "USUBJID"])
-    has_post = out["USUBJID"].isin(key.loc[key["CHG"].notna(), "USUBJID"])
-    has_final = out["USUBJID"].isin(key.loc[key["AVISIT"] == pop["final_visit"], "USUBJID"])
+    pop = protocol.get("populations")       # absent (a safety-only study): no key-parameter condition
+    if pop:
+        key = adeff[(adeff["PARAMCD"] == pop["key_parameter"]) & (adeff["ANL01FL"] == "Y") & adeff["AVAL"].notna()]
+        has_base = out["USUBJID"].isin(key.loc[key["ABLFL"] == "Y", "USUBJID"])
+        has_post = out["USUBJID"].isin(key.loc[key["CHG"].notna(), "USUBJID"])
+        has_final = out["USUBJID"].isin(key.loc[key["AVISIT"] == pop["final_visit"], "USUBJID"])
+    else:
+        has_base = has_post = has_final = pd.Series(True, index=out.index)
+        pop = {"key_parameter": "", "final_visit": protocol["visits"][-1]["name"]}
     randomized = protocol["study"]["design"] == "randomized"
     enrolled = derive_var_enrolled(out, randomized)
     dosed = out["NINF"].fillna(0) >= 1

@@ -21,7 +21,9 @@ from .bds import bds_from_findings, filter_not_done
 
 def referenced_parameters(protocol: dict) -> dict[str, list[str]]:
     """Protocol key -> the ADEFF parameters it names (populations, endpoints, baseline, HOMA)."""
-    refs = {"populations.key_parameter": [protocol["populations"]["key_parameter"]]}
+    refs = {}
+    if "populations" in protocol:        # none in a safety-only study
+        refs["populations.key_parameter"] = [protocol["populations"]["key_parameter"]]
     if "responder" in protocol:
         refs["responder.criteria"] = [c["paramcd"] for c in protocol["responder"]["criteria"]]
     if "continuous_primary" in protocol:
@@ -46,11 +48,11 @@ def efficacy_labs(protocol: dict) -> list[str]:
         tests = list(protocol["efficacy_labs"])
     else:
         named = [p for ps in referenced_parameters(protocol).values() for p in ps]
-        tests = list(dict.fromkeys(p for p in named if p in protocol["labs"]))
-    unknown = [t for t in tests if t not in protocol["labs"]]
+        tests = list(dict.fromkeys(p for p in named if p in protocol.get("labs", {})))
+    unknown = [t for t in tests if t not in protocol.get("labs", {})]
     if unknown:
         raise ValueError(f"protocol efficacy_labs: {unknown} not defined under labs "
-                         f"(defined: {sorted(protocol['labs'])})")
+                         f"(defined: {sorted(protocol.get('labs', {}))})")
     return tests
 
 
@@ -66,11 +68,11 @@ def assert_protocol_parameters(protocol: dict) -> None:
                 for key, params in referenced_parameters(protocol).items()
                 for missing in [sorted(set(params) - available)] if missing]
     for category, tests in protocol.get("safety_labs", {}).items():
-        missing = sorted(set(tests) - set(protocol["labs"]))
+        missing = sorted(set(tests) - set(protocol.get("labs", {})))
         if missing:
             problems.append(f"safety_labs.{category}: {missing} not defined under labs")
     hypo = protocol.get("hypoglycaemia")
-    if hypo and hypo["glucose_test"] not in protocol["labs"]:
+    if hypo and hypo["glucose_test"] not in protocol.get("labs", {}):
         problems.append(f"hypoglycaemia.glucose_test: {hypo['glucose_test']} not defined under labs")
     if problems:
         raise ValueError("protocol.yaml names parameters the analysis datasets will not have:\n  "
@@ -102,17 +104,18 @@ def efficacy_records(sdtm: dict, protocol: dict) -> pd.DataFrame:
     """Source and derived efficacy records in the shape of bds_from_findings."""
     lb, vs = filter_not_done(sdtm["LB"], "LB"), filter_not_done(sdtm["VS"], "VS")
     tests = efficacy_labs(protocol)
-    labs = bds_from_findings(lb[lb["LBTESTCD"].isin(tests)], "LB", protocol["labs"])
+    labs = bds_from_findings(lb[lb["LBTESTCD"].isin(tests)], "LB", protocol.get("labs", {}))
     labs["ADTC"] = lb.loc[lb["LBTESTCD"].isin(tests), "LBDTC"].to_numpy()
     weight_rows = vs[vs["VSTESTCD"] == "WEIGHT"]
-    weight = bds_from_findings(weight_rows, "VS", protocol["vitals"])
+    weight = bds_from_findings(weight_rows, "VS", protocol.get("vitals", {}))
     weight["ADTC"] = weight_rows["VSDTC"].to_numpy()
     parts = [labs, weight]
     height = pd.to_numeric(vs.loc[vs["VSTESTCD"] == "HEIGHT", "VSSTRESN"]).groupby(
         vs.loc[vs["VSTESTCD"] == "HEIGHT", "USUBJID"]).last()
     post_screen = weight["VISITNUM"] != protocol["visits"][0]["num"]
     w = weight[post_screen]
-    parts.append(_derived(w, "BMI", w["AVAL"] / (w["USUBJID"].map(height) / 100) ** 2))
+    if len(w):                  # no weight (a VS without WEIGHT): no BMI
+        parts.append(_derived(w, "BMI", w["AVAL"] / (w["USUBJID"].map(height) / 100) ** 2))
     names = derived_parameters(protocol)
     insulin = protocol.get("insulin", {})
     if insulin.get("daily_dose"):
@@ -135,7 +138,7 @@ def _homa_records(labs: pd.DataFrame, protocol: dict) -> list[pd.DataFrame]:
         raise ValueError(f"protocol homa: {missing} must be listed in efficacy_labs to derive HOMA")
     factor = 1.0
     if spec["form"] == "c-peptide":   # the formula wants C-peptide in pmol/L
-        test = protocol["labs"][spec["secretion"]]
+        test = protocol.get("labs", {})[spec["secretion"]]
         factor = 1.0 if test["unit"] == "pmol/L" else test.get("conversions", {}).get("pmol/L")
         if factor is None:
             raise ValueError(f"protocol labs {spec['secretion']}: C-peptide in {test['unit']} needs "

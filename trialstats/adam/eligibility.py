@@ -163,7 +163,7 @@ def derive_eligibility(sdtm: dict, protocol: dict) -> pd.DataFrame:
     ie = sdtm.get("IE", pd.DataFrame(columns=["USUBJID", "IETESTCD"]))
     recorded = set(zip(ie["USUBJID"], ie["IETESTCD"]))
     rows = []
-    for crit in protocol["criteria"]:
+    for crit in protocol.get("criteria", []):
         rule, cat = crit.get("rule"), crit["category"]
         if rule is None:
             fails, value = pd.Series(pd.NA, index=subjects, dtype="boolean"), pd.Series("", index=subjects)
@@ -191,6 +191,8 @@ def derive_eligibility(sdtm: dict, protocol: dict) -> pd.DataFrame:
                               "DATA_FAIL": fails.reindex(subjects).astype("boolean").to_numpy(),
                               "INV_FAIL": inv.to_numpy()})
         rows.append(frame)
+    if not rows:            # a study without eligibility criteria (protocol.yaml criteria): no rows
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in ELIG_COLUMNS})
     out = pd.concat(rows, ignore_index=True)
     decided = out["DATA_FAIL"].notna()
     out["AGREE"] = (out["DATA_FAIL"] == out["INV_FAIL"]).astype("boolean").where(decided)
@@ -206,7 +208,9 @@ def filter_disagreements(elig: pd.DataFrame) -> pd.DataFrame:
 
 def derive_vars_eligibility(elig: pd.DataFrame) -> pd.DataFrame:
     """Per subject: ELIGFL (no data-decided criterion failed), IEFAILFL (IE records a failure)
-    and the failed criteria by data and by the investigator."""
+    and the failed criteria by data and by the investigator (none without criteria: blank)."""
+    if not len(elig):
+        return pd.DataFrame(columns=["USUBJID", "ELIGFL", "IEFAILFL", "ELIGFAIL", "IEFAIL", "SFREAS"])
     g = elig.groupby("USUBJID", sort=False)
     failed = elig[elig["DATA_FAIL"] == True]  # noqa: E712
     inv = elig[elig["INV_FAIL"]]

@@ -137,6 +137,13 @@ def excluded_summary(excluded: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns={"DOMAIN": "Domain", "REASON": "Reason"})
 
 
+def queries_summary(queries: pd.DataFrame) -> pd.DataFrame:
+    """Data queries (adam/data_queries.csv) counted by domain, variable, query and the rule applied."""
+    g = queries.groupby(["DOMAIN", "VARIABLE", "QUERY", "RULE"], sort=True)
+    out = pd.DataFrame({"Records": g.size(), "Subjects": g["USUBJID"].nunique()}).reset_index()
+    return out.rename(columns={"DOMAIN": "Domain", "VARIABLE": "Variable", "QUERY": "Query", "RULE": "Rule applied"})
+
+
 def notes_summary(notes: pd.DataFrame) -> pd.DataFrame:
     """Record notes (adam/record_notes.csv) counted by domain and note."""
     if notes.empty:

@@ -266,7 +266,7 @@ def executive_summary(root: Path, side: str, previous_cut: str = "", guidelines_
     if soc_pt is not None and len(arms) > 1:
         rows.append(imbalance_row(soc_pt, arms))
     hys_law = _read(root, f"{safety}/ard/t_14_3_10.csv")
-    if hys_law is not None:
+    if hys_law is not None and len(hys_law):        # none without laboratory data (no LB)
         rows.append(lab_row(hys_law, arms))
     guidelines = _read(root, f"{side}/monitoring/stopping_guidelines.csv")
     if guidelines is not None:

@@ -8,8 +8,7 @@ import pandas as pd
 import yaml
 
 from ..io import READABLE, UnreadableFile, read_table
-
-REQUIRED_DOMAINS = ("DM", "EX", "LB", "VS", "AE", "DS")
+from .spec import required_domains
 
 
 @dataclass(frozen=True)
@@ -49,10 +48,10 @@ def load_study(folder: str | Path) -> Study:
         problems.append(problem(protocol_path, "", [], f"not valid YAML: {err}", "a YAML mapping"))
     files, file_problems = domain_files(folder / "sdtm")
     problems += file_problems
-    for domain in REQUIRED_DOMAINS:
+    for domain in required_domains(protocol if isinstance(protocol, dict) else {}):
         if domain not in files:
             problems.append(problem(folder / "sdtm" / f"{domain.lower()}.csv", "", [],
-                                    f"required domain {domain} has no file",
+                                    f"required domain {domain} has no file (the protocol uses it)",
                                     f"sdtm/{domain.lower()}.csv, .xpt, .parquet or .json (Dataset-JSON)"))
     frames = {}
     encoding = (protocol.get("sdtm") or {}).get("encoding") if isinstance(protocol, dict) else None
@@ -64,8 +63,9 @@ def load_study(folder: str | Path) -> Study:
     return Study(folder, protocol, files, frames, problems)
 
 
-def problem(path, column: str, rows, what: str, expected: str, examples=()) -> dict:
-    """One validation finding: file, column, 1-based data rows, what is wrong, what was expected."""
+def problem(path, column: str, rows, what: str, expected: str, examples=(), rule: str = "") -> dict:
+    """One validation finding: file, column, 1-based data rows, what is wrong, what was expected;
+    `rule`: the stated rule under which it is a data query instead of a stop (blank: a stop)."""
     rows = sorted({int(r) for r in rows})
     return dict(file=str(path), column=column, rows=rows, n=len(rows), problem=what,
-                expected=expected, examples=[str(e) for e in list(examples)[:5]])
+                expected=expected, examples=[str(e) for e in list(examples)[:5]], rule=rule)

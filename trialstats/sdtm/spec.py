@@ -4,10 +4,18 @@ Column kinds: "id" text required in every row; "text" optional text; "date"/"dat
 date or date-time (required/optional); "num"/"num?" a number; ("in", values) / ("in?", values)
 a controlled term. Columns not listed are carried through unchecked.
 
-Dates the SDTM IG marks Expected, not Required (AESTDTC, LBDTC, VSDTC) may be blank: such a
-record is kept, its ADaM date imputed where a rule applies, else listed as not placeable.
+Variable roles (SDTM IG core): a Required variable ("id", "num", "date", ("in", ...)) must be a
+column with a value in every row; an Expected variable ("date?", "num?", "text", ("in?", ...)) must
+be a column but may be null, each with a stated fallback (RFICDTC: sdtm/queries.py
+consent_dates); a Permissible variable (a domain's `permissible` list) may be absent: it is then
+carried as a blank column. Dates the SDTM IG marks Expected (AESTDTC, LBDTC, VSDTC) may be blank:
+such a record is kept, its ADaM date imputed where a rule applies, else listed as not placeable.
+
+Every domain may hold no records (a header only: accepted, no records) except DM, the subjects.
 """
 from __future__ import annotations
+
+import pandas as pd
 
 SEXES = ("M", "F", "U")
 NY = ("Y", "N")
@@ -15,49 +23,53 @@ NY = ("Y", "N")
 BASE = {"STUDYID": "id", "DOMAIN": "id", "USUBJID": "id"}
 
 DOMAINS: dict[str, dict] = {
-    "DM": dict(columns={"SUBJID": "id", "RFICDTC": "date", "RFSTDTC": "date?", "RFENDTC": "date?",
+    "DM": dict(columns={"SUBJID": "id", "RFICDTC": "date?", "RFSTDTC": "date?", "RFENDTC": "date?",
                         "BRTHDTC": "date?", "AGE": "num", "SEX": ("in", SEXES)},
-               keys=[["USUBJID"]], order=[("RFSTDTC", "RFENDTC"), ("BRTHDTC", "RFICDTC")]),
-    "EX": dict(columns={"EXSEQ": "num", "EXTRT": "id", "EXDOSE": "num", "EXDOSU": "text",
+               keys=[["USUBJID"]], order=[("RFSTDTC", "RFENDTC"), ("BRTHDTC", "RFICDTC")], permissible=["BRTHDTC"],
+               may_be_empty=False),
+    "EX": dict(columns={"EXSEQ": "num", "EXTRT": "id", "EXDOSE": "num?", "EXDOSU": "text",
                         "EXSTDTC": "date", "EXENDTC": "date?"},
                keys=[["USUBJID", "EXSEQ"], ["USUBJID", "EXSTDTC"]], order=[("EXSTDTC", "EXENDTC")],
                nonnegative=["EXDOSE"]),
     "LB": dict(columns={"LBSEQ": "num", "LBTESTCD": "id", "LBORRES": "text", "LBSTRESC": "text",
                         "LBSTRESN": "num?", "LBSTRESU": "text", "LBSTNRLO": "num?", "LBSTNRHI": "num?",
                         "VISITNUM": "num?", "VISIT": "text", "LBDTC": "date?"},
+               permissible=["VISIT"],
                keys=[["USUBJID", "LBSEQ"], ["USUBJID", "LBTESTCD", "VISITNUM", "LBDTC"]]),
     "VS": dict(columns={"VSSEQ": "num", "VSTESTCD": "id", "VSORRES": "text", "VSSTRESN": "num?",
                         "VSSTRESU": "text", "VSTPTNUM": "num?", "VISITNUM": "num?", "VISIT": "text",
                         "VSDTC": "date?"},
+               permissible=["VSTPTNUM", "VISIT"],
                keys=[["USUBJID", "VSSEQ"], ["USUBJID", "VSTESTCD", "VISITNUM", "VSTPTNUM", "VSDTC"]]),
     "AE": dict(columns={"AESEQ": "num", "AETERM": "id", "AEDECOD": "id", "AEBODSYS": "id",
                         "AESEV": ("in?", ("MILD", "MODERATE", "SEVERE")), "AESER": ("in", NY),
                         "AEREL": "text", "AESTDTC": "date?", "AEENDTC": "date?"},
-               keys=[["USUBJID", "AESEQ"]], order=[("AESTDTC", "AEENDTC")], may_be_empty=True),
+               keys=[["USUBJID", "AESEQ"]], order=[("AESTDTC", "AEENDTC")], permissible=["AESEV"]),
     "DS": dict(columns={"DSSEQ": "num", "DSDECOD": "id", "DSCAT": "id", "DSSTDTC": "date"},
-               keys=[["USUBJID", "DSSEQ"]]),
+               keys=[["USUBJID", "DSSEQ"]], permissible=["DSCAT"]),
     "CM": dict(columns={"CMSEQ": "num", "CMTRT": "id", "CMCLAS": "text", "CMCAT": "text",
                         "CMDOSE": "num?", "CMDOSU": "text", "CMSTDTC": "date?", "CMENDTC": "date?"},
                keys=[["USUBJID", "CMSEQ"]], order=[("CMSTDTC", "CMENDTC")], nonnegative=["CMDOSE"],
-               may_be_empty=True),
+               permissible=["CMCLAS", "CMCAT", "CMDOSE", "CMDOSU", "CMSTDTC", "CMENDTC"]),
     "MH": dict(columns={"MHSEQ": "num", "MHTERM": "id", "MHDECOD": "text", "MHSTDTC": "date?",
                         "MHDTC": "date?"},
-               keys=[["USUBJID", "MHSEQ"]], order=[("MHSTDTC", "MHDTC")], may_be_empty=True),
+               keys=[["USUBJID", "MHSEQ"]], order=[("MHSTDTC", "MHDTC")],
+               permissible=["MHDECOD", "MHSTDTC", "MHDTC"]),
     "IE": dict(columns={"IESEQ": "num", "IETESTCD": "id", "IECAT": ("in", ("INCLUSION", "EXCLUSION")),
                         "IEORRES": ("in", NY), "IEDTC": "date"},
-               keys=[["USUBJID", "IESEQ"], ["USUBJID", "IETESTCD"]], may_be_empty=True),
+               keys=[["USUBJID", "IESEQ"], ["USUBJID", "IETESTCD"]], permissible=["IEDTC"]),
     "SU": dict(columns={"SUSEQ": "num", "SUTRT": "id", "SUDOSE": "num?", "SUDOSFRQ": "text",
                         "SUDTC": "date?"},
-               keys=[["USUBJID", "SUSEQ"]], nonnegative=["SUDOSE"], may_be_empty=True),
+               keys=[["USUBJID", "SUSEQ"]], nonnegative=["SUDOSE"]),
     "QS": dict(columns={"QSSEQ": "num", "QSTESTCD": "id", "QSSTRESN": "num?", "QSDTC": "date?"},
-               keys=[["USUBJID", "QSSEQ"], ["USUBJID", "QSTESTCD", "QSDTC"]], may_be_empty=True),
+               keys=[["USUBJID", "QSSEQ"], ["USUBJID", "QSTESTCD", "QSDTC"]]),
     "PR": dict(columns={"PRSEQ": "num", "PRTRT": "id", "PRCAT": "text", "PRSTDTC": "date?",
                         "PRDTC": "date?"},
-               keys=[["USUBJID", "PRSEQ"]], may_be_empty=True),
+               keys=[["USUBJID", "PRSEQ"]]),
     # every SUPP-- domain (suppae.csv, suppdm.csv, ...): merged onto its parent (sdtm/suppqual.py)
     "SUPPQUAL": dict(columns={"RDOMAIN": "id", "IDVAR": "text", "IDVARVAL": "text", "QNAM": "id",
                               "QLABEL": "text", "QVAL": "text"},
-                     keys=[["USUBJID", "RDOMAIN", "IDVAR", "IDVARVAL", "QNAM"]], may_be_empty=True),
+                     keys=[["USUBJID", "RDOMAIN", "IDVAR", "IDVARVAL", "QNAM"]]),
 }
 
 # The date that places a record before or after a data cut, and the end of an interval record.
@@ -86,4 +98,28 @@ def columns_of(domain: str) -> dict:
 
 def numeric_columns(domain: str) -> list[str]:
     return [c for c, kind in columns_of(domain).items() if kind in ("num", "num?")]
+
+
+def permissible(domain: str) -> list[str]:
+    """The Permissible variables of a domain: they may be absent (carried as blank columns)."""
+    return list(DOMAINS.get(spec_name(domain), {}).get("permissible", []))
+
+
+def may_be_empty(domain: str) -> bool:
+    """A header-only file is accepted (no records) for every domain but DM (the subjects)."""
+    return DOMAINS.get(spec_name(domain), {}).get("may_be_empty", True)
+
+
+def required_domains(protocol: dict) -> list[str]:
+    """The domains a study must deliver: DM, EX, AE, DS always; LB if the protocol has labs
+    (or a safety laboratory panel), VS if vitals, IE if eligibility criteria."""
+    uses = {"LB": bool(protocol.get("labs") or protocol.get("safety_labs")), "VS": bool(protocol.get("vitals")),
+            "IE": bool(protocol.get("criteria"))}
+    return [d for d in ("DM", "EX", "LB", "VS", "AE", "DS", "IE") if uses.get(d, True)]
+
+
+def empty_domain(domain: str) -> pd.DataFrame:
+    """A domain without records (every column of its spec, as text): what a study that does not
+    use the domain has."""
+    return pd.DataFrame({c: pd.Series(dtype="string") for c in columns_of(domain)}).assign(DOMAIN=domain)
 

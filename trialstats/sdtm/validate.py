@@ -11,12 +11,13 @@ import pandera.pandas as pa
 from ..columns import is_number, isin, lookup, numbers, per_distinct, to_float
 from ..dates import compute_dt_bounds, is_iso_date, parse_dates
 from .ingest import Study, problem
-from .spec import CUT_DATES, DOMAINS, FINDINGS, columns_of, numeric_columns, spec_name
+from .queries import AE_BEFORE_CONSENT, AE_END_BEFORE_START_PARTIAL, consent_dates
+from .spec import CUT_DATES, DOMAINS, FINDINGS, columns_of, may_be_empty, numeric_columns, permissible, spec_name
 
 NUMBER_EXPECTED = "a number"
 DATE_EXPECTED = ("an ISO 8601 date or date-time of any precision that exists: YYYY, YYYY-MM, YYYY-MM-DD, "
                  "YYYY-MM-DDThh[:mm[:ss]]")
-FINDING_COLUMNS = ["file", "column", "rows", "n", "problem", "expected", "examples"]
+FINDING_COLUMNS = ["file", "column", "rows", "n", "problem", "expected", "examples", "rule"]
 
 
 class ValidationFailed(Exception):
@@ -44,20 +45,24 @@ def _each_valid_date(text: pd.Series) -> pd.Series:
 
 
 def schema_for(domain: str) -> pa.DataFrameSchema:
-    """The pandera schema of a domain: required columns, blanks, numbers, terms and dates."""
+    """The pandera schema of a domain: required columns (Permissible ones may be absent), blanks,
+    numbers, terms and dates."""
     cols = {}
+    may_be_absent = set(permissible(domain))
     for name, kind in columns_of(domain).items():
+        required = name not in may_be_absent
         if isinstance(kind, tuple):
             how, values = kind
-            cols[name] = pa.Column(str, nullable=how == "in?", checks=pa.Check(
+            cols[name] = pa.Column(str, nullable=how == "in?", required=required, checks=pa.Check(
                 lambda s, v=values: s.isin(v) | s.isna(), error=f"one of {', '.join(values)}"))
         elif kind in ("num", "num?"):
-            cols[name] = pa.Column(str, nullable=kind == "num?", checks=pa.Check(is_number, error=NUMBER_EXPECTED))
+            cols[name] = pa.Column(str, nullable=kind == "num?", required=required,
+                                   checks=pa.Check(is_number, error=NUMBER_EXPECTED))
         elif kind in ("date", "date?"):
-            cols[name] = pa.Column(str, nullable=kind == "date?",
+            cols[name] = pa.Column(str, nullable=kind == "date?", required=required,
                                    checks=pa.Check(_valid_date, error=DATE_EXPECTED))
         else:
-            cols[name] = pa.Column(str, nullable=kind == "text")
+            cols[name] = pa.Column(str, nullable=kind == "text", required=required)
     return pa.DataFrameSchema(cols, name=domain)
 
 
@@ -98,7 +103,7 @@ def _domain_findings(domain: str, path, df: pd.DataFrame, protocol: dict) -> lis
     out = []
     if spec is None:
         return out
-    if len(df) == 0 and not spec.get("may_be_empty"):
+    if len(df) == 0 and not may_be_empty(domain):
         return [problem(path, "", [], f"domain {domain} has no records", "at least one record")]
     study_id = (protocol.get("study") or {}).get("id")
     if study_id and "STUDYID" in df:
@@ -124,11 +129,16 @@ def _domain_findings(domain: str, path, df: pd.DataFrame, protocol: dict) -> lis
         if start in df and end in df:
             # partial dates: wrong only when the latest day the end can mean is before the earliest
             # day the start can mean
-            a, b = compute_dt_bounds(df[start])["LO"], compute_dt_bounds(df[end])["HI"]
+            sb, eb = compute_dt_bounds(df[start]), compute_dt_bounds(df[end])
+            a, b = sb["LO"], eb["HI"]
             bad = a.notna() & b.notna() & (b < a)
-            if bad.any():
-                out.append(problem(path, end, _rows(bad), f"{end} before {start}", f"{end} on or after {start}",
-                                   (df.loc[bad, start] + " > " + df.loc[bad, end]).unique()))
+            # an AE whose start and end contradict each other only through a partial date: a query
+            partial = bad & ((sb["PREC"] != "D") | (eb["PREC"] != "D")) if domain == "AE" else bad & False
+            for sel, rule in ((bad & ~partial, ""), (partial, AE_END_BEFORE_START_PARTIAL)):
+                if sel.any():
+                    out.append(problem(path, end, _rows(sel), f"{end} before {start}" + (
+                        " (a partial date)" if rule else ""), f"{end} on or after {start}",
+                        (df.loc[sel, start] + " > " + df.loc[sel, end]).unique()) | {"rule": rule})
     if domain in FINDINGS:
         out += _findings_results(domain, path, df, protocol)
     return out
@@ -178,7 +188,7 @@ def _findings_results(domain: str, path, df: pd.DataFrame, protocol: dict) -> li
         if unit_col in df:
             units = df.loc[sel & df[num_col].notna(), unit_col].fillna("(blank)") if num_col in df else \
                 df.loc[sel, unit_col].fillna("(blank)")
-            wrong = units[units != d["unit"]]
+            wrong = units[units != (d["unit"] or "(blank)")]       # unit "": a unitless test (pH)
             if len(wrong):
                 what = (f"{code} in more than one unit: {', '.join(sorted(units.unique()))}"
                         if units.nunique() > 1 else f"{code} in unit {wrong.iloc[0]}")
@@ -202,10 +212,7 @@ def _cross_findings(study: Study) -> list[dict]:
     if dm is None or "USUBJID" not in dm:
         return out
     subjects = set(dm["USUBJID"].dropna())
-    consent = None
-    if "RFICDTC" in dm:
-        consent = pd.Series(parse_dates(dm["RFICDTC"]).to_numpy(), index=pd.Index(dm["USUBJID"]))
-        consent = consent[~consent.index.duplicated(keep="last")]
+    consent = consent_dates(study.frames)[0]     # RFICDTC, else its fallback (sdtm/queries.py)
     for domain, df in study.frames.items():
         path = study.files[domain]
         if domain == "DM" or "USUBJID" not in df:
@@ -221,12 +228,13 @@ def _cross_findings(study: Study) -> list[dict]:
             early = when.notna() & ic.notna() & (when < ic)
             if early.any():
                 out.append(problem(path, date_col, _rows(early), f"{date_col} before informed consent",
-                                   "on or after DM.RFICDTC", df.loc[early, date_col].unique()))
+                                   "on or after DM.RFICDTC", df.loc[early, date_col].unique())
+                           | {"rule": AE_BEFORE_CONSENT if domain == "AE" else ""})
     ex = study.frames.get("EX")
     if ex is not None and {"USUBJID", "EXSTDTC"} <= set(ex) and "RFSTDTC" in dm:
         first = parse_dates(ex["EXSTDTC"]).groupby(ex["USUBJID"]).min()
         rf = parse_dates(dm["RFSTDTC"])
-        mapped = dm["USUBJID"].map(first)
+        mapped = dm["USUBJID"].map(first).astype("datetime64[ns]")
         bad = (rf.notna() | mapped.notna()) & ~(rf == mapped)
         if bad.any():
             out.append(problem(study.files["DM"], "RFSTDTC", _rows(bad), "RFSTDTC differs from the first EXSTDTC",
@@ -238,7 +246,11 @@ def _cross_findings(study: Study) -> list[dict]:
 # SDTM IG values of ARMCD/ARM that are no assignment (screen failures, not assigned, not treated)
 NULL_ARMS = {"SCRNFAIL", "SCREEN FAILURE", "NOTASSGN", "NOT ASSIGNED", "NOTTRT", "NOT TREATED",
              "UNPLAN", "UNPLANNED TREATMENT"}
-ARM_COLUMNS = {"DM": ("ARMCD", "ARM", "ACTARMCD", "ACTARM"), "EX": ("EXTRT",), "EC": ("ECTRT",)}
+ARM_COLUMNS = {"DM": ("ARMCD", "ARM", "ACTARMCD", "ACTARM", "ACTARMUD"), "EX": ("EXTRT",), "EC": ("ECTRT",)}
+# what was given, how much and how: one value for every subject in a blinded transfer (DM.ARMNRS,
+# the reason an arm is null, names no arm and is not checked)
+DOSE_COLUMNS = {d: tuple(f"{d[:2]}{v}" for v in ("DOSE", "DOSU", "DOSFRM", "DOSFRQ", "DOSTXT", "ROUTE", "DOSRGM"))
+                for d in ("EX", "EC")}
 
 
 def masking_terms(protocol: dict) -> set[str]:
@@ -274,11 +286,47 @@ def _blinding_findings(study: Study) -> list[dict]:
                                    f"blank, a masking term ({', '.join(sorted(masked))}; protocol.yaml "
                                    f"blinding.masking_terms) or {what}; the assignment belongs in the "
                                    "randomization key only", df.loc[bad, col].unique()))
+    return out + _dose_findings(study, masked)
+
+
+def _dose_findings(study: Study, masked: set[str]) -> list[dict]:
+    """EX/EC dose, unit, form, frequency, route, ...: a column that takes more than one value on
+    the open side could separate the arms (EXDOSE 0 for placebo, 54 and 81 mg for two doses)."""
+    out = []
+    for domain, columns in DOSE_COLUMNS.items():
+        df = study.frames.get(domain)
+        if df is None:
+            continue
+        for col in columns:
+            if col not in df:
+                continue
+            text = df[col].astype("string").str.strip()
+            value = text.str.upper()
+            num = pd.to_numeric(text, errors="coerce")
+            key = value.where(num.isna(), num.astype("string"))    # 54 and 54.0: one dose
+            shown = key.notna() & ~isin(value, masked)
+            if key[shown].nunique() < 2:
+                continue
+            values = sorted(text[shown].unique(), key=lambda v: (pd.to_numeric(v, errors="coerce"), v))
+            out.append(problem(study.files[domain], col, _rows(shown),
+                               f"{col} takes {key[shown].nunique()} values on the open side "
+                               f"({', '.join(values[:5])}): it could separate the arms, blinding would be broken",
+                               "one value for every record (a blinded transfer), blank or a masking term "
+                               f"({', '.join(sorted(masked))}; protocol.yaml blinding.masking_terms); the doses "
+                               "of the arms belong in the randomization key only", values))
     return out
 
 
-def validate_study(study: Study) -> pd.DataFrame:
-    """All findings for a study folder as a table (empty when the data are valid)."""
+def validate_study(study: Study, strict: bool = False) -> pd.DataFrame:
+    """The findings that stop the run, as a table (empty when the data can be analysed); without
+    `strict`, those a stated rule resolves are data queries (check_study), not listed here."""
+    found = check_study(study)
+    return found if strict else found[found["rule"] == ""].reset_index(drop=True)
+
+
+def check_study(study: Study) -> pd.DataFrame:
+    """All findings for a study folder as a table; `rule` names the rule of a data query (blank:
+    a stop)."""
     found = list(study.problems)
     found += _blinding_findings(study)
     for domain, df in sorted(study.frames.items()):

@@ -52,8 +52,13 @@ def t_deviations(adsl: pd.DataFrame, adeff: pd.DataFrame, planned_infusions: int
             (f"{key_name or key_parameter} assessment outside every visit window", out_of_window.nunique()),
             ("Prohibited medication on study", int((enrolled["PROHIBFL"] == "Y").sum())),
             ("Enrolled although failing a criterion by the data", int((enrolled["ELIGFL"] == "N").sum()))]
+    if not key_parameter:               # no key parameter (a safety-only study): no window to miss
+        rows = [r for r in rows if "visit window" not in r[0]]
     n = len(enrolled)
     return pd.DataFrame([{"Deviation": d, "Subjects": f"{k} ({100 * k / n:.1f}%)" if n else "0"} for d, k in rows])
+
+
+NO_PARAMETER = ("Available", "no efficacy parameter: the protocol declares none (protocol.yaml populations)")
 
 
 def conduct_tables(adsl: pd.DataFrame, adeff: pd.DataFrame, protocol: dict, cut: str,
@@ -63,13 +68,16 @@ def conduct_tables(adsl: pd.DataFrame, adeff: pd.DataFrame, protocol: dict, cut:
     parameters named with their unit, visits in words."""
     from ..protocol import parameter_names
     from .format import readable_visits
-    key = protocol["populations"]["key_parameter"]
+    key = (protocol.get("populations") or {}).get("key_parameter")     # none in a safety-only study
     dose = protocol.get("insulin", {}).get("daily_dose")
-    params = [key] + ([dose["paramcd"]] if dose else [])
+    params = ([key] if key else []) + ([dose["paramcd"]] if dose else [])
     names = parameter_names(protocol)
     accrual = ard_accrual(adsl)
     completeness = ard_completeness(adsl, adeff, protocol["visits"], params, cut)
+    table = readable_visits(t_completeness(completeness, names))
+    if not params:
+        table[NO_PARAMETER[0]] = NO_PARAMETER[1]
     return {"accrual_ard": accrual, "accrual": t_accrual(accrual), "completeness_ard": completeness,
-            "completeness": readable_visits(t_completeness(completeness, names)),
-            "deviations": t_deviations(adsl, adeff, len(protocol["treatment"].get("infusion_days", [])), key,
+            "completeness": table,
+            "deviations": t_deviations(adsl, adeff, len(protocol["treatment"].get("infusion_days", [])), key or "",
                                        randomized, names.get(key))}

@@ -65,7 +65,11 @@ ELIGIBILITY_COUNTS = {"evaluated": "Evaluated", "fail_by_data": "Failed by the d
 
 
 def t_eligibility(eligibility: pd.DataFrame) -> pd.DataFrame:
-    """Display of ard_eligibility: one row per criterion, subjects as whole numbers."""
+    """Display of ard_eligibility: one row per criterion, subjects as whole numbers (a study without
+    eligibility criteria: one line saying so)."""
+    if not len(eligibility):
+        return pd.DataFrame({"Category": ["none"], "Criterion": [""],
+                             "Text": ["no eligibility criteria: the protocol declares none (protocol.yaml criteria)"]})
     wide = eligibility.pivot_table(index=["group1_level", "variable", "variable_level", "group2_level"],
                                    columns="stat_name", values="stat", sort=False).reset_index()
     counts = [c for c in ELIGIBILITY_COUNTS if c in wide]

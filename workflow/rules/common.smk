@@ -59,6 +59,7 @@ LIBRARY = _library_version()
 
 
 ADAM_STUDIES = config.get("adam_studies", {})
+STRICT = config.get("strict", False)  # data queries stop the run (config.schema.yaml strict)
 
 
 wildcard_constraints:

@@ -12,6 +12,7 @@ rule ingest:
         library=LIBRARY,
         folder=study_dir,
         config=study_config,
+        strict=STRICT,
     resources:
         mem_mb=memory(per_1000_subjects=70),  # measured: 620 MB at 10,000 subjects
         runtime=minutes,
