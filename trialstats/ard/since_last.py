@@ -67,7 +67,8 @@ def listing_since_last(prev: dict, cur: dict, arm: str | None) -> pd.DataFrame:
     dead = c_adsl[is_dead(c_adsl) & ~c_adsl["USUBJID"].isin(p_adsl.loc[is_dead(p_adsl), "USUBJID"])]
     parts.append(dead[["USUBJID"] + [c for c in ("DTHDT", "DTHCAUS") if c in dead] + ([arm] if arm else [])]
                  .rename(columns={"DTHDT": "DATE"}).assign(WHAT="death"))
-    parts.append(_new_aes(p_adae, c_adae, c_adae["AESER"] == "Y", "serious TEAE"))
-    parts.append(_new_aes(p_adae, c_adae, is_aesi(c_adae), "AESI"))
+    for mask, what in ((c_adae["AESER"] == "Y", "serious TEAE"), (is_aesi(c_adae), "AESI")):
+        new = _new_aes(p_adae, c_adae, mask, what)
+        parts.append(new.merge(c_adsl[["USUBJID", arm]], on="USUBJID", how="left") if arm else new)
     out = pd.concat(parts, ignore_index=True)
     return out.rename(columns={arm: "ARM"}) if arm else out

@@ -27,6 +27,7 @@ def t_since_last(ard: pd.DataFrame, listing: pd.DataFrame, previous_cut: str) ->
     out = [(f"Key numbers at the previous cut ({previous_cut}) and now", t_key_numbers(ard))]
     for what, title in NEW:
         frame = listing[listing["WHAT"] == what].drop(columns="WHAT")
-        frame = frame.dropna(axis=1, how="all") if len(frame) else frame.iloc[:, :0]
+        blank = frame.isna() | frame.astype("string").fillna("").eq("")
+        frame = frame.loc[:, ~blank.all()] if len(frame) else frame.iloc[:, :0]    # the columns of this kind
         out.append((title, humanize(frame, {"DATE": "Date", "DTHCAUS": "Cause of death"})))
     return out
