@@ -40,6 +40,8 @@ TIME_AT_RISK = ("Day 1 = the first dose. Without the event: censored at the end 
                 "falls below the completers. ")
 CHANGE_MODEL = ("MMRM: arm, visit, arm x visit, baseline, baseline x visit{covariates}; unstructured covariance; "
                 "REML; Kenward-Roger df. Each arm minus the control.")
+DEATHS = ("A death: DM records it (DTHFL or DTHDTC), DS has a DEATH record, or a TEAE is fatal (AEOUT FATAL or "
+          "AESDTH Y); date: DM, else DS, else the fatal AE's end; source: where the date comes from.")
 SAFETY = "{side}/safety"
 OPEN = "open/tables"
 
@@ -236,7 +238,7 @@ ENTRIES: tuple[Entry, ...] = (
       "review/safety/listings/l_teae.csv", "safety", "listing", "Every TEAE record, by subject and onset. Onset day: "
       "study day of onset (day 1 = first {dose_word}). Imputed dates: appendix, records used with a note.", "ADAE"),
     E("l_16_2_2", "l_16_2_2", "Listing 16.2.2", "Deaths", "Safety set", f"{SAFETY}/listings/l_16_2_2.csv", "safety",
-      "listing", source="ADSL, ADAE"),
+      "listing", DEATHS, "ADSL, ADAE"),
     E("l_16_2_3", "l_16_2_3", "Listing 16.2.3", "Adverse events of special interest", "Safety set",
       f"{SAFETY}/listings/l_16_2_3.csv", "safety", "listing", VERBATIM, "ADAE"),
     E("l_16_2_4", "l_16_2_4", "Listing 16.2.4", "Discontinuations, with reason", "Randomized",
@@ -315,7 +317,8 @@ ADAM_ENTRIES: tuple[Entry, ...] = (
     E("adam:l_16_2_1", "l_16_2_1", "Listing 16.2.1", "Serious adverse events", ADAM_SAFETY,
       f"{A}/listings/l_16_2_1.csv", "adam_study", "listing", source="ADAE"),
     E("adam:l_16_2_2", "l_16_2_2", "Listing 16.2.2", "Deaths", ADAM_SAFETY, f"{A}/listings/l_16_2_2.csv",
-      "adam_study", "listing", source="ADSL, ADAE"),
+      "adam_study", "listing", "Subjects with ADSL DTHFL = Y; date, cause and source as ADSL records them (DTHDT, "
+      "DTHCAUS), and their fatal TEAE if any.", "ADSL, ADAE"),
 )
 
 REGISTRY: dict[str, Entry] = {e.key: e for e in ENTRIES + ADAM_ENTRIES}
