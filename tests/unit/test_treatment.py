@@ -284,3 +284,33 @@ def test_study1_without_ds_randomized_milestones_keeps_every_arm():
     assert by_arm == {"UC-MSC 1.5x10^6 cells/kg": 45, "Placebo": 46}
     assert (closed.loc[closed["RANDFL"] == "Y", "RANDDT"].dt.strftime("%Y-%m-%d").tolist()
             == key.set_index("USUBJID").loc[closed.loc[closed["RANDFL"] == "Y", "USUBJID"], "RANDDT"].tolist())
+
+
+def test_the_arm_received_from_the_key_and_the_safety_counts_by_it():
+    """The key's ACTARMCD/ACTARM (split-key writes them): S2, randomized to High, received Placebo. TRT01P stays
+    the randomized arm, TRT01A and TRTA are the arm received, the dose is the received arm's, and the safety ARD
+    counts S2 (and its AE) under Placebo."""
+    from trialstats.adam.unblind import RandomizationKeyError, arm_coding, received_arm, unblind
+    from trialstats.ard.safety import compute_safety
+    key = KEY.assign(ACTARMCD=["PBO", "PBO", "NOTTRT"], ACTARM=["Placebo", "Placebo", "Not Treated"])
+    adsl = _blinded_adsl()
+    adae = pd.DataFrame({"USUBJID": ["S1", "S2", "S2"], "TRTEMFL": "Y", "AEBODSYS": "Skin", "AEDECOD": "Rash",
+                         "AESER": "N", "AESEV": "MILD", "AEREL": "PROBABLE", "AESEQ": [1, 1, 2],
+                         "ASTDT": [day(2), day(4), day(5)]})
+    adex = pd.DataFrame({"USUBJID": ["S1", "S2"], "EXDOSE": [81.0, 81.0]})
+    closed = unblind({"adsl": adsl, "adae": adae, "adex": adex}, key, placebo_arms=("PBO",))
+    assert closed["adsl"]["TRT01P"].fillna("-").tolist() == ["Placebo", "High", "Placebo", "-"]
+    assert closed["adsl"]["TRT01A"].fillna("-").tolist() == ["Placebo", "Placebo", "-", "-"]
+    assert closed["adsl"]["TRTCODE"].fillna("-").tolist() == ["A", "B", "A", "-"]      # the planned arm's code
+    assert closed["adae"]["TRTA"].tolist() == ["Placebo"] * 3 and closed["adae"]["TRTP"].tolist()[1:] == ["High"] * 2
+    assert closed["adex"]["ADOSE"].tolist() == [0.0, 0.0]                  # the dose of the arm received
+    coding = arm_coding(key, "PBO")
+    for column, placebo in (("TRT01P", "Placebo"), ("TRTCODE", "A")):
+        s = closed["adsl"].assign(**{column: received_arm(closed["adsl"], column, coding)})
+        overview = compute_safety(s, closed["adae"], None, None, None, column, placebo)["ard_t_14_3_1"]
+        n = overview[(overview["variable_level"] == "Any TEAE") & (overview["stat_name"] == "n")]
+        assert dict(zip(n["group1_level"], n["stat"])) == {placebo: 2}       # nobody received High
+    no_actual = unblind({"adsl": adsl}, KEY)["adsl"]                   # a key without ACTARM: as before
+    assert no_actual["TRT01A"].fillna("-").tolist() == ["Placebo", "High", "-", "-"]
+    with pytest.raises(RandomizationKeyError, match=r"actual arm \(ACTARMCD/ACTARM\) LOW in rows 3"):
+        unblind({"adsl": adsl}, KEY.assign(ACTARMCD=["PBO", "LOW", "PBO"], ACTARM=["Placebo", "Low", "Placebo"]))
