@@ -314,3 +314,17 @@ def test_the_arm_received_from_the_key_and_the_safety_counts_by_it():
     assert no_actual["TRT01A"].fillna("-").tolist() == ["Placebo", "High", "-", "-"]
     with pytest.raises(RandomizationKeyError, match=r"actual arm \(ACTARMCD/ACTARM\) LOW in rows 3"):
         unblind({"adsl": adsl}, KEY.assign(ACTARMCD=["PBO", "LOW", "PBO"], ACTARM=["Placebo", "Low", "Placebo"]))
+
+
+def test_an_aesi_timed_after_an_infusion_is_refused_for_a_daily_regimen():
+    from trialstats.protocol import assert_aesi_timing
+    protocol = yaml.safe_load((ROOT / "data/nct06495437/protocol.yaml").read_text())
+    timed = [a for a in protocol["aesi"] if "hours_after_infusion" in a]
+    assert timed
+    assert_aesi_timing(protocol)                                   # an infusion study: a window after each one
+    protocol["treatment"] = {"name": "Xanomeline patch", "regimen": "daily", "dose": 54, "dose_unit": "mg"}
+    with pytest.raises(ValueError, match=rf"aesi: {timed[0]['id']} \({timed[0]['name']}\).* hours_after_infusion, "
+                       r"but treatment.regimen is daily"):
+        assert_aesi_timing(protocol)
+    protocol["aesi"] = [{k: v for k, v in a.items() if k != "hours_after_infusion"} for a in protocol["aesi"]]
+    assert_aesi_timing(protocol)                                   # by terms alone: accepted
