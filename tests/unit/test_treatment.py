@@ -328,3 +328,63 @@ def test_an_aesi_timed_after_an_infusion_is_refused_for_a_daily_regimen():
         assert_aesi_timing(protocol)
     protocol["aesi"] = [{k: v for k, v in a.items() if k != "hours_after_infusion"} for a in protocol["aesi"]]
     assert_aesi_timing(protocol)                                   # by terms alone: accepted
+
+
+def _daily(protocol: dict) -> dict:
+    """A protocol turned daily: the treatment's regimen, the AESIs by their terms alone (assert_aesi_timing) and
+    named so (the protocol's own words)."""
+    treatment = {k: v for k, v in protocol["treatment"].items() if k != "infusion_days"}
+    return {**protocol, "treatment": {**treatment, "regimen": "daily"},
+            "aesi": [{k: v for k, v in a.items() if k != "hours_after_infusion"} | {"name": f"AESI {a['id']}"}
+                     for a in protocol.get("aesi", [])]}
+
+
+def _texts(frame: pd.DataFrame) -> list[str]:
+    return [str(c) for c in frame.columns] + [str(v) for v in frame.astype("string").fillna("").to_numpy().ravel()]
+
+
+def test_no_infusion_in_any_output_text_of_a_daily_study(study_copy):
+    """Study 2 given as a daily study: the ADSL reasons and every display the open and review sides write
+    (populations, disposition, discontinued listing, trial conduct, the safety tables and listings) and the
+    estimand of a daily study 1 are worded by dose, never by infusion; the infusion study keeps its words."""
+    from tests.conftest import STUDY1, STUDY2
+    from trialstats.adam import derive_adam
+    from trialstats.ard.safety import compute_safety
+    from trialstats.protocol import dose_words
+    from trialstats.sdtm.pipeline import ingest_study
+    from trialstats.tables.conduct import conduct_tables
+    from trialstats.tables.flow import ard_consort, listing_discontinued, t_disposition, t_populations
+    from trialstats.tables.format import dose_labels, humanize
+    from trialstats.tables.primary import estimand_rows
+    from trialstats.tables.safety import display_context, exposure_note, safety_files
+    folder = study_copy(STUDY2)
+    protocol = _daily(yaml.safe_load((folder / "protocol.yaml").read_text()))
+    (folder / "protocol.yaml").write_text(yaml.safe_dump(protocol))
+    cut = "2026-03-31"
+    adam = derive_adam(ingest_study(folder, cut).domains, protocol, cut)
+    adsl, words = adam["adsl"], dose_words(protocol)
+    consort = ard_consort(adsl, None)
+    frames = {"populations": t_populations(consort, "Enrolled", words["dose_word"]),
+              "disposition": t_disposition(consort, "Enrolled", words["dose_word"]),
+              "discontinued": humanize(listing_discontinued(adsl, None), dose_labels(**words)),
+              "adsl reasons": adsl[["FASREAS", "PPREAS"]],
+              **conduct_tables(adsl, adam["adeff"], protocol, cut, randomized=False)}
+    single = {k: adam[k].assign(TRT01A="EV") for k in ("adsl", "adae", "adlb", "adex", "advs")}
+    single["adae"]["AETERM"] = single["adae"]["AETERM"].str.replace("INFUSION", "DOSE")   # the data's words, not ours
+    results = compute_safety(single["adsl"], single["adae"], single["adlb"], single["advs"], single["adex"], "TRT01A",
+                             None, "EXDOSE", [a["name"] for a in protocol["aesi"]], protocol.get("safety_labs"),
+                             dose_unit=protocol["treatment"]["dose_unit"], regimen="daily")
+    context = display_context(single["adsl"], "TRT01A", [single["adlb"], single["advs"]], "mg")
+    frames.update(safety_files(results, context, True))
+    frames["estimand"] = estimand_rows(_daily(yaml.safe_load((STUDY1 / "protocol.yaml").read_text())))
+    worded = {name: [t for t in _texts(f) if "infusion" in t.lower()] for name, f in frames.items()}
+    assert {k: v for k, v in worded.items() if v} == {}
+    assert "infusion" not in exposure_note("mg", "daily").lower()
+    assert "Safety set (>= 1 dose)" in frames["populations"]["Population"].tolist()
+    assert "Received >= 1 dose" in frames["disposition"]["Status"].tolist()
+    infused = yaml.safe_load((STUDY2 / "protocol.yaml").read_text())              # as before
+    assert "Safety set (>= 1 infusion)" in t_populations(consort, "Enrolled")["Population"].tolist()
+    assert humanize(listing_discontinued(adsl, None), dose_labels(**dose_words(infused))).columns.tolist() == \
+        humanize(listing_discontinued(adsl, None)).columns.tolist()
+    assert estimand_rows(yaml.safe_load((STUDY1 / "protocol.yaml").read_text()))["Attribute"].str.contains(
+        "stopping infusions").any()
