@@ -302,3 +302,25 @@ def test_a_block_that_reads_another_needs_it_in_the_protocol_schema():
     for folder in (STUDY1, STUDY2):
         assert list(jsonschema.Draft202012Validator(schema).iter_errors(
             yaml.safe_load((folder / "protocol.yaml").read_text()))) == []
+
+
+def test_the_attacker_finds_a_placebo_zero_dose_and_the_door_refuses_it():
+    """A small randomized study whose EXDOSE is 0 for placebo: the open-side attacker (tests/support/attack.py,
+    also run on the embedded study's open outputs) separates the arms by EXDOSE, and the door refuses it
+    (validate._dose_findings); blanked by split-key, nothing separates them and the door lets it pass."""
+    from tests.support.attack import arm_pure_columns
+    arms = pd.Series(["Placebo", "Active"] * 6, index=[f"S-{i}" for i in range(1, 13)])
+    ids = list(arms.index)
+    exposure = text(STUDYID=["S"] * 12, DOMAIN=["EX"] * 12, USUBJID=ids, EXSEQ=["1"] * 12, EXTRT=["BLINDED"] * 12,
+                    EXDOSE=["0" if a == "Placebo" else "1.5" for a in arms], EXDOSU=["mg"] * 12,
+                    EXSTDTC=["2020-01-10"] * 12, EXENDTC=["2020-01-10"] * 12)
+    assert set(arm_pure_columns(exposure, "USUBJID", arms)) == {"EXDOSE"}
+    dm12 = text(STUDYID=["S"] * 12, DOMAIN=["DM"] * 12, USUBJID=ids, SUBJID=ids, RFICDTC=["2020-01-01"] * 12,
+                RFSTDTC=["2020-01-10"] * 12, RFENDTC=["2020-03-01"] * 12, AGE=["60"] * 12, SEX=["M", "F"] * 6)
+    ds12 = text(STUDYID=["S"] * 12, DOMAIN=["DS"] * 12, USUBJID=ids, DSSEQ=["1"] * 12, DSDECOD=["COMPLETED"] * 12,
+                DSCAT=["DISPOSITION EVENT"] * 12, DSSTDTC=["2020-03-01"] * 12)
+    s = study(DM=dm12, EX=exposure, DS=ds12, AE=ae().assign(USUBJID="S-1"))
+    assert findings(s) == [("sdtm/ex.csv", "EXDOSE", list(range(1, 13)), "EXDOSE takes 2 values on the open side "
+                            "(0, 1.5): it could separate the arms, blinding would be broken", "")]
+    masked = exposure.assign(EXDOSE=pd.Series([None] * 12, dtype="string"))
+    assert arm_pure_columns(masked, "USUBJID", arms) == {} and findings(study(DM=dm12, EX=masked, DS=ds12)) == []
