@@ -261,6 +261,18 @@ def test_bad_protocol_is_a_clear_error_naming_the_file(project):     # protocol:
     assert "'seven' is not of type 'integer'" in said
 
 
+def test_an_aesi_timed_after_a_dose_in_a_daily_study_stops_before_any_job(project):   # BAD_INPUTS 66
+    path = project / "data/nct06495437/protocol.yaml"
+    protocol = yaml.safe_load(path.read_text())
+    protocol["treatment"]["regimen"] = "daily"
+    path.write_text(yaml.safe_dump(protocol))
+    run = snakemake(project, "-n")
+    said = run.stdout + run.stderr
+    assert run.returncode != 0
+    assert "data/nct06495437/protocol.yaml is not a valid protocol file" in said, said
+    assert "defined with hours_after_infusion, but treatment.regimen is daily" in said
+
+
 def _convert_sdtm(folder: Path, fmt: str):
     """Rewrite a study's SDTM CSV files as SAS XPT v5 or CDISC Dataset-JSON v1.1 (numbers of the
     spec's numeric columns as numbers, every other column as text)."""
