@@ -234,6 +234,11 @@ def test_split_key_on_the_cdisc_pilot_sdtm(tmp_path):
     assert set(dm["ARM"]) == {"BLINDED", "Screen Failure"}
     ex = pd.read_parquet(tmp_path / "sdtm" / "ex.parquet")
     assert set(ex["EXTRT"]) == {"BLINDED"} and ex["EXDOSE"].isna().all()
+    from trialstats.adam.unblind import actual_arms          # 12 subjects planned to high dose received low
+    received = actual_arms(key)["ARM"].reindex(key["USUBJID"]).to_numpy()
+    moved = key[received != key["ARM"].to_numpy()]
+    assert len(moved) == 12 and set(moved["ARM"]) == {"Xanomeline High Dose"}
+    assert set(received[received != key["ARM"].to_numpy()]) == {"Xanomeline Low Dose"}
 
 
 def test_a_masked_dose_is_the_arms_planned_dose_after_unblinding():
