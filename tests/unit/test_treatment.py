@@ -362,6 +362,8 @@ def test_no_infusion_in_any_output_text_of_a_daily_study(study_copy):
     from trialstats.tables.format import dose_labels, humanize
     from trialstats.tables.primary import estimand_rows
     from trialstats.tables.safety import display_context, exposure_note, safety_files
+    import matplotlib.pyplot as plt
+    from matplotlib.text import Text
     folder = study_copy(STUDY2)
     protocol = _daily(yaml.safe_load((folder / "protocol.yaml").read_text()))
     (folder / "protocol.yaml").write_text(yaml.safe_dump(protocol))
@@ -382,6 +384,11 @@ def test_no_infusion_in_any_output_text_of_a_daily_study(study_copy):
     context = display_context(single["adsl"], "TRT01A", [single["adlb"], single["advs"]], "mg")
     frames.update(safety_files(results, context, True))
     frames["estimand"] = estimand_rows(_daily(yaml.safe_load((STUDY1 / "protocol.yaml").read_text())))
+    from trialstats.figures.consort import g_consort
+    figure = g_consort(consort, "Subject flow", "Enrolled")
+    frames["consort figure"] = pd.DataFrame({"text": [t.get_text() for t in figure.findobj(Text)]})
+    assert frames["consort figure"]["text"].str.contains("Safety").any()
+    plt.close(figure)
     worded = {name: [t for t in _texts(f) if "infusion" in t.lower()] for name, f in frames.items()}
     assert {k: v for k, v in worded.items() if v} == {}
     assert "infusion" not in exposure_note("mg", "daily").lower()
