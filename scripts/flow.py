@@ -13,11 +13,12 @@ from trialstats.adam.eligibility import filter_disagreements
 from trialstats.tables.baseline import ard_baseline, t_baseline
 from trialstats.tables.flow import (ard_consort, ard_eligibility, listing_discontinued, t_disposition, t_eligibility,
                                     t_populations, with_arm_n)
-from trialstats.tables.format import humanize
+from trialstats.tables.format import dose_labels, humanize
 from trialstats.adam.standardize import standardize_adae, standardize_adsl
 from trialstats.ard.safety import ard_ae_overview
 from trialstats.tables.safety import t_incidence
 from trialstats.joblog import log_errors
+from trialstats.protocol import dose_words
 
 sm = snakemake  # noqa: F821 (injected by snakemake)
 with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
@@ -35,12 +36,13 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     tables.mkdir(parents=True, exist_ok=True)
     randomized = sm.params.enrolled_label == "Randomized"   # a single-arm study enrols, it does not randomize
     enrolled = "Randomized / enrolled" if randomized else "Enrolled"
-    write_csv(with_arm_n(t_populations(consort, enrolled), consort), tables / "populations.csv")
-    write_csv(with_arm_n(t_disposition(consort, enrolled), consort), tables / "disposition.csv")
+    words = dose_words(protocol)                            # the regimen's words: infusion, dose
+    write_csv(with_arm_n(t_populations(consort, enrolled, words["dose_word"]), consort), tables / "populations.csv")
+    write_csv(with_arm_n(t_disposition(consort, enrolled, words["dose_word"]), consort), tables / "disposition.csv")
     baseline = ard_baseline(adsl, arm, spec=protocol.get("baseline"))
     write_csv(baseline, tables / "baseline_ard.csv")
     write_csv(t_baseline(baseline, protocol.get("baseline")), tables / "baseline.csv")
-    write_csv(humanize(listing_discontinued(adsl, arm)), tables / "discontinued.csv")
+    write_csv(humanize(listing_discontinued(adsl, arm), dose_labels(**words)), tables / "discontinued.csv")
     if arm is None:   # trial conduct and the pooled AE overview for the open side
         from trialstats.figures.conduct import g_accrual
         from trialstats.tables.conduct import conduct_tables

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import yaml
 
-from trialstats.adam.unblind import control_of
+from trialstats.adam.unblind import control_of, received_arm
 from trialstats.figures.common import save_figure
 from trialstats.figures.monitoring import g_safety_boundaries
 from trialstats.io import read_datasets, write_csv
@@ -30,7 +30,11 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
             planned = planned_by_arm(status, adam["adsl"], arm, labels, protocol["study"]["target_randomized"])
             efficacy = ard_efficacy_monitoring(status, labels, plan, planned, 2 * plan["efficacy"]["alpha"])
     rules = plan.get("safety", [])
-    safety, paths = ard_safety_rules(adam["adsl"], adam["adae"], rules, aesi, arm, list(labels))
+    by_received = adam["adsl"]                  # the safety rules by the arm received (TRT01A), as the safety tables
+    if arm is not None:
+        coding = json.loads(Path(sm.input.adam, "arms.json").read_text())
+        by_received = by_received.assign(**{arm: received_arm(by_received, arm, coding)})
+    safety, paths = ard_safety_rules(by_received, adam["adae"], rules, aesi, arm, list(labels))
     out = Path(sm.output.folder)
     out.mkdir(parents=True, exist_ok=True)
     write_csv(safety, out / "safety_rules_ard.csv")

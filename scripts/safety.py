@@ -2,7 +2,7 @@
 import json
 from pathlib import Path
 
-from trialstats.adam.unblind import control_of
+from trialstats.adam.unblind import control_of, received_arm
 from trialstats.ard.safety import compute_safety
 from trialstats.figures.common import save_figure
 from trialstats.figures.safety import safety_rule_figures
@@ -22,7 +22,10 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
         for name in ("adsl", "adae", "adlb", "advs", "adex"):
             adam[name] = adam[name].assign(TRT01A=sm.params.treatment)
     arm = "TRT01A" if single_arm else sm.params.arm_column
-    control = None if single_arm else control_of(json.loads(Path(sm.input.adam, "arms.json").read_text()), arm)
+    if not single_arm:                        # by the arm received (TRT01A: the key's actual arm)
+        coding = json.loads(Path(sm.input.adam, "arms.json").read_text())
+        adam["adsl"] = adam["adsl"].assign(**{arm: received_arm(adam["adsl"], arm, coding)})
+    control = None if single_arm else control_of(coding, arm)
     results = compute_safety(adam["adsl"], adam["adae"], adam.get("adlb"), adam.get("advs"), adam.get("adex"), arm,
                              control, sm.params.dose_column, sm.params.aesi, sm.params.lab_panel,
                              dose_unit=sm.params.dose_unit, regimen=sm.params.regimen,

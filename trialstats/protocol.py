@@ -59,6 +59,21 @@ def regimen(protocol: dict) -> str:
     return (protocol.get("treatment") or {}).get("regimen", "infusion")
 
 
+def assert_aesi_timing(protocol: dict) -> None:
+    """An AESI timed after an infusion (aesi[].hours_after_infusion) needs doses at points in time: in a
+    daily regimen every day is "after a dose", so such a definition has no meaning and is refused,
+    naming the AESI (define it by its terms or SOCs alone)."""
+    if regimen(protocol) == "infusion":
+        return
+    timed = [f"{a.get('id', '?')} ({a.get('name', '')})" for a in protocol.get("aesi") or []
+             if "hours_after_infusion" in a]
+    if timed:
+        raise ValueError(f"protocol.yaml aesi: {', '.join(timed)} defined with hours_after_infusion, but "
+                         f"treatment.regimen is {regimen(protocol)}: with daily dosing every day follows a dose, "
+                         "so a window after a dose has no meaning; define the AESI by its terms or socs alone, "
+                         "or declare regimen: infusion")
+
+
 def dose_words(protocol: dict) -> dict[str, str]:
     """The words of titles and footnotes for the regimen: dose_word (an "infusion", a "dose"), doses_word."""
     if regimen(protocol) == "infusion":

@@ -12,14 +12,16 @@ from trialstats.adam import derive_adam
 from trialstats.adam.efficacy import efficacy_records
 from trialstats.sdtm.ingest import Study, load_study
 from trialstats.sdtm.pipeline import ingest_study
-from trialstats.sdtm.queries import AE_BEFORE_CONSENT, AE_END_BEFORE_START_PARTIAL, consent_dates
+from trialstats.sdtm.queries import AE_BEFORE_CONSENT, AE_END_BEFORE_START_PARTIAL, SCREENING_BEFORE_CONSENT, \
+    consent_dates
 from trialstats.sdtm.validate import ValidationFailed, check_study, validate_study
 from trialstats.tables.conduct import NO_PARAMETER, conduct_tables
 
 # the bad-input catalogue (docs/BAD_INPUTS.md) names these cases; tests/unit/test_bad_inputs.py checks it
 CATALOGUE = {"safety-only protocol", "domain the protocol does not use", "consent date blank",
              "header-only domain", "Permissible variable absent", "AE before informed consent",
-             "AE end before start by a partial date", "dose reveals the arm", "vital signs without weight"}
+             "AE end before start by a partial date", "dose reveals the arm", "vital signs without weight",
+             "screening finding before informed consent"}
 
 
 def text(**cols) -> pd.DataFrame:
@@ -165,6 +167,41 @@ def test_an_ae_before_informed_consent_is_a_data_query_and_strict_stops(study_co
         ingest_study(folder, "2026-03-31", strict=True)
 
 
+def test_a_screening_lab_days_before_consent_is_a_data_query_earlier_ones_and_ex_stop(study_copy):
+    """The rule: an LB or VS record at most 7 days (protocol sdtm.screening_before_consent_days) before the
+    consent date and before the first dose is kept, listed as a data query; earlier, or EX/DS before consent,
+    stops the run; strict: true stops on the query too."""
+    folder = study_copy(STUDY2)
+    lb_file, vs_file, ex_file = (folder / "sdtm" / f"{d}.csv" for d in ("lb", "vs", "ex"))
+    lb = pd.read_csv(lb_file, dtype=str, keep_default_na=False)
+    consent = pd.read_csv(folder / "sdtm" / "dm.csv", dtype=str).set_index("USUBJID")["RFICDTC"]
+    first = lb.index[lb["USUBJID"] == lb.loc[0, "USUBJID"]][:2]
+    day = (pd.Timestamp(consent[lb.loc[0, "USUBJID"]]) - pd.Timedelta(days=3)).strftime("%Y-%m-%d")
+    lb.loc[first, "LBDTC"] = day                                    # screening labs drawn 3 days before consent
+    lb.to_csv(lb_file, index=False)
+    rule = SCREENING_BEFORE_CONSENT.format(days=7)
+    result = ingest_study(folder, "2026-03-31")
+    q = result.data_queries
+    assert q[["DOMAIN", "ROW", "VARIABLE", "VALUE", "QUERY", "RULE"]].values.tolist() == [
+        ["LB", 1, "LBDTC", day, "LBDTC before informed consent", rule],
+        ["LB", 2, "LBDTC", day, "LBDTC before informed consent", rule]]
+    assert (result.domains["LB"]["LBDTC"] == day).sum() == 2          # kept
+    with pytest.raises(ValidationFailed, match="LBDTC before informed consent"):
+        ingest_study(folder, "2026-03-31", strict=True)
+    protocol = yaml.safe_load((folder / "protocol.yaml").read_text())
+    (folder / "protocol.yaml").write_text(yaml.safe_dump({**protocol, "sdtm": {"screening_before_consent_days": 2}}))
+    with pytest.raises(ValidationFailed, match="LBDTC before informed consent"):   # beyond the stated window
+        ingest_study(folder, "2026-03-31")
+    (folder / "protocol.yaml").write_text(yaml.safe_dump(protocol))
+    vs = pd.read_csv(vs_file, dtype=str, keep_default_na=False)
+    vs.loc[0, "VSDTC"] = "2020-01-01"                               # years before consent: a stop
+    vs.to_csv(vs_file, index=False)
+    with pytest.raises(ValidationFailed, match="VSDTC before informed consent"):
+        ingest_study(folder, "2026-03-31")
+    s = study(EX=ex(EXSTDTC=["2019-12-30", "2020-01-12"]), DM=dm(RFSTDTC=["2019-12-30", "2020-01-12"]))
+    assert findings(s) == [("sdtm/ex.csv", "EXSTDTC", [1], "EXSTDTC before informed consent", "")]   # a stop
+
+
 def test_an_ae_ending_before_its_start_by_a_partial_date_is_a_query_with_the_end_blanked():
     s = study(AE=ae(start=("2020-02", "2020-02-10"), end=("2020-01-25", "2020-01-25")))
     assert findings(s) == [
@@ -265,3 +302,25 @@ def test_a_block_that_reads_another_needs_it_in_the_protocol_schema():
     for folder in (STUDY1, STUDY2):
         assert list(jsonschema.Draft202012Validator(schema).iter_errors(
             yaml.safe_load((folder / "protocol.yaml").read_text()))) == []
+
+
+def test_the_attacker_finds_a_placebo_zero_dose_and_the_door_refuses_it():
+    """A small randomized study whose EXDOSE is 0 for placebo: the open-side attacker (tests/support/attack.py,
+    also run on the embedded study's open outputs) separates the arms by EXDOSE, and the door refuses it
+    (validate._dose_findings); blanked by split-key, nothing separates them and the door lets it pass."""
+    from tests.support.attack import arm_pure_columns
+    arms = pd.Series(["Placebo", "Active"] * 6, index=[f"S-{i}" for i in range(1, 13)])
+    ids = list(arms.index)
+    exposure = text(STUDYID=["S"] * 12, DOMAIN=["EX"] * 12, USUBJID=ids, EXSEQ=["1"] * 12, EXTRT=["BLINDED"] * 12,
+                    EXDOSE=["0" if a == "Placebo" else "1.5" for a in arms], EXDOSU=["mg"] * 12,
+                    EXSTDTC=["2020-01-10"] * 12, EXENDTC=["2020-01-10"] * 12)
+    assert set(arm_pure_columns(exposure, "USUBJID", arms)) == {"EXDOSE"}
+    dm12 = text(STUDYID=["S"] * 12, DOMAIN=["DM"] * 12, USUBJID=ids, SUBJID=ids, RFICDTC=["2020-01-01"] * 12,
+                RFSTDTC=["2020-01-10"] * 12, RFENDTC=["2020-03-01"] * 12, AGE=["60"] * 12, SEX=["M", "F"] * 6)
+    ds12 = text(STUDYID=["S"] * 12, DOMAIN=["DS"] * 12, USUBJID=ids, DSSEQ=["1"] * 12, DSDECOD=["COMPLETED"] * 12,
+                DSCAT=["DISPOSITION EVENT"] * 12, DSSTDTC=["2020-03-01"] * 12)
+    s = study(DM=dm12, EX=exposure, DS=ds12, AE=ae().assign(USUBJID="S-1"))
+    assert findings(s) == [("sdtm/ex.csv", "EXDOSE", list(range(1, 13)), "EXDOSE takes 2 values on the open side "
+                            "(0, 1.5): it could separate the arms, blinding would be broken", "")]
+    masked = exposure.assign(EXDOSE=pd.Series([None] * 12, dtype="string"))
+    assert arm_pure_columns(masked, "USUBJID", arms) == {} and findings(study(DM=dm12, EX=masked, DS=ds12)) == []

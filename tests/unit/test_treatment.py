@@ -234,6 +234,11 @@ def test_split_key_on_the_cdisc_pilot_sdtm(tmp_path):
     assert set(dm["ARM"]) == {"BLINDED", "Screen Failure"}
     ex = pd.read_parquet(tmp_path / "sdtm" / "ex.parquet")
     assert set(ex["EXTRT"]) == {"BLINDED"} and ex["EXDOSE"].isna().all()
+    from trialstats.adam.unblind import actual_arms          # 12 subjects planned to high dose received low
+    received = actual_arms(key)["ARM"].reindex(key["USUBJID"]).to_numpy()
+    moved = key[received != key["ARM"].to_numpy()]
+    assert len(moved) == 12 and set(moved["ARM"]) == {"Xanomeline High Dose"}
+    assert set(received[received != key["ARM"].to_numpy()]) == {"Xanomeline Low Dose"}
 
 
 def test_a_masked_dose_is_the_arms_planned_dose_after_unblinding():
@@ -284,3 +289,114 @@ def test_study1_without_ds_randomized_milestones_keeps_every_arm():
     assert by_arm == {"UC-MSC 1.5x10^6 cells/kg": 45, "Placebo": 46}
     assert (closed.loc[closed["RANDFL"] == "Y", "RANDDT"].dt.strftime("%Y-%m-%d").tolist()
             == key.set_index("USUBJID").loc[closed.loc[closed["RANDFL"] == "Y", "USUBJID"], "RANDDT"].tolist())
+
+
+def test_the_arm_received_from_the_key_and_the_safety_counts_by_it():
+    """The key's ACTARMCD/ACTARM (split-key writes them): S2, randomized to High, received Placebo. TRT01P stays
+    the randomized arm, TRT01A and TRTA are the arm received, the dose is the received arm's, and the safety ARD
+    counts S2 (and its AE) under Placebo."""
+    from trialstats.adam.unblind import RandomizationKeyError, arm_coding, received_arm, unblind
+    from trialstats.ard.safety import compute_safety
+    key = KEY.assign(ACTARMCD=["PBO", "PBO", "NOTTRT"], ACTARM=["Placebo", "Placebo", "Not Treated"])
+    adsl = _blinded_adsl()
+    adae = pd.DataFrame({"USUBJID": ["S1", "S2", "S2"], "TRTEMFL": "Y", "AEBODSYS": "Skin", "AEDECOD": "Rash",
+                         "AESER": "N", "AESEV": "MILD", "AEREL": "PROBABLE", "AESEQ": [1, 1, 2],
+                         "ASTDT": [day(2), day(4), day(5)]})
+    adex = pd.DataFrame({"USUBJID": ["S1", "S2"], "EXDOSE": [81.0, 81.0]})
+    closed = unblind({"adsl": adsl, "adae": adae, "adex": adex}, key, placebo_arms=("PBO",))
+    assert closed["adsl"]["TRT01P"].fillna("-").tolist() == ["Placebo", "High", "Placebo", "-"]
+    assert closed["adsl"]["TRT01A"].fillna("-").tolist() == ["Placebo", "Placebo", "-", "-"]
+    assert closed["adsl"]["TRTCODE"].fillna("-").tolist() == ["A", "B", "A", "-"]      # the planned arm's code
+    assert closed["adae"]["TRTA"].tolist() == ["Placebo"] * 3 and closed["adae"]["TRTP"].tolist()[1:] == ["High"] * 2
+    assert closed["adex"]["ADOSE"].tolist() == [0.0, 0.0]                  # the dose of the arm received
+    coding = arm_coding(key, "PBO")
+    for column, placebo in (("TRT01P", "Placebo"), ("TRTCODE", "A")):
+        s = closed["adsl"].assign(**{column: received_arm(closed["adsl"], column, coding)})
+        overview = compute_safety(s, closed["adae"], None, None, None, column, placebo)["ard_t_14_3_1"]
+        n = overview[(overview["variable_level"] == "Any TEAE") & (overview["stat_name"] == "n")]
+        assert dict(zip(n["group1_level"], n["stat"])) == {placebo: 2}       # nobody received High
+    no_actual = unblind({"adsl": adsl}, KEY)["adsl"]                   # a key without ACTARM: as before
+    assert no_actual["TRT01A"].fillna("-").tolist() == ["Placebo", "High", "-", "-"]
+    with pytest.raises(RandomizationKeyError, match=r"actual arm \(ACTARMCD/ACTARM\) LOW in rows 3"):
+        unblind({"adsl": adsl}, KEY.assign(ACTARMCD=["PBO", "LOW", "PBO"], ACTARM=["Placebo", "Low", "Placebo"]))
+
+
+def test_an_aesi_timed_after_an_infusion_is_refused_for_a_daily_regimen():
+    from trialstats.protocol import assert_aesi_timing
+    protocol = yaml.safe_load((ROOT / "data/nct06495437/protocol.yaml").read_text())
+    timed = [a for a in protocol["aesi"] if "hours_after_infusion" in a]
+    assert timed
+    assert_aesi_timing(protocol)                                   # an infusion study: a window after each one
+    protocol["treatment"] = {"name": "Xanomeline patch", "regimen": "daily", "dose": 54, "dose_unit": "mg"}
+    with pytest.raises(ValueError, match=rf"aesi: {timed[0]['id']} \({timed[0]['name']}\).* hours_after_infusion, "
+                       r"but treatment.regimen is daily"):
+        assert_aesi_timing(protocol)
+    protocol["aesi"] = [{k: v for k, v in a.items() if k != "hours_after_infusion"} for a in protocol["aesi"]]
+    assert_aesi_timing(protocol)                                   # by terms alone: accepted
+
+
+def _daily(protocol: dict) -> dict:
+    """A protocol turned daily: the treatment's regimen, the AESIs by their terms alone (assert_aesi_timing) and
+    named so (the protocol's own words)."""
+    treatment = {k: v for k, v in protocol["treatment"].items() if k != "infusion_days"}
+    return {**protocol, "treatment": {**treatment, "regimen": "daily"},
+            "aesi": [{k: v for k, v in a.items() if k != "hours_after_infusion"} | {"name": f"AESI {a['id']}"}
+                     for a in protocol.get("aesi", [])]}
+
+
+def _texts(frame: pd.DataFrame) -> list[str]:
+    return [str(c) for c in frame.columns] + [str(v) for v in frame.astype("string").fillna("").to_numpy().ravel()]
+
+
+def test_no_infusion_in_any_output_text_of_a_daily_study(study_copy):
+    """Study 2 given as a daily study: the ADSL reasons and every display the open and review sides write
+    (populations, disposition, discontinued listing, trial conduct, the safety tables and listings) and the
+    estimand of a daily study 1 are worded by dose, never by infusion; the infusion study keeps its words."""
+    from tests.conftest import STUDY1, STUDY2
+    from trialstats.adam import derive_adam
+    from trialstats.ard.safety import compute_safety
+    from trialstats.protocol import dose_words
+    from trialstats.sdtm.pipeline import ingest_study
+    from trialstats.tables.conduct import conduct_tables
+    from trialstats.tables.flow import ard_consort, listing_discontinued, t_disposition, t_populations
+    from trialstats.tables.format import dose_labels, humanize
+    from trialstats.tables.primary import estimand_rows
+    from trialstats.tables.safety import display_context, exposure_note, safety_files
+    import matplotlib.pyplot as plt
+    from matplotlib.text import Text
+    folder = study_copy(STUDY2)
+    protocol = _daily(yaml.safe_load((folder / "protocol.yaml").read_text()))
+    (folder / "protocol.yaml").write_text(yaml.safe_dump(protocol))
+    cut = "2026-03-31"
+    adam = derive_adam(ingest_study(folder, cut).domains, protocol, cut)
+    adsl, words = adam["adsl"], dose_words(protocol)
+    consort = ard_consort(adsl, None)
+    frames = {"populations": t_populations(consort, "Enrolled", words["dose_word"]),
+              "disposition": t_disposition(consort, "Enrolled", words["dose_word"]),
+              "discontinued": humanize(listing_discontinued(adsl, None), dose_labels(**words)),
+              "adsl reasons": adsl[["FASREAS", "PPREAS"]],
+              **conduct_tables(adsl, adam["adeff"], protocol, cut, randomized=False)}
+    single = {k: adam[k].assign(TRT01A="EV") for k in ("adsl", "adae", "adlb", "adex", "advs")}
+    single["adae"]["AETERM"] = single["adae"]["AETERM"].str.replace("INFUSION", "DOSE")   # the data's words, not ours
+    results = compute_safety(single["adsl"], single["adae"], single["adlb"], single["advs"], single["adex"], "TRT01A",
+                             None, "EXDOSE", [a["name"] for a in protocol["aesi"]], protocol.get("safety_labs"),
+                             dose_unit=protocol["treatment"]["dose_unit"], regimen="daily")
+    context = display_context(single["adsl"], "TRT01A", [single["adlb"], single["advs"]], "mg")
+    frames.update(safety_files(results, context, True))
+    frames["estimand"] = estimand_rows(_daily(yaml.safe_load((STUDY1 / "protocol.yaml").read_text())))
+    from trialstats.figures.consort import g_consort
+    figure = g_consort(consort, "Subject flow", "Enrolled")
+    frames["consort figure"] = pd.DataFrame({"text": [t.get_text() for t in figure.findobj(Text)]})
+    assert frames["consort figure"]["text"].str.contains("Safety").any()
+    plt.close(figure)
+    worded = {name: [t for t in _texts(f) if "infusion" in t.lower()] for name, f in frames.items()}
+    assert {k: v for k, v in worded.items() if v} == {}
+    assert "infusion" not in exposure_note("mg", "daily").lower()
+    assert "Safety set (>= 1 dose)" in frames["populations"]["Population"].tolist()
+    assert "Received >= 1 dose" in frames["disposition"]["Status"].tolist()
+    infused = yaml.safe_load((STUDY2 / "protocol.yaml").read_text())              # as before
+    assert "Safety set (>= 1 infusion)" in t_populations(consort, "Enrolled")["Population"].tolist()
+    assert humanize(listing_discontinued(adsl, None), dose_labels(**dose_words(infused))).columns.tolist() == \
+        humanize(listing_discontinued(adsl, None)).columns.tolist()
+    assert estimand_rows(yaml.safe_load((STUDY1 / "protocol.yaml").read_text()))["Attribute"].str.contains(
+        "stopping infusions").any()

@@ -65,3 +65,39 @@ def test_open_outputs_name_no_arm(project):  # noqa: F811
     for ard in (base / "open" / "ard").glob("*.csv"):
         groups = set(pd.read_csv(ard, keep_default_na=False)[["group1", "group2"]].stack())
         assert not groups & {"TRT01P", "TRT01A", "TRTP", "TRTA", "TRTCODE", "ARM", "ARMCD"}, ard
+
+
+def test_no_open_column_is_a_function_of_the_arm(built):
+    """The attacker on study 1 (tests/support/attack.py): with the key beside them, no column of a blinded
+    ADaM dataset or of an open output with subject rows (the listings; the other open CSVs are pooled
+    counts) splits the randomized subjects into arm-pure groups; the dose columns are blank or one value
+    (CUMDOSE one value per dose received). The attacker does find a dose that names the arm."""
+    from tests.support.attack import arm_pure_columns, dose_columns
+    arms = pd.read_csv(STUDY1 / "randomization.csv", dtype=str).set_index("USUBJID")["ARM"]
+    base = built / "results" / "nct02302599" / "2018-12-31"
+    files = sorted((base / "adam").glob("*.parquet")) + sorted((base / "open").rglob("*.csv"))
+    leaks, doses, with_subjects = {}, {}, 0
+    for path in files:
+        frame = pd.read_parquet(path) if path.suffix == ".parquet" else \
+            pd.read_csv(path, dtype=str, keep_default_na=False)
+        subject = next((c for c in ("USUBJID", "Subject") if c in frame), None)
+        if subject is None:
+            continue
+        with_subjects += 1
+        name = str(path.relative_to(base))
+        found = arm_pure_columns(frame, subject, arms)
+        if found:
+            leaks[name] = found
+        randomized = frame[frame[subject].isin(arms.index)]
+        for col in dose_columns(frame):
+            values = pd.to_numeric(randomized[col].replace("", None), errors="coerce")
+            if col == "CUMDOSE":
+                values = values / pd.to_numeric(randomized["NINF"], errors="coerce")
+            if values.dropna().round(9).nunique() > 1:
+                doses[f"{name}:{col}"] = sorted(values.dropna().unique())[:5]
+    assert leaks == {} and doses == {}
+    assert with_subjects >= 8                    # the seven blinded datasets and the open listings
+    assert {"EXDOSE", "EXDOSU"} <= set(dose_columns(pd.read_parquet(base / "adam" / "adex.parquet")))
+    adex = pd.read_parquet(base / "adam" / "adex.parquet")     # the attacker can win: a dose 0 for placebo
+    planted = adex.assign(EXDOSE=adex["USUBJID"].map(arms).eq("Placebo").map({True: 0.0, False: 1.5}))
+    assert set(arm_pure_columns(planted, "USUBJID", arms)) == {"EXDOSE"}

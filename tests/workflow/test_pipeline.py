@@ -249,16 +249,27 @@ def test_missing_protocol_is_a_clear_error(project):          # protocol: file m
     assert "data/nct06495437/protocol.yaml: protocol.yaml not found for study 'nct06495437'" in run.stdout + run.stderr
 
 
-def test_bad_protocol_is_a_clear_error_naming_the_file(project):     # protocol: wrong type
+def _protocol_refused(project, change) -> str:
+    """What a dry run says after `change` (a function of the protocol dict) edits study 2's protocol.yaml."""
     path = project / "data/nct06495437/protocol.yaml"
     protocol = yaml.safe_load(path.read_text())
-    protocol["visits"][0]["window"] = "seven"
+    change(protocol)
     path.write_text(yaml.safe_dump(protocol))
     run = snakemake(project, "-n")
     said = run.stdout + run.stderr
     assert run.returncode != 0
     assert "data/nct06495437/protocol.yaml is not a valid protocol file" in said, said
+    return said
+
+
+def test_bad_protocol_is_a_clear_error_naming_the_file(project):     # protocol: wrong type
+    said = _protocol_refused(project, lambda p: p["visits"][0].update(window="seven"))
     assert "'seven' is not of type 'integer'" in said
+
+
+def test_an_aesi_timed_after_a_dose_in_a_daily_study_stops_before_any_job(project):   # BAD_INPUTS 66
+    said = _protocol_refused(project, lambda p: p["treatment"].update(regimen="daily"))
+    assert "defined with hours_after_infusion, but treatment.regimen is daily" in said
 
 
 def _convert_sdtm(folder: Path, fmt: str):

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 
-from ..protocol import regimen
+from ..protocol import assert_aesi_timing, regimen
 from .adsl import derive_adsl_core, finish_adsl
 from .bds import bds_from_findings, derive_bds, filter_not_done
 from .efficacy import assert_protocol_parameters, derive_param_responder, efficacy_records
@@ -21,6 +21,7 @@ def derive_adam(sdtm: dict[str, pd.DataFrame], protocol: dict, cut: str) -> dict
     only the subjects' reference start (ADSL core), so they are derived in a second thread while
     ADEFF and the rest of ADSL are (pandas and Arrow release the GIL for much of the work)."""
     assert_protocol_parameters(protocol)
+    assert_aesi_timing(protocol)
     elig = derive_eligibility(sdtm, protocol)
     core = derive_adsl_core(sdtm, derive_vars_eligibility(elig), protocol, cut)
     visits = protocol["visits"]

@@ -188,7 +188,7 @@ def derive_vars_populations(adsl: pd.DataFrame, adeff: pd.DataFrame, protocol: d
     out["FASFL"] = yn(out["FASREAS"] == "")
     out["PPREAS"] = np.select(
         [out["FASFL"] == "N", out["NINF"].fillna(0) < planned, ~has_final, out["PROHIBFL"] == "Y"],
-        ["not in the full analysis set", f"fewer than {planned} infusions",
+        ["not in the full analysis set", f"fewer than {planned} {dose_words(protocol)['doses_word']}",
          f"no {visit_label(pop['final_visit'])} {kp}", "prohibited medication on study"], "")
     out["PPROTFL"] = yn(out["PPREAS"] == "")
     out["COMPLFL"] = yn(out["EOSSTT"] == "COMPLETED")

@@ -6,9 +6,11 @@ The open side never reads the key: its ENRLFL comes from DS milestones, or from 
 where DS has none (adsl.derive_vars_populations). DS and the key are cross-checked
 (compare_randomization); a subject of the key left without an arm stops the run (assert_key_arms).
 Arms come from the key (any number, any labels). TRT01P is the randomized arm, TRT01A the arm
-received (blank if never dosed); TRTCODE is the coded label a DMC sees by default (A, B, ...
-in order of first appearance in the key, i.e. the randomization sequence). BDS and OCCDS get
-TRTP/TRTA from ADSL; ADEX gets the actual dose (0 for placebo arms).
+received (the key's ACTARMCD/ACTARM where it has them, else the randomized arm; blank if never
+dosed); TRTCODE is the coded label a DMC sees by default (A, B, ... in order of first appearance in
+the key, i.e. the randomization sequence). BDS and OCCDS get TRTP/TRTA from ADSL; ADEX gets the
+actual dose (0 for placebo arms, by the arm received). The safety outputs count by the arm received
+(received_arm).
 """
 from __future__ import annotations
 
@@ -114,6 +116,16 @@ def control_of(coding: list[dict], arm_column: str) -> str | None:
     return None if arm is None else arm["code"] if arm_column == "TRTCODE" else arm["arm"]
 
 
+def received_arm(adsl: pd.DataFrame, arm_column: str, coding: list[dict]) -> pd.Series:
+    """The safety outputs' arm: the arm received (TRT01A) labelled as `arm_column` labels arms (TRT01P: its
+    name; TRTCODE: its DMC code from the arm coding); the planned label where TRT01A is blank (outside
+    the safety set, which the safety outputs leave out)."""
+    received = adsl["TRT01A"]
+    if arm_column == "TRTCODE":
+        received = received.map({a["arm"]: a["code"] for a in coding})
+    return received.where(received.notna(), adsl[arm_column])
+
+
 def _key_dates(key: pd.DataFrame, ids: pd.Series) -> pd.Series:
     if "RANDDT" not in key:
         return pd.Series(pd.NaT, index=ids.index, dtype="datetime64[ns]")
@@ -170,15 +182,44 @@ def assert_key_arms(adsl: pd.DataFrame, key: pd.DataFrame, source: str = "random
                                     f"{', '.join(lost)} (expected every subject of the key in ADSL with its arm)")
 
 
+def actual_arms(key: pd.DataFrame) -> pd.DataFrame:
+    """Per subject of the key (index USUBJID): ARM and ARMCD of the arm received. The key's actual arm
+    (ACTARMCD, else ACTARM; split-key writes them where DM has them) where it names an arm of the key;
+    the planned arm (ARM, ARMCD) where the key has no actual arm or it is blank or an SDTM null arm
+    (NOTTRT: never dosed, then blank in TRT01A by SAFFL). An actual arm that is no arm of the key stops
+    the run (it could not be coded for the DMC)."""
+    planned = key.set_index("USUBJID")[["ARM", "ARMCD"]]
+    if "ACTARMCD" not in key and "ACTARM" not in key:
+        return planned
+    by_code = key.drop_duplicates("ARMCD").set_index("ARMCD")["ARM"]
+    by_name = key.drop_duplicates("ARM").set_index("ARM")["ARMCD"]
+    code = _arm_text(key["ACTARMCD"]) if "ACTARMCD" in key else pd.Series("", index=key.index)
+    name = _arm_text(key["ACTARM"]) if "ACTARM" in key else pd.Series("", index=key.index)
+    code = code.where(code != "", name.map(by_name).fillna(name))    # ACTARM alone: its code
+    null = code.str.upper().isin(NULL_ARMS | {""}) & (name.eq("") | ~name.isin(by_name.index))
+    unknown = ~null & ~code.isin(by_code.index)
+    if unknown.any():
+        raise RandomizationKeyError(
+            f"randomization key: actual arm (ACTARMCD/ACTARM) {', '.join(sorted(set(code[unknown])))} in rows "
+            f"{_rows(unknown)} is no arm of the key ({', '.join(by_code.index)}); expected an arm of ARMCD, "
+            "blank or an SDTM null arm")
+    actual = pd.DataFrame({"ARM": code.map(by_code).where(~null, key["ARM"]),
+                           "ARMCD": code.where(~null, key["ARMCD"])}).set_axis(key["USUBJID"].to_numpy())
+    return actual
+
+
 def derive_vars_treatment(adsl: pd.DataFrame, key: pd.DataFrame) -> pd.DataFrame:
+    """TRT01P/TRT01PN the randomized arm, TRT01A/TRT01AN the arm received (actual_arms; blank if not in
+    the safety set), TRTCODE the planned arm's DMC code, ARMCD the planned arm's code."""
     codes = arm_codes(key)
     order = {arm: i + 1 for i, arm in enumerate(sorted(codes, key=codes.get))}
     adsl = derive_vars_randomization(adsl, key)
     arm = adsl["USUBJID"].map(key.set_index("USUBJID")["ARM"]).where(adsl["RANDFL"] == "Y")
+    received = adsl["USUBJID"].map(actual_arms(key)["ARM"]).where(adsl["RANDFL"] == "Y")
     out = adsl.copy()
     out["TRT01P"] = arm
     out["TRT01PN"] = arm.map(order)
-    out["TRT01A"] = arm.where(out["SAFFL"] == "Y")
+    out["TRT01A"] = received.where(out["SAFFL"] == "Y")
     out["TRT01AN"] = out["TRT01A"].map(order)
     out["TRTCODE"] = arm.map(codes)
     out["ARMCD"] = adsl["USUBJID"].map(key.set_index("USUBJID")["ARMCD"]).where(adsl["RANDFL"] == "Y")
@@ -187,9 +228,10 @@ def derive_vars_treatment(adsl: pd.DataFrame, key: pd.DataFrame) -> pd.DataFrame
 
 def unblind(adam: dict[str, pd.DataFrame], key: pd.DataFrame, placebo_arms=(),
             planned: dict | None = None) -> dict[str, pd.DataFrame]:
-    """Unblinded copies of the analysis datasets (the blinded ones are not modified). ADEX's ADOSE:
-    0 in a placebo arm, else EXDOSE; where EXDOSE is blank (a transfer masked by split-key), the
-    arm's planned dose (`planned`: ARMCD -> dose, protocol treatment.planned_dose)."""
+    """Unblinded copies of the analysis datasets (the blinded ones are not modified); TRTA is TRT01A, the
+    arm received. ADEX's ADOSE: 0 in a placebo arm (the arm received), else EXDOSE; where EXDOSE is blank
+    (a transfer masked by split-key), the arm's planned dose (`planned`: ARMCD -> dose, protocol
+    treatment.planned_dose)."""
     adsl = derive_vars_treatment(adam["adsl"], key)
     trt = adsl.set_index("USUBJID")[["TRT01P", "TRT01A", "TRTCODE", "ARMCD"]]
     out = {"adsl": adsl}
@@ -198,8 +240,8 @@ def unblind(adam: dict[str, pd.DataFrame], key: pd.DataFrame, placebo_arms=(),
             continue
         t = lookup(df["USUBJID"], trt)
         out[name] = df.assign(TRTP=t["TRT01P"], TRTA=t["TRT01A"], TRTCODE=t["TRTCODE"])
-    if "adex" in out:
-        arm = lookup(out["adex"]["USUBJID"], trt["ARMCD"])
+    if "adex" in out:       # the dose of the arm received
+        arm = out["adex"]["USUBJID"].map(actual_arms(key)["ARMCD"])
         dose = out["adex"]["EXDOSE"]
         if planned:
             dose = dose.fillna(pd.to_numeric(arm.map(planned), errors="coerce"))

@@ -22,6 +22,12 @@ SCREENING_DATES = {"DS": "DSSTDTC", "SV": "SVSTDTC", "IE": "IEDTC", "LB": "LBDTC
 # the rule applied to each kind of finding that becomes a data query (the finding's `rule`)
 AE_BEFORE_CONSENT = ("kept: a condition present before informed consent (pre-existing), not treatment-emergent "
                      "as it starts before the first dose")
+# a screening lab or vital sign a few days before the consent date (the consent recorded at the visit,
+# the sample drawn or the measurement taken earlier): protocol.yaml sdtm.screening_before_consent_days
+SCREENING_BEFORE_CONSENT_DAYS = 7
+SCREENING_BEFORE_CONSENT = ("kept as a screening record: dated at most {days} days before informed consent and "
+                            "before the first dose (the consent date is often the visit's, the sample or "
+                            "measurement earlier); pre-treatment, so it may be the baseline")
 AE_END_BEFORE_START_PARTIAL = ("kept with AEENDTC set to blank (end unknown, imputed by the end-date rules); "
                                "the start and end contradict each other only through a partial date")
 

@@ -11,7 +11,8 @@ import pandera.pandas as pa
 from ..columns import is_number, isin, lookup, numbers, per_distinct, to_float
 from ..dates import compute_dt_bounds, is_iso_date, parse_dates
 from .ingest import Study, problem
-from .queries import AE_BEFORE_CONSENT, AE_END_BEFORE_START_PARTIAL, consent_dates
+from .queries import AE_BEFORE_CONSENT, AE_END_BEFORE_START_PARTIAL, SCREENING_BEFORE_CONSENT, \
+    SCREENING_BEFORE_CONSENT_DAYS, consent_dates
 from .spec import CUT_DATES, DOMAINS, FINDINGS, columns_of, may_be_empty, numeric_columns, permissible, spec_name
 
 NUMBER_EXPECTED = "a number"
@@ -213,6 +214,11 @@ def _cross_findings(study: Study) -> list[dict]:
         return out
     subjects = set(dm["USUBJID"].dropna())
     consent = consent_dates(study.frames)[0]     # RFICDTC, else its fallback (sdtm/queries.py)
+    ex = study.frames.get("EX")
+    first_dose = compute_dt_bounds(ex["EXSTDTC"])["LO"].groupby(ex["USUBJID"].to_numpy()).min() \
+        if ex is not None and {"USUBJID", "EXSTDTC"} <= set(ex) else pd.Series(dtype="datetime64[ns]")
+    days = ((study.protocol or {}).get("sdtm") or {}).get("screening_before_consent_days",
+                                                         SCREENING_BEFORE_CONSENT_DAYS)
     for domain, df in study.frames.items():
         path = study.files[domain]
         if domain == "DM" or "USUBJID" not in df:
@@ -226,10 +232,15 @@ def _cross_findings(study: Study) -> list[dict]:
             when = compute_dt_bounds(df[date_col])["HI"]     # a partial date: its latest day
             ic = lookup(df["USUBJID"], consent)
             early = when.notna() & ic.notna() & (when < ic)
-            if early.any():
-                out.append(problem(path, date_col, _rows(early), f"{date_col} before informed consent",
-                                   "on or after DM.RFICDTC", df.loc[early, date_col].unique())
-                           | {"rule": AE_BEFORE_CONSENT if domain == "AE" else ""})
+            screening = pd.Series(False, index=df.index)
+            if domain in ("LB", "VS"):     # a screening finding a few days before consent, before any dose
+                dose = lookup(df["USUBJID"], first_dose).astype("datetime64[ns]")
+                screening = early & (when >= ic - pd.Timedelta(days=days)) & (dose.isna() | (when < dose))
+            for sel, rule in ((early & ~screening, AE_BEFORE_CONSENT if domain == "AE" else ""),
+                              (screening, SCREENING_BEFORE_CONSENT.format(days=days))):
+                if sel.any():
+                    out.append(problem(path, date_col, _rows(sel), f"{date_col} before informed consent",
+                                       "on or after DM.RFICDTC", df.loc[sel, date_col].unique()) | {"rule": rule})
     ex = study.frames.get("EX")
     if ex is not None and {"USUBJID", "EXSTDTC"} <= set(ex) and "RFSTDTC" in dm:
         first = parse_dates(ex["EXSTDTC"]).groupby(ex["USUBJID"]).min()

@@ -40,20 +40,24 @@ def t_completeness(ard: pd.DataFrame, names: dict[str, str] | None = None) -> pd
 
 
 def t_deviations(adsl: pd.DataFrame, adeff: pd.DataFrame, planned_infusions: int, key_parameter: str,
-                 randomized: bool = True, key_name: str | None = None) -> pd.DataFrame:
+                 randomized: bool = True, key_name: str | None = None, dose_word: str = "infusion") -> pd.DataFrame:
     """Subjects with each type of protocol deviation among the randomized/enrolled (`randomized`
-    False: a single-arm study, worded "after enrolment")."""
+    False: a single-arm study, worded "after enrolment"). A missed dose: fewer doses than the
+    `planned_infusions` (an infusion regimen's infusion_days; none planned, e.g. daily dosing whose
+    doses are periods: the row is left out), `dose_word` naming it."""
     enrolled = adsl[adsl["ENRLFL"] == "Y"]
     dosed = enrolled[enrolled["NINF"] > 0]
     missed = dosed[(dosed["NINF"] < planned_infusions) & (dosed["EOSSTT"] != "DISCONTINUED")]
     out_of_window = adeff[(adeff["PARAMCD"] == key_parameter) & (adeff["AVISIT"] == "UNSCHEDULED")]["USUBJID"]
-    rows = [("Missed infusion (fewer than planned, not discontinued)", len(missed)),
+    rows = [(f"Missed {dose_word} (fewer than planned, not discontinued)", len(missed)),
             (f"Never dosed after {'randomization' if randomized else 'enrolment'}", int((enrolled["NINF"] == 0).sum())),
             (f"{key_name or key_parameter} assessment outside every visit window", out_of_window.nunique()),
             ("Prohibited medication on study", int((enrolled["PROHIBFL"] == "Y").sum())),
             ("Enrolled although failing a criterion by the data", int((enrolled["ELIGFL"] == "N").sum()))]
     if not key_parameter:               # no key parameter (a safety-only study): no window to miss
         rows = [r for r in rows if "visit window" not in r[0]]
+    if not planned_infusions:           # no count of doses planned: none to miss
+        rows = rows[1:]
     n = len(enrolled)
     return pd.DataFrame([{"Deviation": d, "Subjects": f"{k} ({100 * k / n:.1f}%)" if n else "0"} for d, k in rows])
 
@@ -66,7 +70,7 @@ def conduct_tables(adsl: pd.DataFrame, adeff: pd.DataFrame, protocol: dict, cut:
     """The open side's trial-conduct tables of a protocol: accrual by month, completeness of the
     key parameter (and the daily insulin dose where declared) by visit, protocol deviations;
     parameters named with their unit, visits in words."""
-    from ..protocol import parameter_names
+    from ..protocol import dose_words, parameter_names
     from .format import readable_visits
     key = (protocol.get("populations") or {}).get("key_parameter")     # none in a safety-only study
     dose = protocol.get("insulin", {}).get("daily_dose")
@@ -80,4 +84,4 @@ def conduct_tables(adsl: pd.DataFrame, adeff: pd.DataFrame, protocol: dict, cut:
     return {"accrual_ard": accrual, "accrual": t_accrual(accrual), "completeness_ard": completeness,
             "completeness": table,
             "deviations": t_deviations(adsl, adeff, len(protocol["treatment"].get("infusion_days", [])), key or "",
-                                       randomized, names.get(key))}
+                                       randomized, names.get(key), dose_words(protocol)["dose_word"])}

@@ -86,20 +86,23 @@ def _n(consort: pd.DataFrame, variable: str, level: str, reason: str = "") -> in
     return int(sel["stat"].iloc[0]) if len(sel) else 0
 
 
-def t_populations(consort: pd.DataFrame, enrolled: str = "Randomized / enrolled") -> pd.DataFrame:
+def t_populations(consort: pd.DataFrame, enrolled: str = "Randomized / enrolled",
+                  dose_word: str = "infusion") -> pd.DataFrame:
     """Analysis populations per arm (or pooled) from the CONSORT ARD; `enrolled`: the label of the
-    enrolled row ("Enrolled" for a single-arm study, which does not randomize)."""
+    enrolled row ("Enrolled" for a single-arm study, which does not randomize); `dose_word`: the
+    regimen's word for one dose (protocol.dose_words: "infusion", "dose")."""
     levels = list(dict.fromkeys(consort.loc[consort["variable"] == "ENROLLED", "group1_level"]))
     rows = []
-    for variable, label in (("ENROLLED", enrolled), ("SAFETY", "Safety set (>= 1 infusion)"),
+    for variable, label in (("ENROLLED", enrolled), ("SAFETY", f"Safety set (>= 1 {dose_word})"),
                             ("FAS", "Full analysis set"), ("PP", "Per-protocol set")):
         rows.append({"Population": label, **{lv or "All subjects": str(_n(consort, variable, lv)) for lv in levels}})
     return pd.DataFrame(rows)
 
 
-def t_disposition(consort: pd.DataFrame, enrolled: str = "Randomized / enrolled") -> pd.DataFrame:
+def t_disposition(consort: pd.DataFrame, enrolled: str = "Randomized / enrolled",
+                  dose_word: str = "infusion") -> pd.DataFrame:
     """Screened, screen failures by reason, enrolled, dosed, completed, discontinued by reason.
-    `enrolled` as in t_populations."""
+    `enrolled` and `dose_word` as in t_populations."""
     levels = list(dict.fromkeys(consort.loc[consort["variable"] == "ENROLLED", "group1_level"]))
     cols = [lv or "All subjects" for lv in levels]
     rows = [{"Status": "Screened", **{c: "" for c in cols}, "Total": str(_n(consort, "SCREENED", ""))},
@@ -107,7 +110,7 @@ def t_disposition(consort: pd.DataFrame, enrolled: str = "Randomized / enrolled"
     sf = consort[(consort["variable"] == "SCREEN FAILURE") & (consort["variable_level"] != "")]
     rows += [{"Status": f"  {r.variable_level}", **{c: "" for c in cols}, "Total": f"{int(r.stat)}"}
              for r in sf.itertuples()]
-    for variable, label in (("ENROLLED", enrolled), ("DOSED", "Received >= 1 infusion"),
+    for variable, label in (("ENROLLED", enrolled), ("DOSED", f"Received >= 1 {dose_word}"),
                             ("COMPLETED", "Completed the study"), ("ONGOING", "Ongoing at the data cut"),
                             ("DISCONTINUED", "Discontinued")):
         counts = [_n(consort, variable, lv) for lv in levels]

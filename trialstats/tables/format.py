@@ -68,6 +68,13 @@ VARIABLE_LABELS = {
     "AGREE": "Agree", "PARAMCD": "Parameter code", "PARAM": "Parameter", "RECORDS": "Records", "SUBJECTS": "Subjects",
     "DECIMALS": "Decimals", "TABULATED": "Tabulated", "REASON": "Reason",
 }
+def dose_labels(dose_word: str = "infusion", doses_word: str = "infusions") -> dict[str, str]:
+    """The headers of the dosing variables in the regimen's words (protocol.dose_words): "First infusion",
+    "Infusions received" (VARIABLE_LABELS) or "First dose", "Doses received"."""
+    return {"TRTSDT": f"First {dose_word}", "TRTEDT": f"Last {dose_word}",
+            "NINF": f"{doses_word.capitalize()} received"}
+
+
 IMPUTATION_FLAGS = {"D": "day", "M": "month and day", "Y": "year, month and day"}
 
 

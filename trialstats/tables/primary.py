@@ -12,6 +12,7 @@ from ..arms import arm_header
 from ..stats.binary import diff_ci, fisher_exact, fisher_exact_grid, fit_logistic, mn_ci_grid
 from ..stats.mi import impute_sequential, rubin
 from ..vocabulary import CI_METHODS, POPULATIONS, analysis_names, covariate_text
+from ..protocol import dose_words
 from ..ard.shape import ard
 from .format import estimate_ci, fmt, n_over_n_pct, stat
 
@@ -298,12 +299,13 @@ def estimand_rows(protocol: dict) -> pd.DataFrame:
     covariates = covariate_text(spec.get("covariates", []), protocol.get("baseline"))
     key = protocol["populations"]["key_parameter"]
     key_name = {**protocol.get("labs", {}), **protocol.get("vitals", {})}.get(key, {}).get("name", key)
+    words = dose_words(protocol)
     rows = [
-        ("Population", "Full analysis set: randomized, at least one infusion, a baseline and at least one "
-                       f"post-baseline {key_name} value"),
+        ("Population", f"Full analysis set: randomized, at least one {words['dose_word']}, a baseline and at least "
+                       f"one post-baseline {key_name} value"),
         ("Variable", f"{spec['name']} (responder: yes or no)"),
         ("Treatment condition", "Randomized arm: the active arm against the control arm"),
-        ("Intercurrent event: stopping infusions", "Treatment policy: data used as observed"),
+        (f"Intercurrent event: stopping {words['doses_word']}", "Treatment policy: data used as observed"),
         ("Intercurrent event: prohibited medication" + (f" ({', '.join(prohibited)})" if prohibited else ""),
          "Composite: non-responder" if spec["prohibited_medication"] == "non-responder" else "Ignored"),
         ("Missing value at the visit", "Non-responder" if spec["missing"] == "non-responder" else "Missing"),

@@ -8,6 +8,7 @@ from pathlib import Path
 import trialstats
 from trialstats.adam.inputs import adam_roles
 from trialstats.outputs.plan import report_inputs
+from trialstats.protocol import assert_aesi_timing
 from trialstats.io import UnreadableFile, read_table
 
 import yaml
@@ -35,9 +36,10 @@ def _load_protocol(study):
     try:
         protocol = yaml.safe_load(path.read_text())
         validate(protocol, "../schemas/protocol.schema.yaml")
+        assert_aesi_timing(protocol)
     except FileNotFoundError:
         raise WorkflowError(f"{path}: protocol.yaml not found for study {study!r} (config.yaml studies.{study}.data)")
-    except (yaml.YAMLError, WorkflowError) as err:
+    except (yaml.YAMLError, WorkflowError, ValueError) as err:
         raise WorkflowError(f"{path} is not a valid protocol file:\n{err}")
     return protocol
 
