@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT, SHARED_REFERENCE
+from tests.workflow.test_blinding import jobs
 from tests.workflow.test_pipeline import snakemake
 
 SDTM = SHARED_REFERENCE / "cdiscpilot01_sdtm"
@@ -288,6 +289,15 @@ def test_the_open_side_separates_no_arm(out, key):
     assert adex["EXDOSE"].isna().all() and "ADOSE" not in adex
     for col in ("CUMDOSE", "AVGDD"):
         assert adsl[col].nunique() <= 1, col
+
+
+def test_only_the_unblinding_job_reads_the_key_and_the_kept_doses(run):
+    """split-key's two key-side files (randomization.csv, doses.csv): no job of the open side reads them."""
+    open_jobs = jobs(run, "open")
+    assert {"ingest", "adam", "open_flow"} <= {rule for rule, _, _ in open_jobs}
+    assert not [j for j in open_jobs if "randomization.csv" in j[1] or "doses.csv" in j[1]]
+    readers = {rule for rule, inputs, _ in jobs(run, "all") if "doses.csv" in inputs or "randomization.csv" in inputs}
+    assert readers == {"unblind"}
 
 
 def test_ae_ard_of_the_sdtm_route_equals_the_adam_route_cell_by_cell(out, codes, run):
