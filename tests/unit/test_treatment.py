@@ -257,6 +257,18 @@ def test_a_titrated_dose_kept_key_side_wins_over_the_planned_dose():
     assert out["ADOSE"].tolist() == [0.0, 54.0, 81.0]
 
 
+def test_an_open_last_dosing_period_ends_at_the_reference_end_at_most_the_cut():
+    from trialstats.adam.exposure import compute_open_period_end
+    ex = pd.DataFrame({"USUBJID": ["S1", "S1", "S2", "S3", "S4"], "EXSEQ": [1, 2, 1, 1, 1],
+                       "EXSTDTC": ["2020-01-01", "2020-01-15", "2020-01-01", "2020-01-01", "2020-03-01"],
+                       "EXENDTC": ["", "", "", "2020-01-20", ""]})
+    dm = pd.DataFrame({"USUBJID": ["S1", "S2", "S3", "S4"],
+                       "RFENDTC": ["2020-02-01", "2020-12-31", "2020-02-01", "2020-02-01"]})
+    end = compute_open_period_end(ex, dm, "2020-06-30")
+    # S1: only the last period; S2: capped at the cut; S3: has an end; S4: RFENDTC before the start, left open
+    assert end.tolist() == ["", "2020-02-01", "2020-06-30", "2020-01-20", ""]
+
+
 def test_the_schema_checks_the_regimen_and_the_related_terms():
     import jsonschema
     schema = yaml.safe_load((ROOT / "workflow/schemas/protocol.schema.yaml").read_text())
