@@ -17,7 +17,9 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     key = filter_key_at_cut(full_key, sm.wildcards.cut)
     check_key(key, adam["adsl"], source=sm.input.key, randomization=sm.params.randomization)
     disagreements = compare_randomization(adam["adsl"], key)      # DS milestones against the key
-    closed = unblind(adam, key, sm.params.placebo, sm.params.planned_dose)
+    doses = [sm.input.doses] if isinstance(sm.input.doses, str) else list(sm.input.doses)
+    doses = pd.read_csv(doses[0], dtype={"USUBJID": str}) if doses else None     # key-side EX doses
+    closed = unblind(adam, key, sm.params.placebo, sm.params.planned_dose, doses)
     assert_key_arms(closed["adsl"], key, source=sm.input.key)     # nothing silently lost
     write_datasets(closed, sm.output.adam)
     if len(disagreements):       # listed beside the closed ADaM (and in the log)

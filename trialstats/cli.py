@@ -102,7 +102,7 @@ def _split_key(args) -> int:
 
     import yaml
 
-    from .adam.unblind import split_key
+    from .adam.unblind import key_doses, split_key
 
     folder = args.sdtm / "sdtm" if (args.sdtm / "sdtm").is_dir() else args.sdtm
     files = {p.stem.upper(): p for p in sorted(folder.iterdir()) if p.suffix.lower() in WRITABLE}
@@ -125,10 +125,14 @@ def _split_key(args) -> int:
     for name in other:                        # README, checksums, Dataset-JSON: copied as they are
         shutil.copy2(folder / name, out / name)
     key.to_csv(args.out / "randomization.csv", index=False, lineterminator="\n")
+    dosed = any(c["domain"] == "EX" and c["column"] == "EXDOSE" for c in changes)
+    if dosed:                                 # the real doses, key side (protocol randomization.doses)
+        key_doses(read["EX"][0], key).to_csv(args.out / "doses.csv", index=False, lineterminator="\n")
     manifest = {"source": str(folder), "key": str(args.out / "randomization.csv"), "key_entries": len(key),
                 "by_arm": {str(k): int(v) for k, v in key["ARM"].value_counts(sort=False).items()},
                 "randomization_date_from": {str(k or "none"): int(v) for k, v in
                                             key["RANDSRC"].value_counts(sort=False).items()},
+                "doses": str(args.out / "doses.csv") if dosed else None,
                 "masking_term": term, "blinded_treatment": treatment or term,
                 "changes": [dict(c, file=f"sdtm/{files[c['domain']].name}") for c in changes],
                 "copied_unchanged": [p.name for d, p in files.items() if d not in masked] + other}

@@ -137,6 +137,16 @@ def test_shift_table_worst_post_baseline():
                      ("T", "NORMAL", "HIGH"): 1}
 
 
+def test_shift_counts_every_post_dose_value_scheduled_or_not():
+    """compute_safety's shift table: an off-window or unscheduled value (no ANL01FL) on or after the first
+    dose counts for the worst post-baseline category; a screening value (ADY < 1) does not."""
+    d = lab([("S01", "ALT", "Y", 20, 40, "N"), ("S01", "ALT", "N", 20, 40, "N"), ("S01", "ALT", "N", 90, 40, "H"),
+             ("S01", "ALT", "N", 5, 40, "L")]).assign(ADY=[1, 15, 19, -20], ANL01FL=["Y", "Y", None, None])
+    res = compute_safety(adsl({"T": 1}), ae([("S01", GI, "Nausea")]), d, None, None, "TRT01A", None)
+    cells = res["ard_t_14_3_9"]
+    assert cells[["group2_level", "variable_level", "stat"]].values.tolist() == [["NORMAL", "HIGH", 1]]
+
+
 def test_compute_safety_on_our_shapes_and_on_letter_codes():
     s = adsl({"P": 4, "T": 5})
     a = ae(ROWS)

@@ -217,6 +217,9 @@ def test_split_key_on_a_small_unblinded_study(tmp_path):
     changed = {(c["file"], c["column"]): c["rows_changed"] for c in manifest["changes"]}
     assert changed == {("sdtm/dm.csv", "ARMCD"): 3, ("sdtm/dm.csv", "ARM"): 3, ("sdtm/dm.csv", "ACTARMCD"): 3,
                        ("sdtm/dm.csv", "ACTARM"): 3, ("sdtm/ex.csv", "EXTRT"): 2, ("sdtm/ex.csv", "EXDOSE"): 2}
+    doses = pd.read_csv(tmp_path / "out" / "doses.csv", dtype={"USUBJID": str})     # the real doses, key side
+    assert doses.values.tolist() == [["X-1", 1, 0, "mg"], ["X-2", 1, 81, "mg"]]
+    assert manifest["doses"] == str(tmp_path / "out" / "doses.csv")
     dated = key[key["RANDDT"] != ""]
     check_key(filter_key_at_cut(dated, "2020-12-31"), pd.DataFrame({"USUBJID": ["X-1", "X-2"], "ENRLFL": "Y"}))
 
@@ -248,6 +251,27 @@ def test_a_masked_dose_is_the_arms_planned_dose_after_unblinding():
     out = unblind({"adsl": adsl, "adex": adex}, KEY, placebo_arms=("PBO",), planned={"PBO": 0, "HI": 81})["adex"]
     assert out["ADOSE"].tolist() == [0.0, 81.0]
     assert unblind({"adsl": adsl, "adex": adex}, KEY, ("PBO",))["adex"]["ADOSE"].isna().tolist() == [False, True]
+
+
+def test_a_titrated_dose_kept_key_side_wins_over_the_planned_dose():
+    """The CDISC pilot's high dose: 54 mg for two weeks, then 81 mg; split-key's doses.csv keeps both."""
+    from trialstats.adam.unblind import unblind
+    adex = pd.DataFrame({"USUBJID": ["S1", "S2", "S2"], "EXSEQ": [1.0, 1.0, 2.0], "EXDOSE": [float("nan")] * 3})
+    doses = pd.DataFrame({"USUBJID": ["S2", "S2", "S1"], "EXSEQ": [1, 2, 1], "EXDOSE": [54, 81, 0]})
+    out = unblind({"adsl": _blinded_adsl(), "adex": adex}, KEY, ("PBO",), {"PBO": 0, "HI": 81}, doses)["adex"]
+    assert out["ADOSE"].tolist() == [0.0, 54.0, 81.0]
+
+
+def test_an_open_last_dosing_period_ends_at_the_reference_end_at_most_the_cut():
+    from trialstats.adam.exposure import compute_open_period_end
+    ex = pd.DataFrame({"USUBJID": ["S1", "S1", "S2", "S3", "S4"], "EXSEQ": [1, 2, 1, 1, 1],
+                       "EXSTDTC": ["2020-01-01", "2020-01-15", "2020-01-01", "2020-01-01", "2020-03-01"],
+                       "EXENDTC": ["", "", "", "2020-01-20", ""]})
+    dm = pd.DataFrame({"USUBJID": ["S1", "S2", "S3", "S4"],
+                       "RFENDTC": ["2020-02-01", "2020-12-31", "2020-02-01", "2020-02-01"]})
+    end = compute_open_period_end(ex, dm, "2020-06-30")
+    # S1: only the last period; S2: capped at the cut; S3: has an end; S4: RFENDTC before the start, left open
+    assert end.tolist() == ["", "2020-02-01", "2020-06-30", "2020-01-20", ""]
 
 
 def test_the_schema_checks_the_regimen_and_the_related_terms():

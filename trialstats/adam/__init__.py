@@ -10,6 +10,7 @@ from .adsl import derive_adsl_core, finish_adsl
 from .bds import bds_from_findings, derive_bds, filter_not_done
 from .efficacy import assert_protocol_parameters, derive_param_responder, efficacy_records
 from .eligibility import derive_eligibility, derive_vars_eligibility
+from .exposure import compute_open_period_end
 from .occds import derive_adae, derive_adex
 
 TREATMENT_VARIABLES = ("ARM", "ARMCD", "ACTARM", "ACTARMCD", "TRT01P", "TRT01PN", "TRT01A", "TRT01AN",
@@ -22,6 +23,11 @@ def derive_adam(sdtm: dict[str, pd.DataFrame], protocol: dict, cut: str) -> dict
     ADEFF and the rest of ADSL are (pandas and Arrow release the GIL for much of the work)."""
     assert_protocol_parameters(protocol)
     assert_aesi_timing(protocol)
+    opened = None
+    if regimen(protocol) == "daily" and "EXENDTC" in sdtm["EX"]:     # an open last period ends at RFENDTC
+        end = compute_open_period_end(sdtm["EX"], sdtm["DM"], cut)
+        opened = sdtm["EX"].loc[end.ne(sdtm["EX"]["EXENDTC"].astype("string").fillna("")).to_numpy(bool)]
+        sdtm = {**sdtm, "EX": sdtm["EX"].assign(EXENDTC=end)}
     elig = derive_eligibility(sdtm, protocol)
     core = derive_adsl_core(sdtm, derive_vars_eligibility(elig), protocol, cut)
     visits = protocol["visits"]
@@ -36,6 +42,10 @@ def derive_adam(sdtm: dict[str, pd.DataFrame], protocol: dict, cut: str) -> dict
                 ["USUBJID", "PARAMCD", "AVISITN"], kind="mergesort").reset_index(drop=True)
         adae = derive_adae(sdtm["AE"], adsl, sdtm["EX"], sdtm["LB"], protocol, cut)
         adex = derive_adex(sdtm["EX"], adsl, regimen(protocol))
+        if opened is not None:                # listed in record_notes.csv
+            ended = pd.MultiIndex.from_arrays([opened["USUBJID"].astype(str), pd.to_numeric(opened["EXSEQ"])])
+            at = pd.MultiIndex.from_arrays([adex["USUBJID"].astype(str), adex["EXSEQ"]]).isin(ended)
+            adex["AENDTSRC"] = pd.Series(at, index=adex.index).map({True: "DM.RFENDTC", False: ""})
         return {"adsl": adsl, "adeff": adeff, "adlb": adlb.result(), "advs": advs.result(), "adae": adae,
                 "adex": adex, "eligibility": elig}
 

@@ -154,6 +154,11 @@ def record_notes(adam: dict[str, pd.DataFrame]) -> pd.DataFrame:
             lost = adae["ASTDT"].isna().to_numpy()
             out.append(_notes("AE", adae, lost, "AESTDTC cannot be placed (no first dose to impute to): kept, "
                                "not treatment-emergent", pd.Series("", index=adae.index), "AESEQ", None))
+    adex = adam.get("adex")
+    if adex is not None and "AENDTSRC" in adex:
+        ended = adex["AENDTSRC"].eq("DM.RFENDTC").to_numpy(bool)
+        out.append(_notes("EX", adex, ended, "EXENDTC blank on the last dosing period: ended at DM.RFENDTC",
+                          "AENDT " + _day(pd.to_datetime(adex["AENDT"])), "EXSEQ", None))
     for name in ("adlb", "advs"):
         bds = adam.get(name)
         needed = {"SRCDOM", "SRCSEQ", "PARAMCD", "ADT", "ADY", "VISIT", "VISITNUM", "AVISIT", "ANL01FL", "ABLFL",

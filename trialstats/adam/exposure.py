@@ -39,6 +39,24 @@ def compute_dt_ns(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values, errors="coerce").astype("datetime64[ns]")
 
 
+def compute_open_period_end(ex: pd.DataFrame, dm: pd.DataFrame, cut: str | None = None) -> pd.Series:
+    """EXENDTC with the end of each subject's last dosing period left open (EXENDTC and EXENTPT blank) set
+    to DM.RFENDTC, the SDTM reference end (the last exposure), at most the data cut, where that is on or
+    after the period's start (else it stays open: compute_period_days counts its start day only). For a
+    daily regimen: a patch or tablet taken up to the end of participation, as the CDISC pilot's ADSL has it."""
+    end = ex["EXENDTC"].astype("string").fillna("")
+    if "RFENDTC" not in dm:
+        return end
+    start = compute_dt(ex["EXSTDTC"])
+    last = start.eq(start.groupby(ex["USUBJID"].astype("string").to_numpy()).transform("max"))
+    ref = compute_dt(ex["USUBJID"].astype("string").map(dm.set_index(dm["USUBJID"].astype("string"))["RFENDTC"]))
+    if cut is not None:
+        ref = ref.where(ref <= pd.Timestamp(cut), pd.Timestamp(cut))
+    point = ex["EXENTPT"].astype("string").fillna("") if "EXENTPT" in ex else ""
+    fill = end.eq("") & (point == "") & last.to_numpy(bool) & (ref >= start).fillna(False).to_numpy(bool)
+    return end.mask(fill, ref.dt.strftime("%Y-%m-%d"))
+
+
 def compute_period_days(ex: pd.DataFrame) -> pd.Series:
     """Days of each EX record's dosing period, EXSTDTC..EXENDTC inclusive; a period ongoing at the data
     cut (EXENDTC blank, EXENTPT the cut date) to EXENTPT; without an end date, or ending before it

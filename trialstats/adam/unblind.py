@@ -227,11 +227,12 @@ def derive_vars_treatment(adsl: pd.DataFrame, key: pd.DataFrame) -> pd.DataFrame
 
 
 def unblind(adam: dict[str, pd.DataFrame], key: pd.DataFrame, placebo_arms=(),
-            planned: dict | None = None) -> dict[str, pd.DataFrame]:
+            planned: dict | None = None, doses: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """Unblinded copies of the analysis datasets (the blinded ones are not modified); TRTA is TRT01A, the
     arm received. ADEX's ADOSE: 0 in a placebo arm (the arm received), else EXDOSE; where EXDOSE is blank
-    (a transfer masked by split-key), the arm's planned dose (`planned`: ARMCD -> dose, protocol
-    treatment.planned_dose)."""
+    (a transfer masked by split-key), the dose the key side kept for that EX record (`doses`: USUBJID,
+    EXSEQ, EXDOSE, written by split-key, so a titration is not lost), else the arm's planned dose
+    (`planned`: ARMCD -> dose, protocol treatment.planned_dose)."""
     adsl = derive_vars_treatment(adam["adsl"], key)
     trt = adsl.set_index("USUBJID")[["TRT01P", "TRT01A", "TRTCODE", "ARMCD"]]
     out = {"adsl": adsl}
@@ -243,6 +244,12 @@ def unblind(adam: dict[str, pd.DataFrame], key: pd.DataFrame, placebo_arms=(),
     if "adex" in out:       # the dose of the arm received
         arm = out["adex"]["USUBJID"].map(actual_arms(key)["ARMCD"])
         dose = out["adex"]["EXDOSE"]
+        if doses is not None and len(doses) and "EXSEQ" in out["adex"]:
+            kept = doses.assign(EXSEQ=pd.to_numeric(doses["EXSEQ"]), EXDOSE=pd.to_numeric(doses["EXDOSE"]))
+            kept = kept.set_index(["USUBJID", "EXSEQ"])["EXDOSE"]
+            ids = pd.MultiIndex.from_arrays([out["adex"]["USUBJID"].astype(str),
+                                             pd.to_numeric(out["adex"]["EXSEQ"]).astype(float)])
+            dose = dose.fillna(pd.Series(kept.reindex(ids).to_numpy(), index=dose.index))
         if planned:
             dose = dose.fillna(pd.to_numeric(arm.map(planned), errors="coerce"))
         out["adex"]["ADOSE"] = np.where(arm.isin(list(placebo_arms)), 0.0, dose)
@@ -320,3 +327,11 @@ def split_key(sdtm: dict[str, pd.DataFrame], masking_term: str = "BLINDED",
                 out = mask("EX", out, col, slice(None), value)
         masked["EX"] = out
     return key, {d: f for d, f in masked.items() if any(c["domain"] == d for c in changes)}, changes
+
+
+def key_doses(ex: pd.DataFrame, key: pd.DataFrame) -> pd.DataFrame:
+    """The EX doses a masked copy blanks, kept on the key side (split-key writes them beside the key as
+    doses.csv): USUBJID, EXSEQ, EXDOSE, EXDOSU of the key's subjects' EX records."""
+    ex = ex[ex["USUBJID"].astype("string").isin(key["USUBJID"]).to_numpy(bool)]
+    cols = [c for c in ("USUBJID", "EXSEQ", "EXDOSE", "EXDOSU") if c in ex]
+    return ex[cols].reset_index(drop=True)

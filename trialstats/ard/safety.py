@@ -382,7 +382,9 @@ def compute_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | 
         out["l_lab_panel"] = listing_lab_panel(panel, lb)
         visits = lb[lb["AVISIT"].notna()] if by_visit else lb
         out["ard_t_14_3_8"] = ard_bds_summary(visits, params, control)
-        out["ard_t_14_3_9"] = ard_shift(lb, params, control)
+        # the worst post-baseline value of every record on or after the first dose, scheduled or not (a
+        # visit outside its window or a retest is not analysed by visit, but it is a value the subject had)
+        out["ard_t_14_3_9"] = ard_shift(standardize_bds(adlb, adsl, None, post_by_day=True), params, control)
         peak = derive_hys_law_peaks(lb)
         out["ard_t_14_3_10"] = ard_hys_law(peak, adsl, control) if len(peak) else ard([])
         out["l_hys_law_peaks"] = peak.rename(columns={"ARM_": "Arm"})

@@ -24,6 +24,7 @@ rule unblind:
     input:
         adam="results/{study}/{cut}/adam",
         key=randomization_key,
+        doses=key_doses,
     output:
         adam=directory("results/{study}/{cut}/closed/adam"),
     params:

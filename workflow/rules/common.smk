@@ -96,6 +96,12 @@ def randomization_key(wildcards):
     return str(Path(study_dir(wildcards)) / PROTOCOLS[wildcards.study]["randomization"]["key"])
 
 
+def key_doses(wildcards):
+    """The key-side doses of a masked transfer (randomization.doses), an input of the unblinding rule only."""
+    doses = PROTOCOLS[wildcards.study]["randomization"].get("doses")
+    return [str(Path(study_dir(wildcards)) / doses)] if doses else []
+
+
 def placebo_arms(wildcards):
     return PROTOCOLS[wildcards.study]["randomization"].get("placebo", [])
 
