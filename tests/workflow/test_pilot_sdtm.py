@@ -27,6 +27,7 @@ pytestmark = [pytest.mark.workflow,
                                  reason=f"CDISC pilot SDTM/ADaM not found at {SDTM} / {ADAM} "
                                  "(../shared/reference is present in CI, not in a user's clone)")]
 STUDY, CUT, ROUTE = "cdiscpilot01", "2015-12-31", "cdiscpilot"     # last SDTM record: 2015-03-05
+EARLIER = "2012-12-31"          # an earlier DMC cut: before the three deaths (2013-01-14, 2013-08-02, 2014-11-01)
 ADAM_STUDY = {"folder": str(ADAM), "arm": "TRT01A", "control": "Placebo", "datasets": {"adlb": ["adlbc", "adlbh"]}}
 ARMS = ["Placebo", "Xanomeline Low Dose", "Xanomeline High Dose"]
 CHEMISTRY = ["ALB", "ALP", "ALT", "AST", "BILI", "BUN", "CA", "CHOL", "CK", "CL", "CREAT", "GGT", "GLUC", "K",
@@ -35,7 +36,7 @@ CHEMISTRY = ["ALB", "ALP", "ALT", "AST", "BILI", "BUN", "CA", "CHOL", "CK", "CL"
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    """The project in a tmp folder: split-key on the pilot SDTM, the protocol beside it, one cut; the SDTM
+    """The project in a tmp folder: split-key on the pilot SDTM, the protocol beside it, two cuts; the SDTM
     route to its open and closed reports and the ADaM route to its report, in one snakemake call."""
     folder = tmp_path_factory.mktemp("pilot_sdtm")
     for name in ("Snakefile", "workflow", "scripts", "profiles"):
@@ -47,7 +48,7 @@ def run(tmp_path_factory):
     assert split.returncode == 0, split.stdout + split.stderr
     shutil.copyfile(PROTOCOL, data / "protocol.yaml")
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
-    config["studies"] = {STUDY: {"data": f"data/{STUDY}", "cuts": [CUT]}}
+    config["studies"] = {STUDY: {"data": f"data/{STUDY}", "cuts": [EARLIER, CUT]}}
     config["adam_studies"] = {ROUTE: ADAM_STUDY}
     (folder / "config.yaml").write_text(yaml.safe_dump(config))
     start = time.time()
@@ -143,7 +144,7 @@ def test_teae_by_soc_pt_related_serious_and_fatal_equal_adae(out, codes):
             assert int(float(row[row.stat_name == "events"].stat.iloc[0])) == (sel.TRTA == arm).sum(), (label, arm)
 
 
-def test_three_deaths_in_the_overview_the_summary_and_the_listing(out, codes):
+def test_three_deaths_in_the_overview_the_summary_the_listing_and_since_last(out, codes):
     adsl = adam("adsl.csv").assign(TRT01A=lambda d: d.USUBJID.map(actual()))
     deaths = adsl[adsl.DTHFL == "Y"].groupby("TRT01A").size().reindex(ARMS, fill_value=0)
     assert deaths.to_dict() == {"Placebo": 2, "Xanomeline Low Dose": 1, "Xanomeline High Dose": 0}
@@ -160,6 +161,11 @@ def test_three_deaths_in_the_overview_the_summary_and_the_listing(out, codes):
     assert sorted(listing.Subject) == sorted(adsl.loc[adsl.DTHFL == "Y", "USUBJID"])
     arm_of = {v: k for k, v in codes.items()}
     assert listing.Arm.map(arm_of).value_counts().to_dict() == {k: v for k, v in deaths.items() if v}
+    since = ard(out / "closed/flow/since_last_ard.csv")            # the changes since the earlier cut
+    at = since[since.variable == "Deaths"].pivot(index="group1_level", columns="stat_name", values="stat")
+    assert at["previous"].sum() == 0 and at["current"].to_dict() == {codes[a]: int(k) for a, k in deaths.items()}
+    new = pd.read_csv(out / "closed/flow/since_last_new.csv", dtype=str, keep_default_na=False)
+    assert sorted(new.loc[new.WHAT == "death", "USUBJID"]) == sorted(listing.Subject)
 
 
 def test_populations_disposition_and_demographics_equal_adsl(out, codes):
