@@ -129,7 +129,9 @@ def aesi_row(aesi: pd.DataFrame, arms: list[str]) -> dict:
         counts = {arm: _stat(sel, group1_level=arm, stat_name="n") for arm in arms}
         if any(v > 0 for v in counts.values()):
             parts.append(f"{name}: " + ", ".join(f"{_who(arm, arms)}{int(v)}" for arm, v in counts.items()))
-    finding = "; ".join(parts) + " subjects." if parts else "No adverse event of special interest."
+    defined = (aesi["variable"] == "aesi").any()
+    finding = ("; ".join(parts) + " subjects." if parts else "No adverse event of special interest."
+               if defined else "None defined for this study.")
     return {"Topic": "Adverse events of special interest", "Finding": finding, "Source": "ARD t_14_3_6"}
 
 

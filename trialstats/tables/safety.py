@@ -239,6 +239,9 @@ def display_context(adsl: pd.DataFrame, arm: str, bds: list[pd.DataFrame | None]
     return dict(n_by_arm=arm_sizes(adsl, arm), labels=labels, decimals=decimals, dose_label=dose_label)
 
 
+NO_AESI = "No adverse event of special interest is defined for this study"
+
+
 def display_of(output_id: str, n_by_arm: dict | None = None, labels: dict | None = None,
                decimals: dict | None = None, dose_label: str | None = None):
     """The display function of a safety ARD (None: a figure's ARD, not shown as a table), with
@@ -248,7 +251,8 @@ def display_of(output_id: str, n_by_arm: dict | None = None, labels: dict | None
             "t_14_3_11": lambda a: t_summary(a, labels, decimals, n_by_arm),
             "t_14_1_5": lambda a: t_exposure(a, dose_label, n_by_arm),
             "f_14_3_7": None, "t_14_3_12": t_time_to_event, "f_14_3_12": None,
-            "t_14_3_13": t_exposure_adjusted, "t_14_3_14": t_ae_by_infusion}.get(output_id, t_incidence)
+            "t_14_3_13": t_exposure_adjusted, "t_14_3_14": t_ae_by_infusion,
+            "t_14_3_6": lambda a: t_incidence(a, NO_AESI)}.get(output_id, t_incidence)
 
 
 def safety_files(results: dict, context: dict, single_arm: bool) -> dict[str, pd.DataFrame]:
