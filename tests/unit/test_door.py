@@ -108,7 +108,7 @@ def test_safety_only_protocol_runs_to_adam_and_the_conduct_tables_say_what_is_le
     assert (adsl["FASFL"] == "Y").tolist() == ((adsl["ENRLFL"] == "Y") & (adsl["SAFFL"] == "Y")).tolist()
     tables = conduct_tables(adsl, adam["adeff"], protocol, "2026-03-31", randomized=False)
     assert tables["completeness"][NO_PARAMETER[0]].unique().tolist() == [
-        "no efficacy parameter: the protocol declares none (protocol.yaml populations)"]
+        "no efficacy parameter: the protocol declares none"]
     assert not tables["deviations"]["Deviation"].str.contains("visit window").any()
 
 
@@ -324,3 +324,15 @@ def test_the_attacker_finds_a_placebo_zero_dose_and_the_door_refuses_it():
                             "(0, 1.5): it could separate the arms, blinding would be broken", "")]
     masked = exposure.assign(EXDOSE=pd.Series([None] * 12, dtype="string"))
     assert arm_pure_columns(masked, "USUBJID", arms) == {} and findings(study(DM=dm12, EX=masked, DS=ds12)) == []
+
+
+def test_a_fatal_ae_not_flagged_serious_is_a_data_query_kept_as_recorded():
+    from trialstats.sdtm.queries import FATAL_NOT_SERIOUS, fatal_not_serious
+    ae = pd.DataFrame({"USUBJID": ["S1", "S2", "S3", "S4"], "AESEQ": [1, 2, 3, 4],
+                       "AEOUT": ["FATAL", "RECOVERED/RESOLVED", "FATAL", ""], "AESDTH": ["", "", "", "Y"],
+                       "AESER": ["N", "Y", "Y", ""]})
+    queries = fatal_not_serious(ae)
+    assert queries[["USUBJID", "ROW", "SEQ", "VARIABLE"]].values.tolist() == [["S1", 1, "1", "AESER"],
+                                                                           ["S4", 4, "4", "AESER"]]
+    assert set(queries.RULE) == {FATAL_NOT_SERIOUS}
+    assert set(queries.QUERY) == {"a fatal adverse event not flagged serious"}

@@ -220,7 +220,8 @@ def g_time_to_event(curves: pd.DataFrame, table: pd.DataFrame, colours: dict, ti
                 top, longest = max(top, float(inc.max())), max(longest, float(weeks_x.max()))
             p = table[(table["variable"] == name) & (table["group1"] == "TEST")]
             events = table[(table["variable"] == name) & (table["stat_name"] == "events")]["stat"].sum()
-            label = name + (f"\nlog-rank p = {p['stat'].iloc[0]:.3f}" if len(p) else "" if events else "\nno events")
+            p_text = lambda v: "< 0.001" if v < 0.001 else f"= {v:.3f}"  # noqa: E731
+            label = name + (f"\nlog-rank p {p_text(p['stat'].iloc[0])}" if len(p) else "" if events else "\nno events")
             ax.set_title(label, fontsize=9, loc="left")
             ax.set_ylim(0, min(100, max(10.0, top * 1.15)))
             ax.set_xlim(0, longest * 1.02 or 1)

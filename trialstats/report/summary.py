@@ -209,8 +209,10 @@ def completeness_row(completeness: pd.DataFrame, names: dict[str, str]) -> dict:
     expected = int(stat[("", "expected")])
     parts = [f"{names.get(p, p)} " + available_cell(int(stat[(p, "available")]), expected, bool(stat[(p, "collected")]))
              for p in dict.fromkeys(v for v, _ in stat.index if v)]
-    return {"Topic": "Data completeness", "Finding": f"{visit_label(visit)}: {expected} expected; "
-            f"available: {', '.join(parts)}.", "Source": "o_completeness"}
+    available = (f"available: {', '.join(parts)}." if parts
+                 else "no efficacy parameter is declared, so no assessment is counted.")
+    return {"Topic": "Data completeness", "Finding": f"{visit_label(visit)}: {expected} expected; {available}",
+            "Source": "o_completeness"}
 
 
 def open_summary(root: Path, previous_cut: str = "", protocol: dict | None = None) -> pd.DataFrame:

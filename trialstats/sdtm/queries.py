@@ -32,6 +32,20 @@ AE_END_BEFORE_START_PARTIAL = ("kept with AEENDTC set to blank (end unknown, imp
                                "the start and end contradict each other only through a partial date")
 
 
+FATAL_NOT_SERIOUS = ("kept as recorded: counted as a TEAE with fatal outcome and as a death (Table 14.3.1, Listing "
+                     "16.2.2), not as serious (AESER is not Y; a fatal event is serious by ICH E2A: to confirm)")
+
+
+def fatal_not_serious(ae: pd.DataFrame) -> pd.DataFrame:
+    """Data queries of AEs with a fatal outcome (AEOUT FATAL or AESDTH Y) that are not flagged serious."""
+    def text(column: str) -> pd.Series:
+        values = ae[column] if column in ae else pd.Series("", index=ae.index)
+        return values.astype("string").fillna("").str.strip().str.upper()
+    fatal = (text("AEOUT").eq("FATAL") | text("AESDTH").eq("Y")) & text("AESER").ne("Y")
+    rows = [int(i) + 1 for i in fatal.to_numpy(dtype=bool).nonzero()[0]]
+    return query_records("AE", ae, rows, "AESER", "a fatal adverse event not flagged serious", FATAL_NOT_SERIOUS)
+
+
 def consent_dates(frames: dict[str, pd.DataFrame]) -> tuple[pd.Series, pd.DataFrame]:
     """Each DM subject's informed-consent day: DM.RFICDTC; where blank (an Expected variable), the
     DS INFORMED CONSENT OBTAINED date, else the subject's earliest screening record (DS, SV, IE, LB,

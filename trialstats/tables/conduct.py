@@ -62,7 +62,7 @@ def t_deviations(adsl: pd.DataFrame, adeff: pd.DataFrame, planned_infusions: int
     return pd.DataFrame([{"Deviation": d, "Subjects": f"{k} ({100 * k / n:.1f}%)" if n else "0"} for d, k in rows])
 
 
-NO_PARAMETER = ("Available", "no efficacy parameter: the protocol declares none (protocol.yaml populations)")
+NO_PARAMETER = ("Available", "no efficacy parameter: the protocol declares none")
 
 
 def conduct_tables(adsl: pd.DataFrame, adeff: pd.DataFrame, protocol: dict, cut: str,
