@@ -80,6 +80,8 @@ def fields(protocol: dict, kind: str) -> dict[str, str]:
     out = dict(of_n="of N" if single else "of the arm's N",
                between="CI: Clopper-Pearson 95%." if single else "p: Fisher's exact test.",
                logrank="" if single else " Log-rank p where there are two or more arms.",
+               as_received="" if single else " Arms as received: the key's actual arm where it differs from the "
+               "randomized one (populations and disposition: as randomized).",
                aesi_definitions=_aesi_note(protocol), bmi_note=_bmi_note(protocol), homa_note=homa,
                dose_unit_in_brackets=f" ({unit})" if unit else "",
                guideline_sources="ADSL, ADAE" if single else "ADSL, ADAE, ADEFF",

@@ -31,7 +31,8 @@ class Entry:
     review: dict = field(default_factory=dict)   # the single-arm review's wording, where it differs
 
 
-INCIDENCE = ("n (%) [events]: subjects with at least one event (% {of_n}) [number of events]. {between}")
+INCIDENCE = ("n (%) [events]: subjects with at least one event (% {of_n}) [number of events]. {between}"
+             "{as_received}")
 VERBATIM = ("Verbatim terms as the investigator reported them, in the site's language; the preferred term is "
             "their MedDRA coding in English.")
 TIME_AT_RISK = ("Day 1 = the first dose. Without the event: censored at the end of observation (the end-of-study "

@@ -24,7 +24,8 @@ def t_key_numbers(ard: pd.DataFrame) -> pd.DataFrame:
 
 def t_since_last(ard: pd.DataFrame, listing: pd.DataFrame, previous_cut: str) -> list[tuple[str, pd.DataFrame]]:
     """The section's tables: key numbers, then the new randomizations, serious AEs, deaths and AESIs."""
-    out = [(f"Key numbers at the previous cut ({previous_cut}) and now", t_key_numbers(ard))]
+    by_arm = ", by randomized arm" if (ard["group1"] == "ARM").any() else ""
+    out = [(f"Key numbers at the previous cut ({previous_cut}) and now{by_arm}", t_key_numbers(ard))]
     for what, title in NEW:
         frame = listing[listing["WHAT"] == what].drop(columns="WHAT")
         blank = frame.isna() | frame.astype("string").fillna("").eq("")
