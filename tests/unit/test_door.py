@@ -21,7 +21,7 @@ from trialstats.tables.conduct import NO_PARAMETER, conduct_tables
 CATALOGUE = {"safety-only protocol", "domain the protocol does not use", "consent date blank",
              "header-only domain", "Permissible variable absent", "AE before informed consent",
              "AE end before start by a partial date", "dose reveals the arm", "vital signs without weight",
-             "screening finding before informed consent"}
+             "screening finding before informed consent", "fatal AE not flagged serious"}
 
 
 def text(**cols) -> pd.DataFrame:
