@@ -124,10 +124,12 @@ def t_exposure(ard_: pd.DataFrame, dose_label: str | None = None, n_by_arm: dict
                EXPOSURE_ROWS.get(var, "Cumulative dose ({unit})").format(unit=dose_label)}
         for arm, h in g.groupby("group1_level", sort=False):
             s = h.set_index("stat_name")["stat"]
+            days = var == "duration"            # whole days: a range of integers, the mean to one decimal
+            mean, value = ("pct", "count") if days else ("ratio", "ratio")
             row[_arm_cell(arm, n_by_arm)] = (
                 f"{fmt(s['n'], 'count')} ({fmt(s['pct'], 'pct')}%)" if var == "infusions" else
-                f"mean {fmt(s['mean'], 'ratio')}, median {fmt(s['median'], 'ratio')}, "
-                f"range {fmt(s['min'], 'ratio')}-{fmt(s['max'], 'ratio')}")
+                f"mean {fmt(s['mean'], mean)}, median {fmt(s['median'], value)}, "
+                f"range {fmt(s['min'], value)}-{fmt(s['max'], value)}")
         rows.append(row)
     return pd.DataFrame(rows)
 
