@@ -9,14 +9,14 @@ from trialstats.figures.common import save_figure
 from trialstats.adam.unblind import control_of
 from trialstats.figures.consort import g_consort
 from trialstats.io import write_csv
-from trialstats.adam.eligibility import filter_disagreements
 from trialstats.tables.baseline import ard_baseline, t_baseline
-from trialstats.tables.flow import (ard_consort, ard_eligibility, listing_discontinued, t_disposition, t_eligibility,
+from trialstats.tables.flow import (ard_consort, eligibility_outputs, listing_discontinued, t_disposition,
                                     t_populations, with_arm_n)
 from trialstats.tables.format import dose_labels, humanize
-from trialstats.adam.standardize import standardize_adae, standardize_adsl
-from trialstats.ard.safety import ard_ae_overview
-from trialstats.tables.safety import t_incidence
+from trialstats.ard.since_last import since_last_files
+from trialstats.figures.conduct import g_accrual
+from trialstats.io import read_datasets
+from trialstats.tables.conduct import open_side_tables
 from trialstats.joblog import log_errors
 from trialstats.protocol import dose_words
 
@@ -44,28 +44,20 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     write_csv(t_baseline(baseline, protocol.get("baseline")), tables / "baseline.csv")
     write_csv(humanize(listing_discontinued(adsl, arm), dose_labels(**words)), tables / "discontinued.csv")
     if arm is None:   # trial conduct and the pooled AE overview for the open side
-        from trialstats.figures.conduct import g_accrual
-        from trialstats.tables.conduct import conduct_tables
-        conduct = conduct_tables(adsl, pd.read_parquet(adam / "adeff.parquet"), protocol, sm.wildcards.cut, randomized)
+        adae, adeff = (pd.read_parquet(adam / f"{name}.parquet") for name in ("adae", "adeff"))
+        conduct = open_side_tables(adsl, adae, adeff, protocol, sm.wildcards.cut, randomized)
         for name, frame in conduct.items():
             write_csv(frame, tables / f"{name}.csv")
         for ext in ("png", "pdf"):
             save_figure(g_accrual(conduct["accrual"], protocol["study"].get("target_randomized"), "Accrual over time",
                                   enrolled), tables / f"accrual.{ext}", "accrual")
-        pooled = standardize_adsl(adsl.assign(POOLED="All subjects"), "POOLED")
-        overview = ard_ae_overview(pooled, standardize_adae(pd.read_parquet(adam / "adae.parquet"), pooled))
-        write_csv(overview, tables / "ae_overview_ard.csv")
-        write_csv(t_incidence(overview), tables / "ae_overview.csv")
     if "eligibility" in sm.output.keys():
-        elig = pd.read_parquet(adam / "eligibility.parquet")
-        eligibility = ard_eligibility(elig)
-        write_csv(eligibility, sm.output.eligibility)
-        write_csv(humanize(filter_disagreements(elig)), sm.output.disagreements)
-        write_csv(t_eligibility(eligibility), tables / "eligibility.csv")
+        ard_, disagreements, table = eligibility_outputs(pd.read_parquet(adam / "eligibility.parquet"))
+        for frame, path in ((ard_, sm.output.eligibility), (disagreements, sm.output.disagreements),
+                            (table, tables / "eligibility.csv")):
+            write_csv(frame, path)
     if sm.input.previous:   # changes since the previous cut (o_since_last pooled, a_since_last by arm)
-        from trialstats.ard.since_last import ard_since_last, listing_since_last
-        from trialstats.io import read_datasets
         prev, cur = (read_datasets(p, {"adsl", "adae"}) for p in (sm.input.previous[0], sm.input.adam))
-        write_csv(ard_since_last(prev, cur, arm), tables / "since_last_ard.csv")
-        write_csv(listing_since_last(prev, cur, arm), tables / "since_last_new.csv")
+        for name, frame in since_last_files(prev, cur, arm).items():
+            write_csv(frame, tables / f"{name}.csv")
     Path(sm.log[0]).write_text(consort.to_string(index=False) + "\n")

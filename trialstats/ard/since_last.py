@@ -72,3 +72,8 @@ def listing_since_last(prev: dict, cur: dict, arm: str | None) -> pd.DataFrame:
         parts.append(new.merge(c_adsl[["USUBJID", arm]], on="USUBJID", how="left") if arm else new)
     out = pd.concat(parts, ignore_index=True)
     return out.rename(columns={arm: "ARM"}) if arm else out
+
+
+def since_last_files(prev: dict, cur: dict, arm: str | None) -> dict[str, pd.DataFrame]:
+    """The flow rule's since-last files: the key-number ARD and the listing of new records."""
+    return {"since_last_ard": ard_since_last(prev, cur, arm), "since_last_new": listing_since_last(prev, cur, arm)}

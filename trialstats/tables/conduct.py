@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..adam.standardize import standardize_adae, standardize_adsl
 from ..ard.conduct import ard_accrual, ard_completeness
+from ..ard.safety import ard_ae_overview
+from .safety import t_incidence
 
 
 def t_accrual(ard: pd.DataFrame) -> pd.DataFrame:
@@ -85,3 +88,13 @@ def conduct_tables(adsl: pd.DataFrame, adeff: pd.DataFrame, protocol: dict, cut:
             "completeness": table,
             "deviations": t_deviations(adsl, adeff, len(protocol["treatment"].get("infusion_days", [])), key or "",
                                        randomized, names.get(key), dose_words(protocol)["dose_word"])}
+
+
+def open_side_tables(adsl: pd.DataFrame, adae: pd.DataFrame, adeff: pd.DataFrame, protocol: dict, cut: str,
+                     randomized: bool = True) -> dict[str, pd.DataFrame]:
+    """The open report's own files (open/tables/): the trial-conduct tables and their ARDs, and the AE
+    overview pooled over every subject (its ARD and display)."""
+    pooled = standardize_adsl(adsl.assign(POOLED="All subjects"), "POOLED")
+    overview = ard_ae_overview(pooled, standardize_adae(adae, pooled))
+    return {**conduct_tables(adsl, adeff, protocol, cut, randomized), "ae_overview_ard": overview,
+            "ae_overview": t_incidence(overview)}

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..adam.eligibility import filter_disagreements
 from ..arms import arm_header
 from ..ard.shape import ard
+from .format import humanize
 
 STAGES = ["SCREENED", "SCREEN FAILURE", "ENROLLED", "NOT DOSED", "DOSED", "DISCONTINUED", "COMPLETED",
           "ONGOING", "EXCLUDED FROM FAS", "FAS", "EXCLUDED FROM PP", "PP", "SAFETY"]
@@ -147,3 +149,9 @@ def with_arm_n(table: pd.DataFrame, consort: pd.DataFrame, total: str | None = "
     if total in table:
         names[total] = arm_header(total, sum(_n(consort, "ENROLLED", lv) for lv in levels))
     return table.rename(columns=names)
+
+
+def eligibility_outputs(elig: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The eligibility ARD, the listing of data-vs-investigator disagreements and the display table."""
+    eligibility = ard_eligibility(elig)
+    return eligibility, humanize(filter_disagreements(elig)), t_eligibility(eligibility)
