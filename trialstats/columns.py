@@ -177,3 +177,8 @@ def collected_decimals(values: pd.Series, most: int = 2) -> int:
         if np.all(np.abs(np.round(v, d) - v) <= 1e-9 * np.maximum(1, np.abs(v))):
             return d
     return most
+
+
+def text_column(d: pd.DataFrame, col: str) -> pd.Series:
+    """A column as text; all blank (NA) where the frame has no such column."""
+    return d[col].astype("string") if col in d else pd.Series(pd.NA, index=d.index, dtype="string")

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..columns import text_column
+
 from ..protocol import dose_words, regimen
 from ..vocabulary import visit_label
 from ..dates import compute_dt, compute_dtm
@@ -35,24 +37,22 @@ def derive_vars_dm(dm: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _text(d: pd.DataFrame, col: str) -> pd.Series:
-    return d[col].astype("string") if col in d else pd.Series(pd.NA, index=d.index, dtype="string")
-
-
 def _death_records(dm: pd.DataFrame, ds: pd.DataFrame | None, ae: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
     """Per source, its records of a death: USUBJID, DT (complete dates only), CAUS."""
-    dead = (_text(dm, "DTHFL").eq("Y") | _text(dm, "DTHDTC").str.strip().ne("")).fillna(False).to_numpy(bool)
+    dead = (text_column(dm, "DTHFL").eq("Y") | text_column(dm, "DTHDTC").str.strip().ne(""))
+    dead = dead.fillna(False).to_numpy(bool)
     d = dm[dead]
-    out = {"DM": pd.DataFrame({"USUBJID": d["USUBJID"], "DT": compute_dt(_text(d, "DTHDTC")),
+    out = {"DM": pd.DataFrame({"USUBJID": d["USUBJID"], "DT": compute_dt(text_column(d, "DTHDTC")),
                                "CAUS": pd.Series(pd.NA, index=d.index, dtype="string")})}
     none = pd.DataFrame({"USUBJID": pd.Series(dtype="string")})
     ds, ae = none if ds is None else ds, none if ae is None else ae
-    d = ds[_text(ds, "DSDECOD").eq("DEATH").fillna(False).to_numpy(bool)]
-    out["DS"] = pd.DataFrame({"USUBJID": d["USUBJID"], "DT": compute_dt(_text(d, "DSSTDTC")),
-                              "CAUS": _text(d, "DSTERM")})
+    d = ds[text_column(ds, "DSDECOD").eq("DEATH").fillna(False).to_numpy(bool)]
+    out["DS"] = pd.DataFrame({"USUBJID": d["USUBJID"], "DT": compute_dt(text_column(d, "DSSTDTC")),
+                              "CAUS": text_column(d, "DSTERM")})
     d = ae[is_fatal(ae).to_numpy()]
-    out["AE"] = pd.DataFrame({"USUBJID": d["USUBJID"], "CAUS": _text(d, "AEDECOD"),
-                              "DT": compute_dt(_text(d, "AEENDTC")).fillna(compute_dt(_text(d, "AESTDTC")))})
+    out["AE"] = pd.DataFrame({"USUBJID": d["USUBJID"], "CAUS": text_column(d, "AEDECOD"),
+                              "DT": compute_dt(text_column(d, "AEENDTC")).fillna(
+                                  compute_dt(text_column(d, "AESTDTC")))})
     return out
 
 
@@ -80,7 +80,7 @@ def derive_vars_death(dm: pd.DataFrame, ds: pd.DataFrame | None = None, ae: pd.D
 
 def is_dead(adsl: pd.DataFrame) -> pd.Series:
     """ADSL subjects who died (DTHFL = Y); none where ADSL has no DTHFL."""
-    return _text(adsl, "DTHFL").eq("Y").fillna(False).astype(bool)
+    return text_column(adsl, "DTHFL").eq("Y").fillna(False).astype(bool)
 
 
 def derive_vars_exposure(ex: pd.DataFrame, regimen: str = "infusion") -> pd.DataFrame:

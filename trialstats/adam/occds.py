@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..columns import text_column
+
 from ..dates import compute_dt, compute_study_day, derive_vars_dt_imputed
 from ..vocabulary import compute_arel, related_terms
 from .exposure import compute_period_days
@@ -36,27 +38,22 @@ def is_aesi(adae: pd.DataFrame) -> pd.Series:
     return mask
 
 
-def _text(d: pd.DataFrame, col: str) -> pd.Series:
-    """A column as text; all blank where the frame has no such column."""
-    return d[col].astype("string") if col in d else pd.Series(pd.NA, index=d.index, dtype="string")
-
-
 def is_fatal(ae: pd.DataFrame) -> pd.Series:
     """AEs with a fatal outcome (AEOUT = FATAL) or that resulted in death (AESDTH = Y)."""
-    return (_text(ae, "AEOUT").eq("FATAL") | _text(ae, "AESDTH").eq("Y")).fillna(False).astype(bool)
+    return (text_column(ae, "AEOUT").eq("FATAL") | text_column(ae, "AESDTH").eq("Y")).fillna(False).astype(bool)
 
 
 def withdrawal_mask(adae: pd.DataFrame, adsl: pd.DataFrame) -> tuple[pd.Series, str]:
     """TEAEs that led to withdrawal: action taken (AEACN, AEACNOTH) containing WITHDRAWN; for a
     subject who discontinued for an adverse event (ADSL DCSREAS) without such an action recorded,
     every TEAE of the subject (the AE behind the discontinuation is not identified)."""
-    withdrawn = (_text(adae, "AEACN").str.contains("WITHDRAWN", na=False)
-                 | _text(adae, "AEACNOTH").str.contains("WITHDRAWN", na=False)).astype(bool)
+    withdrawn = (text_column(adae, "AEACN").str.contains("WITHDRAWN", na=False)
+                 | text_column(adae, "AEACNOTH").str.contains("WITHDRAWN", na=False)).astype(bool)
     if "DCSREAS" not in adsl:
         return withdrawn, "TEAE leading to withdrawal"
     stopped = set(adsl.loc[adsl["DCSREAS"].astype("string").str.upper().eq("ADVERSE EVENT").fillna(False).astype(bool),
                            "USUBJID"]) - set(adae.loc[withdrawn, "USUBJID"])
-    recorded = _text(adae, "AEACN").notna().any() or _text(adae, "AEACNOTH").notna().any()
+    recorded = text_column(adae, "AEACN").notna().any() or text_column(adae, "AEACNOTH").notna().any()
     label = ("TEAE leading to withdrawal" if recorded else
              "TEAE and discontinued for an adverse event (ADSL DCSREAS; AEACN not recorded)")
     return withdrawn | adae["USUBJID"].isin(stopped).astype(bool), label

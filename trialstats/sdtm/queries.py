@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..columns import text_column
+
 from ..columns import lookup
 from ..dates import compute_dt_bounds
 
@@ -38,9 +40,7 @@ FATAL_NOT_SERIOUS = ("kept as recorded: counted as a TEAE with fatal outcome and
 
 def fatal_not_serious(ae: pd.DataFrame) -> pd.DataFrame:
     """Data queries of AEs with a fatal outcome (AEOUT FATAL or AESDTH Y) that are not flagged serious."""
-    def text(column: str) -> pd.Series:
-        values = ae[column] if column in ae else pd.Series("", index=ae.index)
-        return values.astype("string").fillna("").str.strip().str.upper()
+    text = lambda column: text_column(ae, column).fillna("").str.strip().str.upper()  # noqa: E731
     fatal = (text("AEOUT").eq("FATAL") | text("AESDTH").eq("Y")) & text("AESER").ne("Y")
     rows = [int(i) + 1 for i in fatal.to_numpy(dtype=bool).nonzero()[0]]
     return query_records("AE", ae, rows, "AESER", "a fatal adverse event not flagged serious", FATAL_NOT_SERIOUS)
