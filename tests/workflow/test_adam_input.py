@@ -22,19 +22,9 @@ STUDY = {"folder": str(PILOT), "arm": "TRT01A", "control": "Placebo", "datasets"
 
 
 @pytest.fixture(scope="module")
-def pilot(tmp_path_factory):
-    """The project with the pilot as an ADaM study, run once to its PDF and RTF."""
-    import shutil
-    folder = tmp_path_factory.mktemp("pilot")
-    for name in PROJECT:
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copyfile)(src, folder / name)
-    config = yaml.safe_load((ROOT / "config.yaml").read_text())
-    config["adam_studies"] = {"cdiscpilot": STUDY}
-    (folder / "config.yaml").write_text(yaml.safe_dump(config))
-    run = snakemake(folder, "results/cdiscpilot/report/adam_report.pdf", "results/cdiscpilot/report/rtf")
-    assert run.returncode == 0, run.stdout + run.stderr
-    return folder / "results/cdiscpilot"
+def pilot(pilot_adam):
+    """The pilot as an ADaM study (docs/examples/cdisc_pilot_adam/study.yaml), run once per session."""
+    return pilot_adam
 
 
 def pdf_text(pdf) -> str:
@@ -252,6 +242,6 @@ def test_report_and_rtf_byte_identical_on_a_rerun(pilot):
     files = sorted((pilot / "report").rglob("*.rtf")) + [pilot / "report/adam_report.pdf"]
     before = {p: p.read_bytes() for p in files}
     run = snakemake(pilot.parents[1], "--forcerun", "adam_report", "results/cdiscpilot/report/adam_report.pdf",
-                    "results/cdiscpilot/report/rtf")
+                    "results/cdiscpilot/report/rtf", "--configfile", "study.yaml")
     assert run.returncode == 0, run.stderr
     assert {p: p.read_bytes() for p in files} == before
