@@ -17,7 +17,8 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     adam = derive_adam(sdtm, protocol, sm.wildcards.cut)
     write_datasets(adam, sm.output.adam)
     summary, excluded = record_accounting(sdtm, adam, pd.read_csv(Path(sm.input.sdtm) / "reconciliation.csv"),
-                                          {"LB": set(protocol.get("labs", {})), "VS": set(protocol.get("vitals", {}))})
+                                          {"LB": set(protocol.get("labs", {})), "VS": set(protocol.get("vitals", {}))},
+                                          protocol)
     notes = record_notes(adam)
     summary = add_note_counts(summary, notes, excluded)
     write_csv(summary, Path(sm.output.adam) / "accounting.csv")

@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 
 from trialstats.adam.unblind import arm_coding, assert_key_arms, check_key, compare_randomization, \
-    filter_key_at_cut, unblind
+    filter_key_at_cut, read_key, unblind
 from trialstats.io import read_datasets, write_csv, write_datasets
 from trialstats.joblog import log_errors
 from trialstats.provenance import build_manifest, manifest_json
@@ -13,8 +13,8 @@ from trialstats.provenance import build_manifest, manifest_json
 sm = snakemake  # noqa: F821 (injected by snakemake)
 with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     adam = read_datasets(sm.input.adam)
-    full_key = pd.read_csv(sm.input.key, dtype=str, keep_default_na=False)
-    key = filter_key_at_cut(full_key, sm.wildcards.cut)
+    full_key = read_key(sm.input.key)
+    key = filter_key_at_cut(full_key, sm.wildcards.cut, sm.input.key)
     check_key(key, adam["adsl"], source=sm.input.key, randomization=sm.params.randomization)
     disagreements = compare_randomization(adam["adsl"], key)      # DS milestones against the key
     doses = [sm.input.doses] if isinstance(sm.input.doses, str) else list(sm.input.doses)

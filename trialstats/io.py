@@ -60,9 +60,39 @@ def read_table(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
     return normalise_text(df)
 
 
+DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+
+
+def _check_csv_header(path: Path, encoding: str) -> None:
+    """The header of a comma-separated file: another delimiter (an Excel export with the locale's ";")
+    or a column name twice (pandas would rename the second AEDECOD.1 and analyse the first) is named."""
+    import csv
+    import gzip
+
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8-sig" if encoding.replace("-", "").lower() == "utf8" else encoding,
+                newline="") as f:
+        names = next(csv.reader(f), [])
+    if len(names) == 1:
+        found = [(names[0].count(d), d) for d in DELIMITERS if d in names[0]]
+        if found:
+            delimiter = max(found)[1]
+            raise UnreadableFile(f"the header row is one column split by {DELIMITERS[delimiter]} ({delimiter!r}): "
+                                 f"the file is delimited by {delimiter!r}; expected comma-separated values (save "
+                                 "it as CSV with commas, e.g. 'CSV UTF-8 (comma delimited)')")
+    upper = [n.strip().upper() for n in names]
+    twice = [n for n in dict.fromkeys(upper) if upper.count(n) > 1]
+    if twice:
+        where = "; ".join(f"{n} in columns {', '.join(str(i + 1) for i, u in enumerate(upper) if u == n)}"
+                          for n in twice)
+        raise UnreadableFile(f"column name(s) given more than once: {where}; expected each variable once "
+                             "(which copy is right cannot be told)")
+
+
 def _read_csv_text(path: Path, encoding: str = "utf-8") -> pd.DataFrame:
     """Every cell as text: pyarrow's parser (several times faster on large extracts), and on any
     complaint pandas' own, whose errors read_table turns into messages naming the problem."""
+    _check_csv_header(path, encoding)
     try:
         if encoding.replace("-", "").lower() != "utf8":
             raise ValueError("pyarrow reads UTF-8 only")
@@ -79,8 +109,6 @@ def _read_csv_arrow_text(path: Path) -> pd.DataFrame:
     import pyarrow.csv as pacsv
     with open(path, encoding="utf-8-sig", newline="") as f:
         names = next(csv.reader(f), [])
-    if len(set(names)) != len(names):
-        raise ValueError("duplicate column names: pandas' parser names them")
     table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
         column_types={n: "string" for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False))
     return table.to_pandas().astype(str)
@@ -118,6 +146,10 @@ def normalise_text(df: pd.DataFrame) -> pd.DataFrame:
     """Upper-case stripped column names; every column as text with blanks as NA."""
     df = df.copy()
     df.columns = [str(c).strip().upper() for c in df.columns]
+    twice = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
+    if twice:
+        raise UnreadableFile(f"column name(s) {', '.join(twice)} given more than once (names compared in upper "
+                             "case); expected each variable once")
     for col in df.columns:
         values = df[col]
         if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):

@@ -74,6 +74,28 @@ def assert_aesi_timing(protocol: dict) -> None:
                          "or declare regimen: infusion")
 
 
+def assert_visits(protocol: dict) -> None:
+    """The protocol's visits: each name, number and target day once, the days rising with the numbers.
+    A visit line copied without renaming (two WEEK 36 at days 253 and 295) would otherwise re-window
+    records to whichever comes first, without a word."""
+    visits = protocol.get("visits") or []
+    problems = []
+    for key in ("name", "num", "day"):
+        values = [v[key] for v in visits]
+        for value in dict.fromkeys(values):
+            lines = [str(i + 1) for i, x in enumerate(values) if x == value]
+            if len(lines) > 1:
+                problems.append(f"{key} {value!r} in visits {', '.join(lines)}")
+    ordered = sorted(visits, key=lambda v: v["num"])
+    for before, after in zip(ordered, ordered[1:]):
+        if after["day"] <= before["day"]:
+            problems.append(f"{after['name']} (num {after['num']:g}) on day {after['day']}, not after "
+                            f"{before['name']} (num {before['num']:g}, day {before['day']})")
+    if problems:
+        raise ValueError("protocol.yaml visits: " + "; ".join(problems) + "; expected each visit once (name, num "
+                         "and day unique), target days rising with the visit numbers")
+
+
 def dose_words(protocol: dict) -> dict[str, str]:
     """The words of titles and footnotes for the regimen: dose_word (an "infusion", a "dose"), doses_word."""
     if regimen(protocol) == "infusion":

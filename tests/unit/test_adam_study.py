@@ -162,7 +162,7 @@ def test_key_is_taken_at_the_cut(study1):
     key = study1[4]
     at_cut = filter_key_at_cut(key, "2017-06-30")
     assert 0 < len(at_cut) < len(key) and (pd.to_datetime(at_cut.RANDDT) <= "2017-06-30").all()
-    with pytest.raises(RandomizationKeyError, match="RANDDT is not a YYYY-MM-DD date in rows 1"):
+    with pytest.raises(RandomizationKeyError, match="column RANDDT, rows 2: not a YYYY-MM-DD date"):  # file row 2
         filter_key_at_cut(key.assign(RANDDT=["31/12/2016"] + list(key.RANDDT[1:])), "2017-06-30")
 
 

@@ -155,6 +155,7 @@ def test_records_in_equal_removed_plus_used_plus_excluded(folder, cut):
 
 def test_catalogue_lists_every_case():
     from tests.unit.test_door import CATALOGUE as DOOR_CASES
+    from tests.unit.test_hostile_inputs import CATALOGUE as HOSTILE_CASES
     from tests.unit.test_real_world_sdtm import CATALOGUE as REAL_WORLD_CASES
     from tests.unit.test_validate import CASES as SDTM_CASES
     doc = (ROOT / "docs" / "BAD_INPUTS.md").read_text()
@@ -162,7 +163,8 @@ def test_catalogue_lists_every_case():
     workflow = {"config: unknown key", "config: cuts not a list", "config: cut date not YYYY-MM-DD",
                 "config: study folder missing", "protocol: wrong type", "protocol: file missing",
                 "interrupted run"}
-    cases = set(SDTM_CASES) | set(REAL_WORLD_CASES) | DOOR_CASES | set(KEY_CASES) | set(ADAM_CASES) | workflow | {
+    cases = set(SDTM_CASES) | set(REAL_WORLD_CASES) | DOOR_CASES | HOSTILE_CASES | set(KEY_CASES) | set(ADAM_CASES) \
+        | workflow | {
         "cut before the first enrolment", "AE domain without records", "ADaM: unreadable or missing",
         "protocol: AESI timed after a dose in a daily study"}      # tests/unit/test_treatment.py
     assert listed == cases, (sorted(listed - cases), sorted(cases - listed))

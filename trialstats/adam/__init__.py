@@ -6,8 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pandas as pd
 
 from ..protocol import assert_aesi_timing, regimen
+from ..sdtm.queries import not_administered
 from .adsl import derive_adsl_core, finish_adsl
-from .bds import bds_from_findings, derive_bds, filter_not_done
+from .bds import bds_from_findings, comparator_rule, derive_bds, resolve_comparators
 from .efficacy import assert_protocol_parameters, derive_param_responder, efficacy_records
 from .eligibility import derive_eligibility, derive_vars_eligibility
 from .exposure import compute_open_period_end
@@ -23,6 +24,8 @@ def derive_adam(sdtm: dict[str, pd.DataFrame], protocol: dict, cut: str) -> dict
     ADEFF and the rest of ADSL are (pandas and Arrow release the GIL for much of the work)."""
     assert_protocol_parameters(protocol)
     assert_aesi_timing(protocol)
+    ex = sdtm["EX"]
+    sdtm = {**sdtm, "EX": ex[~not_administered(ex, "randomization" in protocol).to_numpy()]}   # data queries
     opened = None
     if regimen(protocol) == "daily" and "EXENDTC" in sdtm["EX"]:     # an open last period ends at RFENDTC
         end = compute_open_period_end(sdtm["EX"], sdtm["DM"], cut)
@@ -32,8 +35,9 @@ def derive_adam(sdtm: dict[str, pd.DataFrame], protocol: dict, cut: str) -> dict
     core = derive_adsl_core(sdtm, derive_vars_eligibility(elig), protocol, cut)
     visits = protocol["visits"]
     with ThreadPoolExecutor(max_workers=1) as pool:
-        adlb = pool.submit(derive_findings, sdtm["LB"], "LB", protocol.get("labs", {}), core, visits)
-        advs = pool.submit(derive_findings, sdtm["VS"], "VS", protocol.get("vitals", {}), core, visits)
+        rule = comparator_rule(protocol)
+        adlb = pool.submit(derive_findings, sdtm["LB"], "LB", protocol.get("labs", {}), core, visits, rule)
+        advs = pool.submit(derive_findings, sdtm["VS"], "VS", protocol.get("vitals", {}), core, visits, rule)
         adeff = derive_bds(efficacy_records(sdtm, protocol), core, visits)
         adsl = finish_adsl(core, adeff, protocol)
         if "responder" in protocol:
@@ -51,8 +55,8 @@ def derive_adam(sdtm: dict[str, pd.DataFrame], protocol: dict, cut: str) -> dict
 
 
 def derive_findings(records: pd.DataFrame, domain: str, params: dict, adsl: pd.DataFrame,
-                    visits: list[dict]) -> pd.DataFrame:
-    """ADLB or ADVS from SDTM LB or VS."""
-    records = filter_not_done(records, domain)
+                    visits: list[dict], rule: str = "exclude") -> pd.DataFrame:
+    """ADLB or ADVS from SDTM LB or VS: the records with a result (resolve_comparators)."""
+    records = resolve_comparators(records, domain, params, rule)
     bds = bds_from_findings(records, domain, params).assign(ADTC=records[f"{domain}DTC"].to_numpy())
     return derive_bds(bds, adsl, visits)

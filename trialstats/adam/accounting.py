@@ -11,8 +11,12 @@ import numpy as np
 import pandas as pd
 
 from ..columns import isin, lookup, positions
+from ..sdtm.queries import not_administered
 from ..sdtm.suppqual import is_supp, parent_of, supp_orphans
+from .bds import COMPARATOR, comparator_rule, without_number
 
+NO_NUMBER = "no number to analyse"       # a result such as "<0.1" (by the protocol's rule) or a text
+FINDINGS = {"LB": "labs", "VS": "vitals"}
 RECORD_LEVEL = {"LB": ("adlb", "adeff"), "VS": ("advs", "adeff"), "AE": ("adae",), "EX": ("adex",)}
 DERIVATIONS = {"DM": "ADSL (one row per subject)",
                "DS": "ADSL disposition, enrolment and population flags",
@@ -65,7 +69,8 @@ def _is_carried(df: pd.DataFrame, domain: str, carried: pd.DataFrame) -> np.ndar
     return pd.Series(mine).isin(theirs[theirs >= 0]).to_numpy()
 
 
-def _reasons(domain: str, rows: pd.DataFrame, adsl: pd.DataFrame, analysed_tests: set) -> pd.Series:
+def _reasons(domain: str, rows: pd.DataFrame, adsl: pd.DataFrame, analysed_tests: set, params: dict | None = None,
+             rule: str = "exclude", randomized: bool = True) -> pd.Series:
     s = adsl.set_index("USUBJID")
     reason = pd.Series("not carried by an analysis dataset (no rule applies)", index=rows.index, dtype=object)
     testcd = rows.get(f"{domain}TESTCD")
@@ -76,6 +81,14 @@ def _reasons(domain: str, rows: pd.DataFrame, adsl: pd.DataFrame, analysed_tests
         why = rows.get(f"{domain}REASND", pd.Series(pd.NA, index=rows.index)).astype("string").fillna("no reason given")
         not_done = (stat.astype("string").str.upper() == "NOT DONE").fillna(False)
         reason[not_done] = (f"{domain}STAT = NOT DONE (no result), {domain}REASND: " + why[not_done]).astype(object)
+    if params and f"{domain}STRESN" in rows:
+        none = without_number(rows, domain, params) & ~reason.astype(str).str.contains("NOT DONE")
+        text = rows.get(f"{domain}STRESC", pd.Series(pd.NA, index=rows.index)).astype("string").fillna("(blank)")
+        reason[none] = (f"{NO_NUMBER}: {domain}STRESN blank, {domain}STRESC '" + text[none] + "' (protocol.yaml "
+                        f"sdtm.comparator_results: {rule})").astype(object)
+    if domain == "EX":
+        reason[not_administered(rows, randomized).to_numpy()] = ("a dose not administered (EXOCCUR N or EXDOSE 0): "
+                                                                 "data query")
     no_start = lookup(rows["USUBJID"], s["REFSDT"]).isna()
     reason[no_start.to_numpy()] = ("subject never enrolled or never dosed (no reference start date): no study "
                                    "day; screening values serve the eligibility table only")
@@ -84,11 +97,13 @@ def _reasons(domain: str, rows: pd.DataFrame, adsl: pd.DataFrame, analysed_tests
 
 
 def record_accounting(sdtm: dict[str, pd.DataFrame], adam: dict[str, pd.DataFrame], cut_reconciliation: pd.DataFrame,
-                      analysed_tests: dict[str, set] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                      analysed_tests: dict[str, set] | None = None,
+                      protocol: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(summary per domain, excluded records with reasons). `sdtm` is the cut SDTM keyed by
     domain, `cut_reconciliation` the cut's per-domain counts (RECORDS_IN, RECORDS_REMOVED,
     RECORDS_CHANGED: kept with the end unknown at the cut)."""
     recon = cut_reconciliation.set_index("DOMAIN")
+    randomized = protocol is None or "randomization" in protocol    # without a protocol: no EXDOSE 0 rule
     summary, excluded = [], []
     for domain in sorted(sdtm):
         df = sdtm[domain]
@@ -112,7 +127,9 @@ def record_accounting(sdtm: dict[str, pd.DataFrame], adam: dict[str, pd.DataFram
                 "TESTCD": out.get(f"{domain}TESTCD", pd.Series("", index=out.index)),
                 "REASON": (f"orphan: no {parent_of(domain)} record of the subject with this IDVAR = IDVARVAL"
                            if is_supp(domain) else
-                           _reasons(domain, out, adam["adsl"], (analysed_tests or {}).get(domain, set())))}))
+                           _reasons(domain, out, adam["adsl"], (analysed_tests or {}).get(domain, set()),
+                                    (protocol or {}).get(FINDINGS.get(domain, ""), {}),
+                                    comparator_rule(protocol or {}), randomized))}))
         cut = recon.loc[domain] if domain in recon.index else pd.Series(
             {"RECORDS_IN": len(df), "RECORDS_REMOVED": 0, "RECORDS_CHANGED": 0})
         summary.append(dict(DOMAIN=domain, RECORDS_IN=int(cut["RECORDS_IN"]),
@@ -191,6 +208,11 @@ def record_notes(adam: dict[str, pd.DataFrame]) -> pd.DataFrame:
         out.append(_notes(domain, bds, retest, "repeat or retest in the window: not analysed (the record nearest "
                           "the target day is, the later on ties)", bds["AVISIT"].astype("string").fillna("") +
                           " day " + bds["ADY"].astype("string").fillna("?"), "SRCSEQ", "PARAMCD"))
+        comparator = (bds["AVALC"].astype("string").str.match(COMPARATOR).fillna(False)
+                      & bds["AVAL"].notna()).to_numpy()
+        out.append(_notes(domain, bds, comparator, "result with a comparator: analysed by protocol.yaml "
+                          "sdtm.comparator_results", bds["AVALC"].astype("string").fillna("") + " -> AVAL " +
+                          bds["AVAL"].astype("string").fillna(""), "SRCSEQ", "PARAMCD"))
         if "LOBXFL" in bds and bds["LOBXFL"].notna().any():
             src = (bds["LOBXFL"] == "Y").fillna(False)
             ours = (bds["ABLFL"] == "Y").fillna(False)
@@ -212,4 +234,5 @@ def add_note_counts(summary: pd.DataFrame, notes: pd.DataFrame, excluded: pd.Dat
     out["DATES_IMPUTED"] = count(notes, notes["NOTE"].str.contains("imputed"))
     out["UNSCHEDULED"] = count(notes, notes["NOTE"].str.startswith("unscheduled"))
     out["NOT_DONE"] = count(excluded, excluded["REASON"].astype(str).str.contains("NOT DONE"))
+    out["NO_NUMBER"] = count(excluded, excluded["REASON"].astype(str).str.startswith(NO_NUMBER))
     return out

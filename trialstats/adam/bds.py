@@ -36,6 +36,47 @@ def filter_not_done(df: pd.DataFrame, domain: str) -> pd.DataFrame:
     return df if stat is None else df[~(stat.astype("string").str.upper() == "NOT DONE").fillna(False)]
 
 
+COMPARATOR = r"^\s*(<=|<|>=|>)\s*(\d+(?:\.\d*)?|\.\d+)\s*$"      # "<0.1", "<= 5", ">500"
+COMPARATOR_RULES = ("exclude", "limit", "half_limit")
+
+
+def comparator_rule(protocol: dict) -> str:
+    """protocol.yaml sdtm.comparator_results: how a result such as "<0.1" without a number is analysed."""
+    return (protocol.get("sdtm") or {}).get("comparator_results", "exclude")
+
+
+def without_number(df: pd.DataFrame, domain: str, params: dict) -> pd.Series:
+    """Records of a numeric test (protocol labs/vitals with a unit) that carry no number: --STRESN blank
+    (a result with a comparator, "<0.1", or a text, "HEMOLYZED", or nothing at all)."""
+    numeric = df[f"{domain}TESTCD"].isin([c for c, d in params.items() if "unit" in d])
+    return numeric & pd.to_numeric(df[f"{domain}STRESN"], errors="coerce").isna()
+
+
+def resolve_comparators(df: pd.DataFrame, domain: str, params: dict, rule: str = "exclude") -> pd.DataFrame:
+    """A numeric result given with a comparator in --STRESC and --STRESN blank, by the protocol's rule
+    (sdtm.comparator_results): "limit" analyses the limit (<0.1 -> 0.1), "half_limit" half a lower limit
+    (<0.1 -> 0.05, e.g. LLOQ/2; an upper one, >500, as the limit), "exclude" (the default) keeps none.
+    A record without a number after that is left out, as NOT DONE ones are (filter_not_done): the record
+    accounting lists each with its value and the rule; an imputed one is listed in record_notes."""
+    df = filter_not_done(df, domain)
+    if rule not in COMPARATOR_RULES:
+        raise ValueError(f"protocol.yaml sdtm.comparator_results: {rule!r}; expected one of "
+                         f"{', '.join(COMPARATOR_RULES)}")
+    missing = without_number(df, domain, params)
+    if rule != "exclude" and missing.any() and f"{domain}STRESC" in df:
+        parts = df.loc[missing, f"{domain}STRESC"].astype("string").str.extract(COMPARATOR)
+        limit = pd.to_numeric(parts[1], errors="coerce")
+        value = limit / 2 if rule == "half_limit" else limit
+        value = value.where(parts[0].isin(["<", "<="]), limit)
+        df = df.copy()
+        column = f"{domain}STRESN"
+        numbers = value.dropna()
+        df.loc[numbers.index, column] = (numbers if pd.api.types.is_numeric_dtype(df[column])
+                                         else numbers.map(repr).astype("string"))   # typed SDTM, or text
+        missing = without_number(df, domain, params)
+    return df[~missing.fillna(False)]
+
+
 def bds_from_findings(df: pd.DataFrame, domain: str, params: dict) -> pd.DataFrame:
     """SDTM LB or VS records -> BDS skeleton (one row per record, PARAM from the protocol)."""
     p = domain

@@ -16,7 +16,7 @@ from ..dates import compute_dt
 from ..protocol import DERIVED, derived_parameters
 from ..stats.homa import compute_homa
 from ..units import parameter_label
-from .bds import bds_from_findings, filter_not_done
+from .bds import bds_from_findings, comparator_rule, resolve_comparators
 
 
 def referenced_parameters(protocol: dict) -> dict[str, list[str]]:
@@ -102,7 +102,9 @@ def compute_dose_on(periods: pd.DataFrame, usubjid: pd.Series, dates: pd.Series)
 
 def efficacy_records(sdtm: dict, protocol: dict) -> pd.DataFrame:
     """Source and derived efficacy records in the shape of bds_from_findings."""
-    lb, vs = filter_not_done(sdtm["LB"], "LB"), filter_not_done(sdtm["VS"], "VS")
+    rule = comparator_rule(protocol)
+    lb = resolve_comparators(sdtm["LB"], "LB", protocol.get("labs", {}), rule)
+    vs = resolve_comparators(sdtm["VS"], "VS", protocol.get("vitals", {}), rule)
     tests = efficacy_labs(protocol)
     labs = bds_from_findings(lb[lb["LBTESTCD"].isin(tests)], "LB", protocol.get("labs", {}))
     labs["ADTC"] = lb.loc[lb["LBTESTCD"].isin(tests), "LBDTC"].to_numpy()

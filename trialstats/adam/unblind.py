@@ -15,12 +15,14 @@ actual dose (0 for placebo arms, by the arm received). The safety outputs count 
 from __future__ import annotations
 
 import string
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..columns import lookup
 from ..dates import compute_dt
+from ..io import UnreadableFile, read_table
 from ..sdtm.validate import NULL_ARMS
 
 KEY_COLUMNS = ("USUBJID", "ARMCD", "ARM")
@@ -81,15 +83,24 @@ def check_key(key: pd.DataFrame, adsl: pd.DataFrame, source: str = "randomizatio
         raise RandomizationKeyError(f"{source}: " + "; ".join(problems))
 
 
-def filter_key_at_cut(key: pd.DataFrame, cut: str) -> pd.DataFrame:
+def read_key(path: str | Path) -> pd.DataFrame:
+    """The randomization key as the SDTM files are read (io.read_table: text, cells and column names
+    stripped of surrounding whitespace, blanks as missing); a file that cannot be read names itself."""
+    try:
+        return read_table(path)
+    except (UnreadableFile, OSError) as err:
+        raise RandomizationKeyError(f"{path} (the randomization key): {err}") from err
+
+
+def filter_key_at_cut(key: pd.DataFrame, cut: str, source: str = "randomization key") -> pd.DataFrame:
     """Key entries randomized on or before the cut (all of them if the key has no RANDDT):
     a complete key lists subjects an interim cut does not contain yet."""
     if "RANDDT" not in key:
         return key
     when = pd.to_datetime(key["RANDDT"], format="%Y-%m-%d", errors="coerce")
     if when.isna().any():
-        rows = ", ".join(str(i + 1) for i in key.index[when.isna()])
-        raise RandomizationKeyError(f"randomization key: RANDDT is not a YYYY-MM-DD date in rows {rows}")
+        raise RandomizationKeyError(f"{source}, column RANDDT, rows {_rows(when.isna())}: not a YYYY-MM-DD date; "
+                                    "expected the date of randomization on every row")
     return key[when <= pd.Timestamp(cut)]          # the file's row numbers kept for messages
 
 

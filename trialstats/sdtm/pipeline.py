@@ -8,7 +8,8 @@ import pandas as pd
 
 from .cut import apply_cut
 from .ingest import Study, load_study
-from .queries import QUERY_COLUMNS, apply_rule, consent_dates, fatal_not_serious, fill_consent, query_records
+from .queries import QUERY_COLUMNS, apply_rule, consent_dates, fatal_not_serious, fill_consent, \
+    not_administered_queries, query_records
 from .spec import empty_domain, permissible, spec_name
 from .suppqual import merge_all_supp
 from .validate import ValidationFailed, check_study, format_report, typed
@@ -78,6 +79,8 @@ def resolve_queries(study: Study, findings: pd.DataFrame) -> tuple[dict[str, pd.
         frames[domain] = apply_rule(frames[domain], f.rows, f.column, f.rule)
     if "AE" in frames and len(frames["AE"]):
         queries.append(fatal_not_serious(frames["AE"]))
+    if "EX" in frames and len(frames["EX"]):
+        queries.append(not_administered_queries(frames["EX"], "randomization" in study.protocol))
     for domain, df in frames.items():
         absent = [c for c in permissible(spec_name(domain)) if c not in df]
         if absent:

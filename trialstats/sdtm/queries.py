@@ -34,8 +34,36 @@ AE_END_BEFORE_START_PARTIAL = ("kept with AEENDTC set to blank (end unknown, imp
                                "the start and end contradict each other only through a partial date")
 
 
+NOT_YET_CODED_TERM = "Not yet coded"
+CODED_VARIABLES = ("AEDECOD", "AEBODSYS")
+NOT_YET_CODED = (f"kept with the term and body system '{NOT_YET_CODED_TERM}': tabulated under it (a SOC and a PT of "
+                 "that name) until MedDRA coding is done; AETERM as reported in the listings")
 FATAL_NOT_SERIOUS = ("kept as recorded: counted as a TEAE with fatal outcome and as a death (Table 14.3.1, Listing "
                      "16.2.2), not as serious (AESER is not Y; a fatal event is serious by ICH E2A: to confirm)")
+
+
+NOT_ADMINISTERED = ("kept in EX, not a dose received: no first dose, dose count, exposure or per-protocol credit "
+                    "from it (SDTM: EXOCCUR N, or a dose of 0 in a study without a placebo arm, is not administered)")
+
+
+def not_administered(ex: pd.DataFrame, randomized: bool) -> pd.Series:
+    """EX records of a dose not given: EXOCCUR N, or EXDOSE 0 where no arm is a placebo (a study without
+    randomization; in a randomized study a 0 is the placebo's dose, and a masked transfer has none)."""
+    occur = text_column(ex, "EXOCCUR").fillna("").str.strip().str.upper().eq("N")
+    zero = pd.to_numeric(text_column(ex, "EXDOSE"), errors="coerce").eq(0).fillna(False)
+    return (occur | (zero & (not randomized))).astype(bool)
+
+
+def not_administered_queries(ex: pd.DataFrame, randomized: bool) -> pd.DataFrame:
+    """Data queries of the EX records of a dose not given (not_administered)."""
+    mask = not_administered(ex, randomized)
+    rows = [int(i) + 1 for i in mask.to_numpy().nonzero()[0]]
+    occur = text_column(ex, "EXOCCUR").fillna("").str.strip().str.upper().eq("N").to_numpy()
+    out = [query_records("EX", ex, [r for r in rows if occur[r - 1]], "EXOCCUR", "a dose not administered (EXOCCUR N)",
+                         NOT_ADMINISTERED),
+           query_records("EX", ex, [r for r in rows if not occur[r - 1]], "EXDOSE",
+                         "a dose of 0: not administered", NOT_ADMINISTERED)]
+    return pd.concat([q for q in out if len(q)] or [out[0]], ignore_index=True)
 
 
 def fatal_not_serious(ae: pd.DataFrame) -> pd.DataFrame:
@@ -117,9 +145,11 @@ def query_records(domain: str, df: pd.DataFrame, rows: list[int], variable: str,
 
 
 def apply_rule(df: pd.DataFrame, rows: list[int], variable: str, rule: str) -> pd.DataFrame:
-    """A domain with the rule of a data query applied to its rows (a blanked end; others are kept)."""
-    if rule != AE_END_BEFORE_START_PARTIAL:
+    """A domain with the rule of a data query applied to its rows (a blanked end, a term not yet coded;
+    others are kept)."""
+    if rule not in (AE_END_BEFORE_START_PARTIAL, NOT_YET_CODED):
         return df
     df = df.copy()
-    df.iloc[[r - 1 for r in rows], df.columns.get_loc(variable)] = pd.NA
+    df.iloc[[r - 1 for r in rows], df.columns.get_loc(variable)] = (
+        pd.NA if rule == AE_END_BEFORE_START_PARTIAL else NOT_YET_CODED_TERM)
     return df

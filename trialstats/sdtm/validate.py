@@ -11,8 +11,8 @@ import pandera.pandas as pa
 from ..columns import is_number, isin, lookup, numbers, per_distinct, to_float
 from ..dates import compute_dt_bounds, is_iso_date, parse_dates
 from .ingest import Study, problem
-from .queries import AE_BEFORE_CONSENT, AE_END_BEFORE_START_PARTIAL, SCREENING_BEFORE_CONSENT, \
-    SCREENING_BEFORE_CONSENT_DAYS, consent_dates
+from .queries import AE_BEFORE_CONSENT, AE_END_BEFORE_START_PARTIAL, CODED_VARIABLES, NOT_YET_CODED, \
+    SCREENING_BEFORE_CONSENT, SCREENING_BEFORE_CONSENT_DAYS, consent_dates
 from .spec import CUT_DATES, DOMAINS, FINDINGS, columns_of, may_be_empty, numeric_columns, permissible, spec_name
 
 NUMBER_EXPECTED = "a number"
@@ -90,6 +90,15 @@ def _schema_findings(domain: str, path, df: pd.DataFrame) -> list[dict]:
         rows = [int(i) + 1 for i in grp["index"].dropna()]
         what = {"not_nullable": "blank value", NUMBER_EXPECTED: "not a number",
                 DATE_EXPECTED: "invalid date"}.get(check, "value not allowed")
+        if check == "not_nullable" and domain == "AE" and column in CODED_VARIABLES and "AETERM" in df:
+            reported = df["AETERM"].iloc[[r - 1 for r in rows]].notna().to_numpy()
+            coded, uncoded = [r for r, t in zip(rows, reported) if not t], [r for r, t in zip(rows, reported) if t]
+            if uncoded:      # an interim transfer: reported, not yet MedDRA-coded
+                out.append(problem(path, str(column), uncoded, f"an adverse event not yet coded ({column} blank)",
+                                   "the MedDRA term", []) | {"rule": NOT_YET_CODED})
+            rows = coded
+            if not rows:
+                continue
         out.append(problem(path, str(column), rows, f"{what} in {column}", EXPECTED.get(check, check),
                            grp["failure_case"].astype(str).unique()))
     return out

@@ -8,8 +8,9 @@ from pathlib import Path
 import trialstats
 from trialstats.adam.inputs import adam_roles
 from trialstats.outputs.plan import report_inputs
-from trialstats.protocol import assert_aesi_timing
+from trialstats.protocol import assert_aesi_timing, assert_visits
 from trialstats.io import UnreadableFile, read_table
+from trialstats.settings import SettingsError, config_problems, load_yaml
 
 import yaml
 from snakemake.exceptions import WorkflowError
@@ -29,17 +30,26 @@ def _dates_as_text(value):
 
 config.update(_dates_as_text(dict(config)))
 validate(config, "../schemas/config.schema.yaml")
+try:  # a key twice in config.yaml or a --configfile: YAML would keep the last silently
+    for _path in workflow.configfiles:
+        load_yaml(_path)
+except SettingsError as err:
+    raise WorkflowError(str(err))
+_problems = config_problems(config, datetime.date.today())
+if _problems:
+    raise WorkflowError(f"{len(_problems)} problem(s) in the configuration:\n" + "\n".join(f"  - {p}" for p in _problems))
 
 
 def _load_protocol(study):
     path = Path(config["studies"][study]["data"]) / "protocol.yaml"
     try:
-        protocol = yaml.safe_load(path.read_text())
+        protocol = load_yaml(path)
         validate(protocol, "../schemas/protocol.schema.yaml")
         assert_aesi_timing(protocol)
+        assert_visits(protocol)
     except FileNotFoundError:
         raise WorkflowError(f"{path}: protocol.yaml not found for study {study!r} (config.yaml studies.{study}.data)")
-    except (yaml.YAMLError, WorkflowError, ValueError) as err:
+    except (yaml.YAMLError, WorkflowError, ValueError) as err:   # SettingsError is a ValueError
         raise WorkflowError(f"{path} is not a valid protocol file:\n{err}")
     return protocol
 
