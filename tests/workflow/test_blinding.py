@@ -101,3 +101,26 @@ def test_no_open_column_is_a_function_of_the_arm(built):
     adex = pd.read_parquet(base / "adam" / "adex.parquet")     # the attacker can win: a dose 0 for placebo
     planted = adex.assign(EXDOSE=adex["USUBJID"].map(arms).eq("Placebo").map({True: 0.0, False: 1.5}))
     assert set(arm_pure_columns(planted, "USUBJID", arms)) == {"EXDOSE"}
+
+
+def test_the_html_report_holds_one_side_only(built):
+    """`snakemake --report` embeds the PDFs of one side (config html_report, open by default): the open
+    session's HTML embeds no closed material (the rules' code names every file; the files themselves are
+    embedded base64), the closed one no open material."""
+    import base64
+
+    def html(name, *config):
+        run = snakemake(built, "--report", name, *config)
+        assert run.returncode == 0, run.stderr
+        return (built / name).read_text(errors="replace")
+
+    def embedded(report, path):
+        return base64.b64encode((built / "results" / path).read_bytes()[:3000]).decode()[:2000] in report
+
+    open_pdf, closed_pdf = ("nct02302599/2018-12-31/open/report/dmc_open_report.pdf",
+                            "nct02302599/2018-12-31/closed/report/dmc_closed_report.pdf")
+    review_pdf = "nct06495437/2026-03-31/review/report/safety_review_report.pdf"
+    opened = html("open.html")
+    assert embedded(opened, open_pdf) and embedded(opened, review_pdf) and not embedded(opened, closed_pdf)
+    closed = html("closed.html", "--config", "html_report=closed")
+    assert embedded(closed, closed_pdf) and not embedded(closed, open_pdf)

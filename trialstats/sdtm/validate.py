@@ -21,13 +21,15 @@ DATE_EXPECTED = ("an ISO 8601 date or date-time of any precision that exists: YY
 FINDING_COLUMNS = ["file", "column", "rows", "n", "problem", "expected", "examples", "rule"]
 
 
-class ValidationFailed(Exception):
+class ValidationFailed(ValueError):
+    """The stops of the validation: the first ten in the message, every one in the report."""
     def __init__(self, issues: pd.DataFrame, report_path: str | None = None):
         self.issues, self.report_path = issues, report_path
-        where = f"; the full report is in {report_path}" if report_path else ""
-        first = issues.iloc[0]
-        super().__init__(f"{len(issues)} validation problem(s), first: {first.file} "
-                         f"{first.column}: {first.problem}{where}")
+        where = f"the full report (values found) is in {report_path}" if report_path else ""
+        shown = [f"- {f.file}" + (f", column {f.column}" if f.column else "") + f", {_row_text(f.rows)}: "
+                 f"{f.problem}; expected {f.expected}" for f in issues.head(10).itertuples(index=False)]
+        more = [f"... and {len(issues) - 10} more"] if len(issues) > 10 else []
+        super().__init__("\n".join([f"{len(issues)} validation problem(s):", *shown, *more] + [where] * bool(where)))
 
 
 def _valid_date(values: pd.Series) -> pd.Series:

@@ -26,8 +26,11 @@ rule adam_report:
         adam_folder_files,
         analysis="results/{adam_study}/analysis",
     output:
-        pdf=report(
-            "results/{adam_study}/report/adam_report.pdf", caption="../report/adam.rst", category="ADaM study report"
+        pdf=in_html_report(
+            "closed",
+            "results/{adam_study}/report/adam_report.pdf",
+            caption="../report/adam.rst",
+            category="ADaM study report",
         ),
         typ="results/{adam_study}/report/adam_report.typ",
         manifest="results/{adam_study}/report/manifest.json",

@@ -37,7 +37,9 @@ except SettingsError as err:
     raise WorkflowError(str(err))
 _problems = config_problems(config, datetime.date.today())
 if _problems:
-    raise WorkflowError(f"{len(_problems)} problem(s) in the configuration:\n" + "\n".join(f"  - {p}" for p in _problems))
+    raise WorkflowError(
+        f"{len(_problems)} problem(s) in the configuration:\n" + "\n".join(f"  - {p}" for p in _problems)
+    )
 
 
 def _load_protocol(study):
@@ -49,7 +51,7 @@ def _load_protocol(study):
         assert_visits(protocol)
     except FileNotFoundError:
         raise WorkflowError(f"{path}: protocol.yaml not found for study {study!r} (config.yaml studies.{study}.data)")
-    except (yaml.YAMLError, WorkflowError, ValueError) as err:   # SettingsError is a ValueError
+    except (yaml.YAMLError, WorkflowError, ValueError) as err:  # SettingsError is a ValueError
         raise WorkflowError(f"{path} is not a valid protocol file:\n{err}")
     return protocol
 
@@ -78,6 +80,16 @@ wildcard_constraints:
     study="|".join(config["studies"]),
     adam_study="|".join(ADAM_STUDIES) or "^$",
     cut=r"\d{4}-\d{2}-\d{2}",
+
+
+HTML_SIDE = config.get("html_report", "open")
+
+
+def in_html_report(side, path, **how):
+    """A report PDF, marked for `snakemake --report` only when its side ("open": open and single-arm
+    review; "closed": closed and ADaM-route, by arm) is config html_report: one HTML file never
+    mixes the open session's material with the closed session's."""
+    return report(path, **how) if side == HTML_SIDE else path
 
 
 def study_dir(wildcards):

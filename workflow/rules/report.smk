@@ -9,7 +9,8 @@ rule open_report:
         adam="results/{study}/{cut}/adam",  # the record accounting
         outputs=planned_inputs("open"),
     output:
-        pdf=report(
+        pdf=in_html_report(
+            "open",
             "results/{study}/{cut}/open/report/dmc_open_report.pdf",
             caption="../report/open.rst",
             category="Open report",
@@ -43,7 +44,8 @@ rule closed_report:
         adam="results/{study}/{cut}/adam",  # the record accounting
         current="results/{study}/{cut}/closed/adam",
     output:
-        pdf=report(
+        pdf=in_html_report(
+            "closed",
             "results/{study}/{cut}/closed/report/dmc_closed_report.pdf",
             caption="../report/closed.rst",
             category="Closed report",
@@ -76,7 +78,8 @@ rule review_report:
         adam="results/{study}/{cut}/adam",  # the record accounting
         outputs=planned_inputs("review"),
     output:
-        pdf=report(
+        pdf=in_html_report(
+            "open",
             "results/{study}/{cut}/review/report/safety_review_report.pdf",
             caption="../report/review.rst",
             category="Safety review report",
