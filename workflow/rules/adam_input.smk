@@ -37,6 +37,7 @@ rule adam_report:
         study=adam_study_config,
         version=config["report"]["version"],
         paper=config["report"]["paper"],
+        config_files=CONFIG_FILES,
     resources:
         mem_mb=memory(per_1000_subjects=1500),  # measured: 597 MB on the CDISC pilot
         runtime=minutes,

@@ -8,6 +8,7 @@ from pathlib import Path
 import trialstats
 from trialstats.adam.inputs import adam_roles
 from trialstats.outputs.plan import report_inputs
+from trialstats.provenance import config_errors, config_file_records
 from trialstats.protocol import assert_aesi_timing
 from trialstats.io import UnreadableFile, read_table
 
@@ -28,7 +29,16 @@ def _dates_as_text(value):
 
 
 config.update(_dates_as_text(dict(config)))
-validate(config, "../schemas/config.schema.yaml")
+_CONFIG_ERRORS = config_errors(
+    config,
+    yaml.safe_load((Path(workflow.basedir) / "workflow/schemas/config.schema.yaml").read_text()),
+    workflow.configfiles,
+)
+if _CONFIG_ERRORS:
+    raise WorkflowError(
+        "The configuration does not match workflow/schemas/config.schema.yaml:\n" + "\n".join(_CONFIG_ERRORS)
+    )
+validate(config, "../schemas/config.schema.yaml")  # also fills the schema's defaults
 
 
 def _load_protocol(study):
@@ -58,6 +68,8 @@ def _library_version():
 
 
 LIBRARY = _library_version()
+# config.yaml and every --configfile, with their SHA-256 (the ADaM report's provenance)
+CONFIG_FILES = config_file_records(workflow.configfiles)
 
 
 ADAM_STUDIES = config.get("adam_studies", {})
