@@ -31,10 +31,15 @@ def build_manifest(study: str, cut: str, inputs, config: dict, code: dict, versi
                 config=config, code=code, packages=versions)
 
 
-def config_file_records(paths) -> list[dict]:
-    """The configuration files of a run (config.yaml and every --configfile, in the order snakemake
-    merged them) with their SHA-256, as the manifest records them."""
-    return [dict(path=str(p), sha256=sha256_file(p)) for p in dict.fromkeys(map(str, paths))]
+def config_file_records(paths, base: str | Path = ".") -> list[dict]:
+    """The configuration files of a run (config.yaml, then every --configfile: the merge order) with
+    their SHA-256, as the manifest records them; a path inside `base` (the project) relative to it."""
+    base = Path(base).resolve()
+
+    def shown(p: str) -> str:
+        full = Path(p).resolve()
+        return str(full.relative_to(base)) if full.is_relative_to(base) else str(full)
+    return [dict(path=shown(p), sha256=sha256_file(p)) for p in dict.fromkeys(map(str, paths))]
 
 
 def config_errors(config: dict, schema: dict, files) -> list[str]:

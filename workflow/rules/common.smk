@@ -68,8 +68,10 @@ def _library_version():
 
 
 LIBRARY = _library_version()
-# config.yaml and every --configfile, with their SHA-256 (the ADaM report's provenance)
-CONFIG_FILES = config_file_records(workflow.configfiles)
+# config.yaml, then every --configfile (the merge order), with their SHA-256 (the ADaM report's provenance)
+CONFIG_FILES = config_file_records(
+    [*(f for f in workflow.configfiles if f not in workflow.overwrite_configfiles), *workflow.overwrite_configfiles]
+)
 
 
 ADAM_STUDIES = config.get("adam_studies", {})
