@@ -34,17 +34,19 @@ def build_manifest(study: str, cut: str, inputs, config: dict, code: dict, versi
 def config_file_records(paths, base: str | Path = ".") -> list[dict]:
     """The configuration files of a run (config.yaml, then every --configfile: the merge order) with
     their SHA-256, as the manifest records them; a path inside `base` (the project) relative to it."""
-    base = Path(base).resolve()
+    return [dict(path=project_path(p, base), sha256=sha256_file(p)) for p in dict.fromkeys(map(str, paths))]
 
-    def shown(p: str) -> str:
-        full = Path(p).resolve()
-        return str(full.relative_to(base)) if full.is_relative_to(base) else str(full)
-    return [dict(path=shown(p), sha256=sha256_file(p)) for p in dict.fromkeys(map(str, paths))]
+
+def project_path(path: str | Path, base: str | Path = ".") -> str:
+    """A path as the user wrote it: relative to `base` (the project) when inside it, else absolute."""
+    full, base = Path(path).resolve(), Path(base).resolve()
+    return str(full.relative_to(base)) if full.is_relative_to(base) else str(full)
 
 
 def config_errors(config: dict, schema: dict, files) -> list[str]:
     """The schema errors of a merged configuration, one line each, naming the file(s) among `files` (in
-    merge order) that set the offending key: "study.yaml: adam_studies.x: 'titel' was unexpected"."""
+    merge order; shown as project_path) that set the offending key: "study.yaml: adam_studies.x: ...
+    ('titel' was unexpected)"."""
     import re
 
     import jsonschema
@@ -57,7 +59,7 @@ def config_errors(config: dict, schema: dict, files) -> list[str]:
             tree = tree[key]
         return True
 
-    contents = {str(f): yaml.safe_load(Path(f).read_text()) or {} for f in files}
+    contents = {project_path(f): yaml.safe_load(Path(f).read_text()) or {} for f in files}
     out = []
     for err in sorted(jsonschema.Draft202012Validator(schema).iter_errors(config), key=lambda e: list(e.path)):
         path = [str(p) for p in err.absolute_path]

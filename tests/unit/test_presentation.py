@@ -13,7 +13,7 @@ import yaml
 from tests.conftest import ROOT
 from trialstats.listings.safety import in_arm_order
 from trialstats.outputs.plan import Output, number_crosswalk, number_in_reading_order
-from trialstats.provenance import config_errors, config_file_records, git_state
+from trialstats.provenance import config_errors, config_file_records, git_state, project_path
 from trialstats.report.build import cell, currency_statement
 from trialstats.report.rtf import RtfPage, rtf_document
 from trialstats.tables.format import fmt, fmt_fixed
@@ -136,7 +136,7 @@ def test_a_wrong_key_in_an_extra_config_file_is_named_with_its_file(tmp_path):
     (tmp_path / "mystudy.yaml").write_text(yaml.safe_dump(extra))
     files = [str(tmp_path / "config.yaml"), str(tmp_path / "mystudy.yaml")]
     errors = config_errors({**base, **extra}, SCHEMA, files)
-    assert len(errors) == 1 and errors[0].startswith(f"{files[1]}: adam_studies.mine: ")
+    assert len(errors) == 1 and errors[0].startswith(f"{project_path(files[1])}: adam_studies.mine: ")
     assert "'titel' was unexpected" in errors[0]
     fine = {"adam_studies": {"mine": {"folder": "x", "arm": "TRT01A", "table_numbers": {"t_14_1_4": "14-2.01"},
                                       "data_currency": {"extracted": "2015-03-20"}}}}

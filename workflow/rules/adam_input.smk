@@ -10,6 +10,7 @@ rule adam_study:
     params:
         library=LIBRARY,
         study=adam_study_config,
+        where=adam_study_where,
     resources:
         mem_mb=memory(per_1000_subjects=2000),  # measured: 726 MB on the CDISC pilot (254 subjects, 124,196 lab records)
         runtime=minutes,

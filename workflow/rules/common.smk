@@ -197,6 +197,18 @@ def adam_study_config(wildcards):
     return ADAM_STUDIES[wildcards.adam_study]
 
 
+def adam_study_where(wildcards):
+    """Where the study is configured, for error messages: "mystudy.yaml adam_studies.mystudy" (the last
+    config file that sets it, as in the merge)."""
+    name = wildcards.adam_study
+    files = [
+        f["path"]
+        for f in CONFIG_FILES
+        if name in (yaml.safe_load(Path(f["path"]).read_text()) or {}).get("adam_studies", {})
+    ]
+    return f"{(files or ['config'])[-1]} adam_studies.{name}"
+
+
 def adam_outputs(name):
     return [f"results/{name}/report/adam_report.pdf", f"results/{name}/report/rtf"]
 
