@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..outputs.plan import number_crosswalk
+from ..tables.format import VARIABLE_LABELS
 
 BASE = "analysis"
 
@@ -48,5 +49,6 @@ def appendices(root: Path, sections: list | None = None,
            ("Record accounting: records in = used + excluded, by dataset", read("accounting"))]
     params = read("l_lab_parameters")
     if params is not None:
-        out.append(("Laboratory parameters: tabulated or not, and why", params.rename(columns=str.capitalize)))
+        out.append(("Laboratory parameters: tabulated or not, and why",
+                    params.rename(columns=lambda c: VARIABLE_LABELS.get(c, c.capitalize()))))
     return [(t, f) for t, f in out if f is not None]
