@@ -30,7 +30,7 @@ def _yes_no(values: pd.Series) -> pd.Series:
 
 def _sex(values: pd.Series) -> pd.Series:
     """SEX decoded (F -> Female, M -> Male, U -> Unknown); blanks stay blank."""
-    return values.astype("string").map(level_label, na_action="ignore").fillna("")
+    return values.astype("string").fillna("").astype(object).map(lambda v: level_label(v) if v else "")
 
 
 def in_arm_order(listing: pd.DataFrame, arms: list[str]) -> pd.DataFrame:
