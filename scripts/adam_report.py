@@ -31,8 +31,11 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     root = Path(sm.input.analysis).parent
     population = demographics_population(adsl, cfg)
     numbers = cfg.get("table_numbers")
-    sections = adam_plan({**adam_facts(root), **adam_fields(cfg, tests, f"Subjects with {population} = Y"),
-                          "table_numbers": numbers})
+    try:
+        sections = adam_plan({**adam_facts(root), **adam_fields(cfg, tests, f"Subjects with {population} = Y"),
+                              "table_numbers": numbers})
+    except ValueError as err:                  # a table_numbers key that is not an output of the report
+        raise ValueError(f"{sm.params.where}: {err}") from None
     currency = (f"Data cut {cut} (configuration)." if cfg.get("data_cut")
                 else f"No data cut in the configuration: the latest date in ADSL is shown ({column} {latest}).")
     study_id = str(adsl["STUDYID"].iloc[0]) if "STUDYID" in adsl else study

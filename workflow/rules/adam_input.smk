@@ -39,6 +39,7 @@ rule adam_report:
         version=config["report"]["version"],
         paper=config["report"]["paper"],
         config_files=CONFIG_FILES,
+        where=adam_study_where,
     resources:
         mem_mb=memory(per_1000_subjects=1500),  # measured: 597 MB on the CDISC pilot
         runtime=minutes,
