@@ -25,20 +25,29 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     manifest = build_manifest(study, cut, files, cfg, {**git_state(), "library": sm.params.library},
                               package_versions(), False)
     manifest["manifest_paths"] = [sm.output.manifest]
+    manifest["config_files"] = sm.params.config_files
     Path(sm.output.manifest).write_text(manifest_json(manifest))
     tests = {k: TESTS[k][v] for k, v in cfg.get("baseline_tests", {}).items()}
     root = Path(sm.input.analysis).parent
     population = demographics_population(adsl, cfg)
-    sections = adam_plan({**adam_facts(root), **adam_fields(cfg, tests, f"Subjects with {population} = Y")})
+    numbers = cfg.get("table_numbers")
+    try:
+        sections = adam_plan({**adam_facts(root), **adam_fields(cfg, tests, f"Subjects with {population} = Y"),
+                              "table_numbers": numbers})
+    except ValueError as err:                  # a table_numbers key that is not an output of the report
+        raise ValueError(f"{sm.params.where}: {err}") from None
     currency = (f"Data cut {cut} (configuration)." if cfg.get("data_cut")
                 else f"No data cut in the configuration: the latest date in ADSL is shown ({column} {latest}).")
-    meta = dict(study_id=str(adsl["STUDYID"].iloc[0]) if "STUDYID" in adsl else study,
-                study_title=cfg.get("title", f"Study {study} from the ADaM folder {cfg['folder']}"), cut=cut,
+    study_id = str(adsl["STUDYID"].iloc[0]) if "STUDYID" in adsl else study
+    currency_cfg = cfg.get("data_currency", {})
+    meta = dict(study_id=study_id, study_title=cfg.get("title", study_id), cut=cut,
+                extracted=currency_cfg.get("extracted"), meeting=currency_cfg.get("meeting"),
+                currency_key=f"adam_studies.{study}.data_currency",
                 report_title=REPORT_TITLES["adam"], version=sm.params.version,
                 audience=f"For DMC members only: by treatment arm. {currency} ADaM files not used: "
                          f"{', '.join(unused) or 'none'}.",
                 version_text=f"trialstats report version {sm.params.version}", synthetic=False, synthetic_note="")
-    source = report_source("closed", meta, sections, root, manifest, appendices(root))
+    source = report_source("closed", meta, sections, root, manifest, appendices(root, sections, numbers))
     Path(sm.output.typ).write_text(source)
     Path(sm.output.pdf).write_bytes(compile_report(source, root, cut))
     page = RtfPage(study=meta["study_id"], report=meta["report_title"], cut=cut, closed=True,

@@ -15,7 +15,7 @@ sm = snakemake  # noqa: F821 (injected by snakemake)
 with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     cfg = sm.params.study
     data = load_adam_folder(cfg["folder"], cfg.get("datasets"), cfg["arm"])
-    check_study_config(data.datasets, cfg, f"config.yaml adam_studies.{sm.wildcards.adam_study}")
+    check_study_config(data.datasets, cfg, sm.params.where)
     results = run_adam_study(data.datasets, cfg)
     out = Path(sm.output.folder)
     for sub in ("ard", "tables", "listings", "figures"):

@@ -31,12 +31,18 @@ def parameter_labels(*datasets: pd.DataFrame | None) -> dict[str, str]:
 
 CODED_LEVELS = {"F": "Female", "M": "Male", "U": "Unknown", "UNDIFFERENTIATED": "Undifferentiated", "Y": "Yes",
                 "N": "No"}
+# The CDISC RACE (C74457) and ETHNIC (C66790) submission values as the US OMB categories write them
+CDISC_TERMS = {"AMERICAN INDIAN OR ALASKA NATIVE": "American Indian or Alaska Native",
+               "BLACK OR AFRICAN AMERICAN": "Black or African American",
+               "NATIVE HAWAIIAN OR OTHER PACIFIC ISLANDER": "Native Hawaiian or Other Pacific Islander",
+               "HISPANIC OR LATINO": "Hispanic or Latino", "NOT HISPANIC OR LATINO": "Not Hispanic or Latino"}
 
 
 def level_label(level: str) -> str:
-    """A category as people write it: SEX codes spelled out, upper-case terms in sentence case
-    ("ASIAN" -> "Asian", "BLACK OR AFRICAN AMERICAN" -> "Black or African American")."""
-    level = CODED_LEVELS.get(level, level)
+    """A category as people write it: SEX codes spelled out, CDISC race and ethnicity terms as the
+    OMB categories write them ("BLACK OR AFRICAN AMERICAN" -> "Black or African American"), other
+    upper-case terms in sentence case ("ASIAN" -> "Asian", "NOT REPORTED" -> "Not reported")."""
+    level = CODED_LEVELS.get(level, CDISC_TERMS.get(level, level))
     if not level.isupper():
         return level
     words = level.capitalize().split(" ")

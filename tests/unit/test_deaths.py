@@ -68,7 +68,7 @@ def test_each_death_counted_once_in_the_overview_and_listed_once(death):
     assert ard[("TEAE with fatal outcome", "n")] == 1
     listing = listing_deaths(s, a)
     assert listing.columns[0] == "Subject" and listing["Subject"].tolist() == ["S1", "S2", "S3"]
-    assert listing.iloc[2].to_dict() == {"Subject": "S3", "Arm": "A", "Age": "70", "Sex": "F",
+    assert listing.iloc[2].to_dict() == {"Subject": "S3", "Arm": "A", "Age": "70", "Sex": "Female",
                                          "Date of death": "2020-02-11", "Cause of death": "Myocardial infarction",
                                          "Source": "AE", "Fatal TEAE (preferred term)": "Myocardial infarction",
                                          "Onset date": "2020-02-10", "Onset day": "41"}

@@ -30,7 +30,7 @@ def test_ae_listing_headers_and_words(adsl):
                          "AEREL": ["POSSIBLY RELATED"], "AEOUT": ["RECOVERED/RESOLVED"], "AEACN": ["DRUG WITHDRAWN"],
                          "AEACNOTH": [None], "DSLI_": [4]})
     row = ae_listing(adae, adsl).iloc[0]
-    assert row.to_dict() == {"Arm": "A", "Subject": "S1", "Age": "40", "Sex": "F", "System organ class": "Skin",
+    assert row.to_dict() == {"Arm": "A", "Subject": "S1", "Age": "40", "Sex": "Female", "System organ class": "Skin",
                              "Preferred term": "Rash", "Verbatim term": "RASH", "Onset date": "2020-01-05",
                              "Onset day": "5", "Days since last infusion": "4", "Severity": "Moderate",
                              "Serious": "No", "Relationship": "Possibly related", "Outcome": "Recovered/resolved",

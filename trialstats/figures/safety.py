@@ -168,15 +168,16 @@ def safety_figures(results: dict[str, pd.DataFrame], control: str | None = None,
     """The safety figures an ADaM-route study's outputs allow, as {id: make()}: the AE dot plot,
     eDISH (when any subject has ALT/AST/bilirubin peaks) and one lab-by-visit figure per category
     k of listings/l_lab_parameters (f_14_3_8_k). `results` is keyed as run_adam_study's; `control`
-    is the control arm (last, grey), `rank` the arms' numeric codes (their order, as in the tables)."""
+    is the control arm (last, grey), `rank` the arms' numeric codes (their order, as in the tables). The
+    images carry no output number: the report numbers its outputs in reading order (outputs.plan)."""
     soc_pt = results["ard/t_14_3_2"]
     risk = results.get("ard/f_14_3_7", soc_pt.iloc[0:0])
-    out = {"f_14_3_7": lambda: g_ae_dotplot(soc_pt, risk, "Figure 14.3.7 TEAE incidence and risk difference "
-                                            "(safety population)", control=control, rank=rank)}
+    out = {"f_14_3_7": lambda: g_ae_dotplot(soc_pt, risk, "TEAE incidence and risk difference (safety "
+                                            "population)", control=control, rank=rank)}
     peaks = results.get("listings/l_hys_law_peaks")
     if peaks is not None and len(peaks):
         arms = list(dict.fromkeys(soc_pt.loc[soc_pt["group1"] == "ARM", "group1_level"]))
-        out["f_14_3_10"] = lambda: g_edish(peaks, "Figure 14.3.10 eDISH: peak ALT and bilirubin", arms, control, rank)
+        out["f_14_3_10"] = lambda: g_edish(peaks, "eDISH: peak ALT and bilirubin", arms, control, rank)
     parameters = results.get("listings/l_lab_parameters")
     if parameters is not None:
         labels = dict(zip(parameters["PARAMCD"], parameters["PARAM"]))
@@ -185,8 +186,8 @@ def safety_figures(results: dict[str, pd.DataFrame], control: str | None = None,
                                          "PARAMCD"])
             if params:                      # a category without analytes: its tables say so
                 out[f"f_14_3_8_{k}"] = (lambda params=params, k=k, category=category: g_lab_over_visits(
-                    results["ard/t_14_3_8"], params, f"Figure 14.3.8.{k} Laboratory values by visit: {category}, "
-                    "mean (SD)", labels, control=control, rank=rank))
+                    results["ard/t_14_3_8"], params, f"Laboratory values by visit: {category}, mean (SD)", labels,
+                    control=control, rank=rank))
     return out
 
 

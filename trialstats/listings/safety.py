@@ -13,7 +13,7 @@ from ..adam.exposure import compute_dt_ns, infusions
 from ..adam.liver import compute_xuln
 from ..adam.occds import aesi_columns, is_fatal, withdrawal_mask
 from ..columns import collected_decimals, finite_or_inf
-from ..vocabulary import parameter_labels
+from ..vocabulary import level_label, parameter_labels
 
 LIVER_RENAL = ("ALT", "AST", "BILI", "CREAT")
 
@@ -26,6 +26,19 @@ def _title(values: pd.Series) -> pd.Series:
 
 def _yes_no(values: pd.Series) -> pd.Series:
     return values.astype("string").map({"Y": "Yes", "N": "No"}).fillna("")
+
+
+def _sex(values: pd.Series) -> pd.Series:
+    """SEX decoded (F -> Female, M -> Male, U -> Unknown); blanks stay blank."""
+    return values.astype("string").fillna("").astype(object).map(lambda v: level_label(v) if v else "")
+
+
+def in_arm_order(listing: pd.DataFrame, arms: list[str]) -> pd.DataFrame:
+    """A listing's rows in the arm order of the tables (`arms`), the order within an arm kept."""
+    if "Arm" not in listing or listing.empty:
+        return listing
+    position = listing["Arm"].map({str(a): i for i, a in enumerate(arms)}).fillna(len(arms))
+    return listing.iloc[np.argsort(position.to_numpy(float), kind="stable")].reset_index(drop=True)
 
 
 def ae_listing(adae: pd.DataFrame, adsl: pd.DataFrame | None = None, extra: dict | None = None) -> pd.DataFrame:
@@ -45,7 +58,7 @@ def ae_listing(adae: pd.DataFrame, adsl: pd.DataFrame | None = None, extra: dict
     out = pd.DataFrame({
         "Arm": col("ARM_").astype("string").fillna(""), "Subject": d["USUBJID"].astype("string"),
         "Age": pd.to_numeric(col("AGE"), errors="coerce").astype("Int64").astype("string").fillna(""),
-        "Sex": col("SEX").astype("string").fillna(""),
+        "Sex": _sex(col("SEX")),
         "System organ class": col("AEBODSYS").astype("string").fillna(""),
         "Preferred term": col("AEDECOD").astype("string").fillna(""),
         "Verbatim term": col("AETERM").astype("string").fillna(""),
@@ -127,7 +140,7 @@ def listing_deaths(adsl: pd.DataFrame, adae: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "Subject": dead["USUBJID"].astype("string"), "Arm": col("ARM_").astype("string").fillna(""),
         "Age": pd.to_numeric(col("AGE"), errors="coerce").astype("Int64").astype("string").fillna(""),
-        "Sex": col("SEX").astype("string").fillna(""),
+        "Sex": _sex(col("SEX")),
         "Date of death": pd.to_datetime(col("DTHDT")).dt.strftime("%Y-%m-%d").fillna(""),
         "Cause of death": col("DTHCAUS").astype("string").fillna(""),
         "Source": col("DTHSRC").astype("string").fillna(""),

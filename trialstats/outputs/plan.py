@@ -6,7 +6,9 @@ file is missing (report.build.assert_planned_outputs).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+import pandas as pd
 
 from ..protocol import dose_words, parameter_names, regimen
 from ..vocabulary import related_note, related_terms, visit_label
@@ -225,7 +227,50 @@ def adam_plan(facts: dict) -> list[tuple[str, list[Output]]]:
         if outputs:
             vitals = " and vital signs" if any(o.id == "t_14_3_11" for o in outputs) else ""
             out.append((title.format(and_vitals=vitals), outputs))
+    return number_in_reading_order(out, facts.get("table_numbers"))
+
+
+def number_in_reading_order(sections: list[tuple[str, list[Output]]],
+                            study_numbers: dict[str, str] | None = None) -> list[tuple[str, list[Output]]]:
+    """Sections and outputs numbered without gaps: the sections of a chapter (14, 16) from the chapter's
+    first section on (14.1, 14.2, 14.3 ...), the outputs of a section in reading order (Table 14.1.1,
+    Table 14.1.2, Figure 14.1.3 ...). `study_numbers` (config adam_studies.<name>.table_numbers, output id
+    -> the study's own number) adds the study's number to an output's title; an id that is not an output
+    of this report is an error naming the planned ids."""
+    study_numbers = dict(study_numbers or {})
+    planned_ids = [o.id for _, outputs in sections for o in outputs]
+    unknown = sorted(set(study_numbers) - set(planned_ids))
+    if unknown:
+        raise ValueError(f"table_numbers names {', '.join(unknown)}, not an output of this report; its outputs "
+                         f"(the file names under analysis/): {', '.join(planned_ids)}")
+    out, next_section = [], {}
+    for title, outputs in sections:
+        number, _, words = title.partition(" ")
+        chapter, first = number.split(".", 1)
+        section = f"{chapter}.{next_section.setdefault(chapter, int(first))}"
+        next_section[chapter] += 1
+        renumbered = []
+        for i, o in enumerate(outputs, 1):
+            theirs = _theirs(o, study_numbers)
+            renumbered.append(replace(o, number=f"{o.number.split()[0]} {section}.{i}", title=o.title + theirs))
+        out.append((f"{section} {words}", renumbered))
     return out
+
+
+def _theirs(o: Output, study_numbers: dict[str, str]) -> str:
+    return f" (study {o.kind} {study_numbers[o.id]})" if o.id in study_numbers else ""
+
+
+def number_crosswalk(sections: list[tuple[str, list[Output]]], study_numbers: dict[str, str] | None = None):
+    """The appendix table of the report's outputs: number, title, file (the output id, the key of
+    table_numbers) and, where the config gives them, the study's own numbers."""
+    study_numbers = study_numbers or {}
+    rows = [{"Number": o.number, "Title": o.title.removesuffix(_theirs(o, study_numbers)), "File": o.id}
+            for _, outputs in sections for o in outputs]
+    frame = pd.DataFrame(rows, columns=["Number", "Title", "File"])
+    if study_numbers:
+        frame["Study's number"] = frame["File"].map(study_numbers).fillna("")
+    return frame
 
 
 def adam_fields(cfg: dict, tests: dict, population: str) -> dict[str, str]:

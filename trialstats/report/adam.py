@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..outputs.plan import number_crosswalk
+from ..tables.format import VARIABLE_LABELS
 
 BASE = "analysis"
 
@@ -34,13 +36,19 @@ def adam_facts(root: Path) -> dict:
     return dict(datasets=datasets, categories=categories, liver_peaks=peaks is not None and len(peaks) > 0)
 
 
-def appendices(root: Path) -> list[tuple[str, pd.DataFrame]]:
-    """Input files (used or not), record accounting, and the laboratory parameters with the reason
-    any is not tabulated."""
+def appendices(root: Path, sections: list | None = None,
+               study_numbers: dict[str, str] | None = None) -> list[tuple[str, pd.DataFrame]]:
+    """The report's outputs with their files and (where the config gives them) the study's own numbers,
+    input files (used or not), record accounting, and the laboratory parameters with the reason any is
+    not tabulated."""
     read = lambda name: _listing(root, name)  # noqa: E731
-    out = [("Files of the ADaM folder: used and not used", read("input_files")),
+    numbers = [] if sections is None else [
+        ("Output numbers: this report's, its files" + (" and the study's own" if study_numbers else ""),
+         number_crosswalk(sections, study_numbers))]
+    out = [*numbers, ("Files of the ADaM folder: used and not used", read("input_files")),
            ("Record accounting: records in = used + excluded, by dataset", read("accounting"))]
     params = read("l_lab_parameters")
     if params is not None:
-        out.append(("Laboratory parameters: tabulated or not, and why", params.rename(columns=str.capitalize)))
+        out.append(("Laboratory parameters: tabulated or not, and why",
+                    params.rename(columns=lambda c: VARIABLE_LABELS.get(c, c.capitalize()))))
     return [(t, f) for t, f in out if f is not None]

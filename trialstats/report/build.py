@@ -22,6 +22,15 @@ def lit(text) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
 
 
+def cell(text) -> str:
+    """A table cell: leading spaces (an indented term, e.g. a PT under its SOC) become a left pad, so a
+    wrapped term continues at its own indent, never at the column's edge (a hanging indent)."""
+    s = "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text)
+    stripped = s.lstrip(" ")
+    spaces = len(s) - len(stripped)
+    return f"pad(left: {0.3 * spaces:g}em, {lit(stripped)})" if spaces and stripped else lit(s)
+
+
 PAGE_WIDTH_PT = 26.7 / 2.54 * 72          # A4 landscape less 1.5 cm margins
 
 
@@ -57,7 +66,7 @@ def table_markup(frame: pd.DataFrame, font: str = "8.5pt", columns: str | None =
         if pd.api.types.is_datetime64_any_dtype(frame[col]):
             frame[col] = frame[col].dt.strftime("%Y-%m-%d")
     head = ", ".join(f"text(weight: \"bold\", {lit(c)})" for c in frame.columns)
-    rows = [", ".join(lit(v) for v in row) for row in frame.itertuples(index=False)]
+    rows = [", ".join(cell(v) for v in row) for row in frame.itertuples(index=False)]
     keep = 2 if notes else 0
     body, tail = rows[:len(rows) - keep], rows[len(rows) - keep:]
     footer = ""
@@ -121,7 +130,9 @@ def provenance_markup(manifest: dict) -> str:
                            code["git_commit"] + (" (uncommitted changes)" if code["git_dirty"] else "")),
                           ("trialstats source (SHA-256, first 16)", code.get("library", "")),
                           ("Check the inputs", "trialstats verify " + " ".join(manifest.get("manifest_paths", []))),
-                          ("Configuration", json.dumps(manifest["config"], sort_keys=True))], columns=["Item", "Value"])
+                          ("Configuration", json.dumps(manifest["config"], sort_keys=True))]
+                         + [("Configuration file", f"{f['path']} (SHA-256 {f['sha256'][:16]})")
+                            for f in manifest.get("config_files", [])], columns=["Item", "Value"])
     return "\n".join(["== Provenance", table_markup(facts), "#v(4pt)", table_markup(inputs, "6.5pt"), "#v(4pt)",
                       table_markup(packages)]) + "\n"
 
@@ -226,10 +237,10 @@ def abbreviations(text: str, study: dict | None = None) -> pd.DataFrame:
 
 def currency_statement(meta: dict) -> str:
     """Data currency for the title page: the cut, the extraction date and the meeting (config.yaml
-    studies.<study>.data_currency)."""
+    studies.<study>.data_currency, or the key `currency_key` of `meta` names)."""
     if not meta.get("extracted"):
-        return (f"Data cut {meta['cut']}; extraction date and meeting not given "
-                "(config.yaml: studies.<study>.data_currency).")
+        key = meta.get("currency_key", "studies.<study>.data_currency")
+        return f"Data cut {meta['cut']}; extraction date and meeting not given (config.yaml: {key})."
     meeting = f"; prepared for {meta['meeting']}" if meta.get("meeting") else ""
     return f"Data cut {meta['cut']}; data extracted {meta['extracted']}{meeting}."
 
@@ -267,7 +278,8 @@ def report_source(kind: str, meta: dict, sections: list, root: Path, manifest: d
         "section-opened.update(false); text(size: 10.5pt, it) }",
         "#align(center + horizon)[",
         f"  #text(size: 22pt, weight: \"bold\")[#{lit(meta['study_id'])}] #v(6pt)",
-        f"  #text(size: 13pt)[#{lit(meta['study_title'])}] #v(14pt)",
+        (f"  #text(size: 13pt)[#{lit(meta['study_title'])}] #v(14pt)" if meta["study_title"] != meta["study_id"]
+         else "  #v(14pt)"),
         f"  #text(size: 17pt, weight: \"bold\")[#{lit(meta['report_title'])}] #v(10pt)",
         f"  #text(size: 11pt)[#{lit('Data cut: ' + meta['cut'])} #h(2em) #{lit('Version ' + meta['version'])}] #v(6pt)",
         f"  #text(size: 10pt)[#{lit(currency_statement(meta))}] #v(8pt)",

@@ -15,6 +15,11 @@ def fmt_p(p: float) -> str:
     return "<0.0001" if p < 0.0001 else f"{p:.4f}"
 
 
+def no_negative_zero(text: str) -> str:
+    """"-0.0" -> "0.0": a value that rounds to zero is printed without a sign."""
+    return text[1:] if text.startswith("-") and not text.strip("-0.") else text
+
+
 FORMATS = {
     "count": lambda v: f"{v:.0f}" if float(v).is_integer() else f"{v:.1f}",
     "pct": lambda v: f"{v:.1f}",
@@ -28,14 +33,14 @@ FORMATS = {
 def fmt(value, kind: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    return FORMATS[kind](value)
+    return no_negative_zero(FORMATS[kind](value))
 
 
 def fmt_fixed(value, decimals: int) -> str:
-    """A number with a given number of decimals (a summary shown at the precision of its data)."""
+    """A number with a given number of decimals (a summary shown at the precision of its data); never "-0.0"."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    return f"{value:.{int(decimals)}f}"
+    return no_negative_zero(f"{value:.{int(decimals)}f}")
 
 
 def n_over_n_pct(n, big_n, pct) -> str:

@@ -16,7 +16,9 @@ from scipy import stats
 
 from ..arms import order_arms
 from ..ard.shape import ard
-from .format import fmt
+from ..columns import collected_decimals
+from ..vocabulary import level_label
+from .format import fmt, fmt_fixed
 
 TOTAL = "Total"
 POPULATION_FLAGS = {"RANDFL": "Randomized", "ENRLFL": "Enrolled", "ITTFL": "Intent-to-treat",
@@ -201,8 +203,9 @@ def t_counts(ard_: pd.DataFrame, first: str = "Category") -> pd.DataFrame:
 
 
 def t_demographics(ard_: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.DataFrame:
-    """Display of ard_demographics: per characteristic n, mean (SD), median, min-max or n (%) per
-    category; the between-arm p (and its test) on the characteristic's first row."""
+    """Display of ard_demographics: per characteristic n, mean (SD), median, min-max at the data's
+    precision, or n (%) per category (decoded: "F" -> "Female", "WHITE" -> "White"); the between-arm
+    p (and its test) on the characteristic's first row."""
     labels = labels or {}
     head = _head(ard_)
     s = ard_.set_index(["variable", "variable_level", "group1_level", "stat_name"])["stat"]
@@ -219,16 +222,20 @@ def t_demographics(ard_: pd.DataFrame, labels: dict[str, str] | None = None) -> 
         if "mean" in set(cells["stat_name"]):
             def c(a, k):
                 return s.get((var, "", a, k), np.nan)
+            # the data's precision (from the extremes): min and max as collected (an integer such as AGE
+            # without decimals), mean and median one decimal more, SD two more, none beyond 2 decimals
+            d = collected_decimals(pd.Series([c(a, k) for a in head for k in ("min", "max")]))
+            m, sd = min(d + 1, 2), min(d + 2, 2)
             stats_ = [("n", lambda a: fmt(c(a, "n"), "count")),
-                      ("Mean (SD)", lambda a: f"{fmt(c(a, 'mean'), 'ratio')} ({fmt(c(a, 'sd'), 'ratio')})"),
-                      ("Median", lambda a: fmt(c(a, "median"), "ratio")),
-                      ("Min, max", lambda a: f"{fmt(c(a, 'min'), 'ratio')}, {fmt(c(a, 'max'), 'ratio')}")]
+                      ("Mean (SD)", lambda a: f"{fmt_fixed(c(a, 'mean'), m)} ({fmt_fixed(c(a, 'sd'), sd)})"),
+                      ("Median", lambda a: fmt_fixed(c(a, "median"), m)),
+                      ("Min, max", lambda a: f"{fmt_fixed(c(a, 'min'), d)}, {fmt_fixed(c(a, 'max'), d)}")]
             for i, (name, cell) in enumerate(stats_):
                 rows.append({"Characteristic": label if i == 0 else "", "Statistic": name,
                              **{h: cell(a) for a, h in head.items()}, "p": p if i == 0 else ""})
         else:
             for i, lv in enumerate(dict.fromkeys(cells["variable_level"])):
-                rows.append({"Characteristic": label if i == 0 else "", "Statistic": f"{lv}, n (%)",
+                rows.append({"Characteristic": label if i == 0 else "", "Statistic": f"{level_label(lv)}, n (%)",
                              **{h: f"{fmt(s[(var, lv, a, 'n')], 'count')} ({fmt(s[(var, lv, a, 'pct')], 'pct')}%)"
                                 for a, h in head.items()}, "p": p if i == 0 else ""})
     out = pd.DataFrame(rows)

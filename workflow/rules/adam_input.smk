@@ -10,6 +10,7 @@ rule adam_study:
     params:
         library=LIBRARY,
         study=adam_study_config,
+        where=adam_study_where,
     resources:
         mem_mb=memory(per_1000_subjects=2000),  # measured: 726 MB on the CDISC pilot (254 subjects, 124,196 lab records)
         runtime=minutes,
@@ -40,6 +41,8 @@ rule adam_report:
         study=adam_study_config,
         version=config["report"]["version"],
         paper=config["report"]["paper"],
+        config_files=CONFIG_FILES,
+        where=adam_study_where,
     resources:
         mem_mb=memory(per_1000_subjects=1500),  # measured: 597 MB on the CDISC pilot
         runtime=minutes,

@@ -8,6 +8,7 @@ from pathlib import Path
 import trialstats
 from trialstats.adam.inputs import adam_roles
 from trialstats.outputs.plan import report_inputs
+from trialstats.provenance import config_errors, config_file_records
 from trialstats.protocol import assert_aesi_timing, assert_visits
 from trialstats.io import UnreadableFile, read_table
 from trialstats.settings import SettingsError, config_problems, load_yaml
@@ -29,12 +30,21 @@ def _dates_as_text(value):
 
 
 config.update(_dates_as_text(dict(config)))
-validate(config, "../schemas/config.schema.yaml")
 try:  # a key twice in config.yaml or a --configfile: YAML would keep the last silently
     for _path in workflow.configfiles:
         load_yaml(_path)
 except SettingsError as err:
     raise WorkflowError(str(err))
+_CONFIG_ERRORS = config_errors(
+    config,
+    yaml.safe_load((Path(workflow.basedir) / "workflow/schemas/config.schema.yaml").read_text()),
+    workflow.configfiles,
+)
+if _CONFIG_ERRORS:
+    raise WorkflowError(
+        "The configuration does not match workflow/schemas/config.schema.yaml:\n" + "\n".join(_CONFIG_ERRORS)
+    )
+validate(config, "../schemas/config.schema.yaml")  # also fills the schema's defaults
 _problems = config_problems(config, datetime.date.today())
 if _problems:
     raise WorkflowError(
@@ -70,6 +80,10 @@ def _library_version():
 
 
 LIBRARY = _library_version()
+# config.yaml, then every --configfile (the merge order), with their SHA-256 (the ADaM report's provenance)
+CONFIG_FILES = config_file_records(
+    [*(f for f in workflow.configfiles if f not in workflow.overwrite_configfiles), *workflow.overwrite_configfiles]
+)
 
 
 ADAM_STUDIES = config.get("adam_studies", {})
@@ -203,6 +217,18 @@ def adam_folder_files(wildcards):
 def adam_study_config(wildcards):
     """The config of a study given as an ADaM folder (one params value: any change reruns it)."""
     return ADAM_STUDIES[wildcards.adam_study]
+
+
+def adam_study_where(wildcards):
+    """Where the study is configured, for error messages: "mystudy.yaml adam_studies.mystudy" (the last
+    config file that sets it, as in the merge)."""
+    name = wildcards.adam_study
+    files = [
+        f["path"]
+        for f in CONFIG_FILES
+        if name in (yaml.safe_load(Path(f["path"]).read_text()) or {}).get("adam_studies", {})
+    ]
+    return f"{(files or ['config'])[-1]} adam_studies.{name}"
 
 
 def adam_outputs(name):
