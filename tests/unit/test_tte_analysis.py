@@ -177,17 +177,20 @@ def test_not_estimable_is_stated_never_zero():
     n = notes(ard)
     assert n[("A", "median")] == "the Kaplan-Meier curve stays above 50% (lowest 75.0%)"
     assert n[("A vs B", "Cox")].startswith("no event in B")
-    assert n[("A", "landmark 20")] == "no subject followed to 20 days (the longest 9)"
+    assert n[("A", "landmark 20")] == "no subject followed to 20 days"
+    assert n[("B", "landmark 5 CI")] == "the estimate is 100%: the log(-log) confidence interval is not defined"
     assert not ((ard["group1"] == "CONTRAST") & (ard["variable_level"] == "Cox")).any()
     assert stat(ard, "CONTRAST", "A vs B", "log-rank", "p") > 0          # one event: the test runs
     table = t_tte_analysis(ard, "B").set_index("Statistic")
     assert table.loc["Median time to the event, days (95% CI)", "A (N=4)"] == "NE"
     assert table.loc["Hazard ratio (95% CI)", "A (N=4)"] == "NE"
     assert table.loc["Event-free at 20 days, % (95% CI)", "B (N=4)"] == "NE"
+    assert table.loc["Event-free at 5 days, % (95% CI)", "B (N=4)"] == "100.0 (NE, NE)"
     assert table.loc["Event-free at 5 days, % (95% CI)", "A (N=4)"] == "75.0 (12.8, 96.1)"
     assert table.loc["Hazard ratio (95% CI)", "B (N=4)"] == ""                 # the control: no comparison
     text = tte_footnote(ard, "B")
     assert "A, median: the Kaplan-Meier curve stays above 50%" in text and "A vs B, Cox: no event in B" in text
+    assert "A and B, landmark 20: no subject followed to 20 days" in text          # one reason, both arms
     none = ard_tte_analysis(d.assign(CNSR=1), "TRT", ["A", "B"], "B")
     assert notes(none)[("A vs B", "log-rank")] == "no event in either arm"
     assert t_tte_analysis(none, "B").set_index("Statistic").loc["Log-rank p", "A (N=4)"] == "NE"

@@ -175,11 +175,15 @@ def _arm_rows(d: pd.DataFrame, arm_label: str, endpoint: str, tau: float, landma
         at = dict(base, group2="TIME", group2_level=f"{t:g}", variable_level="landmark")
         rows.append(dict(at, stat_name="n_risk", stat=int((time >= t).sum())))
         if t > longest and not falls_to_zero:
-            _note(rows, endpoint, arm_label, f"landmark {t:g}", f"no subject followed to {t:g} {unit} "
-                  f"(the longest {longest:g})")
+            _note(rows, endpoint, arm_label, f"landmark {t:g}", f"no subject followed to {t:g} {unit}")
             continue
         step = step_at(km, t)
-        rows += [dict(at, stat_name=k, stat=float(step[k])) for k in ("surv", "lower", "upper")]
+        rows.append(dict(at, stat_name="surv", stat=float(step["surv"])))
+        if 0 < step["surv"] < 1:
+            rows += [dict(at, stat_name=k, stat=float(step[k])) for k in ("lower", "upper")]
+        else:
+            _note(rows, endpoint, arm_label, f"landmark {t:g} CI", f"the estimate is {step['surv']:.0%}: the "
+                  "log(-log) confidence interval is not defined")
     if tau > longest and not falls_to_zero:
         _note(rows, endpoint, arm_label, "rmst", f"tau {tau:g} {unit} is beyond the arm's follow-up "
               f"(the longest {longest:g})")

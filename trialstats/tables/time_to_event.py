@@ -97,6 +97,10 @@ def t_tte_analysis(ard_: pd.DataFrame, control: str, unit: str = "days") -> pd.D
     return pd.DataFrame(rows)
 
 
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def _p(p) -> str:
     return NE if p is None else fmt(p, "p")
 
@@ -122,6 +126,9 @@ def tte_footnote(ard_: pd.DataFrame, control: str, unit: str = "days") -> str:
                                                                                        strata)
         text.append(f"Log-rank test across all arms{by}: chi-square {chi2:.2f}, df {df:.0f}, p {fmt(overall, 'p')}.")
     if look.notes:
-        text.append("NE: not estimable: " + "; ".join(f"{where}, {item}: {reason}"
-                                                      for (where, item), reason in look.notes.items()) + ".")
+        grouped: dict[tuple[str, str], list[str]] = {}
+        for (where, item), reason in look.notes.items():          # one reason, the arms it concerns
+            grouped.setdefault((item, reason), []).append(where)
+        text.append("NE: not estimable: " + "; ".join(
+            f"{_and(where)}, {item}: {reason}" for (item, reason), where in grouped.items()) + ".")
     return " ".join(text)
