@@ -8,6 +8,8 @@ import pytest
 from matplotlib.colors import to_hex
 from scipy import stats
 
+from tests.support.safety_frames import day
+from trialstats.adam.adtte import check_tte_events, derive_primary_tte
 from trialstats.ard.time_to_event import ard_km_steps, ard_tte_analysis, default_tau, landmark_times
 from trialstats.arms import arm_colours
 from trialstats.figures.survival import km_figure
@@ -189,8 +191,9 @@ def test_not_estimable_is_stated_never_zero():
     assert table.loc["Event-free at 5 days, % (95% CI)", "A (N=4)"] == "75.0 (12.8, 96.1)"
     assert table.loc["Hazard ratio (95% CI)", "B (N=4)"] == ""                 # the control: no comparison
     text = tte_footnote(ard, "B")
-    assert "A, median: the Kaplan-Meier curve stays above 50%" in text and "A vs B, Cox: no event in B" in text
-    assert "A and B, landmark 20: no subject followed to 20 days" in text          # one reason, both arms
+    assert "A, median: the Kaplan-Meier curve stays above 50%" in text and "A vs B, hazard ratio: no event in B" in text
+    assert "A and B, event-free % at 20 days: no subject followed to 20 days" in text
+    assert "B, CI of the event-free % at 5 days: the estimate is 100%" in text          # one reason, both arms
     none = ard_tte_analysis(d.assign(CNSR=1), "TRT", ["A", "B"], "B")
     assert notes(none)[("A vs B", "log-rank")] == "no event in either arm"
     assert t_tte_analysis(none, "B").set_index("Statistic").loc["Log-rank p", "A (N=4)"] == "NE"
@@ -233,3 +236,114 @@ def test_km_steps_and_the_figure_at_risk_table():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["A", "B"]
     assert [to_hex(line.get_color()) for line in ax.get_lines()[::2]] == [colours["A"], colours["B"]]
     plt.close(fig)
+
+
+# --- the ADTTE of a time_to_event primary (adam.adtte.derive_primary_tte) on hand-made records ---
+
+def primary_inputs():
+    """Five subjects, first dose on day 1 (S5 never dosed), S4 randomized 3 days before its first dose."""
+    adsl = pd.DataFrame({"USUBJID": ["S1", "S2", "S3", "S4", "S5"], "TRTSDT": [day(1)] * 4 + [pd.NaT],
+                         "RANDDT": [day(1), day(1), day(1), day(-3), day(1)],
+                         "DTHDT": [pd.NaT, pd.NaT, day(40), pd.NaT, pd.NaT], "FASFL": ["Y"] * 4 + ["N"]})
+    adlb = pd.DataFrame({"USUBJID": ["S1", "S1", "S1", "S2", "S4"], "PARAMCD": ["LDL"] * 5,
+                         "AVISIT": ["BASELINE", "WEEK 4", "WEEK 8", "UNSCHEDULED", "WEEK 4"],
+                         "AVAL": [1.5, 2.5, 1.8, 1.9, 3.0], "ADT": [day(1), day(29), day(57), day(20), day(29)]})
+    adae = pd.DataFrame({"USUBJID": ["S2", "S3"], "AEDECOD": ["Nausea", "Headache"], "ASTDT": [day(10), day(5)],
+                         "CQ01NAM": [pd.NA, "Neurological"]})
+    ds = pd.DataFrame({"USUBJID": ["S4"], "DSDECOD": ["LOST TO FOLLOW-UP"], "DSSTDTC": ["2020-03-01"]})
+    end = pd.Series([day(90), day(90), day(40), day(61), pd.NaT], index=adsl["USUBJID"])
+    return adsl, adlb, adae, ds, end
+
+
+def test_primary_adtte_lab_event_after_baseline_death_and_censoring():
+    adsl, adlb, adae, ds, end = primary_inputs()
+    spec = {"paramcd": "TTLDL", "name": "Time to LDL < 2", "events": [{"lab": {"paramcd": "LDL", "below": 2.0}},
+                                                                      {"death": True}]}
+    tte = derive_primary_tte(adsl, adlb, adae, ds, end, spec, "2020-12-31", {"LDL": "LDL (mmol/L)"}).set_index(
+        "USUBJID")
+    # S1: the baseline 1.5 is not an event, week 8 (day 57) is; S2: unscheduled day 20 counts; S3: death day 40;
+    # S4: never below: censored at the end of observation (day 61); S5: no first dose, no record
+    assert list(tte.index) == ["S1", "S2", "S3", "S4"]
+    assert tte["AVAL"].tolist() == [57, 20, 40, 61] and tte["CNSR"].tolist() == [0, 0, 0, 1]
+    assert tte["EVNTDESC"].tolist() == ["LDL (mmol/L) < 2", "LDL (mmol/L) < 2", "death", ""]
+    assert tte.loc["S4", "CNSDTDSC"] == "end of observation" and tte.loc["S3", "SRCDOM"] == "ADSL"
+    assert set(tte["PARAMCD"]) == {"TTLDL"} and set(tte["AVALU"]) == {"DAYS"}
+
+
+def test_primary_adtte_ae_terms_aesi_disposition_randomization_start_and_data_cut():
+    adsl, adlb, adae, ds, end = primary_inputs()
+    spec = {"paramcd": "TTX", "name": "x", "start": "randomization",
+            "events": [{"ae": {"terms": ["NAUSEA"]}}, {"ae": {"aesi": "NEURO"}},
+                       {"disposition": {"terms": ["Lost to follow-up"]}}]}
+    tte = derive_primary_tte(adsl, adlb, adae, ds, end, spec, "2020-02-15", aesi_ids=["NEURO"]).set_index("USUBJID")
+    # day 1 = randomization: S4 from day -3. S2 nausea day 10; S3 the AESI day 5; S4 lost to follow-up on
+    # 2020-03-01, after the cut 2020-02-15: censored at the cut, 2019-12-28 to 2020-02-15 = 49 days + 1 = 50
+    assert tte["CNSR"].tolist() == [1, 0, 0, 1, 1]
+    assert tte.loc["S2", "AVAL"] == 10 and tte.loc["S3", "AVAL"] == 5 and tte.loc["S4", "AVAL"] == 50
+    assert tte.loc["S1", "CNSDTDSC"] == "data cut" and tte.loc["S4", "CNSDTDSC"] == "data cut"
+    assert tte.loc["S3", "EVNTDESC"] == "AESI NEURO" and tte.loc["S2", "SRCDOM"] == "ADAE"
+
+
+def test_randomization_start_needs_the_milestone():
+    adsl, adlb, adae, ds, end = primary_inputs()
+    adsl.loc[1, "RANDDT"] = pd.NaT
+    with pytest.raises(ValueError, match=r"time_to_event.start randomization: ADSL RANDDT .* missing for 1 subject"
+                                         r"\(s\) of the full analysis set \(S2\)"):
+        derive_primary_tte(adsl, adlb, adae, ds, end, {"paramcd": "T", "name": "x", "start": "randomization",
+                                                       "events": [{"death": True}]}, "2020-12-31")
+
+
+def test_protocol_events_must_name_defined_labs_and_aesi():
+    with pytest.raises(ValueError, match=r"time_to_event.events\[0\]: lab HBA1C is not defined under labs"):
+        check_tte_events({"labs": {"LDL": {}}, "time_to_event": {"events": [{"lab": {"paramcd": "HBA1C",
+                                                                                          "below": 7}}]}})
+    with pytest.raises(ValueError, match=r"events\[1\]: AESI XX is not defined under aesi \(defined: \['A1'\]\)"):
+        check_tte_events({"aesi": [{"id": "A1"}], "time_to_event": {"events": [{"death": True},
+                                                                                 {"ae": {"aesi": "XX"}}]}})
+
+
+def test_schema_allows_one_primary_and_plan_states_unmonitored_efficacy():
+    import yaml
+    from jsonschema import Draft202012Validator
+
+    from tests.conftest import ROOT
+    from trialstats.outputs.plan import fields, report_plan
+    from trialstats.simulate.dose_ranging import default_protocol
+    schema = yaml.safe_load((ROOT / "workflow/schemas/protocol.schema.yaml").read_text())
+    protocol = default_protocol()
+    tte = {"paramcd": "TTLDL", "name": "Time to LDL < 2", "events": [{"lab": {"paramcd": "LDL", "below": 2}}]}
+    both = dict(protocol, time_to_event=tte)
+    assert any("should not be valid" in e.message for e in Draft202012Validator(schema).iter_errors(both))
+    protocol.pop("continuous_primary")
+    protocol["time_to_event"] = tte
+    assert not list(Draft202012Validator(schema).iter_errors(protocol))
+    bad = dict(protocol, time_to_event=dict(tte, events=[{"lab": {"paramcd": "LDL", "below": 2, "above": 9}}]))
+    assert list(Draft202012Validator(schema).iter_errors(bad))
+    efficacy = [o for title, outs in report_plan("closed", protocol) if title == "14.2 Efficacy" for o in outs]
+    assert [(o.id, o.number) for o in efficacy] == [("t_14_2_1", "Table 14.2.1"), ("f_14_2_1", "Figure 14.2.1")]
+    assert efficacy[0].footnote.startswith("Event: LDL cholesterol (mmol/L) < 2 (a value after the first dose, "
+                                           "scheduled or not); day 1 = the first dose.")
+    assert fields(protocol, "closed")["tte_monitoring"] == ""
+    monitored = dict(protocol, monitoring={"efficacy": {"spending": "pocock", "alpha": 0.025}})
+    assert "Not evaluated: the charter's efficacy stopping guidelines" in fields(monitored, "closed")["tte_monitoring"]
+
+
+def test_primary_frame_population_strata_combinations_and_errors():
+    from trialstats.tables.primary_tte import ard_primary_tte, tte_analysis_frame
+    adsl = pd.DataFrame({"USUBJID": [f"S{i}" for i in range(10)], "TRT01P": ["A"] * 5 + ["B"] * 5,
+                         "FASFL": ["Y"] * 9 + ["N"], "SEX": list("FMFMFMFMFM"), "REGION": ["EU"] * 6 + ["US"] * 4})
+    adtte = TWO.assign(PARAMCD="T")[["USUBJID", "PARAMCD", "AVAL", "CNSR"]]
+    spec = {"paramcd": "T", "strata": ["SEX", "REGION"]}
+    d = tte_analysis_frame(adsl, adtte, spec, "TRT01P")
+    assert len(d) == 9 and d.loc[d.USUBJID == "S0", "SEX x REGION"].item() == "F, EU"       # FAS only
+    ard, steps = ard_primary_tte(adsl, adtte, spec, "TRT01P", ["A", "B"])
+    # 9 subjects in 4 strata: the stratified Cox model does not converge, stated, not printed
+    assert fit_cox(d["AVAL"], 1 - d["CNSR"], (d["ARM"] == "A").astype(int), d["SEX x REGION"])["converged"] == 0
+    assert notes(ard)[("A vs B", "Cox")] == "the partial likelihood maximisation did not converge"
+    lr = compute_logrank(d["AVAL"], 1 - d["CNSR"], d["ARM"], d["SEX x REGION"])
+    assert stat(ard, "CONTRAST", "A vs B", "log-rank", "p", "SEX x REGION") == pytest.approx(lr["p"])
+    assert set(steps["group1_level"]) == {"A", "B"}
+    with pytest.raises(ValueError, match=r"time_to_event.strata: \['SITE'\] are not ADSL columns"):
+        tte_analysis_frame(adsl, adtte, {"paramcd": "T", "strata": ["SITE"]}, "TRT01P")
+    with pytest.raises(ValueError, match=r"ADTTE: 1 subject\(s\) of FASFL = Y have no T record \(S3\)"):
+        tte_analysis_frame(adsl, adtte[adtte.USUBJID != "S3"], {"paramcd": "T"}, "TRT01P")

@@ -175,7 +175,9 @@ def test_summary_row_and_the_report(run):
     text = " ".join(text.split())
     assert f"Table 14.2.1 Primary endpoint: {TTE['name']}" in text
     assert f"Figure 14.2.1 Kaplan-Meier estimate: {TTE['name']}" in text
-    assert "Event: the first of LDL cholesterol (mmol/L) < 2 or death" in text
+    assert ("Event: the first of LDL cholesterol (mmol/L) < 2 (a value after the first dose, scheduled or not) or "
+            "death; day 1 = the first dose.") in text
+    assert "Population: Full analysis set" in text and "{tte" not in text
     assert "Hazard ratio (95% CI)" in text and "RMST up to" in text
     typ = (closed / "report/dmc_closed_report.typ").read_text()
     assert typ.index("Table 14.2.1") < typ.index("Table 14.3.1")          # in the efficacy section

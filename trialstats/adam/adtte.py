@@ -104,7 +104,7 @@ def derive_primary_tte(adsl: pd.DataFrame, adlb: pd.DataFrame, adae: pd.DataFram
                        aesi_ids: list[str] = ()) -> pd.DataFrame:
     """ADTTE of the protocol's time_to_event primary, one record per subject with a start date
     (`spec["start"]`: the first dose, default, or randomization): the first record meeting any of
-    `spec["events"]` on or after the start (a laboratory value after baseline: neither the baseline
+    `spec["events"]` from the start to the data cut (a laboratory value after baseline: neither the baseline
     record nor before the first dose) is the event; without one, censored at the end of observation
     (`end`) or the data cut, whichever is earlier. Columns: USUBJID, PARAMCD, PARAM, STARTDT, ADT,
     AVAL (days, day 1 = STARTDT), AVALU, CNSR, EVNTDESC (the event met first), CNSDTDSC, SRCDOM.
@@ -123,7 +123,7 @@ def derive_primary_tte(adsl: pd.DataFrame, adlb: pd.DataFrame, adae: pd.DataFram
     for k, event in enumerate(spec["events"]):
         dates, source = _event_dates(event, adsl, adlb, adae, ds, list(aesi_ids))
         dates = dates.dropna(subset=["DT"])
-        dates = dates[dates["DT"] >= dates["USUBJID"].map(starts)]
+        dates = dates[(dates["DT"] >= dates["USUBJID"].map(starts)) & (dates["DT"] <= pd.Timestamp(cut))]
         found.append(dates.assign(ORDER=k, EVNTDESC=event_label(event, names), SRCDOM=source))
     events = pd.concat(found, ignore_index=True).sort_values(["USUBJID", "DT", "ORDER"], kind="mergesort")
     first = events.drop_duplicates("USUBJID").set_index("USUBJID")

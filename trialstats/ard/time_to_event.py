@@ -217,7 +217,9 @@ def _contrast_rows(d: pd.DataFrame, arm: str, active: str, control: str, endpoin
               "maximum)")
     else:
         cox = fit_cox(time, event, treated, groups, ties=ties, level=level)
-        if np.isfinite([cox["hr"], cox["lower"], cox["upper"]]).all():
+        if not cox["converged"]:
+            _note(rows, endpoint, label, COX, "the partial likelihood maximisation did not converge")
+        elif np.isfinite([cox["hr"], cox["lower"], cox["upper"]]).all():
             rows += [dict(base, variable_level=COX, group2_level=strata or "", stat_name=k, stat=cox[k])
                      for k in ("hr", "lower", "upper", "p", "log_hr", "se")]
         else:

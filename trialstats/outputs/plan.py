@@ -177,7 +177,8 @@ def report_plan(kind: str, protocol: dict) -> list[tuple[str, list[Output]]]:
             text = {**dict(title=e.title, footnote=e.footnote, population=e.population),
                     **(e.review if kind == "review" else {})}
             outputs.append(Output(
-                e.id, numbers[e.id], visit_label(_render(text["title"], values, numbers)), text["population"],
+                e.id, numbers[e.id], visit_label(_render(text["title"], values, numbers)),
+                _render(text["population"], values, numbers),
                 e.path.format(side=side), e.kind, visit_label(_render(text["footnote"], values, numbers)),
                 _render(e.source, values, numbers), e.note.format(side=side)))
         out.append((title, outputs))

@@ -52,9 +52,9 @@ def ard_primary_tte(adsl: pd.DataFrame, adtte: pd.DataFrame, spec: dict, arm: st
 
 def tte_definition(spec: dict, names: dict | None = None) -> str:
     """The endpoint as the SAP states it: the event(s), day 1 and the censoring."""
-    events = [event_label(e, names) for e in spec["events"]]
-    labs = [e for e in spec["events"] if "lab" in e]
+    events = [event_label(e, names) + (" (a value after the first dose, scheduled or not)" if "lab" in e else "")
+              for e in spec["events"]]
     what = events[0] if len(events) == 1 else "the first of " + ", ".join(events[:-1]) + " or " + events[-1]
-    return (f"Event: {what}{' (a value after the first dose, scheduled or not)' if labs else ''}; day 1 = "
+    return (f"Event: {what}; day 1 = "
             f"{START_WORDS[spec.get('start', 'first_dose')]}. Without the event: censored at the end of observation "
             "(the end-of-study date, else the last date of any record) or at the data cut, whichever is earlier.")

@@ -97,6 +97,17 @@ def t_tte_analysis(ard_: pd.DataFrame, control: str, unit: str = "days") -> pd.D
     return pd.DataFrame(rows)
 
 
+def _item_words(item: str, unit: str) -> str:
+    """A NOTE's statistic (ARD group2_level) in words."""
+    words = {"median": "median", "median upper": "upper limit of the median's CI",
+             "median lower": "lower limit of the median's CI", "rmst": "RMST", "all": "every statistic",
+             COX: "hazard ratio", LOGRANK: "log-rank test", RMST_DIFF: "RMST difference"}
+    if item.startswith("landmark "):
+        t, _, ci = item.removeprefix("landmark ").partition(" ")
+        return f"{'CI of the ' if ci else ''}event-free % at {t} {unit}"
+    return words.get(item, item)
+
+
 def _and(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
@@ -130,5 +141,5 @@ def tte_footnote(ard_: pd.DataFrame, control: str, unit: str = "days") -> str:
         for (where, item), reason in look.notes.items():          # one reason, the arms it concerns
             grouped.setdefault((item, reason), []).append(where)
         text.append("NE: not estimable: " + "; ".join(
-            f"{_and(where)}, {item}: {reason}" for (item, reason), where in grouped.items()) + ".")
+            f"{_and(where)}, {_item_words(item, unit)}: {reason}" for (item, reason), where in grouped.items()) + ".")
     return " ".join(text)
