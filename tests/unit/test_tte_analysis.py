@@ -266,7 +266,7 @@ def test_primary_adtte_lab_event_after_baseline_death_and_censoring():
     assert list(tte.index) == ["S1", "S2", "S3", "S4"]
     assert tte["AVAL"].tolist() == [57, 20, 40, 61] and tte["CNSR"].tolist() == [0, 0, 0, 1]
     assert tte["EVNTDESC"].tolist() == ["LDL (mmol/L) < 2", "LDL (mmol/L) < 2", "death", ""]
-    assert tte.loc["S4", "CNSDTDSC"] == "end of observation" and tte.loc["S3", "SRCDOM"] == "ADSL"
+    assert tte.loc["S4", "CNSDTDSC"] == "end of observation" and tte["SRCDOM"].tolist() == ["ADLB", "ADLB", "ADSL", ""]
     assert set(tte["PARAMCD"]) == {"TTLDL"} and set(tte["AVALU"]) == {"DAYS"}
 
 

@@ -31,9 +31,8 @@ def derive_param_tte(adsl: pd.DataFrame, event_dates: pd.DataFrame, end: pd.Seri
     start = pd.to_datetime(s[start_column])
     when = first.reindex(s.index)
     stop = when.fillna(end.reindex(s.index))
-    stop = stop.where(stop >= start, start)                    # never before the first dose
-    return pd.DataFrame({"USUBJID": s.index, "ARM_": s["ARM_"].to_numpy() if "ARM_" in s else None,
-                         "PARAMCD": paramcd,
+    stop = stop.where(stop >= start, start)                    # never before the start
+    return pd.DataFrame({"USUBJID": s.index, "ARM_": s["ARM_"].to_numpy(), "PARAMCD": paramcd,
                          "STARTDT": start.to_numpy(), "ADT": stop.to_numpy(),
                          "AVAL": ((stop - start).dt.days + 1).to_numpy(dtype=float),
                          "CNSR": when.isna().to_numpy(dtype=int)}).reset_index(drop=True)
@@ -104,10 +103,11 @@ def derive_primary_tte(adsl: pd.DataFrame, adlb: pd.DataFrame, adae: pd.DataFram
                        aesi_ids: list[str] = ()) -> pd.DataFrame:
     """ADTTE of the protocol's time_to_event primary, one record per subject with a start date
     (`spec["start"]`: the first dose, default, or randomization): the first record meeting any of
-    `spec["events"]` from the start to the data cut (a laboratory value after baseline: neither the baseline
-    record nor before the first dose) is the event; without one, censored at the end of observation
-    (`end`) or the data cut, whichever is earlier. Columns: USUBJID, PARAMCD, PARAM, STARTDT, ADT,
-    AVAL (days, day 1 = STARTDT), AVALU, CNSR, EVNTDESC (the event met first), CNSDTDSC, SRCDOM.
+    `spec["events"]` from the start to the data cut (a laboratory value after baseline: neither the
+    baseline record nor before the first dose) is the event; without one, censored at the end of
+    observation (`end`) or the data cut, whichever is earlier. Columns: USUBJID, PARAMCD, PARAM,
+    STARTDT, ADT, AVAL (days, day 1 = STARTDT), AVALU, CNSR, EVNTDESC (the event met first), CNSDTDSC
+    (why censored then), SRCDOM (the event's dataset).
     `names`: PARAMCD -> name of the labs; `aesi_ids`: the protocol's AESI ids in order (ADAE CQnnNAM)."""
     start_key = spec.get("start", "first_dose")
     start_column = START_COLUMNS[start_key]
@@ -119,25 +119,25 @@ def derive_primary_tte(adsl: pd.DataFrame, adlb: pd.DataFrame, adae: pd.DataFram
             raise ValueError(f"protocol.yaml time_to_event.start randomization: ADSL RANDDT (the DS RANDOMIZED "
                              f"milestone) is missing for {len(missing)} subject(s) of the full analysis set "
                              f"({', '.join(missing.head(10))}); record the milestone or use start: first_dose")
+    cutoff = pd.Timestamp(cut)
     found = []
     for k, event in enumerate(spec["events"]):
         dates, source = _event_dates(event, adsl, adlb, adae, ds, list(aesi_ids))
         dates = dates.dropna(subset=["DT"])
-        dates = dates[(dates["DT"] >= dates["USUBJID"].map(starts)) & (dates["DT"] <= pd.Timestamp(cut))]
+        dates = dates[(dates["DT"] >= dates["USUBJID"].map(starts)) & (dates["DT"] <= cutoff)]
         found.append(dates.assign(ORDER=k, EVNTDESC=event_label(event, names), SRCDOM=source))
     events = pd.concat(found, ignore_index=True).sort_values(["USUBJID", "DT", "ORDER"], kind="mergesort")
     first = events.drop_duplicates("USUBJID").set_index("USUBJID")
-    cutoff = pd.Timestamp(cut)
     ends = end.reindex(starts.index)
     capped = ends.isna() | (ends > cutoff)
     censor = ends.where(~capped, cutoff)
-    tte = derive_param_tte(subjects, first.reset_index()[["USUBJID", "DT"]], censor, spec["paramcd"],
-                           start_column).drop(columns="ARM_")
+    tte = derive_param_tte(subjects.assign(ARM_=""), first.reset_index()[["USUBJID", "DT"]], censor,
+                           spec["paramcd"], start_column).drop(columns="ARM_")      # blinded: no arm
     ids = tte["USUBJID"]
     is_event = tte["CNSR"].eq(0)
     tte.insert(2, "PARAM", spec["name"])
     tte["AVALU"] = "DAYS"
     tte["EVNTDESC"] = ids.map(first["EVNTDESC"]).where(is_event, "")
     tte["CNSDTDSC"] = np.where(is_event, "", np.where(ids.map(capped).astype(bool), "data cut", "end of observation"))
-    tte["SRCDOM"] = ids.map(first["SRCDOM"]).where(is_event, "ADSL")
+    tte["SRCDOM"] = ids.map(first["SRCDOM"]).where(is_event, "")
     return tte.sort_values("USUBJID", kind="mergesort").reset_index(drop=True)
