@@ -17,7 +17,8 @@ from trialstats.figures.monitoring import g_safety_boundaries
 from trialstats.figures.primary import g_change_forest, g_difference_forest, g_tipping_heatmap, p_text
 from trialstats.figures.safety import (g_ae_dotplot, g_edish, g_lab_boxplots, g_lab_over_visits, g_liver_profiles,
                                        g_time_to_event)
-from trialstats.ard.time_to_event import ard_km_curves, ard_time_to_event
+from trialstats.ard.time_to_event import ard_km_curves, ard_km_steps, ard_time_to_event
+from trialstats.figures.survival import km_figure
 from trialstats.figures.secondary import g_lsmeans_over_visits, g_subgroup_forest
 from trialstats.protocol import better_direction
 from trialstats.vocabulary import CHANGE_ANALYSES, analysis_names
@@ -180,12 +181,24 @@ def closed_figures():
 
 
 def three_arm_figures():
-    """The continuous-primary figures of a three-arm study (two doses and placebo)."""
+    """The continuous-primary figures and the Kaplan-Meier figure of a time-to-event primary of a three-arm
+    study (two doses and placebo)."""
     arms = ["High dose", "Low dose", "Placebo"]
     return [("f_14_2_1", g_lsmeans_over_visits(mmrm_ard(arms), arms, VISITS, "Change in LDL", "Figure 14.2.1",
                                                control="Placebo"), arms, "Placebo"),
             ("f_14_2_3c", g_change_forest(change_ard(arms), arms, "WEEK 12", "Difference in change in LDL",
-                                          "Figure 14.2.3", "lower"), arms, "Placebo")]
+                                          "Figure 14.2.3", "lower"), arms, "Placebo"),
+            ("f_14_2_1 km", km_figure(ard_km_steps(tte_frame(arms), "ARM", arms), arms, arm_colours(arms, "Placebo"),
+                                      "days", "Figure 14.2.1 Kaplan-Meier estimate: time to the event"),
+             arms, "Placebo")]
+
+
+def tte_frame(arms):
+    """A time-to-event primary: 40 subjects per arm over 180 days."""
+    rng = np.random.default_rng(7)
+    n = 40 * len(arms)
+    return pd.DataFrame({"USUBJID": [f"S{i}" for i in range(n)], "ARM": np.repeat(arms, 40),
+                         "AVAL": rng.integers(1, 180, n).astype(float), "CNSR": rng.integers(0, 2, n)})
 
 
 def review_figures():

@@ -1,12 +1,14 @@
-"""ADaM derivations (blinded): ADSL, ADLB, ADVS, ADEFF, ADAE, ADEX and the eligibility table."""
+"""ADaM derivations (blinded): ADSL, ADLB, ADVS, ADEFF, ADAE, ADEX, the eligibility table and, for a
+time_to_event primary, ADTTE."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 
-from ..protocol import assert_aesi_timing, regimen
+from ..protocol import assert_aesi_timing, parameter_names, regimen
 from ..sdtm.queries import not_administered
+from .adtte import check_tte_events, derive_end_of_observation, derive_primary_tte
 from .adsl import derive_adsl_core, finish_adsl
 from .bds import bds_from_findings, comparator_rule, derive_bds, resolve_comparators
 from .efficacy import assert_protocol_parameters, derive_param_responder, efficacy_records
@@ -24,6 +26,8 @@ def derive_adam(sdtm: dict[str, pd.DataFrame], protocol: dict, cut: str) -> dict
     ADEFF and the rest of ADSL are (pandas and Arrow release the GIL for much of the work)."""
     assert_protocol_parameters(protocol)
     assert_aesi_timing(protocol)
+    if "time_to_event" in protocol:
+        check_tte_events(protocol)
     ex = sdtm["EX"]
     sdtm = {**sdtm, "EX": ex[~not_administered(ex, "randomization" in protocol).to_numpy()]}   # data queries
     opened = None
@@ -50,8 +54,20 @@ def derive_adam(sdtm: dict[str, pd.DataFrame], protocol: dict, cut: str) -> dict
             ended = pd.MultiIndex.from_arrays([opened["USUBJID"].astype(str), pd.to_numeric(opened["EXSEQ"])])
             at = pd.MultiIndex.from_arrays([adex["USUBJID"].astype(str), adex["EXSEQ"]]).isin(ended)
             adex["AENDTSRC"] = pd.Series(at, index=adex.index).map({True: "DM.RFENDTC", False: ""})
-        return {"adsl": adsl, "adeff": adeff, "adlb": adlb.result(), "advs": advs.result(), "adae": adae,
+        adam = {"adsl": adsl, "adeff": adeff, "adlb": adlb.result(), "advs": advs.result(), "adae": adae,
                 "adex": adex, "eligibility": elig}
+    if "time_to_event" in protocol:
+        adam["adtte"] = derive_adtte(adam, sdtm.get("DS"), protocol, cut)
+    return adam
+
+
+def derive_adtte(adam: dict[str, pd.DataFrame], ds: pd.DataFrame | None, protocol: dict, cut: str) -> pd.DataFrame:
+    """ADTTE of the time_to_event primary; the end of observation from every dated record."""
+    dated = [(adam["adae"], "ASTDT"), (adam["adae"], "AENDT"), (adam["adex"], "ASTDT")] + \
+        [(adam[name], "ADT") for name in ("adlb", "advs", "adeff")]
+    end = derive_end_of_observation(adam["adsl"], dated)
+    return derive_primary_tte(adam["adsl"], adam["adlb"], adam["adae"], ds, end, protocol["time_to_event"], cut,
+                              parameter_names(protocol), [a["id"] for a in protocol.get("aesi", [])])
 
 
 def derive_findings(records: pd.DataFrame, domain: str, params: dict, adsl: pd.DataFrame,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from ..protocol import dose_words, parameter_names, regimen
+from ..tables.primary_tte import POPULATION_NAMES, tte_definition
 from ..vocabulary import related_note, related_terms, visit_label
 from .registry import LAYOUT, RULE_FOLDERS, Entry, entry
 
@@ -72,6 +73,17 @@ def _regimen_fields(protocol: dict) -> dict[str, str]:
                 since_last_dose="days since last infusion: 0 = the day of an infusion. " if infused else "")
 
 
+def _tte_fields(protocol: dict, names: dict) -> dict[str, str]:
+    """The wording of a time_to_event primary: its name, analysis set, definition, and why the
+    charter's efficacy stopping guidelines are not evaluated for it."""
+    spec = protocol["time_to_event"]
+    efficacy_looks = "efficacy" in protocol.get("monitoring", {})
+    return dict(tte_name=spec["name"], tte_population=POPULATION_NAMES[spec.get("population", "FASFL")],
+                tte_definition=tte_definition(spec, names),
+                tte_monitoring=" Not evaluated: the charter's efficacy stopping guidelines (protocol monitoring."
+                "efficacy), as the monitoring rule tests a responder primary endpoint only." if efficacy_looks else "")
+
+
 def fields(protocol: dict, kind: str) -> dict[str, str]:
     """The named fields of the registry's templates for a report of this protocol."""
     names = parameter_names(protocol)
@@ -96,6 +108,8 @@ def fields(protocol: dict, kind: str) -> dict[str, str]:
         spec = protocol["continuous_primary"]
         out.update(change_name=spec["name"], change_param=name(spec["paramcd"]), change_visit=spec["visit"],
                    covariates="".join(f", {c}" for c in spec.get("covariates", [])))
+    if "time_to_event" in protocol:
+        out.update(_tte_fields(protocol, names))
     sec = protocol.get("secondary")
     if sec:
         mmrm, thr = sec["mmrm"], sec["threshold"]
@@ -118,6 +132,7 @@ NEEDS = {  # a protocol feature an entry needs -> does this protocol have it
     "monitoring": lambda p: "monitoring" in p,
     "responder": lambda p: "responder" in p,
     "continuous_primary": lambda p: "continuous_primary" in p,
+    "time_to_event": lambda p: "time_to_event" in p,
     "secondary": lambda p: bool(p.get("secondary")),
     "secondary.mmrm_other": lambda p: bool(p.get("secondary")) and bool(p["secondary"]["mmrm"][2:]),
     "secondary.ancova_log": lambda p: bool(p.get("secondary")) and bool(p["secondary"]["ancova_log"]),
@@ -164,7 +179,8 @@ def report_plan(kind: str, protocol: dict) -> list[tuple[str, list[Output]]]:
             text = {**dict(title=e.title, footnote=e.footnote, population=e.population),
                     **(e.review if kind == "review" else {})}
             outputs.append(Output(
-                e.id, numbers[e.id], visit_label(_render(text["title"], values, numbers)), text["population"],
+                e.id, numbers[e.id], visit_label(_render(text["title"], values, numbers)),
+                _render(text["population"], values, numbers),
                 e.path.format(side=side), e.kind, visit_label(_render(text["footnote"], values, numbers)),
                 _render(e.source, values, numbers), e.note.format(side=side)))
         out.append((title, outputs))

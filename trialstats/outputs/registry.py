@@ -117,6 +117,15 @@ ENTRIES: tuple[Entry, ...] = (
     E("f_14_2_3:change", "f_14_2_3", "Figure 14.2.3", "Difference in {change_param} change across analyses",
       "As stated", "closed/primary_change/figures/f_14_2_3.png", "primary_change", "figure", source="ADEFF",
       needs=("continuous_primary",)),
+    # 14.2 efficacy: a time-to-event primary endpoint (rule primary_tte)
+    E("t_14_2_1:tte", "t_14_2_1", "Table 14.2.1", "Primary endpoint: {tte_name}", "{tte_population}",
+      "closed/primary_tte/tables/t_14_2_1.csv", "primary_tte", footnote="{tte_definition} {note}{tte_monitoring}",
+      note="closed/primary_tte/tables/t_14_2_1_footnote.txt", source="ADTTE", ard="closed/primary_tte/ard/t_14_2_1.csv",
+      needs=("time_to_event",)),
+    E("f_14_2_1:tte", "f_14_2_1", "Figure 14.2.1", "Kaplan-Meier estimate: {tte_name}", "{tte_population}",
+      "closed/primary_tte/figures/f_14_2_1.png", "primary_tte", "figure",
+      footnote="Probability event-free by arm; ticks: censored subjects; under the axis the number at risk (time "
+      ">= t).", source="ADTTE", ard="closed/primary_tte/ard/f_14_2_1.csv", needs=("time_to_event",)),
     # 14.2 efficacy: a responder primary endpoint (rules primary, primary_pool)
     E("t_14_2_1", "t_14_2_1", "Table 14.2.1", "Primary endpoint: responders, difference, odds ratio",
       "Full analysis set", "closed/tables/t_14_2_1.csv", "primary",
@@ -330,6 +339,7 @@ assert len(REGISTRY) == len(ENTRIES) + len(ADAM_ENTRIES), "registry keys must be
 # rule not named here declares each file. `{side}` as in the paths.
 RULE_FOLDERS = {"open_flow": "open/tables", "closed_flow": "closed/flow", "safety": "{side}/safety",
                 "secondary": "closed/secondary", "primary_change": "closed/primary_change",
+                "primary_tte": "closed/primary_tte",
                 "monitoring": "{side}/monitoring", "adam_study": "analysis"}
 
 REPORT_TITLES = {"open": "DMC open report (pooled)", "closed": "DMC closed report (by arm)",
@@ -346,7 +356,8 @@ LAYOUT = {
     "closed": [
         ("Stopping guidelines", ["t_guidelines", "f_guidelines"]),
         ("14.1 Subjects", ["t_14_1_1", "t_14_1_2", "f_14_1_3", "t_14_1_4", "t_14_1_5"]),
-        ("14.2 Efficacy", ["t_14_2_1:change", "f_14_2_1:change", "t_14_2_2:change", "t_14_2_3:change",
+        ("14.2 Efficacy", ["t_14_2_1:tte", "f_14_2_1:tte",
+                           "t_14_2_1:change", "f_14_2_1:change", "t_14_2_2:change", "t_14_2_3:change",
                            "f_14_2_3:change", "t_14_2_1", "t_14_2_2", "t_14_2_3", "f_14_2_3", "t_14_2_4", "f_14_2_4",
                            "t_14_2_5", "f_14_2_5", "t_14_2_6", "f_14_2_6", "t_14_2_7", "t_14_2_8", "t_14_2_9",
                            "t_14_2_10", "f_14_2_11"]),

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..protocol import parameter_names
 from ..tables.conduct import available_cell
+from ..tables.time_to_event import tte_arms
 from ..vocabulary import visit_label
 
 # flagging rule for a preferred term: the difference in incidence between an arm and the control is
@@ -105,6 +106,34 @@ def change_row(primary: pd.DataFrame, arms: list[str], spec: dict) -> dict:
         names = [SENSITIVITY.get(v, v.replace("_", " ")) for v in dict.fromkeys(sens["variable"])]
         text += (f" Sensitivity analyses ({', '.join(names)}): differences from {values.min():.2f} to "
                  f"{values.max():.2f}.")
+    return {"Topic": "Primary endpoint", "Finding": text, "Source": "ARD t_14_2_1"}
+
+
+def tte_row(ard: pd.DataFrame, spec: dict) -> dict:
+    """The time-to-event primary endpoint (rule primary_tte): per arm subjects with the event and the
+    median, then each arm vs the control: hazard ratio with its 95% CI and the log-rank p; NE where
+    not estimable (the table's footnote says why)."""
+    arms = tte_arms(ard)
+    num = lambda v, d=0: "NE" if v != v else f"{v:.{d}f}"  # noqa: E731
+    count = lambda a, k: _stat(ard, group1="ARM", group1_level=a, variable_level="overall", stat_name=k)  # noqa: E731
+    events = [f"{a} {_n_pct(count(a, 'events'), count(a, 'N'))}" for a in arms]
+    medians = []
+    for a in arms:
+        m = [_stat(ard, group1="ARM", group1_level=a, variable_level="median", stat_name=k)
+             for k in ("estimate", "lower", "upper")]
+        medians.append(f"{a} {num(m[0])}" + (f" (95% CI {num(m[1])} to {num(m[2])})" if m[0] == m[0] else ""))
+    contrasts = ard[ard["group1"] == "CONTRAST"]
+    parts = []
+    for label in dict.fromkeys(contrasts["group1_level"]):
+        c = contrasts[contrasts["group1_level"] == label]
+        hr, low, up = (_stat(c, variable_level="Cox", stat_name=k) for k in ("hr", "lower", "upper"))
+        p = _stat(c, variable_level="log-rank", stat_name="p")
+        strata = next((s for s in c["group2_level"] if s), "")
+        p_text = "NE" if p != p else "< 0.0001" if p < 0.0001 else f"= {p:.4f}"
+        parts.append(f"{label} {num(hr, 2)}" + (f" (95% CI {low:.2f} to {up:.2f})" if hr == hr else "")
+                     + f", {'stratified ' if strata else ''}log-rank p {p_text}")
+    text = (f"{spec['name']}: with the event {', '.join(events)}; median days {', '.join(medians)}; "
+            f"hazard ratio (Cox) {'; '.join(parts)}.")
     return {"Topic": "Primary endpoint", "Finding": text, "Source": "ARD t_14_2_1"}
 
 
@@ -260,6 +289,9 @@ def executive_summary(root: Path, side: str, previous_cut: str = "", guidelines_
     change = _read(root, "closed/primary_change/ard/t_14_2_1_primary.csv") if side == "closed" else None
     if change is not None and protocol and "continuous_primary" in protocol:
         rows.append(change_row(change, arms, protocol["continuous_primary"]))
+    tte = _read(root, "closed/primary_tte/ard/t_14_2_1.csv") if side == "closed" else None
+    if tte is not None and protocol and "time_to_event" in protocol:
+        rows.append(tte_row(tte, protocol["time_to_event"]))
     overview = _read(root, f"{safety}/ard/t_14_3_1.csv")
     if overview is not None:
         rows += overview_rows(overview, arms)

@@ -1,6 +1,8 @@
 """Survival: Kaplan-Meier (statsmodels SurvfuncRight) and the log-rank test (survdiff), on arrays."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -56,16 +58,22 @@ def fit_cox(time, event, treated, strata=None, ties: str = "efron", level: float
     """Cox proportional-hazards model of one 0/1 treatment indicator (statsmodels PHReg), stratified
     (a baseline hazard per stratum) when `strata` is given; Efron ties by default (SAS PROC PHREG
     TIES=EFRON, R coxph's default), "breslow" for SAS's default. The hazard ratio treated vs not
-    with its Wald CI and p, and the log partial likelihood."""
+    with its Wald CI and p, the log partial likelihood, and converged (1, or 0 where the maximisation
+    warned that it did not converge)."""
     from statsmodels.duration.hazard_regression import PHReg
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
     x = np.asarray(treated, dtype=float).reshape(-1, 1)
     kw = {} if strata is None else {"strata": np.asarray(strata)}
-    fit = PHReg(np.asarray(time, dtype=float), x, status=np.asarray(event, dtype=int), ties=ties, **kw).fit()
+    with warnings.catch_warnings(record=True) as caught, np.errstate(over="ignore"):
+        warnings.simplefilter("always", ConvergenceWarning)
+        fit = PHReg(np.asarray(time, dtype=float), x, status=np.asarray(event, dtype=int), ties=ties, **kw).fit()
     beta, se = float(fit.params[0]), float(fit.bse[0])
     z = stats.norm.ppf(0.5 + level / 2)
-    return {"log_hr": beta, "se": se, "hr": float(np.exp(beta)), "lower": float(np.exp(beta - z * se)),
-            "upper": float(np.exp(beta + z * se)), "p": float(2 * stats.norm.sf(abs(beta / se))),
-            "loglik": float(fit.llf)}
+    with np.errstate(over="ignore", invalid="ignore"):
+        return {"log_hr": beta, "se": se, "hr": float(np.exp(beta)), "lower": float(np.exp(beta - z * se)),
+                "upper": float(np.exp(beta + z * se)), "p": float(2 * stats.norm.sf(abs(beta / se))),
+                "loglik": float(fit.llf),
+                "converged": float(not any(issubclass(w.category, ConvergenceWarning) for w in caught))}
 
 
 def km_quantile(time, event, q: float = 0.5, level: float = 0.95) -> dict[str, float]:

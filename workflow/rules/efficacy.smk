@@ -107,3 +107,26 @@ rule primary_change:
         "results/{study}/{cut}/benchmarks/primary_change.tsv"
     script:
         "../../scripts/primary_change.py"
+
+
+rule primary_tte:
+    # a time-to-event primary endpoint (protocol time_to_event): the ADTTE parameter of the closed
+    # ADaM, Kaplan-Meier, log-rank and Cox of each arm vs the control, median and RMST
+    input:
+        adam="results/{study}/{cut}/closed/adam",
+        protocol=protocol_file,
+    output:
+        folder=directory("results/{study}/{cut}/closed/primary_tte"),
+    params:
+        library=LIBRARY,
+        arm_column=arm_column,
+    resources:
+        mem_mb=memory(per_1000_subjects=30),  # one record per subject
+        runtime=minutes,
+    priority: 2
+    log:
+        "results/{study}/{cut}/logs/primary_tte.log",
+    benchmark:
+        "results/{study}/{cut}/benchmarks/primary_tte.tsv"
+    script:
+        "../../scripts/primary_tte.py"

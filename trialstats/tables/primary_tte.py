@@ -1,0 +1,60 @@
+"""The primary endpoint as a time to event (protocol `time_to_event`): the ADTTE parameter of the
+closed ADaM on the protocol's analysis set (the full analysis set by default), each active arm
+against the control by log-rank and Cox (stratified by the protocol's strata), Kaplan-Meier median,
+landmark estimates and RMST (ard.time_to_event.ard_tte_analysis)."""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..adam.adtte import START_WORDS, event_label
+from ..ard.time_to_event import ard_km_steps, ard_tte_analysis
+
+POPULATION_NAMES = {"FASFL": "Full analysis set", "SAFFL": "Safety set", "PPROTFL": "Per-protocol set"}
+
+
+def strata_name(spec: dict) -> str | None:
+    """The stratum column's name: the strata joined by " x " (their combinations), None without strata."""
+    return " x ".join(spec["strata"]) if spec.get("strata") else None
+
+
+def tte_analysis_frame(adsl: pd.DataFrame, adtte: pd.DataFrame, spec: dict, arm: str) -> pd.DataFrame:
+    """USUBJID, ARM, AVAL, CNSR and the stratum of each subject of the analysis set; a subject of it
+    without an ADTTE record of the parameter, or a stratification column missing, stops with a
+    clear error."""
+    population = spec.get("population", "FASFL")
+    strata = list(spec.get("strata", []))
+    missing = [c for c in strata if c not in adsl]
+    if missing:
+        raise ValueError(f"protocol.yaml time_to_event.strata: {missing} are not ADSL columns "
+                         f"(ADSL has {sorted(adsl.columns)})")
+    subjects = adsl.loc[adsl[population] == "Y", ["USUBJID", arm, *strata]].rename(columns={arm: "ARM"})
+    records = adtte.loc[adtte["PARAMCD"] == spec["paramcd"], ["USUBJID", "AVAL", "CNSR"]]
+    d = subjects.merge(records, on="USUBJID", how="left", validate="one_to_one")
+    lost = d.loc[d["AVAL"].isna(), "USUBJID"]
+    if len(lost):
+        raise ValueError(f"closed ADaM ADTTE: {len(lost)} subject(s) of {population} = Y have no "
+                         f"{spec['paramcd']} record ({', '.join(lost.head(10))}); expected one per subject "
+                         "with a start date")
+    if strata:
+        d[strata_name(spec)] = d[strata].astype("string").fillna("(missing)").agg(", ".join, axis=1)
+    return d.assign(ARM=d["ARM"].astype(str))
+
+
+def ard_primary_tte(adsl: pd.DataFrame, adtte: pd.DataFrame, spec: dict, arm: str,
+                    labels: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the analysis ARD, the KM step ARD) of the primary; `labels`: (*active arms, control)."""
+    d = tte_analysis_frame(adsl, adtte, spec, arm)
+    ard_ = ard_tte_analysis(d, "ARM", list(labels), labels[-1], strata=strata_name(spec), tau=spec.get("tau"),
+                            unit="days", endpoint=spec["paramcd"], landmarks=spec.get("landmarks"),
+                            ties=spec.get("ties", "efron"), source="closed ADaM ADTTE")
+    return ard_, ard_km_steps(d, "ARM", list(labels), spec["paramcd"])
+
+
+def tte_definition(spec: dict, names: dict | None = None) -> str:
+    """The endpoint as the SAP states it: the event(s), day 1 and the censoring."""
+    events = [event_label(e, names) + (" (a value after the first dose, scheduled or not)" if "lab" in e else "")
+              for e in spec["events"]]
+    what = events[0] if len(events) == 1 else "the first of " + ", ".join(events[:-1]) + " or " + events[-1]
+    return (f"Event: {what}; day 1 = "
+            f"{START_WORDS[spec.get('start', 'first_dose')]}. Without the event: censored at the end of observation "
+            "(the end-of-study date, else the last date of any record) or at the data cut, whichever is earlier.")
