@@ -369,7 +369,7 @@ def compute_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | 
            "ard_t_14_3_4": ard_ae_soc_pt(adsl, adae[adae["AREL"] == "RELATED"], control),
            "ard_t_14_3_5": ard_ae_soc_pt(adsl, adae[adae["AESER"] == "Y"], control),
            "ard_t_14_3_6": ard_aesi(adsl, adae, control, aesi_names),
-           "l_16_2_1": listing_serious(adae, adsl), "l_16_2_2": listing_deaths(adsl, adae),
+           "l_16_2_1": listing_serious(adae, adsl, arms), "l_16_2_2": listing_deaths(adsl, adae, arms),
            "l_16_2_3": listing_aesi(adae, adsl), "l_teae": listing_teae(adae, adsl)}
     if control is not None:
         out["ard_f_14_3_7"] = ard_risk_differences(out["ard_t_14_3_2"], arms, control)
