@@ -181,7 +181,7 @@ def listing_liver(lb: pd.DataFrame, adsl: pd.DataFrame, adex: pd.DataFrame | Non
     hit = subjects if subjects is not None else \
         set(d.loc[post & d["PARAMCD"].isin(["ALT", "AST"]) & (d["XULN"] >= threshold), "USUBJID"])
     d = d[d["USUBJID"].isin(hit) & (post if after_dose else True)].copy()
-    d["DT_"] = compute_dt_ns(d["ADT"])
+    d["DT_"] = compute_dt_ns(d["ADT"]) if "ADT" in d else pd.Series(pd.NaT, index=d.index, dtype="datetime64[ns]")
     d["USUBJID"] = d["USUBJID"].astype(object)
     if adex is not None and len(d):
         ex = infusions(adex)[["USUBJID", "ASTDT"]].rename(columns={"ASTDT": "EXDT"}).sort_values("EXDT")
