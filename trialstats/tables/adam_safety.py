@@ -107,8 +107,8 @@ def eair_outputs(adsl: pd.DataFrame, adae: pd.DataFrame, arms: list[str]) -> dic
             "tables/t_14_3_13_footnote": (
                 "n / PY: rate (95% CI): subjects with a TEAE of the row / patient-years at risk: rate per 100 "
                 "patient-years with the exact Poisson (Garwood) 95% CI. At risk from the first dose (ADSL TRTSDT, "
-                f"day 1) to the onset (ADAE ASTDT) of the subject's first TEAE of the row, else to {how}; a year is "
-                "365.25 days. Treatment-emergent as ADAE TRTEMFL.")}
+                f"day 1) to the onset (ADAE ASTDT) of the subject's first TEAE of the row (after the last dose too), "
+                f"else to {how}; a year is 365.25 days. Treatment-emergent as ADAE TRTEMFL.")}
 
 
 def medication_outputs(adcm: pd.DataFrame | None, adsl: pd.DataFrame, arms: list[str]) -> dict:
