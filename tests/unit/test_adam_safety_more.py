@@ -78,6 +78,13 @@ def test_adex_subject_level_parameters_summarised_per_period_ones_named():
     stat = a.set_index(["variable_level", "group1_level", "stat_name"])["stat"]
     assert stat[("TDOSE", "High", "mean")] == 200 and stat[("TDOSE", "Low", "n")] == 0
     assert skipped == ["Dose: up to 2 records per subject, a per-period parameter, not summarised"]
+    out = run_adam_study({"adsl": adsl(), "adae": adae(), "adex": adex}, {"arm": "TRT01A", "control": "Placebo"})
+    assert out["tables/t_14_1_6"].Exposure.tolist()[:2] == ["Total dose (TDOSE, mg)", ""]
+    assert out["tables/t_14_1_6"]["High (N=2)"].iloc[1] == "200.0 (141.4)"        # SD of 100, 300
+    occds = run_adam_study({"adsl": adsl(), "adae": adae(), "adex": adex.drop(columns=["PARAMCD"])},
+                           {"arm": "TRT01A"})
+    assert occds["tables/t_14_1_6"].Exposure.iloc[0] == ("No subject-level ADEX parameter: ADEX has no PARAMCD and "
+                                                         "AVAL (not a BDS dataset): not summarised")
 
 
 def hand_eair(n_events: int, days: float):
@@ -188,3 +195,21 @@ def test_absent_inputs_are_stated_where_their_outputs_would_be(tmp_path):
     assert "ADVS was not in the folder" in (tmp_path / "rtf/t_14_3_11.rtf").read_text()
     with_all = adam_plan({**facts, "datasets": {"ADSL", "ADAE", "ADEX", "ADCM", "ADVS", "ADLB"}})
     assert not [o for _, outs in with_all for o in outs if o.kind == "statement"]
+
+
+def test_vital_signs_from_advs_by_visit_and_arm():
+    advs = pd.DataFrame({"USUBJID": ["S1", "S2", "S1", "S2", "S3"], "PARAMCD": "SYSBP",
+                         "PARAM": "Systolic Blood Pressure (mmHg)", "AVISIT": ["Baseline", "Baseline", "Week 2",
+                                                                               "Week 2", "Week 2"],
+                         "AVISITN": [0, 0, 2, 2, 2], "ADY": [-1, -1, 14, 15, 14], "AVAL": [120, 130, 125, 141, 110],
+                         "ABLFL": ["Y", "Y", "", "", ""], "BASE": [120, 130, 120, 130, None],
+                         "CHG": [None, None, 5, 11, None]})
+    out = run_adam_study({"adsl": adsl(), "adae": adae(), "advs": advs}, {"arm": "TRT01A", "control": "Placebo"})
+    table = out["tables/t_14_3_11"]
+    week2 = table[(table.Visit == "Week 2") & (table.Arm == "Placebo (N=2)")].set_index("Statistic")
+    assert week2.loc["Value", "n"] == "2"
+    assert week2.loc["Value", "Mean (SD)"] == f"133.0 ({statistics.stdev([125, 141]):.1f})"
+    assert week2.loc["Change from baseline", "Median"] == "8.0"
+    assert table.Parameter.iloc[0] == "Systolic Blood Pressure (mmHg)"
+    # control last within a visit, also where an arm has no record at an earlier visit
+    assert table.loc[table.Visit == "Week 2", "Arm"].tolist() == ["High (N=2)", "Placebo (N=2)", "Placebo (N=2)"]

@@ -14,7 +14,7 @@ from ..io import TABLE_SUFFIXES, UnreadableFile, read_table
 STANDARD = ("adsl", "adae", "adlb", "advs", "adex", "adcm")        # the datasets the ADaM route reads
 REQUIRED = {"adsl": ["USUBJID", "SAFFL"], "adae": ["USUBJID", "AEBODSYS", "AEDECOD", "TRTEMFL"],
             "adlb": ["USUBJID", "PARAMCD", "AVAL", "AVISIT"], "advs": ["USUBJID", "PARAMCD", "AVAL", "AVISIT"],
-            "adex": ["USUBJID", "PARAMCD", "AVAL"], "adcm": ["USUBJID", "CMDECOD"]}
+            "adex": ["USUBJID"], "adcm": ["USUBJID", "CMDECOD"]}
 
 
 class AdamInputError(ValueError):

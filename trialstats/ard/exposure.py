@@ -77,6 +77,8 @@ def ard_exposure_adex(adex: pd.DataFrame, adsl: pd.DataFrame, arms: list[str], u
     else `units` of the PARAMCD). Returns the ARD and the parameters not summarised, with why
     (several records per subject: a per-period or per-dose parameter)."""
     units = units or {}
+    if not {"PARAMCD", "AVAL"} <= set(adex):
+        return ard([]), ["ADEX has no PARAMCD and AVAL (not a BDS dataset): not summarised"]
     ex = adex[adex["USUBJID"].isin(adsl["USUBJID"])]
     ex = ex.assign(ARM_=ex["USUBJID"].map(adsl.set_index("USUBJID")["ARM_"]))
     rows, skipped = [], []

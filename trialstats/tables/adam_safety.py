@@ -83,10 +83,11 @@ def exposure_outputs(adsl: pd.DataFrame, adex: pd.DataFrame | None, arms: list[s
         codes = list(dict.fromkeys(ex["variable_level"])) if len(ex) else []
         wide = adex.pivot_table(index="USUBJID", columns="PARAMCD", values="AVAL", aggfunc="first") if codes else None
         out["ard/t_14_1_6"] = ex
-        out["tables/t_14_1_6"] = t_exposure_summary(ex, n_by_arm, exposure_decimals(wide, codes) if codes else {})
-        out["tables/t_14_1_6_footnote"] = (
-            "ADEX parameters with one record per subject (AVAL; unit: AVALU, else the configuration). "
-            + (" ".join(s + "." for s in skipped) if skipped else ""))
+        out["tables/t_14_1_6"] = t_exposure_summary(ex, n_by_arm, exposure_decimals(wide, codes)) if codes else \
+            pd.DataFrame({"Exposure": ["No subject-level ADEX parameter: " + "; ".join(skipped)]})
+        out["tables/t_14_1_6_footnote"] = " ".join(
+            ["ADEX parameters with one record per subject (AVAL; unit: AVALU, else the configuration)."]
+            + [s + "." for s in skipped])
     return out
 
 
