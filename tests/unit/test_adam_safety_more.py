@@ -175,6 +175,11 @@ def test_liver_listing_of_given_subjects_after_the_first_dose_with_alp():
     assert out[["Subject", "Test", "Study day", "x ULN"]].values.tolist() == [["S1", "ALP", "3", "3.00"],
                                                                             ["S1", "ALT", "10", "1.25"]]
     assert out["Age"].tolist() == ["70", "70"] and out["Date"].tolist() == ["", ""]
+    adlb = lb.drop(columns=["ARM_", "POSTFL_"]).assign(ABLFL=["Y", "", "", "", ""], ANRIND="N")
+    none = run_adam_study({"adsl": adsl(), "adae": adae(), "adlb": adlb}, {"arm": "TRT01A", "control": "Placebo"})
+    assert none["listings/l_16_2_3"].Subject.tolist() == ["No subject with ALT or AST >= 3 x ULN and bilirubin >= 2 x "
+                                                          "ULN after the first dose"]
+    assert none["listings/l_16_2_4"].Subject.tolist() == ["S2"]                    # ALT 5 x ULN on day 4
 
 
 def test_absent_inputs_are_stated_where_their_outputs_would_be(tmp_path):

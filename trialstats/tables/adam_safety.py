@@ -142,10 +142,15 @@ def liver_listings(adlb: pd.DataFrame | None, adsl: pd.DataFrame, arms: list[str
         return {}
     peak = derive_hys_law_peaks(standardize_bds(adlb, adsl, flag, post_by_day=True))
     every = standardize_bds(adlb, adsl, None, post_by_day=True)
-    listing = lambda who: listing_liver(every, adsl, subjects=set(peak.loc[who, "USUBJID"]),  # noqa: E731
-                                        tests=LIVER_TESTS, after_dose=True, arms=arms)
-    return {"listings/l_16_2_3": listing(peak["HYS_LAW"].astype(bool)),
-            "listings/l_16_2_4": listing(peak["TRANSAMINASE_3X"].astype(bool))}
+
+    def listing(who: pd.Series, criterion: str) -> pd.DataFrame:
+        out = listing_liver(every, adsl, subjects=set(peak.loc[who, "USUBJID"]), tests=LIVER_TESTS, after_dose=True,
+                            arms=arms)
+        return out if len(out) else pd.DataFrame({"Subject": [f"No subject with {criterion} after the first dose"]})
+
+    hys = "ALT or AST >= 3 x ULN and bilirubin >= 2 x ULN"
+    return {"listings/l_16_2_3": listing(peak["HYS_LAW"].astype(bool), hys),
+            "listings/l_16_2_4": listing(peak["TRANSAMINASE_3X"].astype(bool), "ALT or AST >= 3 x ULN")}
 
 
 def adam_safety_outputs(datasets: dict[str, pd.DataFrame], cfg: dict, adsl: pd.DataFrame, arm_order: str | None
