@@ -26,8 +26,12 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
                             for name in data.unused])
     results["listings/input_files"] = files
     for name, frame in results.items():
-        write_csv(frame, out / f"{name}.csv")
+        if isinstance(frame, str):            # a footnote only the data can word
+            (out / f"{name}.txt").write_text(frame + "\n")
+        else:
+            write_csv(frame, out / f"{name}.csv")
     for fid, make in safety_figures(results, cfg.get("control"), arm_codes(data.datasets, cfg)).items():
         for ext in ("png", "pdf"):
             save_figure(make(), out / "figures" / f"{fid}.{ext}", fid)
-    Path(sm.log[0]).write_text("\n".join(f"{k}: {len(v)} rows" for k, v in results.items()) + "\n")
+    Path(sm.log[0]).write_text("\n".join(f"{k}: {len(v)} rows" for k, v in results.items() if not isinstance(v, str))
+                               + "\n")

@@ -115,7 +115,10 @@ def test_no_analyte_no_hys_law_parameters_and_vital_signs(tmp_path):
     root = tmp_path
     for key, frame in out.items():
         (root / "analysis" / key).parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(root / "analysis" / f"{key}.csv", index=False)
+        if isinstance(frame, str):             # a footnote the data word
+            (root / "analysis" / f"{key}.txt").write_text(frame)
+        else:
+            frame.to_csv(root / "analysis" / f"{key}.csv", index=False)
     files = pd.DataFrame({"File": ["adlb", "advs"], "Dataset": ["ADLB", "ADVS"], "Used": "yes"})
     files.to_csv(root / "analysis/listings/input_files.csv", index=False)
     facts = {**adam_facts(root), **adam_fields({"control": "Placebo"}, {}, "ITT")}

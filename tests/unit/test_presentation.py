@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT
-from trialstats.listings.safety import in_arm_order
+from trialstats.listings.safety import arm_key
 from trialstats.outputs.plan import Output, number_crosswalk, number_in_reading_order
 from trialstats.provenance import config_errors, config_file_records, git_state, project_path
 from trialstats.report.build import cell, currency_statement
@@ -62,7 +62,7 @@ def test_level_labels(code, label):
 
 def test_listing_in_the_arm_order_of_the_tables():
     listing = pd.DataFrame({"Arm": ["High", "Low", "Placebo", "High", "Low"], "Subject": list("abcde")})
-    out = in_arm_order(listing, ["Low", "High", "Placebo"])
+    out = listing.iloc[np.argsort(arm_key(listing.Arm, ["Low", "High", "Placebo"]), kind="stable")]
     assert list(out.Arm) == ["Low", "Low", "High", "High", "Placebo"] and list(out.Subject) == list("beadc")
 
 

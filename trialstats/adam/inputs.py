@@ -11,10 +11,10 @@ import pandas as pd
 
 from ..io import TABLE_SUFFIXES, UnreadableFile, read_table
 
-STANDARD = ("adsl", "adae", "adlb", "advs")        # the datasets the ADaM route reads
+STANDARD = ("adsl", "adae", "adlb", "advs", "adex", "adcm")        # the datasets the ADaM route reads
 REQUIRED = {"adsl": ["USUBJID", "SAFFL"], "adae": ["USUBJID", "AEBODSYS", "AEDECOD", "TRTEMFL"],
             "adlb": ["USUBJID", "PARAMCD", "AVAL", "AVISIT"], "advs": ["USUBJID", "PARAMCD", "AVAL", "AVISIT"],
-            "adex": ["USUBJID"]}
+            "adex": ["USUBJID"], "adcm": ["USUBJID", "CMDECOD"]}
 
 
 class AdamInputError(ValueError):

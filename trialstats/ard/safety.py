@@ -21,7 +21,7 @@ from ..adam.standardize import arm_rank, is_baseline, is_post_baseline, standard
     standardize_bds, treatment_rank
 from ..arms import order_arms
 from ..columns import finite_or_inf
-from ..listings.safety import (in_arm_order, lab_parameters, lab_records, listing_aesi, listing_deaths,
+from ..listings.safety import (lab_parameters, lab_records, listing_aesi, listing_deaths,
                                listing_lab_panel, listing_liver, listing_serious, listing_teae, listing_withdrawal,
                                tabulated_panel)
 from ..stats.binary import clopper_pearson_ci, cmh_general_association, diff_ci, fisher_exact
@@ -370,10 +370,8 @@ def compute_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | 
            "ard_t_14_3_4": ard_ae_soc_pt(adsl, adae[adae["AREL"] == "RELATED"], control),
            "ard_t_14_3_5": ard_ae_soc_pt(adsl, adae[adae["AESER"] == "Y"], control),
            "ard_t_14_3_6": ard_aesi(adsl, adae, control, aesi_names),
-           **{k: in_arm_order(v, arms) for k, v in (("l_16_2_1", listing_serious(adae, adsl)),
-                                                    ("l_16_2_2", listing_deaths(adsl, adae)),
-                                                    ("l_16_2_3", listing_aesi(adae, adsl)),
-                                                    ("l_teae", listing_teae(adae, adsl)))}}
+           "l_16_2_1": listing_serious(adae, adsl, arms), "l_16_2_2": listing_deaths(adsl, adae, arms),
+           "l_16_2_3": listing_aesi(adae, adsl, arms), "l_teae": listing_teae(adae, adsl, arms)}
     if control is not None:
         out["ard_f_14_3_7"] = ard_risk_differences(out["ard_t_14_3_2"], arms, control)
     if adlb is not None:

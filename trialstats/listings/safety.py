@@ -33,19 +33,13 @@ def _sex(values: pd.Series) -> pd.Series:
     return values.astype("string").fillna("").astype(object).map(lambda v: level_label(v) if v else "")
 
 
-def in_arm_order(listing: pd.DataFrame, arms: list[str]) -> pd.DataFrame:
-    """A listing's rows in the arm order of the tables (`arms`), the order within an arm kept."""
-    if "Arm" not in listing or listing.empty:
-        return listing
-    position = listing["Arm"].map({str(a): i for i, a in enumerate(arms)}).fillna(len(arms))
-    return listing.iloc[np.argsort(position.to_numpy(float), kind="stable")].reset_index(drop=True)
-
-
-def ae_listing(adae: pd.DataFrame, adsl: pd.DataFrame | None = None, extra: dict | None = None) -> pd.DataFrame:
+def ae_listing(adae: pd.DataFrame, adsl: pd.DataFrame | None = None, extra: dict | None = None,
+               arms: list | None = None) -> pd.DataFrame:
     """Human-readable AE rows: arm, subject, age, sex, (`extra` columns: name -> values aligned
     with adae), SOC / PT / verbatim, onset (date, study day), days since the last infusion (where
     derive_infusion_of_onset ran), severity, serious, relationship (as collected), outcome, action
-    taken (AEACN, and AEACNOTH where recorded); by arm, subject and onset."""
+    taken (AEACN, and AEACNOTH where recorded); by arm (in the order of `arms` where given, the
+    tables' order; else by label), subject and onset."""
     d = adae.reset_index(drop=True)
     if adsl is not None and {"AGE", "SEX"} <= set(adsl):
         d = d.drop(columns=[c for c in ("AGE", "SEX") if c in d]).merge(adsl[["USUBJID", "AGE", "SEX"]],
@@ -75,8 +69,16 @@ def ae_listing(adae: pd.DataFrame, adsl: pd.DataFrame | None = None, extra: dict
                    .fillna("").to_numpy())
     for i, (name, values) in enumerate((extra or {}).items()):
         out.insert(4 + i, name, pd.Series(values).astype("string").fillna("").to_numpy())
-    order = np.lexsort([out["Onset date"].to_numpy(str), out["Subject"].to_numpy(str), out["Arm"].to_numpy(str)])
+    order = np.lexsort([out["Onset date"].to_numpy(str), out["Subject"].to_numpy(str), arm_key(out["Arm"], arms)])
     return out.iloc[order].reset_index(drop=True)
+
+
+def arm_key(labels: pd.Series, arms: list | None) -> np.ndarray:
+    """A sort key of arm labels: their position in `arms` (the tables' order), else the label."""
+    if arms is None:
+        return labels.to_numpy(str)
+    position = {str(a): i for i, a in enumerate(arms)}
+    return labels.astype(str).map(lambda a: position.get(a, len(position))).to_numpy()
 
 
 SERIOUSNESS = {"AESDTH": "Death", "AESLIFE": "Life-threatening", "AESHOSP": "Hospitalization",
@@ -94,22 +96,23 @@ def compute_seriousness(adae: pd.DataFrame) -> pd.Series:
     return words
 
 
-def listing_serious(adae: pd.DataFrame, adsl: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Serious TEAEs (ae_listing: human headers, age and sex from `adsl`), with the seriousness
-    criteria in words (compute_seriousness) after the outcome where the data record any of them."""
+def listing_serious(adae: pd.DataFrame, adsl: pd.DataFrame | None = None, arms: list | None = None) -> pd.DataFrame:
+    """Serious TEAEs (ae_listing: human headers, age and sex from `adsl`, arms in the order of
+    `arms`), with the seriousness criteria in words (compute_seriousness) after the outcome where
+    the data record any of them."""
     serious = adae[adae["AESER"] == "Y"]
     if any(c in adae for c in SERIOUSNESS):       # a transfer without the criteria gets no empty column
         serious = serious.assign(SERCRIT_=compute_seriousness(serious))
-    return ae_listing(serious, adsl)
+    return ae_listing(serious, adsl, arms=arms)
 
 
-def listing_teae(adae: pd.DataFrame, adsl: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Every treatment-emergent adverse event record, by arm, subject and onset (ae_listing; imputed
-    dates are listed in the record notes)."""
-    return ae_listing(adae, adsl)
+def listing_teae(adae: pd.DataFrame, adsl: pd.DataFrame | None = None, arms: list | None = None) -> pd.DataFrame:
+    """Every treatment-emergent adverse event record, by arm (in the order of `arms` where given),
+    subject and onset (ae_listing; imputed dates are listed in the record notes)."""
+    return ae_listing(adae, adsl, arms=arms)
 
 
-def listing_aesi(adae: pd.DataFrame, adsl: pd.DataFrame | None = None) -> pd.DataFrame:
+def listing_aesi(adae: pd.DataFrame, adsl: pd.DataFrame | None = None, arms: list | None = None) -> pd.DataFrame:
     """Treatment-emergent adverse events of special interest, with the AESI they fall under (for
     hypoglycaemia with its level); the columns of ae_listing without SOC, onset date and action
     taken, so that the listing fits a landscape page."""
@@ -122,22 +125,27 @@ def listing_aesi(adae: pd.DataFrame, adsl: pd.DataFrame | None = None) -> pd.Dat
     if "HYPOLVL" in d:                   # "Hypoglycaemia (level 1)"
         level = d["HYPOLVL"].astype("string").str.lower().fillna("")
         aesi = aesi.where(level == "", aesi + " (" + level.astype(object) + ")")
-    out = ae_listing(d, adsl, {"AESI": aesi})
+    out = ae_listing(d, adsl, {"AESI": aesi}, arms=arms)
     return out.drop(columns=["System organ class", "Onset date", "Action taken"])   # the AESI names the class
 
 
-def listing_deaths(adsl: pd.DataFrame, adae: pd.DataFrame) -> pd.DataFrame:
-    """One row per subject who died (ADSL DTHFL = Y), in ADSL order: subject, arm, age, sex, date,
-    cause and source of death (DTHDT, DTHCAUS, DTHSRC; blank where ADSL has none) and the first
-    fatal TEAE (its PT, onset date and study day) if there is one."""
+def listing_deaths(adsl: pd.DataFrame, adae: pd.DataFrame, arms: list | None = None,
+                   comment: str | None = None) -> pd.DataFrame:
+    """One row per subject who died (ADSL DTHFL = Y), in ADSL order (by arm first, in the order of
+    `arms`, where given): subject, arm, age, sex, date, cause and source of death (DTHDT, DTHCAUS,
+    DTHSRC; blank where ADSL has none) and the first fatal TEAE (its PT, onset date and study day) if
+    there is one; with `comment`, a Comment column gives it where that fatal TEAE is not flagged
+    serious (AESER not Y)."""
     dead = adsl[is_dead(adsl)]
+    if arms is not None:
+        dead = dead.iloc[np.argsort(arm_key(dead["ARM_"], arms), kind="stable")]
     col = lambda c: dead[c] if c in dead else pd.Series(pd.NA, index=dead.index, dtype="object")  # noqa: E731
     fatal = adae[is_fatal(adae)]
     fatal = fatal.assign(DT_=pd.to_datetime(fatal["ASTDT"]) if "ASTDT" in fatal else pd.NaT)
     first = fatal.sort_values("DT_", kind="mergesort").drop_duplicates("USUBJID").set_index("USUBJID")
     ae = lambda c: pd.Series(first[c].reindex(dead["USUBJID"]).to_numpy() if c in first else pd.NA,  # noqa: E731
                              index=dead.index, dtype="object")
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "Subject": dead["USUBJID"].astype("string"), "Arm": col("ARM_").astype("string").fillna(""),
         "Age": pd.to_numeric(col("AGE"), errors="coerce").astype("Int64").astype("string").fillna(""),
         "Sex": _sex(col("SEX")),
@@ -148,6 +156,10 @@ def listing_deaths(adsl: pd.DataFrame, adae: pd.DataFrame) -> pd.DataFrame:
         "Onset date": pd.to_datetime(ae("ASTDT")).dt.strftime("%Y-%m-%d").fillna(""),
         "Onset day": pd.to_numeric(ae("ASTDY"), errors="coerce").astype("Int64").astype("string").fillna("")
     }).reset_index(drop=True)
+    if comment is not None:
+        serious = ae("AESER").astype("string").str.strip().str.upper().eq("Y").fillna(False).to_numpy(bool)
+        out["Comment"] = np.where(out["Fatal TEAE (preferred term)"].ne("") & ~serious, comment, "")
+    return out
 
 
 def listing_withdrawal(adae: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
@@ -161,16 +173,20 @@ def listing_withdrawal(adae: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
 
 
 def listing_liver(lb: pd.DataFrame, adsl: pd.DataFrame, adex: pd.DataFrame | None = None,
-                  threshold: float = 3.0) -> pd.DataFrame:
-    """Subjects with a post-baseline ALT or AST >= `threshold` x ULN: every ALT, AST and bilirubin
-    record of theirs over time (value, ULN, multiple of ULN, study day, days since last infusion where
-    `adex` gives the infusions)."""
-    d = lb[lb["PARAMCD"].isin(["ALT", "AST", "BILI"])].copy()
+                  threshold: float = 3.0, subjects: set | None = None, tests=("ALT", "AST", "BILI"),
+                  after_dose: bool = False, arms: list | None = None) -> pd.DataFrame:
+    """Subjects with a post-baseline ALT or AST >= `threshold` x ULN (or the given `subjects`): every
+    record of theirs of the liver `tests` over time (value, ULN, multiple of ULN, study day, days since
+    last infusion where `adex` gives the infusions); with `after_dose`, the post-baseline records
+    (POSTFL_) only; arms in the order of `arms` where given."""
+    d = lb[lb["PARAMCD"].isin(list(tests))].copy()
+    d["AVAL"], d["ANRHI"] = (pd.to_numeric(d[c], errors="coerce") for c in ("AVAL", "ANRHI"))
     d["XULN"] = compute_xuln(d)
     post = d["POSTFL_"].astype(bool) if "POSTFL_" in d else pd.Series(True, index=d.index)
-    hit = set(d.loc[post & d["PARAMCD"].isin(["ALT", "AST"]) & (d["XULN"] >= threshold), "USUBJID"])
-    d = d[d["USUBJID"].isin(hit)].copy()
-    d["DT_"] = compute_dt_ns(d["ADT"])
+    hit = subjects if subjects is not None else \
+        set(d.loc[post & d["PARAMCD"].isin(["ALT", "AST"]) & (d["XULN"] >= threshold), "USUBJID"])
+    d = d[d["USUBJID"].isin(hit) & (post if after_dose else True)].copy()
+    d["DT_"] = compute_dt_ns(d["ADT"]) if "ADT" in d else pd.Series(pd.NaT, index=d.index, dtype="datetime64[ns]")
     d["USUBJID"] = d["USUBJID"].astype(object)
     if adex is not None and len(d):
         ex = infusions(adex)[["USUBJID", "ASTDT"]].rename(columns={"ASTDT": "EXDT"}).sort_values("EXDT")
@@ -180,7 +196,8 @@ def listing_liver(lb: pd.DataFrame, adsl: pd.DataFrame, adex: pd.DataFrame | Non
     peak = d[d["PARAMCD"].isin(["ALT", "AST"])].groupby("USUBJID")["XULN"].max()
     out = pd.DataFrame({
         "Arm": d["ARM_"].astype("string").to_numpy(), "Subject": d["USUBJID"].astype("string").to_numpy(),
-        "Age": d["USUBJID"].map(s["AGE"]).astype("Int64").astype("string").fillna("").to_numpy() if "AGE" in s else "",
+        "Age": pd.to_numeric(d["USUBJID"].map(s["AGE"]), errors="coerce").astype("Int64").astype("string")
+        .fillna("").to_numpy() if "AGE" in s else "",
         "Sex": d["USUBJID"].map(s["SEX"]).astype("string").fillna("").to_numpy() if "SEX" in s else "",
         "Peak ALT/AST (x ULN)": d["USUBJID"].map(peak).map(lambda v: f"{v:.2f}").to_numpy(),
         "Test": d["PARAM"].astype("string").to_numpy() if "PARAM" in d else d["PARAMCD"].to_numpy(),
@@ -195,7 +212,7 @@ def listing_liver(lb: pd.DataFrame, adsl: pd.DataFrame, adex: pd.DataFrame | Non
         f">= {threshold:g} x ULN": np.where(d["PARAMCD"].isin(["ALT", "AST"]) & (d["XULN"] >= threshold), "Yes",
                                             "").tolist()})
     order = np.lexsort([out["Date"].to_numpy(str), out["Test"].to_numpy(str), out["Subject"].to_numpy(str),
-                        out["Arm"].to_numpy(str)])
+                        arm_key(out["Arm"], arms)])
     if adex is None:           # no infusions (a daily regimen): no days since the last one
         out = out.drop(columns="Days since last infusion")
     return out.iloc[order].reset_index(drop=True)

@@ -209,9 +209,17 @@ def output_numbers(kind: str, protocol: dict) -> dict[str, str]:
     return {o.id: o.number for _, outputs in report_plan(kind, protocol) for o in outputs}
 
 
+def _absent(name: str):
+    """An optional dataset neither used nor among the folder's files (facts `folder`: their stems)."""
+    return lambda facts, category: name not in facts["datasets"] and name not in facts.get("folder", set())
+
+
 ADAM_NEEDS = {  # what an ADaM-route entry needs -> do the analysis rule's facts have it
     "adlb": lambda facts, category: "ADLB" in facts["datasets"],
     "advs": lambda facts, category: "ADVS" in facts["datasets"],
+    "adex": lambda facts, category: "ADEX" in facts["datasets"],
+    "adcm": lambda facts, category: "ADCM" in facts["datasets"],
+    **{f"no_{name.lower()}": _absent(name) for name in ("ADLB", "ADVS", "ADEX", "ADCM", "ADTTE")},
     "no_lab_category": lambda facts, category: not facts["categories"],
     "liver_peaks": lambda facts, category: facts["liver_peaks"],
     "lab_category": lambda facts, category: category is not None,
@@ -221,7 +229,8 @@ ADAM_NEEDS = {  # what an ADaM-route entry needs -> do the analysis rule's facts
 
 def adam_plan(facts: dict) -> list[tuple[str, list[Output]]]:
     """[(section title, [Output])] of the report of a study given as an ADaM folder. `facts`, from what
-    the analysis rule wrote: datasets (the ADaM datasets used, upper case), categories ([(laboratory
+    the analysis rule wrote: datasets (the ADaM datasets used, upper case), folder (the upper-case stems of
+    every table file of the folder: an optional dataset in neither is stated absent), categories ([(laboratory
     category, has tabulated analytes)], in output order k = 1, 2, ...), liver_peaks (any subject with
     ALT/AST/bilirubin peaks), and the wording fields fisher, demographics_population, baseline_tests."""
     values = {k: v for k, v in facts.items() if isinstance(v, str)}
@@ -236,7 +245,7 @@ def adam_plan(facts: dict) -> list[tuple[str, list[Output]]]:
             category = None if at is None else at[1]
             if not all(ADAM_NEEDS[need](facts, category) for need in e.needs):
                 continue
-            v = {**values, **({"k": at[0], "category": category[0]} if at else {})}
+            v = {**values, "note": "{note}", **({"k": at[0], "category": category[0]} if at else {})}
             outputs.append(Output(e.id.format_map(v), e.number.format_map(v), e.title.format_map(v),
                                   e.population.format_map(v), e.path.format_map(v), e.kind,
                                   e.footnote.format_map(v), e.source, e.note))

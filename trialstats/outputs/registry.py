@@ -22,7 +22,8 @@ class Entry:
     population: str
     path: str
     rule: str                 # the rule whose output folder holds the file
-    kind: str = "table"       # table (a display CSV) | figure (PNG) | listing (a CSV printed as is)
+    kind: str = "table"       # table (a display CSV) | figure (PNG) | listing (a CSV printed as is) |
+    #                           statement (no file: the footnote says why the output is not there)
     footnote: str = ""
     source: str = ""
     ard: str = ""             # the ARD beside the display, where it has one
@@ -277,6 +278,16 @@ ADAM_LAB_SHIFT = ("Subjects with a baseline and a post-baseline range category (
                   "or not); worst: HIGH if any high, else LOW if any low, else NORMAL. CMH general association across "
                   "arms, stratified by baseline.")
 A = "analysis"
+ADAM_LIVER_RECORDS = ("Every ALT, AST, bilirubin and ALP record of these subjects after the first dose (ADY >= 1): "
+                      "scheduled, unscheduled and retests; x ULN = value / upper limit of normal (ANRHI, else A1HI).")
+
+
+def absent(key: str, number: str, title: str, dataset: str, what: str) -> Entry:
+    """The place of an output whose optional input is not in the folder: a statement naming it."""
+    return E(key, key.split(":")[1], number, title, ADAM_SAFETY, "", "adam_study", "statement",
+             f"{dataset} was not in the folder: {what}.", needs=(f"no_{dataset.lower()}",))
+
+
 ADAM_ENTRIES: tuple[Entry, ...] = (
     E("adam:t_14_1_1", "t_14_1_1", "Table 14.1.1", "Analysis populations by planned arm", "All subjects with a planned "
       "arm", f"{A}/tables/t_14_1_1.csv", "adam_study", footnote="n (%) of the subjects of each arm; flags as recorded "
@@ -287,6 +298,24 @@ ADAM_ENTRIES: tuple[Entry, ...] = (
     E("adam:t_14_1_4", "t_14_1_4", "Table 14.1.4", "Demographics and baseline characteristics by planned arm",
       "{demographics_population}", f"{A}/tables/t_14_1_4.csv", "adam_study",
       footnote="Between-arm tests over all arms ({baseline_tests}).", source="ADSL", ard=f"{A}/ard/t_14_1_4.csv"),
+    E("adam:t_14_1_5", "t_14_1_5", "Table 14.1.5", "Exposure by actual arm", ADAM_SAFETY, f"{A}/tables/t_14_1_5.csv",
+      "adam_study", footnote="{note}", note=f"{A}/tables/t_14_1_5_footnote.txt", source="ADSL",
+      ard=f"{A}/ard/t_14_1_5.csv"),
+    E("adam:t_14_1_6", "t_14_1_6", "Table 14.1.6", "Exposure: the subject-level parameters of ADEX", ADAM_SAFETY,
+      f"{A}/tables/t_14_1_6.csv", "adam_study", footnote="{note}", note=f"{A}/tables/t_14_1_6_footnote.txt",
+      source="ADEX", ard=f"{A}/ard/t_14_1_6.csv", needs=("adex",)),
+    absent("adam:t_14_1_6:absent", "Table 14.1.6", "Exposure: the subject-level parameters of ADEX", "ADEX",
+           "no exposure by ADEX parameter (Table 14.1.5 is the exposure ADSL records)"),
+    E("adam:t_14_1_7", "t_14_1_7", "Table 14.1.7", "Prior medications by class and name", ADAM_SAFETY,
+      f"{A}/tables/t_14_1_7.csv", "adam_study", footnote="{note}", note=f"{A}/tables/t_14_1_7_footnote.txt",
+      source="ADCM, ADSL", ard=f"{A}/ard/t_14_1_7.csv", needs=("adcm",)),
+    E("adam:t_14_1_8", "t_14_1_8", "Table 14.1.8", "Concomitant medications by class and name", ADAM_SAFETY,
+      f"{A}/tables/t_14_1_8.csv", "adam_study", footnote="{note}", note=f"{A}/tables/t_14_1_8_footnote.txt",
+      source="ADCM, ADSL", ard=f"{A}/ard/t_14_1_8.csv", needs=("adcm",)),
+    absent("adam:t_14_1_7:absent", "Table 14.1.7", "Prior and concomitant medications", "ADCM",
+           "no prior or concomitant medication tables"),
+    absent("adam:t_14_2_1:absent", "Table 14.2.1", "Time-to-event analyses", "ADTTE",
+           "no Kaplan-Meier, log-rank or Cox analyses"),
     E("adam:t_14_3_1", "t_14_3_1", "Table 14.3.1", "Adverse event overview by actual arm", ADAM_SAFETY,
       f"{A}/tables/t_14_3_1.csv", "adam_study", footnote="n (%) [events]; {fisher}", source="ADAE, ADSL",
       ard=f"{A}/ard/t_14_3_1.csv"),
@@ -318,6 +347,8 @@ ADAM_ENTRIES: tuple[Entry, ...] = (
       source="ADLB", ard=f"{A}/ard/t_14_3_9.csv", needs=("lab_category",)),
     E("adam:t_14_3_8", "t_14_3_8", "Table 14.3.8", "Laboratory values by visit", ADAM_SAFETY,
       f"{A}/tables/t_14_3_8.csv", "adam_study", source="ADLB", needs=("adlb", "no_lab_category")),
+    absent("adam:t_14_3_8:absent", "Table 14.3.8", "Laboratory values by visit", "ADLB",
+           "no laboratory tables, shifts, Hy's-law screen, eDISH or liver listings"),
     E("adam:t_14_3_10", "t_14_3_10", "Table 14.3.10", "Hy's-law screen", ADAM_SAFETY, f"{A}/tables/t_14_3_10.csv",
       "adam_study", footnote="Peak post-baseline values as multiples of the upper limit of normal (ANRHI or A1HI), "
       "scheduled and unscheduled. {fisher}", source="ADLB", ard=f"{A}/ard/t_14_3_10.csv", needs=("adlb",)),
@@ -325,11 +356,24 @@ ADAM_ENTRIES: tuple[Entry, ...] = (
       f"{A}/figures/f_14_3_10.png", "adam_study", "figure", source="ADLB", needs=("liver_peaks",)),
     E("adam:t_14_3_11", "t_14_3_11", "Table 14.3.11", "Vital signs by visit", ADAM_SAFETY,
       f"{A}/tables/t_14_3_11.csv", "adam_study", source="ADVS", needs=("advs",)),
+    absent("adam:t_14_3_11:absent", "Table 14.3.11", "Vital signs by visit", "ADVS", "no vital-sign tables"),
+    E("adam:t_14_3_13", "t_14_3_13", "Table 14.3.13", "Exposure-adjusted incidence of TEAEs per 100 patient-years",
+      ADAM_SAFETY, f"{A}/tables/t_14_3_13.csv", "adam_study", footnote="{note}",
+      note=f"{A}/tables/t_14_3_13_footnote.txt", source="ADSL, ADAE", ard=f"{A}/ard/t_14_3_13.csv"),
     E("adam:l_16_2_1", "l_16_2_1", "Listing 16.2.1", "Serious adverse events", ADAM_SAFETY,
       f"{A}/listings/l_16_2_1.csv", "adam_study", "listing", source="ADAE"),
     E("adam:l_16_2_2", "l_16_2_2", "Listing 16.2.2", "Deaths", ADAM_SAFETY, f"{A}/listings/l_16_2_2.csv",
       "adam_study", "listing", "Subjects with ADSL DTHFL = Y; date, cause and source as ADSL records them (DTHDT, "
-      "DTHCAUS), and their fatal TEAE if any.", "ADSL, ADAE"),
+      "DTHCAUS), and their fatal TEAE if any; a fatal TEAE not flagged serious is commented and listed as a data "
+      "query (appendix). Arms in the tables' order.", "ADSL, ADAE"),
+    E("adam:l_16_2_3", "l_16_2_3", "Listing 16.2.3", "Potential Hy's law cases: liver tests over time", ADAM_SAFETY,
+      f"{A}/listings/l_16_2_3.csv", "adam_study", "listing", "Potential Hy's law: peak ALT or AST >= 3 x ULN and "
+      "peak bilirubin >= 2 x ULN after the first dose, not necessarily on the same day (the subjects of Table 14.3.10 "
+      "and labelled in the eDISH); a screen, not a diagnosis: ALP and other causes are to be reviewed. "
+      + ADAM_LIVER_RECORDS, "ADLB", needs=("adlb",)),
+    E("adam:l_16_2_4", "l_16_2_4", "Listing 16.2.4", "Subjects with ALT or AST >= 3 x ULN: liver tests over time",
+      ADAM_SAFETY, f"{A}/listings/l_16_2_4.csv", "adam_study", "listing", "Subjects whose peak ALT or AST after the "
+      "first dose reached 3 x ULN (as Table 14.3.10). " + ADAM_LIVER_RECORDS, "ADLB", needs=("adlb",)),
 )
 
 REGISTRY: dict[str, Entry] = {e.key: e for e in ENTRIES + ADAM_ENTRIES}
@@ -378,13 +422,16 @@ LAYOUT = {
         ("Listings", ["l_16_2_1", "l_teae", "l_16_2_2", "l_16_2_3", "l_16_2_5", "l_16_2_6", "l_16_2_7"]),
     ],
     "adam": [
-        ("14.1 Subjects", ["adam:t_14_1_1", "adam:t_14_1_2", "adam:t_14_1_4"]),
+        ("14.1 Subjects", ["adam:t_14_1_1", "adam:t_14_1_2", "adam:t_14_1_4", "adam:t_14_1_5", "adam:t_14_1_6",
+                           "adam:t_14_1_6:absent", "adam:t_14_1_7", "adam:t_14_1_8", "adam:t_14_1_7:absent"]),
+        ("14.2 Time to event", ["adam:t_14_2_1:absent"]),
         ("14.3 Safety: adverse events", ["adam:t_14_3_1", "adam:t_14_3_2", "adam:t_14_3_3", "adam:t_14_3_4",
                                          "adam:t_14_3_5", "adam:t_14_3_6", "adam:f_14_3_7"]),
         ("14.3 Safety: laboratory{and_vitals}", ["adam:t_14_3_8_k", "adam:f_14_3_8_k", "adam:t_14_3_9_k",
-                                                 "adam:t_14_3_8", "adam:t_14_3_10", "adam:f_14_3_10",
-                                                 "adam:t_14_3_11"]),
-        ("16.2 Listings", ["adam:l_16_2_1", "adam:l_16_2_2"]),
+                                                 "adam:t_14_3_8", "adam:t_14_3_8:absent", "adam:t_14_3_10",
+                                                 "adam:f_14_3_10", "adam:t_14_3_11", "adam:t_14_3_11:absent"]),
+        ("14.3 Safety: exposure-adjusted incidence", ["adam:t_14_3_13"]),
+        ("16.2 Listings", ["adam:l_16_2_1", "adam:l_16_2_2", "adam:l_16_2_3", "adam:l_16_2_4"]),
     ],
 }
 

@@ -30,23 +30,26 @@ def adam_facts(root: Path) -> dict:
     subject has liver-test peaks."""
     files, params, peaks = (_listing(root, n) for n in ("input_files", "l_lab_parameters", "l_hys_law_peaks"))
     datasets = set(files.loc[files["Used"] == "yes", "Dataset"]) if files is not None else set()
+    folder = set() if files is None else {f.split(".")[0].upper() for f in files["File"]}
     categories = [] if params is None else [
         (c, bool((params.loc[params["CATEGORY"] == c, "TABULATED"] == "yes").any()))
         for c in dict.fromkeys(params["CATEGORY"])]
-    return dict(datasets=datasets, categories=categories, liver_peaks=peaks is not None and len(peaks) > 0)
+    return dict(datasets=datasets, folder=folder, categories=categories,
+                liver_peaks=peaks is not None and len(peaks) > 0)
 
 
 def appendices(root: Path, sections: list | None = None,
                study_numbers: dict[str, str] | None = None) -> list[tuple[str, pd.DataFrame]]:
     """The report's outputs with their files and (where the config gives them) the study's own numbers,
-    input files (used or not), record accounting, and the laboratory parameters with the reason any is
-    not tabulated."""
+    input files (used or not), record accounting, the data queries, and the laboratory parameters with
+    the reason any is not tabulated."""
     read = lambda name: _listing(root, name)  # noqa: E731
     numbers = [] if sections is None else [
         ("Output numbers: this report's, its files" + (" and the study's own" if study_numbers else ""),
          number_crosswalk(sections, study_numbers))]
     out = [*numbers, ("Files of the ADaM folder: used and not used", read("input_files")),
-           ("Record accounting: records in = used + excluded, by dataset", read("accounting"))]
+           ("Record accounting: records in = used + excluded, by dataset", read("accounting")),
+           ("Data queries: records kept as recorded, with the rule applied", read("data_queries"))]
     params = read("l_lab_parameters")
     if params is not None:
         out.append(("Laboratory parameters: tabulated or not, and why",

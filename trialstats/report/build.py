@@ -111,7 +111,9 @@ def output_markup(out: Output, root: Path) -> str:
              f"#text(size: 8pt)[Population: #{lit(out.population)}]", ""]
     notes = [n for n in (footnote_text(out, root), f"Source: {out.source}" if out.source else "") if n]
     note_markup = "#text(size: 7pt)[" + " ".join(f"#{lit(n)}" for n in notes) + "]" if notes else ""
-    if out.kind == "figure":           # the figure and its notes on one page
+    if out.kind == "statement":        # an output that is not there: the footnote says why
+        lines.append(f"#text(size: 9pt)[#{lit(out.footnote)}]")
+    elif out.kind == "figure":         # the figure and its notes on one page
         lines.append(f'#block(breakable: false)[#align(center)[#image({lit(out.path)}, height: 13.2cm, fit: "contain")]'
                      f'#v(2pt){note_markup}]')
     else:

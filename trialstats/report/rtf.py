@@ -204,7 +204,9 @@ def write_rtf_tables(sections: list, root: Path, folder: Path, page: RtfPage) ->
         for out in outputs:
             path = root / out.path
             footnote = footnote_text(out, root)
-            if out.kind == "figure":
+            if out.kind == "statement":        # no file: the statement is the body
+                text = rtf_document(out, page, frame=pd.DataFrame({out.title: [footnote]}))
+            elif out.kind == "figure":
                 text = rtf_document(out, page, footnote, png=path.read_bytes())
             else:
                 text = rtf_document(out, page, footnote, frame=pd.read_csv(path, dtype=str, keep_default_na=False))

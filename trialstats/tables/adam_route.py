@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..adam.standardize import arm_rank, is_baseline, standardize_adsl
 from ..ard.safety import compute_safety
+from .adam_safety import adam_safety_outputs
 from .safety import display_context, display_of, lab_tables, t_incidence
 from .subjects import (DEFAULT_CHARACTERISTICS, ard_demographics, ard_disposition, ard_populations, t_counts,
                        t_demographics)
@@ -99,7 +100,8 @@ def arm_codes(datasets: dict[str, pd.DataFrame], cfg: dict) -> dict:
 
 
 def run_adam_study(datasets: dict[str, pd.DataFrame], cfg: dict) -> dict[str, pd.DataFrame]:
-    """Every output of the ADaM route as {"ard/<id>" | "tables/<id>" | "listings/<id>": frame}."""
+    """Every output of the ADaM route as {"ard/<id>" | "tables/<id>" | "listings/<id>": frame, or
+    "tables/<id>_footnote": the footnote text only the data can word}."""
     adsl = with_arm_codes(datasets["adsl"], cfg, datasets)
     cols = study_arms(adsl, cfg)
     control = cfg.get("control")
@@ -133,6 +135,7 @@ def run_adam_study(datasets: dict[str, pd.DataFrame], cfg: dict) -> dict[str, pd
     for key, (ard_, display) in subjects.items():
         out[f"ard/{key}"] = ard_
         out[f"tables/{key}"] = display(ard_)
+    out.update(adam_safety_outputs(datasets, cfg, adsl, cols["arm_order"]))
     out["listings/accounting"] = record_accounting(datasets, cfg, parameters)
     return out
 

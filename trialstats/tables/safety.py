@@ -59,8 +59,10 @@ def t_summary(ard_: pd.DataFrame, labels: dict | None = None, decimals: dict | N
     if ard_.empty:
         return pd.DataFrame({"Parameter": ["No data"]})
     labels, decimals = labels or {}, decimals or {}
-    wide = ard_.pivot_table(index=["variable", "group2_level", "group1_level", "variable_level"],
-                            columns="stat_name", values="stat", sort=False).reset_index()
+    keys = ["variable", "group2_level", "group1_level", "variable_level"]
+    wide = ard_.pivot_table(index=keys, columns="stat_name", values="stat", sort=False).reset_index()
+    first = {k: i for i, k in enumerate(dict.fromkeys(zip(*(ard_[c] for c in keys))))}   # the ARD's row order:
+    wide = wide.iloc[sorted(range(len(wide)), key=lambda i: first[tuple(wide.loc[i, keys])])]  # arms by visit
     rows = []
     for r in wide.itertuples(index=False):
         d = int(decimals.get(r.variable, 1))

@@ -1,0 +1,115 @@
+"""The pilot ADaM study's exposure, exposure-adjusted incidence, liver listings, listings in arm order,
+fatal AEs not flagged serious and absent inputs, each checked against a plain-pandas recount of
+the pilot's own files (never copied from our output)."""
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from tests.workflow.test_adam_input import ARMS, PILOT, ard, pdf_text, raw
+
+pytestmark = [pytest.mark.workflow,
+              pytest.mark.skipif(not PILOT.exists(), reason=f"CDISC pilot ADaM not found at {PILOT} "
+                                 "(../shared/reference is present in CI, not in a user's clone)")]
+
+
+@pytest.fixture(scope="module")
+def pilot(pilot_adam):
+    return pilot_adam
+
+
+def listing(out, name):
+    return pd.read_csv(out / "analysis/listings" / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+def safety_adsl():
+    return raw("adsl.csv")[lambda d: d.SAFFL == "Y"]
+
+
+def test_exposure_equals_adsl(pilot):
+    stat = ard(pilot, "t_14_1_5").set_index(["variable_level", "group1_level", "stat_name"])["stat"]
+    table = pd.read_csv(pilot / "analysis/tables/t_14_1_5.csv", dtype=str, keep_default_na=False)
+    for arm, g in safety_adsl().groupby("TRT01A"):
+        for col in ("TRTDURD", "CUMDOSE", "AVGDD"):
+            v = g[col].dropna()
+            for name, value in (("n", len(v)), ("mean", v.mean()), ("sd", v.std()), ("median", v.median()),
+                                ("min", v.min()), ("max", v.max())):
+                assert float(stat[(col, arm, name)]) == pytest.approx(value), (arm, col, name)
+        head = next(c for c in table.columns if c.startswith(arm + " (N="))
+        assert head == f"{arm} (N={len(g)})"
+        d = g["TRTDURD"]
+        assert table.loc[1, head] == f"{d.mean():.1f} ({d.std():.1f})" and table.loc[3, head] == f"{d.min():.0f}, " \
+            f"{d.max():.0f}"
+        assert float(stat[("duration", arm, "py")]) == pytest.approx(d.sum() / 365.25)
+    assert table.Exposure.tolist()[:9:4] == ["Duration of exposure (TRTDURD, days)", "Cumulative dose (CUMDOSE, mg)",
+                                             "Average daily dose (AVGDD, mg/day)"]
+
+
+def test_exposure_adjusted_incidence_equals_a_hand_recount(pilot):
+    """Time at risk: the first TEAE's onset day (ASTDY), else the days of exposure (TRTDURD); exact
+    Poisson limits from the chi-square form (Garwood 1936)."""
+    sl = safety_adsl().set_index("USUBJID")
+    ae = raw("adae.csv")[lambda d: (d.TRTEMFL == "Y") & d.USUBJID.isin(sl.index)]
+    stat = ard(pilot, "t_14_3_13").set_index(["group2_level", "variable_level", "group1_level", "stat_name"])["stat"]
+    rows = [("", "Any TEAE", ae)] + [(soc, pt, g) for (soc, pt), g in ae.groupby(["AEBODSYS", "AEDECOD"])] + \
+        [(soc, "ANY", g) for soc, g in ae.groupby("AEBODSYS")]
+    for soc, level, events in rows:
+        first = events.groupby("USUBJID")["ASTDY"].min()
+        days = first.reindex(sl.index).fillna(sl["TRTDURD"])
+        for arm in ARMS:
+            who = sl.index[sl.TRT01A == arm]
+            n, years = int(first.index.isin(who).sum()), days[who].sum() / 365.25
+            lower = stats.chi2.ppf(0.025, 2 * n) / 2 if n else 0.0
+            upper = stats.chi2.ppf(0.975, 2 * n + 2) / 2
+            got = {k: float(stat[(soc, level, arm, k)]) for k in ("n", "py", "rate", "lower", "upper")}
+            assert got == pytest.approx({"n": n, "py": years, "rate": 100 * n / years, "lower": 100 * lower / years,
+                                         "upper": 100 * upper / years}), (soc, level, arm)
+
+
+def liver_after_dose():
+    lb = raw("adlbc.csv.gz")
+    lb = lb[lb.USUBJID.isin(safety_adsl().USUBJID) & (lb.ADY >= 1) & (lb.ABLFL != "Y")]
+    return lb.assign(X=lb.AVAL / lb.A1HI)
+
+
+def test_hys_law_and_alt_ast_listings_hold_the_subjects_of_a_hand_recount(pilot):
+    lb = liver_after_dose()
+    peak = lb[lb.PARAMCD.isin(["ALT", "AST", "BILI"])].pivot_table(index="USUBJID", columns="PARAMCD", values="X",
+                                                                   aggfunc="max")
+    transaminase = set(peak.index[peak[["ALT", "AST"]].max(axis=1) >= 3])
+    hys = set(peak.index[(peak[["ALT", "AST"]].max(axis=1) >= 3) & (peak.BILI >= 2)])
+    assert hys == {"01-705-1186"} and len(transaminase) == 4          # the eDISH's labelled case; 4 at 3 x ULN
+    for name, who in (("l_16_2_3", hys), ("l_16_2_4", transaminase)):
+        got = listing(pilot, name)
+        assert set(got.Subject) == who
+        records = lb[lb.USUBJID.isin(who) & lb.PARAMCD.isin(["ALT", "AST", "BILI", "ALP"])]
+        assert len(got) == len(records) and set(got["Study day"].astype(int)) == set(records.ADY.astype(int))
+        flagged = records[records.PARAMCD.isin(["ALT", "AST"]) & (records.X >= 3)]
+        assert (got[">= 3 x ULN"] == "Yes").sum() == len(flagged)
+        arms = [ARMS.index(a) for a in got.Arm]
+        assert arms == sorted(arms)                                     # the tables' arm order
+
+
+def test_sae_and_death_listings_in_arm_order_fatal_not_serious_queried(pilot):
+    sae = listing(pilot, "l_16_2_1")
+    arms = [ARMS.index(a) for a in sae.Arm]
+    assert arms == sorted(arms) and len(sae) == 3
+    ae = raw("adae.csv")
+    fatal = ae[((ae.AEOUT == "FATAL") | (ae.AESDTH == "Y")) & (ae.AESER != "Y")]
+    queries = listing(pilot, "data_queries")
+    assert queries.USUBJID.tolist() == fatal.USUBJID.tolist()
+    assert queries.ROW.astype(int).tolist() == [i + 2 for i in fatal.index]          # file rows
+    deaths = listing(pilot, "l_16_2_2")
+    assert [ARMS.index(a) for a in deaths.Arm] == sorted(ARMS.index(a) for a in deaths.Arm)
+    assert set(deaths.loc[deaths.Comment != "", "Subject"]) == set(fatal.USUBJID)
+
+
+def test_the_report_states_the_absent_inputs(pilot):
+    text = " ".join(pdf_text(pilot / "report/adam_report.pdf").split())
+    for statement in ("ADVS was not in the folder: no vital-sign tables.",
+                      "ADEX was not in the folder: no exposure by ADEX parameter",
+                      "ADCM was not in the folder: no prior or concomitant medication tables."):
+        assert statement in text
+    assert "ADTTE was not in the folder" not in text                  # adtte.csv is there
+    assert "Table 14.1.5 Exposure by actual arm" in text and "Listing 16.2.3 Potential Hy's law cases" in text
+    assert not np.isnan(float(ard(pilot, "t_14_3_13").stat.iloc[0]))
