@@ -1,0 +1,155 @@
+"""Efficacy analyses of a study given as an ADaM folder (config `adam_studies.<name>.efficacy`), the
+way a SAP states them: each item names a dataset of the folder (a BDS or ADTTE file stem), a
+parameter, a method and its options. Here: the defaults filled in, the config checked against
+the data (every problem named by config key and what exists), and the records each analysis uses.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+METHODS = ("ancova", "mmrm", "cmh", "responder", "time_to_event")
+BY_VISIT = ("ancova", "cmh", "responder")          # one analysis per visit
+OPS = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}
+
+
+def efficacy_stems(cfg: dict) -> list[str]:
+    """The file stems the efficacy analyses read (lower case, in config order)."""
+    return list(dict.fromkeys(str(s["dataset"]).lower() for s in cfg.get("efficacy", [])))
+
+
+def resolve(spec: dict, cfg: dict, population: str) -> dict:
+    """One efficacy item with its defaults: treatment TRTP (ordered by TRTPN where present), the
+    study's control, the demographics `population`, AVAL, no covariates, strata or record flag;
+    cmh scores row_mean; mmrm unstructured with Kenward-Roger df."""
+    out = dict(treatment="TRTP", control=cfg.get("control"), population=population, covariates=[], strata=None,
+               flag=None, visits=None, variable="AVAL", scores="row_mean", ddf="kenward-roger", criterion=None,
+               tau=None)
+    out.update({k: v for k, v in spec.items() if v is not None})
+    out["dataset"] = str(out["dataset"]).lower()
+    out["covariates"] = list(out["covariates"])
+    if out["method"] == "time_to_event":
+        out["variable"] = "AVAL"
+    return out
+
+
+def _columns_needed(spec: dict) -> list[str]:
+    crit = spec.get("criterion") or {}
+    extra = [crit["variable"]] if isinstance(crit, dict) and "variable" in crit else []
+    if isinstance(crit, str):
+        extra = [crit]
+    return [c for c in dict.fromkeys([spec["treatment"], spec["population"], spec["variable"], *spec["covariates"],
+                                      *([spec["strata"]] if spec["strata"] else []), *extra]) if c]
+
+
+def efficacy_problems(datasets: dict[str, pd.DataFrame], cfg: dict, population: str, where: str) -> list[str]:
+    """One line per problem of the efficacy config against the data: a dataset, parameter, visit,
+    column (treatment, population, variable, covariate, stratum, criterion, flag) or control that
+    is not there, named by its config key with what exists."""
+    adsl, out = datasets["adsl"], []
+    for i, raw in enumerate(cfg.get("efficacy", [])):
+        spec, key = resolve(raw, cfg, population), f"{where} efficacy[{i}] ({raw.get('id', '?')})"
+        data = datasets.get(spec["dataset"])
+        if data is None:
+            out.append(f"{key} dataset: no file {spec['dataset']} in the ADaM folder")
+            continue
+        codes = sorted(data["PARAMCD"].dropna().astype(str).unique()) if "PARAMCD" in data else []
+        if spec["param"] not in codes:
+            out.append(f"{key} param: {spec['param']!r} is not a PARAMCD of {spec['dataset'].upper()}; expected one "
+                       f"of {', '.join(codes) or '(none)'}")
+            continue
+        for col in _columns_needed(spec):
+            if col not in data and col not in adsl:
+                out.append(f"{key}: column {col} is in neither {spec['dataset'].upper()} nor ADSL")
+        if spec["flag"] and spec["flag"] not in data:
+            out.append(f"{key} flag: {spec['dataset'].upper()} has no column {spec['flag']}")
+        if spec["method"] == "time_to_event":
+            if "CNSR" not in data:
+                out.append(f"{key}: {spec['dataset'].upper()} has no CNSR column; expected an ADTTE dataset")
+        elif spec["visits"]:
+            present = list(dict.fromkeys(data.loc[data["PARAMCD"] == spec["param"], "AVISIT"].dropna().astype(str)))
+            absent = [v for v in spec["visits"] if v not in present]
+            if absent:
+                out.append(f"{key} visits: {', '.join(map(repr, absent))} not an AVISIT of {spec['param']}; expected "
+                           f"some of {', '.join(map(repr, present))}")
+        treatment = spec["treatment"]
+        source = data if treatment in data else adsl if treatment in adsl else None
+        if source is not None:
+            arms = sorted(source[treatment].dropna().astype(str).unique())
+            if spec["control"] is None:
+                out.append(f"{key} control: no control arm (set control here or for the study)")
+            elif spec["control"] not in arms:
+                out.append(f"{key} control: {spec['control']!r} is not a value of {treatment}; expected one of "
+                           f"{', '.join(map(repr, arms))}")
+        if spec["method"] == "responder" and not spec["criterion"]:
+            out.append(f"{key} criterion: a responder analysis needs a criterion ({{variable, op, value}} or a Y/N flag "
+                       "column)")
+    return out
+
+
+def treatment_order(data: pd.DataFrame, treatment: str, control: str) -> list[str]:
+    """The arms of `treatment` in the order of their numeric code (<treatment>N, e.g. TRTPN) where
+    present, else the control first and the others sorted."""
+    arms = data[[treatment] + ([f"{treatment}N"] if f"{treatment}N" in data else [])].dropna(subset=[treatment])
+    if f"{treatment}N" in arms:
+        codes = pd.to_numeric(arms[f"{treatment}N"], errors="coerce").groupby(arms[treatment].astype(str)).min()
+        order = codes.sort_values(kind="stable").index.tolist()
+    else:
+        order = [control] + sorted(a for a in arms[treatment].astype(str).unique() if a != control)
+    return order
+
+
+def responder_flag(data: pd.DataFrame, criterion) -> pd.Series:
+    """1 / 0 responder (NaN where the value is missing): a Y/N flag column, or {variable, op, value}."""
+    if isinstance(criterion, str):
+        flag = data[criterion].astype("string")
+        return flag.map({"Y": 1.0, "N": 0.0}).astype(float)
+    values = pd.to_numeric(data[criterion["variable"]], errors="coerce")
+    hit = getattr(values, OPS[criterion["op"]])(float(criterion["value"])).astype(float)
+    return hit.where(values.notna())
+
+
+def analysis_records(datasets: dict[str, pd.DataFrame], spec: dict, file: str) -> pd.DataFrame:
+    """The records of one analysis (spec from `resolve`): the parameter, the record flag, the
+    population, the configured visits (in config order, else AVISITN order), ADSL columns the
+    dataset lacks added by USUBJID, a TRT column with the treatment; an error naming the file and
+    rows where a subject has more than one record per visit (by-visit methods and MMRM) or per
+    parameter (time-to-event)."""
+    d = datasets[spec["dataset"]]
+    d = d.loc[d["PARAMCD"].astype(str) == spec["param"]]
+    if spec["flag"]:
+        d = d.loc[d[spec["flag"]].astype("string").eq("Y").fillna(False)]
+    adsl = datasets["adsl"]
+    wanted = _columns_needed(spec) + [f"{spec['treatment']}N"]
+    missing = [c for c in dict.fromkeys(wanted) if c not in d and c in adsl and c != "USUBJID"]
+    if missing:   # a left join on ADSL's unique subjects keeps the rows and their order: keep the file's row index
+        d = d.merge(adsl[["USUBJID", *missing]], on="USUBJID", how="left").set_axis(d.index)
+    d = d.loc[d[spec["population"]].astype("string").eq("Y").fillna(False)].copy()
+    d = d.loc[d[spec["treatment"]].notna()]
+    d["TRT"] = d[spec["treatment"]].astype(str)
+    keys = ["USUBJID"]
+    if spec["method"] != "time_to_event":
+        d = d.loc[d["AVISIT"].notna()]
+        visits = spec["visits"] or list(dict.fromkeys(
+            d.sort_values("AVISITN" if "AVISITN" in d else "AVISIT", kind="stable")["AVISIT"].astype(str)))
+        d = d.loc[d["AVISIT"].astype(str).isin(visits)].copy()
+        d["AVISIT"] = pd.Categorical(d["AVISIT"].astype(str), categories=visits)
+        keys.append("AVISIT")
+    dup = d.duplicated(keys, keep=False)
+    if dup.any():
+        rows = ", ".join(str(i + 2) for i in d.index[dup][:10])
+        raise ValueError(f"{file}, rows {rows}{' ...' if dup.sum() > 10 else ''}: {spec['param']} more than once per "
+                         f"{' and '.join(keys)} in efficacy {spec['id']}; expected one record (name a record flag, "
+                         "e.g. flag: ANL01FL)")
+    numeric = [spec["variable"], *spec["covariates"], *(["CNSR"] if spec["method"] == "time_to_event" else [])]
+    for col in dict.fromkeys(numeric):
+        values = pd.to_numeric(d[col], errors="coerce")
+        text = d[col].astype("string").str.strip()
+        bad = values.isna() & text.notna() & ~text.isin(["", "."])
+        if bad.any():
+            rows = ", ".join(str(i + 2) for i in d.index[bad][:10])
+            raise ValueError(f"{file}, column {col}, rows {rows}: values {', '.join(sorted(set(text[bad]))[:5])}; "
+                             f"expected numbers (efficacy {spec['id']})")
+        d[col] = values.astype(float)
+    if spec["method"] == "responder":
+        d["RESPONSE"] = responder_flag(d, spec["criterion"])
+    return d.reset_index(drop=True)
