@@ -46,6 +46,9 @@ def efficacy_problems(datasets: dict[str, pd.DataFrame], cfg: dict, population: 
     column (treatment, population, variable, covariate, stratum, criterion, flag) or control that
     is not there, named by its config key with what exists."""
     adsl, out = datasets["adsl"], []
+    ids = [str(s.get("id")) for s in cfg.get("efficacy", [])]
+    out += [f"{where} efficacy: id {i!r} more than once; expected one id per analysis"
+            for i in sorted({i for i in ids if ids.count(i) > 1})]
     for i, raw in enumerate(cfg.get("efficacy", [])):
         spec, key = resolve(raw, cfg, population), f"{where} efficacy[{i}] ({raw.get('id', '?')})"
         data = datasets.get(spec["dataset"])
@@ -81,21 +84,18 @@ def efficacy_problems(datasets: dict[str, pd.DataFrame], cfg: dict, population: 
                 out.append(f"{key} control: {spec['control']!r} is not a value of {treatment}; expected one of "
                            f"{', '.join(map(repr, arms))}")
         if spec["method"] == "responder" and not spec["criterion"]:
-            out.append(f"{key} criterion: a responder analysis needs a criterion ({{variable, op, value}} or a Y/N flag "
-                       "column)")
+            out.append(f"{key} criterion: a responder analysis needs a criterion ({{variable, op, value}} or a Y/N "
+                       "flag column)")
     return out
 
 
-def treatment_order(data: pd.DataFrame, treatment: str, control: str) -> list[str]:
-    """The arms of `treatment` in the order of their numeric code (<treatment>N, e.g. TRTPN) where
-    present, else the control first and the others sorted."""
-    arms = data[[treatment] + ([f"{treatment}N"] if f"{treatment}N" in data else [])].dropna(subset=[treatment])
-    if f"{treatment}N" in arms:
-        codes = pd.to_numeric(arms[f"{treatment}N"], errors="coerce").groupby(arms[treatment].astype(str)).min()
-        order = codes.sort_values(kind="stable").index.tolist()
-    else:
-        order = [control] + sorted(a for a in arms[treatment].astype(str).unique() if a != control)
-    return order
+def treatment_codes(data: pd.DataFrame, treatment: str) -> dict:
+    """Arm -> its numeric code (<treatment>N, e.g. TRTPN; the smallest if several), which orders the
+    arms (arms.order_arms); empty without the column."""
+    if f"{treatment}N" not in data:
+        return {}
+    codes = pd.to_numeric(data[f"{treatment}N"], errors="coerce")
+    return codes.groupby(data[treatment].astype(str)).min().dropna().to_dict()
 
 
 def responder_flag(data: pd.DataFrame, criterion) -> pd.Series:
@@ -129,8 +129,8 @@ def analysis_records(datasets: dict[str, pd.DataFrame], spec: dict, file: str) -
     keys = ["USUBJID"]
     if spec["method"] != "time_to_event":
         d = d.loc[d["AVISIT"].notna()]
-        visits = spec["visits"] or list(dict.fromkeys(
-            d.sort_values("AVISITN" if "AVISITN" in d else "AVISIT", kind="stable")["AVISIT"].astype(str)))
+        order = pd.to_numeric(d["AVISITN"], errors="coerce") if "AVISITN" in d else d["AVISIT"].astype(str)
+        visits = spec["visits"] or list(dict.fromkeys(d["AVISIT"].astype(str)[order.sort_values(kind="stable").index]))
         d = d.loc[d["AVISIT"].astype(str).isin(visits)].copy()
         d["AVISIT"] = pd.Categorical(d["AVISIT"].astype(str), categories=visits)
         keys.append("AVISIT")

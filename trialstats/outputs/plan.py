@@ -198,6 +198,8 @@ ADAM_NEEDS = {  # what an ADaM-route entry needs -> do the analysis rule's facts
     "liver_peaks": lambda facts, category: facts["liver_peaks"],
     "lab_category": lambda facts, category: category is not None,
     "analytes": lambda facts, category: category is not None and category[1],
+    "efficacy": lambda facts, analysis: analysis is not None,
+    "km_figure": lambda facts, analysis: analysis is not None and analysis["figure"],
 }
 
 
@@ -205,23 +207,28 @@ def adam_plan(facts: dict) -> list[tuple[str, list[Output]]]:
     """[(section title, [Output])] of the report of a study given as an ADaM folder. `facts`, from what
     the analysis rule wrote: datasets (the ADaM datasets used, upper case), categories ([(laboratory
     category, has tabulated analytes)], in output order k = 1, 2, ...), liver_peaks (any subject with
-    ALT/AST/bilirubin peaks), and the wording fields fisher, demographics_population, baseline_tests."""
-    values = {k: v for k, v in facts.items() if isinstance(v, str)}
+    ALT/AST/bilirubin peaks), efficacy (per configured analysis in order k = 1, 2, ...: its fields eid,
+    efficacy_title, efficacy_population, efficacy_source and figure), and the wording fields fisher,
+    demographics_population, baseline_tests."""
+    values = {k: v for k, v in facts.items() if isinstance(v, str)} | {"note": "{note}"}
     out = []
     for title, keys in LAYOUT["adam"]:
         entries = [entry(k) for k in keys]
         family = [e for e in entries if "lab_category" in e.needs]
+        analyses = [e for e in entries if "efficacy" in e.needs]
         expanded = [(e, (k, c)) for k, c in enumerate(facts["categories"], 1) for e in family]
-        expanded += [(e, None) for e in entries if e not in family]
+        expanded += [(e, a) for a in facts.get("efficacy", []) for e in analyses]
+        expanded += [(e, None) for e in entries if e not in family and e not in analyses]
         outputs = []
         for e, at in expanded:
-            category = None if at is None else at[1]
-            if not all(ADAM_NEEDS[need](facts, category) for need in e.needs):
+            member = at if isinstance(at, dict) else None if at is None else at[1]   # an analysis or a lab category
+            if not all(ADAM_NEEDS[need](facts, member) for need in e.needs):
                 continue
-            v = {**values, **({"k": at[0], "category": category[0]} if at else {})}
+            v = {**values, **({"k": at[0], "category": member[0]} if isinstance(at, tuple) else {}),
+                 **(at if isinstance(at, dict) else {})}
             outputs.append(Output(e.id.format_map(v), e.number.format_map(v), e.title.format_map(v),
                                   e.population.format_map(v), e.path.format_map(v), e.kind,
-                                  e.footnote.format_map(v), e.source, e.note))
+                                  e.footnote.format_map(v), e.source.format_map(v), e.note.format_map(v)))
         if outputs:
             vitals = " and vital signs" if any(o.id == "t_14_3_11" for o in outputs) else ""
             out.append((title.format(and_vitals=vitals), outputs))

@@ -24,14 +24,20 @@ def _listing(root: Path, name: str) -> pd.DataFrame | None:
 
 def adam_facts(root: Path) -> dict:
     """What the analysis rule wrote that decides the report's outputs (outputs.plan.adam_plan): the
-    datasets used, the laboratory categories (with or without tabulated analytes) and whether any
-    subject has liver-test peaks."""
-    files, params, peaks = (_listing(root, n) for n in ("input_files", "l_lab_parameters", "l_hys_law_peaks"))
+    datasets used, the laboratory categories (with or without tabulated analytes), whether any
+    subject has liver-test peaks, and the configured efficacy analyses (listings/efficacy_analyses)."""
+    files, params, peaks, efficacy = (_listing(root, n) for n in ("input_files", "l_lab_parameters",
+                                                                    "l_hys_law_peaks", "efficacy_analyses"))
     datasets = set(files.loc[files["Used"] == "yes", "Dataset"]) if files is not None else set()
     categories = [] if params is None else [
         (c, bool((params.loc[params["CATEGORY"] == c, "TABULATED"] == "yes").any()))
         for c in dict.fromkeys(params["CATEGORY"])]
-    return dict(datasets=datasets, categories=categories, liver_peaks=peaks is not None and len(peaks) > 0)
+    analyses = [] if efficacy is None else [
+        dict(k=r["K"], eid=r["ID"], efficacy_title=r["TITLE"], efficacy_population=r["POPULATION"],
+             efficacy_source=r["SOURCE"], figure=r["FIGURE"] == "yes", ref_table=f"Table 14.2.{r['K']}")
+        for r in efficacy.to_dict("records")]
+    return dict(datasets=datasets, categories=categories, liver_peaks=peaks is not None and len(peaks) > 0,
+                efficacy=analyses)
 
 
 def appendices(root: Path) -> list[tuple[str, pd.DataFrame]]:
