@@ -135,3 +135,16 @@ def test_run_and_plan_give_one_table_per_analysis_and_a_figure_for_time_to_event
                                                     ("f_e_tte", "Figure 14.2.2")]
     assert section[0].footnote == "{note}" and section[0].note == "analysis/notes/e_score.txt"
     assert "14.2 Efficacy" not in dict(adam_plan(facts | {"efficacy": []}))
+
+
+def test_a_statistic_that_cannot_be_computed_is_absent_and_its_reason_in_the_footnote():
+    data = study()
+    data["adeff"].loc[(data["adeff"]["TRTP"] == "Drug") & (data["adeff"]["AVISIT"] == "Week 8"), "AVAL"] = np.nan
+    c = cfg(method="responder", criterion={"variable": "AVAL", "op": ">=", "value": 4}, strata=None)
+    res = run_efficacy(data, c, {"adeff": "adeff.csv"})
+    a = res.frames["ard/e_score"]
+    week8 = a[(a["group2_level"] == "Week 8") & (a["group1"] == "COMPARISON")]
+    assert week8.empty                                   # no difference, no p: not a 0
+    assert "Week 8: difference Drug - Placebo not estimable: no subject with a value in Drug" in res.notes["e_score"]
+    row = res.frames["tables/e_score"]
+    assert row.loc[row["Statistic"].str.startswith("Difference"), "Drug (N=19)"].tolist()[1] == ""

@@ -37,7 +37,8 @@ def _describe(v: pd.DataFrame, variable: str, arms: list[str], base: dict) -> li
 
 
 def _note(base: dict, text: str) -> dict:
-    return dict(base, group1="NOTE", variable_level="not estimable", stat_name="note", stat=text)
+    """A statistic absent or in doubt, with the reason (printed in the footnote)."""
+    return dict(base, group1="NOTE", variable_level="note", stat_name="note", stat=text)
 
 
 def _tables(v: pd.DataFrame, rows_: list[str], column: str, columns: list, strata: str | None) -> list[np.ndarray]:
@@ -74,7 +75,8 @@ def ard_cmh(data: pd.DataFrame, spec: dict, arms: list[str]) -> pd.DataFrame:
             sub = v.loc[v["TRT"].isin(pair)]
             at = dict(base, group1="COMPARISON", group1_level=label)
             if sub["TRT"].nunique() < 2 or len(values) < 2:
-                rows.append(_note(at, "fewer than two arms or two response values with data"))
+                rows.append(_note(at, f"CMH test of {label} not computed: fewer than two arms or two response values "
+                                      "with data"))
                 continue
             tables = _tables(sub, pair, variable, values, spec["strata"])
             for test in tests:
@@ -142,6 +144,9 @@ def ard_mmrm(data: pd.DataFrame, spec: dict, arms: list[str]) -> pd.DataFrame:
                   group2_level=str(r["AVISIT"]), variable_level="difference")
         rows += [dict(at, stat_name=s, stat=r[s]) for s in TIDY]
     conv = fit.convergence
+    if not conv.converged:
+        rows.append(_note(dict(base, group1_level="MMRM"), f"REML did not converge ({conv.describe()}); the estimates "
+                          "shown are NOT at the optimum"))
     at = dict(base, group1="MODEL", group1_level="REML", variable_level="convergence")
     rows += [dict(at, stat_name=s, stat=x) for s, x in (("n_obs", fit.n_obs), ("n_subjects", fit.n_subjects),
                                                          ("m2ll", fit.m2ll), ("converged", int(conv.converged)))]
@@ -169,7 +174,8 @@ def ard_responder(data: pd.DataFrame, spec: dict, arms: list[str]) -> pd.DataFra
             at = dict(base, group1="COMPARISON", group1_level=f"{arm} vs {control}", variable_level="difference")
             (x1, n1), (x2, n2) = counts[arm], counts[control]
             if not n1 or not n2:
-                rows.append(_note(at, f"no subject with a value in {arm if not n1 else control}"))
+                rows.append(_note(at, f"difference {arm} - {control} not estimable: no subject with a value in "
+                                      f"{arm if not n1 else control}"))
                 continue
             if spec["strata"]:
                 per = []

@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..adam.efficacy_config import analysis_records, resolve, treatment_codes
 from ..adam.inputs import demographics_population
-from ..ard.adam_efficacy import ARD_METHODS, ard_subjects, mmrm_formula
+from ..ard.adam_efficacy import ARD_METHODS, ard_subjects
 from ..ard.time_to_event import ard_km_steps, ard_tte_analysis
 from ..arms import arm_header, order_arms
 from .format import fmt
@@ -163,8 +163,9 @@ def _criterion_text(criterion) -> str:
         criterion["value"], (int, float)) else f"{criterion['variable']} {criterion['op']} {criterion['value']}"
 
 
-def efficacy_footnote(spec: dict, arms: list[str], values: list[float], not_estimable: list[str]) -> str:
-    """The method as run: model terms, df method, strata, scores, CI method, the records used."""
+def efficacy_footnote(spec: dict, arms: list[str], values: list[float], notes: list[str]) -> str:
+    """The method as run: model terms, df method, strata, scores, CI method, the records used; the
+    ARD's notes (a statistic not estimable, a fit not converged) with their visit."""
     control, var, strata = spec["control"], spec["variable"], spec["strata"]
     records = (f"Records: PARAMCD {spec['param']}" + (f" with {spec['flag']} = Y" if spec["flag"] else "")
                + f", subjects with {spec['population']} = Y; arm: {spec['treatment']}. N: subjects with a record.")
@@ -187,8 +188,10 @@ def efficacy_footnote(spec: dict, arms: list[str], values: list[float], not_esti
                                                               if strata else "")
                 + f"; each arm - {control} with its 95% CI (t, residual df) and p.")
     elif method == "mmrm":
-        text = (f"MMRM: {mmrm_formula(spec).replace('*', ' x ')} (with main effects); unstructured covariance over "
-                f"the visits; REML; {DDF_NAMES[spec['ddf']]} df. LS means by visit and arm (equal weights over the "
+        terms = ["arm", "visit", "arm x visit", *(t for c in spec["covariates"] for t in (c, f"{c} x visit")),
+                 *([f"{strata} (class)"] if strata else [])]
+        text = (f"MMRM of {var}: {', '.join(terms)}; unstructured covariance over the visits; REML; "
+                f"{DDF_NAMES[spec['ddf']]} df. LS means by visit and arm (equal weights over the "
                 f"levels of other class effects, covariates at their means); each arm - {control} with its 95% CI "
                 "and p. A subject's missing visits are missing at random: each subject contributes the visits it has.")
     elif method == "responder":
@@ -198,8 +201,8 @@ def efficacy_footnote(spec: dict, arms: list[str], values: list[float], not_esti
                 f"visit. Difference in proportions (arm - {control}) with the Miettinen-Nurminen 95% CI, {test}.")
     else:
         text = ""
-    if not_estimable:
-        text += " Not estimable: " + "; ".join(not_estimable) + "."
+    if notes:
+        text += " Note: " + "; ".join(notes) + "."
     return f"{text} {records}".strip()
 
 
