@@ -43,6 +43,7 @@ def cfg(**spec):
     (dict(control="Active"), "control: 'Active' is not a value of TRTP; expected one of 'Drug', 'Placebo'"),
     (dict(flag="ANL02FL"), "flag: ADEFF has no column ANL02FL"),
     (dict(method="responder"), "criterion: a responder analysis needs a criterion"),
+    (dict(ddf="satterthwaite"), "ddf: not an option of method cmh (only of mmrm)"),
 ])
 def test_config_problems_name_the_key_and_what_exists(spec, message):
     with pytest.raises(AdamInputError, match="problem") as err:
@@ -68,7 +69,10 @@ def test_records_need_a_flag_where_a_subject_has_two_per_visit():
     with pytest.raises(ValueError, match=r"adeff.csv, rows 2, 82: SCORE more than once per USUBJID and AVISIT"):
         analysis_records(data, spec, "adeff.csv")
     spec = resolve(cfg()["efficacy"][0], cfg(), "EFFFL")
-    d = analysis_records(data, spec, "adeff.csv")
+    d, counts = analysis_records(data, spec, "adeff.csv")
+    assert counts.set_index("Reason")["Records"].to_dict() == {
+        "records in": 81, "excluded: ANL01FL not Y": 1, "excluded: subject not in the population (EFFFL not Y)": 4,
+        "used": 76}
     assert len(d) == 76 and set(d["USUBJID"]) == set(data["adsl"]["USUBJID"][:38])   # EFFFL and the flag
     assert list(d["AVISIT"].cat.categories) == ["Week 4", "Week 8"] and "SITEGR1" in d      # from ADSL
 
@@ -76,7 +80,7 @@ def test_records_need_a_flag_where_a_subject_has_two_per_visit():
 def test_cmh_counts_and_the_statistic_of_each_stratum_set():
     from trialstats.stats.binary import cmh_row_mean_scores
     spec = resolve(cfg()["efficacy"][0], cfg(), "EFFFL")
-    d = analysis_records(study(), spec, "adeff.csv")
+    d = analysis_records(study(), spec, "adeff.csv")[0]
     a = ard_cmh(d, spec, ARMS)
     w = d[d["AVISIT"] == "Week 8"]
     values = sorted(w["AVAL"].unique())
@@ -90,7 +94,7 @@ def test_cmh_counts_and_the_statistic_of_each_stratum_set():
 
 def test_ancova_and_responder_arithmetic():
     spec = resolve(cfg(method="ancova", strata=None, visits=["Week 8"])["efficacy"][0], cfg(), "EFFFL")
-    d = analysis_records(study(), spec, "adeff.csv")
+    d = analysis_records(study(), spec, "adeff.csv")[0]
     a = ard_ancova(d, spec, ARMS)
     w = d[d["AVISIT"] == "Week 8"]
     diff = w.loc[w.TRT == "Drug", "AVAL"].mean() - w.loc[w.TRT == "Placebo", "AVAL"].mean()   # no covariate
@@ -98,7 +102,7 @@ def test_ancova_and_responder_arithmetic():
     assert est.iloc[0] == pytest.approx(diff)
     crit = {"variable": "AVAL", "op": ">=", "value": 4}
     spec = resolve(cfg(method="responder", criterion=crit, visits=["Week 8"])["efficacy"][0], cfg(), "EFFFL")
-    r = ard_responder(analysis_records(study(), spec, "adeff.csv"), spec, ARMS)
+    r = ard_responder(analysis_records(study(), spec, "adeff.csv")[0], spec, ARMS)
     n = r[(r.group1_level == "Drug") & (r.stat_name == "n")]["stat"].astype(float).iloc[0]
     assert n == ((w.TRT == "Drug") & (w.AVAL >= 4)).sum()
 

@@ -9,6 +9,9 @@ import pandas as pd
 
 METHODS = ("ancova", "mmrm", "cmh", "responder", "time_to_event")
 BY_VISIT = ("ancova", "cmh", "responder")          # one analysis per visit
+ONLY_FOR = {"scores": ("cmh",), "criterion": ("responder",), "ddf": ("mmrm",), "tau": ("time_to_event",),
+            "unit": ("time_to_event",), "visits": ("ancova", "mmrm", "cmh", "responder"),
+            "covariates": ("ancova", "mmrm"), "variable": ("ancova", "mmrm", "cmh", "responder")}
 OPS = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}
 
 
@@ -51,6 +54,8 @@ def efficacy_problems(datasets: dict[str, pd.DataFrame], cfg: dict, population: 
             for i in sorted({i for i in ids if ids.count(i) > 1})]
     for i, raw in enumerate(cfg.get("efficacy", [])):
         spec, key = resolve(raw, cfg, population), f"{where} efficacy[{i}] ({raw.get('id', '?')})"
+        out += [f"{key} {k}: not an option of method {spec['method']} (only of {', '.join(ONLY_FOR[k])})"
+                for k in raw if spec["method"] not in ONLY_FOR.get(k, METHODS)]
         data = datasets.get(spec["dataset"])
         if data is None:
             out.append(f"{key} dataset: no file {spec['dataset']} in the ADaM folder")
@@ -108,30 +113,39 @@ def responder_flag(data: pd.DataFrame, criterion) -> pd.Series:
     return hit.where(values.notna())
 
 
-def analysis_records(datasets: dict[str, pd.DataFrame], spec: dict, file: str) -> pd.DataFrame:
+def analysis_records(datasets: dict[str, pd.DataFrame], spec: dict,
+                     file: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The records of one analysis (spec from `resolve`): the parameter, the record flag, the
     population, the configured visits (in config order, else AVISITN order), ADSL columns the
     dataset lacks added by USUBJID, a TRT column with the treatment; an error naming the file and
     rows where a subject has more than one record per visit (by-visit methods and MMRM) or per
-    parameter (time-to-event)."""
+    parameter (time-to-event). With the accounting: records in = used + excluded, by reason."""
     d = datasets[spec["dataset"]]
-    d = d.loc[d["PARAMCD"].astype(str) == spec["param"]]
+    steps = [("records in", len(d))]
+
+    def keep(frame: pd.DataFrame, mask: pd.Series, reason: str) -> pd.DataFrame:
+        mask = mask.fillna(False).astype(bool)
+        if (~mask).any():
+            steps.append((f"excluded: {reason}", int((~mask).sum())))
+        return frame.loc[mask]
+    d = keep(d, d["PARAMCD"].astype(str) == spec["param"], f"another parameter than {spec['param']}")
     if spec["flag"]:
-        d = d.loc[d[spec["flag"]].astype("string").eq("Y").fillna(False)]
+        d = keep(d, d[spec["flag"]].astype("string").eq("Y"), f"{spec['flag']} not Y")
     adsl = datasets["adsl"]
     wanted = _columns_needed(spec) + [f"{spec['treatment']}N"]
     missing = [c for c in dict.fromkeys(wanted) if c not in d and c in adsl and c != "USUBJID"]
     if missing:   # a left join on ADSL's unique subjects keeps the rows and their order: keep the file's row index
         d = d.merge(adsl[["USUBJID", *missing]], on="USUBJID", how="left").set_axis(d.index)
-    d = d.loc[d[spec["population"]].astype("string").eq("Y").fillna(False)].copy()
-    d = d.loc[d[spec["treatment"]].notna()]
+    d = keep(d, d[spec["population"]].astype("string").eq("Y"), f"subject not in the population ({spec['population']} "
+             "not Y)")
+    d = keep(d, d[spec["treatment"]].notna(), f"no treatment ({spec['treatment']} blank)").copy()
     d["TRT"] = d[spec["treatment"]].astype(str)
     keys = ["USUBJID"]
     if spec["method"] != "time_to_event":
-        d = d.loc[d["AVISIT"].notna()]
+        d = keep(d, d["AVISIT"].notna(), "no analysis visit (AVISIT blank)")
         order = pd.to_numeric(d["AVISITN"], errors="coerce") if "AVISITN" in d else d["AVISIT"].astype(str)
         visits = spec["visits"] or list(dict.fromkeys(d["AVISIT"].astype(str)[order.sort_values(kind="stable").index]))
-        d = d.loc[d["AVISIT"].astype(str).isin(visits)].copy()
+        d = keep(d, d["AVISIT"].astype(str).isin(visits), "a visit not analysed").copy()
         d["AVISIT"] = pd.Categorical(d["AVISIT"].astype(str), categories=visits)
         keys.append("AVISIT")
     dup = d.duplicated(keys, keep=False)
@@ -150,6 +164,10 @@ def analysis_records(datasets: dict[str, pd.DataFrame], spec: dict, file: str) -
             raise ValueError(f"{file}, column {col}, rows {rows}: values {', '.join(sorted(set(text[bad]))[:5])}; "
                              f"expected numbers (efficacy {spec['id']})")
         d[col] = values.astype(float)
+    d = keep(d, d[spec["variable"]].notna(), f"no value of {spec['variable']}")
     if spec["method"] == "responder":
-        d["RESPONSE"] = responder_flag(d, spec["criterion"])
-    return d.reset_index(drop=True)
+        d = d.assign(RESPONSE=responder_flag(d, spec["criterion"]))
+    steps.append(("used", len(d)))
+    accounting = pd.DataFrame([{"Analysis": spec["id"], "Dataset": spec["dataset"].upper(), "Reason": r,
+                                "Records": n} for r, n in steps])
+    return d.reset_index(drop=True), accounting

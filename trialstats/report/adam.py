@@ -41,11 +41,13 @@ def adam_facts(root: Path) -> dict:
 
 
 def appendices(root: Path) -> list[tuple[str, pd.DataFrame]]:
-    """Input files (used or not), record accounting, and the laboratory parameters with the reason
-    any is not tabulated."""
+    """Input files (used or not), record accounting (of the datasets and of the efficacy analyses),
+    and the laboratory parameters with the reason any is not tabulated."""
     read = lambda name: _listing(root, name)  # noqa: E731
     out = [("Files of the ADaM folder: used and not used", read("input_files")),
-           ("Record accounting: records in = used + excluded, by dataset", read("accounting"))]
+           ("Record accounting: records in = used + excluded, by dataset", read("accounting")),
+           ("Record accounting of the efficacy analyses: records in = used + excluded, by analysis",
+            read("efficacy_accounting"))]
     params = read("l_lab_parameters")
     if params is not None:
         out.append(("Laboratory parameters: tabulated or not, and why", params.rename(columns=str.capitalize)))

@@ -1,7 +1,8 @@
 """The efficacy analyses of a study given as an ADaM folder (config `efficacy`): per analysis its
 ARD (ard/e_<id>), display (tables/e_<id>), the footnote stating the method as run (notes/e_<id>),
 for time to event the Kaplan-Meier steps (ard/e_<id>_km); and the list of analyses the report
-plans from (listings/efficacy_analyses).
+plans from (listings/efficacy_analyses) with their records in = used + excluded by reason
+(listings/efficacy_accounting).
 """
 from __future__ import annotations
 
@@ -213,12 +214,13 @@ def _display(ard_: pd.DataFrame, spec: dict, arms: list[str], visits: list[str],
 
 def run_efficacy(datasets: dict[str, pd.DataFrame], cfg: dict, files: dict[str, str]) -> EfficacyResults:
     """Every configured efficacy analysis (config `efficacy`, checked by adam.inputs.check_study_config)."""
-    frames, notes, km, listed = {}, {}, {}, []
+    frames, notes, km, listed, accounting = {}, {}, {}, [], []
     population = demographics_population(datasets["adsl"], cfg)
     for k, raw in enumerate(cfg.get("efficacy", []), 1):
         spec = resolve(raw, cfg, population)
         eid, file = f"e_{spec['id']}", files[spec["dataset"]]
-        data = analysis_records(datasets, spec, file)
+        data, counts = analysis_records(datasets, spec, file)
+        accounting.append(counts)
         arms = order_arms(data["TRT"].unique(), spec["control"], treatment_codes(data, spec["treatment"]))
         source = spec["dataset"].upper() + ("" if all(c in datasets[spec["dataset"]] for c in (
             spec["treatment"], spec["population"])) else ", ADSL")
@@ -248,4 +250,5 @@ def run_efficacy(datasets: dict[str, pd.DataFrame], cfg: dict, files: dict[str, 
                            FIGURE="yes" if spec["method"] == "time_to_event" else "no"))
     if listed:
         frames["listings/efficacy_analyses"] = pd.DataFrame(listed)
+        frames["listings/efficacy_accounting"] = pd.concat(accounting, ignore_index=True)
     return EfficacyResults(frames, notes, km)
