@@ -8,7 +8,6 @@ from __future__ import annotations
 import pandas as pd
 
 METHODS = ("ancova", "mmrm", "cmh", "responder", "time_to_event")
-BY_VISIT = ("ancova", "cmh", "responder")          # one analysis per visit
 ONLY_FOR = {"scores": ("cmh",), "criterion": ("responder",), "ddf": ("mmrm",), "tau": ("time_to_event",),
             "unit": ("time_to_event",), "visits": ("ancova", "mmrm", "cmh", "responder"),
             "covariates": ("ancova", "mmrm"), "variable": ("ancova", "mmrm", "cmh", "responder")}
