@@ -152,3 +152,38 @@ def test_a_statistic_that_cannot_be_computed_is_absent_and_its_reason_in_the_foo
     assert "Week 8: difference Drug - Placebo not estimable: no subject with a value in Drug" in res.notes["e_score"]
     row = res.frames["tables/e_score"]
     assert row.loc[row["Statistic"].str.startswith("Difference"), "Drug (N=19)"].tolist()[1] == ""
+
+
+def test_stratified_responder_and_both_cmh_scores():
+    from trialstats.stats.binary import cmh_2x2, stratified_diff_ci
+    crit = {"variable": "AVAL", "op": ">=", "value": 4}
+    spec = resolve(cfg(method="responder", criterion=crit, visits=["Week 8"])["efficacy"][0], cfg(), "EFFFL")
+    d = analysis_records(study(), spec, "adeff.csv")[0]
+    r = ard_responder(d, spec, ARMS)
+    per = []
+    for _, g in d.groupby("SITEGR1"):
+        a, c = g.loc[g.TRT == "Drug", "AVAL"] >= 4, g.loc[g.TRT == "Placebo", "AVAL"] >= 4
+        per.append((int(a.sum()), len(a), int(c.sum()), len(c)))
+    get = lambda s: float(r.loc[(r.group1 == "COMPARISON") & (r.stat_name == s), "stat"].iloc[0])  # noqa: E731
+    assert get("estimate") == pytest.approx(100 * stratified_diff_ci(per).estimate)
+    assert get("p") == pytest.approx(cmh_2x2([[[x1, n1 - x1], [x2, n2 - x2]] for x1, n1, x2, n2 in per], False)[2])
+    both = resolve(cfg(scores="both")["efficacy"][0], cfg(), "EFFFL")
+    a = ard_cmh(analysis_records(study(), both, "adeff.csv")[0], both, ARMS)
+    assert {"row_mean_scores", "general_association"} <= set(a["variable_level"])
+
+
+def test_time_to_event_stratified_by_an_adsl_column():
+    from trialstats.stats.survival import compute_logrank, fit_cox
+    data = study()
+    data["adtte"] = pd.DataFrame({"USUBJID": data["adsl"]["USUBJID"], "PARAMCD": "TTE", "TRTP": data["adsl"]["TRT01A"],
+                                  "AVAL": np.arange(1, 41, dtype=float)[::-1], "CNSR": [0, 0, 1] * 13 + [0]})
+    c = cfg(id="tte", dataset="adtte", param="TTE", method="time_to_event", population="SAFFL", flag=None)
+    res = run_efficacy(data, c, {"adtte": "adtte.csv"})
+    a = res.frames["ard/e_tte"]
+    d = data["adtte"].merge(data["adsl"][["USUBJID", "SITEGR1"]])           # SITEGR1 is only in ADSL
+    lr = compute_logrank(d["AVAL"], 1 - d["CNSR"], d["TRTP"], d["SITEGR1"])
+    cox = fit_cox(d["AVAL"], 1 - d["CNSR"], (d["TRTP"] == "Drug").astype(int), d["SITEGR1"])
+    get = lambda v, s: float(a.loc[(a.group1 == "CONTRAST") & (a.variable_level == v) & (a.stat_name == s),  # noqa: E731
+                                   "stat"].iloc[0])
+    assert get("log-rank", "chi2") == pytest.approx(lr["chi2"]) and get("Cox", "hr") == pytest.approx(cox["hr"])
+    assert "stratified by SITEGR1" in res.notes["e_tte"]
