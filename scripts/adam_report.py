@@ -2,6 +2,7 @@
 import json
 from pathlib import Path
 
+from trialstats.adam.efficacy_config import efficacy_stems
 from trialstats.adam.inputs import adam_roles, data_date
 from trialstats.joblog import log_errors
 from trialstats.io import read_table
@@ -17,7 +18,7 @@ from trialstats.tables.subjects import TESTS
 sm = snakemake  # noqa: F821 (injected by snakemake)
 with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     cfg, study = sm.params.study, sm.wildcards.adam_study
-    roles, unused = adam_roles(cfg["folder"], cfg.get("datasets"))
+    roles, unused = adam_roles(cfg["folder"], cfg.get("datasets"), efficacy_stems(cfg))
     adsl = read_table(roles["adsl"][0])
     latest, column = data_date(adsl)
     cut = cfg.get("data_cut") or latest

@@ -10,11 +10,13 @@ from pathlib import Path
 import pandas as pd
 
 from ..io import TABLE_SUFFIXES, UnreadableFile, read_table
+from .efficacy_config import efficacy_problems
 
 STANDARD = ("adsl", "adae", "adlb", "advs", "adex", "adcm")        # the datasets the ADaM route reads
 REQUIRED = {"adsl": ["USUBJID", "SAFFL"], "adae": ["USUBJID", "AEBODSYS", "AEDECOD", "TRTEMFL"],
             "adlb": ["USUBJID", "PARAMCD", "AVAL", "AVISIT"], "advs": ["USUBJID", "PARAMCD", "AVAL", "AVISIT"],
             "adex": ["USUBJID"], "adcm": ["USUBJID", "CMDECOD"]}
+EFFICACY_REQUIRED = ["USUBJID", "PARAMCD", "AVAL"]   # a dataset named by the efficacy config (BDS or ADTTE)
 
 
 class AdamInputError(ValueError):
@@ -34,7 +36,7 @@ def adam_input_problems(adam: dict[str, pd.DataFrame], arm: str, files: dict[str
                 f"{' and '.join(absent)} as CSV, CSV.GZ, XPT or parquet (or name the files in config datasets)"]
     out = []
     for name, frame in adam.items():
-        need = REQUIRED.get(name.split(".")[0], []) + ([arm] if name == "adsl" else [])
+        need = REQUIRED.get(name.split(".")[0], EFFICACY_REQUIRED) + ([arm] if name == "adsl" else [])
         missing = [c for c in need if c not in frame]
         if missing:
             out.append(f"{files[name]}: missing column(s) {', '.join(missing)}; expected {', '.join(need)}")
@@ -85,11 +87,17 @@ def _table_files(folder: Path) -> dict[str, Path]:
     return stems
 
 
-def adam_roles(folder: str | Path, names: dict | None = None) -> tuple[dict[str, list[Path]], list[str]]:
+def adam_roles(folder: str | Path, names: dict | None = None,
+               efficacy: list[str] = ()) -> tuple[dict[str, list[Path]], list[str]]:
     """{standard name: [files]} of a folder and the file names of its other tables. `names` maps
     a standard name to the file stem used there, or to several (e.g. {"adlb": ["adlbc", "adlbh"]});
-    a named file that is absent is an error listing the files that are there."""
+    `efficacy` the stems the efficacy config reads (each its own role). A named file that is
+    absent is an error listing the files that are there."""
     stems = _table_files(Path(folder))
+    missing = [s for s in efficacy if s not in stems]
+    if missing:
+        raise AdamInputError(f"{folder}: no file for efficacy dataset(s) {', '.join(missing)} (config efficacy "
+                             f"dataset); expected one of the table files there: {', '.join(sorted(stems)) or '(none)'}")
     roles, absent = {}, []
     for std in STANDARD:
         wanted = (names or {}).get(std, std)
@@ -101,15 +109,17 @@ def adam_roles(folder: str | Path, names: dict | None = None) -> tuple[dict[str,
     if absent:
         raise AdamInputError(f"{folder}: no file for config datasets {', '.join(absent)}; expected one of the "
                              f"table files there: {', '.join(sorted(stems)) or '(none)'}")
+    roles.update({s: [stems[s]] for s in efficacy})
     used = {p for paths in roles.values() for p in paths}
     return roles, [p.name for _, p in sorted(stems.items()) if p not in used]
 
 
-def load_adam_folder(folder: str | Path, names: dict | None, arm: str) -> AdamInput:
+def load_adam_folder(folder: str | Path, names: dict | None, arm: str, efficacy: list[str] = ()) -> AdamInput:
     """Read and check an ADaM folder: every problem of every file at once (adam_input_problems,
     and a laboratory parameter in two files); several laboratory files are stacked into one
-    adlb, PARCAT1 filled with the file's name where a file has none."""
-    roles, unused = adam_roles(folder, names)
+    adlb, PARCAT1 filled with the file's name where a file has none; the efficacy datasets
+    (file stems) by their stem."""
+    roles, unused = adam_roles(folder, names, efficacy)
     frames, files = {}, {"folder": str(folder)}
     for std, paths in roles.items():
         for path in paths:
@@ -157,9 +167,17 @@ def check_study_config(datasets: dict[str, pd.DataFrame], cfg: dict, where: str 
     bds = [n for n in ("adlb", "advs") if n in datasets]
     if flag is not None and bds and not any(flag in datasets[n] for n in bds):
         problems.append(f"{where} analysis_flag: no column {flag} in {' or '.join(n.upper() for n in bds)}")
+    if not problems:
+        problems += efficacy_problems(datasets, cfg, demographics_population(adsl, cfg), where)
     if problems:
         raise AdamInputError(f"{len(problems)} problem(s) in the configuration:\n"
                              + "\n".join(f"  - {p}" for p in problems))
+
+
+def demographics_population(adsl: pd.DataFrame, cfg: dict) -> str:
+    """The population of the demographics table (and the default of the efficacy analyses): config
+    `population`, else ITTFL, FASFL or SAFFL."""
+    return cfg.get("population") or next(f for f in ("ITTFL", "FASFL", "SAFFL") if f in adsl)
 
 
 def data_date(adsl: pd.DataFrame) -> tuple[str, str]:

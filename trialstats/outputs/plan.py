@@ -6,6 +6,8 @@ file is missing (report.build.assert_planned_outputs).
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -224,6 +226,8 @@ ADAM_NEEDS = {  # what an ADaM-route entry needs -> do the analysis rule's facts
     "liver_peaks": lambda facts, category: facts["liver_peaks"],
     "lab_category": lambda facts, category: category is not None,
     "analytes": lambda facts, category: category is not None and category[1],
+    "efficacy": lambda facts, analysis: analysis is not None,
+    "km_figure": lambda facts, analysis: analysis is not None and analysis["figure"],
 }
 
 
@@ -232,23 +236,28 @@ def adam_plan(facts: dict) -> list[tuple[str, list[Output]]]:
     the analysis rule wrote: datasets (the ADaM datasets used, upper case), folder (the upper-case stems of
     every table file of the folder: an optional dataset in neither is stated absent), categories ([(laboratory
     category, has tabulated analytes)], in output order k = 1, 2, ...), liver_peaks (any subject with
-    ALT/AST/bilirubin peaks), and the wording fields fisher, demographics_population, baseline_tests."""
-    values = {k: v for k, v in facts.items() if isinstance(v, str)}
+    ALT/AST/bilirubin peaks), efficacy (per configured analysis in order k = 1, 2, ...: its fields eid,
+    efficacy_title, efficacy_population, efficacy_source and figure), and the wording fields fisher,
+    demographics_population, baseline_tests."""
+    values = {k: v for k, v in facts.items() if isinstance(v, str)} | {"note": "{note}"}
     out = []
     for title, keys in LAYOUT["adam"]:
         entries = [entry(k) for k in keys]
         family = [e for e in entries if "lab_category" in e.needs]
+        analyses = [e for e in entries if "efficacy" in e.needs]
         expanded = [(e, (k, c)) for k, c in enumerate(facts["categories"], 1) for e in family]
-        expanded += [(e, None) for e in entries if e not in family]
+        expanded += [(e, a) for a in facts.get("efficacy", []) for e in analyses]
+        expanded += [(e, None) for e in entries if e not in family and e not in analyses]
         outputs = []
         for e, at in expanded:
-            category = None if at is None else at[1]
-            if not all(ADAM_NEEDS[need](facts, category) for need in e.needs):
+            member = at if isinstance(at, dict) else None if at is None else at[1]   # an analysis or a lab category
+            if not all(ADAM_NEEDS[need](facts, member) for need in e.needs):
                 continue
-            v = {**values, "note": "{note}", **({"k": at[0], "category": category[0]} if at else {})}
+            v = {**values, **({"k": at[0], "category": member[0]} if isinstance(at, tuple) else {}),
+                 **(at if isinstance(at, dict) else {})}
             outputs.append(Output(e.id.format_map(v), e.number.format_map(v), e.title.format_map(v),
                                   e.population.format_map(v), e.path.format_map(v), e.kind,
-                                  e.footnote.format_map(v), e.source, e.note))
+                                  e.footnote.format_map(v), e.source.format_map(v), e.note.format_map(v)))
         if outputs:
             vitals = " and vital signs" if any(o.id == "t_14_3_11" for o in outputs) else ""
             out.append((title.format(and_vitals=vitals), outputs))
@@ -268,7 +277,7 @@ def number_in_reading_order(sections: list[tuple[str, list[Output]]],
     if unknown:
         raise ValueError(f"table_numbers names {', '.join(unknown)}, not an output of this report; its outputs "
                          f"(the file names under analysis/): {', '.join(planned_ids)}")
-    out, next_section = [], {}
+    out, next_section, moved = [], {}, {}
     for title, outputs in sections:
         number, _, words = title.partition(" ")
         chapter, first = number.split(".", 1)
@@ -278,8 +287,12 @@ def number_in_reading_order(sections: list[tuple[str, list[Output]]],
         for i, o in enumerate(outputs, 1):
             theirs = _theirs(o, study_numbers)
             renumbered.append(replace(o, number=f"{o.number.split()[0]} {section}.{i}", title=o.title + theirs))
+            moved[o.number] = renumbered[-1].number
         out.append((f"{section} {words}", renumbered))
-    return out
+    # a footnote that names another output by its planned number ("Estimates in Table 14.2.5") gets the new one
+    pattern = re.compile("|".join(rf"{re.escape(k)}(?![\d.])" for k in sorted(moved, key=len, reverse=True)))
+    return [(t, [replace(o, footnote=pattern.sub(lambda m: moved[m.group(0)], o.footnote)) for o in outputs])
+            for t, outputs in out] if moved else out
 
 
 def _theirs(o: Output, study_numbers: dict[str, str]) -> str:

@@ -288,7 +288,18 @@ def absent(key: str, number: str, title: str, dataset: str, what: str) -> Entry:
              f"{dataset} was not in the folder: {what}.", needs=(f"no_{dataset.lower()}",))
 
 
-ADAM_ENTRIES: tuple[Entry, ...] = (
+# `{eid}`, `{k}` and the efficacy_ fields expand per configured efficacy analysis (config efficacy); the footnote is
+# the method as run, written by the analysis rule (notes/e_<id>.txt)
+ADAM_EFFICACY = (
+    E("adam:t_14_2_k", "{eid}", "Table 14.2.{k}", "{efficacy_title}", "{efficacy_population}",
+      f"{A}/tables/{{eid}}.csv", "adam_study", footnote="{note}", source="{efficacy_source}",
+      ard=f"{A}/ard/{{eid}}.csv", note=f"{A}/notes/{{eid}}.txt", needs=("efficacy",)),
+    E("adam:f_14_2_k", "f_{eid}", "Figure 14.2.{k}", "{efficacy_title}: Kaplan-Meier estimate by arm",
+      "{efficacy_population}", f"{A}/figures/f_{{eid}}.png", "adam_study", "figure", "Kaplan-Meier estimate of the "
+      "event-free probability by arm; ticks: censored subjects; under the axis: the number at risk. Estimates and "
+      "tests in {ref_table}.", "{efficacy_source}", ard=f"{A}/ard/{{eid}}_km.csv", needs=("efficacy", "km_figure")),
+)
+ADAM_ENTRIES: tuple[Entry, ...] = ADAM_EFFICACY + (
     E("adam:t_14_1_1", "t_14_1_1", "Table 14.1.1", "Analysis populations by planned arm", "All subjects with a planned "
       "arm", f"{A}/tables/t_14_1_1.csv", "adam_study", footnote="n (%) of the subjects of each arm; flags as recorded "
       "in ADSL.", source="ADSL", ard=f"{A}/ard/t_14_1_1.csv"),
@@ -424,7 +435,7 @@ LAYOUT = {
     "adam": [
         ("14.1 Subjects", ["adam:t_14_1_1", "adam:t_14_1_2", "adam:t_14_1_4", "adam:t_14_1_5", "adam:t_14_1_6",
                            "adam:t_14_1_6:absent", "adam:t_14_1_7", "adam:t_14_1_8", "adam:t_14_1_7:absent"]),
-        ("14.2 Time to event", ["adam:t_14_2_1:absent"]),
+        ("14.2 Efficacy", ["adam:t_14_2_k", "adam:f_14_2_k", "adam:t_14_2_1:absent"]),
         ("14.3 Safety: adverse events", ["adam:t_14_3_1", "adam:t_14_3_2", "adam:t_14_3_3", "adam:t_14_3_4",
                                          "adam:t_14_3_5", "adam:t_14_3_6", "adam:f_14_3_7"]),
         ("14.3 Safety: laboratory{and_vitals}", ["adam:t_14_3_8_k", "adam:f_14_3_8_k", "adam:t_14_3_9_k",

@@ -26,29 +26,36 @@ def _listing(root: Path, name: str) -> pd.DataFrame | None:
 
 def adam_facts(root: Path) -> dict:
     """What the analysis rule wrote that decides the report's outputs (outputs.plan.adam_plan): the
-    datasets used, the laboratory categories (with or without tabulated analytes) and whether any
-    subject has liver-test peaks."""
-    files, params, peaks = (_listing(root, n) for n in ("input_files", "l_lab_parameters", "l_hys_law_peaks"))
+    datasets used, the laboratory categories (with or without tabulated analytes), whether any
+    subject has liver-test peaks, and the configured efficacy analyses (listings/efficacy_analyses)."""
+    files, params, peaks, efficacy = (_listing(root, n) for n in ("input_files", "l_lab_parameters",
+                                                                    "l_hys_law_peaks", "efficacy_analyses"))
     datasets = set(files.loc[files["Used"] == "yes", "Dataset"]) if files is not None else set()
     folder = set() if files is None else {f.split(".")[0].upper() for f in files["File"]}
     categories = [] if params is None else [
         (c, bool((params.loc[params["CATEGORY"] == c, "TABULATED"] == "yes").any()))
         for c in dict.fromkeys(params["CATEGORY"])]
+    analyses = [] if efficacy is None else [
+        dict(k=r["K"], eid=r["ID"], efficacy_title=r["TITLE"], efficacy_population=r["POPULATION"],
+             efficacy_source=r["SOURCE"], figure=r["FIGURE"] == "yes", ref_table=f"Table 14.2.{r['K']}")
+        for r in efficacy.to_dict("records")]
     return dict(datasets=datasets, folder=folder, categories=categories,
-                liver_peaks=peaks is not None and len(peaks) > 0)
+                liver_peaks=peaks is not None and len(peaks) > 0, efficacy=analyses)
 
 
 def appendices(root: Path, sections: list | None = None,
                study_numbers: dict[str, str] | None = None) -> list[tuple[str, pd.DataFrame]]:
     """The report's outputs with their files and (where the config gives them) the study's own numbers,
-    input files (used or not), record accounting, the data queries, and the laboratory parameters with
-    the reason any is not tabulated."""
+    input files (used or not), record accounting (of the datasets and of the efficacy analyses), the
+    data queries, and the laboratory parameters with the reason any is not tabulated."""
     read = lambda name: _listing(root, name)  # noqa: E731
     numbers = [] if sections is None else [
         ("Output numbers: this report's, its files" + (" and the study's own" if study_numbers else ""),
          number_crosswalk(sections, study_numbers))]
     out = [*numbers, ("Files of the ADaM folder: used and not used", read("input_files")),
            ("Record accounting: records in = used + excluded, by dataset", read("accounting")),
+           ("Record accounting of the efficacy analyses: records in = used + excluded, by analysis",
+            read("efficacy_accounting")),
            ("Data queries: records kept as recorded, with the rule applied", read("data_queries"))]
     params = read("l_lab_parameters")
     if params is not None:

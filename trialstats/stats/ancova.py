@@ -1,6 +1,7 @@
 """ANCOVA at one visit: response ~ treatment + covariates (OLS), LS means and their contrast.
 
-LS means are at the covariates' means over the records used; intervals from the t distribution
+LS means are at the covariates' means over the records used and, for class covariates (`factors`,
+e.g. a site group), with equal weights over their levels (SAS LSMEANS); intervals from the t distribution
 with the residual degrees of freedom. On the log scale (`log=True`) the contrast is returned as a
 ratio of geometric means.
 """
@@ -16,9 +17,9 @@ TIDY = ["estimate", "se", "df", "lower", "upper", "p"]
 
 
 def fit_ancova(data: pd.DataFrame, response: str, treatment: str, covariates: list[str], reference: str,
-               log: bool = False, level: float = 0.95) -> dict:
+               log: bool = False, level: float = 0.95, factors: list[str] = ()) -> dict:
     """{"lsmeans": frame by arm, "contrasts": frame of arm - reference (or ratio), "n": int}."""
-    cols = [response, treatment, *covariates]
+    cols = [response, treatment, *covariates, *factors]
     d = data.dropna(subset=cols).copy()
     if log:
         bad = (d[[response, *covariates]] <= 0).any(axis=1)
@@ -29,8 +30,10 @@ def fit_ancova(data: pd.DataFrame, response: str, treatment: str, covariates: li
     arms = [reference] + sorted(a for a in d[treatment].unique() if a != reference)
     if d[treatment].nunique() < 2:
         raise ValueError(f"ANCOVA of {response} needs two or more arms with data")
+    levels = {f: sorted(d[f].astype(str).unique()) for f in factors}
+    dummies = [(d[f].astype(str) == v).astype(float) for f in factors for v in levels[f][1:]]
     x = np.column_stack([np.ones(len(d))] + [(d[treatment] == a).astype(float) for a in arms[1:]]
-                        + [d[c].astype(float) for c in covariates])
+                        + [d[c].astype(float) for c in covariates] + dummies)
     y = d[response].astype(float).to_numpy()
     beta, *_ = np.linalg.lstsq(x, y, rcond=None)
     df = len(y) - x.shape[1]
@@ -38,6 +41,7 @@ def fit_ancova(data: pd.DataFrame, response: str, treatment: str, covariates: li
     cov = sigma2 * np.linalg.inv(x.T @ x)
     q = stats.t.ppf(0.5 + level / 2, df)
     means = d[covariates].astype(float).mean().to_numpy() if covariates else np.array([])
+    means = np.r_[means, [1 / len(levels[f]) for f in factors for _ in levels[f][1:]]]
 
     def row(c):
         est, se = float(c @ beta), math.sqrt(float(c @ cov @ c))

@@ -275,6 +275,33 @@ def cmh_general_association(tables) -> tuple[float, int, float]:
     return q, df, float(stats.chi2.sf(q, df))
 
 
+def cmh_row_mean_scores(tables, scores=None) -> tuple[float, int, float]:
+    """Cochran-Mantel-Haenszel row mean scores statistic ("row mean scores differ", SAS PROC FREQ
+    CMH) for K strata of R x C tables, rows the groups, columns the ordered responses with
+    `scores`: C table scores (default 1..C), or one row of C per stratum (e.g. rank scores within
+    each stratum: Friedman's test). Per stratum, the score totals of the first R-1 rows
+    T_i = sum_j a_j n_ij have mean n_i. sum_j a_j n_.j / n and covariance v (n_i delta_ik - n_i n_k / n)
+    n / (n - 1), v the variance of the scores over the stratum's column totals (Landis, Heyman & Koch
+    1978); Q = (T - E)' V^-1 (T - E) summed over strata, df R - 1. Strata with a single subject
+    carry no information and are skipped."""
+    tables = [np.asarray(t, dtype=float) for t in tables]
+    r, c = tables[0].shape
+    a = np.arange(1, c + 1, dtype=float) if scores is None else np.asarray(scores, dtype=float)
+    per_stratum = np.broadcast_to(a, (len(tables), c))
+    diff, var = np.zeros(r - 1), np.zeros((r - 1, r - 1))
+    for t, a in zip(tables, per_stratum):
+        n = t.sum()
+        if n < 2:
+            continue
+        rows, cols = t.sum(axis=1), t.sum(axis=0)
+        mean = cols @ a / n
+        v = cols @ (a - mean) ** 2 / n
+        diff += (t @ a)[:-1] - rows[:-1] * mean
+        var += v * (np.diag(rows[:-1]) - np.outer(rows[:-1], rows[:-1]) / n) * n / (n - 1)
+    q = float(diff @ np.linalg.pinv(var) @ diff)
+    return q, r - 1, float(stats.chi2.sf(q, r - 1))
+
+
 def cmh_2x2(tables, continuity_correction: bool) -> tuple[float, int, float]:
     """Mantel-Haenszel chi-square for K 2x2 tables, with or without the 0.5 continuity
     correction (named explicitly: SAS prints the uncorrected one)."""

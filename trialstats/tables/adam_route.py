@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..adam.inputs import demographics_population
 from ..adam.standardize import arm_rank, is_baseline, standardize_adsl
 from ..ard.safety import compute_safety
 from .adam_safety import adam_safety_outputs
@@ -42,11 +43,6 @@ def with_arm_codes(adsl: pd.DataFrame, cfg: dict, datasets: dict[str, pd.DataFra
             code = dict(zip(pairs["TRTA"].astype(str), pd.to_numeric(pairs["TRTAN"], errors="coerce")))
             return adsl.assign(**{f"{c}N": adsl[c].astype("string").map(code) for c in cols})
     return adsl
-
-
-def demographics_population(adsl: pd.DataFrame, cfg: dict) -> str:
-    """The population of the demographics table: config `population`, else ITTFL, FASFL or SAFFL."""
-    return cfg.get("population") or next(f for f in ("ITTFL", "FASFL", "SAFFL") if f in adsl)
 
 
 def record_accounting(datasets: dict[str, pd.DataFrame], cfg: dict, parameters: pd.DataFrame | None) -> pd.DataFrame:
