@@ -132,11 +132,12 @@ def test_run_and_plan_give_one_table_per_analysis_and_a_figure_for_time_to_event
     analyses = [dict(k=str(r.K), eid=r.ID, efficacy_title=r.TITLE, efficacy_population=r.POPULATION,
                      efficacy_source=r.SOURCE, figure=r.FIGURE == "yes", ref_table=f"Table 14.2.{r.K}")
                 for r in listed.itertuples()]
-    facts = dict(datasets={"ADSL", "ADAE"}, categories=[], liver_peaks=False, efficacy=analyses, fisher="",
-                 baseline_tests="", demographics_population="EFFFL", related_terms="")
+    facts = dict(datasets={"ADSL", "ADAE", "ADEFF", "ADTTE"}, categories=[], liver_peaks=False, efficacy=analyses,
+                 fisher="", baseline_tests="", demographics_population="EFFFL", related_terms="")
     section = dict(adam_plan(facts))["14.2 Efficacy"]
     assert [(o.id, o.number) for o in section] == [("e_score", "Table 14.2.1"), ("e_tte", "Table 14.2.2"),
-                                                    ("f_e_tte", "Figure 14.2.2")]
+                                                    ("f_e_tte", "Figure 14.2.3")]    # one sequence in reading order
+    assert "Table 14.2.2" in section[2].footnote                    # the figure names its table by its number
     assert section[0].footnote == "{note}" and section[0].note == "analysis/notes/e_score.txt"
     assert "14.2 Efficacy" not in dict(adam_plan(facts | {"efficacy": []}))
 

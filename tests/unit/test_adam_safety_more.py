@@ -187,7 +187,7 @@ def test_absent_inputs_are_stated_where_their_outputs_would_be(tmp_path):
                  fisher="", baseline_tests="", demographics_population="", related_terms="")
     outputs = {o.id: o for _, outs in adam_plan(facts) for o in outs}
     stated = {i: o.footnote for i, o in outputs.items() if o.kind == "statement"}
-    assert stated == {"t_14_1_6": "ADEX was not in the folder: no exposure by ADEX parameter (Table 14.1.5 is the "
+    assert stated == {"t_14_1_6": "ADEX was not in the folder: no exposure by ADEX parameter (Table 14.1.4 is the "
                                   "exposure ADSL records).",
                       "t_14_1_7": "ADCM was not in the folder: no prior or concomitant medication tables.",
                       "t_14_3_8": "ADLB was not in the folder: no laboratory tables, shifts, Hy's-law screen, eDISH or "

@@ -111,5 +111,5 @@ def test_the_report_states_the_absent_inputs(pilot):
                       "ADCM was not in the folder: no prior or concomitant medication tables."):
         assert statement in text
     assert "ADTTE was not in the folder" not in text                  # adtte.csv is there
-    assert "Table 14.1.5 Exposure by actual arm" in text and "Listing 16.2.3 Potential Hy's law cases" in text
+    assert "Table 14.1.4 Exposure by actual arm" in text and "Listing 16.2.3 Potential Hy's law cases" in text
     assert not np.isnan(float(ard(pilot, "t_14_3_13").stat.iloc[0]))
