@@ -169,14 +169,26 @@ def finite_or_inf(x) -> float:
     return float(x) if x is not None and pd.notna(x) else np.inf
 
 
+def _exact_at(v: np.ndarray, d: int) -> bool:
+    return bool(np.all(np.abs(np.round(v, d) - v) <= 1e-9 * np.maximum(1, np.abs(v))))
+
+
 def collected_decimals(values: pd.Series, most: int = 2) -> int:
     """The decimals the values were collected with: the fewest that represent every value exactly,
     at most `most` (values converted to SI units carry spurious decimals)."""
     v = pd.to_numeric(values, errors="coerce").dropna().unique()
-    for d in range(most + 1):
-        if np.all(np.abs(np.round(v, d) - v) <= 1e-9 * np.maximum(1, np.abs(v))):
-            return d
-    return most
+    return next((d for d in range(most + 1) if _exact_at(v, d)), most)
+
+
+def reported_decimals(values: pd.Series, limits: pd.Series | None = None, most: int = 2) -> int:
+    """The decimals to report values at: collected_decimals; where no `most` decimals represent them
+    (converted to SI units: urate 291.452 umol/L from 4.9 mg/dL), the decimals of the reference
+    limits (`limits`, e.g. A1LO and A1HI: the laboratory's precision for the unit), if any."""
+    v = pd.to_numeric(values, errors="coerce").dropna().unique()
+    lim = pd.to_numeric(limits, errors="coerce").dropna() if limits is not None else pd.Series(dtype=float)
+    if _exact_at(v, most) or lim.empty:
+        return collected_decimals(values, most)
+    return collected_decimals(lim, most)
 
 
 def text_column(d: pd.DataFrame, col: str) -> pd.Series:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..adam.lab_window import lab_settings, range_text, window_text
+from ..listings.safety import part_suffix, part_title
 from ..protocol import dose_words, parameter_names, regimen
 from ..vocabulary import related_note, related_terms, visit_label
 from .registry import LAYOUT, RULE_FOLDERS, Entry, entry
@@ -204,8 +206,10 @@ ADAM_NEEDS = {  # what an ADaM-route entry needs -> do the analysis rule's facts
 def adam_plan(facts: dict) -> list[tuple[str, list[Output]]]:
     """[(section title, [Output])] of the report of a study given as an ADaM folder. `facts`, from what
     the analysis rule wrote: datasets (the ADaM datasets used, upper case), categories ([(laboratory
-    category, has tabulated analytes)], in output order k = 1, 2, ...), liver_peaks (any subject with
-    ALT/AST/bilirubin peaks), and the wording fields fisher, demographics_population, baseline_tests."""
+    category, has tabulated analytes)], in output order k = 1, 2, ...), figure_parts (category -> the
+    figures its analytes take, listings.safety.lab_figure_parts; default 1), liver_peaks (any subject
+    with ALT/AST/bilirubin peaks), and the wording fields fisher, demographics_population,
+    baseline_tests, lab_shift_window, lab_range."""
     values = {k: v for k, v in facts.items() if isinstance(v, str)}
     out = []
     for title, keys in LAYOUT["adam"]:
@@ -219,9 +223,12 @@ def adam_plan(facts: dict) -> list[tuple[str, list[Output]]]:
             if not all(ADAM_NEEDS[need](facts, category) for need in e.needs):
                 continue
             v = {**values, **({"k": at[0], "category": category[0]} if at else {})}
-            outputs.append(Output(e.id.format_map(v), e.number.format_map(v), e.title.format_map(v),
-                                  e.population.format_map(v), e.path.format_map(v), e.kind,
-                                  e.footnote.format_map(v), e.source, e.note))
+            parts = facts.get("figure_parts", {}).get(category[0], 1) if "{part}" in e.id else 1
+            for j in range(parts):
+                w = {**v, "part": part_suffix(j, parts), "part_title": part_title(j, parts)}
+                outputs.append(Output(e.id.format_map(w), e.number.format_map(w), e.title.format_map(w),
+                                      e.population.format_map(w), e.path.format_map(w), e.kind,
+                                      e.footnote.format_map(w), e.source, e.note))
         if outputs:
             vitals = " and vital signs" if any(o.id == "t_14_3_11" for o in outputs) else ""
             out.append((title.format(and_vitals=vitals), outputs))
@@ -229,10 +236,12 @@ def adam_plan(facts: dict) -> list[tuple[str, list[Output]]]:
 
 
 def adam_fields(cfg: dict, tests: dict, population: str) -> dict[str, str]:
-    """The wording fields of the ADaM-route report: the between-arm test, the baseline tests and the
-    demographics population."""
+    """The wording fields of the ADaM-route report: the between-arm test, the baseline tests, the
+    demographics population, the laboratory shift window and range source (config `labs`)."""
     control = cfg.get("control")
+    window, source = lab_settings(cfg.get("labs"))
     return dict(fisher=f"p: Fisher's exact test of each arm against {control}." if control
                 else "No between-arm test (no control arm named).",
+                lab_shift_window=window_text(window), lab_range=range_text(source),
                 baseline_tests="; ".join(f"{kind}: {name}" for kind, name in tests.items() if name) or "none requested",
                 demographics_population=population, related_terms=related_note())

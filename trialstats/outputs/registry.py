@@ -264,9 +264,10 @@ ENTRIES: tuple[Entry, ...] = (
 # The report of a study given as an ADaM folder (rules adam_study, adam_report), under results/<study>/:
 # `{k}` and `{category}` expand per laboratory category (PARCAT1) with tabulated analytes.
 ADAM_SAFETY = "Safety (SAFFL = Y), by actual arm"
-ADAM_LAB_SHIFT = ("Subjects with a baseline and a post-baseline range category (on or after the first dose, scheduled "
-                  "or not); worst: HIGH if any high, else LOW if any low, else NORMAL. CMH general association across "
-                  "arms, stratified by baseline.")
+ADAM_LAB_SHIFT = ("Shifts from baseline to the worst value in {lab_shift_window}; normal range: {lab_range}. Low and "
+                  "high directions apart: the lowest and the highest category of each subject's values in that window "
+                  "(a subject high throughout is lowest: high). Subjects with a baseline and a post-baseline category. "
+                  "CMH general association across arms, stratified by baseline, per direction.")
 A = "analysis"
 ADAM_ENTRIES: tuple[Entry, ...] = (
     E("adam:t_14_1_1", "t_14_1_1", "Table 14.1.1", "Analysis populations by planned arm", "All subjects with a planned "
@@ -299,10 +300,14 @@ ADAM_ENTRIES: tuple[Entry, ...] = (
       "ADAE", ard=f"{A}/ard/f_14_3_7.csv"),
     E("adam:t_14_3_8_k", "t_14_3_8_{k}", "Table 14.3.8.{k}", "Laboratory values and change from baseline by visit: "
       "{category}", ADAM_SAFETY, f"{A}/tables/t_14_3_8_{{k}}.csv", "adam_study", footnote="Records with an analysis "
-      "visit (AVISIT), visits in the order of AVISITN. Min and max at the decimals of the data (at most 2); mean, SD "
-      "and median at one more.", source="ADLB", ard=f"{A}/ard/t_14_3_8.csv", needs=("lab_category",)),
-    E("adam:f_14_3_8_k", "f_14_3_8_{k}", "Figure 14.3.8.{k}", "Laboratory values by visit: {category}", ADAM_SAFETY,
-      f"{A}/figures/f_14_3_8_{{k}}.png", "adam_study", "figure", "Mean and SD by visit and arm.", "ADLB",
+      "visit (AVISIT), visits in the order of AVISITN. Min and max at the decimals of the data (at most 2; values "
+      "converted to SI units at the decimals of their reference limits); mean and median at one more, SD at two more.",
+      source="ADLB", ard=f"{A}/ard/t_14_3_8.csv", needs=("lab_category",)),
+    E("adam:f_14_3_8_k", "f_14_3_8_{k}{part}", "Figure 14.3.8.{k}{part}", "Laboratory values over time: "
+      "{category}{part_title}", ADAM_SAFETY, f"{A}/figures/f_14_3_8_{{k}}{{part}}.png", "adam_study", "figure",
+      "Mean and SD by visit and arm on a time axis in weeks (day 1 = week 0): planned visits at the week of their "
+      "name, joined; End of Treatment and unscheduled records on or after the first dose (open markers, labelled) at "
+      "the median week of their records. At most 8 analytes a figure.", "ADLB", ard=f"{A}/ard/f_14_3_8.csv",
       needs=("lab_category", "analytes")),
     E("adam:t_14_3_9_k", "t_14_3_9_{k}", "Table 14.3.9.{k}", "Laboratory shifts, baseline vs worst post-baseline: "
       "{category}", ADAM_SAFETY, f"{A}/tables/t_14_3_9_{{k}}.csv", "adam_study", footnote=ADAM_LAB_SHIFT,

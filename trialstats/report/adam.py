@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..listings.safety import lab_figure_parts
+
 
 BASE = "analysis"
 
@@ -24,14 +26,17 @@ def _listing(root: Path, name: str) -> pd.DataFrame | None:
 
 def adam_facts(root: Path) -> dict:
     """What the analysis rule wrote that decides the report's outputs (outputs.plan.adam_plan): the
-    datasets used, the laboratory categories (with or without tabulated analytes) and whether any
-    subject has liver-test peaks."""
+    datasets used, the laboratory categories (with or without tabulated analytes), the figures of
+    each category's analytes and whether any subject has liver-test peaks."""
     files, params, peaks = (_listing(root, n) for n in ("input_files", "l_lab_parameters", "l_hys_law_peaks"))
     datasets = set(files.loc[files["Used"] == "yes", "Dataset"]) if files is not None else set()
     categories = [] if params is None else [
         (c, bool((params.loc[params["CATEGORY"] == c, "TABULATED"] == "yes").any()))
         for c in dict.fromkeys(params["CATEGORY"])]
-    return dict(datasets=datasets, categories=categories, liver_peaks=peaks is not None and len(peaks) > 0)
+    parts = {} if params is None else {c: len(lab_figure_parts(list(g.loc[g["TABULATED"] == "yes", "PARAMCD"])))
+                                       for c, g in params.groupby("CATEGORY")}
+    return dict(datasets=datasets, categories=categories, figure_parts=parts,
+                liver_peaks=peaks is not None and len(peaks) > 0)
 
 
 def appendices(root: Path) -> list[tuple[str, pd.DataFrame]]:

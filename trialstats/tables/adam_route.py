@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..adam.lab_window import lab_settings
 from ..adam.standardize import arm_rank, is_baseline, standardize_adsl
 from ..ard.safety import compute_safety
 from .safety import display_context, display_of, lab_tables, t_incidence
@@ -103,9 +104,10 @@ def run_adam_study(datasets: dict[str, pd.DataFrame], cfg: dict) -> dict[str, pd
     adsl = with_arm_codes(datasets["adsl"], cfg, datasets)
     cols = study_arms(adsl, cfg)
     control = cfg.get("control")
+    window, lab_range = lab_settings(cfg.get("labs"))
     results = compute_safety(adsl, datasets["adae"], datasets.get("adlb"), datasets.get("advs"), None, cols["arm"],
                              control, lab_panel=None, flag=cfg.get("analysis_flag"), arm_order=cols["arm_order"],
-                             by_visit=True)
+                             by_visit=True, shift_window=window, lab_range=lab_range)
     out = {}
     context = display_context(adsl, cols["arm"], [datasets.get("adlb"), datasets.get("advs")])
     for name, frame in results.items():
