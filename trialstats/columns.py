@@ -181,14 +181,20 @@ def collected_decimals(values: pd.Series, most: int = 2) -> int:
 
 
 def reported_decimals(values: pd.Series, limits: pd.Series | None = None, most: int = 2) -> int:
-    """The decimals to report values at: collected_decimals; where no `most` decimals represent them
-    (converted to SI units: urate 291.452 umol/L from 4.9 mg/dL), the decimals of the reference
-    limits (`limits`, e.g. A1LO and A1HI: the laboratory's precision for the unit), if any."""
+    """The decimals to report values at: collected_decimals, unless the values carry float noise (not
+    exactly the decimal numbers they round to: computed, e.g. converted to SI units, creatinine
+    79.55999999999999 umol/L, urate 291.452 from 4.9 mg/dL). Those are reported at the decimals of
+    their reference limits (`limits`, e.g. A1LO and A1HI: the laboratory's precision for the unit),
+    with at least two significant digits for the median value and at most the collected decimals."""
     v = pd.to_numeric(values, errors="coerce").dropna().unique()
+    collected = collected_decimals(values, most)
     lim = pd.to_numeric(limits, errors="coerce").dropna() if limits is not None else pd.Series(dtype=float)
-    if _exact_at(v, most) or lim.empty:
-        return collected_decimals(values, most)
-    return collected_decimals(lim, most)
+    noisy = any(round(float(x), collected) != float(x) for x in v)
+    if not noisy or lim.empty:
+        return collected
+    median = float(np.median(np.abs(v)))
+    legible = max(0, 1 - int(np.floor(np.log10(median)))) if median > 0 else collected
+    return min(collected, max(collected_decimals(lim, most), legible))
 
 
 def text_column(d: pd.DataFrame, col: str) -> pd.Series:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..columns import per_distinct
+from ..columns import numbers, per_distinct
 from ..vocabulary import is_planned_visit, visit_week
 from .standardize import is_baseline, is_post_baseline
 
@@ -52,8 +52,8 @@ def range_category(bds: pd.DataFrame, source: str = DEFAULT_RANGE) -> pd.Series:
         return bds["ANRIND"].astype("object") if "ANRIND" in bds else pd.Series(np.nan, index=bds.index, dtype=object)
     if source != "limits":
         raise ValueError(f"labs.range: {source!r}; expected 'indicator' or 'limits'")
-    number = lambda col: pd.to_numeric(bds[col], errors="coerce") if col in bds else pd.Series(np.nan, index=bds.index)  # noqa: E731
-    value, low, high = number("AVAL"), number("ANRLO"), number("ANRHI")
+    value, low, high = (numbers(bds[c]) if c in bds else pd.Series(np.nan, index=bds.index)
+                        for c in ("AVAL", "ANRLO", "ANRHI"))
     known = value.notna() & (low.notna() | high.notna())
     out = np.where(value < low, "LOW", np.where(value > high, "HIGH", "NORMAL"))
     return pd.Series(np.where(known, out, None), index=bds.index, dtype=object)
