@@ -254,9 +254,10 @@ def ard_shift(bds: pd.DataFrame, params: list[str], control: str | None = None, 
                 tables = [pd.crosstab(g["ARM_"], g["POST"]).reindex(index=arms, columns=list(RANGE_CATEGORIES),
                                                                     fill_value=0).to_numpy()
                           for _, g in both.groupby("BASE")]
-                seen = sum(tables).sum(axis=0) > 0      # the categories of any stratum, as SAS PROC FREQ keeps them
-                tables = [t[:, seen] for t in tables if t.sum() > 1]
-                if tables and seen.sum() > 1:
+                tables = [t for t in tables if t.sum() > 1 and (t.sum(axis=1) > 0).sum() > 1]   # informative strata
+                seen = sum(tables).sum(axis=0) > 0 if tables else np.zeros(0, bool)   # categories of any of them
+                if seen.sum() > 1:
+                    tables = [t[:, seen] for t in tables]
                     q, df, p = cmh_general_association(tables)
                     rows.append(dict(group1="TEST", group1_level="CMH general association", variable=param,
                                      variable_level=f"{direction}: df={df}", stat_name="p", stat=p))

@@ -139,6 +139,15 @@ def _positions(s: pd.DataFrame) -> tuple[list, dict, dict]:
     return visits, dict(zip(visits, visit_weeks(visits) if visits else [])), {v: True for v in visits}
 
 
+def _scale(frames: list[pd.DataFrame]) -> tuple[float, float]:
+    """The lowest mean - SD and highest mean + SD of the planned visits (a mean without SD: itself)."""
+    ends = [(f["mean"] - f["sd"].fillna(0), f["mean"] + f["sd"].fillna(0)) if "sd" in f else (f["mean"], f["mean"])
+            for f in frames if len(f)]
+    low = min((float(lo.min()) for lo, _ in ends), default=np.nan)
+    high = max((float(hi.max()) for _, hi in ends), default=np.nan)
+    return (low, high) if high > low else (low - 1, high + 1)
+
+
 def g_lab_over_visits(summary: pd.DataFrame, params: list[str], title: str, labels: dict | None = None,
                       per_row: int = 4, control: str | None = None, rank: dict | None = None) -> plt.Figure:
     """Mean (SD) of each lab parameter by visit and arm on a time axis in weeks (baseline 0), arms
@@ -167,17 +176,28 @@ def g_lab_over_visits(summary: pd.DataFrame, params: list[str], title: str, labe
             weeks = np.array([week[v] for v in shown])
             span = float(np.ptp(weeks)) if len(weeks) else 1.0
             present = [a for a in arms if a in set(s["group1_level"])]
+            wide = {a: s[s["group1_level"] == a].pivot_table(index="group2_level", columns="stat_name", values="stat")
+                    for a in present}
+            low, high = _scale([wide[a].reindex(line) for a in present])
             for i, arm in enumerate(present):
-                w = s[s["group1_level"] == arm].pivot_table(index="group2_level", columns="stat_name",
-                                                             values="stat")
-                shift = dodge(i, len(present), span or 1.0, 0.035)
-                for keep, style in ((line, dict(label=str(arm))), (other, dict(ls="none", mfc="white"))):
-                    if keep:
-                        v = w.reindex(keep)
-                        ax.errorbar(np.array([week[k] for k in keep]) + shift, v["mean"], yerr=v.get("sd"),
-                                    marker=markers[arm], ms=3.5, lw=1, capsize=2, color=colours[arm], **style)
+                shift = dodge(i, len(present), span or 1.0, 0.025)
+                if line:
+                    v = wide[arm].reindex(line)
+                    ax.errorbar(np.array([week[k] for k in line]) + shift, v["mean"], yerr=v.get("sd"),
+                                marker=markers[arm], ms=3.5, lw=1, capsize=2, color=colours[arm], label=str(arm))
+                for k in other:                  # open, unjoined; a mean beyond the planned visits' scale at its edge
+                    mean, sd = wide[arm]["mean"].get(k, np.nan), wide[arm].get("sd", pd.Series()).get(k, np.nan)
+                    if pd.isna(mean):
+                        continue
+                    y = min(max(mean, low), high)
+                    ax.errorbar([week[k] + shift], [y], yerr=None if y != mean else [sd], marker=markers[arm],
+                                mfc="white", ms=3.5, lw=1, capsize=2, color=colours[arm], ls="none")
+                    if y != mean:
+                        ax.annotate(f"{mean:.3g}", (week[k] + shift, y), xytext=(3, 0), textcoords="offset points",
+                                    fontsize=6.5, va="center", color=colours[arm])
             week_ticks(ax, [week[v] for v in line] or [0.0], 0.1)
-            ax.margins(y=0.18)
+            if np.isfinite([low, high]).all():
+                ax.set_ylim(low - 0.05 * (high - low), high + 0.25 * (high - low))   # room for the labels on top
             for v in other:
                 ax.annotate(SHORT_VISITS.get(v.upper(), v), (week[v], 1), xycoords=ax.get_xaxis_transform(),
                             xytext=(0, -2), textcoords="offset points", ha="center", va="top", fontsize=7,
@@ -188,11 +208,12 @@ def g_lab_over_visits(summary: pd.DataFrame, params: list[str], title: str, labe
             if k + cols >= len(params):         # the lowest panel of its column
                 ax.set_xlabel("Week (0 = baseline)", fontsize=8)
         handles, names = axes[0][0].get_legend_handles_labels()
-        fig.legend(handles, names, title="mean, bars: \u00b1 SD; open: EoT (end of treatment), Unsch. (unscheduled) "
-                   "at their median week", loc="upper right", ncol=len(names), frameon=False, fontsize=8,
-                   title_fontsize=8)
+        fig.legend(handles, names, title="Mean \u00b1 SD. Open: EoT (end of treatment), Unsch. (unscheduled) at "
+                   "their median week; beyond the scale: at its edge, with the mean",
+                   loc="upper left", bbox_to_anchor=(0.01, 0.955), ncol=len(names), frameon=False, fontsize=8,
+                   title_fontsize=7.5, alignment="left")
         fig.suptitle(title, x=0.01, ha="left", fontsize=10)
-        fig.tight_layout(rect=(0, 0, 1, 0.9))
+        fig.tight_layout(rect=(0, 0, 1, 0.88))
     return fig
 
 
