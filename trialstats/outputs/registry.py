@@ -192,10 +192,11 @@ ENTRIES: tuple[Entry, ...] = (
       f"{SAFETY}/tables/t_14_3_8.csv", "safety", source="ADLB", ard=f"{SAFETY}/ard/t_14_3_8.csv"),
     E("t_14_3_9", "t_14_3_9", "Table 14.3.9", "Laboratory shifts: baseline vs worst post-baseline", "Safety set",
       f"{SAFETY}/tables/t_14_3_9.csv", "safety", footnote="n: subjects with a baseline and a post-baseline value; "
-      "worst post-baseline: every value on or after the first dose, scheduled or not; % of n. CMH general association "
-      "across arms, stratified by baseline category; blank where it cannot be computed "
-      "(one post-baseline category, or strata of unequal shape).", source="ADLB", ard=f"{SAFETY}/ard/t_14_3_9.csv",
-      review=dict(footnote="Subjects by baseline category and worst post-baseline category.")),
+      "worst post-baseline: every value on or after the first dose, scheduled or not, low and high directions apart "
+      "(the lowest and the highest category of each subject's values); normal range: the reference range indicator "
+      "ANRIND; % of n. CMH general association across arms, stratified by baseline category, per direction; blank "
+      "where it cannot be computed (one post-baseline category).", source="ADLB", ard=f"{SAFETY}/ard/t_14_3_9.csv",
+      review=dict(footnote="Subjects by baseline category and their lowest and highest post-baseline category.")),
     E("t_14_3_10", "t_14_3_10", "Table 14.3.10", "Hy's-law screen", "Safety set", f"{SAFETY}/tables/t_14_3_10.csv",
       "safety", footnote="Peak post-baseline values as multiples of the upper limit of normal.", source="ADLB",
       ard=f"{SAFETY}/ard/t_14_3_10.csv", review=dict(footnote="n (%); CI: Clopper-Pearson 95%. Peak post-baseline "
