@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from trialstats.adam.inputs import AdamInputError, check_study_config
-from trialstats.adam.lab_window import in_shift_window, range_category, range_text, window_text
+from trialstats.adam.lab_window import in_shift_window, limit_columns, range_category, range_text, window_text
 from trialstats.adam.standardize import standardize_adsl, standardize_bds
 from trialstats.ard.safety import ard_lab_over_time, ard_shift
 from trialstats.columns import reported_decimals
@@ -57,7 +57,9 @@ def test_each_window_picks_its_records():
     with pytest.raises(ValueError, match="is not a window"):
         in_shift_window(d, {"visits": "all"})
     assert window_text({"visits": "planned", "up_to_week": 24}).startswith("planned visits after week 0 up to week 24")
-    assert "ANL01FL = Y" in window_text({"flag": "ANL01FL"}) and "A1LO-A1HI" in range_text("limits")
+    assert "ANL01FL = Y" in window_text({"flag": "ANL01FL"})
+    assert limit_columns(d) == "ANRLO-ANRHI" and limit_columns(lab()) == "A1LO-A1HI"     # standardize_bds: A1LO
+    assert range_text("limits", "A1LO-A1HI").startswith("the reference limits A1LO-A1HI")
 
 
 def test_limits_find_lows_the_indicator_never_flags():

@@ -71,12 +71,25 @@ def window_text(window: dict | None = None) -> str:
             + " (no unscheduled or end-of-treatment records)")
 
 
-def range_text(source: str = DEFAULT_RANGE) -> str:
-    """The range source as a footnote names it."""
+def limit_columns(bds: pd.DataFrame) -> str:
+    """The columns of the lower and upper reference limits as standardize_bds reads them: ANRLO
+    (else A1LO), ANRHI (else A1HI), e.g. "A1LO-A1HI"."""
+    return f"{'ANRLO' if 'ANRLO' in bds else 'A1LO'}-{'ANRHI' if 'ANRHI' in bds else 'A1HI'}"
+
+
+def range_text(source: str = DEFAULT_RANGE, limits: str = "ANRLO-ANRHI") -> str:
+    """The range source as a footnote names it (`limits`: the columns, limit_columns)."""
     if source == "limits":
-        return ("the reference limits ANRLO-ANRHI (A1LO-A1HI where the data have no ANRLO/ANRHI): low below the "
-                "lower limit, high above the upper limit")
+        return f"the reference limits {limits}: low below the lower limit, high above the upper limit"
     return "the data's reference range indicator ANRIND"
+
+
+def lab_settings_listing(labs: dict | None, bds: pd.DataFrame) -> pd.DataFrame:
+    """The shift window and normal range of config `labs` as the footnotes word them (FIELD, TEXT), for
+    the report job, which does not read the laboratory data."""
+    window, source = lab_settings(labs)
+    return pd.DataFrame({"FIELD": ["lab_shift_window", "lab_range"],
+                         "TEXT": [window_text(window), range_text(source, limit_columns(bds))]})
 
 
 def lab_settings(labs: dict | None) -> tuple[dict, str]:

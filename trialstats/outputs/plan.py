@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..adam.lab_window import lab_settings, range_text, window_text
 from ..listings.safety import part_suffix, part_title
 from ..protocol import dose_words, parameter_names, regimen
 from ..vocabulary import related_note, related_terms, visit_label
@@ -236,12 +235,10 @@ def adam_plan(facts: dict) -> list[tuple[str, list[Output]]]:
 
 
 def adam_fields(cfg: dict, tests: dict, population: str) -> dict[str, str]:
-    """The wording fields of the ADaM-route report: the between-arm test, the baseline tests, the
-    demographics population, the laboratory shift window and range source (config `labs`)."""
+    """The wording fields of the ADaM-route report: the between-arm test, the baseline tests and the
+    demographics population."""
     control = cfg.get("control")
-    window, source = lab_settings(cfg.get("labs"))
     return dict(fisher=f"p: Fisher's exact test of each arm against {control}." if control
                 else "No between-arm test (no control arm named).",
-                lab_shift_window=window_text(window), lab_range=range_text(source),
                 baseline_tests="; ".join(f"{kind}: {name}" for kind, name in tests.items() if name) or "none requested",
                 demographics_population=population, related_terms=related_note())

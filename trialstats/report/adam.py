@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..adam.lab_window import range_text, window_text
 from ..listings.safety import lab_figure_parts
 
 
@@ -27,7 +28,8 @@ def _listing(root: Path, name: str) -> pd.DataFrame | None:
 def adam_facts(root: Path) -> dict:
     """What the analysis rule wrote that decides the report's outputs (outputs.plan.adam_plan): the
     datasets used, the laboratory categories (with or without tabulated analytes), the figures of
-    each category's analytes and whether any subject has liver-test peaks."""
+    each category's analytes, whether any subject has liver-test peaks and the wording of the
+    laboratory shift window and normal range (listings/lab_settings; the defaults without one)."""
     files, params, peaks = (_listing(root, n) for n in ("input_files", "l_lab_parameters", "l_hys_law_peaks"))
     datasets = set(files.loc[files["Used"] == "yes", "Dataset"]) if files is not None else set()
     categories = [] if params is None else [
@@ -35,8 +37,11 @@ def adam_facts(root: Path) -> dict:
         for c in dict.fromkeys(params["CATEGORY"])]
     parts = {} if params is None else {c: len(lab_figure_parts(list(g.loc[g["TABULATED"] == "yes", "PARAMCD"])))
                                        for c, g in params.groupby("CATEGORY")}
+    settings = _listing(root, "lab_settings")
+    wording = dict(lab_shift_window=window_text(), lab_range=range_text()) if settings is None else \
+        dict(zip(settings["FIELD"], settings["TEXT"]))
     return dict(datasets=datasets, categories=categories, figure_parts=parts,
-                liver_peaks=peaks is not None and len(peaks) > 0)
+                liver_peaks=peaks is not None and len(peaks) > 0, **wording)
 
 
 def appendices(root: Path) -> list[tuple[str, pd.DataFrame]]:

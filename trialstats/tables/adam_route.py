@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..adam.lab_window import lab_settings
+from ..adam.lab_window import lab_settings, lab_settings_listing
 from ..adam.standardize import arm_rank, is_baseline, standardize_adsl
 from ..ard.safety import compute_safety
 from .safety import display_context, display_of, lab_tables, t_incidence
@@ -136,5 +136,7 @@ def run_adam_study(datasets: dict[str, pd.DataFrame], cfg: dict) -> dict[str, pd
         out[f"ard/{key}"] = ard_
         out[f"tables/{key}"] = display(ard_)
     out["listings/accounting"] = record_accounting(datasets, cfg, parameters)
+    if datasets.get("adlb") is not None:
+        out["listings/lab_settings"] = lab_settings_listing(cfg.get("labs"), datasets["adlb"])
     return out
 
