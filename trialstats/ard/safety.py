@@ -15,17 +15,17 @@ import pandas as pd
 from ..adam.adsl import is_dead
 from ..adam.adtte import derive_end_of_observation, derive_param_tte
 from ..adam.exposure import derive_infusion_of_onset, infusions
+from ..adam.lab_window import DEFAULT_RANGE, RANGE_CATEGORIES, in_shift_window, range_category
 from ..adam.liver import derive_hys_law_peaks
 from ..adam.occds import aesi_columns, is_aesi, is_fatal, withdrawal_mask
-from ..adam.lab_window import DEFAULT_RANGE, RANGE_CATEGORIES, in_shift_window, range_category
 from ..adam.standardize import arm_rank, is_baseline, is_post_baseline, standardize_adae, standardize_adsl, \
     standardize_bds, treatment_rank
 from ..arms import order_arms
 from ..columns import finite_or_inf
 from ..listings.safety import (lab_parameters, lab_records, listing_aesi, listing_deaths, listing_lab_panel,
                                listing_liver, listing_serious, listing_teae, listing_withdrawal, tabulated_panel)
-from ..vocabulary import is_planned_visit, visit_week
 from ..stats.binary import clopper_pearson_ci, cmh_general_association, diff_ci, fisher_exact
+from ..vocabulary import is_planned_visit, visit_week
 from .shape import ard
 from .time_to_event import ard_exposure_adjusted, ard_km_curves, ard_time_to_event, key_weeks
 
