@@ -136,3 +136,21 @@ def test_a_window_flag_or_limits_the_data_lack_is_a_clear_error():
                            "study.yaml adam_studies.x")
     assert "labs.shift_window.flag: no column ANL02FL in ADLB" in str(err.value)
     assert "labs.range: limits needs the reference limits" in str(err.value)
+
+
+def test_the_schema_takes_the_declared_windows_and_refuses_a_guess():
+    import yaml
+    from snakemake.exceptions import WorkflowError
+    from snakemake.utils import validate
+
+    from tests.conftest import ROOT
+    schema = str(ROOT / "workflow/schemas/config.schema.yaml")
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    study = {"folder": "x", "arm": "TRT01A"}
+    for labs in ({"shift_window": {"visits": "planned", "up_to_week": 24}, "range": "limits"},
+                 {"shift_window": {"flag": "ANL01FL"}}, {"shift_window": {"all": True}, "range": "indicator"}):
+        validate({**config, "adam_studies": {"s": {**study, "labs": labs}}}, schema)
+    for labs in ({"shift_window": {"visits": "planned", "to_week": 24}}, {"shift_window": {"visits": "all"}},
+                 {"range": "anrind"}, {"shift_window": {"all": False}}):
+        with pytest.raises(WorkflowError, match="(?s)labs"):
+            validate({**config, "adam_studies": {"s": {**study, "labs": labs}}}, schema)
