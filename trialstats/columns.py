@@ -169,14 +169,32 @@ def finite_or_inf(x) -> float:
     return float(x) if x is not None and pd.notna(x) else np.inf
 
 
+def _exact_at(v: np.ndarray, d: int) -> bool:
+    return bool(np.all(np.abs(np.round(v, d) - v) <= 1e-9 * np.maximum(1, np.abs(v))))
+
+
 def collected_decimals(values: pd.Series, most: int = 2) -> int:
     """The decimals the values were collected with: the fewest that represent every value exactly,
     at most `most` (values converted to SI units carry spurious decimals)."""
     v = pd.to_numeric(values, errors="coerce").dropna().unique()
-    for d in range(most + 1):
-        if np.all(np.abs(np.round(v, d) - v) <= 1e-9 * np.maximum(1, np.abs(v))):
-            return d
-    return most
+    return next((d for d in range(most + 1) if _exact_at(v, d)), most)
+
+
+def reported_decimals(values: pd.Series, limits: pd.Series | None = None, most: int = 2) -> int:
+    """The decimals to report values at: collected_decimals, unless the values carry float noise (not
+    exactly the decimal numbers they round to: computed, e.g. converted to SI units, creatinine
+    79.55999999999999 umol/L, urate 291.452 from 4.9 mg/dL). Those are reported at the decimals of
+    their reference limits (`limits`, e.g. A1LO and A1HI: the laboratory's precision for the unit),
+    with at least two significant digits for the median value and at most the collected decimals."""
+    v = pd.to_numeric(values, errors="coerce").dropna().unique()
+    collected = collected_decimals(values, most)
+    lim = pd.to_numeric(limits, errors="coerce").dropna() if limits is not None else pd.Series(dtype=float)
+    noisy = any(round(float(x), collected) != float(x) for x in v)
+    if not noisy or lim.empty:
+        return collected
+    median = float(np.median(np.abs(v)))
+    legible = max(0, 1 - int(np.floor(np.log10(median)))) if median > 0 else collected
+    return min(collected, max(collected_decimals(lim, most), legible))
 
 
 def text_column(d: pd.DataFrame, col: str) -> pd.Series:

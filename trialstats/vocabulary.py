@@ -17,6 +17,29 @@ def visit_label(text: str) -> str:
     return re.sub(r"\b(PRE|POST)-DOSE\b", lambda m: f"{m[1].lower()}-dose", text)
 
 
+WEEKS_PER_UNIT = {"WEEK": 1.0, "DAY": 1 / 7, "MONTH": 52 / 12}
+UNPLANNED_VISITS = ("UNSCHEDULED", "END OF TREATMENT", "END OF STUDY", "EARLY TERMINATION", "EARLY DISCONTINUATION",
+                    "EOT", "RETEST")
+
+
+def visit_week(visit) -> float | None:
+    """The week of a visit from its name: "WEEK 4" -> 4, "DAY 15" -> 2 (day 1 = week 0), "MONTH 6" ->
+    26, baseline and screening -> 0; None for a name without a number (End of Treatment, Unscheduled)."""
+    words = str(visit).upper().split()
+    if words and words[0] in ("BASELINE", "SCREENING"):
+        return 0.0
+    if len(words) == 2 and words[0] in WEEKS_PER_UNIT and re.fullmatch(r"-?\d+(\.\d+)?", words[1]):
+        unit = WEEKS_PER_UNIT[words[0]]
+        return float(words[1]) * unit - (unit if words[0] == "DAY" else 0)
+    return None
+
+
+def is_planned_visit(visit) -> bool:
+    """A scheduled visit with a week in its name (visit_week), not an unscheduled or end-of-treatment one."""
+    name = str(visit).upper()
+    return visit_week(visit) is not None and not any(word in name for word in UNPLANNED_VISITS)
+
+
 def parameter_labels(*datasets: pd.DataFrame | None) -> dict[str, str]:
     """PARAMCD -> PARAM of BDS datasets (a code's first record; a later dataset's label of the same
     code wins)."""

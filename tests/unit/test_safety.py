@@ -133,8 +133,11 @@ def test_shift_table_worst_post_baseline():
     shift = ard_shift(standardize_bds(lab(rows), s), ["ALT"])
     cells = {(r.group1_level, r.group2_level, r.variable_level): r.stat for r in shift.itertuples()
              if r.group1 == "ARM"}
-    assert cells == {("P", "NORMAL", "HIGH"): 1, ("P", "NORMAL", "NORMAL"): 1, ("T", "HIGH", "LOW"): 1,
-                     ("T", "NORMAL", "HIGH"): 1}
+    # by hand: S01 N -> N, H (lowest N, highest H); S02 N -> N; S03 H -> L (lowest and highest L); S04 N -> H
+    assert cells == {("P", "NORMAL", "WORST LOW: NORMAL"): 2, ("P", "NORMAL", "WORST HIGH: HIGH"): 1,
+                     ("P", "NORMAL", "WORST HIGH: NORMAL"): 1, ("T", "HIGH", "WORST LOW: LOW"): 1,
+                     ("T", "HIGH", "WORST HIGH: LOW"): 1, ("T", "NORMAL", "WORST LOW: HIGH"): 1,
+                     ("T", "NORMAL", "WORST HIGH: HIGH"): 1}
 
 
 def test_shift_counts_every_post_dose_value_scheduled_or_not():
@@ -144,7 +147,8 @@ def test_shift_counts_every_post_dose_value_scheduled_or_not():
              ("S01", "ALT", "N", 5, 40, "L")]).assign(ADY=[1, 15, 19, -20], ANL01FL=["Y", "Y", None, None])
     res = compute_safety(adsl({"T": 1}), ae([("S01", GI, "Nausea")]), d, None, None, "TRT01A", None)
     cells = res["ard_t_14_3_9"]
-    assert cells[["group2_level", "variable_level", "stat"]].values.tolist() == [["NORMAL", "HIGH", 1]]
+    assert cells[["group2_level", "variable_level", "stat"]].values.tolist() == [
+        ["NORMAL", "WORST LOW: NORMAL", 1], ["NORMAL", "WORST HIGH: HIGH", 1]]
 
 
 def test_compute_safety_on_our_shapes_and_on_letter_codes():
@@ -162,7 +166,7 @@ def test_na_baseline_flags_do_not_drop_post_baseline_records():
              ("S01", "BILI", None, 45, 20.5, "H")])
     d["ABLFL"] = d["ABLFL"].astype("string")
     bds = standardize_bds(d, s)
-    assert len(ard_shift(bds, ["ALT"])) == 1
+    assert len(ard_shift(bds, ["ALT"])) == 2          # the subject in each direction
     assert bool(derive_hys_law_peaks(bds).set_index("USUBJID").loc["S01", "HYS_LAW"])
 
 

@@ -197,7 +197,7 @@ def test_ttde_median_and_rmst_are_present_or_not_estimable_with_a_reason(pilot_a
 def test_efficacy_section_in_the_report(pilot_adam):
     text = pdf_text(pilot_adam / "report" / "adam_report.pdf")
     assert "14.2 Efficacy" in text
-    for number in ("Table 14.2.1", "Table 14.2.5", "Figure 14.2.5"):
+    for number in ("Table 14.2.1", "Table 14.2.5", "Figure 14.2.6"):      # reading order: the KM figure after its table
         assert number in text
     assert "row mean scores (table scores: the AVAL values 2, 3, 4, 5, 6" in " ".join(text.split())
     assert "Record accounting of the efficacy analyses" in text

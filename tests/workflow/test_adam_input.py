@@ -155,19 +155,31 @@ def test_every_analyte_summarised_by_visit_with_the_pilots_counts(pilot):
     assert len({labels[p] for p in analytes} - set(chem.Parameter) - set(hem.Parameter)) == 0
 
 
-def test_shift_counts_match_an_independent_count(pilot):
+def test_default_shift_window_and_indicator_match_an_independent_count():
+    """The default (no `labs` in the config): every post-baseline record on or after the first dose and
+    the data's ANRIND, lowest and highest category per subject (the pilot's study.yaml declares its own
+    window and range: tests/workflow/test_adam_labs.py)."""
+    from trialstats.adam.inputs import load_adam_folder
+    from trialstats.adam.standardize import standardize_adsl, standardize_bds
+    from trialstats.ard.safety import ard_shift
     lab = pd.concat([raw("adlbc.csv.gz"), raw("adlbh.csv.gz")])
     lab = lab[lab.A1HI.notna() | lab.A1LO.notna()]
-    code = {"N": "NORMAL", "H": "HIGH", "L": "LOW"}
-    base = lab[lab.ABLFL == "Y"].groupby(["PARAMCD", "USUBJID"]).ANRIND.last().map(code)
+    rank = {"L": 0, "N": 1, "H": 2}
+    base = lab[lab.ABLFL == "Y"].groupby(["PARAMCD", "USUBJID"]).ANRIND.last().map(rank)
     post = lab[(lab.ABLFL != "Y") & (lab.ADY >= 1) & lab.ANRIND.notna()]
-    worst = post.groupby(["PARAMCD", "USUBJID"]).ANRIND.agg(
-        lambda s: "HIGH" if (s == "H").any() else "LOW" if (s == "L").any() else "NORMAL")
+    worst = post.ANRIND.map(rank).groupby([post.PARAMCD, post.USUBJID]).agg(["min", "max"])
     arm = raw("adsl.csv").set_index("USUBJID").TRT01A
-    both = pd.DataFrame({"BASE": base, "POST": worst}).dropna().reset_index()
-    both["ARM"] = both.USUBJID.map(arm)
-    theirs = both.groupby(["PARAMCD", "ARM", "BASE", "POST"]).size().to_dict()
-    shift = ard(pilot, "t_14_3_9")
+    names = dict(enumerate(["LOW", "NORMAL", "HIGH"]))
+    theirs = {}
+    for direction, how in (("WORST LOW", "min"), ("WORST HIGH", "max")):
+        both = pd.DataFrame({"BASE": base, "POST": worst[how]}).dropna().reset_index()
+        both["ARM"] = both.USUBJID.map(arm)
+        for (p, a, b, c), n in both.groupby(["PARAMCD", "ARM", "BASE", "POST"]).size().items():
+            theirs[(p, a, names[b], f"{direction}: {names[c]}")] = n
+    data = load_adam_folder(PILOT, {"adlb": ["adlbc", "adlbh"]}, "TRT01A").datasets
+    adsl = standardize_adsl(data["adsl"], "TRT01A")
+    lb = standardize_bds(data["adlb"], adsl, None, post_by_day=True)
+    shift = ard_shift(lb, sorted({k[0] for k in theirs}), "Placebo")
     cells = shift[shift.group1 == "ARM"]
     ours = {(r.variable, r.group1_level, r.group2_level, r.variable_level): int(r.stat) for r in cells.itertuples()}
     assert ours == theirs
@@ -213,7 +225,7 @@ def test_haematology_alone_vital_signs_and_labs_absent_do_not_crash(tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
     hys = pd.read_csv(tmp_path / "results/hemonly/analysis/tables/t_14_3_10.csv")
     assert hys.Category.iloc[0].startswith("Not assessable: the laboratory data have no ALT")
-    assert (tmp_path / "results/hemonly/analysis/figures/f_14_3_8_1.png").exists()
+    assert (tmp_path / "results/hemonly/analysis/figures/f_14_3_8_1a.png").exists()   # 12 analytes: 2 figures
     vs = pd.read_csv(tmp_path / "results/hemonly/analysis/ard/t_14_3_11.csv")
     change = vs[(vs.variable_level == "CHG") & (vs.stat_name == "mean")]
     assert set(change.stat) == {-10.0} and set(change.group2_level) == {"Week 2"}

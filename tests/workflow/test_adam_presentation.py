@@ -33,7 +33,7 @@ def printed(out):
 def tables(out):
     """Every table and listing the report prints, by file id."""
     for o in printed(out):
-        if o.kind != "figure":
+        if o.kind not in ("figure", "statement"):           # a statement has no file: its text is the footnote
             yield o.id, pd.read_csv(out / o.path, dtype=str, keep_default_na=False)
 
 

@@ -195,10 +195,11 @@ def test_populations_disposition_and_demographics_equal_adsl(out, codes):
 
 
 def test_lab_shift_of_the_chemistry_panel_equals_adlbc(out, codes):
-    """Baseline category against the worst post-baseline category (HIGH if any high, else LOW if any low,
-    else NORMAL), recounted from ADLBC's records (its derived "End of Treatment" copies left out). The
-    window, ours and the recount's: baseline = the last record on or before day 1 (ADY <= 1); post-baseline
-    = every record on or after the first patch (ADY >= 1, the baseline record excluded), scheduled or not.
+    """Baseline category against the lowest and the highest post-baseline category (low and high
+    directions apart: "WORST LOW: <category>", "WORST HIGH: <category>"), recounted from ADLBC's records
+    (its derived "End of Treatment" copies left out). The window, ours and the recount's: baseline = the last
+    record on or before day 1 (ADY <= 1); post-baseline = every record on or after the first patch (ADY >= 1,
+    the baseline record excluded), scheduled or not.
     Two differences from ADLBC's own BNRIND/ANRIND are explained and asserted here:
     1. the category: ours is the laboratory's LBNRIND (the SDTM rule, carried in ADLBC), while ADLBC's
        ANRIND is H above 1.5 x ULN and L below 0.5 x LLN (the pilot SAP's rule), checked below;
@@ -224,11 +225,15 @@ def test_lab_shift_of_the_chemistry_panel_equals_adlbc(out, codes):
                      & sdtm.USUBJID.isin(lb.USUBJID)].rename(columns={"LBTESTCD": "PARAMCD"})
     post = pd.concat([lb[(lb.ADY >= 1) & ~lb.index.isin(base_rows.index)],
                       retrieval[["PARAMCD", "USUBJID", "LBNRIND"]]])
-    worst = post.groupby(["PARAMCD", "USUBJID"]).LBNRIND.agg(
-        lambda v: "HIGH" if (v == "HIGH").any() else "LOW" if (v == "LOW").any() else "NORMAL")
-    both = pd.DataFrame({"BASE": base, "POST": worst}).dropna().reset_index()
-    both["ARM"] = both.USUBJID.map(actual()).map(codes)
-    expected = both.groupby(["ARM", "PARAMCD", "BASE", "POST"]).size().to_dict()
+    rank = post.LBNRIND.map({"LOW": 0, "NORMAL": 1, "HIGH": 2})
+    worst = rank.groupby([post.PARAMCD, post.USUBJID]).agg(["min", "max"])
+    expected = {}
+    for direction, how in (("WORST LOW", "min"), ("WORST HIGH", "max")):
+        both = pd.DataFrame({"BASE": base, "POST": worst[how].map(dict(enumerate(["LOW", "NORMAL", "HIGH"])))})
+        both = both.dropna().reset_index()
+        both["ARM"] = both.USUBJID.map(actual()).map(codes)
+        both["POST"] = f"{direction}: " + both["POST"]
+        expected.update(both.groupby(["ARM", "PARAMCD", "BASE", "POST"]).size().to_dict())
     shift = ard(out / "closed/safety/ard/t_14_3_9.csv")
     shift = shift[(shift.group1 == "ARM") & shift.variable.isin(CHEMISTRY)]
     ours = {(r.group1_level, r.variable, r.group2_level, r.variable_level): int(float(r.stat))

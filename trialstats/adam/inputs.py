@@ -153,8 +153,9 @@ def load_adam_folder(folder: str | Path, names: dict | None, arm: str, efficacy:
 
 def check_study_config(datasets: dict[str, pd.DataFrame], cfg: dict, where: str = "config.yaml adam_studies") -> None:
     """The config of an ADaM study against its data: the control is one of the arms, the planned
-    arm, demographics population and analysis flag are columns of the data (a mistyped name would
-    otherwise silently drop the tests or the flag)."""
+    arm, demographics population, analysis flag and the lab shift window's flag are columns of the
+    data, the reference limits exist for `labs.range: limits` (a mistyped name would otherwise
+    silently drop the tests or the flag)."""
     adsl, problems = datasets["adsl"], []
     arms = sorted(adsl[cfg["arm"]].dropna().astype(str).unique())
     if cfg.get("control") is not None and cfg["control"] not in arms:
@@ -167,6 +168,14 @@ def check_study_config(datasets: dict[str, pd.DataFrame], cfg: dict, where: str 
     bds = [n for n in ("adlb", "advs") if n in datasets]
     if flag is not None and bds and not any(flag in datasets[n] for n in bds):
         problems.append(f"{where} analysis_flag: no column {flag} in {' or '.join(n.upper() for n in bds)}")
+    labs = cfg.get("labs") or {}
+    adlb = datasets.get("adlb")
+    window_flag = (labs.get("shift_window") or {}).get("flag")
+    if adlb is not None and window_flag is not None and window_flag not in adlb:
+        problems.append(f"{where} labs.shift_window.flag: no column {window_flag} in ADLB")
+    if adlb is not None and labs.get("range") == "limits" and not {"ANRLO", "ANRHI", "A1LO", "A1HI"} & set(adlb):
+        problems.append(f"{where} labs.range: limits needs the reference limits ANRLO/ANRHI or A1LO/A1HI in ADLB; "
+                        "it has none (use range: indicator for ANRIND)")
     if not problems:
         problems += efficacy_problems(datasets, cfg, demographics_population(adsl, cfg), where)
     if problems:

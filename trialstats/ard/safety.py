@@ -15,6 +15,7 @@ import pandas as pd
 from ..adam.adsl import is_dead
 from ..adam.adtte import derive_end_of_observation, derive_param_tte
 from ..adam.exposure import derive_infusion_of_onset, infusions
+from ..adam.lab_window import DEFAULT_RANGE, RANGE_CATEGORIES, in_shift_window, range_category
 from ..adam.liver import derive_hys_law_peaks
 from ..adam.occds import aesi_columns, is_aesi, is_fatal, withdrawal_mask
 from ..adam.standardize import arm_rank, is_baseline, is_post_baseline, standardize_adae, standardize_adsl, \
@@ -25,10 +26,12 @@ from ..listings.safety import (lab_parameters, lab_records, listing_aesi, listin
                                listing_lab_panel, listing_liver, listing_serious, listing_teae, listing_withdrawal,
                                tabulated_panel)
 from ..stats.binary import clopper_pearson_ci, cmh_general_association, diff_ci, fisher_exact
+from ..vocabulary import is_planned_visit, visit_week
 from .shape import ard
 from .time_to_event import ard_exposure_adjusted, ard_km_curves, ard_time_to_event, key_weeks
 
 SEVERITY_ORDER = ["MILD", "MODERATE", "SEVERE"]
+UNSCHEDULED = "Unscheduled"
 NOT_ATTRIBUTED = "TEAEs without an infusion on or before onset (no onset date)"
 
 
@@ -184,37 +187,81 @@ def ard_bds_summary(bds: pd.DataFrame, params: list[str] | None = None, control:
     return ard(rows)
 
 
-def ard_shift(bds: pd.DataFrame, params: list[str], control: str | None = None) -> pd.DataFrame:
-    """Baseline range category vs worst post-baseline category (HIGH if any high, else LOW if
-    any low, else NORMAL), by arm; CMH general association p across arms stratified by baseline."""
+SHIFT_DIRECTIONS = {"WORST LOW": "min", "WORST HIGH": "max"}
+
+
+def ard_lab_over_time(bds: pd.DataFrame, params: list[str], control: str | None = None) -> pd.DataFrame:
+    """The points of the lab figures: n, mean and SD of AVAL by parameter, visit and arm, with the
+    visit's position on a time axis in weeks (stat "week") and whether it is a planned visit (stat
+    "planned", 1 or 0). A planned visit (vocabulary.is_planned_visit) sits at the week of its name;
+    any other visit (End of Treatment, a visit without a week) and the unscheduled records on or after
+    the first dose (no AVISIT; visit "Unscheduled") at the median analysis week (ADY - 1) / 7 of its
+    records, missing without ADY. Planned visits first, in week order; arms in the display order."""
+    d = bds[bds["PARAMCD"].isin(params)]
+    d = d[d["AVISIT"].notna() | is_post_baseline(d)]
+    visit = d["AVISIT"].astype("object").where(d["AVISIT"].notna(), UNSCHEDULED)
+    named = {v: visit_week(v) for v in visit.unique()}
+    planned = {v: v != UNSCHEDULED and is_planned_visit(v) for v in named}
+    day = pd.to_numeric(d["ADY"], errors="coerce") if "ADY" in d else pd.Series(np.nan, index=d.index)
+    d = d.assign(VISIT_=visit, WEEK_=(day - 1) / 7, AVAL_=pd.to_numeric(d["AVAL"], errors="coerce"))
+    at = d.groupby(["PARAMCD", "VISIT_"])["WEEK_"].median()
+    week = {key: named[key[1]] if planned[key[1]] else w for key, w in at.items()}
+    arms = order_arms(d["ARM_"].dropna().unique(), control, arm_rank(d))
     rows = []
-    cats = ["LOW", "NORMAL", "HIGH"]
+    stats = d.groupby(["PARAMCD", "VISIT_", "ARM_"])["AVAL_"].agg(["count", "mean", "std"])
+    order = sorted(stats.index, key=lambda k: (params.index(k[0]), not planned[k[1]],
+                                               finite_or_inf(week[k[:2]]), str(k[1]), arms.index(k[2])))
+    for param, v, a in order:
+        s = stats.loc[(param, v, a)]
+        base = dict(group1="ARM", group1_level=str(a), group2="AVISIT", group2_level=str(v), variable=param,
+                    variable_level="AVAL")
+        rows += [dict(base, stat_name=k, stat=x) for k, x in
+                 (("n", int(s["count"])), ("mean", s["mean"]), ("sd", s["std"]), ("week", week[(param, v)]),
+                  ("planned", int(planned[v])))]
+    return ard(rows)
+
+
+def ard_shift(bds: pd.DataFrame, params: list[str], control: str | None = None, window: dict | None = None,
+              range_source: str = DEFAULT_RANGE) -> pd.DataFrame:
+    """Baseline range category (LOW, NORMAL, HIGH) vs the worst post-baseline category in each
+    direction, by arm: WORST LOW the lowest category of the subject's records in `window`
+    (adam.lab_window.in_shift_window), WORST HIGH the highest (a subject high throughout is "worst
+    low: HIGH"); categories from `range_source` (lab_window.range_category). variable_level is
+    "<direction>: <category>". Per direction, the CMH general association p across arms stratified
+    by baseline. Subjects with a baseline category and at least one post-baseline category."""
+    rows = []
+    rank = {c: i for i, c in enumerate(RANGE_CATEGORIES)}
+    category = range_category(bds, range_source)
+    post_mask = in_shift_window(bds, window)
+    position = {a: i for i, a in enumerate(order_arms(bds["ARM_"].dropna().unique(), control, arm_rank(bds)))}
     for param in params:
-        d = bds[bds["PARAMCD"] == param]
-        base = d[is_baseline(d)].groupby("USUBJID")["ANRIND"].last()
-        post = d[is_post_baseline(d) & d["ANRIND"].notna()]
-        flags = pd.DataFrame({"USUBJID": post["USUBJID"], "HIGH": post["ANRIND"].eq("HIGH").to_numpy(bool),
-                              "LOW": post["ANRIND"].eq("LOW").to_numpy(bool)}).groupby("USUBJID").any()
-        worst = pd.Series(np.where(flags["HIGH"], "HIGH", np.where(flags["LOW"], "LOW", "NORMAL")),
-                          index=flags.index, dtype=object)
+        at = bds["PARAMCD"] == param
+        d = bds[at]
+        grade = category[at].map(rank)
+        base = d[is_baseline(d) & grade.notna()].assign(R=grade).groupby("USUBJID")["R"].last()
+        post = d[post_mask[at] & grade.notna()].assign(R=grade).groupby("USUBJID")["R"].agg(["min", "max"])
         arm = d.groupby("USUBJID")["ARM_"].first()
-        both = pd.DataFrame({"ARM_": arm, "BASE": base, "POST": worst}).dropna()
-        counts = both.groupby(["ARM_", "BASE", "POST"]).size()
-        position = {a: i for i, a in enumerate(order_arms(d["ARM_"].dropna().unique(), control, arm_rank(d)))}
-        counts = counts.iloc[sorted(range(len(counts)), key=lambda i: position[str(counts.index[i][0])])]
-        for (a, b, p), n in counts.items():
-            rows.append(dict(group1="ARM", group1_level=str(a), group2="BASELINE", group2_level=b, variable=param,
-                             variable_level=p, stat_name="n", stat=int(n)))
-        arms = sorted(both["ARM_"].unique())
-        if len(arms) > 1:
-            tables = [pd.crosstab(g["ARM_"], g["POST"]).reindex(index=arms, columns=cats, fill_value=0).to_numpy()
-                      for _, g in both.groupby("BASE")]
-            tables = [t[:, t.sum(axis=0) > 0] for t in tables]
-            tables = [t for t in tables if t.shape[1] > 1 and t.sum() > 1]
-            if tables and len({t.shape for t in tables}) == 1:
-                q, df, p = cmh_general_association(tables)
-                rows.append(dict(group1="TEST", group1_level="CMH general association", variable=param,
-                                 variable_level=f"df={df}", stat_name="p", stat=p))
+        for direction, how in SHIFT_DIRECTIONS.items():
+            both = pd.DataFrame({"ARM_": arm, "BASE": base, "POST": post[how]}).dropna()
+            both = both.assign(BASE=both["BASE"].astype(int).map(dict(enumerate(RANGE_CATEGORIES))),
+                               POST=both["POST"].astype(int).map(dict(enumerate(RANGE_CATEGORIES))))
+            counts = both.groupby(["ARM_", "BASE", "POST"]).size()
+            counts = counts.iloc[sorted(range(len(counts)), key=lambda i: position[str(counts.index[i][0])])]
+            for (a, b, p), n in counts.items():
+                rows.append(dict(group1="ARM", group1_level=str(a), group2="BASELINE", group2_level=b,
+                                 variable=param, variable_level=f"{direction}: {p}", stat_name="n", stat=int(n)))
+            arms = sorted(both["ARM_"].unique())
+            if len(arms) > 1:
+                tables = [pd.crosstab(g["ARM_"], g["POST"]).reindex(index=arms, columns=list(RANGE_CATEGORIES),
+                                                                    fill_value=0).to_numpy()
+                          for _, g in both.groupby("BASE")]
+                tables = [t for t in tables if t.sum() > 1 and (t.sum(axis=1) > 0).sum() > 1]   # informative strata
+                seen = sum(tables).sum(axis=0) > 0 if tables else np.zeros(0, bool)   # categories of any of them
+                if seen.sum() > 1:
+                    tables = [t[:, seen] for t in tables]
+                    q, df, p = cmh_general_association(tables)
+                    rows.append(dict(group1="TEST", group1_level="CMH general association", variable=param,
+                                     variable_level=f"{direction}: df={df}", stat_name="p", stat=p))
     return ard(rows)
 
 
@@ -347,7 +394,8 @@ def compute_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | 
                    aesi_names: list[str] | None = None, lab_panel: list[str] | dict[str, list[str]] | None = None,
                    flag: str | None = "ANL01FL", arm_order: str | None = None, by_visit: bool = False,
                    dose_unit: str | None = None, regimen: str = "infusion",
-                   planned: dict | float | None = None) -> dict:
+                   planned: dict | float | None = None, shift_window: dict | None = None,
+                   lab_range: str = DEFAULT_RANGE) -> dict:
     """Every safety output as {id: frame}: ARDs (ard_*) and listings (l_*).
 
     lab_panel: the laboratory tests tabulated (the protocol's safety_labs, category -> tests, or a
@@ -356,7 +404,9 @@ def compute_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | 
     records with an analysis visit only, post-baseline = on or after the first dose (ADY >= 1), as
     an ADaM made elsewhere (e.g. the CDISC pilot) is usually laid out. regimen: "infusion" (AEs by
     infusion, days since the last infusion) or "daily" (exposure by duration, cumulative and average
-    daily dose, dose intensity against `planned`: ARMCD -> dose, or one dose)."""
+    daily dose, dose intensity against `planned`: ARMCD -> dose, or one dose). shift_window and
+    lab_range: the shift table's window and range source (adam.lab_window; default every record on
+    or after the first dose, the data's ANRIND)."""
     adsl = standardize_adsl(adsl, arm, arm_order)
     adae = standardize_adae(adae, adsl)
     dmc = adex is not None and "TRTSDT" in adsl and "ASTDT" in adex    # the DMC displays need dosing dates
@@ -383,9 +433,12 @@ def compute_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | 
         out["l_lab_panel"] = listing_lab_panel(panel, lb)
         visits = lb[lb["AVISIT"].notna()] if by_visit else lb
         out["ard_t_14_3_8"] = ard_bds_summary(visits, params, control)
-        # the worst post-baseline value of every record on or after the first dose, scheduled or not (a
-        # visit outside its window or a retest is not analysed by visit, but it is a value the subject had)
-        out["ard_t_14_3_9"] = ard_shift(standardize_bds(adlb, adsl, None, post_by_day=True), params, control)
+        # every record (no analysis flag): the declared window picks the post-baseline ones (by default all
+        # on or after the first dose: a visit outside its window or a retest is still a value the subject had)
+        out["ard_t_14_3_9"] = ard_shift(standardize_bds(adlb, adsl, None, post_by_day=True), params, control,
+                                        shift_window, lab_range)
+        if by_visit:
+            out["ard_f_14_3_8"] = ard_lab_over_time(lb, params, control)
         peak = derive_hys_law_peaks(lb)
         out["ard_t_14_3_10"] = ard_hys_law(peak, adsl, control) if len(peak) else ard([])
         out["l_hys_law_peaks"] = peak.rename(columns={"ARM_": "Arm"})

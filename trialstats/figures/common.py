@@ -8,6 +8,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from ..vocabulary import visit_week  # noqa: E402
+
 STYLE = {"font.family": "DejaVu Sans", "font.size": 9, "axes.spines.top": False,
          "axes.spines.right": False, "svg.hashsalt": "trialstats", "pdf.compression": 6}
 
@@ -28,19 +30,12 @@ PRINT_HEIGHT_IN, PRINT_WIDTH_IN = 13.2 / 2.54, 26.7 / 2.54
 
 
 def visit_weeks(visits) -> list[float]:
-    """Weeks from baseline by visit name ("WEEK 4" -> 4, "DAY 15" -> 2, "MONTH 6" -> 26; baseline,
-    screening -> 0); the visits' positions (baseline 0) when any name has no number."""
-    per_unit = {"WEEK": 1.0, "DAY": 1 / 7, "MONTH": 52 / 12}
-    weeks = []
-    for visit in visits:
-        words = str(visit).upper().split()
-        if words and words[0] in ("BASELINE", "SCREENING"):
-            weeks.append(0.0)
-        elif len(words) == 2 and words[0] in per_unit and words[1].lstrip("-").replace(".", "", 1).isdigit():
-            weeks.append(float(words[1]) * per_unit[words[0]] - (per_unit[words[0]] if words[0] == "DAY" else 0))
-        else:
-            start = 0 if str(visits[0]).upper().startswith("BASELINE") else 1
-            return [float(i + start) for i in range(len(visits))]
+    """Weeks from baseline by visit name (vocabulary.visit_week: "WEEK 4" -> 4, "DAY 15" -> 2, "MONTH 6"
+    -> 26; baseline, screening -> 0); the visits' positions (baseline 0) when any name has no number."""
+    weeks = [visit_week(v) for v in visits]
+    if any(w is None for w in weeks):
+        start = 0 if str(visits[0]).upper().startswith("BASELINE") else 1
+        return [float(i + start) for i in range(len(visits))]
     return weeks
 
 

@@ -9,6 +9,7 @@ import pandas as pd
 from matplotlib.ticker import FixedLocator, NullLocator
 
 from ..arms import arm_colours, order_arms
+from ..listings.safety import lab_figure_parts, part_suffix, part_title
 from ..vocabulary import parameter_labels
 from .common import PRINT_HEIGHT_IN, PRINT_WIDTH_IN, STYLE, arm_markers, visit_weeks
 from .secondary import dodge, week_ticks
@@ -122,11 +123,38 @@ def g_edish(peak: pd.DataFrame, title: str, arms: list | None = None, control: s
     return fig
 
 
+SHORT_VISITS = {"END OF TREATMENT": "EoT", "UNSCHEDULED": "Unsch.", "END OF STUDY": "EoS",
+                "EARLY TERMINATION": "ET"}
+
+
+def _positions(s: pd.DataFrame) -> tuple[list, dict, dict]:
+    """Visits of one parameter's summary rows in their order, visit -> week on the time axis and
+    visit -> planned: the ARD's "week" and "planned" stats (ard_lab_over_time), else weeks from
+    the visit names (visit_weeks), every visit planned."""
+    visits = list(dict.fromkeys(s["group2_level"]))
+    if "week" in set(s["stat_name"]):
+        first = s.drop_duplicates(["group2_level", "stat_name"]).pivot(index="group2_level", columns="stat_name",
+                                                                       values="stat")
+        return visits, first["week"].astype(float).to_dict(), first["planned"].astype(bool).to_dict()
+    return visits, dict(zip(visits, visit_weeks(visits) if visits else [])), {v: True for v in visits}
+
+
+def _scale(frames: list[pd.DataFrame]) -> tuple[float, float]:
+    """The lowest mean - SD and highest mean + SD of the planned visits (a mean without SD: itself)."""
+    ends = [(f["mean"] - f["sd"].fillna(0), f["mean"] + f["sd"].fillna(0)) if "sd" in f else (f["mean"], f["mean"])
+            for f in frames if len(f)]
+    low = min((float(lo.min()) for lo, _ in ends), default=np.nan)
+    high = max((float(hi.max()) for _, hi in ends), default=np.nan)
+    return (low, high) if high > low else (low - 1, high + 1)
+
+
 def g_lab_over_visits(summary: pd.DataFrame, params: list[str], title: str, labels: dict | None = None,
                       per_row: int = 4, control: str | None = None, rank: dict | None = None) -> plt.Figure:
     """Mean (SD) of each lab parameter by visit and arm on a time axis in weeks (baseline 0), arms
-    dodged, one panel per parameter (rows of at most `per_row` panels); `labels` (PARAMCD ->
-    PARAM) titles the panels. No parameter: a figure that says so."""
+    dodged, one panel per parameter (rows of at most `per_row` panels); planned visits joined by a
+    line, others (End of Treatment, unscheduled: ard_lab_over_time's "planned" 0) as open markers at
+    their own week, labelled; a visit without a week is not drawn. `labels` (PARAMCD -> PARAM) titles
+    the panels. No parameter: a figure that says so."""
     labels = labels or {}
     with plt.rc_context(STYLE):
         if not params:
@@ -141,26 +169,51 @@ def g_lab_over_visits(summary: pd.DataFrame, params: list[str], title: str, labe
             ax.axis("off")
         for ax, param in zip(axes.flat, params):
             s = summary[(summary["variable"] == param) & (summary["variable_level"] == "AVAL")]
-            visits = list(dict.fromkeys(s["group2_level"]))
-            weeks = np.array(visit_weeks(visits)) if visits else np.array([])
+            visits, week, planned = _positions(s)
+            shown = [v for v in visits if pd.notna(week.get(v))]
+            line = sorted((v for v in shown if planned[v]), key=lambda v: week[v])
+            other = [v for v in shown if not planned[v]]
+            weeks = np.array([week[v] for v in shown])
             span = float(np.ptp(weeks)) if len(weeks) else 1.0
             present = [a for a in arms if a in set(s["group1_level"])]
+            wide = {a: s[s["group1_level"] == a].pivot_table(index="group2_level", columns="stat_name", values="stat")
+                    for a in present}
+            low, high = _scale([wide[a].reindex(line) for a in present])
             for i, arm in enumerate(present):
-                w = s[s["group1_level"] == arm].pivot_table(index="group2_level", columns="stat_name",
-                                                             values="stat").reindex(visits)
-                ax.errorbar(weeks + dodge(i, len(present), span or 1.0, 0.035), w["mean"], yerr=w.get("sd"),
-                            marker=markers[arm], ms=3.5, lw=1, capsize=2, color=colours[arm], label=str(arm))
-            week_ticks(ax, weeks, 0.1)
+                shift = dodge(i, len(present), span or 1.0, 0.025)
+                if line:
+                    v = wide[arm].reindex(line)
+                    ax.errorbar(np.array([week[k] for k in line]) + shift, v["mean"], yerr=v.get("sd"),
+                                marker=markers[arm], ms=3.5, lw=1, capsize=2, color=colours[arm], label=str(arm))
+                for k in other:                  # open, unjoined; a mean beyond the planned visits' scale at its edge
+                    mean, sd = wide[arm]["mean"].get(k, np.nan), wide[arm].get("sd", pd.Series()).get(k, np.nan)
+                    if pd.isna(mean):
+                        continue
+                    y = min(max(mean, low), high)
+                    ax.errorbar([week[k] + shift], [y], yerr=None if y != mean else [sd], marker=markers[arm],
+                                mfc="white", ms=3.5, lw=1, capsize=2, color=colours[arm], ls="none")
+                    if y != mean:
+                        ax.annotate(f"{mean:.3g}", (week[k] + shift, y), xytext=(3, 0), textcoords="offset points",
+                                    fontsize=6.5, va="center", color=colours[arm])
+            week_ticks(ax, [week[v] for v in line] or [0.0], 0.1)
+            if np.isfinite([low, high]).all():
+                ax.set_ylim(low - 0.05 * (high - low), high + 0.25 * (high - low))   # room for the labels on top
+            for v in other:
+                ax.annotate(SHORT_VISITS.get(v.upper(), v), (week[v], 1), xycoords=ax.get_xaxis_transform(),
+                            xytext=(0, -2), textcoords="offset points", ha="center", va="top", fontsize=7,
+                            color="#444444")
             ax.tick_params(labelsize=7.5)
             ax.set_title(textwrap.fill(labels.get(param, param), 40), fontsize=8)
         for k, ax in enumerate(axes.flat[:len(params)]):
             if k + cols >= len(params):         # the lowest panel of its column
                 ax.set_xlabel("Week (0 = baseline)", fontsize=8)
         handles, names = axes[0][0].get_legend_handles_labels()
-        fig.legend(handles, names, title="mean, bars: \u00b1 SD", loc="upper right", ncol=len(names),
-                   frameon=False, fontsize=8, title_fontsize=8)
+        fig.legend(handles, names, title="Mean \u00b1 SD. Open: EoT (end of treatment), Unsch. (unscheduled) at "
+                   "their median week; beyond the scale: at its edge, with the mean",
+                   loc="upper left", bbox_to_anchor=(0.01, 0.955), ncol=len(names), frameon=False, fontsize=8,
+                   title_fontsize=7.5, alignment="left")
         fig.suptitle(title, x=0.01, ha="left", fontsize=10)
-        fig.tight_layout(rect=(0, 0, 1, 0.93))
+        fig.tight_layout(rect=(0, 0, 1, 0.88))
     return fig
 
 
@@ -181,13 +234,18 @@ def safety_figures(results: dict[str, pd.DataFrame], control: str | None = None,
     parameters = results.get("listings/l_lab_parameters")
     if parameters is not None:
         labels = dict(zip(parameters["PARAMCD"], parameters["PARAM"]))
+        points = results.get("ard/f_14_3_8", results["ard/t_14_3_8"])
         for k, category in enumerate(dict.fromkeys(parameters["CATEGORY"]), 1):
             params = list(parameters.loc[(parameters["CATEGORY"] == category) & (parameters["TABULATED"] == "yes"),
                                          "PARAMCD"])
-            if params:                      # a category without analytes: its tables say so
-                out[f"f_14_3_8_{k}"] = (lambda params=params, k=k, category=category: g_lab_over_visits(
-                    results["ard/t_14_3_8"], params, f"Laboratory values by visit: {category}, mean (SD)", labels,
-                    control=control, rank=rank))
+            parts = lab_figure_parts(params)     # a category without analytes: its tables say so
+            for j, part in enumerate(parts):
+                suffix, of = part_suffix(j, len(parts)), part_title(j, len(parts))
+                out[f"f_14_3_8_{k}{suffix}"] = (lambda part=part, k=k, suffix=suffix, category=category, of=of:
+                                                g_lab_over_visits(points, part, f"Laboratory values over time: "
+                                                                  f"{category}{of}, mean (SD)",
+                                                                  labels, per_row=-(-len(part) // 2) if len(part) > 3
+                                                                  else len(part), control=control, rank=rank))
     return out
 
 

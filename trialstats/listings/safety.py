@@ -12,7 +12,7 @@ from ..adam.adsl import is_dead
 from ..adam.exposure import compute_dt_ns, infusions
 from ..adam.liver import compute_xuln
 from ..adam.occds import aesi_columns, is_fatal, withdrawal_mask
-from ..columns import collected_decimals, finite_or_inf
+from ..columns import finite_or_inf, reported_decimals
 from ..vocabulary import level_label, parameter_labels
 
 LIVER_RENAL = ("ALT", "AST", "BILI", "CREAT")
@@ -242,10 +242,18 @@ def listing_lab_panel(panel: dict[str, list[str]], bds: pd.DataFrame) -> pd.Data
     return pd.DataFrame(rows, columns=["Category", "Test", "Name", "Records", "Status"])
 
 
+def _decimals(lb: pd.DataFrame, paramcd: pd.Series) -> pd.Series:
+    """PARAMCD -> the decimals its values are reported at (columns.reported_decimals: converted units
+    at the decimals of their reference limits ANRLO/ANRHI)."""
+    limits = [c for c in ("ANRLO", "ANRHI") if c in lb]
+    return pd.Series({code: reported_decimals(g["AVAL"], pd.concat([g[c] for c in limits]) if limits else None)
+                      for code, g in lb.groupby(paramcd, sort=False)}, dtype=int).rename_axis("PARAMCD")
+
+
 def lab_parameters(lb: pd.DataFrame, panel: list[str] | dict[str, list[str]] | None = None) -> pd.DataFrame:
     """One row per parameter of laboratory records (standardize_bds): its category (PARCAT1,
     "Laboratory" where the data have none), PARAMCD, PARAM, records, subjects, the decimals of
-    its values (collected_decimals), whether it is tabulated and, if not, why. Without a `panel`
+    its values (reported_decimals), whether it is tabulated and, if not, why. Without a `panel`
     every analyte is tabulated: a parameter with a numeric value and a reference range (ANRLO or
     ANRHI) on at least one record, in the order of PARAMN. A panel (a list, or
     {category: [PARAMCD]}) names them, in its order; a panel parameter without records is listed
@@ -262,7 +270,7 @@ def lab_parameters(lb: pd.DataFrame, panel: list[str] | dict[str, list[str]] | N
     out = pd.DataFrame({"CATEGORY": g["CATEGORY"].first(), "PARAM": g["PARAM"].first(), "PARAMN": g["PARAMN"].min(),
                         "RECORDS": g.size(), "SUBJECTS": g["USUBJID"].nunique(), "VALUE": g["VALUE"].any(),
                         "RANGE": g["RANGE"].any(),
-                        "DECIMALS": lb.groupby(d["PARAMCD"], sort=False)["AVAL"].agg(collected_decimals)}).reset_index()
+                        "DECIMALS": _decimals(lb, d["PARAMCD"])}).reset_index()
     if panel is None:
         out["REASON"] = np.where(~out["VALUE"], "no numeric value (AVAL)",
                                  np.where(~out["RANGE"], "no reference range (ANRLO/ANRHI or A1LO/A1HI): not an "
@@ -294,6 +302,26 @@ def tabulated_panel(parameters: pd.DataFrame) -> dict[str, list[str]]:
     """{category: [PARAMCD]} of the tabulated parameters of lab_parameters, in its order."""
     tab = parameters[parameters["TABULATED"] == "yes"]
     return {c: list(g["PARAMCD"]) for c, g in tab.groupby("CATEGORY", sort=False)}
+
+
+PANELS_PER_FIGURE = 8
+
+
+def lab_figure_parts(params: list[str], most: int = PANELS_PER_FIGURE) -> list[list[str]]:
+    """The analytes of one category split into figures of at most `most` panels, parts of equal size
+    (18 analytes: 3 figures of 6); none without analytes."""
+    parts = -(-len(params) // most)
+    size = -(-len(params) // parts) if parts else 0
+    return [params[i:i + size] for i in range(0, len(params), size)] if parts else []
+
+
+def part_suffix(j: int, parts: int) -> str:
+    """The suffix of part j (0, 1, ...) of a figure in several parts in its id and number: a, b, ...; none alone."""
+    return "abcdefghijklmnopqrstuvwxyz"[j] if parts > 1 else ""
+
+
+def part_title(j: int, parts: int) -> str:
+    return f", part {j + 1} of {parts}" if parts > 1 else ""
 
 
 def lab_categories(parameters: pd.DataFrame) -> list[str]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from ..listings.safety import part_suffix, part_title
 from ..protocol import dose_words, parameter_names, regimen
 from ..tables.primary_tte import POPULATION_NAMES, tte_definition
 from ..vocabulary import related_note, related_terms, visit_label
@@ -235,10 +236,11 @@ def adam_plan(facts: dict) -> list[tuple[str, list[Output]]]:
     """[(section title, [Output])] of the report of a study given as an ADaM folder. `facts`, from what
     the analysis rule wrote: datasets (the ADaM datasets used, upper case), folder (the upper-case stems of
     every table file of the folder: an optional dataset in neither is stated absent), categories ([(laboratory
-    category, has tabulated analytes)], in output order k = 1, 2, ...), liver_peaks (any subject with
+    category, has tabulated analytes)], in output order k = 1, 2, ...), figure_parts (category -> the
+    figures its analytes take, listings.safety.lab_figure_parts; default 1), liver_peaks (any subject with
     ALT/AST/bilirubin peaks), efficacy (per configured analysis in order k = 1, 2, ...: its fields eid,
     efficacy_title, efficacy_population, efficacy_source and figure), and the wording fields fisher,
-    demographics_population, baseline_tests."""
+    demographics_population, baseline_tests, lab_shift_window, lab_range."""
     values = {k: v for k, v in facts.items() if isinstance(v, str)} | {"note": "{note}"}
     out = []
     for title, keys in LAYOUT["adam"]:
@@ -255,9 +257,12 @@ def adam_plan(facts: dict) -> list[tuple[str, list[Output]]]:
                 continue
             v = {**values, **({"k": at[0], "category": member[0]} if isinstance(at, tuple) else {}),
                  **(at if isinstance(at, dict) else {})}
-            outputs.append(Output(e.id.format_map(v), e.number.format_map(v), e.title.format_map(v),
-                                  e.population.format_map(v), e.path.format_map(v), e.kind,
-                                  e.footnote.format_map(v), e.source.format_map(v), e.note.format_map(v)))
+            parts = facts.get("figure_parts", {}).get(member[0], 1) if "{part}" in e.id else 1
+            for j in range(parts):
+                w = {**v, "part": part_suffix(j, parts), "part_title": part_title(j, parts)}
+                outputs.append(Output(e.id.format_map(w), e.number.format_map(w), e.title.format_map(w),
+                                      e.population.format_map(w), e.path.format_map(w), e.kind,
+                                      e.footnote.format_map(w), e.source.format_map(w), e.note.format_map(w)))
         if outputs:
             vitals = " and vital signs" if any(o.id == "t_14_3_11" for o in outputs) else ""
             out.append((title.format(and_vitals=vitals), outputs))

@@ -202,10 +202,11 @@ ENTRIES: tuple[Entry, ...] = (
       f"{SAFETY}/tables/t_14_3_8.csv", "safety", source="ADLB", ard=f"{SAFETY}/ard/t_14_3_8.csv"),
     E("t_14_3_9", "t_14_3_9", "Table 14.3.9", "Laboratory shifts: baseline vs worst post-baseline", "Safety set",
       f"{SAFETY}/tables/t_14_3_9.csv", "safety", footnote="n: subjects with a baseline and a post-baseline value; "
-      "worst post-baseline: every value on or after the first dose, scheduled or not; % of n. CMH general association "
-      "across arms, stratified by baseline category; blank where it cannot be computed "
-      "(one post-baseline category, or strata of unequal shape).", source="ADLB", ard=f"{SAFETY}/ard/t_14_3_9.csv",
-      review=dict(footnote="Subjects by baseline category and worst post-baseline category.")),
+      "worst post-baseline: every value on or after the first dose, scheduled or not, low and high directions apart "
+      "(the lowest and the highest category of each subject's values); normal range: the reference range indicator "
+      "ANRIND; % of n. CMH general association across arms, stratified by baseline category, per direction; blank "
+      "where it cannot be computed (one post-baseline category).", source="ADLB", ard=f"{SAFETY}/ard/t_14_3_9.csv",
+      review=dict(footnote="Subjects by baseline category and their lowest and highest post-baseline category.")),
     E("t_14_3_10", "t_14_3_10", "Table 14.3.10", "Hy's-law screen", "Safety set", f"{SAFETY}/tables/t_14_3_10.csv",
       "safety", footnote="Peak post-baseline values as multiples of the upper limit of normal.", source="ADLB",
       ard=f"{SAFETY}/ard/t_14_3_10.csv", review=dict(footnote="n (%); CI: Clopper-Pearson 95%. Peak post-baseline "
@@ -274,9 +275,10 @@ ENTRIES: tuple[Entry, ...] = (
 # The report of a study given as an ADaM folder (rules adam_study, adam_report), under results/<study>/:
 # `{k}` and `{category}` expand per laboratory category (PARCAT1) with tabulated analytes.
 ADAM_SAFETY = "Safety (SAFFL = Y), by actual arm"
-ADAM_LAB_SHIFT = ("Subjects with a baseline and a post-baseline range category (on or after the first dose, scheduled "
-                  "or not); worst: HIGH if any high, else LOW if any low, else NORMAL. CMH general association across "
-                  "arms, stratified by baseline.")
+ADAM_LAB_SHIFT = ("Shifts from baseline to the worst value in {lab_shift_window}; normal range: {lab_range}. Low and "
+                  "high directions apart: the lowest and the highest category of each subject's values in that window "
+                  "(a subject high throughout is lowest: high). Subjects with a baseline and a post-baseline category. "
+                  "CMH general association across arms, stratified by baseline, per direction.")
 A = "analysis"
 ADAM_LIVER_RECORDS = ("Every ALT, AST, bilirubin and ALP record of these subjects after the first dose (ADY >= 1): "
                       "scheduled, unscheduled and retests; x ULN = value / upper limit of normal (ANRHI, else A1HI).")
@@ -348,10 +350,14 @@ ADAM_ENTRIES: tuple[Entry, ...] = ADAM_EFFICACY + (
       "ADAE", ard=f"{A}/ard/f_14_3_7.csv"),
     E("adam:t_14_3_8_k", "t_14_3_8_{k}", "Table 14.3.8.{k}", "Laboratory values and change from baseline by visit: "
       "{category}", ADAM_SAFETY, f"{A}/tables/t_14_3_8_{{k}}.csv", "adam_study", footnote="Records with an analysis "
-      "visit (AVISIT), visits in the order of AVISITN. Min and max at the decimals of the data (at most 2); mean, SD "
-      "and median at one more.", source="ADLB", ard=f"{A}/ard/t_14_3_8.csv", needs=("lab_category",)),
-    E("adam:f_14_3_8_k", "f_14_3_8_{k}", "Figure 14.3.8.{k}", "Laboratory values by visit: {category}", ADAM_SAFETY,
-      f"{A}/figures/f_14_3_8_{{k}}.png", "adam_study", "figure", "Mean and SD by visit and arm.", "ADLB",
+      "visit (AVISIT), visits in the order of AVISITN. Min and max at the decimals of the data (at most 2; values "
+      "converted to SI units at the decimals of their reference limits); mean and median at one more, SD at two more.",
+      source="ADLB", ard=f"{A}/ard/t_14_3_8.csv", needs=("lab_category",)),
+    E("adam:f_14_3_8_k", "f_14_3_8_{k}{part}", "Figure 14.3.8.{k}{part}", "Laboratory values over time: "
+      "{category}{part_title}", ADAM_SAFETY, f"{A}/figures/f_14_3_8_{{k}}{{part}}.png", "adam_study", "figure",
+      "Mean and SD by visit and arm on a time axis in weeks (day 1 = week 0): planned visits at the week of their "
+      "name, joined; End of Treatment and unscheduled records on or after the first dose (open markers, labelled) at "
+      "the median week of their records. At most 8 analytes a figure.", "ADLB", ard=f"{A}/ard/f_14_3_8.csv",
       needs=("lab_category", "analytes")),
     E("adam:t_14_3_9_k", "t_14_3_9_{k}", "Table 14.3.9.{k}", "Laboratory shifts, baseline vs worst post-baseline: "
       "{category}", ADAM_SAFETY, f"{A}/tables/t_14_3_9_{{k}}.csv", "adam_study", footnote=ADAM_LAB_SHIFT,

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..adam.lab_window import range_text, window_text
+from ..listings.safety import lab_figure_parts
 from ..outputs.plan import number_crosswalk
 from ..tables.format import VARIABLE_LABELS
 
@@ -26,8 +28,10 @@ def _listing(root: Path, name: str) -> pd.DataFrame | None:
 
 def adam_facts(root: Path) -> dict:
     """What the analysis rule wrote that decides the report's outputs (outputs.plan.adam_plan): the
-    datasets used, the laboratory categories (with or without tabulated analytes), whether any
-    subject has liver-test peaks, and the configured efficacy analyses (listings/efficacy_analyses)."""
+    datasets used, the laboratory categories (with or without tabulated analytes), the figures of
+    each category's analytes, whether any subject has liver-test peaks, the wording of the laboratory
+    shift window and normal range (listings/lab_settings; the defaults without one) and the configured
+    efficacy analyses (listings/efficacy_analyses)."""
     files, params, peaks, efficacy = (_listing(root, n) for n in ("input_files", "l_lab_parameters",
                                                                     "l_hys_law_peaks", "efficacy_analyses"))
     datasets = set(files.loc[files["Used"] == "yes", "Dataset"]) if files is not None else set()
@@ -39,8 +43,13 @@ def adam_facts(root: Path) -> dict:
         dict(k=r["K"], eid=r["ID"], efficacy_title=r["TITLE"], efficacy_population=r["POPULATION"],
              efficacy_source=r["SOURCE"], figure=r["FIGURE"] == "yes", ref_table=f"Table 14.2.{r['K']}")
         for r in efficacy.to_dict("records")]
-    return dict(datasets=datasets, folder=folder, categories=categories,
-                liver_peaks=peaks is not None and len(peaks) > 0, efficacy=analyses)
+    parts = {} if params is None else {c: len(lab_figure_parts(list(g.loc[g["TABULATED"] == "yes", "PARAMCD"])))
+                                       for c, g in params.groupby("CATEGORY")}
+    settings = _listing(root, "lab_settings")
+    wording = dict(lab_shift_window=window_text(), lab_range=range_text()) if settings is None else \
+        dict(zip(settings["FIELD"], settings["TEXT"]))
+    return dict(datasets=datasets, folder=folder, categories=categories, figure_parts=parts,
+                liver_peaks=peaks is not None and len(peaks) > 0, efficacy=analyses, **wording)
 
 
 def appendices(root: Path, sections: list | None = None,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..adam.inputs import demographics_population
+from ..adam.lab_window import lab_settings, lab_settings_listing
 from ..adam.standardize import arm_rank, is_baseline, standardize_adsl
 from ..ard.safety import compute_safety
 from .adam_safety import adam_safety_outputs
@@ -101,9 +102,10 @@ def run_adam_study(datasets: dict[str, pd.DataFrame], cfg: dict) -> dict[str, pd
     adsl = with_arm_codes(datasets["adsl"], cfg, datasets)
     cols = study_arms(adsl, cfg)
     control = cfg.get("control")
+    window, lab_range = lab_settings(cfg.get("labs"))
     results = compute_safety(adsl, datasets["adae"], datasets.get("adlb"), datasets.get("advs"), None, cols["arm"],
                              control, lab_panel=None, flag=cfg.get("analysis_flag"), arm_order=cols["arm_order"],
-                             by_visit=True)
+                             by_visit=True, shift_window=window, lab_range=lab_range)
     out = {}
     context = display_context(adsl, cols["arm"], [datasets.get("adlb"), datasets.get("advs")])
     for name, frame in results.items():
@@ -133,5 +135,7 @@ def run_adam_study(datasets: dict[str, pd.DataFrame], cfg: dict) -> dict[str, pd
         out[f"tables/{key}"] = display(ard_)
     out.update(adam_safety_outputs(datasets, cfg, adsl, cols["arm_order"]))
     out["listings/accounting"] = record_accounting(datasets, cfg, parameters)
+    if datasets.get("adlb") is not None:
+        out["listings/lab_settings"] = lab_settings_listing(cfg.get("labs"), datasets["adlb"])
     return out
 

@@ -53,9 +53,9 @@ def t_summary(ard_: pd.DataFrame, labels: dict | None = None, decimals: dict | N
               n_by_arm: dict | None = None) -> pd.DataFrame:
     """Display of ard_bds_summary: parameter (with its unit), visit, arm (with its N), n, mean
     (SD), median, min and max, for the value and the change from baseline. `labels` (PARAMCD ->
-    PARAM) names the parameters; `decimals` (PARAMCD -> decimals of the collected values) shows
-    min and max at the data's precision and mean, SD and median at one more (else 1 decimal for
-    min and max)."""
+    PARAM) names the parameters; `decimals` (PARAMCD -> decimals of the reported values) shows
+    min and max at the data's precision, mean and median at one more and SD at two more (else 1
+    decimal for min and max)."""
     if ard_.empty:
         return pd.DataFrame({"Parameter": ["No data"]})
     labels, decimals = labels or {}, decimals or {}
@@ -69,41 +69,47 @@ def t_summary(ard_: pd.DataFrame, labels: dict | None = None, decimals: dict | N
         rows.append({"Parameter": labels.get(r.variable, r.variable), "Visit": visit_label(r.group2_level),
                      "Arm": _arm_cell(r.group1_level, n_by_arm),
                      "Statistic": "Value" if r.variable_level == "AVAL" else "Change from baseline",
-                     "n": fmt(r.n, "count"), "Mean (SD)": f"{fmt_fixed(r.mean, d + 1)} ({fmt_fixed(r.sd, d + 1)})",
+                     "n": fmt(r.n, "count"), "Mean (SD)": f"{fmt_fixed(r.mean, d + 1)} ({fmt_fixed(r.sd, d + 2)})",
                      "Median": fmt_fixed(r.median, d + 1), "Min, max": f"{fmt_fixed(r.min, d)}, {fmt_fixed(r.max, d)}"})
     return pd.DataFrame(rows)
 
 
 RANGE_LABELS = {"LOW": "Low", "NORMAL": "Normal", "HIGH": "High"}
+SHIFT_COLUMNS = {"WORST LOW": "Lowest post-baseline", "WORST HIGH": "Highest post-baseline"}
 
 
 def t_shift(ard_: pd.DataFrame, labels: dict | None = None, n_by_arm: dict | None = None) -> pd.DataFrame:
-    """Display of ard_shift: by parameter, arm (both in the ARD's order) and baseline category,
-    the subjects (n) and, per worst post-baseline category (low, normal, high), n (%) of them;
-    CMH p. `labels` (PARAMCD -> PARAM) names the parameters."""
+    """Display of ard_shift: by parameter, arm (both in the ARD's order) and baseline category
+    (low, normal, high), the subjects (n) and n (%) of them by their lowest and by their highest
+    post-baseline category (low and high directions apart); CMH p of each direction. `labels`
+    (PARAMCD -> PARAM) names the parameters."""
     cells = ard_[ard_["group1"] == "ARM"]
     if cells.empty:
         return pd.DataFrame({"Parameter": ["No data"]})
     order = {col: {v: i for i, v in enumerate(dict.fromkeys(cells[col]))} for col in ("variable", "group1_level")}
-    cats = {c: i for i, c in enumerate(["LOW", "NORMAL", "HIGH"])}
+    cats = {c: i for i, c in enumerate(RANGE_LABELS)}
+    columns = [f"{d}: {c}" for d in SHIFT_COLUMNS for c in RANGE_LABELS]
     table = cells.pivot_table(index=["variable", "group1_level", "group2_level"], columns="variable_level",
-                              values="stat", aggfunc="sum", fill_value=0)
-    table = table.reindex(columns=sorted(set(table.columns) | set(cats), key=lambda c: (cats.get(c, 9), c)),
-                          fill_value=0).astype(int)
+                              values="stat", aggfunc="sum", fill_value=0).reindex(columns=columns, fill_value=0)
+    table = table.fillna(0).astype(int)
     table = table.iloc[sorted(range(len(table)), key=lambda i: (
         order["variable"][table.index[i][0]], order["group1_level"][table.index[i][1]],
         cats.get(table.index[i][2], 9), table.index[i][2]))]
-    tests = ard_[ard_["group1"] == "TEST"].set_index("variable")["stat"]
+    tests = ard_[ard_["group1"] == "TEST"]
+    p_of = {(r.variable, r.variable_level.split(":")[0]): r.stat for r in tests.itertuples()}
     rows = []
     for (param, arm, base), counts in table.iterrows():
-        total = int(counts.sum())
+        total = int(counts[columns[:3]].sum())          # each subject once per direction
         row = {"Parameter": (labels or {}).get(param, param), "Arm": _arm_cell(arm, n_by_arm),
                "Baseline": RANGE_LABELS.get(base, base), "n": str(total)}
-        for cat, k in counts.items():
-            row[f"Worst post-baseline: {RANGE_LABELS.get(cat, cat).lower()}"] = \
+        for col, k in counts.items():
+            direction, cat = col.split(": ")
+            row[f"{SHIFT_COLUMNS[direction]}: {RANGE_LABELS[cat].lower()}"] = \
                 f"{k} ({fmt(100 * k / total, 'pct')}%)" if total else "0"
         if len(tests):           # one arm: no test across arms, no column
-            row["CMH p"] = fmt(tests.get(param), "p") if param in tests else ""
+            for direction, name in SHIFT_COLUMNS.items():
+                p = p_of.get((param, direction))
+                row[f"CMH p, {name.split()[0].lower()}"] = fmt(p, "p") if p is not None else ""
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -254,7 +260,7 @@ def display_of(output_id: str, n_by_arm: dict | None = None, labels: dict | None
             "t_14_3_9": lambda a: t_shift(a, labels, n_by_arm),
             "t_14_3_11": lambda a: t_summary(a, labels, decimals, n_by_arm),
             "t_14_1_5": lambda a: t_exposure(a, dose_label, n_by_arm),
-            "f_14_3_7": None, "t_14_3_12": t_time_to_event, "f_14_3_12": None,
+            "f_14_3_7": None, "f_14_3_8": None, "t_14_3_12": t_time_to_event, "f_14_3_12": None,
             "t_14_3_13": t_exposure_adjusted, "t_14_3_14": t_ae_by_infusion,
             "t_14_3_6": lambda a: t_incidence(a, NO_AESI)}.get(output_id, t_incidence)
 
