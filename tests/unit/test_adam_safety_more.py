@@ -213,7 +213,7 @@ def test_vital_signs_from_advs_by_visit_and_arm():
     table = out["tables/t_14_3_11"]
     week2 = table[(table.Visit == "Week 2") & (table.Arm == "Placebo (N=2)")].set_index("Statistic")
     assert week2.loc["Value", "n"] == "2"
-    assert week2.loc["Value", "Mean (SD)"] == f"133.0 ({statistics.stdev([125, 141]):.1f})"
+    assert week2.loc["Value", "Mean (SD)"] == f"133.0 ({statistics.stdev([125, 141]):.2f})"   # SD: 2 more decimals
     assert week2.loc["Change from baseline", "Median"] == "8.0"
     assert table.Parameter.iloc[0] == "Systolic Blood Pressure (mmHg)"
     # control last within a visit, also where an arm has no record at an earlier visit
