@@ -198,7 +198,7 @@ def listing_liver(lb: pd.DataFrame, adsl: pd.DataFrame, adex: pd.DataFrame | Non
         "Arm": d["ARM_"].astype("string").to_numpy(), "Subject": d["USUBJID"].astype("string").to_numpy(),
         "Age": pd.to_numeric(d["USUBJID"].map(s["AGE"]), errors="coerce").astype("Int64").astype("string")
         .fillna("").to_numpy() if "AGE" in s else "",
-        "Sex": d["USUBJID"].map(s["SEX"]).astype("string").fillna("").to_numpy() if "SEX" in s else "",
+        "Sex": _sex(d["USUBJID"].map(s["SEX"])).to_numpy() if "SEX" in s else "",
         "Peak ALT/AST (x ULN)": d["USUBJID"].map(peak).map(lambda v: f"{v:.2f}").to_numpy(),
         "Test": d["PARAM"].astype("string").to_numpy() if "PARAM" in d else d["PARAMCD"].to_numpy(),
         "Visit": d["AVISIT"].astype("string").fillna("").to_numpy(),
