@@ -10,7 +10,8 @@ from trialstats.figures.common import save_figure
 from trialstats.figures.monitoring import g_safety_boundaries
 from trialstats.io import read_datasets, write_csv
 from trialstats.tables.monitoring import (POOLED, ard_efficacy_monitoring, ard_safety_rules, event_label,
-                                          guidelines_note, planned_by_arm, t_guidelines)
+                                          guidelines_note, is_final_look, look_history, planned_by_arm,
+                                          t_guidelines)
 from trialstats.tables.primary import arm_labels, responder_status
 from trialstats.joblog import log_errors
 
@@ -27,8 +28,8 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
         labels = arm_labels(status, protocol["randomization"]["control"]) if efficacy_planned else \
             tuple(sorted(adam["adsl"].loc[adam["adsl"]["SAFFL"] == "Y", arm].dropna().unique()))
         if efficacy_planned:
-            planned = planned_by_arm(status, adam["adsl"], arm, labels, protocol["study"]["target_randomized"])
-            efficacy = ard_efficacy_monitoring(status, labels, plan, planned, 2 * plan["efficacy"]["alpha"])
+            efficacy = ard_efficacy_monitoring(status, labels, plan, planned_by_arm(status, labels, plan),
+                                               look_history(sm.input.earlier), is_final_look(status, adam["adsl"]))
     rules = plan.get("safety", [])
     by_received = adam["adsl"]                  # the safety rules by the arm received (TRT01A), as the safety tables
     if arm is not None:
@@ -42,7 +43,7 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
         write_csv(efficacy, out / "efficacy_look_ard.csv")
     write_csv(paths, out / "safety_paths.csv")
     write_csv(t_guidelines(safety, efficacy, rules, aesi, plan), out / "stopping_guidelines.csv")
-    (out / "guidelines_footnote.txt").write_text(guidelines_note(efficacy) + "\n")
+    (out / "guidelines_footnote.txt").write_text(guidelines_note(efficacy, plan) + "\n")
     if len(paths):
         names = {r["event"]: event_label(r["event"], aesi) for r in rules}
         control = control_of(json.loads(Path(sm.input.adam, "arms.json").read_text()), arm) if arm else None

@@ -5,15 +5,16 @@ of success. ARDs carry every input a number used; `t_guidelines` says each rule 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from ..adam.occds import aesi_columns
-from ..stats.binary import fisher_exact
-from ..stats.monitoring import (alpha_spent, bayesian_count_boundary, conditional_power,
-                                posterior_exceedance, predictive_probability, spending_boundary)
+from ..stats.monitoring import (adjusted_inference, alpha_spent, bayesian_count_boundary, conditional_power,
+                                cp_futility_z, crossing_probabilities, posterior_exceedance,
+                                predictive_probability, repeated_ci, repeated_p_value, spending_boundary)
 from ..ard.shape import ard
 
 POOLED = "All subjects"
@@ -76,77 +77,148 @@ def ard_safety_rules(adsl: pd.DataFrame, adae: pd.DataFrame, rules: list[dict], 
     return ard(rows), pd.concat(paths, ignore_index=True) if paths else pd.DataFrame()
 
 
-def planned_by_arm(status: pd.DataFrame, adsl: pd.DataFrame, arm: str, labels, target: int) -> dict:
-    """The final analysis's expected FAS per arm: the FAS so far (evaluable or not yet due) plus the
-    subjects still to be randomized (target - randomized), shared as randomized so far. At the
-    final cut this is the FAS itself, so the information fraction is 1."""
-    randomized = adsl[adsl["RANDFL"] == "Y"]
-    remaining = max(target - len(randomized), 0)
-    out = {}
-    for lab in labels:
-        share = (randomized[arm] == lab).mean() if len(randomized) else 1 / len(labels)
-        out[lab] = int(((status["FASFL"] == "Y") & (status["ARM"] == lab)).sum() + round(remaining * share))
-    return out
+def planned_by_arm(status: pd.DataFrame, labels, plan: dict) -> dict:
+    """The design's planned patients per arm (protocol monitoring.information.planned, by ARMCD)
+    under the display labels."""
+    declared = plan["information"]["planned"]
+    codes = status[["ARM", "ARMCD"]].drop_duplicates().set_index("ARM")["ARMCD"]
+    absent = [codes[lab] for lab in labels if codes[lab] not in declared]
+    if absent:
+        raise ValueError(f"protocol.yaml monitoring.information.planned: no planned size for arm {absent}; "
+                         f"it declares {sorted(declared)}")
+    return {lab: int(declared[codes[lab]]) for lab in labels}
 
 
-def _z_pooled(x1, n1, x2, n2) -> float:
-    """Score z of the difference in proportions (pooled variance); 0 when no variance (0 or all)."""
+def is_final_look(status: pd.DataFrame, adsl: pd.DataFrame) -> bool:
+    """The final analysis: no randomized subject is still on study and none is still due the endpoint."""
+    on_study = adsl.loc[adsl["RANDFL"] == "Y", "EOSSTT"] == "ONGOING"
+    return not (status["STATUS"] == "not yet due").any() and not on_study.any()
+
+
+def score_test(x1, n1, x2, n2) -> tuple[float, float, float]:
+    """Difference in proportions, its standard error under H0 (pooled variance) and the score z;
+    z is nan without variance (no or only responders)."""
     pbar = (x1 + x2) / (n1 + n2)
-    var = pbar * (1 - pbar) * (1 / n1 + 1 / n2)
-    return (x1 / n1 - x2 / n2) / math.sqrt(var) if var > 0 else 0.0
+    se = math.sqrt(pbar * (1 - pbar) * (1 / n1 + 1 / n2))
+    est = x1 / n1 - x2 / n2
+    return est, se, est / se if se > 0 else math.nan
+
+
+def look_history(folders) -> pd.DataFrame:
+    """The looks analysed before this cut: the efficacy look ARD of each earlier cut's monitoring
+    folder (results/<study>/<cut>/closed/monitoring), in cut order, with its information fraction and z."""
+    rows = []
+    for folder in sorted(folders, key=lambda f: Path(f).parent.parent.name):
+        cut = Path(folder).parent.parent.name
+        look = pd.read_csv(Path(folder) / "efficacy_look_ard.csv", keep_default_na=False)
+        v = look[look["group1"] == "ANALYSIS"].set_index("stat_name")["stat"].astype(float)
+        rows.append({"cut": cut, "information_fraction": v["information_fraction"], "z": v["z"],
+                     "evaluable": v["evaluable"], "final": v["final"]})
+    return pd.DataFrame(rows, columns=["cut", "information_fraction", "z", "evaluable", "final"])
+
+
+def _design_rows(plan: dict, planned: dict, labels) -> tuple[list[dict], float]:
+    """The design's planned looks: boundary on the z and on the difference scale, alpha spent,
+    cumulative power under the design rates and the conditional-power futility boundary; and the
+    design's drift (E[Z] at the planned size)."""
+    active, control = labels
+    alpha, kind = plan["final_test"]["alpha"], plan["efficacy"]["spending"]
+    pa, pc = plan["design"]["active_rate"], plan["design"]["control_rate"]
+    total = planned[active] + planned[control]
+    pbar = (pa * planned[active] + pc * planned[control]) / total
+    se_planned = math.sqrt(pbar * (1 - pbar) * (1 / planned[active] + 1 / planned[control]))
+    drift = (pa - pc) / se_planned
+    looks = np.asarray(plan["looks"], dtype=float)
+    bounds = spending_boundary(looks, alpha, kind)
+    up, _ = crossing_probabilities(looks, bounds, theta=drift)
+    threshold = plan.get("futility", {}).get("conditional_power_below")
+    rows = []
+    for j, (t, c) in enumerate(zip(looks, bounds)):
+        base = dict(group1="DESIGN", group1_level=f"look {j + 1}", variable="monitoring", variable_level="design")
+        futility = cp_futility_z(t, bounds[-1], threshold) if threshold is not None and t < 1 else np.nan
+        rows += [dict(base, stat_name=k, stat=v) for k, v in (
+            ("information_fraction", t), ("patients", round(t * total)), ("boundary_z", c),
+            ("boundary_p", stats.norm.sf(c)), ("boundary_difference", c * se_planned / math.sqrt(t)),
+            ("alpha_spent", alpha_spent(t, alpha, kind)), ("cumulative_power", up[:j + 1].sum()),
+            ("futility_z", futility))]
+    rows.append(dict(group1="DESIGN", group1_level="overall", variable="monitoring", variable_level="design",
+                     stat_name="power", stat=float(up.sum())))
+    return rows, drift
 
 
 def ard_efficacy_monitoring(status: pd.DataFrame, labels: tuple[str, str], plan: dict, planned: dict,
-                            alpha_two_sided: float) -> pd.DataFrame:
-    """The primary responder endpoint at this look: evaluable responders by arm (FAS; a missing
-    value counts as non-response, as in the primary analysis), the score z, the information
-    fraction, alpha spent and the one-sided efficacy boundary of this look (Lan-DeMets, looks: the
-    planned fractions before this one, and this one), conditional power under the current trend,
-    the design and H0, and the predictive probability that the final analysis succeeds (Fisher's
-    exact test at the protocol's alpha, active better), by exact beta-binomial enumeration."""
+                            history: pd.DataFrame, final: bool) -> pd.DataFrame:
+    """The primary responder endpoint at this look with the charter's one final test (protocol
+    monitoring.final_test: the one-sided score z of the difference in proportions): responders by
+    arm (FAS, endpoint due; a missing value counts as non-response, as in the primary analysis),
+    information = patients analysed over the design's planned, the boundary of this look from
+    the looks analysed before (`history`, the earlier cuts) and this one (Lan-DeMets; the final
+    look spends all alpha left), the design's planned looks beside them; at an interim the
+    conditional power, the predictive probability, the repeated CI and p-value; at the final the
+    stagewise-ordering p-value, the median-unbiased estimate and its CI."""
     active, control = labels
     fas = status[(status["FASFL"] == "Y") & (status["STATUS"] != "not yet due")]
     x = [int((fas.loc[fas["ARM"] == lab, "STATUS"] == "Y").sum()) for lab in labels]
     n = [int((fas["ARM"] == lab).sum()) for lab in labels]
+    missing = int((fas["STATUS"] == "missing").sum())
     total_planned = planned[active] + planned[control]
-    evaluable, fraction = sum(n), min(sum(n) / total_planned, 1.0)
-    eff = plan["efficacy"]
-    alpha = eff["alpha"]
-    looks = [f for f in plan["looks"] if f < fraction - 1e-9] + [fraction]
-    bound = float(spending_boundary(looks, alpha, eff["spending"])[-1]) if fraction > 0 else math.inf
-    z = _z_pooled(x[0], n[0], x[1], n[1]) if min(n) > 0 else math.nan
-    design = plan["design"]
-    pa, pc = design["active_rate"], design["control_rate"]
-    pbar = (pa * planned[active] + pc * planned[control]) / total_planned
-    design_drift = (pa - pc) / math.sqrt(pbar * (1 - pbar) * (1 / planned[active] + 1 / planned[control]))
-    final_critical = float(stats.norm.isf(alpha)) if fraction >= 1 else \
-        float(spending_boundary([*looks, 1.0], alpha, eff["spending"])[-1])
-    rows = []
-    base = dict(group1="ANALYSIS", group1_level="primary", variable="monitoring")
+    evaluable = sum(n)
+    fraction = evaluable / total_planned
+    final = final or fraction >= 1
+    alpha, kind = plan["final_test"]["alpha"], plan["efficacy"]["spending"]
+    earlier = history["information_fraction"].tolist()
+    if earlier and fraction <= earlier[-1]:
+        raise ValueError(f"information fraction {fraction:.3f} at this cut is not above the earlier look's "
+                         f"{earlier[-1]:.3f} (cut {history['cut'].iloc[-1]}): looks must add information")
+    fractions = [*earlier, fraction]
+    bounds = spending_boundary(fractions, alpha, kind, final)
+    bound = float(bounds[-1])
+    est, se, z = score_test(x[0], n[0], x[1], n[1]) if min(n) > 0 else (math.nan, math.nan, math.nan)
+    final_critical = bound if final else float(spending_boundary([*fractions, 1.0], alpha, kind, True)[-1])
+    design_rows, drift = _design_rows(plan, planned, labels)
+    pa, pc = plan["design"]["active_rate"], plan["design"]["control_rate"]
+    rows = list(design_rows)
     for lab, xi, ni in zip(labels, x, n):
         rows += [dict(group1="ARM", group1_level=lab, variable="monitoring", variable_level="responders",
                       stat_name=s, stat=v) for s, v in (("n", xi), ("N", ni), ("planned", planned[lab]))]
-    stat = [("evaluable", evaluable), ("planned", total_planned), ("information_fraction", fraction),
-            ("z", z), ("alpha", alpha), ("alpha_spent", float(alpha_spent(fraction, alpha, eff["spending"]))),
-            ("boundary_z", bound), ("crossed_efficacy", int(z >= bound) if math.isfinite(z) else 0),
-            ("design_active_rate", pa), ("design_control_rate", pc), ("design_drift", design_drift),
-            ("final_critical_z", final_critical), ("final", int(fraction >= 1))]
-    if 0 < fraction < 1 and math.isfinite(z):
-        cp = conditional_power(z, fraction, final_critical, design_drift)
+    for (_, h), c in zip(history.iterrows(), bounds[:-1]):
+        rows += [dict(group1="LOOK", group1_level=h["cut"], variable="monitoring", variable_level="analysed",
+                      stat_name=k, stat=v) for k, v in (
+            ("information_fraction", h["information_fraction"]), ("evaluable", h["evaluable"]), ("z", h["z"]),
+            ("boundary_z", c), ("alpha_spent", alpha_spent(h["information_fraction"], alpha, kind)))]
+    stat = [("evaluable", evaluable), ("missing_as_nonresponders", missing), ("planned", total_planned),
+            ("information_fraction", fraction), ("z", z), ("p_one_sided", stats.norm.sf(z)),
+            ("estimate", est), ("se", se), ("alpha", alpha),
+            ("alpha_spent", alpha if final else float(alpha_spent(fraction, alpha, kind))),
+            ("looks_before", len(history)), ("boundary_z", bound), ("boundary_p", stats.norm.sf(bound)),
+            ("crossed_efficacy", int(z >= bound) if math.isfinite(z) else 0),
+            ("design_active_rate", pa), ("design_control_rate", pc), ("design_drift", drift),
+            ("final_critical_z", final_critical), ("final", int(final))]
+    if final and math.isfinite(z):
+        info = np.asarray(fractions) / (fraction * se ** 2)     # absolute information, shaped as the looks
+        adj = adjusted_inference(z, info, bounds[:-1], alpha)
+        stat += [("stagewise_p", adj.p_value), ("median_unbiased", adj.median_unbiased),
+                 ("mue_lower", adj.lower), ("mue_upper", adj.upper)]
+    if not final and math.isfinite(z):
+        lower, upper = repeated_ci(est, se, bound)
+        cp = conditional_power(z, fraction, final_critical, drift)
         prior = tuple(plan.get("prior", [1.0, 1.0]))
 
         def success(x1, n1, x2, n2):
-            return x1 / n1 > x2 / n2 and fisher_exact(x1, n1, x2, n2) < alpha_two_sided
+            return score_test(x1, n1, x2, n2)[2] >= final_critical
 
         pp = predictive_probability(tuple(x), tuple(n), (planned[active], planned[control]), success, prior)
         fut = plan.get("futility", {})
-        stat += [("cp_current_trend", cp.current_trend), ("cp_design", cp.design), ("cp_null", cp.null),
+        stat += [("rci_lower", lower), ("rci_upper", upper),
+                 ("repeated_p", repeated_p_value(z, fractions, kind)),
+                 ("cp_current_trend", cp.current_trend), ("cp_design", cp.design), ("cp_null", cp.null),
                  ("predictive_probability", pp), ("prior_a", prior[0]), ("prior_b", prior[1]),
                  ("futility_cp_below", fut.get("conditional_power_below", np.nan)),
                  ("futility_pp_below", fut.get("predictive_probability_below", np.nan)),
                  ("crossed_futility", int(cp.current_trend < fut.get("conditional_power_below", -1)
                                           or pp < fut.get("predictive_probability_below", -1)))]
-    rows += [dict(base, variable_level="look", stat_name=s, stat=v) for s, v in stat]
+    base = dict(group1="ANALYSIS", group1_level="primary", variable="monitoring", variable_level="look")
+    rows += [dict(base, stat_name=s, stat=float(v)) for s, v in stat]
     return ard(rows)
 
 
@@ -154,27 +226,60 @@ def _pct(value: float) -> str:
     return f"{100 * value:.1f}%"
 
 
+KINDS = {"obrien-fleming": "O'Brien-Fleming", "pocock": "Pocock"}
+AT_CUT = "At the data cut"
+FINAL_DECISION = ("final analysis: boundary crossed", "final analysis: not crossed")
+
+
+def _look(efficacy: pd.DataFrame) -> pd.Series:
+    return efficacy[efficacy["group1"] == "ANALYSIS"].set_index("stat_name")["stat"].astype(float)
+
+
+def _earlier_words(efficacy: pd.DataFrame, alpha: float) -> str:
+    """What the looks analysed before this cut spent, in words."""
+    looks = efficacy[efficacy["group1"] == "LOOK"]
+    if looks.empty:
+        return f"no earlier look analysed: the full one-sided alpha {alpha:g}"
+    parts = []
+    for cut, g in looks.groupby("group1_level", sort=True):
+        v = g.set_index("stat_name")["stat"].astype(float)
+        parts.append(f"{cut} (information {_pct(v['information_fraction'])})")
+    spent = float(looks.loc[looks["stat_name"] == "alpha_spent", "stat"].astype(float).max())
+    return f"one-sided alpha {alpha:g} less {spent:.2g} spent at the look{'s' if len(parts) > 1 else ''} of " \
+           + ", ".join(parts)
+
+
 def t_guidelines(safety: pd.DataFrame, efficacy: pd.DataFrame | None, rules: list[dict], aesi: list[dict],
                  plan: dict | None) -> pd.DataFrame:
-    """One row per rule: the rule, its threshold, today's value, crossed or not, in words."""
+    """One row per rule: the rule, its threshold, the value at the data cut, crossed or not, in words."""
     out = []
     if efficacy is not None and len(efficacy):
-        look = efficacy[efficacy["group1"] == "ANALYSIS"].set_index("stat_name")["stat"].astype(float)
-        kind = {"obrien-fleming": "O'Brien-Fleming", "pocock": "Pocock"}[plan["efficacy"]["spending"]]
+        look = _look(efficacy)
+        kind = KINDS[plan["efficacy"]["spending"]]
+        analysed = (f"{int(look['evaluable'])} of {int(look['planned'])} planned patients analysed"
+                    + (f" ({int(look['missing_as_nonresponders'])} missing counted as non-responders)"
+                       if look["missing_as_nonresponders"] else ""))
         if look["final"] == 1:
-            p_one = float(stats.norm.sf(look["z"])) if np.isfinite(look["z"]) else np.nan
-            out.append({"Guideline": "Primary endpoint: final analysis (one-sided score test)",
-                        "Threshold": f"z >= {look['final_critical_z']:.3f} (one-sided alpha {look['alpha']:g} "
-                                     "not spent at earlier looks)",
-                        "Today": f"z = {look['z']:.2f}, one-sided p = {p_one:.4f}; {int(look['evaluable'])} of "
-                                 f"{int(look['planned'])} expected patients evaluable",
-                        "Crossed": "not a stopping rule: final analysis (Table 14.2.1)"})
+            adjusted = (f"; stagewise-ordering p = {look['stagewise_p']:.4f}, median-unbiased difference "
+                        f"{100 * look['median_unbiased']:.1f} pp ({100 * (1 - 2 * look['alpha']):g}% CI "
+                        f"{100 * look['mue_lower']:.1f} to {100 * look['mue_upper']:.1f})"
+                        if look["looks_before"] > 0 and "stagewise_p" in look else "")
+            out.append({"Guideline": "Primary endpoint: final analysis (the charter's final test: one-sided "
+                                     "score z of the difference in responder proportions)",
+                        "Threshold": f"z >= {look['final_critical_z']:.3f} ("
+                                     f"{_earlier_words(efficacy, look['alpha'])})",
+                        AT_CUT: f"z = {look['z']:.2f}, one-sided p = {look['p_one_sided']:.4f}; {analysed}{adjusted}",
+                        "Crossed": FINAL_DECISION[0] if look["crossed_efficacy"] == 1 else FINAL_DECISION[1]})
         else:
-            out.append({"Guideline": f"Efficacy: stop if z reaches the {kind}-type (Lan-DeMets) boundary",
-                        "Threshold": f"z >= {look['boundary_z']:.3f} at information "
-                                     f"{_pct(look['information_fraction'])} "
-                                     f"(alpha spent so far {look['alpha_spent']:.2g} of {look['alpha']:g})",
-                        "Today": f"z = {look['z']:.2f} ({int(look['evaluable'])} of {int(look['planned'])} evaluable)",
+            rci = (f"; difference {100 * look['estimate']:.1f} pp, repeated {100 * (1 - 2 * look['alpha']):g}% CI "
+                   f"{100 * look['rci_lower']:.1f} to {100 * look['rci_upper']:.1f}, repeated p = "
+                   f"{look['repeated_p']:.4f}" if "rci_lower" in look else "")
+            out.append({"Guideline": f"Efficacy: stop if the one-sided score z reaches the {kind}-type "
+                                     "(Lan-DeMets) boundary",
+                        "Threshold": f"z >= {look['boundary_z']:.3f} (nominal one-sided p < "
+                                     f"{look['boundary_p']:.2g}) at information {_pct(look['information_fraction'])}"
+                                     f"; alpha spent {look['alpha_spent']:.2g} of {look['alpha']:g}",
+                        AT_CUT: f"z = {look['z']:.2f}; {analysed}{rci}",
                         "Crossed": "YES" if look["crossed_efficacy"] == 1 else "no"})
             if "cp_current_trend" in look:
                 thr = []
@@ -185,10 +290,9 @@ def t_guidelines(safety: pd.DataFrame, efficacy: pd.DataFrame | None, rules: lis
                 out.append({"Guideline": "Futility (non-binding): consider stopping if the final analysis is "
                                          "unlikely to succeed",
                             "Threshold": " or ".join(thr) or "none declared",
-                            "Today": f"conditional power {_pct(look['cp_current_trend'])} (current trend), "
-                                     f"{_pct(look['cp_design'])} (design assumption), "
-                                     f"{_pct(look['cp_null'])} (no effect); "
-                                     f"predictive probability {_pct(look['predictive_probability'])}",
+                            AT_CUT: f"conditional power {_pct(look['cp_current_trend'])} (current trend), "
+                                    f"{_pct(look['cp_design'])} (design rates), {_pct(look['cp_null'])} (no effect); "
+                                    f"predictive probability {_pct(look['predictive_probability'])}",
                             "Crossed": "YES" if look["crossed_futility"] == 1 else "no"})
     for rule in rules:
         sel = safety[safety["variable"] == rule["event"]]
@@ -204,31 +308,46 @@ def t_guidelines(safety: pd.DataFrame, efficacy: pd.DataFrame | None, rules: lis
             out.append({"Guideline": f"Safety: {event_label(rule['event'], aesi)} ({group}): stop or review if "
                                      f"P(rate > {_pct(rule['p0'])}) > {_pct(rule['threshold'])}",
                         "Threshold": threshold,
-                        "Today": f"{int(v['events'])} of {int(v['n'])}; "
+                        AT_CUT: f"{int(v['events'])} of {int(v['n'])}; "
                                  f"P(rate > {_pct(rule['p0'])}) = {_pct(v['posterior_prob'])}",
                         "Crossed": "YES" if v["crossed"] == 1 else "no"})
-    return pd.DataFrame(out, columns=["Guideline", "Threshold", "Today", "Crossed"])
+    return pd.DataFrame(out, columns=["Guideline", "Threshold", AT_CUT, "Crossed"])
 
 
-INTERIM_METHODS = (
-    "Efficacy: one-sided Lan-DeMets alpha spending; this look's boundary assumes the charter's planned earlier "
-    "looks; information = evaluable patients (full analysis set, endpoint due) of the expected total. Conditional "
-    "power: B-value method (Lan & Wittes 1988) under the current trend, the design assumption and no effect. "
-    "Predictive probability: Beta priors per arm, every outcome of the remaining patients enumerated "
-    "(beta-binomial), success = Fisher's exact p < 2 alpha with the active arm ahead.")
-FINAL_METHODS = (
-    "Efficacy: at the final analysis the charter's test is the one-sided score test (z of the difference in "
-    "responder proportions, pooled variance) at the alpha not spent at earlier looks; no earlier look was "
-    "analysed before this cut, so the full alpha is available. The result the trial reports is the primary "
-    "analysis of Table 14.2.1 (Fisher's exact test, Miettinen-Nurminen CI).")
 SAFETY_METHODS = ("Safety: posterior probability (Beta prior) that the rate of subjects with the event exceeds p0. "
-                  "Guidelines inform the DMC's judgement; they do not decide. Inputs of every number: monitoring ARDs.")
+                  "Guidelines inform the DMC's judgement; they do not decide.")
 
 
-def guidelines_note(efficacy: pd.DataFrame | None) -> str:
-    """The footnote of the guidelines table: the methods of what it shows (the interim methods at
-    an interim look, the final test at the final analysis) and the safety rule."""
+def _design_words(plan: dict, look: pd.Series) -> str:
+    return (f"The charter's final test: one-sided score z of the difference in responder proportions (pooled "
+            f"variance) at one-sided alpha {look['alpha']:g}, {KINDS[plan['efficacy']['spending']]}-type Lan-DeMets "
+            f"spending; information = patients analysed (full analysis set, endpoint due) of the "
+            f"{int(look['planned'])} the design plans (protocol).")
+
+
+def guidelines_note(efficacy: pd.DataFrame | None, plan: dict | None = None) -> str:
+    """The footnote of the guidelines table: the final test, the looks analysed before this cut,
+    and the methods of what the table shows at this look (interim or final)."""
     if efficacy is None or efficacy.empty:
         return SAFETY_METHODS
-    look = efficacy[efficacy["group1"] == "ANALYSIS"].set_index("stat_name")["stat"].astype(float)
-    return (FINAL_METHODS if look.get("final") == 1 else INTERIM_METHODS) + " " + SAFETY_METHODS
+    look = _look(efficacy)
+    text = _design_words(plan, look)
+    if look["final"] == 1:
+        text += (f" Final analysis: critical z {look['final_critical_z']:.3f} from the "
+                 f"{_earlier_words(efficacy, look['alpha'])}.")
+        if look["looks_before"] > 0:
+            text += (" Stagewise-ordering p-value, median-unbiased estimate and its CI adjust for the earlier looks "
+                     "(Jennison & Turnbull 2000, ch. 8).")
+        text += (" Table 14.2.1 shows this decision beside the SAP's reported analysis (Fisher's exact test, "
+                 "Miettinen-Nurminen CI).")
+    elif "cp_current_trend" in look:
+        text += (f" This look's boundary: {_earlier_words(efficacy, look['alpha'])}, spent by this look's "
+                 "information. Repeated CI: difference -/+ boundary x standard error (pooled variance). "
+                 "Conditional power: B-value method (Lan & Wittes 1988), final critical z "
+                 f"{look['final_critical_z']:.3f} at the planned "
+                 f"{int(look['planned'])}, drift E[Z] at the planned size from the current trend, from the design "
+                 f"rates {_pct(look['design_active_rate'])} vs {_pct(look['design_control_rate'])} (pooled variance; "
+                 f"E[Z] = {look['design_drift']:.2f}) or 0. Predictive probability: Beta({look['prior_a']:g}, "
+                 f"{look['prior_b']:g}) prior per arm, every outcome of the remaining planned patients enumerated "
+                 "(beta-binomial), success = the final test's z at or above the final critical z.")
+    return text + " " + SAFETY_METHODS

@@ -271,6 +271,14 @@ def monitoring_adam(wildcards):
     return f"results/{wildcards.study}/{wildcards.cut}/{side}"
 
 
+def earlier_looks(wildcards):
+    """The closed monitoring of every configured cut before this one: the looks already analysed."""
+    if wildcards.side != "closed":
+        return []
+    cuts = config["studies"][wildcards.study]["cuts"]
+    return [f"results/{wildcards.study}/{c}/closed/monitoring" for c in sorted(cuts) if c < wildcards.cut]
+
+
 def monitoring_arm(wildcards):
     return arm_column(wildcards) if wildcards.side == "closed" else None
 
