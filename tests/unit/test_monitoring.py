@@ -6,9 +6,17 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from trialstats.stats.monitoring import (alpha_spent, bayesian_count_boundary, beta_binomial_pmf,
-                                         conditional_power, crossing_probabilities, posterior_exceedance,
-                                         predictive_probability, spending_boundary)
+from trialstats.stats.monitoring import (adjusted_inference, alpha_spent, bayesian_count_boundary,
+                                         beta_binomial_pmf, conditional_power, cp_futility_z,
+                                         crossing_probabilities, posterior_exceedance, power,
+                                         predictive_probability, repeated_ci, repeated_p_value,
+                                         spending_boundary, stagewise_probability)
+
+
+def brownian_z(rng, info, theta, draws):
+    """Z_k = S_k / sqrt(I_k) of a Brownian motion with drift theta, simulated at information info."""
+    steps = rng.normal(theta * np.diff(np.r_[0, info]), np.sqrt(np.diff(np.r_[0, info])), (draws, len(info)))
+    return np.cumsum(steps, axis=1) / np.sqrt(info)
 
 
 def test_spending_functions_spend_all_alpha_at_the_end_and_nothing_at_the_start():
@@ -111,3 +119,71 @@ def test_safety_rule_counts_by_arm_and_pooled_on_a_hand_made_trial():
     assert pooled.boundary.iloc[:3].isna().all() and pooled.boundary.iloc[3:].notna().all()
     table = t_guidelines(ard, None, rules, aesi, None)
     assert len(table) == 6 and set(table.Crossed) <= {"YES", "no"}
+
+
+def test_final_look_spends_all_alpha_left_at_an_under_running_final_analysis():
+    # the interim at 36% and a final analysis at 98% of the planned information
+    bounds = spending_boundary([0.36, 0.98], 0.025, "obrien-fleming", final=True)
+    up, _ = crossing_probabilities([0.36, 0.98], bounds)
+    assert up.sum() == pytest.approx(0.025, abs=1e-9)
+    assert bounds[0] == pytest.approx(spending_boundary([0.36], 0.025, "obrien-fleming")[0])
+    # without interim looks, the final critical value is the fixed-sample one
+    assert spending_boundary([0.98], 0.025, "obrien-fleming", final=True)[0] == pytest.approx(stats.norm.isf(0.025))
+
+
+def test_stagewise_p_value_and_median_unbiased_estimate_equal_a_simulation():
+    rng = np.random.default_rng(17)
+    info = np.array([20.0, 40.0, 60.0])                  # 1 / variance of the estimate at each look
+    bounds = spending_boundary(info / 60, 0.025, "obrien-fleming")
+    z = 2.3                                              # reached the final look, z below nothing earlier
+    adj = adjusted_inference(z, info, bounds[:2], 0.025)
+
+    def simulated(theta):
+        paths = brownian_z(rng, info, theta, 300_000)
+        early = (paths[:, :2] >= bounds[:2]).any(axis=1)
+        return np.mean(early | (paths[:, 2] >= z))
+
+    assert adj.p_value == pytest.approx(simulated(0.0), abs=1e-3)
+    assert simulated(adj.median_unbiased) == pytest.approx(0.5, abs=3e-3)
+    assert simulated(adj.lower) == pytest.approx(0.025, abs=1.5e-3)
+    assert simulated(adj.upper) == pytest.approx(0.975, abs=1.5e-3)
+    assert adj.lower < adj.median_unbiased < z / math.sqrt(60) < adj.upper   # shrunk towards 0
+    # with no earlier look: the fixed-sample p-value, estimate and Wald interval
+    fixed = adjusted_inference(z, [60.0], [], 0.025)
+    assert fixed.p_value == pytest.approx(stats.norm.sf(z))
+    assert fixed.median_unbiased == pytest.approx(z / math.sqrt(60))
+    assert fixed.lower == pytest.approx((z - 1.959964) / math.sqrt(60), abs=1e-6)
+    assert stagewise_probability(z, [60.0], []) == pytest.approx(stats.norm.sf(z))
+
+
+def test_repeated_p_value_is_the_alpha_whose_simulated_boundary_the_z_reaches():
+    rng = np.random.default_rng(23)
+    fractions, z = [0.3, 0.65], 2.6
+    p = repeated_p_value(z, fractions, "pocock")
+    # simulate the boundaries of Pocock-type spending at alpha = p: the first look's quantile, then
+    # the second's among paths that continued, so that the spent alpha matches
+    paths = brownian_z(rng, np.array(fractions), 0.0, 1_000_000)
+    spent = alpha_spent(fractions, p, "pocock")
+    c1 = np.quantile(paths[:, 0], 1 - spent[0])
+    go_on = paths[paths[:, 0] < c1, 1]
+    c2 = np.sort(go_on)[::-1][int(round((spent[1] - spent[0]) * len(paths))) - 1]
+    assert c2 == pytest.approx(z, abs=0.03)
+    assert repeated_p_value(z, [1.0], "pocock") == pytest.approx(stats.norm.sf(z), abs=1e-9)
+    assert repeated_p_value(-1.0, fractions, "pocock") == 0.5
+
+
+def test_repeated_ci_excludes_zero_exactly_when_the_boundary_is_crossed():
+    se, c = 0.1, 2.5
+    assert repeated_ci(0.26, se, c)[0] > 0 and repeated_ci(0.24, se, c)[0] < 0
+    assert repeated_ci(0.3, se, c) == pytest.approx((0.05, 0.55))
+
+
+def test_design_power_equals_simulation_and_the_futility_boundary_has_the_stated_conditional_power():
+    rng = np.random.default_rng(29)
+    looks = np.array([0.5, 1.0])
+    bounds = spending_boundary(looks, 0.025, "obrien-fleming")
+    drift = 2.8
+    paths = brownian_z(rng, looks, drift, 400_000)
+    assert power(looks, bounds, drift) == pytest.approx(np.mean((paths >= bounds).any(axis=1)), abs=3e-3)
+    z = cp_futility_z(0.5, bounds[-1], 0.10)
+    assert conditional_power(z, 0.5, bounds[-1], drift).current_trend == pytest.approx(0.10)

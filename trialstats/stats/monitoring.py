@@ -199,12 +199,14 @@ def repeated_p_value(z: float, fractions, kind: str, final: bool = False) -> flo
     return float(optimize.brentq(gap, 1e-12, 0.5, xtol=1e-12))
 
 
-def stagewise_probability(z: float, info, earlier_bounds, theta: float = 0.0) -> float:
+def stagewise_probability(z: float, info, earlier_bounds, theta: float = 0.0, earlier_lower=None) -> float:
     """P_theta(a result at least as extreme as z at the last look in the stagewise ordering
-    (Jennison & Turnbull 2000, sec. 8.4)): crossing an earlier look's boundary, or reaching the
-    last look and Z >= z there. info: absolute information (1 / variance of the estimate), so
-    theta is on the effect scale; at theta = 0 the stagewise-ordering p-value."""
-    return float(crossing_probabilities(info, [*earlier_bounds, z], theta=theta)[0].sum())
+    (Jennison & Turnbull 2000, sec. 8.4)): crossing an earlier look's upper boundary, or
+    continuing to the last look (between the lower and upper boundaries; `earlier_lower` None:
+    no lower boundary) and Z >= z there. info: absolute information (1 / variance of the
+    estimate), so theta is on the effect scale; at theta = 0 the stagewise-ordering p-value."""
+    lower = None if earlier_lower is None else [*earlier_lower, -np.inf]
+    return float(crossing_probabilities(info, [*earlier_bounds, z], lower, theta=theta)[0].sum())
 
 
 @dataclass(frozen=True)
@@ -215,7 +217,7 @@ class AdjustedEstimate:
     upper: float
 
 
-def adjusted_inference(z: float, info, earlier_bounds, alpha: float) -> AdjustedEstimate:
+def adjusted_inference(z: float, info, earlier_bounds, alpha: float, earlier_lower=None) -> AdjustedEstimate:
     """Stagewise-ordering p-value, median-unbiased estimate (the theta at which the observed result
     is the median: P_theta = 0.5) and the two-sided 1 - 2 alpha confidence interval (P_theta =
     alpha, 1 - alpha) at the look where the trial stopped (Jennison & Turnbull 2000, sec. 8.4;
@@ -226,11 +228,11 @@ def adjusted_inference(z: float, info, earlier_bounds, alpha: float) -> Adjusted
 
     def solve(target):
         def gap(theta):
-            return stagewise_probability(z, info, earlier_bounds, theta) - target
+            return stagewise_probability(z, info, earlier_bounds, theta, earlier_lower) - target
         return float(optimize.brentq(gap, centre - 12 * scale, centre + 12 * scale, xtol=1e-10 * scale))
 
-    return AdjustedEstimate(stagewise_probability(z, info, earlier_bounds), solve(0.5), solve(alpha),
-                            solve(1 - alpha))
+    return AdjustedEstimate(stagewise_probability(z, info, earlier_bounds, 0.0, earlier_lower), solve(0.5),
+                            solve(alpha), solve(1 - alpha))
 
 
 def repeated_ci(estimate: float, se: float, boundary: float) -> tuple[float, float]:
