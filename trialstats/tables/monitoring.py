@@ -243,10 +243,28 @@ def _earlier_words(efficacy: pd.DataFrame, alpha: float) -> str:
     parts = []
     for cut, g in looks.groupby("group1_level", sort=True):
         v = g.set_index("stat_name")["stat"].astype(float)
-        parts.append(f"{cut} (information {_pct(v['information_fraction'])})")
+        parts.append(f"{cut} at information {_pct(v['information_fraction'])}")
     spent = float(looks.loc[looks["stat_name"] == "alpha_spent", "stat"].astype(float).max())
     return f"one-sided alpha {alpha:g} less {spent:.2g} spent at the look{'s' if len(parts) > 1 else ''} of " \
            + ", ".join(parts)
+
+
+def decision_row(efficacy: pd.DataFrame) -> dict:
+    """Table 14.2.1's row of the charter's final test at this look: z against this look's critical
+    value (the final one at the final analysis, the interim boundary at an interim) and the decision."""
+    look = _look(efficacy)
+    if look["final"] == 1:
+        name = "Charter's final test: one-sided score z (group-sequential decision)"
+        against = f"critical z {look['final_critical_z']:.3f} ({_earlier_words(efficacy, look['alpha'])})"
+        verdict = "crossed: the final analysis succeeds" if look["crossed_efficacy"] == 1 else "not crossed"
+    else:
+        name = "Charter's test at this interim look: one-sided score z (group-sequential decision)"
+        against = (f"interim boundary z {look['boundary_z']:.3f} (nominal one-sided p < {look['boundary_p']:.2g}) "
+                   f"at information {_pct(look['information_fraction'])}")
+        verdict = "crossed" if look["crossed_efficacy"] == 1 else "not crossed: no efficacy claim at this look"
+    z = f"z = {look['z']:.2f}" if np.isfinite(look["z"]) else "z not estimable"
+    return {"Statistic": name, "Estimate (95% CI)": f"{z} against {against}: {verdict}",
+            "p": f"{look['p_one_sided']:.4f} (one-sided)" if np.isfinite(look["p_one_sided"]) else ""}
 
 
 def t_guidelines(safety: pd.DataFrame, efficacy: pd.DataFrame | None, rules: list[dict], aesi: list[dict],
