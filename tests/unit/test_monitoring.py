@@ -9,7 +9,7 @@ from scipy import stats
 from trialstats.stats.monitoring import (adjusted_inference, alpha_spent, bayesian_count_boundary,
                                          beta_binomial_pmf, conditional_power, cp_futility_z,
                                          crossing_probabilities, posterior_exceedance, power,
-                                         predictive_probability, repeated_ci, repeated_p_value,
+                                         predictive_probability, repeated_p_value,
                                          spending_boundary, stagewise_probability)
 
 
@@ -172,12 +172,6 @@ def test_repeated_p_value_is_the_alpha_whose_simulated_boundary_the_z_reaches():
     assert repeated_p_value(-1.0, fractions, "pocock") == 0.5
 
 
-def test_repeated_ci_excludes_zero_exactly_when_the_boundary_is_crossed():
-    se, c = 0.1, 2.5
-    assert repeated_ci(0.26, se, c)[0] > 0 and repeated_ci(0.24, se, c)[0] < 0
-    assert repeated_ci(0.3, se, c) == pytest.approx((0.05, 0.55))
-
-
 def test_design_power_equals_simulation_and_the_futility_boundary_has_the_stated_conditional_power():
     rng = np.random.default_rng(29)
     looks = np.array([0.5, 1.0])
@@ -187,3 +181,59 @@ def test_design_power_equals_simulation_and_the_futility_boundary_has_the_stated
     assert power(looks, bounds, drift) == pytest.approx(np.mean((paths >= bounds).any(axis=1)), abs=3e-3)
     z = cp_futility_z(0.5, bounds[-1], 0.10)
     assert conditional_power(z, 0.5, bounds[-1], drift).current_trend == pytest.approx(0.10)
+
+
+def responders(counts: dict, pending: int = 0):
+    """A responder status frame: per arm (label, ARMCD) responders and patients; `pending` not yet due."""
+    import pandas as pd
+    rows = []
+    for (arm, code), (x, n) in counts.items():
+        rows += [{"ARM": arm, "ARMCD": code, "FASFL": "Y", "STATUS": "Y" if i < x else "N"} for i in range(n)]
+        rows += [{"ARM": arm, "ARMCD": code, "FASFL": "Y", "STATUS": "not yet due"}] * pending
+    return pd.DataFrame(rows)
+
+
+PLAN = {"information": {"unit": "patients", "planned": {"ACT": 46, "PBO": 45}}, "looks": [0.5, 1.0],
+        "final_test": {"statistic": "score", "sides": 1, "alpha": 0.025}, "efficacy": {"spending": "obrien-fleming"},
+        "design": {"active_rate": 0.25, "control_rate": 0.05},
+        "futility": {"conditional_power_below": 0.1, "predictive_probability_below": 0.05}}
+
+
+def look_values(ard):
+    return ard[ard.group1 == "ANALYSIS"].set_index("stat_name")["stat"].astype(float)
+
+
+def test_look_ard_at_an_interim_and_at_the_final_as_rpact():
+    """rpact 3.3.4 (Debian r-cran-rpact), run by us on the same counts: getDesignGroupSequential(
+    typeOfDesign = "asOF", informationRates = c(33/91, 1)) and, at the final, "asUser" with the
+    alpha spent at 33/91 and all of it at 89/91; getAnalysisResults(normalApproximation = TRUE) of
+    getDataset(events1 = c(6, 3), events2 = c(0, 2), sampleSizes1 = c(17, 28), sampleSizes2 = c(16, 28))."""
+    import pandas as pd
+    from trialstats.tables.monitoring import ard_efficacy_monitoring, look_history, planned_by_arm
+    labels = ("A", "B")
+    interim = responders({("A", "ACT"): (6, 17), ("B", "PBO"): (0, 16)}, pending=5)
+    planned = planned_by_arm(interim, labels, PLAN)
+    assert planned == {"A": 46, "B": 45}
+    first = ard_efficacy_monitoring(interim, labels, PLAN, planned, look_history([]), final=False)
+    v = look_values(first)
+    assert v["information_fraction"] == pytest.approx(33 / 91)
+    assert v["z"] == pytest.approx(2.627158, abs=1e-6)                      # rpact overallTestStatistics
+    assert v["boundary_z"] == pytest.approx(3.543265, abs=1e-6)             # rpact criticalValues
+    assert v["final_critical_z"] == pytest.approx(1.961135, abs=1e-6)
+    assert v["repeated_p"] == pytest.approx(0.08557689, abs=2e-6)           # rpact repeatedPValues
+    assert (v["rci_lower"], v["rci_upper"]) == pytest.approx((-0.17079256, 0.73308195), abs=1e-6)
+    assert v["final"] == 0 and "stagewise_p" not in v
+    history = pd.DataFrame([{"cut": "2017-09-30", "information_fraction": 33 / 91, "z": v["z"], "evaluable": 33,
+                             "final": 0}])
+    final = responders({("A", "ACT"): (9, 45), ("B", "PBO"): (2, 44)})
+    w = look_values(ard_efficacy_monitoring(final, labels, PLAN, planned, history, final=True))
+    assert w["z"] == pytest.approx(2.214829, abs=1e-6)
+    assert w["boundary_z"] == w["final_critical_z"] == pytest.approx(1.961092, abs=1e-6)
+    assert w["stagewise_p"] == pytest.approx(0.01347562, abs=1e-7)          # rpact finalPValues
+    assert w["median_unbiased"] == pytest.approx(0.14919399, abs=1e-6)      # rpact medianUnbiasedEstimates
+    assert (w["mue_lower"], w["mue_upper"]) == pytest.approx((0.01702413, 0.28130562), abs=1e-6)
+    assert w["crossed_efficacy"] == 1 and "cp_current_trend" not in w
+    with pytest.raises(ValueError, match="not above the earlier look"):
+        ard_efficacy_monitoring(interim, labels, PLAN, planned, history, final=False)
+    with pytest.raises(ValueError, match="no planned size for arm"):
+        planned_by_arm(interim.replace({"ARMCD": {"ACT": "UCMSC"}}), labels, PLAN)

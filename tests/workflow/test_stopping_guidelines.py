@@ -7,7 +7,7 @@ import shutil
 import pandas as pd
 import pypdf
 import pytest
-from scipy import stats
+from scipy import optimize, stats
 
 from tests.conftest import ROOT
 from tests.workflow.test_pipeline import PROJECT, set_config, snakemake
@@ -82,8 +82,15 @@ def test_interim_look_information_from_the_planned_91_and_one_final_test(two_loo
     assert values["design_drift"] == pytest.approx(drift)
     cp = stats.norm.sf((c2 - values["z"] * t ** 0.5 - drift * (1 - t)) / (1 - t) ** 0.5)
     assert values["cp_design"] == pytest.approx(cp)
-    # repeated CI: difference -/+ this look's boundary x SE; crossed iff it excludes 0
-    assert values["rci_lower"] == pytest.approx(values["estimate"] - c1 * se)
+    # repeated CI: the differences d whose Farrington-Manning score is -/+ the boundary; the restricted
+    # MLE under p1 - p2 = d maximised numerically here (not the closed form of the library)
+    for d, sign in ((values["rci_lower"], 1), (values["rci_upper"], -1)):
+        def loglik(p2):
+            return -(stats.binom.logpmf(x1, n1, p2 + d) + stats.binom.logpmf(x2, n2, p2))
+        p2 = optimize.minimize_scalar(loglik, bounds=(max(0, -d) + 1e-9, min(1, 1 - d) - 1e-9),
+                                      method="bounded", options={"xatol": 1e-12}).x
+        score = (x1 / n1 - x2 / n2 - d) / ((p2 + d) * (1 - p2 - d) / n1 + p2 * (1 - p2) / n2) ** 0.5
+        assert score == pytest.approx(sign * c1, abs=1e-3)
     assert (values["rci_lower"] > 0) == (values["crossed_efficacy"] == 1) == (values["repeated_p"] <= 0.025)
     # the design summary: two planned looks, the last one with all alpha
     design = ard[ard.group1 == "DESIGN"]

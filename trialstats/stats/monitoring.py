@@ -235,12 +235,6 @@ def adjusted_inference(z: float, info, earlier_bounds, alpha: float, earlier_low
                             solve(alpha), solve(1 - alpha))
 
 
-def repeated_ci(estimate: float, se: float, boundary: float) -> tuple[float, float]:
-    """Repeated confidence interval at a look (Jennison & Turnbull 1989): estimate -/+ c_k se with
-    c_k the look's one-sided alpha boundary; two-sided level 1 - 2 alpha simultaneously over looks."""
-    return estimate - boundary * se, estimate + boundary * se
-
-
 def cp_futility_z(fraction: float, critical: float, threshold: float) -> float:
     """The z at information fraction t below which conditional power under the current trend is
     below `threshold`: a conditional-power futility rule drawn as a boundary on the z scale."""

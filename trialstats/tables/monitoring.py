@@ -12,9 +12,10 @@ import pandas as pd
 from scipy import stats
 
 from ..adam.occds import aesi_columns
+from ..stats.binary import score_ci
 from ..stats.monitoring import (adjusted_inference, alpha_spent, bayesian_count_boundary, conditional_power,
                                 cp_futility_z, crossing_probabilities, posterior_exceedance,
-                                predictive_probability, repeated_ci, repeated_p_value, spending_boundary)
+                                predictive_probability, repeated_p_value, spending_boundary)
 from ..ard.shape import ard
 
 POOLED = "All subjects"
@@ -174,6 +175,8 @@ def ard_efficacy_monitoring(status: pd.DataFrame, labels: tuple[str, str], plan:
     bounds = spending_boundary(fractions, alpha, kind, final)
     bound = float(bounds[-1])
     est, se, z = score_test(x[0], n[0], x[1], n[1]) if min(n) > 0 else (math.nan, math.nan, math.nan)
+    p_hat = [xi / ni if ni else math.nan for xi, ni in zip(x, n)]
+    se_estimate = math.sqrt(sum(p * (1 - p) / ni for p, ni in zip(p_hat, n))) if min(n) > 0 else math.nan
     final_critical = bound if final else float(spending_boundary([*fractions, 1.0], alpha, kind, True)[-1])
     design_rows, drift = _design_rows(plan, planned, labels)
     pa, pc = plan["design"]["active_rate"], plan["design"]["control_rate"]
@@ -188,19 +191,20 @@ def ard_efficacy_monitoring(status: pd.DataFrame, labels: tuple[str, str], plan:
             ("boundary_z", c), ("alpha_spent", alpha_spent(h["information_fraction"], alpha, kind)))]
     stat = [("evaluable", evaluable), ("missing_as_nonresponders", missing), ("planned", total_planned),
             ("information_fraction", fraction), ("z", z), ("p_one_sided", stats.norm.sf(z)),
-            ("estimate", est), ("se", se), ("alpha", alpha),
+            ("estimate", est), ("se", se), ("se_estimate", se_estimate), ("alpha", alpha),
             ("alpha_spent", alpha if final else float(alpha_spent(fraction, alpha, kind))),
             ("looks_before", len(history)), ("boundary_z", bound), ("boundary_p", stats.norm.sf(bound)),
             ("crossed_efficacy", int(z >= bound) if math.isfinite(z) else 0),
             ("design_active_rate", pa), ("design_control_rate", pc), ("design_drift", drift),
             ("final_critical_z", final_critical), ("final", int(final))]
-    if final and math.isfinite(z):
-        info = np.asarray(fractions) / (fraction * se ** 2)     # absolute information, shaped as the looks
+    if final and math.isfinite(z) and se_estimate > 0:
+        # information on the difference scale (1 / unpooled variance, as rpact), shaped as the looks
+        info = np.asarray(fractions) / (fraction * se_estimate ** 2)
         adj = adjusted_inference(z, info, bounds[:-1], alpha)
         stat += [("stagewise_p", adj.p_value), ("median_unbiased", adj.median_unbiased),
                  ("mue_lower", adj.lower), ("mue_upper", adj.upper)]
     if not final and math.isfinite(z):
-        lower, upper = repeated_ci(est, se, bound)
+        lower, upper = score_ci(x[0], n[0], x[1], n[1], bound, correction=False)
         cp = conditional_power(z, fraction, final_critical, drift)
         prior = tuple(plan.get("prior", [1.0, 1.0]))
 
@@ -355,12 +359,12 @@ def guidelines_note(efficacy: pd.DataFrame | None, plan: dict | None = None) -> 
                  f"{_earlier_words(efficacy, look['alpha'])}.")
         if look["looks_before"] > 0:
             text += (" Stagewise-ordering p-value, median-unbiased estimate and its CI adjust for the earlier looks "
-                     "(Jennison & Turnbull 2000, ch. 8).")
+                     "(Jennison & Turnbull 2000, ch. 8; difference scale by the unpooled standard error).")
         text += (" Table 14.2.1 shows this decision beside the SAP's reported analysis (Fisher's exact test, "
                  "Miettinen-Nurminen CI).")
     elif "cp_current_trend" in look:
         text += (f" This look's boundary: {_earlier_words(efficacy, look['alpha'])}, spent by this look's "
-                 "information. Repeated CI: difference -/+ boundary x standard error (pooled variance). "
+                 "information. Repeated CI: the differences whose Farrington-Manning score is within the boundary. "
                  "Conditional power: B-value method (Lan & Wittes 1988), final critical z "
                  f"{look['final_critical_z']:.3f} at the planned "
                  f"{int(look['planned'])}, drift E[Z] at the planned size from the current trend, from the design "
