@@ -7,11 +7,11 @@ import yaml
 
 from trialstats.adam.unblind import control_of, received_arm
 from trialstats.figures.common import save_figure
-from trialstats.figures.monitoring import g_safety_boundaries
+from trialstats.figures.monitoring import g_gs_boundaries, g_safety_boundaries
 from trialstats.io import read_datasets, write_csv
 from trialstats.tables.monitoring import (POOLED, ard_efficacy_monitoring, ard_safety_rules, event_label,
                                           guidelines_note, is_final_look, look_history, planned_by_arm,
-                                          t_guidelines)
+                                          t_gs_design, t_guidelines)
 from trialstats.tables.primary import arm_labels, responder_status
 from trialstats.joblog import log_errors
 
@@ -41,6 +41,9 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     write_csv(safety, out / "safety_rules_ard.csv")
     if efficacy is not None:
         write_csv(efficacy, out / "efficacy_look_ard.csv")
+        write_csv(t_gs_design(efficacy, plan, sm.wildcards.cut), out / "gs_design.csv")
+        for ext in ("png", "pdf"):
+            save_figure(g_gs_boundaries(efficacy), out / f"gs_boundaries.{ext}", "gs_boundaries")
     write_csv(paths, out / "safety_paths.csv")
     write_csv(t_guidelines(safety, efficacy, rules, aesi, plan), out / "stopping_guidelines.csv")
     (out / "guidelines_footnote.txt").write_text(guidelines_note(efficacy, plan) + "\n")

@@ -59,3 +59,35 @@ def g_safety_boundaries(paths: pd.DataFrame, labels: dict[str, str], pooled: str
         fig.legend(handles, names, loc="lower center", ncol=len(names), frameon=False, fontsize=8)
         fig.tight_layout(rect=(0, 0.06, 1, 1))
     return fig
+
+
+def g_gs_boundaries(efficacy: pd.DataFrame) -> plt.Figure:
+    """The group-sequential monitoring on the z scale against the information fraction: the design's
+    efficacy boundary and non-binding futility boundary at its planned looks (dashed), the boundary of
+    each look analysed (triangles) and the observed z (dots joined in order)."""
+    design = efficacy[(efficacy["group1"] == "DESIGN") & (efficacy["group1_level"] != "overall")]
+    wide = design.pivot(index="group1_level", columns="stat_name", values="stat").apply(pd.to_numeric, errors="coerce")
+    wide = wide.sort_values("information_fraction")
+    looks = efficacy[efficacy["group1"].isin(["LOOK", "ANALYSIS"])]
+    analysed = looks[looks["stat_name"].isin(["information_fraction", "boundary_z", "z"])]
+    analysed = analysed.pivot(index="group1_level", columns="stat_name", values="stat").apply(pd.to_numeric,
+                                                                                           errors="coerce")
+    analysed = analysed.sort_values("information_fraction")
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(min(PRINT_WIDTH_IN, 6.5), 3.6))
+        ax.plot(wide["information_fraction"], wide["boundary_z"], "o--", color="#777777", lw=1.0,
+                label="design: efficacy boundary")
+        futility = wide.dropna(subset=["futility_z"])
+        if len(futility):
+            ax.plot(futility["information_fraction"], futility["futility_z"], "s:", color="#0072B2", lw=1.0,
+                    label="design: futility (non-binding)")
+        ax.plot(analysed["information_fraction"], analysed["boundary_z"], "v", color="#D55E00", ms=8,
+                label="boundary of the look analysed")
+        ax.plot(analysed["information_fraction"], analysed["z"], "o-", color="black", lw=1.5, label="observed z")
+        ax.axhline(0, color="#BBBBBB", lw=0.6)
+        ax.set_xlim(0, 1.05)
+        ax.set_xlabel("Information fraction (patients analysed of the planned)")
+        ax.set_ylabel("One-sided score z")
+        ax.legend(loc="upper right", frameon=False, fontsize=8)
+        fig.tight_layout()
+    return fig

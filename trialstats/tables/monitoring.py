@@ -112,10 +112,10 @@ def look_history(folders) -> pd.DataFrame:
     for folder in sorted(folders, key=lambda f: Path(f).parent.parent.name):
         cut = Path(folder).parent.parent.name
         look = pd.read_csv(Path(folder) / "efficacy_look_ard.csv", keep_default_na=False)
-        v = look[look["group1"] == "ANALYSIS"].set_index("stat_name")["stat"].astype(float)
+        v = _look(look)
         rows.append({"cut": cut, "information_fraction": v["information_fraction"], "z": v["z"],
-                     "evaluable": v["evaluable"], "final": v["final"]})
-    return pd.DataFrame(rows, columns=["cut", "information_fraction", "z", "evaluable", "final"])
+                     "evaluable": v["evaluable"], "se": v["se"], "final": v["final"]})
+    return pd.DataFrame(rows, columns=["cut", "information_fraction", "z", "evaluable", "se", "final"])
 
 
 def _design_rows(plan: dict, planned: dict, labels) -> tuple[list[dict], float]:
@@ -188,7 +188,8 @@ def ard_efficacy_monitoring(status: pd.DataFrame, labels: tuple[str, str], plan:
         rows += [dict(group1="LOOK", group1_level=h["cut"], variable="monitoring", variable_level="analysed",
                       stat_name=k, stat=v) for k, v in (
             ("information_fraction", h["information_fraction"]), ("evaluable", h["evaluable"]), ("z", h["z"]),
-            ("boundary_z", c), ("alpha_spent", alpha_spent(h["information_fraction"], alpha, kind)))]
+            ("se", h.get("se", np.nan)), ("boundary_z", c),
+            ("alpha_spent", alpha_spent(h["information_fraction"], alpha, kind)))]
     stat = [("evaluable", evaluable), ("missing_as_nonresponders", missing), ("planned", total_planned),
             ("information_fraction", fraction), ("z", z), ("p_one_sided", stats.norm.sf(z)),
             ("estimate", est), ("se", se), ("se_estimate", se_estimate), ("alpha", alpha),
@@ -236,7 +237,8 @@ FINAL_DECISION = ("final analysis: boundary crossed", "final analysis: not cross
 
 
 def _look(efficacy: pd.DataFrame) -> pd.Series:
-    return efficacy[efficacy["group1"] == "ANALYSIS"].set_index("stat_name")["stat"].astype(float)
+    """This look's statistics (blank in a CSV read as text: nan)."""
+    return pd.to_numeric(efficacy[efficacy["group1"] == "ANALYSIS"].set_index("stat_name")["stat"], errors="coerce")
 
 
 def _earlier_words(efficacy: pd.DataFrame, alpha: float) -> str:
@@ -246,11 +248,53 @@ def _earlier_words(efficacy: pd.DataFrame, alpha: float) -> str:
         return f"no earlier look analysed: the full one-sided alpha {alpha:g}"
     parts = []
     for cut, g in looks.groupby("group1_level", sort=True):
-        v = g.set_index("stat_name")["stat"].astype(float)
+        v = pd.to_numeric(g.set_index("stat_name")["stat"], errors="coerce")
         parts.append(f"{cut} at information {_pct(v['information_fraction'])}")
     spent = float(looks.loc[looks["stat_name"] == "alpha_spent", "stat"].astype(float).max())
     return f"one-sided alpha {alpha:g} less {spent:.2g} spent at the look{'s' if len(parts) > 1 else ''} of " \
            + ", ".join(parts)
+
+
+def _stats(efficacy: pd.DataFrame, group1: str) -> dict[str, pd.Series]:
+    rows = efficacy[efficacy["group1"] == group1]
+    return {level: pd.to_numeric(g.set_index("stat_name")["stat"], errors="coerce")
+            for level, g in rows.groupby("group1_level", sort=False)}
+
+
+def t_gs_design(efficacy: pd.DataFrame, plan: dict, cut: str) -> pd.DataFrame:
+    """Table G.2: the design's planned looks (boundary on the z and on the difference scale, alpha
+    spent, the conditional-power futility boundary, cumulative power under the design rates) and
+    the looks analysed (earlier cuts, and this one) with their boundaries and observed z."""
+    look = _look(efficacy)
+    planned = int(look["planned"])
+    threshold = plan.get("futility", {}).get("conditional_power_below")
+    futility_head = (f"Futility z (CP trend < {_pct(threshold)})" if threshold is not None else "Futility z")
+    rows = []
+    for level, v in _stats(efficacy, "DESIGN").items():
+        if level == "overall":
+            continue
+        rows.append({"Look": f"Design {level} ({_pct(v['information_fraction'])})",
+                     "Patients": f"{int(v['patients'])} of {planned}",
+                     "Efficacy boundary z (nominal p)": f"{v['boundary_z']:.3f} ({v['boundary_p']:.2g})",
+                     "On the difference, pp": f"{100 * v['boundary_difference']:.1f}",
+                     "Alpha spent": f"{v['alpha_spent']:.4f}",
+                     futility_head: f"{v['futility_z']:.2f}" if np.isfinite(v["futility_z"]) else "-",
+                     "Power so far": _pct(v["cumulative_power"]), "Observed z": "-"})
+    analysed = [(c, v) for c, v in _stats(efficacy, "LOOK").items()] + [(cut, look)]
+    for c, v in analysed:
+        se = v.get("se", np.nan)
+        rows.append({"Look": f"Analysed {c}" + (" (this cut, final)" if c == cut and look["final"] == 1 else
+                                                " (this cut)" if c == cut else ""),
+                     "Patients": f"{int(v['evaluable'])} of {planned} ({_pct(v['information_fraction'])})",
+                     "Efficacy boundary z (nominal p)": f"{v['boundary_z']:.3f} ({stats.norm.sf(v['boundary_z']):.2g})",
+                     "On the difference, pp": f"{100 * v['boundary_z'] * se:.1f}" if np.isfinite(se) else "-",
+                     "Alpha spent": f"{v['alpha_spent']:.4f}", futility_head: "-", "Power so far": "-",
+                     "Observed z": f"{v['z']:.2f}" if np.isfinite(v["z"]) else "not estimable"})
+    power = _stats(efficacy, "DESIGN")["overall"]["power"]
+    rows.append({"Look": f"Design power at the planned {planned}: {_pct(power)} (response "
+                         f"{_pct(look['design_active_rate'])} vs {_pct(look['design_control_rate'])})",
+                 **{k: "" for k in rows[0] if k != "Look"}})
+    return pd.DataFrame(rows)
 
 
 def decision_row(efficacy: pd.DataFrame) -> dict:
