@@ -105,7 +105,7 @@ def test_safety_rule_counts_by_arm_and_pooled_on_a_hand_made_trial():
     aesi = [{"id": "FEVER", "name": "Fever"}]
     rules = [{"event": "FEVER", "p0": 0.2, "threshold": 0.8, "from_subjects": 4}, {"event": "SERIOUS", "p0": 0.1,
                                                                                      "threshold": 0.9}]
-    ard, paths = ard_safety_rules(adsl, adae, rules, aesi, "ARM", ["A", "B"])
+    ard, paths, crossings = ard_safety_rules(adsl, adae, rules, aesi, "ARM", ["A", "B"], control="B")
     def get(ev, g, s):
         return float(ard[(ard.variable == ev) & (ard.group1_level == g) & (ard.stat_name == s)].stat.iloc[0])
     assert (get("FEVER", "A", "n"), get("FEVER", "A", "events")) == (6, 3)      # S0 S2 S4 of S0 S2 .. S10
@@ -117,8 +117,55 @@ def test_safety_rule_counts_by_arm_and_pooled_on_a_hand_made_trial():
     pooled = paths[(paths.event == "FEVER") & (paths.group == "All subjects")]
     assert list(pooled.cumulative_events) == [1, 2, 3, 3, 4, 4, 4, 4, 4, 4, 4]
     assert pooled.boundary.iloc[:3].isna().all() and pooled.boundary.iloc[3:].notna().all()
-    table = t_guidelines(ard, None, rules, aesi, None)
+    table = t_guidelines(ard, None, rules, aesi, None, crossings)
     assert len(table) == 6 and set(table.Crossed) <= {"YES", "no"}
+    # arm A against the control B: 3/6 vs 1/5, the Miettinen-Nurminen interval of the primary analysis
+    from trialstats.stats.binary import diff_ci
+    assert get("FEVER", "A", "diff_vs_control") == pytest.approx(3 / 6 - 1 / 5)
+    assert get("FEVER", "A", "diff_lower") == pytest.approx(diff_ci(3, 6, 1, 5, "mn").lower)
+    assert table["Charter's action if crossed"].eq("not stated in the charter").all()
+
+
+def test_first_crossing_replays_the_data_by_date_and_names_the_subject():
+    """Ten subjects dosed on days 1..10, events on days 3, 5, 12, 12 (S2, S4, S6, S7) and 20 (S9):
+    rule P(rate > 0.2) > 0.8 from the 4th subject on; each date's posterior recomputed with scipy."""
+    import pandas as pd
+    from trialstats.tables.monitoring import ard_safety_rules, t_guidelines
+    day = pd.Timestamp("2020-01-01")
+    adsl = pd.DataFrame({"USUBJID": [f"S{i}" for i in range(10)], "SAFFL": "Y",
+                         "TRTSDT": [day + pd.Timedelta(days=i) for i in range(10)]})
+    events = {"S2": 2, "S4": 4, "S6": 11, "S7": 11, "S9": 19}
+    adae = pd.DataFrame({"USUBJID": list(events), "TRTEMFL": "Y", "AESER": "Y",
+                         "ASTDT": [day + pd.Timedelta(days=d) for d in events.values()]})
+    rule = {"event": "SERIOUS", "p0": 0.2, "threshold": 0.8, "from_subjects": 4, "action": "Pause dosing"}
+    ard, _, crossings = ard_safety_rules(adsl, adae, [rule], [], None, [])
+    # by hand: on each onset date, subjects dosed by then and events by then
+    expected = None
+    for subject, d in sorted(events.items(), key=lambda kv: kv[1]):
+        n = min(d + 1, 10)
+        x = sum(v <= d for v in events.values())
+        if n >= 4 and stats.beta.sf(0.2, 1 + x, 1 + n - x) > 0.8:
+            expected = (subject, (day + pd.Timedelta(days=d)).date().isoformat(), n, x)
+            break
+    assert expected is not None
+    row = crossings.iloc[0]
+    assert (row.subject, row.date, row.n, row.events) == expected
+    table = t_guidelines(ard, None, [rule], [], None, crossings)
+    assert f"first crossed on {expected[1]} with subject {expected[0]}" in table.iloc[0]["At the data cut"]
+    assert table.iloc[0]["Charter's action if crossed"] == "Pause dosing"
+
+
+def test_safety_rule_crossing_probability_simulated_equals_the_exact_recursion():
+    from trialstats.stats.monitoring import rule_crossing_probability, rule_crossing_probability_exact
+    boundary = bayesian_count_boundary(46, 0.2, 0.9).astype(float)
+    boundary[:9] = np.nan
+    for rate in (0.1, 0.2, 0.35):
+        assert rule_crossing_probability(boundary, rate) == pytest.approx(
+            rule_crossing_probability_exact(boundary, rate), abs=0.012)
+    # a rule that applies only at the last subject: the binomial tail at its trigger count
+    last = np.full(20, np.nan)
+    last[-1] = 7
+    assert rule_crossing_probability_exact(last, 0.2) == pytest.approx(stats.binom.sf(6, 20, 0.2))
 
 
 def test_final_look_spends_all_alpha_left_at_an_under_running_final_analysis():

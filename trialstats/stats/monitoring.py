@@ -240,3 +240,27 @@ def cp_futility_z(fraction: float, critical: float, threshold: float) -> float:
     below `threshold`: a conditional-power futility rule drawn as a boundary on the z scale."""
     t = fraction       # CP under the trend is Phi((z / sqrt(t) - critical) / sqrt(1 - t)); solved for z
     return float(math.sqrt(t) * (critical + math.sqrt(1 - t) * stats.norm.ppf(threshold)))
+
+
+def rule_crossing_probability(boundary, rate: float, draws: int = 20_000, seed: int = 20240601) -> float:
+    """Probability that a safety rule evaluated after every subject (boundary[n - 1]: the event count
+    that triggers it with n subjects, nan before it applies) is crossed by the last subject when each
+    subject has the event with probability `rate`: seeded simulation of `draws` trials."""
+    boundary = np.asarray(boundary, dtype=float)
+    events = np.random.default_rng(seed).random((draws, len(boundary))) < rate
+    reached = np.cumsum(events, axis=1) >= np.where(np.isnan(boundary), np.inf, boundary)
+    return float(reached.any(axis=1).mean())
+
+
+def rule_crossing_probability_exact(boundary, rate: float) -> float:
+    """The same probability by recursion over the event count of the subjects not yet stopped."""
+    boundary = np.asarray(boundary, dtype=float)
+    alive = np.array([1.0])                   # P(count = k and not crossed yet), k = 0..n
+    crossed = 0.0
+    for b in boundary:
+        alive = np.r_[alive * (1 - rate), 0.0] + np.r_[0.0, alive * rate]
+        if not np.isnan(b):
+            stop = np.arange(len(alive)) >= b
+            crossed += alive[stop].sum()
+            alive[stop] = 0.0
+    return float(crossed)

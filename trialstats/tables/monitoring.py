@@ -12,30 +12,52 @@ import pandas as pd
 from scipy import stats
 
 from ..adam.occds import aesi_columns
-from ..stats.binary import score_ci
+from ..stats.binary import diff_ci, score_ci
 from ..stats.monitoring import (adjusted_inference, alpha_spent, bayesian_count_boundary, conditional_power,
                                 cp_futility_z, crossing_probabilities, posterior_exceedance,
-                                predictive_probability, repeated_p_value, spending_boundary)
+                                predictive_probability, repeated_p_value, rule_crossing_probability,
+                                spending_boundary)
 from ..ard.shape import ard
 
 POOLED = "All subjects"
 
 
-def _event_subjects(adae: pd.DataFrame, event: str, aesi: list[dict]) -> set:
-    """Subjects with a treatment-emergent event of the rule: "SERIOUS" (any serious TEAE) or the id
-    of an adverse event of special interest of the protocol."""
+def _event_onsets(adae: pd.DataFrame, event: str, aesi: list[dict]) -> pd.Series:
+    """First onset date (ASTDT) per subject of a treatment-emergent event of the rule: "SERIOUS" (any
+    serious TEAE) or the id of an adverse event of special interest of the protocol."""
     teae = adae[adae["TRTEMFL"] == "Y"]
     if event == "SERIOUS":
-        return set(teae.loc[teae["AESER"] == "Y", "USUBJID"])
-    names = {a["id"]: a["name"] for a in aesi}
-    if event not in names:
-        raise ValueError(f"monitoring rule event {event!r}: not SERIOUS nor an AESI id of the protocol "
-                         f"({', '.join(names) or 'none'})")
-    cols = aesi_columns(teae)
-    hit = np.zeros(len(teae), bool)
-    for col in cols:
-        hit |= (teae[col] == names[event]).fillna(False).to_numpy(dtype=bool)
-    return set(teae.loc[hit, "USUBJID"])
+        hit = (teae["AESER"] == "Y").to_numpy(dtype=bool)
+    else:
+        names = {a["id"]: a["name"] for a in aesi}
+        if event not in names:
+            raise ValueError(f"monitoring rule event {event!r}: not SERIOUS nor an AESI id of the protocol "
+                             f"({', '.join(names) or 'none'})")
+        hit = np.zeros(len(teae), bool)
+        for col in aesi_columns(teae):
+            hit |= (teae[col] == names[event]).fillna(False).to_numpy(dtype=bool)
+    dates = teae.loc[hit, ["USUBJID"]].assign(ASTDT=pd.to_datetime(teae.loc[hit, "ASTDT"]) if "ASTDT" in teae
+                                              else pd.NaT)
+    return dates.groupby("USUBJID")["ASTDT"].min()
+
+
+def first_crossing(dosed: pd.DataFrame, onsets: pd.Series, rule: dict, prior) -> dict | None:
+    """Replays the cumulative data by calendar date: on each date, the subjects dosed by then
+    (TRTSDT) and those with a first event by then; the first date on which the rule (from its
+    from_subjects-th subject on) is crossed, the subject whose event crossed it, n and events then."""
+    first_dose = pd.to_datetime(dosed.set_index("USUBJID")["TRTSDT"])
+    onset = onsets[onsets.index.isin(first_dose.index)].dropna().sort_values(kind="mergesort")
+    if onset.empty:
+        return None
+    doses = np.sort(first_dose.dropna().to_numpy())
+    n = np.searchsorted(doses, onset.to_numpy(), side="right")
+    x = np.searchsorted(onset.to_numpy(), onset.to_numpy(), side="right")     # first events on or before
+    prob = stats.beta.sf(rule["p0"], prior[0] + x, prior[1] + n - x)
+    hit = np.flatnonzero((n >= rule.get("from_subjects", 1)) & (prob > rule["threshold"]))
+    if not len(hit):
+        return None
+    k = hit[0]
+    return {"date": onset.iloc[k].date().isoformat(), "subject": onset.index[k], "n": int(n[k]), "events": int(x[k])}
 
 
 def event_label(event: str, aesi: list[dict]) -> str:
@@ -44,23 +66,28 @@ def event_label(event: str, aesi: list[dict]) -> str:
 
 
 def ard_safety_rules(adsl: pd.DataFrame, adae: pd.DataFrame, rules: list[dict], aesi: list[dict],
-                     arm: str | None, arms: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+                     arm: str | None, arms: list[str], control: str | None = None,
+                     planned: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Per rule and group (each arm, and all subjects): subjects, subjects with the event, the
     posterior probability that the event rate exceeds p0, the count that triggers the rule at this
     n, and crossed (1/0). A rule applies from its `from_subjects`-th subject on (small numbers make
-    a posterior probability jumpy; the charter says from when). Also the path over enrolment
-    (safety population in order of first dose): cumulative subjects with the event and the
-    boundary (blank before the rule applies), for the figure."""
+    a posterior probability jumpy; the charter says from when). Each arm against the `control`: the
+    difference in proportions with its Miettinen-Nurminen 95% CI. The rule's operating
+    characteristics: the probability of crossing by the planned size of the group (`planned`: arm
+    -> patients; else the group's size at the cut) at p0 and at the rule's design_rate, simulated
+    (seeded). Also the path over enrolment (safety population in order of first dose) for the
+    figure, and the first crossing of each crossed rule by replaying the data by date."""
     saf = adsl[adsl["SAFFL"] == "Y"].sort_values(["TRTSDT", "USUBJID"], kind="mergesort")
     groups = [(label, saf[saf[arm] == label]) for label in arms] if arm else []
     groups.append((POOLED, saf))
-    rows, paths = [], []
+    rows, paths, crossings = [], [], []
     for rule in rules:
-        with_event = _event_subjects(adae, rule["event"], aesi)
+        onsets = _event_onsets(adae, rule["event"], aesi)
         prior = tuple(rule.get("prior", [1.0, 1.0]))
+        counts = {label: (int(group["USUBJID"].isin(onsets.index).sum()), len(group)) for label, group in groups}
         for label, group in groups:
             n = len(group)
-            flags = group["USUBJID"].isin(with_event).to_numpy()
+            flags = group["USUBJID"].isin(onsets.index).to_numpy()
             x = int(flags.sum())
             start = rule.get("from_subjects", 1)
             boundary = bayesian_count_boundary(max(n, 1), rule["p0"], rule["threshold"], prior).astype(float)
@@ -73,9 +100,25 @@ def ard_safety_rules(adsl: pd.DataFrame, adae: pd.DataFrame, rules: list[dict], 
                 ("prior_a", prior[0]), ("prior_b", prior[1]), ("from_subjects", start), ("posterior_prob", prob),
                 ("trigger_count", boundary[n - 1] if n else np.nan),
                 ("crossed", int(applies and prob > rule["threshold"])))]
+            if control is not None and label not in (control, POOLED) and n and counts[control][1]:
+                ci = diff_ci(x, n, *counts[control], "mn")
+                rows += [dict(base, stat_name=k, stat=v) for k, v in
+                         (("diff_vs_control", ci.estimate), ("diff_lower", ci.lower), ("diff_upper", ci.upper))]
+            size = sum(planned.values()) if planned and label == POOLED else (planned or {}).get(label, n)
+            design = bayesian_count_boundary(max(size, 1), rule["p0"], rule["threshold"], prior).astype(float)
+            design[:start - 1] = np.nan
+            rows += [dict(base, stat_name="oc_subjects", stat=size),
+                     dict(base, stat_name="oc_at_p0", stat=rule_crossing_probability(design, rule["p0"]))]
+            if "design_rate" in rule:
+                rows.append(dict(base, stat_name="oc_at_design_rate", stat=rule_crossing_probability(
+                    design, rule["design_rate"])))
+            crossing = first_crossing(group, onsets, rule, prior) if applies and prob > rule["threshold"] else None
+            if crossing:
+                crossings.append({"event": rule["event"], "group": label, **crossing})
             paths.append(pd.DataFrame({"event": rule["event"], "group": label, "enrolled": np.arange(1, n + 1),
                                        "cumulative_events": np.cumsum(flags), "boundary": boundary[:n]}))
-    return ard(rows), pd.concat(paths, ignore_index=True) if paths else pd.DataFrame()
+    return (ard(rows), pd.concat(paths, ignore_index=True) if paths else pd.DataFrame(),
+            pd.DataFrame(crossings, columns=["event", "group", "date", "subject", "n", "events"]))
 
 
 def planned_by_arm(status: pd.DataFrame, labels, plan: dict) -> dict:
@@ -316,8 +359,10 @@ def decision_row(efficacy: pd.DataFrame) -> dict:
 
 
 def t_guidelines(safety: pd.DataFrame, efficacy: pd.DataFrame | None, rules: list[dict], aesi: list[dict],
-                 plan: dict | None) -> pd.DataFrame:
-    """One row per rule: the rule, its threshold, the value at the data cut, crossed or not, in words."""
+                 plan: dict | None, crossings: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per rule: the rule, its threshold, the value at the data cut, crossed or not, and the
+    charter's action, in words; a crossed safety rule with the other groups beside it, the difference
+    from the control and its first crossing (`crossings`, from ard_safety_rules)."""
     out = []
     if efficacy is not None and len(efficacy):
         look = _look(efficacy)
@@ -362,8 +407,9 @@ def t_guidelines(safety: pd.DataFrame, efficacy: pd.DataFrame | None, rules: lis
                             "Crossed": "YES" if look["crossed_futility"] == 1 else "no"})
     for rule in rules:
         sel = safety[safety["variable"] == rule["event"]]
-        for group, g in sel.groupby("group1_level", sort=False):
-            v = g.set_index("stat_name")["stat"].astype(float)
+        by_group = {group: g.set_index("stat_name")["stat"].astype(float)
+                    for group, g in sel.groupby("group1_level", sort=False)}
+        for group, v in by_group.items():
             if not v["n"] >= v["from_subjects"]:
                 threshold = f"applies from {int(v['from_subjects'])} subjects"
             elif v["trigger_count"] <= v["n"]:
@@ -371,17 +417,49 @@ def t_guidelines(safety: pd.DataFrame, efficacy: pd.DataFrame | None, rules: lis
                              f"(Beta({v['prior_a']:g}, {v['prior_b']:g}) prior)")
             else:
                 threshold = f"not reachable with {int(v['n'])} subjects"
+            value = (f"{int(v['events'])} of {int(v['n'])} ({_pct(v['events'] / v['n']) if v['n'] else '-'}); "
+                     f"P(rate > {_pct(rule['p0'])}) = {_pct(v['posterior_prob'])}")
+            if v["crossed"] == 1:
+                others = [f"{g} {int(w['events'])} of {int(w['n'])} ({_pct(w['posterior_prob'])})"
+                          for g, w in by_group.items() if g != group]
+                value += f"; beside it: {', '.join(others)}" if others else ""
+                if "diff_vs_control" in v:
+                    value += (f"; difference from the control {100 * v['diff_vs_control']:.1f} pp (95% CI "
+                              f"{100 * v['diff_lower']:.1f} to {100 * v['diff_upper']:.1f})")
+                first = None if crossings is None else crossings[(crossings["event"] == rule["event"])
+                                                                 & (crossings["group"] == group)]
+                if first is not None and len(first):
+                    f = first.iloc[0]
+                    value += (f"; first crossed on {f['date']} with subject {f['subject']} ({int(f['events'])} of "
+                              f"{int(f['n'])} dosed then)")
             out.append({"Guideline": f"Safety: {event_label(rule['event'], aesi)} ({group}): stop or review if "
                                      f"P(rate > {_pct(rule['p0'])}) > {_pct(rule['threshold'])}",
-                        "Threshold": threshold,
-                        AT_CUT: f"{int(v['events'])} of {int(v['n'])}; "
-                                 f"P(rate > {_pct(rule['p0'])}) = {_pct(v['posterior_prob'])}",
-                        "Crossed": "YES" if v["crossed"] == 1 else "no"})
-    return pd.DataFrame(out, columns=["Guideline", "Threshold", AT_CUT, "Crossed"])
+                        "Threshold": threshold, AT_CUT: value,
+                        "Crossed": "YES" if v["crossed"] == 1 else "no",
+                        "Charter's action if crossed": rule.get("action", "not stated in the charter")})
+    return pd.DataFrame(out, columns=["Guideline", "Threshold", AT_CUT, "Crossed", "Charter's action if crossed"]
+                        ).fillna({"Charter's action if crossed": "-"})
 
 
-SAFETY_METHODS = ("Safety: posterior probability (Beta prior) that the rate of subjects with the event exceeds p0. "
-                  "Guidelines inform the DMC's judgement; they do not decide.")
+SAFETY_METHODS = ("Safety: posterior probability (Beta prior) that the rate of subjects with the event exceeds p0, "
+                  "evaluated after each subject dosed; first crossing: the data replayed by date (first dose, first "
+                  "onset). Guidelines inform the DMC's judgement; they do not decide.")
+
+
+def safety_characteristics(safety: pd.DataFrame, rules: list[dict], aesi: list[dict]) -> str:
+    """The operating characteristics of each safety rule in words (ARD oc_*: simulated, seeded)."""
+    parts = []
+    for rule in rules:
+        sel = safety[safety["variable"] == rule["event"]]
+        for group, g in sel.groupby("group1_level", sort=False):
+            v = g.set_index("stat_name")["stat"].astype(float)
+            text = (f"{event_label(rule['event'], aesi)} ({group}): {_pct(v['oc_at_p0'])} at a true rate of "
+                    f"p0 {_pct(rule['p0'])}")
+            if "oc_at_design_rate" in v:
+                text += f", {_pct(v['oc_at_design_rate'])} at the design rate {_pct(rule['design_rate'])}"
+            parts.append(text + f" (by {int(v['oc_subjects'])} subjects)")
+    return ("Operating characteristics, the probability that a rule is crossed (20,000 simulated trials, seed "
+            "20240601): " + "; ".join(parts) + ".") if parts else ""
 
 
 def _design_words(plan: dict, look: pd.Series) -> str:
@@ -391,11 +469,13 @@ def _design_words(plan: dict, look: pd.Series) -> str:
             f"{int(look['planned'])} the design plans (protocol).")
 
 
-def guidelines_note(efficacy: pd.DataFrame | None, plan: dict | None = None) -> str:
+def guidelines_note(efficacy: pd.DataFrame | None, plan: dict | None = None, characteristics: str = "") -> str:
     """The footnote of the guidelines table: the final test, the looks analysed before this cut,
-    and the methods of what the table shows at this look (interim or final)."""
+    the methods of what the table shows at this look (interim or final) and the safety rules with
+    their operating characteristics."""
+    safety = SAFETY_METHODS + (" " + characteristics if characteristics else "")
     if efficacy is None or efficacy.empty:
-        return SAFETY_METHODS
+        return safety
     look = _look(efficacy)
     text = _design_words(plan, look)
     if look["final"] == 1:
@@ -416,4 +496,4 @@ def guidelines_note(efficacy: pd.DataFrame | None, plan: dict | None = None) -> 
                  f"E[Z] = {look['design_drift']:.2f}) or 0. Predictive probability: Beta({look['prior_a']:g}, "
                  f"{look['prior_b']:g}) prior per arm, every outcome of the remaining planned patients enumerated "
                  "(beta-binomial), success = the final test's z at or above the final critical z.")
-    return text + " " + SAFETY_METHODS
+    return text + " " + safety
