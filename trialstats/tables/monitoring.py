@@ -13,6 +13,7 @@ from scipy import stats
 
 from ..adam.occds import aesi_columns
 from ..stats.binary import diff_ci, score_ci
+from ..stats.survival import compute_logrank, fit_cox
 from ..stats.monitoring import (adjusted_inference, alpha_spent, bayesian_count_boundary, conditional_power,
                                 cp_futility_z, crossing_probabilities, posterior_exceedance,
                                 predictive_probability, repeated_p_value, rule_crossing_probability,
@@ -268,6 +269,50 @@ def ard_efficacy_monitoring(status: pd.DataFrame, labels: tuple[str, str], plan:
     base = dict(group1="ANALYSIS", group1_level="primary", variable="monitoring", variable_level="look")
     rows += [dict(base, stat_name=s, stat=float(v)) for s, v in stat]
     return ard(rows)
+
+
+def ard_events_monitoring(time, event, treated, planned_events: int, plan: dict, history: pd.DataFrame,
+                          final: bool) -> pd.DataFrame:
+    """A time-to-event primary endpoint monitored on events: information = events of both arms over
+    the design's planned events; the charter's test the one-sided log-rank z (positive: fewer events
+    on the active arm), the hazard ratio active / control from a Cox model (statsmodels PHReg); this
+    look's boundary from the looks analysed before (`history`) and this one, on the z and on the
+    hazard-ratio scale (exp(-c / sqrt(I)), I = 1 / var(log HR)); at an interim the repeated CI of
+    the hazard ratio and the repeated p-value, at the final the stagewise-ordering p-value, the
+    median-unbiased hazard ratio and its CI."""
+    treated = np.asarray(treated, dtype=int)
+    events = int(np.sum(event))
+    if not events or treated.min() == treated.max():
+        raise ValueError("monitoring on events needs events and both arms")
+    fraction = events / planned_events
+    final = final or fraction >= 1
+    alpha, kind = plan["final_test"]["alpha"], plan["efficacy"]["spending"]
+    earlier = history["information_fraction"].tolist()
+    if earlier and fraction <= earlier[-1]:
+        raise ValueError(f"information fraction {fraction:.3f} at this cut is not above the earlier look's "
+                         f"{earlier[-1]:.3f}: looks must add events")
+    fractions = [*earlier, fraction]
+    bounds = spending_boundary(fractions, alpha, kind, final)
+    bound = float(bounds[-1])
+    cox = fit_cox(time, event, treated)
+    z = -math.copysign(math.sqrt(compute_logrank(time, event, treated)["chi2"]), cox["log_hr"])
+    se = cox["se"]
+    stat = [("events", events), ("planned_events", planned_events), ("information_fraction", fraction),
+            ("z", z), ("p_one_sided", stats.norm.sf(z)), ("hr", cox["hr"]), ("se_log_hr", se), ("alpha", alpha),
+            ("alpha_spent", alpha if final else float(alpha_spent(fraction, alpha, kind))),
+            ("looks_before", len(history)), ("boundary_z", bound), ("boundary_hr", math.exp(-bound * se)),
+            ("crossed_efficacy", int(z >= bound)), ("final", int(final))]
+    if final:
+        adj = adjusted_inference(z, np.asarray(fractions) / (fraction * se ** 2), bounds[:-1], alpha)
+        stat += [("stagewise_p", adj.p_value), ("median_unbiased_hr", math.exp(-adj.median_unbiased)),
+                 ("mue_hr_lower", math.exp(-adj.upper)), ("mue_hr_upper", math.exp(-adj.lower))]
+    else:
+        stat += [("final_critical_z", float(spending_boundary([*fractions, 1.0], alpha, kind, True)[-1])),
+                 ("rci_hr_lower", math.exp(cox["log_hr"] - bound * se)),
+                 ("rci_hr_upper", math.exp(cox["log_hr"] + bound * se)),
+                 ("repeated_p", repeated_p_value(z, fractions, kind))]
+    base = dict(group1="ANALYSIS", group1_level="primary", variable="monitoring", variable_level="events")
+    return ard([dict(base, stat_name=k, stat=float(v)) for k, v in stat])
 
 
 def _pct(value: float) -> str:
