@@ -256,7 +256,7 @@ def test_look_ard_at_an_interim_and_at_the_final_as_rpact():
     alpha spent at 33/91 and all of it at 89/91; getAnalysisResults(normalApproximation = TRUE) of
     getDataset(events1 = c(6, 3), events2 = c(0, 2), sampleSizes1 = c(17, 28), sampleSizes2 = c(16, 28))."""
     import pandas as pd
-    from trialstats.tables.monitoring import ard_efficacy_monitoring, look_history, planned_by_arm
+    from trialstats.tables.monitoring import ard_efficacy_monitoring, look_history, planned_by_arm, t_gs_design
     labels = ("A", "B")
     interim = responders({("A", "ACT"): (6, 17), ("B", "PBO"): (0, 16)}, pending=5)
     planned = planned_by_arm(interim, labels, PLAN)
@@ -270,6 +270,8 @@ def test_look_ard_at_an_interim_and_at_the_final_as_rpact():
     assert v["repeated_p"] == pytest.approx(0.08557689, abs=2e-6)           # rpact repeatedPValues
     assert (v["rci_lower"], v["rci_upper"]) == pytest.approx((-0.17079256, 0.73308195), abs=1e-6)
     assert v["final"] == 0 and "stagewise_p" not in v
+    design = t_gs_design(first, PLAN, "2017-09-30")             # the design's 2 looks, this look, the power
+    assert len(design) == 4 and design.iloc[2]["Observed z"] == "2.63"
     history = pd.DataFrame([{"cut": "2017-09-30", "information_fraction": 33 / 91, "z": v["z"], "evaluable": 33,
                              "final": 0}])
     final = responders({("A", "ACT"): (9, 45), ("B", "PBO"): (2, 44)})

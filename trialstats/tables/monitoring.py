@@ -181,7 +181,7 @@ def _design_rows(plan: dict, planned: dict, labels) -> tuple[list[dict], float]:
     for j, (t, c) in enumerate(zip(looks, bounds)):
         base = dict(group1="DESIGN", group1_level=f"look {j + 1}", variable="monitoring", variable_level="design")
         futility = cp_futility_z(t, bounds[-1], threshold) if threshold is not None and t < 1 else np.nan
-        rows += [dict(base, stat_name=k, stat=v) for k, v in (
+        rows += [dict(base, stat_name=k, stat=float(v)) for k, v in (
             ("information_fraction", t), ("patients", round(t * total)), ("boundary_z", c),
             ("boundary_p", stats.norm.sf(c)), ("boundary_difference", c * se_planned / math.sqrt(t)),
             ("alpha_spent", alpha_spent(t, alpha, kind)), ("cumulative_power", up[:j + 1].sum()),
@@ -230,7 +230,7 @@ def ard_efficacy_monitoring(status: pd.DataFrame, labels: tuple[str, str], plan:
                       stat_name=s, stat=v) for s, v in (("n", xi), ("N", ni), ("planned", planned[lab]))]
     for (_, h), c in zip(history.iterrows(), bounds[:-1]):
         rows += [dict(group1="LOOK", group1_level=h["cut"], variable="monitoring", variable_level="analysed",
-                      stat_name=k, stat=v) for k, v in (
+                      stat_name=k, stat=float(v)) for k, v in (
             ("information_fraction", h["information_fraction"]), ("evaluable", h["evaluable"]), ("z", h["z"]),
             ("se", h.get("se", np.nan)), ("boundary_z", c),
             ("alpha_spent", alpha_spent(h["information_fraction"], alpha, kind)))]
