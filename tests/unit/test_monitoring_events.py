@@ -76,3 +76,26 @@ def test_interim_and_final_looks_on_events():
     with pytest.raises(ValueError, match="looks must add events"):
         ard_events_monitoring(*at_cut(14.0), PLANNED_EVENTS, PLAN, history.assign(information_fraction=0.99),
                               final=False)
+
+
+def test_a_continuous_endpoint_monitored_on_patients():
+    """Two looks on a mean difference (seeded normal data, sd 1, true difference 0.5, 60 + 60 planned):
+    z and the boundary on the difference by hand, the final look's stagewise p by scipy's bivariate normal."""
+    from trialstats.tables.monitoring import ard_means_monitoring
+    rng = np.random.default_rng(8)
+    active, control = rng.normal(0.5, 1, 60), rng.normal(0, 1, 60)
+    empty = pd.DataFrame(columns=["cut", "information_fraction"])
+    interim = values(ard_means_monitoring(active[:25], control[:25], (60, 60), PLAN, empty, final=False))
+    a, c = active[:25], control[:25]
+    sd = math.sqrt((a.var(ddof=1) + c.var(ddof=1)) / 2)                 # equal arms: the mean of the variances
+    assert interim["z"] == pytest.approx((a.mean() - c.mean()) / (sd * math.sqrt(2 / 25)))
+    assert interim["information_fraction"] == pytest.approx(50 / 120)
+    assert interim["boundary_difference"] == pytest.approx(interim["boundary_z"] * sd * math.sqrt(2 / 25))
+    assert (interim["rci_lower"] > 0) == (interim["crossed_efficacy"] == 1)
+    history = pd.DataFrame([{"cut": "first", "information_fraction": interim["information_fraction"]}])
+    final = values(ard_means_monitoring(active[:58], control[:57], (60, 60), PLAN, history, final=True))
+    t1, t2 = interim["information_fraction"], final["information_fraction"]
+    c1, z = interim["boundary_z"], final["z"]
+    mvn = stats.multivariate_normal([0, 0], [[1, math.sqrt(t1 / t2)], [math.sqrt(t1 / t2), 1]])
+    assert final["stagewise_p"] == pytest.approx(stats.norm.sf(c1) + stats.norm.cdf(c1) - mvn.cdf([c1, z]), abs=1e-6)
+    assert final["mue_lower"] < final["median_unbiased"] < final["mue_upper"]

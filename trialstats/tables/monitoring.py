@@ -271,6 +271,48 @@ def ard_efficacy_monitoring(status: pd.DataFrame, labels: tuple[str, str], plan:
     return ard(rows)
 
 
+def ard_means_monitoring(active, control, planned: tuple[int, int], plan: dict, history: pd.DataFrame,
+                         final: bool) -> pd.DataFrame:
+    """A continuous endpoint (larger better) monitored on patients: information fraction = patients
+    analysed over the design's planned (active, control); the charter's test the one-sided z of the
+    difference in means with the pooled standard deviation; this look's boundary from the looks
+    analysed before (`history`) and this one, on the z and on the mean-difference scale (c x SE);
+    at an interim the repeated CI and p-value, at the final the stagewise-ordering p-value, the
+    median-unbiased difference and its CI."""
+    a, c = np.asarray(active, dtype=float), np.asarray(control, dtype=float)
+    if min(len(a), len(c)) < 2:
+        raise ValueError("monitoring a mean difference needs at least 2 patients per arm")
+    fraction = (len(a) + len(c)) / sum(planned)
+    final = final or fraction >= 1
+    alpha, kind = plan["final_test"]["alpha"], plan["efficacy"]["spending"]
+    earlier = history["information_fraction"].tolist()
+    if earlier and fraction <= earlier[-1]:
+        raise ValueError(f"information fraction {fraction:.3f} at this cut is not above the earlier look's "
+                         f"{earlier[-1]:.3f}: looks must add patients")
+    fractions = [*earlier, fraction]
+    bounds = spending_boundary(fractions, alpha, kind, final)
+    bound = float(bounds[-1])
+    pooled = math.sqrt(((len(a) - 1) * a.var(ddof=1) + (len(c) - 1) * c.var(ddof=1)) / (len(a) + len(c) - 2))
+    se = pooled * math.sqrt(1 / len(a) + 1 / len(c))
+    est = float(a.mean() - c.mean())
+    z = est / se
+    stat = [("patients", len(a) + len(c)), ("planned", sum(planned)), ("information_fraction", fraction),
+            ("estimate", est), ("sd_pooled", pooled), ("se", se), ("z", z), ("p_one_sided", stats.norm.sf(z)),
+            ("alpha", alpha), ("alpha_spent", alpha if final else float(alpha_spent(fraction, alpha, kind))),
+            ("looks_before", len(history)), ("boundary_z", bound), ("boundary_difference", bound * se),
+            ("crossed_efficacy", int(z >= bound)), ("final", int(final))]
+    if final:
+        adj = adjusted_inference(z, np.asarray(fractions) / (fraction * se ** 2), bounds[:-1], alpha)
+        stat += [("stagewise_p", adj.p_value), ("median_unbiased", adj.median_unbiased), ("mue_lower", adj.lower),
+                 ("mue_upper", adj.upper)]
+    else:
+        stat += [("final_critical_z", float(spending_boundary([*fractions, 1.0], alpha, kind, True)[-1])),
+                 ("rci_lower", est - bound * se), ("rci_upper", est + bound * se),
+                 ("repeated_p", repeated_p_value(z, fractions, kind))]
+    base = dict(group1="ANALYSIS", group1_level="primary", variable="monitoring", variable_level="means")
+    return ard([dict(base, stat_name=k, stat=float(v)) for k, v in stat])
+
+
 def ard_events_monitoring(time, event, treated, planned_events: int, plan: dict, history: pd.DataFrame,
                           final: bool) -> pd.DataFrame:
     """A time-to-event primary endpoint monitored on events: information = events of both arms over
