@@ -16,7 +16,7 @@ from ..stats.binary import diff_ci, score_ci
 from ..stats.survival import compute_logrank, fit_cox
 from ..stats.monitoring import (adjusted_inference, alpha_spent, bayesian_count_boundary, conditional_power,
                                 cp_futility_z, crossing_probabilities, posterior_exceedance,
-                                predictive_probability, repeated_p_value, rule_crossing_probability,
+                                power, predictive_probability, repeated_p_value, rule_crossing_probability,
                                 spending_boundary)
 from ..ard.shape import ard
 
@@ -187,7 +187,7 @@ def _design_rows(plan: dict, planned: dict, labels) -> tuple[list[dict], float]:
             ("alpha_spent", alpha_spent(t, alpha, kind)), ("cumulative_power", up[:j + 1].sum()),
             ("futility_z", futility))]
     rows.append(dict(group1="DESIGN", group1_level="overall", variable="monitoring", variable_level="design",
-                     stat_name="power", stat=float(up.sum())))
+                     stat_name="power", stat=power(looks, bounds, drift)))
     return rows, drift
 
 
