@@ -507,8 +507,8 @@ def t_guidelines(safety: pd.DataFrame, efficacy: pd.DataFrame | None, rules: lis
             value = (f"{int(v['events'])} of {int(v['n'])} ({_pct(v['events'] / v['n']) if v['n'] else '-'}); "
                      f"P(rate > {_pct(rule['p0'])}) = {_pct(v['posterior_prob'])}")
             if v["crossed"] == 1:
-                others = [f"{g} {int(w['events'])} of {int(w['n'])} ({_pct(w['posterior_prob'])})"
-                          for g, w in by_group.items() if g != group]
+                others = [f"{g} {int(w['events'])} of {int(w['n'])} ({_pct(w['events'] / w['n']) if w['n'] else '-'}, "
+                          f"P = {_pct(w['posterior_prob'])})" for g, w in by_group.items() if g != group]
                 value += f"; beside it: {', '.join(others)}" if others else ""
                 if "diff_vs_control" in v:
                     value += (f"; difference from the control {100 * v['diff_vs_control']:.1f} pp (95% CI "
