@@ -173,9 +173,11 @@ def posterior_exceedance(events: int, n: int, p0: float, prior: tuple[float, flo
 def bayesian_count_boundary(n_max: int, p0: float, threshold: float, prior=(1.0, 1.0)) -> np.ndarray:
     """For n = 1..n_max patients, the smallest event count at which P(rate > p0 | data) > threshold
     (n + 1 where no count reaches it): the rule drawn as a boundary on cumulative events."""
+    a, b = prior
     out = np.empty(n_max, dtype=int)
     for n in range(1, n_max + 1):
-        probs = np.array([posterior_exceedance(x, n, p0, prior) for x in range(n + 1)])
+        x = np.arange(n + 1)
+        probs = stats.beta.sf(p0, a + x, b + n - x)
         hit = np.flatnonzero(probs > threshold)
         out[n - 1] = hit[0] if len(hit) else n + 1
     return out
