@@ -286,3 +286,19 @@ def test_look_ard_at_an_interim_and_at_the_final_as_rpact():
         ard_efficacy_monitoring(interim, labels, PLAN, planned, history, final=False)
     with pytest.raises(ValueError, match="no planned size for arm"):
         planned_by_arm(interim.replace({"ARMCD": {"ACT": "UCMSC"}}), labels, PLAN)
+
+
+def test_protocol_schema_asks_group_sequential_efficacy_for_its_design_and_final_test():
+    import jsonschema
+    import yaml
+    from tests.conftest import ROOT
+    schema = yaml.safe_load((ROOT / "workflow/schemas/protocol.schema.yaml").read_text())
+    protocol = yaml.safe_load((ROOT / "data/nct02302599/protocol.yaml").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    assert list(validator.iter_errors(protocol)) == []
+    for key in ("information", "final_test"):
+        broken = {**protocol, "monitoring": {k: v for k, v in protocol["monitoring"].items() if k != key}}
+        assert any(key in e.message for e in validator.iter_errors(broken)), key
+    two_sided = {**protocol, "monitoring": {**protocol["monitoring"], "final_test": {
+        "statistic": "score", "sides": 2, "alpha": 0.05}}}
+    assert list(validator.iter_errors(two_sided))            # one-sided only: what the boundaries assume
