@@ -302,3 +302,21 @@ def test_protocol_schema_asks_group_sequential_efficacy_for_its_design_and_final
     two_sided = {**protocol, "monitoring": {**protocol["monitoring"], "final_test": {
         "statistic": "score", "sides": 2, "alpha": 0.05}}}
     assert list(validator.iter_errors(two_sided))            # one-sided only: what the boundaries assume
+
+
+def test_a_look_before_any_information_has_no_boundary_and_spends_nothing():
+    import pandas as pd
+    from trialstats.tables.monitoring import ard_efficacy_monitoring, decision_row, look_history, t_guidelines
+    nobody_due = responders({("A", "ACT"): (0, 0), ("B", "PBO"): (0, 0)}, pending=3)
+    empty = ard_efficacy_monitoring(nobody_due, ("A", "B"), PLAN, {"A": 46, "B": 45}, look_history([]), final=False)
+    v = look_values(empty)
+    assert v["information_fraction"] == 0 and v["alpha_spent"] == 0 and not np.isfinite(v["z"])
+    row = t_guidelines(pd.DataFrame(columns=empty.columns), empty, [], [], PLAN).iloc[0]
+    assert row["Threshold"] == "no boundary: no information yet, no alpha spent" and row["Crossed"] == "no"
+    assert "inf" not in decision_row(empty)["Estimate (95% CI)"]
+    # as a look in the history it changes nothing: the next look's boundary is the first look's
+    history = pd.DataFrame([{"cut": "early", "information_fraction": 0.0, "z": np.nan, "evaluable": 0,
+                             "se": np.nan, "final": 0}])
+    status = responders({("A", "ACT"): (6, 17), ("B", "PBO"): (0, 16)})
+    after = look_values(ard_efficacy_monitoring(status, ("A", "B"), PLAN, {"A": 46, "B": 45}, history, final=False))
+    assert after["boundary_z"] == pytest.approx(spending_boundary([33 / 91], 0.025, "obrien-fleming")[0])

@@ -416,8 +416,10 @@ def t_gs_design(efficacy: pd.DataFrame, plan: dict, cut: str) -> pd.DataFrame:
         rows.append({"Look": f"Analysed {c}" + (" (this cut, final)" if c == cut and look["final"] == 1 else
                                                 " (this cut)" if c == cut else ""),
                      "Patients": f"{int(v['evaluable'])} of {planned} ({_pct(v['information_fraction'])})",
-                     "Efficacy boundary z (nominal p)": f"{v['boundary_z']:.3f} ({stats.norm.sf(v['boundary_z']):.2g})",
-                     "On the difference, pp": f"{100 * v['boundary_z'] * se:.1f}" if np.isfinite(se) else "-",
+                     "Efficacy boundary z (nominal p)": f"{v['boundary_z']:.3f} ({stats.norm.sf(v['boundary_z']):.2g})"
+                     if np.isfinite(v["boundary_z"]) else "- (no information)",
+                     "On the difference, pp": f"{100 * v['boundary_z'] * se:.1f}"
+                     if np.isfinite(se * v["boundary_z"]) else "-",
                      "Alpha spent": f"{v['alpha_spent']:.4f}", futility_head: "-", "Power so far": "-",
                      "Observed z": f"{v['z']:.2f}" if np.isfinite(v["z"]) else "not estimable"})
     power = _stats(efficacy, "DESIGN")["overall"]["power"]
@@ -438,7 +440,8 @@ def decision_row(efficacy: pd.DataFrame) -> dict:
     else:
         name = "Charter's test at this interim look: one-sided score z (group-sequential decision)"
         against = (f"interim boundary z {look['boundary_z']:.3f} (nominal one-sided p < {look['boundary_p']:.2g}) "
-                   f"at information {_pct(look['information_fraction'])}")
+                   f"at information {_pct(look['information_fraction'])}" if np.isfinite(look["boundary_z"]) else
+                   "no boundary (no information yet)")
         verdict = "crossed" if look["crossed_efficacy"] == 1 else "not crossed: no efficacy claim at this look"
     z = f"z = {look['z']:.2f}" if np.isfinite(look["z"]) else "z not estimable"
     return {"Statistic": name, "Estimate (95% CI)": f"{z} against {against}: {verdict}",
@@ -472,12 +475,14 @@ def t_guidelines(safety: pd.DataFrame, efficacy: pd.DataFrame | None, rules: lis
             rci = (f"; difference {100 * look['estimate']:.1f} pp, repeated {100 * (1 - 2 * look['alpha']):g}% CI "
                    f"{100 * look['rci_lower']:.1f} to {100 * look['rci_upper']:.1f}, repeated p = "
                    f"{look['repeated_p']:.4f}" if "rci_lower" in look else "")
+            threshold = (f"z >= {look['boundary_z']:.3f} (nominal one-sided p < {look['boundary_p']:.2g}) at "
+                         f"information {_pct(look['information_fraction'])}; alpha spent {look['alpha_spent']:.2g} of "
+                         f"{look['alpha']:g}" if np.isfinite(look["boundary_z"]) else
+                         "no boundary: no information yet, no alpha spent")
+            z = f"z = {look['z']:.2f}" if np.isfinite(look["z"]) else "z not estimable"
             out.append({"Guideline": f"Efficacy: stop if the one-sided score z reaches the {kind}-type "
                                      "(Lan-DeMets) boundary",
-                        "Threshold": f"z >= {look['boundary_z']:.3f} (nominal one-sided p < "
-                                     f"{look['boundary_p']:.2g}) at information {_pct(look['information_fraction'])}"
-                                     f"; alpha spent {look['alpha_spent']:.2g} of {look['alpha']:g}",
-                        AT_CUT: f"z = {look['z']:.2f}; {analysed}{rci}",
+                        "Threshold": threshold, AT_CUT: f"{z}; {analysed}{rci}",
                         "Crossed": "YES" if look["crossed_efficacy"] == 1 else "no"})
             if "cp_current_trend" in look:
                 thr = []
