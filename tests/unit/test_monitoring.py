@@ -313,7 +313,7 @@ def test_a_look_before_any_information_has_no_boundary_and_spends_nothing():
     assert v["information_fraction"] == 0 and v["alpha_spent"] == 0 and not np.isfinite(v["z"])
     row = t_guidelines(pd.DataFrame(columns=empty.columns), empty, [], [], PLAN).iloc[0]
     assert row["Threshold"] == "no boundary: no information yet, no alpha spent" and row["Crossed"] == "no"
-    assert "inf" not in decision_row(empty)["Estimate (95% CI)"]
+    assert "no boundary (no information yet)" in decision_row(empty)["Estimate (95% CI)"]
     # as a look in the history it changes nothing: the next look's boundary is the first look's
     history = pd.DataFrame([{"cut": "early", "information_fraction": 0.0, "z": np.nan, "evaluable": 0,
                              "se": np.nan, "final": 0}])
