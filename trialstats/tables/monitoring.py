@@ -363,6 +363,7 @@ def _pct(value: float) -> str:
 
 KINDS = {"obrien-fleming": "O'Brien-Fleming", "pocock": "Pocock"}
 AT_CUT = "At the data cut"
+ACTION = "Charter's action if crossed"
 FINAL_DECISION = ("final analysis: boundary crossed", "final analysis: not crossed")
 
 
@@ -528,9 +529,10 @@ def t_guidelines(safety: pd.DataFrame, efficacy: pd.DataFrame | None, rules: lis
                                      f"P(rate > {_pct(rule['p0'])}) > {_pct(rule['threshold'])}",
                         "Threshold": threshold, AT_CUT: value,
                         "Crossed": "YES" if v["crossed"] == 1 else "no",
-                        "Charter's action if crossed": rule.get("action", "not stated in the charter")})
-    return pd.DataFrame(out, columns=["Guideline", "Threshold", AT_CUT, "Crossed", "Charter's action if crossed"]
-                        ).fillna({"Charter's action if crossed": "-"})
+                        ACTION: rule.get("action", "not stated in the charter")})
+    for row in out:                             # the efficacy rows: the decision is the DMC's
+        row.setdefault(ACTION, "-")
+    return pd.DataFrame(out, columns=["Guideline", "Threshold", AT_CUT, "Crossed", ACTION])
 
 
 SAFETY_METHODS = ("Safety: posterior probability (Beta prior) that the rate of subjects with the event exceeds p0, "
