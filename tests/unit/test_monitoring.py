@@ -101,7 +101,9 @@ def test_safety_rule_counts_by_arm_and_pooled_on_a_hand_made_trial():
     # S6's fever is not treatment-emergent
     adae = pd.DataFrame({"USUBJID": ["S0", "S2", "S4", "S1", "S10", "S11", "S6"],
                          "TRTEMFL": ["Y", "Y", "Y", "Y", "Y", "Y", "N"], "AESER": ["N"] * 4 + ["Y", "Y", "N"],
-                         "CQ01NAM": ["Fever"] * 4 + [None, "Fever", "Fever"]})
+                         "CQ01NAM": ["Fever"] * 4 + [None, "Fever", "Fever"],
+                         "ASTDT": pd.to_datetime(["2020-01-05", "2020-01-03", "2020-01-20", "2020-01-02", "2020-01-11",
+                                                  "2020-01-12", "2020-01-08"])})
     aesi = [{"id": "FEVER", "name": "Fever"}]
     rules = [{"event": "FEVER", "p0": 0.2, "threshold": 0.8, "from_subjects": 4}, {"event": "SERIOUS", "p0": 0.1,
                                                                                      "threshold": 0.9}]
@@ -113,10 +115,21 @@ def test_safety_rule_counts_by_arm_and_pooled_on_a_hand_made_trial():
     assert (get("FEVER", "All subjects", "n"), get("FEVER", "All subjects", "events")) == (11, 4)
     assert get("SERIOUS", "All subjects", "events") == 1
     assert get("FEVER", "A", "posterior_prob") == pytest.approx(stats.beta.sf(0.2, 4, 4))
-    # the pooled path over enrolment: S0 (1), S1 (2), S2 (3), S4 (4); no boundary before subject 4
+    # the pooled path replayed by date, by hand: subject Si dosed on day i + 1 (S11 outside the
+    # safety set); fever onsets S1 day 2, S2 day 3, S0 day 5, S4 day 20; on one day the dose first
     pooled = paths[(paths.event == "FEVER") & (paths.group == "All subjects")]
-    assert list(pooled.cumulative_events) == [1, 2, 3, 3, 4, 4, 4, 4, 4, 4, 4]
-    assert pooled.boundary.iloc[:3].isna().all() and pooled.boundary.iloc[3:].notna().all()
+    onset_days = {2: "S1", 3: "S2", 5: "S0", 20: "S4"}
+    expected, n, x = [], 0, 0
+    for d in range(1, 21):
+        if d <= 11:
+            n += 1
+            expected.append((n, x))
+        if d in onset_days:
+            x += 1
+            expected.append((n, x))
+    assert list(zip(pooled.enrolled, pooled.cumulative_events)) == expected
+    assert pooled.loc[pooled.enrolled < 4, "boundary"].isna().all() and pooled.loc[pooled.enrolled >= 4,
+                                                                                   "boundary"].notna().all()
     table = t_guidelines(ard, None, rules, aesi, None, crossings)
     assert len(table) == 6 and set(table.Crossed) <= {"YES", "no"}
     # arm A against the control B: 3/6 vs 1/5, the Miettinen-Nurminen interval of the primary analysis

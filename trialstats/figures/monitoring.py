@@ -13,11 +13,11 @@ from .common import PRINT_HEIGHT_IN, PRINT_WIDTH_IN, STYLE
 
 def g_safety_boundaries(paths: pd.DataFrame, labels: dict[str, str], pooled: str,
                         control: str | None = None) -> plt.Figure:
-    """A panel per rule (rows) and group (columns): cumulative subjects with the event over subjects
-    dosed in order of first dose (solid) and the count at which the rule triggers (dashed grey, from
-    the rule's first evaluated subject on); where the solid line reaches the dashed one the rule is
-    crossed (marked). Arms in the study's colours, the pooled group black; one group alone (a
-    single-arm study): the rules side by side."""
+    """A panel per rule (rows) and group (columns): the data replayed by date, subjects with the event
+    against subjects dosed by then (solid), and the count at which the rule triggers (dashed grey,
+    from the rule's first evaluated subject on); where the solid line first reaches the dashed one
+    the rule is crossed (marked: the first crossing of Table G.1). Arms in the study's colours, the
+    pooled group black; one group alone (a single-arm study): the rules side by side."""
     events = list(dict.fromkeys(paths["event"]))
     groups = list(dict.fromkeys(paths["group"]))
     groups = order_arms([g for g in groups if g != pooled], control) + [g for g in groups if g == pooled]
@@ -47,7 +47,7 @@ def g_safety_boundaries(paths: pd.DataFrame, labels: dict[str, str], pooled: str
                 ax.yaxis.set_major_locator(MaxNLocator(integer=True))
                 ax.set_title(f"{labels.get(event, event)}: {group}", loc="left", fontsize=8.5)
                 if r == len(events) - 1 or len(groups) == 1:
-                    ax.set_xlabel("Subjects dosed, in order of first dose")
+                    ax.set_xlabel("Subjects dosed by then (data replayed by date)")
                 if c == 0 and (r == 0 or len(groups) > 1):
                     ax.set_ylabel("Subjects with the event")
         handles, names = [], []

@@ -42,23 +42,30 @@ def _event_onsets(adae: pd.DataFrame, event: str, aesi: list[dict]) -> pd.Series
     return dates.groupby("USUBJID")["ASTDT"].min()
 
 
-def first_crossing(dosed: pd.DataFrame, onsets: pd.Series, rule: dict, prior) -> dict | None:
-    """Replays the cumulative data by calendar date: on each date, the subjects dosed by then
-    (TRTSDT) and those with a first event by then; the first date on which the rule (from its
-    from_subjects-th subject on) is crossed, the subject whose event crossed it, n and events then."""
-    first_dose = pd.to_datetime(dosed.set_index("USUBJID")["TRTSDT"])
-    onset = onsets[onsets.index.isin(first_dose.index)].dropna().sort_values(kind="mergesort")
-    if onset.empty:
-        return None
-    doses = np.sort(first_dose.dropna().to_numpy())
-    n = np.searchsorted(doses, onset.to_numpy(), side="right")
-    x = np.searchsorted(onset.to_numpy(), onset.to_numpy(), side="right")     # first events on or before
+def replay(dosed: pd.DataFrame, onsets: pd.Series) -> pd.DataFrame:
+    """The cumulative data by calendar date: one record per first dose (TRTSDT) and per first onset
+    of the event among the dosed, in date order (on one day the doses first): the subjects dosed
+    (n) and with the event (events) once the record is in, and whose record it is."""
+    first_dose = pd.to_datetime(dosed.set_index("USUBJID")["TRTSDT"]).dropna()
+    onset = onsets[onsets.index.isin(first_dose.index)].dropna()
+    records = pd.concat([pd.DataFrame({"date": first_dose.to_numpy(), "onset": False, "subject": first_dose.index}),
+                         pd.DataFrame({"date": onset.to_numpy(), "onset": True, "subject": onset.index})],
+                        ignore_index=True).sort_values(["date", "onset", "subject"], kind="mergesort")
+    return records.assign(n=(~records["onset"]).cumsum(), events=records["onset"].cumsum()).reset_index(drop=True)
+
+
+def first_crossing(records: pd.DataFrame, rule: dict, prior) -> dict | None:
+    """The first onset record of the replay (`replay`) after which the rule (from its
+    from_subjects-th subject on) is crossed: date, subject, n and events then."""
+    onsets = records[records["onset"]]
+    n, x = onsets["n"].to_numpy(), onsets["events"].to_numpy()
     prob = stats.beta.sf(rule["p0"], prior[0] + x, prior[1] + n - x)
     hit = np.flatnonzero((n >= rule.get("from_subjects", 1)) & (prob > rule["threshold"]))
     if not len(hit):
         return None
-    k = hit[0]
-    return {"date": onset.iloc[k].date().isoformat(), "subject": onset.index[k], "n": int(n[k]), "events": int(x[k])}
+    first = onsets.iloc[hit[0]]
+    return {"date": first["date"].date().isoformat(), "subject": first["subject"], "n": int(first["n"]),
+            "events": int(first["events"])}
 
 
 def event_label(event: str, aesi: list[dict]) -> str:
@@ -76,8 +83,8 @@ def ard_safety_rules(adsl: pd.DataFrame, adae: pd.DataFrame, rules: list[dict], 
     difference in proportions with its Miettinen-Nurminen 95% CI. The rule's operating
     characteristics: the probability of crossing by the planned size of the group (`planned`: arm
     -> patients; else the group's size at the cut) at p0 and at the rule's design_rate, simulated
-    (seeded). Also the path over enrolment (safety population in order of first dose) for the
-    figure, and the first crossing of each crossed rule by replaying the data by date."""
+    (seeded). Also the path of the data replayed by date (subjects dosed and with the event after
+    each first dose and first onset) for the figure, and the first crossing of each crossed rule."""
     saf = adsl[adsl["SAFFL"] == "Y"].sort_values(["TRTSDT", "USUBJID"], kind="mergesort")
     groups = [(label, saf[saf[arm] == label]) for label in arms] if arm else []
     groups.append((POOLED, saf))
@@ -113,11 +120,14 @@ def ard_safety_rules(adsl: pd.DataFrame, adae: pd.DataFrame, rules: list[dict], 
             if "design_rate" in rule:
                 rows.append(dict(base, stat_name="oc_at_design_rate", stat=rule_crossing_probability(
                     design, rule["design_rate"])))
-            crossing = first_crossing(group, onsets, rule, prior) if applies and prob > rule["threshold"] else None
+            records = replay(group, onsets)
+            crossing = first_crossing(records, rule, prior) if applies and prob > rule["threshold"] else None
             if crossing:
                 crossings.append({"event": rule["event"], "group": label, **crossing})
-            paths.append(pd.DataFrame({"event": rule["event"], "group": label, "enrolled": np.arange(1, n + 1),
-                                       "cumulative_events": np.cumsum(flags), "boundary": boundary[:n]}))
+            records = records[records["n"] > 0]
+            paths.append(pd.DataFrame({"event": rule["event"], "group": label, "enrolled": records["n"].to_numpy(),
+                                       "cumulative_events": records["events"].to_numpy(),
+                                       "boundary": boundary[records["n"].to_numpy() - 1]}))
     return (ard(rows), pd.concat(paths, ignore_index=True) if paths else pd.DataFrame(),
             pd.DataFrame(crossings, columns=["event", "group", "date", "subject", "n", "events"]))
 
