@@ -158,6 +158,28 @@ def test_interim_report_shows_every_guideline(two_looks):
         assert v["posterior_prob"] == pytest.approx(stats.beta.sf(v["p0"], 1 + v["events"], 1 + v["n"] - v["events"]))
         if group == "All subjects":
             assert v["n"] == (adsl.SAFFL == "Y").sum()
+    # the first crossing of fever in arm A, replayed here day by day from ADSL and ADAE
+    adae = pd.read_parquet(base / "closed" / "adam" / "adae.parquet")
+    fever = adae[(adae.TRTEMFL == "Y") & adae.filter(like="NAM").eq("Fever within 48 h of an infusion").any(axis=1)]
+    arm_a = adsl[(adsl.SAFFL == "Y") & (adsl.TRTCODE.astype(str) == "A")]
+    onset = fever[fever.USUBJID.isin(arm_a.USUBJID)].groupby("USUBJID").ASTDT.min()
+    first = None
+    for day in sorted(set(onset)):
+        n = (arm_a.TRTSDT <= day).sum()
+        for subject in sorted(onset[onset == day].index):
+            x = (onset < day).sum() + 1 + sorted(onset[onset == day].index).index(subject)
+            if n >= 10 and stats.beta.sf(0.2, 1 + x, 1 + n - x) > 0.9:
+                first = (subject, pd.Timestamp(day).date().isoformat())
+                break
+        if first:
+            break
+    crossings = pd.read_csv(base / "closed" / "monitoring" / "safety_first_crossings.csv", keep_default_na=False)
+    row = crossings[(crossings.event == "FEVER48") & (crossings.group == "A")].iloc[0]
+    assert first == (row.subject, row.date)
+    table = pd.read_csv(base / "closed" / "monitoring" / "stopping_guidelines.csv", keep_default_na=False)
+    crossed = table[table.Guideline.str.contains(r"Fever within 48 h of an infusion \(A\)")].iloc[0]
+    assert f"first crossed on {row.date} with subject {row.subject}" in crossed["At the data cut"]
+    assert crossed["Charter's action if crossed"].startswith("Review every fever case")
     text = pdf_text(base / "closed" / "report" / "dmc_closed_report.pdf")
     for phrase in ("Stopping guidelines", "Table G.1", "Lan-DeMets", "Conditional power", "predictive probability",
                    "Fever within 48 h of an infusion (A)", "Figure G.1", "repeated 95% CI"):
