@@ -595,7 +595,7 @@ def guidelines_note(efficacy: pd.DataFrame | None, plan: dict | None = None, cha
                  "information. Repeated CI: the differences whose Farrington-Manning score is within the boundary. "
                  "Conditional power: B-value method (Lan & Wittes 1988), final critical z "
                  f"{look['final_critical_z']:.3f} at the planned "
-                 f"{int(look['planned'])}, drift E[Z] at the planned size from the current trend, from the design "
+                 f"{int(look['planned'])} (no further interim look assumed), drift E[Z] at the planned size from the current trend, from the design "
                  f"rates {_pct(look['design_active_rate'])} vs {_pct(look['design_control_rate'])} (pooled variance; "
                  f"E[Z] = {look['design_drift']:.2f}) or 0. Predictive probability: Beta({look['prior_a']:g}, "
                  f"{look['prior_b']:g}) prior per arm, every outcome of the remaining planned patients enumerated "
