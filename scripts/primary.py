@@ -11,6 +11,7 @@ from trialstats.io import write_csv
 from trialstats.joblog import log_errors
 from trialstats.protocol import analysis_visits, parameter_names
 from trialstats.tables import primary as P
+from trialstats.tables.monitoring import decision_row
 
 from trialstats.outputs.registry import figure_caption
 
@@ -27,10 +28,12 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     grid = pd.concat([pd.read_parquet(f) for f in sm.input.tipping], ignore_index=True)
     tipping = P.tipping_statement(grid, status, labels, sm.params.alpha)
     ard = pd.concat([main, mi], ignore_index=True)
+    decision = decision_row(pd.read_csv(Path(sm.input.monitoring[0], "efficacy_look_ard.csv"),
+                                        keep_default_na=False)) if sm.input.monitoring else None
     out = sm.output
     write_csv(ard, out.ard)
     write_csv(grid, out.tipping_ard)
-    write_csv(P.t_primary(ard, labels), out.t_primary)
+    write_csv(P.t_primary(ard, labels, decision), out.t_primary)
     write_csv(P.estimand_rows(protocol), out.t_estimand)
     write_csv(P.t_sensitivity(ard, labels, spec, parameter_names(protocol)), out.t_sensitivity)
     write_csv(P.t_tipping_point(grid, labels), out.t_tipping)
@@ -43,4 +46,4 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     for path in out.f_tipping:
         caption = figure_caption("f_14_2_4", "Tipping point: Fisher p")
         save_figure(g_tipping_heatmap(grid, labels, caption, sm.params.alpha), path, "f_14_2_4")
-    Path(sm.log[0]).write_text(P.t_primary(ard, labels).to_string(index=False) + "\n" + tipping + "\n")
+    Path(sm.log[0]).write_text(P.t_primary(ard, labels, decision).to_string(index=False) + "\n" + tipping + "\n")

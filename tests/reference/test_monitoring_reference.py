@@ -44,3 +44,18 @@ def test_lan_demets_obrien_fleming_spending_boundary_as_gsdesign():
     # each look spends exactly the alpha the function allots (first-crossing probabilities)
     up, _ = crossing_probabilities([1 / 3, 2 / 3, 1], bounds)
     np.testing.assert_allclose(np.cumsum(up), alpha_spent([1 / 3, 2 / 3, 1], 0.025, "obrien-fleming"), atol=1e-8)
+
+
+# Wassmer & Brannath (2016), Group Sequential and Confirmatory Adaptive Designs in Clinical Trials,
+# sec. 4.1, pp. 87-88: a four-stage two-sided design (alpha 0.05, sigma 1), stopped at stage 2 with
+# z = 3 at information 44 (22 per stage); boundaries O'Brien-Fleming 4.049 / sqrt(k), Pocock 2.361.
+# Printed: stagewise-ordering p-value, median-unbiased estimate, 95% CI (the book's numbers, also
+# in the unit tests of the R package DelayedGSD, tests/testthat/test-pvalueCI.R).
+@pytest.mark.parametrize("first, p, mue, ci", [(4.049, 0.0014, 0.452, (0.157, 0.748)),
+                                               (2.361, 0.0098, 0.419, (0.074, 0.729))])
+def test_stagewise_p_median_unbiased_estimate_and_ci_as_wassmer_brannath(first, p, mue, ci):
+    from trialstats.stats.monitoring import adjusted_inference
+    adj = adjusted_inference(3.0, [22, 44], [first], 0.025, earlier_lower=[-first])
+    assert round(adj.p_value, 4) == p
+    assert round(adj.median_unbiased, 3) == mue
+    assert (round(adj.lower, 3), round(adj.upper, 3)) == ci

@@ -13,7 +13,7 @@ from matplotlib.text import Text
 from trialstats.arms import POOLED_COLOUR, arm_colours
 from trialstats.figures.common import PRINT_HEIGHT_IN, PRINT_WIDTH_IN, visit_weeks
 from trialstats.figures.consort import g_consort
-from trialstats.figures.monitoring import g_safety_boundaries
+from trialstats.figures.monitoring import g_gs_boundaries, g_safety_boundaries
 from trialstats.figures.primary import g_change_forest, g_difference_forest, g_tipping_heatmap, p_text
 from trialstats.figures.safety import (g_ae_dotplot, g_edish, g_lab_boxplots, g_lab_over_visits, g_liver_profiles,
                                        g_time_to_event)
@@ -158,6 +158,16 @@ def lab_records(arms):
     return d.assign(XULN=d["AVAL"] / d["ANRHI"])
 
 
+def gs_look_ard():
+    """The efficacy look ARD of a final look after one interim (the unit test's study-1 counts)."""
+    from tests.unit.test_monitoring import PLAN, responders
+    from trialstats.tables.monitoring import ard_efficacy_monitoring
+    history = pd.DataFrame([{"cut": "2017-09-30", "information_fraction": 33 / 91, "z": 2.63, "evaluable": 33,
+                             "se": 0.13, "final": 0}])
+    status = responders({("A", "ACT"): (9, 45), ("B", "PBO"): (2, 44)})
+    return ard_efficacy_monitoring(status, ("A", "B"), PLAN, {"A": 46, "B": 45}, history, final=True)
+
+
 def closed_figures():
     """(name, figure, arms, control) of every figure of a two-arm closed report (B the control)."""
     arms = ["A", "B"]
@@ -175,6 +185,7 @@ def closed_figures():
             ("consort", g_consort(consort_ard(arms), "Subject flow by arm", "Randomized", control="B"), arms, "B"),
             ("boundaries", g_safety_boundaries(boundary_paths(["A", "All subjects", "B"]), {}, "All subjects", "B"),
              arms, "B"),
+            ("f_gs_design", g_gs_boundaries(gs_look_ard()), [], None),
             ("f_14_3_12", g_time_to_event(*km_inputs(arms), arm_colours(arms, "B"), "Figure 14.3.12"), arms, "B"),
             ("f_14_3_15", g_lab_boxplots(lab_records(arms), arm_colours(arms, "B"), "Figure 14.3.15"), arms, "B"),
             ("f_14_3_16", g_liver_profiles(lab_records(arms), arm_colours(arms, "B"), "Figure 14.3.16"), arms, "B")]

@@ -13,11 +13,11 @@ from .common import PRINT_HEIGHT_IN, PRINT_WIDTH_IN, STYLE
 
 def g_safety_boundaries(paths: pd.DataFrame, labels: dict[str, str], pooled: str,
                         control: str | None = None) -> plt.Figure:
-    """A panel per rule (rows) and group (columns): cumulative subjects with the event over subjects
-    dosed in order of first dose (solid) and the count at which the rule triggers (dashed grey, from
-    the rule's first evaluated subject on); where the solid line reaches the dashed one the rule is
-    crossed (marked). Arms in the study's colours, the pooled group black; one group alone (a
-    single-arm study): the rules side by side."""
+    """A panel per rule (rows) and group (columns): the data replayed by date, subjects with the event
+    against subjects dosed by then (solid), and the count at which the rule triggers (dashed grey,
+    from the rule's first evaluated subject on); where the solid line first reaches the dashed one
+    the rule is crossed (marked: the first crossing of Table G.1). Arms in the study's colours, the
+    pooled group black; one group alone (a single-arm study): the rules side by side."""
     events = list(dict.fromkeys(paths["event"]))
     groups = list(dict.fromkeys(paths["group"]))
     groups = order_arms([g for g in groups if g != pooled], control) + [g for g in groups if g == pooled]
@@ -47,7 +47,7 @@ def g_safety_boundaries(paths: pd.DataFrame, labels: dict[str, str], pooled: str
                 ax.yaxis.set_major_locator(MaxNLocator(integer=True))
                 ax.set_title(f"{labels.get(event, event)}: {group}", loc="left", fontsize=8.5)
                 if r == len(events) - 1 or len(groups) == 1:
-                    ax.set_xlabel("Subjects dosed, in order of first dose")
+                    ax.set_xlabel("Subjects dosed by then (data replayed by date)")
                 if c == 0 and (r == 0 or len(groups) > 1):
                     ax.set_ylabel("Subjects with the event")
         handles, names = [], []
@@ -58,4 +58,36 @@ def g_safety_boundaries(paths: pd.DataFrame, labels: dict[str, str], pooled: str
                     names.append(n)
         fig.legend(handles, names, loc="lower center", ncol=len(names), frameon=False, fontsize=8)
         fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig
+
+
+def g_gs_boundaries(efficacy: pd.DataFrame) -> plt.Figure:
+    """The group-sequential monitoring on the z scale against the information fraction: the design's
+    efficacy boundary and non-binding futility boundary at its planned looks (dashed), the boundary of
+    each look analysed (triangles) and the observed z (dots joined in order)."""
+    design = efficacy[(efficacy["group1"] == "DESIGN") & (efficacy["group1_level"] != "overall")]
+    wide = design.pivot(index="group1_level", columns="stat_name", values="stat").apply(pd.to_numeric, errors="coerce")
+    wide = wide.sort_values("information_fraction")
+    looks = efficacy[efficacy["group1"].isin(["LOOK", "ANALYSIS"])]
+    analysed = looks[looks["stat_name"].isin(["information_fraction", "boundary_z", "z"])]
+    analysed = analysed.pivot(index="group1_level", columns="stat_name", values="stat").apply(pd.to_numeric,
+                                                                                           errors="coerce")
+    analysed = analysed.sort_values("information_fraction")
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(min(PRINT_WIDTH_IN, 6.5), 3.6))
+        ax.plot(wide["information_fraction"], wide["boundary_z"], "o--", color="#777777", lw=1.0,
+                label="design: efficacy boundary")
+        futility = wide.dropna(subset=["futility_z"])
+        if len(futility):
+            ax.plot(futility["information_fraction"], futility["futility_z"], "s:", color="#0072B2", lw=1.0,
+                    label="design: futility (non-binding)")
+        ax.plot(analysed["information_fraction"], analysed["boundary_z"], "v", color="#D55E00", ms=8,
+                label="boundary of the look analysed")
+        ax.plot(analysed["information_fraction"], analysed["z"], "o-", color="black", lw=1.5, label="observed z")
+        ax.axhline(0, color="#BBBBBB", lw=0.6)
+        ax.set_xlim(0, 1.05)
+        ax.set_xlabel("Information fraction (patients analysed of the planned)")
+        ax.set_ylabel("One-sided score z")
+        ax.legend(loc="upper right", frameon=False, fontsize=8)
+        fig.tight_layout()
     return fig

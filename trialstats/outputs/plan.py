@@ -133,6 +133,7 @@ def fields(protocol: dict, kind: str) -> dict[str, str]:
 
 NEEDS = {  # a protocol feature an entry needs -> does this protocol have it
     "monitoring": lambda p: "monitoring" in p,
+    "monitoring.efficacy": lambda p: "final_test" in p.get("monitoring", {}),
     "responder": lambda p: "responder" in p,
     "continuous_primary": lambda p: "continuous_primary" in p,
     "time_to_event": lambda p: "time_to_event" in p,

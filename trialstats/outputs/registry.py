@@ -44,6 +44,11 @@ CHANGE_MODEL = ("MMRM: arm, visit, arm x visit, baseline, baseline x visit{covar
                 "REML; Kenward-Roger df. Each arm minus the control.")
 DEATHS = ("A death: DM records it (DTHFL or DTHDTC), DS has a DEATH record, or a TEAE is fatal (AEOUT FATAL or "
           "AESDTH Y); date: DM, else DS, else the fatal AE's end; source: where the date comes from.")
+GS_DESIGN = ("Boundaries on the one-sided score z of the charter's final test; on the difference: the boundary "
+             "times the standard error under no difference (the design rates for the design's looks, the observed "
+             "pooled rate for the looks analysed). Futility: non-binding, the z below which conditional power under "
+             "the current trend falls below the charter's threshold. Power so far: the probability of crossing by "
+             "that look under the design rates.")
 SAFETY = "{side}/safety"
 OPEN = "open/tables"
 
@@ -56,6 +61,12 @@ ENTRIES: tuple[Entry, ...] = (
     E("f_guidelines", "f_guidelines", "Figure G.1", "Safety stopping rules: subjects with the event against the "
       "boundary", "Safety set", "{side}/monitoring/safety_boundaries.png", "monitoring", "figure",
       source="ADSL, ADAE", needs=("monitoring",)),
+    E("t_gs_design", "t_gs_design", "Table G.2", "Group-sequential design and the looks analysed",
+      "Full analysis set", "{side}/monitoring/gs_design.csv", "monitoring", footnote=GS_DESIGN,
+      source="ADSL, ADEFF", ard="{side}/monitoring/efficacy_look_ard.csv", needs=("monitoring.efficacy",)),
+    E("f_gs_design", "f_gs_design", "Figure G.2", "Group-sequential boundaries and the observed z",
+      "Full analysis set", "{side}/monitoring/gs_boundaries.png", "monitoring", "figure", source="ADSL, ADEFF",
+      needs=("monitoring.efficacy",)),
     # the open report (rule open_flow), also the review's trial conduct and subjects
     E("o_accrual", "o_accrual", "Figure 1", "Accrual over time against the target", "Screened",
       f"{OPEN}/accrual.png", "open_flow", "figure", source="ADSL"),
@@ -415,7 +426,7 @@ LAYOUT = {
         ("Baseline and safety, pooled", ["o_baseline", "o_ae_overview"]),
     ],
     "closed": [
-        ("Stopping guidelines", ["t_guidelines", "f_guidelines"]),
+        ("Stopping guidelines", ["t_guidelines", "f_guidelines", "t_gs_design", "f_gs_design"]),
         ("14.1 Subjects", ["t_14_1_1", "t_14_1_2", "f_14_1_3", "t_14_1_4", "t_14_1_5"]),
         ("14.2 Efficacy", ["t_14_2_1:tte", "f_14_2_1:tte",
                            "t_14_2_1:change", "f_14_2_1:change", "t_14_2_2:change", "t_14_2_3:change",

@@ -15,6 +15,7 @@ import pandas as pd
 from ..protocol import parameter_names
 from ..tables.conduct import available_cell
 from ..tables.time_to_event import tte_arms
+from ..tables.monitoring import decision_row
 from ..vocabulary import visit_label
 
 # flagging rule for a preferred term: the difference in incidence between an arm and the control is
@@ -60,7 +61,11 @@ def disposition_row(consort: pd.DataFrame, arms: list[str], source: str = "o_con
     return {"Topic": "Disposition", "Finding": "; ".join(parts) + ".", "Source": f"ARD {source}"}
 
 
-def primary_row(primary: pd.DataFrame, arms: list[str], tipping: str = "") -> dict:
+def primary_row(primary: pd.DataFrame, arms: list[str], tipping: str = "",
+                look: pd.DataFrame | None = None) -> dict:
+    """The primary endpoint: with group-sequential monitoring (`look`, the monitoring efficacy ARD)
+    the charter's test and its decision at this look first, then the SAP's reported analysis; at an
+    interim look the tipping point (significance of the SAP's Fisher test) is referred to, not stated."""
     active, control = arms[0], arms[-1]
     main = primary[primary["variable"] == "primary"]
     counts = [_n_pct(_stat(main, group1_level=a, stat_name="n"), _stat(main, group1_level=a, stat_name="N"))
@@ -81,6 +86,14 @@ def primary_row(primary: pd.DataFrame, arms: list[str], tipping: str = "") -> di
         names = [SENSITIVITY.get(v, v.replace("_", " ")) for v in dict.fromkeys(sens["variable"])]
         text += (f" Sensitivity analyses ({', '.join(names)}): differences from "
                  f"{values.min():.1f} to {values.max():.1f} percentage points.")
+    if look is not None and len(look):
+        decision = decision_row(look)
+        final = look.loc[(look["group1"] == "ANALYSIS") & (look["stat_name"] == "final"), "stat"]
+        interim = float(final.iloc[0]) == 0
+        text = (f"{decision['Statistic']}: {decision['Estimate (95% CI)']}. SAP's reported analysis: " + text
+                + (" Tipping point of the SAP's Fisher test: Table 14.2.4 (not an interim decision)." if interim
+                   else f" Tipping point of the SAP's Fisher test: {tipping}" if tipping else ""))
+        return {"Topic": "Primary endpoint", "Finding": text, "Source": "t_guidelines, ARD t_14_2_1, t_14_2_4"}
     if tipping:
         text += " " + tipping
     return {"Topic": "Primary endpoint", "Finding": text, "Source": "ARD t_14_2_1, t_14_2_4"}
@@ -195,9 +208,11 @@ def lab_row(hys_law: pd.DataFrame, arms: list[str]) -> dict:
 
 
 def guidelines_row(guidelines: pd.DataFrame, number: str = "Table G.1") -> dict:
-    crossed = guidelines[guidelines["Crossed"] == "YES"]["Guideline"].tolist()
-    finding = (f"{len(crossed)} of {len(guidelines)} crossed: " + "; ".join(crossed) + "." if crossed
-               else f"None of {len(guidelines)} crossed.") + f" See {number}."
+    """The guidelines crossed, of the rows that are guidelines (a final analysis's row is a decision)."""
+    rules = guidelines[guidelines["Crossed"].isin(["YES", "no"])]
+    crossed = rules[rules["Crossed"] == "YES"]["Guideline"].tolist()
+    finding = (f"{len(crossed)} of {len(rules)} guidelines crossed: " + "; ".join(crossed) + "." if crossed
+               else f"None of {len(rules)} guidelines crossed.") + f" See {number}."
     return {"Topic": "Stopping guidelines", "Finding": finding, "Source": "t_guidelines"}
 
 
@@ -285,7 +300,8 @@ def executive_summary(root: Path, side: str, previous_cut: str = "", guidelines_
     primary = _read(root, "closed/ard/t_14_2_1_primary.csv") if side == "closed" else None
     if primary is not None:
         tipping = root / "closed/tables/t_14_2_4_tipping_point.txt"
-        rows.append(primary_row(primary, arms, tipping.read_text().strip() if tipping.exists() else ""))
+        rows.append(primary_row(primary, arms, tipping.read_text().strip() if tipping.exists() else "",
+                                _read(root, "closed/monitoring/efficacy_look_ard.csv")))
     change = _read(root, "closed/primary_change/ard/t_14_2_1_primary.csv") if side == "closed" else None
     if change is not None and protocol and "continuous_primary" in protocol:
         rows.append(change_row(change, arms, protocol["continuous_primary"]))

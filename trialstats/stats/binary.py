@@ -113,6 +113,14 @@ def diff_ci(x1: int, n1: int, x2: int, n2: int, method: str = "mn", level: float
     raise ValueError(f"method must be one of {DIFF_METHODS}, got {method!r}")
 
 
+def score_ci(x1: int, n1: int, x2: int, n2: int, z: float, correction: bool = True) -> tuple[float, float]:
+    """The differences p1 - p2 whose score statistic is within -/+ z: Miettinen-Nurminen, or
+    Farrington-Manning with `correction` False (the repeated CI of a look at its boundary z)."""
+    d = x1 / n1 - x2 / n2
+    score = lambda delta: mn_score(x1, n1, x2, n2, delta, correction)  # noqa: E731
+    return _score_bound(score, d, z * z, -1), _score_bound(score, d, z * z, +1)
+
+
 def _restricted_mle_arrays(x1, n1, x2, n2, delta):
     """The restricted MLE of (p1, p2) under p1 - p2 = delta, element-wise on arrays: the closed
     form of Farrington & Manning (1990)."""

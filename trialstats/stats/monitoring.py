@@ -71,24 +71,35 @@ def crossing_probabilities(info, upper, lower=None, theta: float = 0.0) -> tuple
     return up, dn
 
 
-def spending_boundary(fractions, alpha: float, kind: str) -> np.ndarray:
-    """One-sided efficacy boundaries z_1..z_K at the given information fractions (the last 1 for
-    the final analysis) spending alpha by the Lan-DeMets function `kind`: each look's boundary
-    makes the probability of first crossing there under H0 equal to the alpha newly spent."""
-    fractions = np.asarray(fractions, dtype=float)
-    spent = alpha_spent(fractions, alpha, kind)
+def boundaries_from_spent(info, cumulative_spent) -> np.ndarray:
+    """One-sided boundaries z_1..z_K at information levels `info` (any scale) whose first-crossing
+    probabilities under H0 are the increments of `cumulative_spent` (infinite where none is spent)."""
+    info = np.asarray(info, dtype=float)
+    spent = np.asarray(cumulative_spent, dtype=float)
     bounds = []
-    for k in range(len(fractions)):
+    for k in range(len(info)):
         target = spent[k] - (spent[k - 1] if k else 0.0)
         if target <= 0:
             bounds.append(np.inf)
             continue
 
         def gap(c):
-            return crossing_probabilities(fractions[:k + 1], [*bounds, c])[0][k] - target
+            return crossing_probabilities(info[:k + 1], [*bounds, c])[0][k] - target
 
         bounds.append(optimize.brentq(gap, -2.0, 15.0, xtol=1e-10))
     return np.array(bounds)
+
+
+def spending_boundary(fractions, alpha: float, kind: str, final: bool = False) -> np.ndarray:
+    """One-sided efficacy boundaries at the given information fractions (observed over planned)
+    spending alpha by the Lan-DeMets function `kind`; `final` spends all alpha left at the last
+    look whatever its fraction (an under- or over-running final analysis, Wassmer & Brannath 2016,
+    p. 78), otherwise a fraction of 1 or more spends all of it."""
+    fractions = np.asarray(fractions, dtype=float)
+    spent = alpha_spent(fractions, alpha, kind)
+    if final:
+        spent[-1] = alpha
+    return boundaries_from_spent(fractions, spent)
 
 
 def classical_constant(k: int, alpha: float, kind: str, two_sided: bool = True) -> float:
@@ -162,9 +173,96 @@ def posterior_exceedance(events: int, n: int, p0: float, prior: tuple[float, flo
 def bayesian_count_boundary(n_max: int, p0: float, threshold: float, prior=(1.0, 1.0)) -> np.ndarray:
     """For n = 1..n_max patients, the smallest event count at which P(rate > p0 | data) > threshold
     (n + 1 where no count reaches it): the rule drawn as a boundary on cumulative events."""
+    a, b = prior
     out = np.empty(n_max, dtype=int)
     for n in range(1, n_max + 1):
-        probs = np.array([posterior_exceedance(x, n, p0, prior) for x in range(n + 1)])
+        x = np.arange(n + 1)
+        probs = stats.beta.sf(p0, a + x, b + n - x)
         hit = np.flatnonzero(probs > threshold)
         out[n - 1] = hit[0] if len(hit) else n + 1
     return out
+
+
+def power(info, upper, drift: float) -> float:
+    """P(crossing an upper boundary at any look) when E[Z] at information fraction t is
+    drift sqrt(t) (info: fractions of the planned information; drift: E[Z] at the planned)."""
+    return float(crossing_probabilities(info, upper, theta=drift)[0].sum())
+
+
+def repeated_p_value(z: float, fractions, kind: str, final: bool = False) -> float:
+    """Repeated p-value at the last of `fractions` (Jennison & Turnbull 2000, sec. 9.1): the
+    smallest one-sided alpha whose spending boundary at this look is reached by z; 0.5 when none
+    below 0.5 is (capped, as rpact does)."""
+    def gap(a):
+        return spending_boundary(fractions, a, kind, final)[-1] - z
+
+    if gap(0.5) > 0:
+        return 0.5
+    return float(optimize.brentq(gap, 1e-12, 0.5, xtol=1e-12))
+
+
+def stagewise_probability(z: float, info, earlier_bounds, theta: float = 0.0, earlier_lower=None) -> float:
+    """P_theta(a result at least as extreme as z at the last look in the stagewise ordering
+    (Jennison & Turnbull 2000, sec. 8.4)): crossing an earlier look's upper boundary, or
+    continuing to the last look (between the lower and upper boundaries; `earlier_lower` None:
+    no lower boundary) and Z >= z there. info: absolute information (1 / variance of the
+    estimate), so theta is on the effect scale; at theta = 0 the stagewise-ordering p-value."""
+    lower = None if earlier_lower is None else [*earlier_lower, -np.inf]
+    return float(crossing_probabilities(info, [*earlier_bounds, z], lower, theta=theta)[0].sum())
+
+
+@dataclass(frozen=True)
+class AdjustedEstimate:
+    p_value: float            # stagewise ordering, one-sided
+    median_unbiased: float
+    lower: float
+    upper: float
+
+
+def adjusted_inference(z: float, info, earlier_bounds, alpha: float, earlier_lower=None) -> AdjustedEstimate:
+    """Stagewise-ordering p-value, median-unbiased estimate (the theta at which the observed result
+    is the median: P_theta = 0.5) and the two-sided 1 - 2 alpha confidence interval (P_theta =
+    alpha, 1 - alpha) at the look where the trial stopped (Jennison & Turnbull 2000, sec. 8.4;
+    rpact getFinalPValue / getFinalConfidenceInterval)."""
+    info = np.asarray(info, dtype=float)
+    scale = 1 / math.sqrt(info[-1])
+    centre = z * scale
+
+    def solve(target):
+        def gap(theta):
+            return stagewise_probability(z, info, earlier_bounds, theta, earlier_lower) - target
+        return float(optimize.brentq(gap, centre - 12 * scale, centre + 12 * scale, xtol=1e-10 * scale))
+
+    return AdjustedEstimate(stagewise_probability(z, info, earlier_bounds, 0.0, earlier_lower), solve(0.5),
+                            solve(alpha), solve(1 - alpha))
+
+
+def cp_futility_z(fraction: float, critical: float, threshold: float) -> float:
+    """The z at information fraction t below which conditional power under the current trend is
+    below `threshold`: a conditional-power futility rule drawn as a boundary on the z scale."""
+    t = fraction       # CP under the trend is Phi((z / sqrt(t) - critical) / sqrt(1 - t)); solved for z
+    return float(math.sqrt(t) * (critical + math.sqrt(1 - t) * stats.norm.ppf(threshold)))
+
+
+def rule_crossing_probability(boundary, rate: float, draws: int = 20_000, seed: int = 20240601) -> float:
+    """Probability that a safety rule evaluated after every subject (boundary[n - 1]: the event count
+    that triggers it with n subjects, nan before it applies) is crossed by the last subject when each
+    subject has the event with probability `rate`: seeded simulation of `draws` trials."""
+    boundary = np.asarray(boundary, dtype=float)
+    events = np.random.default_rng(seed).random((draws, len(boundary))) < rate
+    reached = np.cumsum(events, axis=1) >= np.where(np.isnan(boundary), np.inf, boundary)
+    return float(reached.any(axis=1).mean())
+
+
+def rule_crossing_probability_exact(boundary, rate: float) -> float:
+    """The same probability by recursion over the event count of the subjects not yet stopped."""
+    boundary = np.asarray(boundary, dtype=float)
+    alive = np.array([1.0])                   # P(count = k and not crossed yet), k = 0..n
+    crossed = 0.0
+    for b in boundary:
+        alive = np.r_[alive * (1 - rate), 0.0] + np.r_[0.0, alive * rate]
+        if not np.isnan(b):
+            stop = np.arange(len(alive)) >= b
+            crossed += alive[stop].sum()
+            alive[stop] = 0.0
+    return float(crossed)

@@ -5,35 +5,67 @@ of success. ARDs carry every input a number used; `t_guidelines` says each rule 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from ..adam.occds import aesi_columns
-from ..stats.binary import fisher_exact
-from ..stats.monitoring import (alpha_spent, bayesian_count_boundary, conditional_power,
-                                posterior_exceedance, predictive_probability, spending_boundary)
+from ..stats.binary import diff_ci, score_ci
+from ..stats.survival import compute_logrank, fit_cox
+from ..stats.monitoring import (adjusted_inference, alpha_spent, bayesian_count_boundary, conditional_power,
+                                cp_futility_z, crossing_probabilities, posterior_exceedance,
+                                power, predictive_probability, repeated_p_value, rule_crossing_probability,
+                                spending_boundary)
 from ..ard.shape import ard
 
 POOLED = "All subjects"
 
 
-def _event_subjects(adae: pd.DataFrame, event: str, aesi: list[dict]) -> set:
-    """Subjects with a treatment-emergent event of the rule: "SERIOUS" (any serious TEAE) or the id
-    of an adverse event of special interest of the protocol."""
+def _event_onsets(adae: pd.DataFrame, event: str, aesi: list[dict]) -> pd.Series:
+    """First onset date (ASTDT) per subject of a treatment-emergent event of the rule: "SERIOUS" (any
+    serious TEAE) or the id of an adverse event of special interest of the protocol."""
     teae = adae[adae["TRTEMFL"] == "Y"]
     if event == "SERIOUS":
-        return set(teae.loc[teae["AESER"] == "Y", "USUBJID"])
-    names = {a["id"]: a["name"] for a in aesi}
-    if event not in names:
-        raise ValueError(f"monitoring rule event {event!r}: not SERIOUS nor an AESI id of the protocol "
-                         f"({', '.join(names) or 'none'})")
-    cols = aesi_columns(teae)
-    hit = np.zeros(len(teae), bool)
-    for col in cols:
-        hit |= (teae[col] == names[event]).fillna(False).to_numpy(dtype=bool)
-    return set(teae.loc[hit, "USUBJID"])
+        hit = (teae["AESER"] == "Y").to_numpy(dtype=bool)
+    else:
+        names = {a["id"]: a["name"] for a in aesi}
+        if event not in names:
+            raise ValueError(f"monitoring rule event {event!r}: not SERIOUS nor an AESI id of the protocol "
+                             f"({', '.join(names) or 'none'})")
+        hit = np.zeros(len(teae), bool)
+        for col in aesi_columns(teae):
+            hit |= (teae[col] == names[event]).fillna(False).to_numpy(dtype=bool)
+    dates = teae.loc[hit, ["USUBJID"]].assign(ASTDT=pd.to_datetime(teae.loc[hit, "ASTDT"]) if "ASTDT" in teae
+                                              else pd.NaT)
+    return dates.groupby("USUBJID")["ASTDT"].min()
+
+
+def replay(dosed: pd.DataFrame, onsets: pd.Series) -> pd.DataFrame:
+    """The cumulative data by calendar date: one record per first dose (TRTSDT) and per first onset
+    of the event among the dosed, in date order (on one day the doses first): the subjects dosed
+    (n) and with the event (events) once the record is in, and whose record it is."""
+    first_dose = pd.to_datetime(dosed.set_index("USUBJID")["TRTSDT"]).dropna()
+    onset = onsets[onsets.index.isin(first_dose.index)].dropna()
+    records = pd.concat([pd.DataFrame({"date": first_dose.to_numpy(), "onset": False, "subject": first_dose.index}),
+                         pd.DataFrame({"date": onset.to_numpy(), "onset": True, "subject": onset.index})],
+                        ignore_index=True).sort_values(["date", "onset", "subject"], kind="mergesort")
+    return records.assign(n=(~records["onset"]).cumsum(), events=records["onset"].cumsum()).reset_index(drop=True)
+
+
+def first_crossing(records: pd.DataFrame, rule: dict, prior) -> dict | None:
+    """The first onset record of the replay (`replay`) after which the rule (from its
+    from_subjects-th subject on) is crossed: date, subject, n and events then."""
+    onsets = records[records["onset"]]
+    n, x = onsets["n"].to_numpy(), onsets["events"].to_numpy()
+    prob = stats.beta.sf(rule["p0"], prior[0] + x, prior[1] + n - x)
+    hit = np.flatnonzero((n >= rule.get("from_subjects", 1)) & (prob > rule["threshold"]))
+    if not len(hit):
+        return None
+    first = onsets.iloc[hit[0]]
+    return {"date": first["date"].date().isoformat(), "subject": first["subject"], "n": int(first["n"]),
+            "events": int(first["events"])}
 
 
 def event_label(event: str, aesi: list[dict]) -> str:
@@ -42,23 +74,28 @@ def event_label(event: str, aesi: list[dict]) -> str:
 
 
 def ard_safety_rules(adsl: pd.DataFrame, adae: pd.DataFrame, rules: list[dict], aesi: list[dict],
-                     arm: str | None, arms: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+                     arm: str | None, arms: list[str], control: str | None = None,
+                     planned: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Per rule and group (each arm, and all subjects): subjects, subjects with the event, the
     posterior probability that the event rate exceeds p0, the count that triggers the rule at this
     n, and crossed (1/0). A rule applies from its `from_subjects`-th subject on (small numbers make
-    a posterior probability jumpy; the charter says from when). Also the path over enrolment
-    (safety population in order of first dose): cumulative subjects with the event and the
-    boundary (blank before the rule applies), for the figure."""
+    a posterior probability jumpy; the charter says from when). Each arm against the `control`: the
+    difference in proportions with its Miettinen-Nurminen 95% CI. The rule's operating
+    characteristics: the probability of crossing by the planned size of the group (`planned`: arm
+    -> patients; else the group's size at the cut) at p0 and at the rule's design_rate, simulated
+    (seeded). Also the path of the data replayed by date (subjects dosed and with the event after
+    each first dose and first onset) for the figure, and the first crossing of each crossed rule."""
     saf = adsl[adsl["SAFFL"] == "Y"].sort_values(["TRTSDT", "USUBJID"], kind="mergesort")
     groups = [(label, saf[saf[arm] == label]) for label in arms] if arm else []
     groups.append((POOLED, saf))
-    rows, paths = [], []
+    rows, paths, crossings = [], [], []
     for rule in rules:
-        with_event = _event_subjects(adae, rule["event"], aesi)
+        onsets = _event_onsets(adae, rule["event"], aesi)
         prior = tuple(rule.get("prior", [1.0, 1.0]))
+        counts = {label: (int(group["USUBJID"].isin(onsets.index).sum()), len(group)) for label, group in groups}
         for label, group in groups:
             n = len(group)
-            flags = group["USUBJID"].isin(with_event).to_numpy()
+            flags = group["USUBJID"].isin(onsets.index).to_numpy()
             x = int(flags.sum())
             start = rule.get("from_subjects", 1)
             boundary = bayesian_count_boundary(max(n, 1), rule["p0"], rule["threshold"], prior).astype(float)
@@ -71,110 +108,392 @@ def ard_safety_rules(adsl: pd.DataFrame, adae: pd.DataFrame, rules: list[dict], 
                 ("prior_a", prior[0]), ("prior_b", prior[1]), ("from_subjects", start), ("posterior_prob", prob),
                 ("trigger_count", boundary[n - 1] if n else np.nan),
                 ("crossed", int(applies and prob > rule["threshold"])))]
-            paths.append(pd.DataFrame({"event": rule["event"], "group": label, "enrolled": np.arange(1, n + 1),
-                                       "cumulative_events": np.cumsum(flags), "boundary": boundary[:n]}))
-    return ard(rows), pd.concat(paths, ignore_index=True) if paths else pd.DataFrame()
+            if control is not None and label not in (control, POOLED) and n and counts[control][1]:
+                ci = diff_ci(x, n, *counts[control], "mn")
+                rows += [dict(base, stat_name=k, stat=v) for k, v in
+                         (("diff_vs_control", ci.estimate), ("diff_lower", ci.lower), ("diff_upper", ci.upper))]
+            size = sum(planned.values()) if planned and label == POOLED else (planned or {}).get(label, n)
+            design = bayesian_count_boundary(max(size, 1), rule["p0"], rule["threshold"], prior).astype(float)
+            design[:start - 1] = np.nan
+            rows += [dict(base, stat_name="oc_subjects", stat=size),
+                     dict(base, stat_name="oc_at_p0", stat=rule_crossing_probability(design, rule["p0"]))]
+            if "design_rate" in rule:
+                rows.append(dict(base, stat_name="oc_at_design_rate", stat=rule_crossing_probability(
+                    design, rule["design_rate"])))
+            records = replay(group, onsets)
+            crossing = first_crossing(records, rule, prior) if applies and prob > rule["threshold"] else None
+            if crossing:
+                crossings.append({"event": rule["event"], "group": label, **crossing})
+            records = records[records["n"] > 0]
+            paths.append(pd.DataFrame({"event": rule["event"], "group": label, "enrolled": records["n"].to_numpy(),
+                                       "cumulative_events": records["events"].to_numpy(),
+                                       "boundary": boundary[records["n"].to_numpy() - 1]}))
+    return (ard(rows), pd.concat(paths, ignore_index=True) if paths else pd.DataFrame(),
+            pd.DataFrame(crossings, columns=["event", "group", "date", "subject", "n", "events"]))
 
 
-def planned_by_arm(status: pd.DataFrame, adsl: pd.DataFrame, arm: str, labels, target: int) -> dict:
-    """The final analysis's expected FAS per arm: the FAS so far (evaluable or not yet due) plus the
-    subjects still to be randomized (target - randomized), shared as randomized so far. At the
-    final cut this is the FAS itself, so the information fraction is 1."""
-    randomized = adsl[adsl["RANDFL"] == "Y"]
-    remaining = max(target - len(randomized), 0)
-    out = {}
-    for lab in labels:
-        share = (randomized[arm] == lab).mean() if len(randomized) else 1 / len(labels)
-        out[lab] = int(((status["FASFL"] == "Y") & (status["ARM"] == lab)).sum() + round(remaining * share))
-    return out
+def planned_by_arm(status: pd.DataFrame, labels, plan: dict) -> dict:
+    """The design's planned patients per arm (protocol monitoring.information.planned, by ARMCD)
+    under the display labels."""
+    declared = plan["information"]["planned"]
+    codes = status[["ARM", "ARMCD"]].drop_duplicates().set_index("ARM")["ARMCD"]
+    absent = [codes[lab] for lab in labels if codes[lab] not in declared]
+    if absent:
+        raise ValueError(f"protocol.yaml monitoring.information.planned: no planned size for arm {absent}; "
+                         f"it declares {sorted(declared)}")
+    return {lab: int(declared[codes[lab]]) for lab in labels}
 
 
-def _z_pooled(x1, n1, x2, n2) -> float:
-    """Score z of the difference in proportions (pooled variance); 0 when no variance (0 or all)."""
+def is_final_look(status: pd.DataFrame, adsl: pd.DataFrame) -> bool:
+    """The final analysis: no randomized subject is still on study and none is still due the endpoint."""
+    on_study = adsl.loc[adsl["RANDFL"] == "Y", "EOSSTT"] == "ONGOING"
+    return not (status["STATUS"] == "not yet due").any() and not on_study.any()
+
+
+def score_test(x1, n1, x2, n2) -> tuple[float, float, float]:
+    """Difference in proportions, its standard error under H0 (pooled variance) and the score z;
+    z is nan without variance (no or only responders)."""
     pbar = (x1 + x2) / (n1 + n2)
-    var = pbar * (1 - pbar) * (1 / n1 + 1 / n2)
-    return (x1 / n1 - x2 / n2) / math.sqrt(var) if var > 0 else 0.0
+    se = math.sqrt(pbar * (1 - pbar) * (1 / n1 + 1 / n2))
+    est = x1 / n1 - x2 / n2
+    return est, se, est / se if se > 0 else math.nan
+
+
+def look_history(folders) -> pd.DataFrame:
+    """The looks analysed before this cut: the efficacy look ARD of each earlier cut's monitoring
+    folder (results/<study>/<cut>/closed/monitoring), in cut order, with its information fraction and z."""
+    rows = []
+    for folder in sorted(folders, key=lambda f: Path(f).parent.parent.name):
+        cut = Path(folder).parent.parent.name
+        look = pd.read_csv(Path(folder) / "efficacy_look_ard.csv", keep_default_na=False)
+        v = _look(look)
+        rows.append({"cut": cut, "information_fraction": v["information_fraction"], "z": v["z"],
+                     "evaluable": v["evaluable"], "se": v["se"], "final": v["final"]})
+    return pd.DataFrame(rows, columns=["cut", "information_fraction", "z", "evaluable", "se", "final"])
+
+
+def _design_rows(plan: dict, planned: dict, labels) -> tuple[list[dict], float]:
+    """The design's planned looks: boundary on the z and on the difference scale, alpha spent,
+    cumulative power under the design rates and the conditional-power futility boundary; and the
+    design's drift (E[Z] at the planned size)."""
+    active, control = labels
+    alpha, kind = plan["final_test"]["alpha"], plan["efficacy"]["spending"]
+    pa, pc = plan["design"]["active_rate"], plan["design"]["control_rate"]
+    total = planned[active] + planned[control]
+    pbar = (pa * planned[active] + pc * planned[control]) / total
+    se_planned = math.sqrt(pbar * (1 - pbar) * (1 / planned[active] + 1 / planned[control]))
+    drift = (pa - pc) / se_planned
+    looks = np.asarray(plan["looks"], dtype=float)
+    bounds = spending_boundary(looks, alpha, kind)
+    up, _ = crossing_probabilities(looks, bounds, theta=drift)
+    threshold = plan.get("futility", {}).get("conditional_power_below")
+    rows = []
+    for j, (t, c) in enumerate(zip(looks, bounds)):
+        base = dict(group1="DESIGN", group1_level=f"look {j + 1}", variable="monitoring", variable_level="design")
+        futility = cp_futility_z(t, bounds[-1], threshold) if threshold is not None and t < 1 else np.nan
+        rows += [dict(base, stat_name=k, stat=float(v)) for k, v in (
+            ("information_fraction", t), ("patients", round(t * total)), ("boundary_z", c),
+            ("boundary_p", stats.norm.sf(c)), ("boundary_difference", c * se_planned / math.sqrt(t)),
+            ("alpha_spent", alpha_spent(t, alpha, kind)), ("cumulative_power", up[:j + 1].sum()),
+            ("futility_z", futility))]
+    rows.append(dict(group1="DESIGN", group1_level="overall", variable="monitoring", variable_level="design",
+                     stat_name="power", stat=power(looks, bounds, drift)))
+    return rows, drift
 
 
 def ard_efficacy_monitoring(status: pd.DataFrame, labels: tuple[str, str], plan: dict, planned: dict,
-                            alpha_two_sided: float) -> pd.DataFrame:
-    """The primary responder endpoint at this look: evaluable responders by arm (FAS; a missing
-    value counts as non-response, as in the primary analysis), the score z, the information
-    fraction, alpha spent and the one-sided efficacy boundary of this look (Lan-DeMets, looks: the
-    planned fractions before this one, and this one), conditional power under the current trend,
-    the design and H0, and the predictive probability that the final analysis succeeds (Fisher's
-    exact test at the protocol's alpha, active better), by exact beta-binomial enumeration."""
+                            history: pd.DataFrame, final: bool) -> pd.DataFrame:
+    """The primary responder endpoint at this look with the charter's one final test (protocol
+    monitoring.final_test: the one-sided score z of the difference in proportions): responders by
+    arm (FAS, endpoint due; a missing value counts as non-response, as in the primary analysis),
+    information = patients analysed over the design's planned, the boundary of this look from
+    the looks analysed before (`history`, the earlier cuts) and this one (Lan-DeMets; the final
+    look spends all alpha left), the design's planned looks beside them; at an interim the
+    conditional power, the predictive probability, the repeated CI and p-value; at the final the
+    stagewise-ordering p-value, the median-unbiased estimate and its CI."""
     active, control = labels
     fas = status[(status["FASFL"] == "Y") & (status["STATUS"] != "not yet due")]
     x = [int((fas.loc[fas["ARM"] == lab, "STATUS"] == "Y").sum()) for lab in labels]
     n = [int((fas["ARM"] == lab).sum()) for lab in labels]
+    missing = int((fas["STATUS"] == "missing").sum())
     total_planned = planned[active] + planned[control]
-    evaluable, fraction = sum(n), min(sum(n) / total_planned, 1.0)
-    eff = plan["efficacy"]
-    alpha = eff["alpha"]
-    looks = [f for f in plan["looks"] if f < fraction - 1e-9] + [fraction]
-    bound = float(spending_boundary(looks, alpha, eff["spending"])[-1]) if fraction > 0 else math.inf
-    z = _z_pooled(x[0], n[0], x[1], n[1]) if min(n) > 0 else math.nan
-    design = plan["design"]
-    pa, pc = design["active_rate"], design["control_rate"]
-    pbar = (pa * planned[active] + pc * planned[control]) / total_planned
-    design_drift = (pa - pc) / math.sqrt(pbar * (1 - pbar) * (1 / planned[active] + 1 / planned[control]))
-    final_critical = float(stats.norm.isf(alpha)) if fraction >= 1 else \
-        float(spending_boundary([*looks, 1.0], alpha, eff["spending"])[-1])
-    rows = []
-    base = dict(group1="ANALYSIS", group1_level="primary", variable="monitoring")
+    evaluable = sum(n)
+    fraction = evaluable / total_planned
+    final = final or fraction >= 1
+    alpha, kind = plan["final_test"]["alpha"], plan["efficacy"]["spending"]
+    earlier = history["information_fraction"].tolist()
+    if earlier and fraction <= earlier[-1]:
+        raise ValueError(f"information fraction {fraction:.3f} at this cut is not above the earlier look's "
+                         f"{earlier[-1]:.3f} (cut {history['cut'].iloc[-1]}): looks must add information")
+    fractions = [*earlier, fraction]
+    bounds = spending_boundary(fractions, alpha, kind, final)
+    bound = float(bounds[-1])
+    est, se, z = score_test(x[0], n[0], x[1], n[1]) if min(n) > 0 else (math.nan, math.nan, math.nan)
+    p_hat = [xi / ni if ni else math.nan for xi, ni in zip(x, n)]
+    se_estimate = math.sqrt(sum(p * (1 - p) / ni for p, ni in zip(p_hat, n))) if min(n) > 0 else math.nan
+    final_critical = bound if final else float(spending_boundary([*fractions, 1.0], alpha, kind, True)[-1])
+    design_rows, drift = _design_rows(plan, planned, labels)
+    pa, pc = plan["design"]["active_rate"], plan["design"]["control_rate"]
+    rows = list(design_rows)
     for lab, xi, ni in zip(labels, x, n):
         rows += [dict(group1="ARM", group1_level=lab, variable="monitoring", variable_level="responders",
                       stat_name=s, stat=v) for s, v in (("n", xi), ("N", ni), ("planned", planned[lab]))]
-    stat = [("evaluable", evaluable), ("planned", total_planned), ("information_fraction", fraction),
-            ("z", z), ("alpha", alpha), ("alpha_spent", float(alpha_spent(fraction, alpha, eff["spending"]))),
-            ("boundary_z", bound), ("crossed_efficacy", int(z >= bound) if math.isfinite(z) else 0),
-            ("design_active_rate", pa), ("design_control_rate", pc), ("design_drift", design_drift),
-            ("final_critical_z", final_critical), ("final", int(fraction >= 1))]
-    if 0 < fraction < 1 and math.isfinite(z):
-        cp = conditional_power(z, fraction, final_critical, design_drift)
+    for (_, h), c in zip(history.iterrows(), bounds[:-1]):
+        rows += [dict(group1="LOOK", group1_level=h["cut"], variable="monitoring", variable_level="analysed",
+                      stat_name=k, stat=float(v)) for k, v in (
+            ("information_fraction", h["information_fraction"]), ("evaluable", h["evaluable"]), ("z", h["z"]),
+            ("se", h.get("se", np.nan)), ("boundary_z", c),
+            ("alpha_spent", alpha_spent(h["information_fraction"], alpha, kind)))]
+    stat = [("evaluable", evaluable), ("missing_as_nonresponders", missing), ("planned", total_planned),
+            ("information_fraction", fraction), ("z", z), ("p_one_sided", stats.norm.sf(z)),
+            ("estimate", est), ("se", se), ("se_estimate", se_estimate), ("alpha", alpha),
+            ("alpha_spent", alpha if final else float(alpha_spent(fraction, alpha, kind))),
+            ("looks_before", len(history)), ("boundary_z", bound), ("boundary_p", stats.norm.sf(bound)),
+            ("crossed_efficacy", int(z >= bound) if math.isfinite(z) else 0),
+            ("design_active_rate", pa), ("design_control_rate", pc), ("design_drift", drift),
+            ("final_critical_z", final_critical), ("final", int(final))]
+    if final and math.isfinite(z) and se_estimate > 0:
+        # information on the difference scale (1 / unpooled variance, as rpact), shaped as the looks
+        info = np.asarray(fractions) / (fraction * se_estimate ** 2)
+        adj = adjusted_inference(z, info, bounds[:-1], alpha)
+        stat += [("stagewise_p", adj.p_value), ("median_unbiased", adj.median_unbiased),
+                 ("mue_lower", adj.lower), ("mue_upper", adj.upper)]
+    if not final and math.isfinite(z):
+        lower, upper = score_ci(x[0], n[0], x[1], n[1], bound, correction=False)
+        cp = conditional_power(z, fraction, final_critical, drift)
         prior = tuple(plan.get("prior", [1.0, 1.0]))
 
         def success(x1, n1, x2, n2):
-            return x1 / n1 > x2 / n2 and fisher_exact(x1, n1, x2, n2) < alpha_two_sided
+            return score_test(x1, n1, x2, n2)[2] >= final_critical
 
         pp = predictive_probability(tuple(x), tuple(n), (planned[active], planned[control]), success, prior)
         fut = plan.get("futility", {})
-        stat += [("cp_current_trend", cp.current_trend), ("cp_design", cp.design), ("cp_null", cp.null),
+        stat += [("rci_lower", lower), ("rci_upper", upper),
+                 ("repeated_p", repeated_p_value(z, fractions, kind)),
+                 ("cp_current_trend", cp.current_trend), ("cp_design", cp.design), ("cp_null", cp.null),
                  ("predictive_probability", pp), ("prior_a", prior[0]), ("prior_b", prior[1]),
                  ("futility_cp_below", fut.get("conditional_power_below", np.nan)),
                  ("futility_pp_below", fut.get("predictive_probability_below", np.nan)),
                  ("crossed_futility", int(cp.current_trend < fut.get("conditional_power_below", -1)
                                           or pp < fut.get("predictive_probability_below", -1)))]
-    rows += [dict(base, variable_level="look", stat_name=s, stat=v) for s, v in stat]
+    base = dict(group1="ANALYSIS", group1_level="primary", variable="monitoring", variable_level="look")
+    rows += [dict(base, stat_name=s, stat=float(v)) for s, v in stat]
     return ard(rows)
+
+
+def ard_means_monitoring(active, control, planned: tuple[int, int], plan: dict, history: pd.DataFrame,
+                         final: bool) -> pd.DataFrame:
+    """A continuous endpoint (larger better) monitored on patients: information fraction = patients
+    analysed over the design's planned (active, control); the charter's test the one-sided z of the
+    difference in means with the pooled standard deviation; this look's boundary from the looks
+    analysed before (`history`) and this one, on the z and on the mean-difference scale (c x SE);
+    at an interim the repeated CI and p-value, at the final the stagewise-ordering p-value, the
+    median-unbiased difference and its CI."""
+    a, c = np.asarray(active, dtype=float), np.asarray(control, dtype=float)
+    if min(len(a), len(c)) < 2:
+        raise ValueError("monitoring a mean difference needs at least 2 patients per arm")
+    fraction = (len(a) + len(c)) / sum(planned)
+    final = final or fraction >= 1
+    alpha, kind = plan["final_test"]["alpha"], plan["efficacy"]["spending"]
+    earlier = history["information_fraction"].tolist()
+    if earlier and fraction <= earlier[-1]:
+        raise ValueError(f"information fraction {fraction:.3f} at this cut is not above the earlier look's "
+                         f"{earlier[-1]:.3f}: looks must add patients")
+    fractions = [*earlier, fraction]
+    bounds = spending_boundary(fractions, alpha, kind, final)
+    bound = float(bounds[-1])
+    pooled = math.sqrt(((len(a) - 1) * a.var(ddof=1) + (len(c) - 1) * c.var(ddof=1)) / (len(a) + len(c) - 2))
+    se = pooled * math.sqrt(1 / len(a) + 1 / len(c))
+    est = float(a.mean() - c.mean())
+    z = est / se
+    stat = [("patients", len(a) + len(c)), ("planned", sum(planned)), ("information_fraction", fraction),
+            ("estimate", est), ("sd_pooled", pooled), ("se", se), ("z", z), ("p_one_sided", stats.norm.sf(z)),
+            ("alpha", alpha), ("alpha_spent", alpha if final else float(alpha_spent(fraction, alpha, kind))),
+            ("looks_before", len(history)), ("boundary_z", bound), ("boundary_difference", bound * se),
+            ("crossed_efficacy", int(z >= bound)), ("final", int(final))]
+    if final:
+        adj = adjusted_inference(z, np.asarray(fractions) / (fraction * se ** 2), bounds[:-1], alpha)
+        stat += [("stagewise_p", adj.p_value), ("median_unbiased", adj.median_unbiased), ("mue_lower", adj.lower),
+                 ("mue_upper", adj.upper)]
+    else:
+        stat += [("final_critical_z", float(spending_boundary([*fractions, 1.0], alpha, kind, True)[-1])),
+                 ("rci_lower", est - bound * se), ("rci_upper", est + bound * se),
+                 ("repeated_p", repeated_p_value(z, fractions, kind))]
+    base = dict(group1="ANALYSIS", group1_level="primary", variable="monitoring", variable_level="means")
+    return ard([dict(base, stat_name=k, stat=float(v)) for k, v in stat])
+
+
+def ard_events_monitoring(time, event, treated, planned_events: int, plan: dict, history: pd.DataFrame,
+                          final: bool) -> pd.DataFrame:
+    """A time-to-event primary endpoint monitored on events: information = events of both arms over
+    the design's planned events; the charter's test the one-sided log-rank z (positive: fewer events
+    on the active arm), the hazard ratio active / control from a Cox model (statsmodels PHReg); this
+    look's boundary from the looks analysed before (`history`) and this one, on the z and on the
+    hazard-ratio scale (exp(-c / sqrt(I)), I = 1 / var(log HR)); at an interim the repeated CI of
+    the hazard ratio and the repeated p-value, at the final the stagewise-ordering p-value, the
+    median-unbiased hazard ratio and its CI."""
+    treated = np.asarray(treated, dtype=int)
+    events = int(np.sum(event))
+    if not events or treated.min() == treated.max():
+        raise ValueError("monitoring on events needs events and both arms")
+    fraction = events / planned_events
+    final = final or fraction >= 1
+    alpha, kind = plan["final_test"]["alpha"], plan["efficacy"]["spending"]
+    earlier = history["information_fraction"].tolist()
+    if earlier and fraction <= earlier[-1]:
+        raise ValueError(f"information fraction {fraction:.3f} at this cut is not above the earlier look's "
+                         f"{earlier[-1]:.3f}: looks must add events")
+    fractions = [*earlier, fraction]
+    bounds = spending_boundary(fractions, alpha, kind, final)
+    bound = float(bounds[-1])
+    cox = fit_cox(time, event, treated)
+    z = -math.copysign(math.sqrt(compute_logrank(time, event, treated)["chi2"]), cox["log_hr"])
+    se = cox["se"]
+    stat = [("events", events), ("planned_events", planned_events), ("information_fraction", fraction),
+            ("z", z), ("p_one_sided", stats.norm.sf(z)), ("hr", cox["hr"]), ("se_log_hr", se), ("alpha", alpha),
+            ("alpha_spent", alpha if final else float(alpha_spent(fraction, alpha, kind))),
+            ("looks_before", len(history)), ("boundary_z", bound), ("boundary_hr", math.exp(-bound * se)),
+            ("crossed_efficacy", int(z >= bound)), ("final", int(final))]
+    if final:
+        adj = adjusted_inference(z, np.asarray(fractions) / (fraction * se ** 2), bounds[:-1], alpha)
+        stat += [("stagewise_p", adj.p_value), ("median_unbiased_hr", math.exp(-adj.median_unbiased)),
+                 ("mue_hr_lower", math.exp(-adj.upper)), ("mue_hr_upper", math.exp(-adj.lower))]
+    else:
+        stat += [("final_critical_z", float(spending_boundary([*fractions, 1.0], alpha, kind, True)[-1])),
+                 ("rci_hr_lower", math.exp(cox["log_hr"] - bound * se)),
+                 ("rci_hr_upper", math.exp(cox["log_hr"] + bound * se)),
+                 ("repeated_p", repeated_p_value(z, fractions, kind))]
+    base = dict(group1="ANALYSIS", group1_level="primary", variable="monitoring", variable_level="events")
+    return ard([dict(base, stat_name=k, stat=float(v)) for k, v in stat])
 
 
 def _pct(value: float) -> str:
     return f"{100 * value:.1f}%"
 
 
+KINDS = {"obrien-fleming": "O'Brien-Fleming", "pocock": "Pocock"}
+AT_CUT = "At the data cut"
+ACTION = "Charter's action if crossed"
+FINAL_DECISION = ("final analysis: boundary crossed", "final analysis: not crossed")
+
+
+def _look(efficacy: pd.DataFrame) -> pd.Series:
+    """This look's statistics (blank in a CSV read as text: nan)."""
+    return pd.to_numeric(efficacy[efficacy["group1"] == "ANALYSIS"].set_index("stat_name")["stat"], errors="coerce")
+
+
+def _earlier_words(efficacy: pd.DataFrame, alpha: float) -> str:
+    """What the looks analysed before this cut spent, in words."""
+    looks = efficacy[efficacy["group1"] == "LOOK"]
+    if looks.empty:
+        return f"no earlier look analysed: the full one-sided alpha {alpha:g}"
+    parts = []
+    for cut, g in looks.groupby("group1_level", sort=True):
+        v = pd.to_numeric(g.set_index("stat_name")["stat"], errors="coerce")
+        parts.append(f"{cut} at information {_pct(v['information_fraction'])}")
+    spent = float(looks.loc[looks["stat_name"] == "alpha_spent", "stat"].astype(float).max())
+    return f"one-sided alpha {alpha:g} less {spent:.2g} spent at the look{'s' if len(parts) > 1 else ''} of " \
+           + ", ".join(parts)
+
+
+def _stats(efficacy: pd.DataFrame, group1: str) -> dict[str, pd.Series]:
+    rows = efficacy[efficacy["group1"] == group1]
+    return {level: pd.to_numeric(g.set_index("stat_name")["stat"], errors="coerce")
+            for level, g in rows.groupby("group1_level", sort=False)}
+
+
+def t_gs_design(efficacy: pd.DataFrame, plan: dict, cut: str) -> pd.DataFrame:
+    """Table G.2: the design's planned looks (boundary on the z and on the difference scale, alpha
+    spent, the conditional-power futility boundary, cumulative power under the design rates) and
+    the looks analysed (earlier cuts, and this one) with their boundaries and observed z."""
+    look = _look(efficacy)
+    planned = int(look["planned"])
+    threshold = plan.get("futility", {}).get("conditional_power_below")
+    futility_head = (f"Futility z (CP trend < {_pct(threshold)})" if threshold is not None else "Futility z")
+    rows = []
+    for level, v in _stats(efficacy, "DESIGN").items():
+        if level == "overall":
+            continue
+        rows.append({"Look": f"Design {level} ({_pct(v['information_fraction'])})",
+                     "Patients": f"{int(v['patients'])} of {planned}",
+                     "Efficacy boundary z (nominal p)": f"{v['boundary_z']:.3f} ({v['boundary_p']:.2g})",
+                     "On the difference, pp": f"{100 * v['boundary_difference']:.1f}",
+                     "Alpha spent": f"{v['alpha_spent']:.4f}",
+                     futility_head: f"{v['futility_z']:.2f}" if np.isfinite(v["futility_z"]) else "-",
+                     "Power so far": _pct(v["cumulative_power"]), "Observed z": "-"})
+    analysed = [(c, v) for c, v in _stats(efficacy, "LOOK").items()] + [(cut, look)]
+    for c, v in analysed:
+        se = v.get("se", np.nan)
+        rows.append({"Look": f"Analysed {c}" + (" (this cut, final)" if c == cut and look["final"] == 1 else
+                                                " (this cut)" if c == cut else ""),
+                     "Patients": f"{int(v['evaluable'])} of {planned} ({_pct(v['information_fraction'])})",
+                     "Efficacy boundary z (nominal p)": f"{v['boundary_z']:.3f} ({stats.norm.sf(v['boundary_z']):.2g})"
+                     if np.isfinite(v["boundary_z"]) else "- (no information)",
+                     "On the difference, pp": f"{100 * v['boundary_z'] * se:.1f}"
+                     if np.isfinite(se * v["boundary_z"]) else "-",
+                     "Alpha spent": f"{v['alpha_spent']:.4f}", futility_head: "-", "Power so far": "-",
+                     "Observed z": f"{v['z']:.2f}" if np.isfinite(v["z"]) else "not estimable"})
+    power = _stats(efficacy, "DESIGN")["overall"]["power"]
+    rows.append({"Look": f"Design power at the planned {planned}: {_pct(power)} (response "
+                         f"{_pct(look['design_active_rate'])} vs {_pct(look['design_control_rate'])})",
+                 **{k: "" for k in rows[0] if k != "Look"}})
+    return pd.DataFrame(rows)
+
+
+def decision_row(efficacy: pd.DataFrame) -> dict:
+    """Table 14.2.1's row of the charter's final test at this look: z against this look's critical
+    value (the final one at the final analysis, the interim boundary at an interim) and the decision."""
+    look = _look(efficacy)
+    if look["final"] == 1:
+        name = "Charter's final test: one-sided score z (group-sequential decision)"
+        against = f"critical z {look['final_critical_z']:.3f} ({_earlier_words(efficacy, look['alpha'])})"
+        verdict = "crossed: the final analysis succeeds" if look["crossed_efficacy"] == 1 else "not crossed"
+    else:
+        name = "Charter's test at this interim look: one-sided score z (group-sequential decision)"
+        against = (f"interim boundary z {look['boundary_z']:.3f} (nominal one-sided p < {look['boundary_p']:.2g}) "
+                   f"at information {_pct(look['information_fraction'])}" if np.isfinite(look["boundary_z"]) else
+                   "no boundary (no information yet)")
+        verdict = "crossed" if look["crossed_efficacy"] == 1 else "not crossed: no efficacy claim at this look"
+    z = f"z = {look['z']:.2f}" if np.isfinite(look["z"]) else "z not estimable"
+    return {"Statistic": name, "Estimate (95% CI)": f"{z} against {against}: {verdict}",
+            "p": f"{look['p_one_sided']:.4f} (one-sided)" if np.isfinite(look["p_one_sided"]) else ""}
+
+
 def t_guidelines(safety: pd.DataFrame, efficacy: pd.DataFrame | None, rules: list[dict], aesi: list[dict],
-                 plan: dict | None) -> pd.DataFrame:
-    """One row per rule: the rule, its threshold, today's value, crossed or not, in words."""
+                 plan: dict | None, crossings: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per rule: the rule, its threshold, the value at the data cut, crossed or not, and the
+    charter's action, in words; a crossed safety rule with the other groups beside it, the difference
+    from the control and its first crossing (`crossings`, from ard_safety_rules)."""
     out = []
     if efficacy is not None and len(efficacy):
-        look = efficacy[efficacy["group1"] == "ANALYSIS"].set_index("stat_name")["stat"].astype(float)
-        kind = {"obrien-fleming": "O'Brien-Fleming", "pocock": "Pocock"}[plan["efficacy"]["spending"]]
+        look = _look(efficacy)
+        kind = KINDS[plan["efficacy"]["spending"]]
+        analysed = (f"{int(look['evaluable'])} of {int(look['planned'])} planned patients analysed"
+                    + (f" ({int(look['missing_as_nonresponders'])} missing counted as non-responders)"
+                       if look["missing_as_nonresponders"] else ""))
         if look["final"] == 1:
-            p_one = float(stats.norm.sf(look["z"])) if np.isfinite(look["z"]) else np.nan
-            out.append({"Guideline": "Primary endpoint: final analysis (one-sided score test)",
-                        "Threshold": f"z >= {look['final_critical_z']:.3f} (one-sided alpha {look['alpha']:g} "
-                                     "not spent at earlier looks)",
-                        "Today": f"z = {look['z']:.2f}, one-sided p = {p_one:.4f}; {int(look['evaluable'])} of "
-                                 f"{int(look['planned'])} expected patients evaluable",
-                        "Crossed": "not a stopping rule: final analysis (Table 14.2.1)"})
+            adjusted = (f"; stagewise-ordering p = {look['stagewise_p']:.4f}, median-unbiased difference "
+                        f"{100 * look['median_unbiased']:.1f} pp ({100 * (1 - 2 * look['alpha']):g}% CI "
+                        f"{100 * look['mue_lower']:.1f} to {100 * look['mue_upper']:.1f})"
+                        if look["looks_before"] > 0 and "stagewise_p" in look else "")
+            out.append({"Guideline": "Primary endpoint: final analysis (the charter's final test: one-sided "
+                                     "score z of the difference in responder proportions)",
+                        "Threshold": f"z >= {look['final_critical_z']:.3f} ("
+                                     f"{_earlier_words(efficacy, look['alpha'])})",
+                        AT_CUT: f"z = {look['z']:.2f}, one-sided p = {look['p_one_sided']:.4f}; {analysed}{adjusted}",
+                        "Crossed": FINAL_DECISION[0] if look["crossed_efficacy"] == 1 else FINAL_DECISION[1]})
         else:
-            out.append({"Guideline": f"Efficacy: stop if z reaches the {kind}-type (Lan-DeMets) boundary",
-                        "Threshold": f"z >= {look['boundary_z']:.3f} at information "
-                                     f"{_pct(look['information_fraction'])} "
-                                     f"(alpha spent so far {look['alpha_spent']:.2g} of {look['alpha']:g})",
-                        "Today": f"z = {look['z']:.2f} ({int(look['evaluable'])} of {int(look['planned'])} evaluable)",
+            rci = (f"; difference {100 * look['estimate']:.1f} pp, repeated {100 * (1 - 2 * look['alpha']):g}% CI "
+                   f"{100 * look['rci_lower']:.1f} to {100 * look['rci_upper']:.1f}, repeated p = "
+                   f"{look['repeated_p']:.4f}" if "rci_lower" in look else "")
+            threshold = (f"z >= {look['boundary_z']:.3f} (nominal one-sided p < {look['boundary_p']:.2g}) at "
+                         f"information {_pct(look['information_fraction'])}; alpha spent {look['alpha_spent']:.2g} of "
+                         f"{look['alpha']:g}" if np.isfinite(look["boundary_z"]) else
+                         "no boundary: no information yet, no alpha spent")
+            z = f"z = {look['z']:.2f}" if np.isfinite(look["z"]) else "z not estimable"
+            out.append({"Guideline": f"Efficacy: stop if the one-sided score z reaches the {kind}-type "
+                                     "(Lan-DeMets) boundary",
+                        "Threshold": threshold, AT_CUT: f"{z}; {analysed}{rci}",
                         "Crossed": "YES" if look["crossed_efficacy"] == 1 else "no"})
             if "cp_current_trend" in look:
                 thr = []
@@ -185,15 +504,15 @@ def t_guidelines(safety: pd.DataFrame, efficacy: pd.DataFrame | None, rules: lis
                 out.append({"Guideline": "Futility (non-binding): consider stopping if the final analysis is "
                                          "unlikely to succeed",
                             "Threshold": " or ".join(thr) or "none declared",
-                            "Today": f"conditional power {_pct(look['cp_current_trend'])} (current trend), "
-                                     f"{_pct(look['cp_design'])} (design assumption), "
-                                     f"{_pct(look['cp_null'])} (no effect); "
-                                     f"predictive probability {_pct(look['predictive_probability'])}",
+                            AT_CUT: f"conditional power {_pct(look['cp_current_trend'])} (current trend), "
+                                    f"{_pct(look['cp_design'])} (design rates), {_pct(look['cp_null'])} (no effect); "
+                                    f"predictive probability {_pct(look['predictive_probability'])}",
                             "Crossed": "YES" if look["crossed_futility"] == 1 else "no"})
     for rule in rules:
         sel = safety[safety["variable"] == rule["event"]]
-        for group, g in sel.groupby("group1_level", sort=False):
-            v = g.set_index("stat_name")["stat"].astype(float)
+        by_group = {group: g.set_index("stat_name")["stat"].astype(float)
+                    for group, g in sel.groupby("group1_level", sort=False)}
+        for group, v in by_group.items():
             if not v["n"] >= v["from_subjects"]:
                 threshold = f"applies from {int(v['from_subjects'])} subjects"
             elif v["trigger_count"] <= v["n"]:
@@ -201,34 +520,84 @@ def t_guidelines(safety: pd.DataFrame, efficacy: pd.DataFrame | None, rules: lis
                              f"(Beta({v['prior_a']:g}, {v['prior_b']:g}) prior)")
             else:
                 threshold = f"not reachable with {int(v['n'])} subjects"
+            value = (f"{int(v['events'])} of {int(v['n'])} ({_pct(v['events'] / v['n']) if v['n'] else '-'}); "
+                     f"P(rate > {_pct(rule['p0'])}) = {_pct(v['posterior_prob'])}")
+            if v["crossed"] == 1:
+                others = [f"{g} {int(w['events'])} of {int(w['n'])} ({_pct(w['events'] / w['n']) if w['n'] else '-'}, "
+                          f"P = {_pct(w['posterior_prob'])})" for g, w in by_group.items() if g != group]
+                value += f"; beside it: {', '.join(others)}" if others else ""
+                if "diff_vs_control" in v:
+                    value += (f"; difference from the control {100 * v['diff_vs_control']:.1f} pp (95% CI "
+                              f"{100 * v['diff_lower']:.1f} to {100 * v['diff_upper']:.1f})")
+                first = None if crossings is None else crossings[(crossings["event"] == rule["event"])
+                                                                 & (crossings["group"] == group)]
+                if first is not None and len(first):
+                    f = first.iloc[0]
+                    value += (f"; first crossed on {f['date']} with subject {f['subject']} ({int(f['events'])} of "
+                              f"{int(f['n'])} dosed then)")
             out.append({"Guideline": f"Safety: {event_label(rule['event'], aesi)} ({group}): stop or review if "
                                      f"P(rate > {_pct(rule['p0'])}) > {_pct(rule['threshold'])}",
-                        "Threshold": threshold,
-                        "Today": f"{int(v['events'])} of {int(v['n'])}; "
-                                 f"P(rate > {_pct(rule['p0'])}) = {_pct(v['posterior_prob'])}",
-                        "Crossed": "YES" if v["crossed"] == 1 else "no"})
-    return pd.DataFrame(out, columns=["Guideline", "Threshold", "Today", "Crossed"])
+                        "Threshold": threshold, AT_CUT: value,
+                        "Crossed": "YES" if v["crossed"] == 1 else "no",
+                        ACTION: rule.get("action", "not stated in the charter")})
+    for row in out:                             # the efficacy rows: the decision is the DMC's
+        row.setdefault(ACTION, "-")
+    return pd.DataFrame(out, columns=["Guideline", "Threshold", AT_CUT, "Crossed", ACTION])
 
 
-INTERIM_METHODS = (
-    "Efficacy: one-sided Lan-DeMets alpha spending; this look's boundary assumes the charter's planned earlier "
-    "looks; information = evaluable patients (full analysis set, endpoint due) of the expected total. Conditional "
-    "power: B-value method (Lan & Wittes 1988) under the current trend, the design assumption and no effect. "
-    "Predictive probability: Beta priors per arm, every outcome of the remaining patients enumerated "
-    "(beta-binomial), success = Fisher's exact p < 2 alpha with the active arm ahead.")
-FINAL_METHODS = (
-    "Efficacy: at the final analysis the charter's test is the one-sided score test (z of the difference in "
-    "responder proportions, pooled variance) at the alpha not spent at earlier looks; no earlier look was "
-    "analysed before this cut, so the full alpha is available. The result the trial reports is the primary "
-    "analysis of Table 14.2.1 (Fisher's exact test, Miettinen-Nurminen CI).")
-SAFETY_METHODS = ("Safety: posterior probability (Beta prior) that the rate of subjects with the event exceeds p0. "
-                  "Guidelines inform the DMC's judgement; they do not decide. Inputs of every number: monitoring ARDs.")
+SAFETY_METHODS = ("Safety: posterior probability (Beta prior) that the rate of subjects with the event exceeds p0, "
+                  "evaluated after each subject dosed; first crossing: the data replayed by date (first dose, first "
+                  "onset). Guidelines inform the DMC's judgement; they do not decide.")
 
 
-def guidelines_note(efficacy: pd.DataFrame | None) -> str:
-    """The footnote of the guidelines table: the methods of what it shows (the interim methods at
-    an interim look, the final test at the final analysis) and the safety rule."""
+def safety_characteristics(safety: pd.DataFrame, rules: list[dict], aesi: list[dict]) -> str:
+    """The operating characteristics of each safety rule in words (ARD oc_*: simulated, seeded)."""
+    parts = []
+    for rule in rules:
+        sel = safety[safety["variable"] == rule["event"]]
+        for group, g in sel.groupby("group1_level", sort=False):
+            v = g.set_index("stat_name")["stat"].astype(float)
+            text = (f"{event_label(rule['event'], aesi)} ({group}): {_pct(v['oc_at_p0'])} at a true rate of "
+                    f"p0 {_pct(rule['p0'])}")
+            if "oc_at_design_rate" in v:
+                text += f", {_pct(v['oc_at_design_rate'])} at the design rate {_pct(rule['design_rate'])}"
+            parts.append(text + f" (by {int(v['oc_subjects'])} subjects)")
+    return ("Operating characteristics, the probability that a rule is crossed (20,000 simulated trials, seed "
+            "20240601): " + "; ".join(parts) + ".") if parts else ""
+
+
+def _design_words(plan: dict, look: pd.Series) -> str:
+    return (f"The charter's final test: one-sided score z of the difference in responder proportions (pooled "
+            f"variance) at one-sided alpha {look['alpha']:g}, {KINDS[plan['efficacy']['spending']]}-type Lan-DeMets "
+            f"spending; information = patients analysed (full analysis set, endpoint due) of the "
+            f"{int(look['planned'])} the design plans (protocol).")
+
+
+def guidelines_note(efficacy: pd.DataFrame | None, plan: dict | None = None, characteristics: str = "") -> str:
+    """The footnote of the guidelines table: the final test, the looks analysed before this cut,
+    the methods of what the table shows at this look (interim or final) and the safety rules with
+    their operating characteristics."""
+    safety = SAFETY_METHODS + (" " + characteristics if characteristics else "")
     if efficacy is None or efficacy.empty:
-        return SAFETY_METHODS
-    look = efficacy[efficacy["group1"] == "ANALYSIS"].set_index("stat_name")["stat"].astype(float)
-    return (FINAL_METHODS if look.get("final") == 1 else INTERIM_METHODS) + " " + SAFETY_METHODS
+        return safety
+    look = _look(efficacy)
+    text = _design_words(plan, look)
+    if look["final"] == 1:
+        text += (f" Final analysis: critical z {look['final_critical_z']:.3f} from the "
+                 f"{_earlier_words(efficacy, look['alpha'])}.")
+        if look["looks_before"] > 0:
+            text += (" Stagewise-ordering p-value, median-unbiased estimate and its CI adjust for the earlier looks "
+                     "(Jennison & Turnbull 2000, ch. 8; difference scale by the unpooled standard error).")
+        text += (" Table 14.2.1 shows this decision beside the SAP's reported analysis (Fisher's exact test, "
+                 "Miettinen-Nurminen CI).")
+    elif "cp_current_trend" in look:
+        text += (f" This look's boundary: {_earlier_words(efficacy, look['alpha'])}, spent by this look's "
+                 "information. Repeated CI: the differences whose Farrington-Manning score is within the boundary. "
+                 "Conditional power: B-value method (Lan & Wittes 1988), final critical z "
+                 f"{look['final_critical_z']:.3f} at the planned {int(look['planned'])} (no further interim look "
+                 "assumed), drift E[Z] at the planned size from the current trend, from the design "
+                 f"rates {_pct(look['design_active_rate'])} vs {_pct(look['design_control_rate'])} (pooled variance; "
+                 f"E[Z] = {look['design_drift']:.2f}) or 0. Predictive probability: Beta({look['prior_a']:g}, "
+                 f"{look['prior_b']:g}) prior per arm, every outcome of the remaining planned patients enumerated "
+                 "(beta-binomial), success = the final test's z at or above the final critical z.")
+    return text + " " + safety

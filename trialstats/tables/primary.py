@@ -338,8 +338,10 @@ def _arm_heads(ard_, analysis, labels) -> list[str]:
     return [arm_header(a, stat(ard_, variable=analysis, group1_level=a, stat_name="N")) for a in labels]
 
 
-def t_primary(ard_: pd.DataFrame, labels) -> pd.DataFrame:
-    """Table 14.2.1: responders by arm, difference with MN / Wald / Newcombe CIs, Fisher p, OR."""
+def t_primary(ard_: pd.DataFrame, labels, decision: dict | None = None) -> pd.DataFrame:
+    """Table 14.2.1: responders by arm, difference with MN / Wald / Newcombe CIs, Fisher p, OR;
+    `decision`: the row of the charter's final test at this look (tables.monitoring.decision_row),
+    named beside the SAP's reported Fisher test when the protocol declares group-sequential monitoring."""
     contrast = f"{labels[0]} - {labels[1]}"
     heads = _arm_heads(ard_, "primary", labels)
     rows = []
@@ -358,6 +360,9 @@ def t_primary(ard_: pd.DataFrame, labels) -> pd.DataFrame:
     rows.append({"Statistic": f"Adjusted {method_name(method)}", heads[0]: "", heads[1]: "",
                  "Estimate (95% CI)": _estimate_ci(ard_, g, "ratio"),
                  "p": fmt(stat(ard_, **g, stat_name="p"), "p")})
+    if decision is not None:
+        rows.append({"Statistic": decision["Statistic"], heads[0]: "", heads[1]: "",
+                     "Estimate (95% CI)": decision["Estimate (95% CI)"], "p": decision["p"]})
     return pd.DataFrame(rows)
 
 

@@ -319,6 +319,21 @@ def monitoring_adam(wildcards):
     return f"results/{wildcards.study}/{wildcards.cut}/{side}"
 
 
+def earlier_looks(wildcards):
+    """The closed monitoring of every configured cut before this one: the looks already analysed."""
+    if wildcards.side != "closed":
+        return []
+    cuts = config["studies"][wildcards.study]["cuts"]
+    return [f"results/{wildcards.study}/{c}/closed/monitoring" for c in sorted(cuts) if c < wildcards.cut]
+
+
+def primary_monitoring(wildcards):
+    """The closed monitoring of this cut when the charter monitors the primary endpoint: Table
+    14.2.1 shows its final test's decision."""
+    plan = PROTOCOLS[wildcards.study].get("monitoring", {})
+    return [f"results/{wildcards.study}/{wildcards.cut}/closed/monitoring"] if "final_test" in plan else []
+
+
 def monitoring_arm(wildcards):
     return arm_column(wildcards) if wildcards.side == "closed" else None
 

@@ -35,6 +35,7 @@ rule primary:
         protocol=protocol_file,
         mi=primary_shards("mi"),
         tipping=primary_shards("tipping"),
+        monitoring=primary_monitoring,
     output:
         ard="results/{study}/{cut}/closed/ard/t_14_2_1_primary.csv",
         tipping_ard="results/{study}/{cut}/closed/ard/t_14_2_4_tipping_point.csv",

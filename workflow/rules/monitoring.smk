@@ -5,6 +5,7 @@ rule monitoring:
     input:
         adam=monitoring_adam,
         protocol=protocol_file,
+        earlier=earlier_looks,
     output:
         folder=directory("results/{study}/{cut}/{side}/monitoring"),
     wildcard_constraints:
