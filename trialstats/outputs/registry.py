@@ -45,6 +45,8 @@ CHANGE_MODEL = ("MMRM: arm, visit, arm x visit, baseline, baseline x visit{covar
 DEATHS = ("A death: DM records it (DTHFL or DTHDTC), DS has a DEATH record, or a TEAE is fatal (AEOUT FATAL or "
           "AESDTH Y); date: DM, else DS, else the fatal AE's end; source: where the date comes from.")
 SAFETY = "{side}/safety"
+POOLED = ("n (%) [events]: subjects with at least one event (% of all subjects) [number of events]; CI: "
+          "Clopper-Pearson 95%. All subjects together: no arm.")
 OPEN = "open/tables"
 
 E = Entry
@@ -87,6 +89,21 @@ ENTRIES: tuple[Entry, ...] = (
     E("o_ae_overview", "o_ae_overview", "Table 8", "Adverse event overview, pooled", "Safety set",
       f"{OPEN}/ae_overview.csv", "open_flow", footnote="n (%) [events]; CI: Clopper-Pearson 95%.", source="ADAE",
       ard=f"{OPEN}/ae_overview_ard.csv"),
+    # the open session's safety, pooled over every subject (rule open_flow: the closed side's functions on the
+    # blinded ADaM, one column "All subjects", no arm)
+    E("o_ae_soc_pt", "o_ae_soc_pt", "Table 9", "TEAEs by SOC and PT, pooled", "Safety set",
+      f"{OPEN}/ae_soc_pt.csv", "open_flow", footnote="Subjects counted once per SOC and once per PT. " + POOLED,
+      source="ADAE", ard=f"{OPEN}/ae_soc_pt_ard.csv"),
+    E("o_aesi", "o_aesi", "Table 10", "Adverse events of special interest, pooled", "Safety set",
+      f"{OPEN}/aesi.csv", "open_flow", footnote="{aesi_definitions}" + POOLED, source="ADAE, ADLB",
+      ard=f"{OPEN}/aesi_ard.csv"),
+    E("o_lab_alerts", "o_lab_alerts", "Table 11", "Liver laboratory alerts (Hy's-law screen), pooled", "Safety set",
+      f"{OPEN}/lab_alerts.csv", "open_flow", footnote="Subjects whose peak post-baseline value reached the multiple "
+      "of the upper limit of normal (ULN). n (%) of all subjects; CI: Clopper-Pearson 95%.", source="ADLB",
+      ard=f"{OPEN}/lab_alerts_ard.csv"),
+    E("o_sae_listing", "o_sae_listing", "Listing 2", "Serious adverse events, without arm", "Safety set",
+      f"{OPEN}/sae_listing.csv", "open_flow", "listing", "Every serious TEAE of every subject, by subject and onset; "
+      "no arm. Onset day: study day (day 1 = first dose); {since_last_dose}" + VERBATIM, "ADAE, ADSL, ADEX"),
     # 14.1 subjects (rules closed_flow, closed_safety)
     E("t_14_1_1", "t_14_1_1", "Table 14.1.1", "Analysis populations by arm", "Randomized",
       "closed/flow/populations.csv", "closed_flow", source="ADSL"),
@@ -412,7 +429,8 @@ LAYOUT = {
     "open": [
         ("Trial conduct", ["o_accrual", "o_accrual_table", "o_completeness", "o_deviations"]),
         ("Subject flow", ["o_consort", "o_disposition", "o_populations", "o_eligibility", "o_disagreements"]),
-        ("Baseline and safety, pooled", ["o_baseline", "o_ae_overview"]),
+        ("Baseline and safety, pooled", ["o_baseline", "o_ae_overview", "o_ae_soc_pt", "o_aesi", "o_lab_alerts",
+                                         "o_sae_listing"]),
     ],
     "closed": [
         ("Stopping guidelines", ["t_guidelines", "f_guidelines"]),
@@ -469,5 +487,6 @@ def figures_of(rule: str, report: str) -> dict[str, str]:
 
 
 def figure_caption(key: str, title: str) -> str:
-    """The caption a figure carries in its image: its number in the closed report and a title."""
+    """The title a figure's file carries in its metadata (its number in the closed report and a title); the
+    caption is the report's, outside the image."""
     return f"{entry(key).number} {title}"

@@ -1,7 +1,8 @@
 """PDF reports compiled in-process with typst: title page, outline (PDF bookmarks), numbered
 tables and figures with population, footnotes and source, "Page X of Y", a banner on every page
 of a closed report, and a provenance appendix from the manifest. The document date and the PDF
-timestamp are the data-cut date, so the same inputs give the same bytes.
+timestamp are the data-cut date, so the same inputs give the same bytes. Every PDF is PDF/UA-1 and
+PDF/A-2a (typst checks both at compile time: a figure without alternative text fails the job).
 """
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ import pandas as pd
 
 from ..outputs.plan import Output
 
-BANNER = "CLOSED - DMC MEMBERS ONLY"
+BANNER = "CLOSED SESSION - DMC members only"
+OPEN_BANNER = "OPEN SESSION"
+MARKINGS = {"closed": BANNER, "open": OPEN_BANNER}     # the distribution marking in every page header
+PDF_STANDARDS = ["ua-1", "a-2a"]
 
 
 def lit(text) -> str:
@@ -105,21 +109,41 @@ def footnote_text(out: Output, root: Path) -> str:
     return out.footnote.replace("{note}", (root / out.note).read_text().strip())
 
 
-def output_markup(out: Output, root: Path) -> str:
-    """One numbered output: heading (bookmark), population, the table/figure, footnotes, source."""
+SHORT_ROWS = 15      # a table of at most this many rows shares a page with the outputs around it
+
+
+def placed(markup: str, short: bool, first: bool) -> str:
+    """An output on the page: a short one (a table of at most SHORT_ROWS rows, a figure, a statement) as
+    one unbreakable block that follows the previous output where it fits, else starts the next page; a
+    long one starts a page (unless it is the first of its section, whose heading opened the page)."""
+    if short:
+        return f"#block(breakable: false, width: 100%)[\n{markup}]\n"
+    return ("" if first else "#pagebreak(weak: true)\n") + markup
+
+
+def output_markup(out: Output, root: Path, first: bool = True) -> str:
+    """One numbered output: heading (bookmark), population, the table/figure, footnotes, source;
+    placed on the page by its length (`first`: the first output of its section)."""
     lines = [f"== #{lit(out.number + ' ' + out.title)}",
              f"#text(size: 8pt)[Population: #{lit(out.population)}]", ""]
     notes = [n for n in (footnote_text(out, root), f"Source: {out.source}" if out.source else "") if n]
     note_markup = "#text(size: 7pt)[" + " ".join(f"#{lit(n)}" for n in notes) + "]" if notes else ""
     if out.kind == "statement":        # an output that is not there: the footnote says why
         lines.append(f"#text(size: 9pt)[#{lit(out.footnote)}]")
-    elif out.kind == "figure":         # the figure and its notes on one page
-        lines.append(f'#block(breakable: false)[#align(center)[#image({lit(out.path)}, height: 13.2cm, fit: "contain")]'
-                     f'#v(2pt){note_markup}]')
+    elif out.kind == "figure":         # the figure and its notes on one page; the caption is the heading
+        lines.append(f'#block(breakable: false)[#align(center)[#image({lit(out.path)}, height: 13.2cm, fit: "contain", '
+                     f'alt: {lit(alt_text(out, root))})]#v(2pt){note_markup}]')
     else:
         frame = pd.read_csv(root / out.path, dtype=str, keep_default_na=False)
         lines.append(table_markup(frame, "7.5pt" if out.kind == "listing" else "8.5pt", notes=note_markup))
-    return "\n".join(lines) + "\n"
+        return placed("\n".join(lines) + "\n", len(frame) <= SHORT_ROWS, first)
+    return placed("\n".join(lines) + "\n", True, first)
+
+
+def alt_text(out: Output, root: Path) -> str:
+    """A figure's alternative text: its number and title, then what it shows (its footnote)."""
+    shows = footnote_text(out, root)
+    return f"{out.number} {out.title}" + (f". {shows}" if shows else "")
 
 
 def provenance_markup(manifest: dict) -> str:
@@ -256,8 +280,9 @@ def report_source(kind: str, meta: dict, sections: list, root: Path, manifest: d
     the sections, appendices."""
     assert_planned_outputs(sections, root)
     cut = dt.date.fromisoformat(meta["cut"])
-    banner = (f'#align(center)[#text(fill: rgb("#b00000"), weight: "bold", size: 9pt)[{BANNER}]]'
-              if kind == "closed" else "")
+    colour = "#b00000" if kind == "closed" else "#00507a"
+    banner = (f'#align(center)[#text(fill: rgb("{colour}"), weight: "bold", size: 9pt)[#{lit(MARKINGS[kind])}]]'
+              if kind in MARKINGS else "")
     left = lit(f"{meta['study_id']}: {meta['report_title']}")
     right = lit(f"Data cut {meta['cut']}")
     synthetic = "SYNTHETIC DATA - not patient data. " if meta.get("synthetic") else ""
@@ -271,13 +296,10 @@ def report_source(kind: str, meta: dict, sections: list, root: Path, manifest: d
         f"{lit(synthetic + meta['version_text'])}; h(1fr); [Page #counter(page).display() of "
         f"#counter(page).final().first()] }})",
         # text in any script: the CJK font (a dependency, noto-cjk-sans-otc) for what the main one lacks
-        f"#set text(size: 9pt, font: ({lit(MAIN_FONT)}, {lit(CJK_FONT)}))",
-        # each output starts a page; a section heading shares the page of its first output
-        '#let section-opened = state("section-opened", false)',
-        "#show heading.where(level: 1): it => { pagebreak(weak: true); text(size: 13pt, it); "
-        "section-opened.update(true) }",
-        "#show heading.where(level: 2): it => { context if not section-opened.get() { pagebreak(weak: true) }; "
-        "section-opened.update(false); text(size: 10.5pt, it) }",
+        f"#set text(lang: \"en\", size: 9pt, font: ({lit(MAIN_FONT)}, {lit(CJK_FONT)}))",
+        # a section starts a page; its outputs are placed by their length (placed)
+        "#show heading.where(level: 1): it => { pagebreak(weak: true); text(size: 13pt, it) }",
+        "#show heading.where(level: 2): it => text(size: 10.5pt, it)",
         "#align(center + horizon)[",
         f"  #text(size: 22pt, weight: \"bold\")[#{lit(meta['study_id'])}] #v(6pt)",
         (f"  #text(size: 13pt)[#{lit(meta['study_title'])}] #v(14pt)" if meta["study_title"] != meta["study_id"]
@@ -299,20 +321,18 @@ def report_source(kind: str, meta: dict, sections: list, root: Path, manifest: d
     front = sections[:1] if sections and sections[0][0] == "Stopping guidelines" else []
     for title, outputs in front:
         lines.append(f"= #{lit(title)}")
-        for out in outputs:
-            lines.append(output_markup(out, root))
+        lines += [output_markup(out, root, i == 0) for i, out in enumerate(outputs)]
     if preface is not None:
         lines.append(f"= #{lit(preface[0])}")
         for title, frame in preface[1]:
             lines += [f"=== #{lit(title)}", table_markup(frame), "#v(6pt)"]
     for title, outputs in sections[len(front):]:
         lines.append(f"= #{lit(title)}")
-        for out in outputs:
-            lines.append(output_markup(out, root))
+        lines += [output_markup(out, root, i == 0) for i, out in enumerate(outputs)]
     lines.append("= Appendices")
-    for title, frame in appendices:
-        lines += [f"== #{lit(title)}", table_markup(frame)]
-    lines.append(provenance_markup(manifest))
+    for i, (title, frame) in enumerate(appendices):
+        lines.append(placed(f"== #{lit(title)}\n{table_markup(frame)}\n", len(frame) <= SHORT_ROWS, i == 0))
+    lines.append(placed(provenance_markup(manifest), False, not appendices))
     used = abbreviations("\n".join(lines), meta.get("abbreviations"))
     lines.insert(contents + 1, "= Abbreviations\n" + table_markup(used, "9pt", "(auto, 1fr)"))
     return "\n".join(lines) + "\n"
@@ -333,11 +353,13 @@ def font_paths() -> list[str]:
 
 
 def compile_report(source: str, root: Path, cut: str) -> bytes:
-    """Compile typst source to PDF bytes; the PDF timestamp is the data-cut date."""
+    """Compile typst source to PDF bytes, PDF/UA-1 and PDF/A-2a (PDF_STANDARDS: typst refuses a document
+    that breaks them, e.g. a figure without alternative text); the PDF timestamp is the data-cut date."""
     import typst
 
     stamp = int(dt.datetime.fromisoformat(cut).replace(tzinfo=dt.timezone.utc).timestamp())
-    return typst.compile(source.encode(), root=str(root), timestamp=stamp, font_paths=font_paths())
+    return typst.compile(source.encode(), root=str(root), timestamp=stamp, font_paths=font_paths(),
+                         pdf_standards=PDF_STANDARDS)
 
 
 AUDIENCE = {"open": "For the open session of the DMC: pooled data only, no treatment arm.",

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..numbers import decimal_text
 from ..adam.occds import aesi_columns
 from ..stats.binary import fisher_exact
 from ..stats.monitoring import (alpha_spent, bayesian_count_boundary, conditional_power,
@@ -151,7 +152,7 @@ def ard_efficacy_monitoring(status: pd.DataFrame, labels: tuple[str, str], plan:
 
 
 def _pct(value: float) -> str:
-    return f"{100 * value:.1f}%"
+    return f"{decimal_text(100 * value, 1)}%"
 
 
 def t_guidelines(safety: pd.DataFrame, efficacy: pd.DataFrame | None, rules: list[dict], aesi: list[dict],
