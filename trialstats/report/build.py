@@ -112,18 +112,18 @@ def footnote_text(out: Output, root: Path) -> str:
 SHORT_ROWS = 15      # a table of at most this many rows shares a page with the outputs around it
 
 
-def placed(markup: str, short: bool, first: bool) -> str:
-    """An output on the page: a short one (a table of at most SHORT_ROWS rows, a figure, a statement) as
-    one unbreakable block that follows the previous output where it fits, else starts the next page; a
-    long one starts a page (unless it is the first of its section, whose heading opened the page)."""
+def placed(markup: str, short: bool, lead: str = "") -> str:
+    """An output on the page, after `lead` (the heading of the section it opens): a short one (a table of
+    at most SHORT_ROWS rows, a figure, a statement) as one unbreakable block that follows the previous
+    output where it fits, else starts the next page; a long one starts a page."""
     if short:
-        return f"#block(breakable: false, width: 100%)[\n{markup}]\n"
-    return ("" if first else "#pagebreak(weak: true)\n") + markup
+        return f"#block(breakable: false, width: 100%)[\n{lead}\n{markup}]\n"
+    return f"#pagebreak(weak: true)\n{lead}\n{markup}"
 
 
-def output_markup(out: Output, root: Path, first: bool = True) -> str:
+def output_markup(out: Output, root: Path, lead: str = "") -> str:
     """One numbered output: heading (bookmark), population, the table/figure, footnotes, source;
-    placed on the page by its length (`first`: the first output of its section)."""
+    placed on the page by its length, after `lead` (placed)."""
     lines = [f"== #{lit(out.number + ' ' + out.title)}",
              f"#text(size: 8pt)[Population: #{lit(out.population)}]", ""]
     notes = [n for n in (footnote_text(out, root), f"Source: {out.source}" if out.source else "") if n]
@@ -136,8 +136,8 @@ def output_markup(out: Output, root: Path, first: bool = True) -> str:
     else:
         frame = pd.read_csv(root / out.path, dtype=str, keep_default_na=False)
         lines.append(table_markup(frame, "7.5pt" if out.kind == "listing" else "8.5pt", notes=note_markup))
-        return placed("\n".join(lines) + "\n", len(frame) <= SHORT_ROWS, first)
-    return placed("\n".join(lines) + "\n", True, first)
+        return placed("\n".join(lines) + "\n", len(frame) <= SHORT_ROWS, lead)
+    return placed("\n".join(lines) + "\n", True, lead)
 
 
 def alt_text(out: Output, root: Path) -> str:
@@ -195,7 +195,8 @@ def notes_summary(notes: pd.DataFrame) -> pd.DataFrame:
 IMPUTATION_RULES = pd.DataFrame({"Topic": [
     "Partial dates accepted", "AE start (ASTDT, ASTDTF)", "AE end (AENDT, AENDTF)", "Findings dates (ADT, ADTF)",
     "Imputation flags", "Data cut", "Dates that cannot be placed", "Unscheduled visits", "Retests",
-    "NOT DONE", "Range indicator", "Baseline cross-check", "Supplemental qualifiers"], "Rule": [
+    "NOT DONE", "Range indicator", "Baseline cross-check", "Supplemental qualifiers", "Rounding",
+    "This document"], "Rule": [
     "--DTC of any ISO 8601 precision (YYYY, YYYY-MM, YYYY-MM-DD, with or without a time) is valid input.",
     "First day of the period the partial date allows (month, or January for a year only); if that period holds "
     "the first dose date and the first day is earlier, the first dose date (the onset is not moved before the "
@@ -216,7 +217,11 @@ IMPUTATION_RULES = pd.DataFrame({"Topic": [
     "The laboratory's --NRIND (N/L/H or NORMAL/LOW/HIGH) is used where given; else derived from the range.",
     "--LOBXFL (or --BLFL) is compared with the derived baseline flag ABLFL; disagreements are listed.",
     "SUPP-- records are merged onto their parent by IDVAR/IDVARVAL (QNAM as a column); orphans are excluded "
-    "and listed."]})
+    "and listed.",
+    "Every displayed number is rounded half away from zero on its decimal value (23.95 -> 24.0, -0.125 -> -0.13), "
+    "at the decimals its table states; p-values at 4 decimals, below 0.0001 as <0.0001.",
+    "PDF/UA-1 (accessible: tagged, every figure with alternative text) and PDF/A-2a (archivable), both checked by "
+    "typst when the report is compiled."]})
 
 
 # On a page that continues an output (no heading starts on it), the output's title + "(continued)"
@@ -248,6 +253,41 @@ ABBREVIATIONS = {
     "MIVQUE(0)": "minimum variance quadratic unbiased estimation (start values)",
     "NYHA": "New York Heart Association", "HIV": "human immunodeficiency virus",
     "HBV": "hepatitis B virus", "HCV": "hepatitis C virus",
+    # ADaM datasets and SDTM domains
+    "ADSL": "subject-level analysis dataset (ADaM)", "ADAE": "adverse event analysis dataset (ADaM)",
+    "ADEFF": "efficacy analysis dataset (ADaM)", "ADLB": "laboratory analysis dataset (ADaM)",
+    "ADEX": "exposure analysis dataset (ADaM)", "ADVS": "vital signs analysis dataset (ADaM)",
+    "ADCM": "concomitant medication analysis dataset (ADaM)", "ADTTE": "time-to-event analysis dataset (ADaM)",
+    "DM": "demographics (SDTM domain)", "DS": "disposition (SDTM domain)", "EX": "exposure (SDTM domain)",
+    "LB": "laboratory test results (SDTM domain)", "VS": "vital signs (SDTM domain)",
+    "MH": "medical history (SDTM domain)", "CM": "concomitant medications (SDTM domain)",
+    "SU": "substance use (SDTM domain)", "QS": "questionnaires (SDTM domain)", "PR": "procedures (SDTM domain)",
+    "SUPPAE": "supplemental qualifiers of AE (SDTM)",
+    # CDISC variables named in the methods and footnotes ("--": the domain's prefix)
+    "--DTC": "date/time of collection (SDTM)", "--STAT": "completion status (SDTM; NOT DONE)",
+    "--REASND": "reason not done (SDTM)", "--NRIND": "reference range indicator (SDTM)",
+    "--LOBXFL": "last observation before exposure flag (SDTM)", "--BLFL": "baseline flag (SDTM)",
+    "LBSTAT": "laboratory test completion status (SDTM)", "LBREASND": "reason laboratory test not done (SDTM)",
+    "AESTDTC": "AE start date/time (SDTM)", "AEENDTC": "AE end date/time (SDTM)", "VISITNUM": "visit number (SDTM)",
+    "QNAM": "qualifier variable name (SDTM SUPP--)", "IDVAR": "identifying variable (SDTM SUPP--)",
+    "IDVARVAL": "identifying variable value (SDTM SUPP--)", "AEREL": "causality as collected (SDTM)",
+    "AEOUT": "outcome of the AE (SDTM)", "AESDTH": "AE results in death (SDTM)", "DTHFL": "subject death flag",
+    "DTHDTC": "date of death (SDTM)", "DTHDT": "date of death (ADaM)", "DTHCAUS": "cause of death (ADaM)",
+    "ASTDT": "analysis start date (ADaM)", "ASTDTF": "analysis start date imputation flag (ADaM)",
+    "AENDT": "analysis end date (ADaM)", "AENDTF": "analysis end date imputation flag (ADaM)",
+    "ADT": "analysis date (ADaM)", "ADTF": "analysis date imputation flag (ADaM)", "ADY": "analysis study day (ADaM)",
+    "TRTEMFL": "treatment-emergent analysis flag (ADaM)", "AVISIT": "analysis visit (ADaM)",
+    "AVISITN": "analysis visit number (ADaM)", "ANL01FL": "analysis record flag 01 (ADaM)",
+    "ABLFL": "baseline record flag (ADaM)", "ANRIND": "analysis reference range indicator (ADaM)",
+    "ANRHI": "analysis normal range upper limit (ADaM)", "A1HI": "analysis range 1 upper limit (ADaM)",
+    "EOSSTT": "end-of-study status (ADaM)", "EOSDT": "end-of-study date (ADaM)",
+    "CQnnNAM": "customised query nn name (ADaM OCCDS)", "BILI": "total bilirubin (parameter code)",
+    "CREAT": "creatinine (parameter code)",
+    # medicine and computing
+    "DPP-4": "dipeptidyl peptidase-4", "GLP-1": "glucagon-like peptide-1", "SGLT-2": "sodium-glucose co-transporter 2",
+    "SGLT2": "sodium-glucose co-transporter 2", "HOMA": "homeostasis model assessment", "DNA": "deoxyribonucleic acid",
+    "ISO": "International Organization for Standardization (ISO 8601: dates)",
+    "SHA-256": "Secure Hash Algorithm, 256-bit digest", "PDF/UA": "PDF for universal accessibility (ISO 14289)",
 }
 
 
@@ -256,7 +296,7 @@ def abbreviations(text: str, study: dict | None = None) -> pd.DataFrame:
     general ones (ABBREVIATIONS) and the study's (protocol `abbreviations`)."""
     import re
     known = {**ABBREVIATIONS, **(study or {})}
-    used = [a for a in known if re.search(rf"(?<![\w-]){re.escape(a)}(?![\w-])", text)]
+    used = [a for a in known if re.search(rf"(?<![\w-]){re.escape(a)}s?(?![\w-])", text)]   # TEAEs: TEAE
     used.sort(key=lambda a: (a.lower(), a))
     return pd.DataFrame({"Abbreviation": used, "Meaning": [known[a] for a in used]})
 
@@ -269,6 +309,14 @@ def currency_statement(meta: dict) -> str:
         return f"Data cut {meta['cut']}; extraction date and meeting not given (config.yaml: {key})."
     meeting = f"; prepared for {meta['meeting']}" if meta.get("meeting") else ""
     return f"Data cut {meta['cut']}; data extracted {meta['extracted']}{meeting}."
+
+
+NEW_PAGE = "#pagebreak(weak: true)\n"
+
+
+def section_markup(title: str, outputs: list[Output], root: Path) -> list[str]:
+    """A section: its heading placed with its first output, the others after it (placed)."""
+    return [output_markup(out, root, f"= #{lit(title)}" if i == 0 else "") for i, out in enumerate(outputs)]
 
 
 def report_source(kind: str, meta: dict, sections: list, root: Path, manifest: dict,
@@ -297,8 +345,8 @@ def report_source(kind: str, meta: dict, sections: list, root: Path, manifest: d
         f"#counter(page).final().first()] }})",
         # text in any script: the CJK font (a dependency, noto-cjk-sans-otc) for what the main one lacks
         f"#set text(lang: \"en\", size: 9pt, font: ({lit(MAIN_FONT)}, {lit(CJK_FONT)}))",
-        # a section starts a page; its outputs are placed by their length (placed)
-        "#show heading.where(level: 1): it => { pagebreak(weak: true); text(size: 13pt, it) }",
+        # the outputs and the section opening with them are placed by their length (placed)
+        "#show heading.where(level: 1): it => text(size: 13pt, it)",
         "#show heading.where(level: 2): it => text(size: 10.5pt, it)",
         "#align(center + horizon)[",
         f"  #text(size: 22pt, weight: \"bold\")[#{lit(meta['study_id'])}] #v(6pt)",
@@ -316,25 +364,24 @@ def report_source(kind: str, meta: dict, sections: list, root: Path, manifest: d
     ]
     contents = len(lines) - 1
     if summary is not None:      # first: the executive summary, then the stopping guidelines
-        lines += ["= Executive summary", table_markup(summary, "9pt", "(auto, 1fr, auto)"), "#v(4pt)"]
+        lines += [f"{NEW_PAGE}= Executive summary", table_markup(summary, "9pt", "(auto, 1fr, auto)"), "#v(4pt)"]
     sections = list(sections)
     front = sections[:1] if sections and sections[0][0] == "Stopping guidelines" else []
     for title, outputs in front:
-        lines.append(f"= #{lit(title)}")
-        lines += [output_markup(out, root, i == 0) for i, out in enumerate(outputs)]
+        lines += section_markup(title, outputs, root)
     if preface is not None:
-        lines.append(f"= #{lit(preface[0])}")
+        lines.append(f"{NEW_PAGE}= #{lit(preface[0])}")
         for title, frame in preface[1]:
-            lines += [f"=== #{lit(title)}", table_markup(frame), "#v(6pt)"]
+            lines += [f"== #{lit(title)}", table_markup(frame), "#v(6pt)"]   # PDF/UA: no level skipped
     for title, outputs in sections[len(front):]:
-        lines.append(f"= #{lit(title)}")
-        lines += [output_markup(out, root, i == 0) for i, out in enumerate(outputs)]
-    lines.append("= Appendices")
-    for i, (title, frame) in enumerate(appendices):
-        lines.append(placed(f"== #{lit(title)}\n{table_markup(frame)}\n", len(frame) <= SHORT_ROWS, i == 0))
-    lines.append(placed(provenance_markup(manifest), False, not appendices))
+        lines += section_markup(title, outputs, root)
+    lead = "= Appendices"            # with the first appendix
+    for title, frame in appendices:
+        lines.append(placed(f"== #{lit(title)}\n{table_markup(frame)}\n", len(frame) <= SHORT_ROWS, lead))
+        lead = ""
+    lines.append(placed(provenance_markup(manifest), False, lead))
     used = abbreviations("\n".join(lines), meta.get("abbreviations"))
-    lines.insert(contents + 1, "= Abbreviations\n" + table_markup(used, "9pt", "(auto, 1fr)"))
+    lines.insert(contents + 1, f"{NEW_PAGE}= Abbreviations\n" + table_markup(used, "9pt", "(auto, 1fr)"))
     return "\n".join(lines) + "\n"
 
 
@@ -388,7 +435,7 @@ def record_appendices(adam: Path) -> list[tuple[str, pd.DataFrame]]:
             excluded_summary(pd.read_csv(adam / "excluded_records.csv", keep_default_na=False))),
            ("Records used with a note: imputed dates, unscheduled visits, retests, baseline cross-check",
             notes_summary(pd.read_csv(adam / "record_notes.csv", keep_default_na=False))),
-           ("Methods: partial dates, unscheduled visits, retests, NOT DONE results", IMPUTATION_RULES)]
+           ("Methods: partial dates, unscheduled visits, retests, NOT DONE results, rounding", IMPUTATION_RULES)]
     queries = read("data_queries.csv") if (adam / "data_queries.csv").exists() else pd.DataFrame()
     if len(queries):             # records kept or changed by a stated rule (none: no page)
         out.insert(3, ("Data queries: records kept or changed by a stated rule (adam/data_queries.csv)",
