@@ -63,3 +63,15 @@ def test_alt_text_is_the_figure_title_and_what_it_shows(tmp_path):
     out = Output(id="f", number="Figure 2", title="CONSORT flow, pooled", population="Screened", path="f.png",
                  kind="figure", footnote="Screen failures by criterion.", source="ADSL", note="")
     assert alt_text(out, tmp_path) == "Figure 2 CONSORT flow, pooled. Screen failures by criterion."
+
+
+def test_uln_lines_per_sex_where_the_limits_differ():
+    """Creatinine's ULN differs by sex (111 vs 81 umol/L in study 1's laboratory ranges): one line each;
+    ALT's does not: one line."""
+    from trialstats.figures.safety import upper_limits
+    creat = pd.DataFrame({"SEX": ["M", "M", "F", "F"], "ANRHI": [111.0, 111.0, 81.0, 81.0]})
+    assert upper_limits(creat) == [(111.0, " ULN men", "--"), (81.0, " ULN women", ":")]
+    alt = pd.DataFrame({"SEX": ["M", "F"], "ANRHI": [40.0, 40.0]})
+    assert upper_limits(alt) == [(40.0, " ULN", "--")]
+    assert upper_limits(alt.drop(columns="SEX")) == [(40.0, " ULN", "--")]
+    assert upper_limits(pd.DataFrame({"ANRHI": [float("nan")]})) == []

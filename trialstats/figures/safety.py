@@ -313,9 +313,25 @@ def _visits(records: pd.DataFrame) -> list[str]:
     return sorted(d["AVISIT"].unique())
 
 
+SEX_WORDS = {"M": "men", "F": "women"}
+
+
+def upper_limits(records: pd.DataFrame) -> list[tuple[float, str, str]]:
+    """The ULN lines of one test as (value, label, line style): one per sex where the limits differ by sex
+    (creatinine), else one; the median ANRHI of the records of each."""
+    uln = pd.to_numeric(records["ANRHI"], errors="coerce")
+    if "SEX" in records:
+        by_sex = uln.groupby(records["SEX"].astype("string")).median().dropna()
+        if by_sex.nunique() > 1:
+            return [(v, f" ULN {SEX_WORDS.get(sex, sex)}", ("--", ":")[k % 2])
+                    for k, (sex, v) in enumerate(by_sex.sort_index(ascending=False).items())]
+    return [(uln.median(), " ULN", "--")] if uln.notna().any() else []
+
+
 def g_lab_boxplots(records: pd.DataFrame, colours: dict, title: str, labels: dict | None = None) -> plt.Figure:
     """Box plots of each test's values by scheduled visit, one box per arm side by side (median,
-    quartiles, whiskers at 1.5 IQR, outliers as dots); the ULN dashed. `records`: lab_records."""
+    quartiles, whiskers at 1.5 IQR, outliers as dots); the ULN dashed, one line per sex where the limits
+    differ by sex (upper_limits). `records`: lab_records."""
     params = [p for p in ("ALT", "AST", "BILI", "CREAT") if p in set(records["PARAMCD"])]
     labels = labels or {}
     arms = [a for a in colours if a in set(records["ARM_"])]
@@ -344,10 +360,9 @@ def g_lab_boxplots(records: pd.DataFrame, colours: dict, title: str, labels: dic
                 for patch in box["boxes"]:
                     patch.set(facecolor=colours[arm], alpha=0.55, edgecolor=colours[arm])
                 ax.plot([], [], "s", color=colours[arm], alpha=0.55, label=str(arm))
-            uln = pd.to_numeric(d["ANRHI"], errors="coerce").median()
-            if pd.notna(uln):
-                ax.axhline(uln, color="#c00000", lw=0.8, ls="--")
-                ax.text(len(visits) - 0.5, uln, " ULN", color="#c00000", fontsize=7, va="bottom", ha="right")
+            for uln, label, style in upper_limits(d):
+                ax.axhline(uln, color="#c00000", lw=0.8, ls=style)
+                ax.text(len(visits) - 0.5, uln, label, color="#c00000", fontsize=7, va="bottom", ha="right")
             ax.set_xticks(range(len(visits)), [v.title() for v in visits], rotation=30, ha="right", fontsize=7)
             ax.set_title(labels.get(param, param), fontsize=9, loc="left")
         handles, names = axes[0][0].get_legend_handles_labels()

@@ -256,7 +256,8 @@ ENTRIES: tuple[Entry, ...] = (
       source="ADAE, ADEX", ard=f"{SAFETY}/ard/t_14_3_14.csv", needs=("infusions",)),
     E("f_14_3_15", "f_14_3_15", "Figure 14.3.15", "Liver and renal tests by visit: box plots", "Safety set",
       f"{SAFETY}/figures/f_14_3_15.png", "safety", "figure", "Scheduled visits. Box: quartiles and median; whiskers "
-      "to 1.5 x IQR; dots beyond. Dashed: upper limit of normal.", "ADLB"),
+      "to 1.5 x IQR; dots beyond. Dashed: upper limit of normal (ULN); where it differs by sex (creatinine), dashed "
+      "for men and dotted for women, each labelled.", "ADLB"),
     E("f_14_3_16", "f_14_3_16", "Figure 14.3.16", "ALT and AST over time, multiples of the upper limit of normal",
       "Safety set", f"{SAFETY}/figures/f_14_3_16.png", "safety", "figure", "One line per subject. Bold and labelled: "
       "subjects with ALT or AST >= 3 x ULN after the first dose ({ref[l_16_2_6]}).", "ADLB"),
