@@ -1,8 +1,9 @@
 """PDF reports compiled in-process with typst: title page, outline (PDF bookmarks), numbered
-tables and figures with population, footnotes and source, "Page X of Y", a banner on every page
-of a closed report, and a provenance appendix from the manifest. The document date and the PDF
-timestamp are the data-cut date, so the same inputs give the same bytes. Every PDF is PDF/UA-1 and
-PDF/A-2a (typst checks both at compile time: a figure without alternative text fails the job).
+tables and figures with population, footnotes and source, "Page X of Y", the session marking in
+every page header of a DMC report (OPEN SESSION, CLOSED SESSION), and a provenance appendix from
+the manifest. The document date and the PDF timestamp are the data-cut date, so the same inputs
+give the same bytes. Every PDF is PDF/UA-1 and PDF/A-2a (typst checks both at compile time: a
+figure without alternative text fails the job).
 """
 from __future__ import annotations
 
@@ -287,7 +288,7 @@ ABBREVIATIONS = {
     "DPP-4": "dipeptidyl peptidase-4", "GLP-1": "glucagon-like peptide-1", "SGLT-2": "sodium-glucose co-transporter 2",
     "SGLT2": "sodium-glucose co-transporter 2", "HOMA": "homeostasis model assessment", "DNA": "deoxyribonucleic acid",
     "ISO": "International Organization for Standardization (ISO 8601: dates)",
-    "SHA-256": "Secure Hash Algorithm, 256-bit digest", "PDF/UA": "PDF for universal accessibility (ISO 14289)",
+    "SHA-256": "Secure Hash Algorithm, 256-bit digest",
 }
 
 
