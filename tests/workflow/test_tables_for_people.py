@@ -165,5 +165,5 @@ def test_data_currency_on_every_title_page(built):
 def test_abbreviations_defined(built):
     pages = page_texts(built / "results" / REPORTS["closed"])
     abbreviations = " ".join(t for t in pages if "Abbreviations" in t and "Meaning" in t)   # it runs over pages
-    for term in ("MMRM", "SOC", "PT", "ULN", "CI", "TEAE", "CMH", "FAS", "SDTM", "ADSL", "ADAE", "OLS", "DPP-4"):
+    for term in ("MMRM", "SOC", "PT", "ULN", "CI", "TEAE", "CMH", "SDTM", "ADSL", "ADAE", "OLS", "DPP-4"):
         assert re.search(rf"\b{term}\b", abbreviations), term
