@@ -75,3 +75,11 @@ def test_uln_lines_per_sex_where_the_limits_differ():
     assert upper_limits(alt) == [(40.0, " ULN", "--")]
     assert upper_limits(alt.drop(columns="SEX")) == [(40.0, " ULN", "--")]
     assert upper_limits(pd.DataFrame({"ANRHI": [float("nan")]})) == []
+
+
+def test_abbreviations_found_in_plurals_and_before_a_word_never_inside_a_longer_one():
+    from trialstats.report.build import abbreviations
+    used = abbreviations("Newton-Raphson from the OLS-residual start; TEAEs; HOMA-IR; ADSL, DPP-4 inhibitors",
+                         {"HOMA-IR": "homeostasis model assessment of insulin resistance"})
+    assert used["Abbreviation"].tolist() == ["ADSL", "DPP-4", "HOMA-IR", "OLS", "TEAE"]
+    assert "HOMA" not in used["Abbreviation"].tolist() and "DM" not in used["Abbreviation"].tolist()

@@ -297,7 +297,8 @@ def abbreviations(text: str, study: dict | None = None) -> pd.DataFrame:
     general ones (ABBREVIATIONS) and the study's (protocol `abbreviations`)."""
     import re
     known = {**ABBREVIATIONS, **(study or {})}
-    used = [a for a in known if re.search(rf"(?<![\w-]){re.escape(a)}s?(?![\w-])", text)]   # TEAEs: TEAE
+    # TEAEs and OLS-residual use TEAE and OLS; HOMA-IR is not HOMA
+    used = [a for a in known if re.search(rf"(?<![\w-]){re.escape(a)}s?(?!\w|-[A-Z0-9%])", text)]
     used.sort(key=lambda a: (a.lower(), a))
     return pd.DataFrame({"Abbreviation": used, "Meaning": [known[a] for a in used]})
 
