@@ -16,7 +16,7 @@ from trialstats.tables.format import dose_labels, humanize
 from trialstats.ard.since_last import since_last_files
 from trialstats.figures.conduct import g_accrual
 from trialstats.io import read_datasets
-from trialstats.tables.conduct import open_side_tables
+from trialstats.tables.conduct import open_safety_tables, open_side_tables
 from trialstats.joblog import log_errors
 from trialstats.protocol import dose_words
 
@@ -46,6 +46,11 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     if arm is None:   # trial conduct and the pooled AE overview for the open side
         adae, adeff = (pd.read_parquet(adam / f"{name}.parquet") for name in ("adae", "adeff"))
         conduct = open_side_tables(adsl, adae, adeff, protocol, sm.wildcards.cut, randomized)
+        if randomized:        # the open session's pooled safety (the review has its own safety job)
+            lab, ex = (pd.read_parquet(adam / f"{name}.parquet") if (adam / f"{name}.parquet").exists() else None
+                       for name in ("adlb", "adex"))
+            aesi = [a["name"] for a in protocol.get("aesi", [])]          # as the closed side (aesi_names)
+            conduct.update(open_safety_tables(adsl, adae, lab, ex, aesi))
         for name, frame in conduct.items():
             write_csv(frame, tables / f"{name}.csv")
         for ext in ("png", "pdf"):

@@ -13,7 +13,8 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     side = sm.wildcards.side
     protocol = yaml.safe_load(open(sm.input.protocol))
     page = RtfPage(study=protocol["study"]["id"], report=REPORT_TITLES[side], cut=sm.wildcards.cut,
-                   closed=side == "closed", synthetic=bool(protocol["study"].get("synthetic")),
+                   closed=side == "closed", open_session=side == "open",
+                   synthetic=bool(protocol["study"].get("synthetic")),
                    version=f"trialstats report version {sm.params.version}", paper=sm.params.paper)
     root = Path("results") / sm.wildcards.study / sm.wildcards.cut
     written = write_rtf_tables(report_plan(side, protocol), root, Path(sm.output[0]), page)

@@ -136,3 +136,11 @@ def test_config_paper_is_a4_by_default_letter_allowed_and_nothing_else():
     config["report"]["paper"] = "a3"
     with pytest.raises(WorkflowError, match="a3"):
         validate(config, schema)
+
+
+def test_open_session_marking_in_the_open_reports_header():
+    from trialstats.report.rtf import OPEN_BANNER
+    text = rtf_document(OUT, RtfPage("S", "DMC open report (pooled)", "2026-03-31", open_session=True), "",
+                        frame=listing(2))
+    header = re.search(r"\{\\header (.*?)\}\n\{\\footer", text, re.S).group(1)
+    assert OPEN_BANNER in header and BANNER not in text

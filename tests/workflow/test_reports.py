@@ -8,7 +8,7 @@ import pytest
 from tests.conftest import STUDY1
 from tests.workflow.test_pipeline import project, snakemake  # noqa: F401 (fixture)
 # `built`: the default pipeline run shared by the workflow tests (tests/workflow/conftest.py)
-from trialstats.report.build import BANNER
+from trialstats.report.build import BANNER, OPEN_BANNER
 from trialstats.outputs.plan import report_plan
 from tests.conftest import STUDY2, protocol
 
@@ -45,7 +45,7 @@ def test_open_report_titles_and_no_arm_anywhere(built):
     for _, outputs in report_plan("open", protocol(STUDY1)):
         for out in outputs:
             assert f"{out.number} {out.title}" in text, out.id
-    assert not any(BANNER in p for p in pages)
+    assert not any(BANNER in p for p in pages) and all(OPEN_BANNER in p for p in pages)
     key = pd.read_csv(STUDY1 / "randomization.csv", dtype=str)
     for secret in sorted(set(key.ARM) | set(key.ARMCD)):
         assert secret not in text, secret
@@ -113,3 +113,60 @@ def test_manifests_confirm_the_inputs_of_a_report(built):
         assert main(["verify", manifests[0], "--base", str(built)]) == 1
     finally:
         ae.write_bytes(original)
+
+
+POOLED_TABLES = {"ae_soc_pt": "t_14_3_2", "aesi": "t_14_3_6", "lab_alerts": "t_14_3_10"}   # open -> closed
+
+
+def test_open_safety_tables_are_pooled_and_name_no_arm(built):
+    """The open session's TEAEs by SOC/PT, AESIs and liver alerts have one column, all subjects together:
+    each count equals the sum over the arms of the closed side's ARD (every subject is in one arm), and
+    no cell names an arm; the SAE listing is the closed one without its arm column."""
+    key = pd.read_csv(STUDY1 / "randomization.csv", dtype=str)
+    secrets = sorted(set(key.ARM) | set(key.ARMCD))
+    tables = built / CUT1 / "open/tables"
+    for name, closed_id in POOLED_TABLES.items():
+        pooled = pd.read_csv(tables / f"{name}_ard.csv", keep_default_na=False)
+        assert set(pooled.loc[pooled["group1"] == "ARM", "group1_level"]) == {"All subjects"}, name
+        assert "CONTRAST" not in set(pooled["group1"]), name
+        by_arm = pd.read_csv(built / CUT1 / f"closed/safety/ard/{closed_id}.csv", keep_default_na=False)
+        by_arm = by_arm[(by_arm["group1"] == "ARM") & by_arm["stat_name"].isin(["n", "N", "events"])]
+        summed = by_arm.groupby(["group2_level", "variable_level", "stat_name"])["stat"].sum()
+        mine = pooled[pooled["stat_name"].isin(["n", "N", "events"])].set_index(
+            ["group2_level", "variable_level", "stat_name"])["stat"]
+        assert len(mine) > 5 and mine.sort_index().to_dict() == summed.sort_index().to_dict(), name
+        display = pd.read_csv(tables / f"{name}.csv", dtype=str, keep_default_na=False)
+        assert list(display.columns) == ["Category", "All subjects (N=90)"], name
+        text = display.to_csv()
+        assert not [s for s in secrets if s in text], name
+    listing = pd.read_csv(tables / "sae_listing.csv", dtype=str, keep_default_na=False)
+    closed = pd.read_csv(built / CUT1 / "closed/safety/listings/l_16_2_1.csv", dtype=str, keep_default_na=False)
+    assert "Arm" not in listing and len(listing) == len(closed) > 0
+    order = ["Subject", "Onset date", "Preferred term"]
+    assert listing.sort_values(order).reset_index(drop=True).equals(
+        closed.drop(columns="Arm").sort_values(order).reset_index(drop=True))
+    assert not [s for s in secrets if s in listing.to_csv()]
+
+
+def test_session_marking_in_every_page_header(built):
+    """The distribution marking heads every page: OPEN SESSION in the open report, CLOSED SESSION in the
+    closed one, none in the single-arm review."""
+    for path, marking in (("open/report/dmc_open_report.pdf", OPEN_BANNER),
+                          ("closed/report/dmc_closed_report.pdf", BANNER)):
+        reader = pypdf.PdfReader(built / CUT1 / path)
+        heads = [page.extract_text().split("\n")[:3] for page in reader.pages]
+        assert all(any(marking in line for line in head) for head in heads), path
+
+
+def test_reports_are_pdf_ua_1_and_pdf_a_2a(built):
+    """Every report declares PDF/UA-1 and PDF/A-2a in its XMP metadata (typst checked them when it compiled:
+    tests/unit/test_report_build.py), carries a title and alternative text on each figure."""
+    pdfs = [built / CUT1 / "open/report/dmc_open_report.pdf", built / CUT1 / "closed/report/dmc_closed_report.pdf",
+            built / "results/nct06495437/2026-03-31/review/report/safety_review_report.pdf"]
+    for path in pdfs:
+        reader = pypdf.PdfReader(path)
+        xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
+        assert "<pdfuaid:part>1</pdfuaid:part>" in xmp and "<pdfaid:part>2</pdfaid:part>" in xmp, path
+        assert "<pdfaid:conformance>A</pdfaid:conformance>" in xmp and reader.metadata.title, path
+        source = path.with_suffix(".typ").read_text()
+        assert source.count("#image(") == source.count("alt: ") > 0, path

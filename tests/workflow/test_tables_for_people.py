@@ -164,6 +164,6 @@ def test_data_currency_on_every_title_page(built):
 
 def test_abbreviations_defined(built):
     pages = page_texts(built / "results" / REPORTS["closed"])
-    abbreviations = next(t for t in pages if "Abbreviations" in t and "Meaning" in t)
-    for term in ("MMRM", "SOC", "PT", "ULN", "CI", "TEAE", "CMH"):
+    abbreviations = " ".join(t for t in pages if "Abbreviations" in t and "Meaning" in t)   # it runs over pages
+    for term in ("MMRM", "SOC", "PT", "ULN", "CI", "TEAE", "CMH", "SDTM", "ADSL", "ADAE", "OLS", "DPP-4"):
         assert re.search(rf"\b{term}\b", abbreviations), term

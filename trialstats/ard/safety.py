@@ -481,5 +481,5 @@ def compute_dmc_safety(adsl: pd.DataFrame, adae: pd.DataFrame, lb: pd.DataFrame 
         out["ard_t_14_3_14"] = ard_ae_by_infusion(adsl, adae, adex, arms)
     if lb is not None:
         out["l_16_2_6"] = listing_liver(lb, adsl, adex if "INFNUM_" in adae else None)   # infusions only
-        out["data_lab_records"] = lab_records(lb)
+        out["data_lab_records"] = lab_records(lb, adsl=adsl)
     return out

@@ -23,6 +23,5 @@ def g_accrual(table: pd.DataFrame, target: int | None, title: str,
         ax.set_xticks(x[::step], table["Month"].iloc[::step], rotation=45, ha="right")
         ax.set_ylabel("Subjects (cumulative)")
         ax.legend(frameon=False)
-        ax.set_title(title, loc="left", fontsize=10)
         fig.tight_layout()
     return fig

@@ -51,7 +51,6 @@ def g_consort(ard: pd.DataFrame, title: str, enrolled_label: str = "Enrolled",
         ax.set_axis_off()
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
-        ax.set_title(title, fontsize=11, loc="left")
         screened = _box(ax, 0.5, 0.94, f"Screened: {_n(ard, 'SCREENED')}")
         sf = "\n".join([f"Screen failures: {_n(ard, 'SCREEN FAILURE')}", *_reasons(ard, "SCREEN FAILURE")])
         failures = _box(ax, 0.6, 0.855, sf, face="#f3f3f3", ha="left", width=60)   # just right of the arrow

@@ -54,7 +54,6 @@ def _forest(rows: list[tuple], xlabel: str, title: str, arms: list, control: str
         ax.set_ylim(-0.6, len(rows) - 0.4)
         ax.set_xlabel(xlabel)
         favours_labels(ax, actives[0] if len(actives) == 1 else "active", control, better)
-        fig.suptitle(title, x=0.01, ha="left", fontsize=10)
         fig.tight_layout()
     return fig
 
@@ -113,7 +112,6 @@ def g_tipping_heatmap(grid: pd.DataFrame, labels, title: str, alpha: float = 0.0
             handles.append(Patch(fc="none", ec="none", label=f"bold: p < {alpha:g}"))
         ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3, frameon=False,
                   fontsize=8, handlelength=1.5)
-        ax.set_title(title, loc="left", fontsize=10)
         fig.tight_layout()
     return fig
 

@@ -23,7 +23,6 @@ def _says(title: str, text: str) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(7, 2))
     ax.axis("off")
     ax.text(0.5, 0.5, text, ha="center", va="center")
-    fig.suptitle(title, x=0.01, ha="left", fontsize=10)
     return fig
 
 def g_ae_dotplot(soc_pt: pd.DataFrame, risk: pd.DataFrame, title: str, top: int = 20,
@@ -65,7 +64,6 @@ def g_ae_dotplot(soc_pt: pd.DataFrame, risk: pd.DataFrame, title: str, top: int 
             a2.set_xlabel(f"Risk difference vs {control} (percentage points, 95% CI)" if control else
                           "Risk difference (percentage points, 95% CI)")
         fig.legend(*a1.get_legend_handles_labels(), loc="upper right", ncol=len(arms), frameon=False, fontsize=8)
-        fig.suptitle(title, x=0.01, ha="left", fontsize=10)
         fig.tight_layout(rect=(0, 0, 1, 1 - 0.3 / height))
     return fig
 
@@ -118,7 +116,6 @@ def g_edish(peak: pd.DataFrame, title: str, arms: list | None = None, control: s
         ax.set_xlabel("Peak ALT (x ULN)")
         ax.set_ylabel("Peak total bilirubin (x ULN)")
         ax.legend(frameon=False, fontsize=8, loc="upper left")
-        ax.set_title(title, loc="left", fontsize=10)
         fig.tight_layout()
     return fig
 
@@ -212,7 +209,6 @@ def g_lab_over_visits(summary: pd.DataFrame, params: list[str], title: str, labe
                    "their median week; beyond the scale: at its edge, with the mean",
                    loc="upper left", bbox_to_anchor=(0.01, 0.955), ncol=len(names), frameon=False, fontsize=8,
                    title_fontsize=7.5, alignment="left")
-        fig.suptitle(title, x=0.01, ha="left", fontsize=10)
         fig.tight_layout(rect=(0, 0, 1, 0.88))
     return fig
 
@@ -303,7 +299,6 @@ def g_time_to_event(curves: pd.DataFrame, table: pd.DataFrame, colours: dict, ti
                     low.text(w_, len(arms) - 1 - i, f"{n:.0f}", ha="center", va="center", fontsize=7,
                              color=colours[arm])
             low.set_xlabel("Weeks since first dose (number at risk below)", fontsize=8)
-        fig.suptitle(title, x=0.01, ha="left", fontsize=10)
         label_len = max([len(str(a)) for a in arms] + [7]) if len(arms) > 1 else 7
         fig.subplots_adjust(left=min(0.3, 0.03 + 0.006 * label_len), right=0.98, top=0.82, bottom=0.12, wspace=0.18)
     return fig
@@ -318,9 +313,25 @@ def _visits(records: pd.DataFrame) -> list[str]:
     return sorted(d["AVISIT"].unique())
 
 
+SEX_WORDS = {"M": "men", "F": "women"}
+
+
+def upper_limits(records: pd.DataFrame) -> list[tuple[float, str, str]]:
+    """The ULN lines of one test as (value, label, line style): one per sex where the limits differ by sex
+    (creatinine), else one; the median ANRHI of the records of each."""
+    uln = pd.to_numeric(records["ANRHI"], errors="coerce")
+    if "SEX" in records:
+        by_sex = uln.groupby(records["SEX"].astype("string")).median().dropna()
+        if by_sex.nunique() > 1:
+            return [(v, f" ULN {SEX_WORDS.get(sex, sex)}", ("--", ":")[k % 2])
+                    for k, (sex, v) in enumerate(by_sex.sort_index(ascending=False).items())]
+    return [(uln.median(), " ULN", "--")] if uln.notna().any() else []
+
+
 def g_lab_boxplots(records: pd.DataFrame, colours: dict, title: str, labels: dict | None = None) -> plt.Figure:
     """Box plots of each test's values by scheduled visit, one box per arm side by side (median,
-    quartiles, whiskers at 1.5 IQR, outliers as dots); the ULN dashed. `records`: lab_records."""
+    quartiles, whiskers at 1.5 IQR, outliers as dots); the ULN dashed, one line per sex where the limits
+    differ by sex (upper_limits). `records`: lab_records."""
     params = [p for p in ("ALT", "AST", "BILI", "CREAT") if p in set(records["PARAMCD"])]
     labels = labels or {}
     arms = [a for a in colours if a in set(records["ARM_"])]
@@ -349,14 +360,12 @@ def g_lab_boxplots(records: pd.DataFrame, colours: dict, title: str, labels: dic
                 for patch in box["boxes"]:
                     patch.set(facecolor=colours[arm], alpha=0.55, edgecolor=colours[arm])
                 ax.plot([], [], "s", color=colours[arm], alpha=0.55, label=str(arm))
-            uln = pd.to_numeric(d["ANRHI"], errors="coerce").median()
-            if pd.notna(uln):
-                ax.axhline(uln, color="#c00000", lw=0.8, ls="--")
-                ax.text(len(visits) - 0.5, uln, " ULN", color="#c00000", fontsize=7, va="bottom", ha="right")
+            for uln, label, style in upper_limits(d):
+                ax.axhline(uln, color="#c00000", lw=0.8, ls=style)
+                ax.text(len(visits) - 0.5, uln, label, color="#c00000", fontsize=7, va="bottom", ha="right")
             ax.set_xticks(range(len(visits)), [v.title() for v in visits], rotation=30, ha="right", fontsize=7)
             ax.set_title(labels.get(param, param), fontsize=9, loc="left")
         handles, names = axes[0][0].get_legend_handles_labels()
-        fig.suptitle(title, x=0.01, ha="left", fontsize=10)
         fig.tight_layout(rect=(0, 0, 1, 0.97))
         fig.legend(handles, names, loc="upper right", ncol=len(arms), frameon=False, fontsize=8)  # clear of the data
     return fig
@@ -398,7 +407,6 @@ def g_liver_profiles(records: pd.DataFrame, colours: dict, title: str, threshold
         for arm in arms:
             axes[0].plot([], [], color=colours[arm], lw=1.2, label=str(arm))
         axes[0].legend(frameon=False, fontsize=7, loc="upper right")
-        fig.suptitle(title, x=0.01, ha="left", fontsize=10)
         fig.tight_layout()
     return fig
 

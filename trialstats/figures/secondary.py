@@ -49,7 +49,6 @@ def g_lsmeans_over_visits(ard: pd.DataFrame, labels, visits: list[str], ylabel: 
         week_ticks(ax, weeks, 0.03)
         ax.set_xlabel("Week (0 = baseline)")
         ax.set_ylabel(ylabel)
-        ax.set_title(title, loc="left", fontsize=10)
         ax.legend(frameon=False, title="LS mean, bars: 95% CI", fontsize=8, title_fontsize=8)
         fig.tight_layout()
     return fig
@@ -118,6 +117,5 @@ def g_subgroup_forest(ard: pd.DataFrame, labels, title: str, change_label: str =
         table.set_ylim(-0.6, len(rows) - 0.4)
         for tick, r in zip(table.get_yticklabels(), rows):
             tick.set_fontweight("normal" if "n" in r else "bold")
-        fig.suptitle(title, x=0.01, ha="left", fontsize=10)
         fig.tight_layout()
     return fig

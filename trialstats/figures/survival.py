@@ -58,8 +58,6 @@ def km_figure(steps: pd.DataFrame, arms: list[str], colours: dict, unit: str = "
                 low.text(t, len(arms) - 1 - i, f"{at_risk(curves[a], t)}", ha="center", va="center", fontsize=8,
                          color=colours[a])
         low.set_xlabel(f"Time ({unit}); number at risk above", fontsize=8)
-        if title:
-            fig.suptitle(title, x=0.01, ha="left", fontsize=10)
         label_len = max([len(str(a)) for a in arms] + [6])
         fig.subplots_adjust(left=min(0.35, 0.05 + 0.011 * label_len), right=0.97, top=0.9 if title else 0.97,
                             bottom=0.13)

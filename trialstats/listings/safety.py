@@ -218,12 +218,15 @@ def listing_liver(lb: pd.DataFrame, adsl: pd.DataFrame, adex: pd.DataFrame | Non
     return out.iloc[order].reset_index(drop=True)
 
 
-def lab_records(lb: pd.DataFrame, params=LIVER_RENAL) -> pd.DataFrame:
-    """The records of the figures (box plots, ALT/AST profiles): arm, subject, test, visit, study
-    day, value, ULN and multiple of ULN, baseline and post-baseline (POSTFL_)."""
+def lab_records(lb: pd.DataFrame, params=LIVER_RENAL, adsl: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The records of the figures (box plots, ALT/AST profiles): arm, subject, sex (from `adsl`, for
+    reference limits that differ by sex), test, visit, study day, value, ULN and multiple of ULN,
+    baseline and post-baseline (POSTFL_)."""
     d = lb[lb["PARAMCD"].isin(list(params))]
-    cols = [c for c in ("ARM_", "USUBJID", "PARAMCD", "PARAM", "AVISIT", "AVISITN", "ADY", "AVAL", "ANRHI", "ABLFL",
-                        "POSTFL_") if c in d]
+    if adsl is not None and "SEX" in adsl and "SEX" not in d:
+        d = d.merge(adsl[["USUBJID", "SEX"]], on="USUBJID", how="left")
+    cols = [c for c in ("ARM_", "USUBJID", "SEX", "PARAMCD", "PARAM", "AVISIT", "AVISITN", "ADY", "AVAL", "ANRHI",
+                        "ABLFL", "POSTFL_") if c in d]
     d = d[cols].copy()
     d["XULN"] = compute_xuln(d)
     return d.reset_index(drop=True)

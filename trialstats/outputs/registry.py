@@ -50,6 +50,8 @@ GS_DESIGN = ("Boundaries on the one-sided score z of the charter's final test; o
              "the current trend falls below the charter's threshold. Power so far: the probability of crossing by "
              "that look under the design rates.")
 SAFETY = "{side}/safety"
+POOLED = ("n (%) [events]: subjects with at least one event (% of all subjects) [number of events]; CI: "
+          "Clopper-Pearson 95%. All subjects together: no arm.")
 OPEN = "open/tables"
 
 E = Entry
@@ -98,6 +100,21 @@ ENTRIES: tuple[Entry, ...] = (
     E("o_ae_overview", "o_ae_overview", "Table 8", "Adverse event overview, pooled", "Safety set",
       f"{OPEN}/ae_overview.csv", "open_flow", footnote="n (%) [events]; CI: Clopper-Pearson 95%.", source="ADAE",
       ard=f"{OPEN}/ae_overview_ard.csv"),
+    # the open session's safety, pooled over every subject (rule open_flow: the closed side's functions on the
+    # blinded ADaM, one column "All subjects", no arm)
+    E("o_ae_soc_pt", "o_ae_soc_pt", "Table 9", "TEAEs by SOC and PT, pooled", "Safety set",
+      f"{OPEN}/ae_soc_pt.csv", "open_flow", footnote="Subjects counted once per SOC and once per PT. " + POOLED,
+      source="ADAE", ard=f"{OPEN}/ae_soc_pt_ard.csv"),
+    E("o_aesi", "o_aesi", "Table 10", "Adverse events of special interest, pooled", "Safety set",
+      f"{OPEN}/aesi.csv", "open_flow", footnote="{aesi_definitions}" + POOLED, source="ADAE, ADLB",
+      ard=f"{OPEN}/aesi_ard.csv"),
+    E("o_lab_alerts", "o_lab_alerts", "Table 11", "Liver laboratory alerts (Hy's-law screen), pooled", "Safety set",
+      f"{OPEN}/lab_alerts.csv", "open_flow", footnote="Subjects whose peak post-baseline value reached the multiple "
+      "of the upper limit of normal (ULN). n (%) of all subjects; CI: Clopper-Pearson 95%.", source="ADLB",
+      ard=f"{OPEN}/lab_alerts_ard.csv"),
+    E("o_sae_listing", "o_sae_listing", "Listing 2", "Serious adverse events, without arm", "Safety set",
+      f"{OPEN}/sae_listing.csv", "open_flow", "listing", "Every serious TEAE of every subject, by subject and onset; "
+      "no arm. Onset day: study day (day 1 = first dose); {since_last_dose}" + VERBATIM, "ADAE, ADSL, ADEX"),
     # 14.1 subjects (rules closed_flow, closed_safety)
     E("t_14_1_1", "t_14_1_1", "Table 14.1.1", "Analysis populations by arm", "Randomized",
       "closed/flow/populations.csv", "closed_flow", source="ADSL"),
@@ -250,7 +267,8 @@ ENTRIES: tuple[Entry, ...] = (
       source="ADAE, ADEX", ard=f"{SAFETY}/ard/t_14_3_14.csv", needs=("infusions",)),
     E("f_14_3_15", "f_14_3_15", "Figure 14.3.15", "Liver and renal tests by visit: box plots", "Safety set",
       f"{SAFETY}/figures/f_14_3_15.png", "safety", "figure", "Scheduled visits. Box: quartiles and median; whiskers "
-      "to 1.5 x IQR; dots beyond. Dashed: upper limit of normal.", "ADLB"),
+      "to 1.5 x IQR; dots beyond. Dashed: upper limit of normal (ULN); where it differs by sex (creatinine), dashed "
+      "for men and dotted for women, each labelled.", "ADLB"),
     E("f_14_3_16", "f_14_3_16", "Figure 14.3.16", "ALT and AST over time, multiples of the upper limit of normal",
       "Safety set", f"{SAFETY}/figures/f_14_3_16.png", "safety", "figure", "One line per subject. Bold and labelled: "
       "subjects with ALT or AST >= 3 x ULN after the first dose ({ref[l_16_2_6]}).", "ADLB"),
@@ -423,7 +441,8 @@ LAYOUT = {
     "open": [
         ("Trial conduct", ["o_accrual", "o_accrual_table", "o_completeness", "o_deviations"]),
         ("Subject flow", ["o_consort", "o_disposition", "o_populations", "o_eligibility", "o_disagreements"]),
-        ("Baseline and safety, pooled", ["o_baseline", "o_ae_overview"]),
+        ("Baseline and safety, pooled", ["o_baseline", "o_ae_overview", "o_ae_soc_pt", "o_aesi", "o_lab_alerts",
+                                         "o_sae_listing"]),
     ],
     "closed": [
         ("Stopping guidelines", ["t_guidelines", "f_guidelines", "t_gs_design", "f_gs_design"]),
@@ -480,5 +499,6 @@ def figures_of(rule: str, report: str) -> dict[str, str]:
 
 
 def figure_caption(key: str, title: str) -> str:
-    """The caption a figure carries in its image: its number in the closed report and a title."""
+    """The title a figure's file carries in its metadata (its number in the closed report and a title); the
+    caption is the report's, outside the image."""
     return f"{entry(key).number} {title}"

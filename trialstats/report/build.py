@@ -1,7 +1,9 @@
 """PDF reports compiled in-process with typst: title page, outline (PDF bookmarks), numbered
-tables and figures with population, footnotes and source, "Page X of Y", a banner on every page
-of a closed report, and a provenance appendix from the manifest. The document date and the PDF
-timestamp are the data-cut date, so the same inputs give the same bytes.
+tables and figures with population, footnotes and source, "Page X of Y", the session marking in
+every page header of a DMC report (OPEN SESSION, CLOSED SESSION), and a provenance appendix from
+the manifest. The document date and the PDF timestamp are the data-cut date, so the same inputs
+give the same bytes. Every PDF is PDF/UA-1 and PDF/A-2a (typst checks both at compile time: a
+figure without alternative text fails the job).
 """
 from __future__ import annotations
 
@@ -13,7 +15,10 @@ import pandas as pd
 
 from ..outputs.plan import Output
 
-BANNER = "CLOSED - DMC MEMBERS ONLY"
+BANNER = "CLOSED SESSION - DMC members only"
+OPEN_BANNER = "OPEN SESSION"
+MARKINGS = {"closed": BANNER, "open": OPEN_BANNER}     # the distribution marking in every page header
+PDF_STANDARDS = ["ua-1", "a-2a"]
 
 
 def lit(text) -> str:
@@ -105,21 +110,41 @@ def footnote_text(out: Output, root: Path) -> str:
     return out.footnote.replace("{note}", (root / out.note).read_text().strip())
 
 
-def output_markup(out: Output, root: Path) -> str:
-    """One numbered output: heading (bookmark), population, the table/figure, footnotes, source."""
+SHORT_ROWS = 15      # a table of at most this many rows shares a page with the outputs around it
+
+
+def placed(markup: str, short: bool, lead: str = "") -> str:
+    """An output on the page, after `lead` (the heading of the section it opens): a short one (a table of
+    at most SHORT_ROWS rows, a figure, a statement) as one unbreakable block that follows the previous
+    output where it fits, else starts the next page; a long one starts a page."""
+    if short:
+        return f"#block(breakable: false, width: 100%)[\n{lead}\n{markup}]\n"
+    return f"#pagebreak(weak: true)\n{lead}\n{markup}"
+
+
+def output_markup(out: Output, root: Path, lead: str = "") -> str:
+    """One numbered output: heading (bookmark), population, the table/figure, footnotes, source;
+    placed on the page by its length, after `lead` (placed)."""
     lines = [f"== #{lit(out.number + ' ' + out.title)}",
              f"#text(size: 8pt)[Population: #{lit(out.population)}]", ""]
     notes = [n for n in (footnote_text(out, root), f"Source: {out.source}" if out.source else "") if n]
     note_markup = "#text(size: 7pt)[" + " ".join(f"#{lit(n)}" for n in notes) + "]" if notes else ""
     if out.kind == "statement":        # an output that is not there: the footnote says why
         lines.append(f"#text(size: 9pt)[#{lit(out.footnote)}]")
-    elif out.kind == "figure":         # the figure and its notes on one page
-        lines.append(f'#block(breakable: false)[#align(center)[#image({lit(out.path)}, height: 13.2cm, fit: "contain")]'
-                     f'#v(2pt){note_markup}]')
+    elif out.kind == "figure":         # the figure and its notes on one page; the caption is the heading
+        lines.append(f'#block(breakable: false)[#align(center)[#image({lit(out.path)}, height: 13.2cm, fit: "contain", '
+                     f'alt: {lit(alt_text(out, root))})]#v(2pt){note_markup}]')
     else:
         frame = pd.read_csv(root / out.path, dtype=str, keep_default_na=False)
         lines.append(table_markup(frame, "7.5pt" if out.kind == "listing" else "8.5pt", notes=note_markup))
-    return "\n".join(lines) + "\n"
+        return placed("\n".join(lines) + "\n", len(frame) <= SHORT_ROWS, lead)
+    return placed("\n".join(lines) + "\n", True, lead)
+
+
+def alt_text(out: Output, root: Path) -> str:
+    """A figure's alternative text: its number and title, then what it shows (its footnote)."""
+    shows = footnote_text(out, root)
+    return f"{out.number} {out.title}" + (f". {shows}" if shows else "")
 
 
 def provenance_markup(manifest: dict) -> str:
@@ -171,7 +196,8 @@ def notes_summary(notes: pd.DataFrame) -> pd.DataFrame:
 IMPUTATION_RULES = pd.DataFrame({"Topic": [
     "Partial dates accepted", "AE start (ASTDT, ASTDTF)", "AE end (AENDT, AENDTF)", "Findings dates (ADT, ADTF)",
     "Imputation flags", "Data cut", "Dates that cannot be placed", "Unscheduled visits", "Retests",
-    "NOT DONE", "Range indicator", "Baseline cross-check", "Supplemental qualifiers"], "Rule": [
+    "NOT DONE", "Range indicator", "Baseline cross-check", "Supplemental qualifiers", "Rounding",
+    "This document"], "Rule": [
     "--DTC of any ISO 8601 precision (YYYY, YYYY-MM, YYYY-MM-DD, with or without a time) is valid input.",
     "First day of the period the partial date allows (month, or January for a year only); if that period holds "
     "the first dose date and the first day is earlier, the first dose date (the onset is not moved before the "
@@ -192,7 +218,11 @@ IMPUTATION_RULES = pd.DataFrame({"Topic": [
     "The laboratory's --NRIND (N/L/H or NORMAL/LOW/HIGH) is used where given; else derived from the range.",
     "--LOBXFL (or --BLFL) is compared with the derived baseline flag ABLFL; disagreements are listed.",
     "SUPP-- records are merged onto their parent by IDVAR/IDVARVAL (QNAM as a column); orphans are excluded "
-    "and listed."]})
+    "and listed.",
+    "Every displayed number is rounded half away from zero on its decimal value (23.95 -> 24.0, -0.125 -> -0.13), "
+    "at the decimals its table states; p-values at 4 decimals, below 0.0001 as <0.0001.",
+    "PDF/UA-1 (accessible: tagged, every figure with alternative text) and PDF/A-2a (archivable), both checked by "
+    "typst when the report is compiled."]})
 
 
 # On a page that continues an output (no heading starts on it), the output's title + "(continued)"
@@ -224,6 +254,41 @@ ABBREVIATIONS = {
     "MIVQUE(0)": "minimum variance quadratic unbiased estimation (start values)",
     "NYHA": "New York Heart Association", "HIV": "human immunodeficiency virus",
     "HBV": "hepatitis B virus", "HCV": "hepatitis C virus",
+    # ADaM datasets and SDTM domains
+    "ADSL": "subject-level analysis dataset (ADaM)", "ADAE": "adverse event analysis dataset (ADaM)",
+    "ADEFF": "efficacy analysis dataset (ADaM)", "ADLB": "laboratory analysis dataset (ADaM)",
+    "ADEX": "exposure analysis dataset (ADaM)", "ADVS": "vital signs analysis dataset (ADaM)",
+    "ADCM": "concomitant medication analysis dataset (ADaM)", "ADTTE": "time-to-event analysis dataset (ADaM)",
+    "DM": "demographics (SDTM domain)", "DS": "disposition (SDTM domain)", "EX": "exposure (SDTM domain)",
+    "LB": "laboratory test results (SDTM domain)", "VS": "vital signs (SDTM domain)",
+    "MH": "medical history (SDTM domain)", "CM": "concomitant medications (SDTM domain)",
+    "SU": "substance use (SDTM domain)", "QS": "questionnaires (SDTM domain)", "PR": "procedures (SDTM domain)",
+    "SUPPAE": "supplemental qualifiers of AE (SDTM)",
+    # CDISC variables named in the methods and footnotes ("--": the domain's prefix)
+    "--DTC": "date/time of collection (SDTM)", "--STAT": "completion status (SDTM; NOT DONE)",
+    "--REASND": "reason not done (SDTM)", "--NRIND": "reference range indicator (SDTM)",
+    "--LOBXFL": "last observation before exposure flag (SDTM)", "--BLFL": "baseline flag (SDTM)",
+    "LBSTAT": "laboratory test completion status (SDTM)", "LBREASND": "reason laboratory test not done (SDTM)",
+    "AESTDTC": "AE start date/time (SDTM)", "AEENDTC": "AE end date/time (SDTM)", "VISITNUM": "visit number (SDTM)",
+    "QNAM": "qualifier variable name (SDTM SUPP--)", "IDVAR": "identifying variable (SDTM SUPP--)",
+    "IDVARVAL": "identifying variable value (SDTM SUPP--)", "AEREL": "causality as collected (SDTM)",
+    "AEOUT": "outcome of the AE (SDTM)", "AESDTH": "AE results in death (SDTM)", "DTHFL": "subject death flag",
+    "DTHDTC": "date of death (SDTM)", "DTHDT": "date of death (ADaM)", "DTHCAUS": "cause of death (ADaM)",
+    "ASTDT": "analysis start date (ADaM)", "ASTDTF": "analysis start date imputation flag (ADaM)",
+    "AENDT": "analysis end date (ADaM)", "AENDTF": "analysis end date imputation flag (ADaM)",
+    "ADT": "analysis date (ADaM)", "ADTF": "analysis date imputation flag (ADaM)", "ADY": "analysis study day (ADaM)",
+    "TRTEMFL": "treatment-emergent analysis flag (ADaM)", "AVISIT": "analysis visit (ADaM)",
+    "AVISITN": "analysis visit number (ADaM)", "ANL01FL": "analysis record flag 01 (ADaM)",
+    "ABLFL": "baseline record flag (ADaM)", "ANRIND": "analysis reference range indicator (ADaM)",
+    "ANRHI": "analysis normal range upper limit (ADaM)", "A1HI": "analysis range 1 upper limit (ADaM)",
+    "EOSSTT": "end-of-study status (ADaM)", "EOSDT": "end-of-study date (ADaM)",
+    "CQnnNAM": "customised query nn name (ADaM OCCDS)", "BILI": "total bilirubin (parameter code)",
+    "CREAT": "creatinine (parameter code)",
+    # medicine and computing
+    "DPP-4": "dipeptidyl peptidase-4", "GLP-1": "glucagon-like peptide-1", "SGLT-2": "sodium-glucose co-transporter 2",
+    "SGLT2": "sodium-glucose co-transporter 2", "HOMA": "homeostasis model assessment", "DNA": "deoxyribonucleic acid",
+    "ISO": "International Organization for Standardization (ISO 8601: dates)",
+    "SHA-256": "Secure Hash Algorithm, 256-bit digest",
 }
 
 
@@ -232,7 +297,8 @@ def abbreviations(text: str, study: dict | None = None) -> pd.DataFrame:
     general ones (ABBREVIATIONS) and the study's (protocol `abbreviations`)."""
     import re
     known = {**ABBREVIATIONS, **(study or {})}
-    used = [a for a in known if re.search(rf"(?<![\w-]){re.escape(a)}(?![\w-])", text)]
+    # TEAEs and OLS-residual use TEAE and OLS; HOMA-IR is not HOMA
+    used = [a for a in known if re.search(rf"(?<![\w-]){re.escape(a)}s?(?!\w|-[A-Z0-9%])", text)]
     used.sort(key=lambda a: (a.lower(), a))
     return pd.DataFrame({"Abbreviation": used, "Meaning": [known[a] for a in used]})
 
@@ -247,6 +313,14 @@ def currency_statement(meta: dict) -> str:
     return f"Data cut {meta['cut']}; data extracted {meta['extracted']}{meeting}."
 
 
+NEW_PAGE = "#pagebreak(weak: true)\n"
+
+
+def section_markup(title: str, outputs: list[Output], root: Path) -> list[str]:
+    """A section: its heading placed with its first output, the others after it (placed)."""
+    return [output_markup(out, root, f"= #{lit(title)}" if i == 0 else "") for i, out in enumerate(outputs)]
+
+
 def report_source(kind: str, meta: dict, sections: list, root: Path, manifest: dict,
                   appendices: list[tuple[str, pd.DataFrame]] = (),
                   preface: tuple[str, list[tuple[str, pd.DataFrame]]] | None = None,
@@ -256,8 +330,9 @@ def report_source(kind: str, meta: dict, sections: list, root: Path, manifest: d
     the sections, appendices."""
     assert_planned_outputs(sections, root)
     cut = dt.date.fromisoformat(meta["cut"])
-    banner = (f'#align(center)[#text(fill: rgb("#b00000"), weight: "bold", size: 9pt)[{BANNER}]]'
-              if kind == "closed" else "")
+    colour = "#b00000" if kind == "closed" else "#00507a"
+    banner = (f'#align(center)[#text(fill: rgb("{colour}"), weight: "bold", size: 9pt)[#{lit(MARKINGS[kind])}]]'
+              if kind in MARKINGS else "")
     left = lit(f"{meta['study_id']}: {meta['report_title']}")
     right = lit(f"Data cut {meta['cut']}")
     synthetic = "SYNTHETIC DATA - not patient data. " if meta.get("synthetic") else ""
@@ -271,13 +346,10 @@ def report_source(kind: str, meta: dict, sections: list, root: Path, manifest: d
         f"{lit(synthetic + meta['version_text'])}; h(1fr); [Page #counter(page).display() of "
         f"#counter(page).final().first()] }})",
         # text in any script: the CJK font (a dependency, noto-cjk-sans-otc) for what the main one lacks
-        f"#set text(size: 9pt, font: ({lit(MAIN_FONT)}, {lit(CJK_FONT)}))",
-        # each output starts a page; a section heading shares the page of its first output
-        '#let section-opened = state("section-opened", false)',
-        "#show heading.where(level: 1): it => { pagebreak(weak: true); text(size: 13pt, it); "
-        "section-opened.update(true) }",
-        "#show heading.where(level: 2): it => { context if not section-opened.get() { pagebreak(weak: true) }; "
-        "section-opened.update(false); text(size: 10.5pt, it) }",
+        f"#set text(lang: \"en\", size: 9pt, font: ({lit(MAIN_FONT)}, {lit(CJK_FONT)}))",
+        # the outputs and the section opening with them are placed by their length (placed)
+        "#show heading.where(level: 1): it => text(size: 13pt, it)",
+        "#show heading.where(level: 2): it => text(size: 10.5pt, it)",
         "#align(center + horizon)[",
         f"  #text(size: 22pt, weight: \"bold\")[#{lit(meta['study_id'])}] #v(6pt)",
         (f"  #text(size: 13pt)[#{lit(meta['study_title'])}] #v(14pt)" if meta["study_title"] != meta["study_id"]
@@ -294,27 +366,24 @@ def report_source(kind: str, meta: dict, sections: list, root: Path, manifest: d
     ]
     contents = len(lines) - 1
     if summary is not None:      # first: the executive summary, then the stopping guidelines
-        lines += ["= Executive summary", table_markup(summary, "9pt", "(auto, 1fr, auto)"), "#v(4pt)"]
+        lines += [f"{NEW_PAGE}= Executive summary", table_markup(summary, "9pt", "(auto, 1fr, auto)"), "#v(4pt)"]
     sections = list(sections)
     front = sections[:1] if sections and sections[0][0] == "Stopping guidelines" else []
     for title, outputs in front:
-        lines.append(f"= #{lit(title)}")
-        for out in outputs:
-            lines.append(output_markup(out, root))
+        lines += section_markup(title, outputs, root)
     if preface is not None:
-        lines.append(f"= #{lit(preface[0])}")
+        lines.append(f"{NEW_PAGE}= #{lit(preface[0])}")
         for title, frame in preface[1]:
-            lines += [f"=== #{lit(title)}", table_markup(frame), "#v(6pt)"]
+            lines += [f"== #{lit(title)}", table_markup(frame), "#v(6pt)"]   # PDF/UA: no level skipped
     for title, outputs in sections[len(front):]:
-        lines.append(f"= #{lit(title)}")
-        for out in outputs:
-            lines.append(output_markup(out, root))
-    lines.append("= Appendices")
+        lines += section_markup(title, outputs, root)
+    lead = "= Appendices"            # with the first appendix
     for title, frame in appendices:
-        lines += [f"== #{lit(title)}", table_markup(frame)]
-    lines.append(provenance_markup(manifest))
+        lines.append(placed(f"== #{lit(title)}\n{table_markup(frame)}\n", len(frame) <= SHORT_ROWS, lead))
+        lead = ""
+    lines.append(placed(provenance_markup(manifest), False, lead))
     used = abbreviations("\n".join(lines), meta.get("abbreviations"))
-    lines.insert(contents + 1, "= Abbreviations\n" + table_markup(used, "9pt", "(auto, 1fr)"))
+    lines.insert(contents + 1, f"{NEW_PAGE}= Abbreviations\n" + table_markup(used, "9pt", "(auto, 1fr)"))
     return "\n".join(lines) + "\n"
 
 
@@ -333,11 +402,13 @@ def font_paths() -> list[str]:
 
 
 def compile_report(source: str, root: Path, cut: str) -> bytes:
-    """Compile typst source to PDF bytes; the PDF timestamp is the data-cut date."""
+    """Compile typst source to PDF bytes, PDF/UA-1 and PDF/A-2a (PDF_STANDARDS: typst refuses a document
+    that breaks them, e.g. a figure without alternative text); the PDF timestamp is the data-cut date."""
     import typst
 
     stamp = int(dt.datetime.fromisoformat(cut).replace(tzinfo=dt.timezone.utc).timestamp())
-    return typst.compile(source.encode(), root=str(root), timestamp=stamp, font_paths=font_paths())
+    return typst.compile(source.encode(), root=str(root), timestamp=stamp, font_paths=font_paths(),
+                         pdf_standards=PDF_STANDARDS)
 
 
 AUDIENCE = {"open": "For the open session of the DMC: pooled data only, no treatment arm.",
@@ -366,7 +437,7 @@ def record_appendices(adam: Path) -> list[tuple[str, pd.DataFrame]]:
             excluded_summary(pd.read_csv(adam / "excluded_records.csv", keep_default_na=False))),
            ("Records used with a note: imputed dates, unscheduled visits, retests, baseline cross-check",
             notes_summary(pd.read_csv(adam / "record_notes.csv", keep_default_na=False))),
-           ("Methods: partial dates, unscheduled visits, retests, NOT DONE results", IMPUTATION_RULES)]
+           ("Methods: partial dates, unscheduled visits, retests, NOT DONE results, rounding", IMPUTATION_RULES)]
     queries = read("data_queries.csv") if (adam / "data_queries.csv").exists() else pd.DataFrame()
     if len(queries):             # records kept or changed by a stated rule (none: no page)
         out.insert(3, ("Data queries: records kept or changed by a stated rule (adam/data_queries.csv)",

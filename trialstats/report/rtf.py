@@ -25,8 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..outputs.plan import Output
-
-BANNER = "CLOSED - DMC MEMBERS ONLY"
+from .build import BANNER, OPEN_BANNER   # the PDFs' distribution markings
 PAPER = {"a4": (11906, 16838), "letter": (12240, 15840)}   # portrait width, height (twips)
 MARGIN = 1080                    # 0.75 inch on every side
 GAP = 60                         # cell padding each side (\trgaph)
@@ -43,6 +42,7 @@ class RtfPage:
     report: str
     cut: str
     closed: bool = False
+    open_session: bool = False      # the open report: OPEN SESSION in the header
     synthetic: bool = False
     version: str = ""
     paper: str = "a4"
@@ -165,8 +165,8 @@ def rtf_document(out: Output, page: RtfPage, footnote: str = "", frame: pd.DataF
     right = f"\\tqr\\tx{page.text_width}"
     head = [f"\\pard\\plain\\ql{right}\\f0\\fs16 {rtf_text(page.study + ': ' + page.report)}\\tab "
             f"{rtf_text('Data cut ' + page.cut)}\\par"]
-    if page.closed:
-        head.append(f"\\pard\\plain\\qc\\f0\\fs18{{\\b\\cf2 {BANNER}}}\\par")
+    if page.closed or page.open_session:
+        head.append(f"\\pard\\plain\\qc\\f0\\fs18{{\\b\\cf2 {BANNER if page.closed else OPEN_BANNER}}}\\par")
     head += [f"\\pard\\plain\\ql\\sb120\\f0\\fs20{{\\b {rtf_text(out.number + ' ' + out.title)}}}\\par",
              f"\\pard\\plain\\ql\\sa120\\f0\\fs16 {rtf_text('Population: ' + out.population)}\\par"]
     if frame is not None and not frame.empty:   # the column header in the page header: on every page

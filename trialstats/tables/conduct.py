@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..adam.standardize import standardize_adae, standardize_adsl
+from ..numbers import decimal_text
+from ..adam.exposure import derive_infusion_of_onset
+from ..adam.liver import derive_hys_law_peaks
+from ..adam.standardize import standardize_adae, standardize_adsl, standardize_bds
 from ..ard.conduct import ard_accrual, ard_completeness
-from ..ard.safety import ard_ae_overview
-from .safety import t_incidence
+from ..ard.safety import ard_ae_overview, ard_ae_soc_pt, ard_aesi, ard_hys_law
+from ..listings.safety import listing_serious
+from .safety import NO_AESI, t_incidence
 
 
 def t_accrual(ard: pd.DataFrame) -> pd.DataFrame:
@@ -24,7 +28,7 @@ def available_cell(available: int, expected: int, collected: bool) -> str:
     """n (%) of the expected with a value; "not collected at this visit" when no record has it."""
     if not collected and not available:
         return "not collected at this visit"
-    return f"{available} ({100 * available / expected:.1f}%)" if expected else "0"
+    return f"{available} ({decimal_text(100 * available / expected, 1)}%)" if expected else "0"
 
 
 def t_completeness(ard: pd.DataFrame, names: dict[str, str] | None = None) -> pd.DataFrame:
@@ -62,7 +66,8 @@ def t_deviations(adsl: pd.DataFrame, adeff: pd.DataFrame, planned_infusions: int
     if not planned_infusions:           # no count of doses planned: none to miss
         rows = rows[1:]
     n = len(enrolled)
-    return pd.DataFrame([{"Deviation": d, "Subjects": f"{k} ({100 * k / n:.1f}%)" if n else "0"} for d, k in rows])
+    return pd.DataFrame([{"Deviation": d, "Subjects": f"{k} ({decimal_text(100 * k / n, 1)}%)" if n else "0"}
+                         for d, k in rows])
 
 
 NO_PARAMETER = ("Available", "no efficacy parameter: the protocol declares none")
@@ -90,11 +95,33 @@ def conduct_tables(adsl: pd.DataFrame, adeff: pd.DataFrame, protocol: dict, cut:
                                        randomized, names.get(key), dose_words(protocol)["dose_word"])}
 
 
+POOLED = "All subjects"      # the one column of the open side's pooled tables
+
+
 def open_side_tables(adsl: pd.DataFrame, adae: pd.DataFrame, adeff: pd.DataFrame, protocol: dict, cut: str,
                      randomized: bool = True) -> dict[str, pd.DataFrame]:
     """The open report's own files (open/tables/): the trial-conduct tables and their ARDs, and the AE
     overview pooled over every subject (its ARD and display)."""
-    pooled = standardize_adsl(adsl.assign(POOLED="All subjects"), "POOLED")
+    pooled = standardize_adsl(adsl.assign(POOLED=POOLED), "POOLED")
     overview = ard_ae_overview(pooled, standardize_adae(adae, pooled))
     return {**conduct_tables(adsl, adeff, protocol, cut, randomized), "ae_overview_ard": overview,
             "ae_overview": t_incidence(overview)}
+
+
+def open_safety_tables(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | None,
+                       adex: pd.DataFrame | None, aesi_names: list[str] | None = None) -> dict[str, pd.DataFrame]:
+    """The open session's safety, pooled over every subject of the blinded ADaM with the closed side's
+    functions (one arm, `POOLED`): TEAEs by SOC and PT, AESIs, the Hy's-law screen (lab alerts), each
+    ARD and display, and the serious TEAE listing without an arm column."""
+    pooled = standardize_adsl(adsl.assign(POOLED=POOLED), "POOLED")
+    teae = standardize_adae(adae, pooled)
+    if adex is not None and "ASTDT" in adex:          # days since the last infusion in the SAE listing
+        teae = derive_infusion_of_onset(teae, adex)
+    out = {"ae_soc_pt_ard": ard_ae_soc_pt(pooled, teae), "aesi_ard": ard_aesi(pooled, teae, names=aesi_names)}
+    if adlb is not None:
+        peak = derive_hys_law_peaks(standardize_bds(adlb, pooled, "ANL01FL"))
+        out["lab_alerts_ard"] = ard_hys_law(peak, pooled)
+    tables = {name.removesuffix("_ard"): t_incidence(ard_, NO_AESI if name == "aesi_ard" else "No events in "
+                                                     "this category") for name, ard_ in out.items()}
+    serious = listing_serious(teae, pooled, [POOLED]).drop(columns="Arm")
+    return {**out, **tables, "sae_listing": serious}

@@ -1,10 +1,12 @@
-"""One registry of display formats: every number in a displayed table is formatted here."""
+"""One registry of display formats: every number in a displayed table is formatted here, rounded half
+away from zero on its decimal value (trialstats.numbers.decimal_text: 23.95 -> 24.0)."""
 from __future__ import annotations
 
 import math
 
 import pandas as pd
 
+from ..numbers import decimal_text
 from ..vocabulary import visit_label
 
 
@@ -12,7 +14,7 @@ def fmt_p(p: float) -> str:
     """p-values with 4 decimals (a Fisher p of 0.0496 must not print as 0.050), <0.0001 below."""
     if p is None or (isinstance(p, float) and math.isnan(p)):
         return ""
-    return "<0.0001" if p < 0.0001 else f"{p:.4f}"
+    return "<0.0001" if p < 0.0001 else decimal_text(p, 4)
 
 
 def no_negative_zero(text: str) -> str:
@@ -21,12 +23,12 @@ def no_negative_zero(text: str) -> str:
 
 
 FORMATS = {
-    "count": lambda v: f"{v:.0f}" if float(v).is_integer() else f"{v:.1f}",
-    "pct": lambda v: f"{v:.1f}",
-    "pp": lambda v: f"{100 * v:.2f}",            # a difference of proportions, percentage points
-    "ratio": lambda v: f"{v:.2f}",
+    "count": lambda v: decimal_text(v, 0 if float(v).is_integer() else 1),
+    "pct": lambda v: decimal_text(v, 1),
+    "pp": lambda v: decimal_text(100 * v, 2),    # a difference of proportions, percentage points
+    "ratio": lambda v: decimal_text(v, 2),
     "p": fmt_p,
-    "df": lambda v: f"{v:.1f}",
+    "df": lambda v: decimal_text(v, 1),
 }
 
 
@@ -40,7 +42,7 @@ def fmt_fixed(value, decimals: int) -> str:
     """A number with a given number of decimals (a summary shown at the precision of its data); never "-0.0"."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    return no_negative_zero(f"{value:.{int(decimals)}f}")
+    return no_negative_zero(decimal_text(value, decimals))
 
 
 def n_over_n_pct(n, big_n, pct) -> str:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..numbers import decimal_text
 from ..adam.occds import aesi_columns
 from ..stats.binary import diff_ci, score_ci
 from ..stats.survival import compute_logrank, fit_cox
@@ -368,7 +369,7 @@ def ard_events_monitoring(time, event, treated, planned_events: int, plan: dict,
 
 
 def _pct(value: float) -> str:
-    return f"{100 * value:.1f}%"
+    return f"{decimal_text(100 * value, 1)}%"
 
 
 KINDS = {"obrien-fleming": "O'Brien-Fleming", "pocock": "Pocock"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..numbers import decimal_text
 from ..ard.safety import NOT_ATTRIBUTED, SEVERITY_ORDER
 from ..arms import arm_header, arm_sizes
 from ..listings.safety import lab_categories, tabulated_panel
@@ -187,7 +188,8 @@ def t_time_to_event(ard_: pd.DataFrame) -> pd.DataFrame:
                     continue
                 inc = [100 * (1 - stat[(name, level, a, k)]) for k in ("surv", "upper", "lower")]
                 row[f"{head}: n"] = fmt(stat[(name, level, a, "n_risk")], "count")
-                row[f"{head}: % (95% CI)"] = f"{inc[0]:.1f} ({inc[1]:.1f}, {inc[2]:.1f})" if inc[0] > 0 else "0.0"
+                pct = [decimal_text(v, 1) for v in inc]
+                row[f"{head}: % (95% CI)"] = f"{pct[0]} ({pct[1]}, {pct[2]})" if inc[0] > 0 else "0.0"
             row["Log-rank p"] = ""
             rows.append(row)
     table = pd.DataFrame(rows)
@@ -206,8 +208,9 @@ def t_exposure_adjusted(ard_: pd.DataFrame) -> pd.DataFrame:
         row = {"Category": label}
         for a in arms:
             g = {k: stat[(soc, level, a, k)] for k in ("n", "N", "py", "rate", "lower", "upper")}
-            row[arm_header(a, g["N"])] = (f"{fmt(g['n'], 'count')} / {g['py']:.1f}: {g['rate']:.1f} "
-                                          f"({g['lower']:.1f}, {g['upper']:.1f})")
+            one = {k: decimal_text(g[k], 1) for k in ("py", "rate", "lower", "upper")}
+            row[arm_header(a, g["N"])] = (f"{fmt(g['n'], 'count')} / {one['py']}: {one['rate']} "
+                                          f"({one['lower']}, {one['upper']})")
         rows.append(row)
     return pd.DataFrame(rows)
 
