@@ -99,7 +99,8 @@ def profile_dosing(adex: pd.DataFrame, subjects: list[str]) -> pd.DataFrame:
     return ex.sort_values(["USUBJID", "ASTDT"], kind="mergesort")[cols].reset_index(drop=True)
 
 
-def profile_adverse_events(adae: pd.DataFrame, adsl: pd.DataFrame, subjects: list[str], aesi: list[str]) -> pd.DataFrame:
+def profile_adverse_events(adae: pd.DataFrame, adsl: pd.DataFrame, subjects: list[str],
+                           aesi: list[str]) -> pd.DataFrame:
     """Every AE record of the subjects with the narrative flags (flag_narrative_events) and NARR_ (the
     record needs a narrative sentence), by subject and onset."""
     ae = adae[adae["USUBJID"].isin(subjects)]
@@ -201,4 +202,4 @@ def t_profile_conmeds(conmeds: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"Subject": conmeds["USUBJID"], "Medication": conmeds["CMDECOD"].str.capitalize(),
                          "Class": conmeds["CMCLAS"].str.capitalize(), "Indication": conmeds["CMINDC"].str.capitalize(),
                          "Start": _dates(conmeds["START"]), "End": _dates(conmeds["END"]).replace("", "ongoing"),
-                         "Dose records": conmeds["RECORDS"].astype(str)})
+                         "Records (dose periods)": conmeds["RECORDS"].astype(str)})
