@@ -120,7 +120,8 @@ def _event_sentence(f: _Facts, ae, doses: pd.DataFrame, regimen_word: str) -> st
         text += f" (study day {f('onset day', int(ae['ASTDY']), 'ADAE', key, 'ASTDY')})"
     if pd.notna(ae.get("DSLI_")):
         dose = doses[doses["INFNUM"] == ae["INFNUM_"]].iloc[0]
-        text += (f", {f('days since the last dose', int(ae['DSLI_']), 'ADAE', key, 'ASTDT-LASTDOSE')} days after "
+        days = f("days since the last dose", int(ae["DSLI_"]), "ADAE", key, "ASTDT-LASTDOSE")
+        text += (f", {'the day of' if days == '0' else days + (' day' if days == '1' else ' days') + ' after'} "
                  f"{regimen_word} {f.dose('dose number before onset', dose, 'INFNUM')}")
     else:
         text += f", before the first {regimen_word}"
@@ -182,8 +183,9 @@ def _since_dose(f: _Facts, peak, doses: pd.DataFrame, regimen_word: str) -> str:
     dose = before.iloc[-1]
     days = (pd.Timestamp(peak.ADT) - pd.Timestamp(dose["ASTDT"])).days
     key = f"PARAMCD={peak.PARAMCD}; ADT={day(peak.ADT)}"
-    return (f", {f(f'days from the last dose to the peak {peak.PARAMCD}', days, 'ADLB', key, 'ADT-LASTDOSE')} days "
-            f"after {regimen_word} {f.dose('dose number before the peak', dose, 'INFNUM')}")
+    days = f(f"days from the last dose to the peak {peak.PARAMCD}", days, "ADLB", key, "ADT-LASTDOSE")
+    number_before = f.dose("dose number before the peak", dose, "INFNUM")
+    return f", {days} day{'' if days == '1' else 's'} after {regimen_word} {number_before}"
 
 
 def _lab_value(f: _Facts, rec, which: str, unit: str) -> str:

@@ -56,8 +56,8 @@ def g_profile(subject: str, first_dose, doses: pd.DataFrame, events: pd.DataFram
         ax_ae.set_yticks(range(len(labels)), labels, fontsize=7)
         for tick, narrated in zip(ax_ae.get_yticklabels(), events["NARR_"]):
             tick.set_fontweight("bold" if narrated else "normal")
-        ax_ae.annotate("end of observation", (float(end), 1.0), xycoords=("data", "axes fraction"), fontsize=7,
-                       ha="right", va="bottom")
+        ax_ae.annotate("end of observation", (float(end), 0.5), xycoords=("data", "axes fraction"), fontsize=7,
+                       ha="right", va="center", rotation=90)
         ax_ae.invert_yaxis()
         ax_ae.set_title("Adverse events (bold: in the narrative; black edge: serious; hatched: no end date); "
                         "dotted lines: doses",

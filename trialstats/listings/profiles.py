@@ -49,10 +49,17 @@ def flag_narrative_events(adae: pd.DataFrame, adsl: pd.DataFrame, aesi: list[str
                          "WITHDRAWN_": withdrawn.astype(bool).to_numpy(), "AESI_": names.to_numpy()}, index=adae.index)
 
 
+def is_post_dose(adlb: pd.DataFrame) -> pd.Series:
+    """Records after the first dose: not the baseline (ABLFL) and on study day 1 or later (ADY; a screening
+    record is not "after the first dose" even where no baseline flag is set)."""
+    on_study = pd.to_numeric(adlb["ADY"], errors="coerce").ge(1).fillna(False).astype(bool) if "ADY" in adlb else True
+    return is_post_baseline(adlb) & on_study
+
+
 def liver_peaks(adlb: pd.DataFrame) -> pd.DataFrame:
-    """Per subject and liver test (ALT, AST, BILI, ALP), the record of the peak post-baseline multiple of
-    ULN (the earliest on ties): USUBJID, PARAMCD, AVAL, AVALU, ANRHI, XULN, ADT, ADY."""
-    d = adlb[adlb["PARAMCD"].isin(LIVER_TESTS) & is_post_baseline(adlb)].assign(XULN=compute_xuln)
+    """Per subject and liver test (ALT, AST, BILI, ALP), the record of the peak multiple of ULN after the
+    first dose (is_post_dose; the earliest on ties): USUBJID, PARAMCD, AVAL, AVALU, ANRHI, XULN, ADT, ADY."""
+    d = adlb[adlb["PARAMCD"].isin(LIVER_TESTS) & is_post_dose(adlb)].assign(XULN=compute_xuln)
     d = d[d["XULN"].notna()].sort_values(["USUBJID", "PARAMCD", "ADT"], kind="mergesort")
     top = d.loc[d.groupby(["USUBJID", "PARAMCD"], sort=True)["XULN"].idxmax()]
     return top[["USUBJID", "PARAMCD", "AVAL", "AVALU", "ANRHI", "XULN", "ADT", "ADY"]].reset_index(drop=True)

@@ -153,8 +153,10 @@ def profile_pages(root: Path, folder: Path, by_arm: bool) -> str:
                   f'#align(center)[#image({lit(f"{folder.as_posix()}/figures/{s}.png")}, width: 100%, height: 7.5cm, '
                   f'fit: "contain", alt: {lit(alt)})]',
                   block(events, s, "Adverse events, every record"), "#v(3pt)",
-                  f"#grid(columns: (auto, auto), column-gutter: 1.2em, [{block(labs, s, LAB_TABLE_TITLE)}], "
-                  f"[{block(conmeds, s, 'Medications on or after the first dose')}])"]
+                  # the laboratory and medication tables move to the next page whole, with the subject's name
+                  f"#block(breakable: {'false' if (labs['Subject'] == s).sum() <= 30 else 'true'})[#grid(columns: "
+                  f"(auto, auto), column-gutter: 1.2em, [{block(labs, s, LAB_TABLE_TITLE)}], "
+                  f"[{block(conmeds, s, 'Medications on or after the first dose')}])]"]
     return "\n".join(lines)
 
 
