@@ -16,7 +16,7 @@ SEVERITY_COLOURS = {"MILD": "#9ecae1", "MODERATE": "#fd8d3c", "SEVERE": "#d62728
                     "LIFE THREATENING": "#67000d", "DEATH": "#000000"}
 LAB_STYLES = {"ALT": ("#d62728", "o"), "AST": ("#ff7f0e", "s"), "BILI": ("#2ca02c", "^"),
               "ALP": ("#9467bd", "D"), "CREAT": ("#7f7f7f", "v")}
-PROFILE_HEIGHT_IN, PROFILE_WIDTH_IN = 3.4, 10.5   # printed 8.5 cm x 26.7 cm
+PROFILE_HEIGHT_IN, PROFILE_WIDTH_IN = 2.6, 10.5   # printed within 6.8 cm x 26.7 cm: near full width
 
 
 def _study_day(dates: pd.Series, first: pd.Timestamp) -> pd.Series:
@@ -34,8 +34,8 @@ def g_profile(subject: str, first_dose, doses: pd.DataFrame, events: pd.DataFram
     end = _study_day(pd.Series([pd.Timestamp(last_day)]), first).iloc[0]
     with plt.rc_context(STYLE):
         fig, (ax_ae, ax_cm, ax_lab) = plt.subplots(
-            3, 1, sharex=True, figsize=(PROFILE_WIDTH_IN, PROFILE_HEIGHT_IN + 0.3 * (len(events) + len(conmeds))),
-            gridspec_kw={"height_ratios": [max(len(events), 1) + 1, max(len(conmeds), 1), 3]})
+            3, 1, sharex=True, figsize=(PROFILE_WIDTH_IN, PROFILE_HEIGHT_IN + 0.12 * (len(events) + len(conmeds))),
+            gridspec_kw={"height_ratios": [max(len(events), 1) + 1, max(len(conmeds), 1), 4]})
         for ax in (ax_ae, ax_cm, ax_lab):
             for d in doses["ASTDY"]:
                 ax.axvline(float(d), color="#1f77b4", lw=0.8, ls=":", zorder=0)
@@ -56,8 +56,8 @@ def g_profile(subject: str, first_dose, doses: pd.DataFrame, events: pd.DataFram
         ax_ae.set_yticks(range(len(labels)), labels, fontsize=7)
         for tick, narrated in zip(ax_ae.get_yticklabels(), events["NARR_"]):
             tick.set_fontweight("bold" if narrated else "normal")
-        ax_ae.annotate("end of observation", (float(end), 0.5), xycoords=("data", "axes fraction"), fontsize=7,
-                       ha="right", va="center", rotation=90)
+        ax_lab.annotate("end of observation", (float(end), 0.5), xycoords=("data", "axes fraction"), fontsize=6.5,
+                        ha="right", va="center", rotation=90)
         ax_ae.invert_yaxis()
         ax_ae.set_title("Adverse events (bold: in the narrative; black edge: serious; hatched: no end date); "
                         "dotted lines: doses",

@@ -150,7 +150,7 @@ def profile_pages(root: Path, folder: Path, by_arm: bool) -> str:
         lines += ["#pagebreak(weak: true)", f"=== #{lit(f'Patient profile {s}{arm}')}",
                   f"#text(size: 8pt, style: \"italic\")[#{lit('Reasons: ' + row.REASONS)}]", "#v(2pt)",
                   f"#par(justify: true)[#{lit(row.NARRATIVE)}]",
-                  f'#align(center)[#image({lit(f"{folder.as_posix()}/figures/{s}.png")}, width: 100%, height: 7.5cm, '
+                  f'#align(center)[#image({lit(f"{folder.as_posix()}/figures/{s}.png")}, width: 100%, height: 6.8cm, '
                   f'fit: "contain", alt: {lit(alt)})]',
                   block(events, s, "Adverse events, every record"), "#v(3pt)",
                   # the laboratory and medication tables move to the next page whole, with the subject's name
