@@ -56,11 +56,9 @@ def g_profile(subject: str, first_dose, doses: pd.DataFrame, events: pd.DataFram
         ax_ae.set_yticks(range(len(labels)), labels, fontsize=7)
         for tick, narrated in zip(ax_ae.get_yticklabels(), events["NARR_"]):
             tick.set_fontweight("bold" if narrated else "normal")
-        ax_lab.annotate("end of observation", (float(end), 0.5), xycoords=("data", "axes fraction"), fontsize=6.5,
-                        ha="right", va="center", rotation=90)
         ax_ae.invert_yaxis()
         ax_ae.set_title("Adverse events (bold: in the narrative; black edge: serious; hatched: no end date); "
-                        "dotted lines: doses",
+                        "dotted lines: doses; solid line: end of observation",
                         fontsize=7.5, loc="left", pad=12)
         ax_ae.legend(handles=[Patch(color=c, label=s.capitalize()) for s, c in SEVERITY_COLOURS.items()
                               if s in set(events["AESEV"].astype(str).str.upper())],
@@ -83,9 +81,9 @@ def g_profile(subject: str, first_dose, doses: pd.DataFrame, events: pd.DataFram
         ax_lab.axhline(3, color="#d62728", lw=0.6, ls="--")
         ax_lab.set_ylabel("x ULN", fontsize=7.5)
         ax_lab.set_xlabel("Study day (day 1 = first dose)")
-        ax_lab.set_title("Key laboratory values, every record (retests and unscheduled included); "
-                         "lines at 1 and 3 x ULN", fontsize=7.5, loc="left")
+        ax_lab.set_title("Key laboratory values as x ULN, every record; lines at 1 and 3 x ULN", fontsize=7.5,
+                         loc="left")
         if len(labs):
-            ax_lab.legend(fontsize=7, ncol=5, loc="upper right", frameon=False)
+            ax_lab.legend(fontsize=7, ncol=5, loc="lower right", bbox_to_anchor=(1, 1), frameon=False)
         fig.tight_layout()
     return fig
