@@ -74,6 +74,18 @@ def assert_aesi_timing(protocol: dict) -> None:
                          "or declare regimen: infusion")
 
 
+def narrative_aesi(protocol: dict) -> list[str]:
+    """The names of the AESIs the protocol marks for patient narratives (narratives.aesi: AESI ids); an id
+    that is no AESI of the protocol is refused, naming it and the ids there are."""
+    marked = (protocol.get("narratives") or {}).get("aesi", [])
+    names = {a["id"]: a["name"] for a in protocol.get("aesi") or []}
+    unknown = [i for i in marked if i not in names]
+    if unknown:
+        raise ValueError(f"protocol.yaml narratives.aesi: {', '.join(unknown)} is not an AESI id of the protocol; "
+                         f"expected ids of aesi[] ({', '.join(names) or 'none defined'})")
+    return [names[i] for i in marked]
+
+
 def assert_visits(protocol: dict) -> None:
     """The protocol's visits: each name, number and target day once, the days rising with the numbers.
     A visit line copied without renaming (two WEEK 36 at days 253 and 295) would otherwise re-window

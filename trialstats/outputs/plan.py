@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from ..listings.safety import part_suffix, part_title
-from ..protocol import dose_words, parameter_names, regimen
+from ..protocol import dose_words, narrative_aesi, parameter_names, regimen
 from ..tables.primary_tte import POPULATION_NAMES, tte_definition
 from ..vocabulary import related_note, related_terms, visit_label
 from .registry import LAYOUT, RULE_FOLDERS, Entry, entry
@@ -66,6 +66,11 @@ def _bmi_note(protocol: dict) -> str:
                 "vitals", {}) else ""
 
 
+def _narrative_aesi(protocol: dict) -> str:
+    names = narrative_aesi(protocol)
+    return f": {_join(names)}" if names else ": none"
+
+
 def _regimen_fields(protocol: dict) -> dict[str, str]:
     """The wording of the dosing regimen (protocol treatment.regimen): "infusion" only where the study infuses."""
     infused = regimen(protocol) == "infusion"
@@ -102,7 +107,8 @@ def fields(protocol: dict, kind: str) -> dict[str, str]:
                aesi_definitions=_aesi_note(protocol), bmi_note=_bmi_note(protocol), homa_note=homa,
                dose_unit_in_brackets=f" ({unit})" if unit else "",
                guideline_sources="ADSL, ADAE" if single else "ADSL, ADAE, ADEFF",
-               related_terms=related_note(related_terms(protocol)), **_regimen_fields(protocol))
+               related_terms=related_note(related_terms(protocol)), narrative_aesi=_narrative_aesi(protocol),
+               side="review" if single else "closed", **_regimen_fields(protocol))
     if "responder" in protocol:
         spec = protocol["responder"]
         policy = RESPONDER_POLICY[(spec["prohibited_medication"], spec["missing"])]

@@ -23,7 +23,8 @@ class Entry:
     path: str
     rule: str                 # the rule whose output folder holds the file
     kind: str = "table"       # table (a display CSV) | figure (PNG) | listing (a CSV printed as is) |
-    #                           statement (no file: the footnote says why the output is not there)
+    #                           statement (no file: the footnote says why the output is not there) |
+    #                           profiles (the subjects' CSV, then a page per subject from the files beside it)
     footnote: str = ""
     source: str = ""
     ard: str = ""             # the ARD beside the display, where it has one
@@ -49,6 +50,12 @@ GS_DESIGN = ("Boundaries on the one-sided score z of the charter's final test; o
              "pooled rate for the looks analysed). Futility: non-binding, the z below which conditional power under "
              "the current trend falls below the charter's threshold. Power so far: the probability of crossing by "
              "that look under the design rates.")
+PROFILES = ("A profile for every subject with a serious adverse event, a death, an adverse event leading to "
+            "withdrawal (action drug withdrawn or subject withdrawn, or the study left for an adverse event), an "
+            "AESI the protocol marks for narratives (protocol narratives.aesi){narrative_aesi}, or a liver alert (ALT "
+            "or AST >= 3 x ULN after the first {dose_word}; the Hy's-law screen adds bilirubin >= 2 x ULN); any AE "
+            "record counts, treatment-emergent or not. The narrative is generated from the records only: each number, "
+            "date and term in it is listed with its dataset, key and variable in {side}/profiles/facts.csv.")
 SAFETY = "{side}/safety"
 POOLED = ("n (%) [events]: subjects with at least one event (% of all subjects) [number of events]; CI: "
           "Clopper-Pearson 95%. All subjects together: no arm.")
@@ -296,6 +303,10 @@ ENTRIES: tuple[Entry, ...] = (
     E("l_16_2_7", "l_16_2_7", "Listing 16.2.7", "Safety laboratory panel: tests by category and their records",
       "Safety set", f"{SAFETY}/listings/l_lab_panel.csv", "safety", "listing", "The panel is the protocol's safety "
       "laboratory panel; a test or category without records says so.", "ADLB"),
+    # patient profiles and narratives (rules closed_profiles, review_profiles): the subjects, then a page each
+    E("l_profiles", "l_profiles", "Listing 16.3.1", "Patient profiles and narratives", "Safety set: the subjects the "
+      "narrative rule selects", "{side}/profiles/subjects.csv", "profiles", "profiles", PROFILES, "ADSL, ADAE, ADEX, "
+      "ADLB; SDTM CM, MH"),
     # files the summary and the figures read that are not printed as outputs of their own
     E("l_hys_law_peaks", "l_hys_law_peaks", "", "Peak ALT, AST and bilirubin per subject", "Safety set",
       f"{SAFETY}/listings/l_hys_law_peaks.csv", "safety", "listing", source="ADLB"),
@@ -430,7 +441,7 @@ assert len(REGISTRY) == len(ENTRIES) + len(ADAM_ENTRIES), "registry keys must be
 RULE_FOLDERS = {"open_flow": "open/tables", "closed_flow": "closed/flow", "safety": "{side}/safety",
                 "secondary": "closed/secondary", "primary_change": "closed/primary_change",
                 "primary_tte": "closed/primary_tte",
-                "monitoring": "{side}/monitoring", "adam_study": "analysis"}
+                "monitoring": "{side}/monitoring", "adam_study": "analysis", "profiles": "{side}/profiles"}
 
 REPORT_TITLES = {"open": "DMC open report (pooled)", "closed": "DMC closed report (by arm)",
                  "review": "Safety review report", "adam": "DMC report (by arm) from ADaM datasets"}
@@ -456,6 +467,7 @@ LAYOUT = {
                          "t_14_3_8", "t_14_3_9", "t_14_3_10", "f_14_3_10", "t_14_3_11", "t_14_3_12", "f_14_3_12",
                          "t_14_3_13", "t_14_3_14", "f_14_3_15", "f_14_3_16"]),
         ("16.2 Listings", ["l_16_2_1", "l_16_2_2", "l_16_2_3", "l_16_2_4", "l_16_2_5", "l_16_2_6", "l_16_2_7"]),
+        ("16.3 Patient profiles and narratives", ["l_profiles"]),
     ],
     "review": [
         ("Stopping guidelines", ["t_guidelines", "f_guidelines"]),
@@ -467,6 +479,7 @@ LAYOUT = {
                     "f_14_3_15", "f_14_3_16"]),
         ("Exploratory efficacy", ["t_14_2_e1"]),
         ("Listings", ["l_16_2_1", "l_teae", "l_16_2_2", "l_16_2_3", "l_16_2_5", "l_16_2_6", "l_16_2_7"]),
+        ("Patient profiles and narratives", ["l_profiles"]),
     ],
     "adam": [
         ("14.1 Subjects", ["adam:t_14_1_1", "adam:t_14_1_2", "adam:t_14_1_4", "adam:t_14_1_5", "adam:t_14_1_6",

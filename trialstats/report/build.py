@@ -129,7 +129,11 @@ def output_markup(out: Output, root: Path, lead: str = "") -> str:
              f"#text(size: 8pt)[Population: #{lit(out.population)}]", ""]
     notes = [n for n in (footnote_text(out, root), f"Source: {out.source}" if out.source else "") if n]
     note_markup = "#text(size: 7pt)[" + " ".join(f"#{lit(n)}" for n in notes) + "]" if notes else ""
-    if out.kind == "statement":        # an output that is not there: the footnote says why
+    if out.kind == "profiles":         # the subjects, then a page per subject
+        frame = pd.read_csv(root / out.path, dtype=str, keep_default_na=False)
+        lines.append(table_markup(frame, "8.5pt", notes=note_markup))
+        lines.append(profile_pages(root, Path(out.path).parent, "Arm" in frame))
+    elif out.kind == "statement":      # an output that is not there: the footnote says why
         lines.append(f"#text(size: 9pt)[#{lit(out.footnote)}]")
     elif out.kind == "figure":         # the figure and its notes on one page; the caption is the heading
         lines.append(f'#block(breakable: false)[#align(center)[#image({lit(out.path)}, height: 13.2cm, fit: "contain", '
@@ -145,6 +149,40 @@ def alt_text(out: Output, root: Path) -> str:
     """A figure's alternative text: its number and title, then what it shows (its footnote)."""
     shows = footnote_text(out, root)
     return f"{out.number} {out.title}" + (f". {shows}" if shows else "")
+
+
+LAB_TABLE_TITLE = "Key laboratory values: value (x ULN); * not analysed (screening, retest or unscheduled)"
+
+
+def profile_pages(root: Path, folder: Path, by_arm: bool) -> str:
+    """A page per profiled subject (the files of the profiles rule in `folder`, relative to `root`): a heading with
+    the subject, arm (closed) and reasons, the narrative, the timeline and the subject's tables (each titled
+    with the subject, so that a table continued on the next page still names it)."""
+    read = lambda name: pd.read_csv(root / folder / name, dtype=str, keep_default_na=False)  # noqa: E731
+    narratives, subjects = read("narratives.csv"), read("subjects.csv").set_index("Subject")
+    events, labs, conmeds = read("t_events.csv"), read("t_labs.csv"), read("t_conmeds.csv")
+
+    def block(frame: pd.DataFrame, subject: str, title: str) -> str:
+        mine = frame[frame["Subject"] == subject].drop(columns="Subject")
+        mine = mine.loc[:, (mine != "").any()] if len(mine) else mine
+        return f"#text(size: 8pt, weight: \"bold\")[#{lit(title + ': ' + subject)}] #v(1pt) {table_markup(mine, '7pt')}"
+
+    lines = []
+    for row in narratives.itertuples(index=False):
+        s = row.USUBJID
+        arm = f", arm {subjects.loc[s, 'Arm']}" if by_arm else ""
+        alt = f"Timeline of {s}: doses, adverse events, concomitant medications and key laboratory values by study day"
+        lines += ["#pagebreak(weak: true)", f"=== #{lit(f'Patient profile {s}{arm}')}",
+                  f"#text(size: 8pt, style: \"italic\")[#{lit('Reasons: ' + row.REASONS)}]", "#v(2pt)",
+                  f"#par(justify: true)[#{lit(row.NARRATIVE)}]",
+                  f'#align(center)[#image({lit(f"{folder.as_posix()}/figures/{s}.png")}, width: 100%, height: 6.8cm, '
+                  f'fit: "contain", alt: {lit(alt)})]',
+                  block(events, s, "Adverse events, every record"), "#v(3pt)",
+                  # the laboratory and medication tables move to the next page whole, with the subject's name
+                  f"#block(breakable: {'false' if (labs['Subject'] == s).sum() <= 30 else 'true'})[#grid(columns: "
+                  f"(auto, auto), column-gutter: 1.2em, [{block(labs, s, LAB_TABLE_TITLE)}], "
+                  f"[{block(conmeds, s, 'Medications on or after the first dose')}])]"]
+    return "\n".join(lines)
 
 
 def provenance_markup(manifest: dict) -> str:

@@ -9,7 +9,7 @@ import trialstats
 from trialstats.adam.inputs import adam_roles
 from trialstats.outputs.plan import report_inputs
 from trialstats.provenance import config_errors, config_file_records
-from trialstats.protocol import assert_aesi_timing, assert_visits
+from trialstats.protocol import assert_aesi_timing, assert_visits, narrative_aesi as protocol_narrative_aesi
 from trialstats.io import UnreadableFile, read_table
 from trialstats.settings import SettingsError, config_problems, load_yaml
 
@@ -59,6 +59,7 @@ def _load_protocol(study):
         validate(protocol, "../schemas/protocol.schema.yaml")
         assert_aesi_timing(protocol)
         assert_visits(protocol)
+        protocol_narrative_aesi(protocol)
     except FileNotFoundError:
         raise WorkflowError(f"{path}: protocol.yaml not found for study {study!r} (config.yaml studies.{study}.data)")
     except (yaml.YAMLError, WorkflowError, ValueError) as err:  # SettingsError is a ValueError
@@ -252,6 +253,16 @@ def lab_panel(wildcards):
 
 def aesi_names(wildcards):
     return [a["name"] for a in PROTOCOLS[wildcards.study].get("aesi", [])]
+
+
+def narrative_aesi(wildcards):
+    """The names of the AESIs the protocol marks for narratives (protocol narratives.aesi: AESI ids)."""
+    return protocol_narrative_aesi(PROTOCOLS[wildcards.study])
+
+
+def dose_word(wildcards):
+    """The word of one dose in a narrative: infusion, else dose."""
+    return "infusion" if dose_regimen(wildcards) == "infusion" else "dose"
 
 
 def is_randomized(study):

@@ -59,3 +59,49 @@ rule review_safety:
         "results/{study}/{cut}/benchmarks/review_safety.tsv"
     script:
         "../../scripts/safety.py"
+
+
+rule closed_profiles:
+    # patient profiles and narratives (by arm): one job for every selected subject
+    input:
+        adam="results/{study}/{cut}/closed/adam",
+        sdtm="results/{study}/{cut}/sdtm",  # CM and MH: ADaM here has no ADCM or ADMH
+    output:
+        folder=directory("results/{study}/{cut}/closed/profiles"),
+    params:
+        library=LIBRARY,
+        arm_column=arm_column,
+        aesi=narrative_aesi,
+        regimen_word=dose_word,
+    resources:
+        mem_mb=memory(per_1000_subjects=60),
+        runtime=minutes,
+    log:
+        "results/{study}/{cut}/logs/closed_profiles.log",
+    benchmark:
+        "results/{study}/{cut}/benchmarks/closed_profiles.tsv"
+    script:
+        "../../scripts/profiles.py"
+
+
+rule review_profiles:
+    # the single-arm review's patient profiles and narratives (no arm)
+    input:
+        adam="results/{study}/{cut}/adam",
+        sdtm="results/{study}/{cut}/sdtm",
+    output:
+        folder=directory("results/{study}/{cut}/review/profiles"),
+    params:
+        library=LIBRARY,
+        arm_column=None,
+        aesi=narrative_aesi,
+        regimen_word=dose_word,
+    resources:
+        mem_mb=memory(per_1000_subjects=60),
+        runtime=minutes,
+    log:
+        "results/{study}/{cut}/logs/review_profiles.log",
+    benchmark:
+        "results/{study}/{cut}/benchmarks/review_profiles.tsv"
+    script:
+        "../../scripts/profiles.py"
