@@ -173,16 +173,24 @@ def look_history(folders) -> pd.DataFrame:
 
 
 def _design_rows(plan: dict, planned: dict, labels) -> tuple[list[dict], float]:
-    """The design's planned looks: boundary on the z and on the difference scale, alpha spent,
-    cumulative power under the design rates and the conditional-power futility boundary; and the
+    """The design's planned looks of a responder endpoint (design rates, pooled variance) and the
     design's drift (E[Z] at the planned size)."""
     active, control = labels
-    alpha, kind = plan["final_test"]["alpha"], plan["efficacy"]["spending"]
     pa, pc = plan["design"]["active_rate"], plan["design"]["control_rate"]
     total = planned[active] + planned[control]
     pbar = (pa * planned[active] + pc * planned[control]) / total
     se_planned = math.sqrt(pbar * (1 - pbar) * (1 / planned[active] + 1 / planned[control]))
     drift = (pa - pc) / se_planned
+    return _planned_looks(plan, total, se_planned, drift, "patients", "boundary_difference", 1.0), drift
+
+
+def _planned_looks(plan: dict, total: float, se_planned: float, drift: float, unit: str, effect: str,
+                   sign: float) -> list[dict]:
+    """The design's planned looks: boundary on the z and on the effect scale (`effect`:
+    boundary_difference = sign c SE / sqrt(t), boundary_hr = exp(-c SE / sqrt(t)), SE the planned
+    standard error of the estimate at full information), alpha spent, cumulative power at the
+    design's drift (E[Z] at the planned information) and the conditional-power futility boundary."""
+    alpha, kind = plan["final_test"]["alpha"], plan["efficacy"]["spending"]
     looks = np.asarray(plan["looks"], dtype=float)
     bounds = spending_boundary(looks, alpha, kind)
     up, _ = crossing_probabilities(looks, bounds, theta=drift)
@@ -191,14 +199,28 @@ def _design_rows(plan: dict, planned: dict, labels) -> tuple[list[dict], float]:
     for j, (t, c) in enumerate(zip(looks, bounds)):
         base = dict(group1="DESIGN", group1_level=f"look {j + 1}", variable="monitoring", variable_level="design")
         futility = cp_futility_z(t, bounds[-1], threshold) if threshold is not None and t < 1 else np.nan
+        on_effect = math.exp(-c * se_planned / math.sqrt(t)) if effect == "boundary_hr" else \
+            sign * c * se_planned / math.sqrt(t)
         rows += [dict(base, stat_name=k, stat=float(v)) for k, v in (
-            ("information_fraction", t), ("patients", round(t * total)), ("boundary_z", c),
-            ("boundary_p", stats.norm.sf(c)), ("boundary_difference", c * se_planned / math.sqrt(t)),
+            ("information_fraction", t), (unit, round(t * total)), ("boundary_z", c),
+            ("boundary_p", stats.norm.sf(c)), (effect, on_effect),
             ("alpha_spent", alpha_spent(t, alpha, kind)), ("cumulative_power", up[:j + 1].sum()),
             ("futility_z", futility))]
     rows.append(dict(group1="DESIGN", group1_level="overall", variable="monitoring", variable_level="design",
                      stat_name="power", stat=power(looks, bounds, drift)))
-    return rows, drift
+    return rows
+
+
+def _history_rows(history: pd.DataFrame, bounds, alpha: float, kind: str) -> list[dict]:
+    """The looks analysed before this cut with the boundaries they had."""
+    rows = []
+    for (_, h), c in zip(history.iterrows(), bounds[:-1]):
+        rows += [dict(group1="LOOK", group1_level=h["cut"], variable="monitoring", variable_level="analysed",
+                      stat_name=k, stat=float(v)) for k, v in (
+            ("information_fraction", h["information_fraction"]), ("evaluable", h.get("evaluable", np.nan)),
+            ("z", h.get("z", np.nan)), ("se", h.get("se", np.nan)), ("boundary_z", c),
+            ("alpha_spent", alpha_spent(h["information_fraction"], alpha, kind)))]
+    return rows
 
 
 def ard_efficacy_monitoring(status: pd.DataFrame, labels: tuple[str, str], plan: dict, planned: dict,
@@ -238,12 +260,7 @@ def ard_efficacy_monitoring(status: pd.DataFrame, labels: tuple[str, str], plan:
     for lab, xi, ni in zip(labels, x, n):
         rows += [dict(group1="ARM", group1_level=lab, variable="monitoring", variable_level="responders",
                       stat_name=s, stat=v) for s, v in (("n", xi), ("N", ni), ("planned", planned[lab]))]
-    for (_, h), c in zip(history.iterrows(), bounds[:-1]):
-        rows += [dict(group1="LOOK", group1_level=h["cut"], variable="monitoring", variable_level="analysed",
-                      stat_name=k, stat=float(v)) for k, v in (
-            ("information_fraction", h["information_fraction"]), ("evaluable", h["evaluable"]), ("z", h["z"]),
-            ("se", h.get("se", np.nan)), ("boundary_z", c),
-            ("alpha_spent", alpha_spent(h["information_fraction"], alpha, kind)))]
+    rows += _history_rows(history, bounds, alpha, kind)
     stat = [("evaluable", evaluable), ("missing_as_nonresponders", missing), ("planned", total_planned),
             ("information_fraction", fraction), ("z", z), ("p_one_sided", stats.norm.sf(z)),
             ("estimate", est), ("se", se), ("se_estimate", se_estimate), ("alpha", alpha),
@@ -281,90 +298,121 @@ def ard_efficacy_monitoring(status: pd.DataFrame, labels: tuple[str, str], plan:
     return ard(rows)
 
 
+def _sequential_look(z: float, estimate: float, se: float, evaluable: int, planned: int, plan: dict,
+                     history: pd.DataFrame, final: bool, unit: str, design: tuple[float, float] | None,
+                     sign: float = 1.0, scale: str = "difference") -> list[dict]:
+    """The look of a normal test statistic z = sign x estimate / se (positive: benefit) on
+    `evaluable` of `planned` units of information (patients or events): this look's boundary from
+    the looks analysed before (`history`) and this one, the design's planned looks (`design`: the
+    planned standard error of the estimate and the drift E[Z] at the planned information), at an
+    interim the repeated CI and p-value, the conditional power (trend, design, H0) and the
+    conditional-power futility rule, at the final the stagewise-ordering p-value, the median-unbiased
+    estimate and its CI. On the hazard-ratio `scale` the estimate is the log hazard ratio (sign -1)
+    and the effect columns are hazard ratios."""
+    fraction = evaluable / planned
+    final = final or fraction >= 1
+    alpha, kind = plan["final_test"]["alpha"], plan["efficacy"]["spending"]
+    earlier = history["information_fraction"].tolist()
+    if earlier and fraction <= earlier[-1]:
+        raise ValueError(f"information fraction {fraction:.3f} at this cut is not above the earlier look's "
+                         f"{earlier[-1]:.3f}: looks must add {unit}")
+    fractions = [*earlier, fraction]
+    bounds = spending_boundary(fractions, alpha, kind, final)
+    bound = float(bounds[-1])
+    final_critical = bound if final else float(spending_boundary([*fractions, 1.0], alpha, kind, True)[-1])
+    to_effect = math.exp if scale == "hr" else float
+    rows = _planned_looks(plan, planned, design[0], design[1], unit, f"boundary_{scale}", sign) if design else []
+    rows += _history_rows(history, bounds, alpha, kind)
+    stat = [("evaluable", evaluable), ("planned", planned), ("information_fraction", fraction),
+            ("estimate", to_effect(estimate)), ("se", se), ("z", z), ("p_one_sided", stats.norm.sf(z)),
+            ("alpha", alpha), ("alpha_spent", alpha if final else float(alpha_spent(fraction, alpha, kind))),
+            ("looks_before", len(history)), ("boundary_z", bound), ("boundary_p", stats.norm.sf(bound)),
+            (f"boundary_{scale}", to_effect(sign * bound * se)), ("crossed_efficacy", int(z >= bound)),
+            ("final_critical_z", final_critical), ("final", int(final))]
+    if design:
+        stat.append(("design_drift", design[1]))
+    if final:
+        # the stagewise ordering on the benefit scale sign x estimate, information 1 / se^2 shaped as the looks
+        adj = adjusted_inference(z, np.asarray(fractions) / (fraction * se ** 2), bounds[:-1], alpha)
+        ends = sorted([to_effect(sign * adj.lower), to_effect(sign * adj.upper)])
+        stat += [("stagewise_p", adj.p_value), ("median_unbiased", to_effect(sign * adj.median_unbiased)),
+                 ("mue_lower", ends[0]), ("mue_upper", ends[1])]
+    else:
+        ends = sorted([to_effect(estimate - bound * se), to_effect(estimate + bound * se)])
+        stat += [("rci_lower", ends[0]), ("rci_upper", ends[1]), ("repeated_p", repeated_p_value(z, fractions, kind))]
+        if design:
+            cp = conditional_power(z, fraction, final_critical, design[1])
+            below = plan.get("futility", {}).get("conditional_power_below", np.nan)
+            stat += [("cp_current_trend", cp.current_trend), ("cp_design", cp.design), ("cp_null", cp.null),
+                     ("futility_cp_below", below), ("crossed_futility", int(cp.current_trend < below))]
+    base = dict(group1="ANALYSIS", group1_level="primary", variable="monitoring", variable_level="look")
+    return rows + [dict(base, stat_name=k, stat=float(v)) for k, v in stat]
+
+
+def means_design(plan: dict, planned: tuple[int, int], sign: float) -> tuple[float, float] | None:
+    """The planned SE of the difference in means (design sd, planned patients per arm) and the drift
+    E[Z] at the planned size of the design's difference (protocol monitoring.design difference, sd)."""
+    design = plan.get("design", {})
+    if "difference" not in design:
+        return None
+    se = design["sd"] * math.sqrt(1 / planned[0] + 1 / planned[1])
+    return se, sign * design["difference"] / se
+
+
+def events_design(plan: dict, planned_events: int) -> tuple[float, float] | None:
+    """The planned SE of the log hazard ratio with 1:1 allocation (Schoenfeld 1981: 1 / sqrt(D / 4)) and
+    the drift E[Z] = -log(HR) / SE of the design's hazard ratio (protocol monitoring.design hazard_ratio)."""
+    design = plan.get("design", {})
+    if "hazard_ratio" not in design:
+        return None
+    se = 2 / math.sqrt(planned_events)
+    return se, -math.log(design["hazard_ratio"]) / se
+
+
 def ard_means_monitoring(active, control, planned: tuple[int, int], plan: dict, history: pd.DataFrame,
                          final: bool) -> pd.DataFrame:
     """A continuous endpoint (larger better) monitored on patients: information fraction = patients
     analysed over the design's planned (active, control); the charter's test the one-sided z of the
-    difference in means with the pooled standard deviation; this look's boundary from the looks
-    analysed before (`history`) and this one, on the z and on the mean-difference scale (c x SE);
-    at an interim the repeated CI and p-value, at the final the stagewise-ordering p-value, the
-    median-unbiased difference and its CI."""
+    difference in means with the pooled standard deviation; the look as `_sequential_look`, the
+    boundary on the z and on the mean-difference scale (c x SE)."""
     a, c = np.asarray(active, dtype=float), np.asarray(control, dtype=float)
     if min(len(a), len(c)) < 2:
         raise ValueError("monitoring a mean difference needs at least 2 patients per arm")
-    fraction = (len(a) + len(c)) / sum(planned)
-    final = final or fraction >= 1
-    alpha, kind = plan["final_test"]["alpha"], plan["efficacy"]["spending"]
-    earlier = history["information_fraction"].tolist()
-    if earlier and fraction <= earlier[-1]:
-        raise ValueError(f"information fraction {fraction:.3f} at this cut is not above the earlier look's "
-                         f"{earlier[-1]:.3f}: looks must add patients")
-    fractions = [*earlier, fraction]
-    bounds = spending_boundary(fractions, alpha, kind, final)
-    bound = float(bounds[-1])
     pooled = math.sqrt(((len(a) - 1) * a.var(ddof=1) + (len(c) - 1) * c.var(ddof=1)) / (len(a) + len(c) - 2))
     se = pooled * math.sqrt(1 / len(a) + 1 / len(c))
     est = float(a.mean() - c.mean())
-    z = est / se
-    stat = [("patients", len(a) + len(c)), ("planned", sum(planned)), ("information_fraction", fraction),
-            ("estimate", est), ("sd_pooled", pooled), ("se", se), ("z", z), ("p_one_sided", stats.norm.sf(z)),
-            ("alpha", alpha), ("alpha_spent", alpha if final else float(alpha_spent(fraction, alpha, kind))),
-            ("looks_before", len(history)), ("boundary_z", bound), ("boundary_difference", bound * se),
-            ("crossed_efficacy", int(z >= bound)), ("final", int(final))]
-    if final:
-        adj = adjusted_inference(z, np.asarray(fractions) / (fraction * se ** 2), bounds[:-1], alpha)
-        stat += [("stagewise_p", adj.p_value), ("median_unbiased", adj.median_unbiased), ("mue_lower", adj.lower),
-                 ("mue_upper", adj.upper)]
-    else:
-        stat += [("final_critical_z", float(spending_boundary([*fractions, 1.0], alpha, kind, True)[-1])),
-                 ("rci_lower", est - bound * se), ("rci_upper", est + bound * se),
-                 ("repeated_p", repeated_p_value(z, fractions, kind))]
-    base = dict(group1="ANALYSIS", group1_level="primary", variable="monitoring", variable_level="means")
-    return ard([dict(base, stat_name=k, stat=float(v)) for k, v in stat])
+    rows = _sequential_look(est / se, est, se, len(a) + len(c), sum(planned), plan, history, final, "patients",
+                            means_design(plan, planned, 1.0))
+    base = dict(group1="ANALYSIS", group1_level="primary", variable="monitoring", variable_level="look")
+    return ard(rows + [dict(base, stat_name="sd_pooled", stat=pooled)])
+
+
+def ard_difference_monitoring(estimate: float, se: float, n: tuple[int, int], planned: tuple[int, int], plan: dict,
+                              history: pd.DataFrame, final: bool, sign: float) -> pd.DataFrame:
+    """A continuous primary monitored on patients from a model's difference (active - control) and its
+    standard error: z = sign x estimate / se (sign -1 where a lower value is better)."""
+    if not (se > 0 and min(n) > 0):
+        raise ValueError(f"monitoring the difference in means needs patients in both arms (have {n}) and a "
+                         f"standard error (got {se})")
+    return ard(_sequential_look(sign * estimate / se, estimate, se, sum(n), sum(planned), plan, history, final,
+                                "patients", means_design(plan, planned, sign), sign))
 
 
 def ard_events_monitoring(time, event, treated, planned_events: int, plan: dict, history: pd.DataFrame,
-                          final: bool) -> pd.DataFrame:
+                          final: bool, strata=None) -> pd.DataFrame:
     """A time-to-event primary endpoint monitored on events: information = events of both arms over
-    the design's planned events; the charter's test the one-sided log-rank z (positive: fewer events
-    on the active arm), the hazard ratio active / control from a Cox model (statsmodels PHReg); this
-    look's boundary from the looks analysed before (`history`) and this one, on the z and on the
-    hazard-ratio scale (exp(-c / sqrt(I)), I = 1 / var(log HR)); at an interim the repeated CI of
-    the hazard ratio and the repeated p-value, at the final the stagewise-ordering p-value, the
-    median-unbiased hazard ratio and its CI."""
+    the design's planned events; the charter's test the one-sided log-rank z (stratified by `strata`
+    when given; positive: fewer events on the active arm), the hazard ratio active / control from a
+    Cox model (statsmodels PHReg, the same strata); the look as `_sequential_look`, the boundary on
+    the z and on the hazard-ratio scale (exp(-c x SE(log HR)))."""
     treated = np.asarray(treated, dtype=int)
     events = int(np.sum(event))
     if not events or treated.min() == treated.max():
         raise ValueError("monitoring on events needs events and both arms")
-    fraction = events / planned_events
-    final = final or fraction >= 1
-    alpha, kind = plan["final_test"]["alpha"], plan["efficacy"]["spending"]
-    earlier = history["information_fraction"].tolist()
-    if earlier and fraction <= earlier[-1]:
-        raise ValueError(f"information fraction {fraction:.3f} at this cut is not above the earlier look's "
-                         f"{earlier[-1]:.3f}: looks must add events")
-    fractions = [*earlier, fraction]
-    bounds = spending_boundary(fractions, alpha, kind, final)
-    bound = float(bounds[-1])
-    cox = fit_cox(time, event, treated)
-    z = -math.copysign(math.sqrt(compute_logrank(time, event, treated)["chi2"]), cox["log_hr"])
-    se = cox["se"]
-    stat = [("events", events), ("planned_events", planned_events), ("information_fraction", fraction),
-            ("z", z), ("p_one_sided", stats.norm.sf(z)), ("hr", cox["hr"]), ("se_log_hr", se), ("alpha", alpha),
-            ("alpha_spent", alpha if final else float(alpha_spent(fraction, alpha, kind))),
-            ("looks_before", len(history)), ("boundary_z", bound), ("boundary_hr", math.exp(-bound * se)),
-            ("crossed_efficacy", int(z >= bound)), ("final", int(final))]
-    if final:
-        adj = adjusted_inference(z, np.asarray(fractions) / (fraction * se ** 2), bounds[:-1], alpha)
-        stat += [("stagewise_p", adj.p_value), ("median_unbiased_hr", math.exp(-adj.median_unbiased)),
-                 ("mue_hr_lower", math.exp(-adj.upper)), ("mue_hr_upper", math.exp(-adj.lower))]
-    else:
-        stat += [("final_critical_z", float(spending_boundary([*fractions, 1.0], alpha, kind, True)[-1])),
-                 ("rci_hr_lower", math.exp(cox["log_hr"] - bound * se)),
-                 ("rci_hr_upper", math.exp(cox["log_hr"] + bound * se)),
-                 ("repeated_p", repeated_p_value(z, fractions, kind))]
-    base = dict(group1="ANALYSIS", group1_level="primary", variable="monitoring", variable_level="events")
-    return ard([dict(base, stat_name=k, stat=float(v)) for k, v in stat])
+    cox = fit_cox(time, event, treated, strata)
+    z = -math.copysign(math.sqrt(compute_logrank(time, event, treated, strata)["chi2"]), cox["log_hr"])
+    return ard(_sequential_look(z, cox["log_hr"], cox["se"], events, planned_events, plan, history, final, "events",
+                                events_design(plan, planned_events), -1.0, "hr"))
 
 
 def _pct(value: float) -> str:
