@@ -100,3 +100,26 @@ def test_a_continuous_endpoint_monitored_on_patients():
     mvn = stats.multivariate_normal([0, 0], [[1, math.sqrt(t1 / t2)], [math.sqrt(t1 / t2), 1]])
     assert final["stagewise_p"] == pytest.approx(stats.norm.sf(c1) + stats.norm.cdf(c1) - mvn.cdf([c1, z]), abs=1e-6)
     assert final["mue_lower"] < final["median_unbiased"] < final["mue_upper"]
+
+
+def test_design_looks_conditional_power_and_the_direction_of_benefit():
+    """With the design's hazard ratio 0.65 on 120 events: the planned looks' hazard-ratio boundaries
+    exp(-c / sqrt(t D / 4)) (Schoenfeld), the conditional power by the B-value formula written here
+    (Lan & Wittes 1988); with favours more_events the z and the hazard-ratio boundary turn over."""
+    plan = dict(PLAN, looks=[0.5, 1.0], design={"hazard_ratio": 0.65}, futility={"conditional_power_below": 0.1})
+    empty = pd.DataFrame(columns=["cut", "information_fraction"])
+    ard = ard_events_monitoring(*at_cut(14.0), PLANNED_EVENTS, plan, empty, final=False)
+    look = values(ard)
+    design = ard[(ard["group1"] == "DESIGN") & (ard["group1_level"] == "look 1")].set_index("stat_name")["stat"]
+    assert design["boundary_hr"] == pytest.approx(math.exp(-design["boundary_z"] / math.sqrt(0.5 * 120 / 4)))
+    drift = -math.log(0.65) * math.sqrt(120 / 4)
+    t, z, c = look["information_fraction"], look["z"], look["final_critical_z"]
+    assert look["design_drift"] == pytest.approx(drift)
+    for name, theta in (("cp_design", drift), ("cp_current_trend", z / math.sqrt(t)), ("cp_null", 0.0)):
+        assert look[name] == pytest.approx(stats.norm.sf((c - z * math.sqrt(t) - theta * (1 - t)) / math.sqrt(1 - t)))
+    assert look["crossed_futility"] == int(look["cp_current_trend"] < 0.1)
+    more = dict(plan, final_test=dict(PLAN["final_test"], favours="more_events"), design={"hazard_ratio": 1.5})
+    flipped = values(ard_events_monitoring(*at_cut(14.0), PLANNED_EVENTS, more, empty, final=False))
+    assert flipped["z"] == pytest.approx(-z) and flipped["estimate"] == pytest.approx(look["estimate"])
+    assert flipped["boundary_hr"] == pytest.approx(1 / look["boundary_hr"]) and flipped["boundary_hr"] > 1
+    assert flipped["design_drift"] == pytest.approx(math.log(1.5) * math.sqrt(120 / 4))

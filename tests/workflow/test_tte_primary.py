@@ -25,8 +25,9 @@ TTE = {"paramcd": "TTLDL", "name": "Time to LDL cholesterol below 2.0 mmol/L or 
 PLANNED_EVENTS = 30
 MONITORING = {"looks": [0.5, 1.0],
               "information": {"unit": "events", "planned_events": PLANNED_EVENTS, "active": "HIGH"},
-              "final_test": {"statistic": "logrank", "sides": 1, "alpha": 0.025},
-              "efficacy": {"spending": "obrien-fleming"}, "design": {"hazard_ratio": 0.6},
+              # the event is reaching the LDL target: more events favour the active arm
+              "final_test": {"statistic": "logrank", "sides": 1, "alpha": 0.025, "favours": "more_events"},
+              "efficacy": {"spending": "obrien-fleming"}, "design": {"hazard_ratio": 1.8},
               "futility": {"conditional_power_below": 0.1},
               "safety": [{"event": "SERIOUS", "p0": 0.3, "threshold": 0.9}]}
 
@@ -216,14 +217,14 @@ def test_monitored_on_events_with_the_log_rank_z(run):
             dd, d1 = ((time == t) & (event == 1)).sum(), ((time == t) & (event == 1) & is_a).sum()
             o_e += d1 - dd * n1 / n
             v += dd * n1 / n * (1 - n1 / n) * (n - dd) / (n - 1) if n > 1 else 0.0
-    assert look["z"] == pytest.approx(-o_e / np.sqrt(v), rel=1e-9)
+    assert look["z"] == pytest.approx(o_e / np.sqrt(v), rel=1e-9)        # more events on the active arm: z > 0
     t = events / PLANNED_EVENTS
     spent = 0.025 if look["final"] == 1 else 2 - 2 * stats.norm.cdf(stats.norm.isf(0.0125) / np.sqrt(t))
     assert look["boundary_z"] == pytest.approx(stats.norm.isf(spent), abs=1e-6)
     fit = PHReg(pair.AVAL.to_numpy(), (pair.TRT01P == active).to_numpy(float).reshape(-1, 1),
                 status=1 - pair.CNSR.to_numpy(), strata=pair.SEX.to_numpy(), ties="efron").fit()
     assert look["estimate"] == pytest.approx(np.exp(fit.params[0]), rel=1e-6)
-    assert look["boundary_hr"] == pytest.approx(np.exp(-look["boundary_z"] * fit.bse[0]), rel=1e-6)
+    assert look["boundary_hr"] == pytest.approx(np.exp(look["boundary_z"] * fit.bse[0]), rel=1e-6)
     assert look["crossed_efficacy"] == int(look["z"] >= look["boundary_z"])
     design = pd.read_csv(closed / "monitoring/gs_design.csv", keep_default_na=False)
     assert list(design.columns[:2]) == ["Look", "Events"] and "On the hazard ratio" in design.columns
@@ -232,4 +233,4 @@ def test_monitored_on_events_with_the_log_rank_z(run):
     assert "one-sided log-rank z stratified by SEX" in guidelines["Guideline"].iloc[0]
     note = (closed / "monitoring/guidelines_footnote.txt").read_text()
     assert f"information = events of the two arms (full analysis set) of the {PLANNED_EVENTS}" in note
-    assert "score" not in note and "responder" not in note
+    assert "positive: more events on the active arm" in note and "score" not in note and "responder" not in note

@@ -51,10 +51,11 @@ GS_DESIGN = {   # Table G.2's footnote by the charter's final test (monitoring.f
               "the current trend falls below the charter's threshold. Power so far: the probability of crossing by "
               "that look under the design rates."),
     "logrank": ("Information: events. Boundaries on the one-sided log-rank z of the charter's final test; on the "
-                "hazard ratio: exp(-z SE(log HR)), SE = 2 / sqrt(events) for the design's looks (Schoenfeld, 1:1), "
-                "the Cox model's SE for the looks analysed. Futility: non-binding, the z below which conditional "
-                "power under the current trend falls below the charter's threshold. Power so far: the probability "
-                "of crossing by that look under the design hazard ratio."),
+                "hazard ratio: exp(-z SE(log HR)) (exp(z SE) where more events favour the active arm), "
+                "SE = 2 / sqrt(events) for the design's looks (Schoenfeld, 1:1), the Cox model's SE for the looks "
+                "analysed. Futility: non-binding, the z below which conditional power under the current trend "
+                "falls below the charter's threshold. Power so far: the probability of crossing by that look under "
+                "the design hazard ratio."),
     "mean_difference": ("Boundaries on the one-sided z of the ANCOVA difference (the charter's final test); on the "
                         "difference: the boundary times the standard error (the design SD and planned patients for "
                         "the design's looks, the ANCOVA's SE for the looks analysed), signed so that crossing favours "

@@ -190,7 +190,7 @@ def _design_rows(plan: dict, planned: dict, labels) -> tuple[list[dict], float]:
 def _planned_looks(plan: dict, total: float, se_planned: float, drift: float, unit: str, effect: str,
                    sign: float) -> list[dict]:
     """The design's planned looks: boundary on the z and on the effect scale (`effect`:
-    boundary_difference = sign c SE / sqrt(t), boundary_hr = exp(-c SE / sqrt(t)), SE the planned
+    boundary_difference = sign c SE / sqrt(t), boundary_hr = exp(sign c SE / sqrt(t)), SE the planned
     standard error of the estimate at full information), alpha spent, cumulative power at the
     design's drift (E[Z] at the planned information) and the conditional-power futility boundary."""
     alpha, kind = plan["final_test"]["alpha"], plan["efficacy"]["spending"]
@@ -202,8 +202,8 @@ def _planned_looks(plan: dict, total: float, se_planned: float, drift: float, un
     for j, (t, c) in enumerate(zip(looks, bounds)):
         base = dict(group1="DESIGN", group1_level=f"look {j + 1}", variable="monitoring", variable_level="design")
         futility = cp_futility_z(t, bounds[-1], threshold) if threshold is not None and t < 1 else np.nan
-        on_effect = math.exp(-c * se_planned / math.sqrt(t)) if effect == "boundary_hr" else \
-            sign * c * se_planned / math.sqrt(t)
+        on_effect = sign * c * se_planned / math.sqrt(t)
+        on_effect = math.exp(on_effect) if effect == "boundary_hr" else on_effect
         rows += [dict(base, stat_name=k, stat=float(v)) for k, v in (
             ("information_fraction", t), (unit, round(t * total)), ("boundary_z", c),
             ("boundary_p", stats.norm.sf(c)), (effect, on_effect),
@@ -362,14 +362,19 @@ def means_design(plan: dict, planned: tuple[int, int], sign: float) -> tuple[flo
     return se, sign * design["difference"] / se
 
 
+def events_sign(plan: dict) -> float:
+    """-1 where fewer events favour the active arm (final_test.favours fewer_events, the default), +1 where more do."""
+    return 1.0 if plan["final_test"].get("favours") == "more_events" else -1.0
+
+
 def events_design(plan: dict, planned_events: int) -> tuple[float, float] | None:
     """The planned SE of the log hazard ratio with 1:1 allocation (Schoenfeld 1981: 1 / sqrt(D / 4)) and
-    the drift E[Z] = -log(HR) / SE of the design's hazard ratio (protocol monitoring.design hazard_ratio)."""
+    the drift E[Z] = sign log(HR) / SE of the design's hazard ratio (protocol monitoring.design hazard_ratio)."""
     design = plan.get("design", {})
     if "hazard_ratio" not in design:
         return None
     se = 2 / math.sqrt(planned_events)
-    return se, -math.log(design["hazard_ratio"]) / se
+    return se, events_sign(plan) * math.log(design["hazard_ratio"]) / se
 
 
 def ard_means_monitoring(active, control, planned: tuple[int, int], plan: dict, history: pd.DataFrame,
@@ -405,17 +410,19 @@ def ard_events_monitoring(time, event, treated, planned_events: int, plan: dict,
                           final: bool, strata=None) -> pd.DataFrame:
     """A time-to-event primary endpoint monitored on events: information = events of both arms over
     the design's planned events; the charter's test the one-sided log-rank z (stratified by `strata`
-    when given; positive: fewer events on the active arm), the hazard ratio active / control from a
-    Cox model (statsmodels PHReg, the same strata); the look as `_sequential_look`, the boundary on
-    the z and on the hazard-ratio scale (exp(-c x SE(log HR)))."""
+    when given; positive: fewer events on the active arm, or more with final_test.favours
+    more_events), the hazard ratio active / control from a Cox model (statsmodels PHReg, the same
+    strata); the look as `_sequential_look`, the boundary on the z and on the hazard-ratio scale
+    (exp(-/+ c x SE(log HR)))."""
     treated = np.asarray(treated, dtype=int)
     events = int(np.sum(event))
     if not events or treated.min() == treated.max():
         raise ValueError("monitoring on events needs events and both arms")
     cox = fit_cox(time, event, treated, strata)
-    z = -math.copysign(math.sqrt(compute_logrank(time, event, treated, strata)["chi2"]), cox["log_hr"])
+    sign = events_sign(plan)
+    z = sign * math.copysign(math.sqrt(compute_logrank(time, event, treated, strata)["chi2"]), cox["log_hr"])
     return ard(_sequential_look(z, cox["log_hr"], cox["se"], events, planned_events, plan, history, final, "events",
-                                events_design(plan, planned_events), -1.0, "hr"))
+                                events_design(plan, planned_events), sign, "hr"))
 
 
 def monitored_pair(adsl: pd.DataFrame, arm: str, protocol: dict) -> tuple[str, str]:
@@ -533,7 +540,7 @@ def _effect(value: float, statistic: str) -> str:
 def _analysed_effect(v: pd.Series, statistic: str, sign: float) -> float:
     """An analysed look's boundary on the effect scale from its boundary z and its standard error."""
     if statistic == "logrank":
-        return math.exp(-v["boundary_z"] * v["se"])
+        return math.exp(sign * v["boundary_z"] * v["se"])
     return sign * v["boundary_z"] * v["se"]
 
 
@@ -558,7 +565,7 @@ def t_gs_design(efficacy: pd.DataFrame, plan: dict, cut: str) -> pd.DataFrame:
     effect_head = {"score": "On the difference, pp", "logrank": "On the hazard ratio",
                    "mean_difference": "On the difference"}[statistic]
     effect_stat = "boundary_hr" if statistic == "logrank" else "boundary_difference"
-    sign = look.get("benefit_sign", 1.0)
+    sign = look.get("benefit_sign", -1.0 if statistic == "logrank" else 1.0)
     threshold = plan.get("futility", {}).get("conditional_power_below")
     futility_head = (f"Futility z (CP trend < {_pct(threshold)})" if threshold is not None else "Futility z")
     rows = []
@@ -742,10 +749,12 @@ def _design_words(plan: dict, look: pd.Series, test: str) -> str:
                 f"spending; information = patients analysed (full analysis set, endpoint due) of the "
                 f"{int(look['planned'])} the design plans (protocol).")
     if statistic == "logrank":
-        return (f"The charter's final test: {test} (positive: fewer events on the active arm) at one-sided alpha "
+        fewer = "more" if plan["final_test"].get("favours") == "more_events" else "fewer"
+        return (f"The charter's final test: {test} (positive: {fewer} events on the active arm) at one-sided alpha "
                 f"{alpha:g}, {kind}-type Lan-DeMets spending; information = events of the two arms (full analysis "
                 f"set) of the {int(look['planned'])} the design plans (protocol); hazard ratio active / control from "
-                "the Cox model with the same strata, on the hazard-ratio scale a boundary is exp(-z SE(log HR)).")
+                f"the Cox model with the same strata, on the hazard-ratio scale a boundary is "
+                f"exp({'' if fewer == 'more' else '-'}z SE(log HR)).")
     return (f"The charter's final test: {test} (ANCOVA of the change at the key visit on arm, baseline and the "
             f"primary's covariates, observed cases of the full analysis set; z = estimate / SE, positive favours "
             f"the active arm) at one-sided alpha {alpha:g}, {kind}-type Lan-DeMets spending; information = patients "
