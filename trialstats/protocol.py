@@ -134,5 +134,7 @@ def assert_monitoring(protocol: dict) -> None:
         problems.append(f"information.unit is {plan['information']['unit']}, {statistic} is monitored on {unit}")
     if "design" in plan and design not in plan["design"]:
         problems.append(f"design declares {sorted(plan['design'])}, {statistic} needs {design}")
+    if "favours" in plan["final_test"] and statistic != "logrank":
+        problems.append(f"final_test.favours is for a logrank test (events), not {statistic}")
     if problems:
         raise ValueError("protocol.yaml monitoring: " + "; ".join(problems))

@@ -196,8 +196,8 @@ def test_summary_row_and_the_report(run):
 def test_monitored_on_events_with_the_log_rank_z(run):
     """Table G.1/G.2's efficacy look of HIGH against placebo: information = events / the 30 planned, the
     stratified log-rank z by the hand loop, the O'Brien-Fleming-type boundary by the Lan-DeMets formula
-    (a first look: Phi^-1 of the alpha spent; a final look: all of alpha), on the hazard ratio exp(-c SE)
-    with the SE of a statsmodels PHReg fit."""
+    (a first look: Phi^-1 of the alpha spent; a final look: all of alpha), on the hazard ratio exp(c SE)
+    (more events favour the active arm) with the SE of a statsmodels PHReg fit."""
     from scipy import stats
     closed, _ = run
     d = analysis_frame(closed)
