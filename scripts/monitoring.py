@@ -9,9 +9,10 @@ from trialstats.adam.unblind import control_of, received_arm
 from trialstats.figures.common import save_figure
 from trialstats.figures.monitoring import g_gs_boundaries, g_safety_boundaries
 from trialstats.io import read_datasets, write_csv
-from trialstats.tables.monitoring import (POOLED, ard_efficacy_monitoring, ard_safety_rules, event_label,
-                                          guidelines_note, is_final_look, look_history, planned_by_arm,
-                                          safety_characteristics, t_gs_design, t_guidelines)
+from trialstats.tables.monitoring import (POOLED, ard_change_monitoring, ard_efficacy_monitoring, ard_safety_rules,
+                                          ard_tte_monitoring, event_label, final_test_words, guidelines_note,
+                                          is_final_look, look_history, monitored_pair, planned_by_arm,
+                                          safety_characteristics, study_complete, t_gs_design, t_guidelines)
 from trialstats.tables.primary import arm_labels, responder_status
 from trialstats.joblog import log_errors
 
@@ -19,18 +20,31 @@ sm = snakemake  # noqa: F821 (injected by snakemake)
 with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     protocol = yaml.safe_load(open(sm.input.protocol))
     plan, aesi, arm = protocol["monitoring"], protocol.get("aesi", []), sm.params.arm_column
-    efficacy_planned = arm is not None and "responder" in protocol and "efficacy" in plan
-    adam = read_datasets(sm.input.adam, {"adsl", "adae"} | ({"adeff"} if efficacy_planned else set()))
-    efficacy, labels, planned = None, (), None
-    if arm is not None:
-        status = responder_status(adam["adsl"], adam["adeff"], protocol["responder"], arm, protocol["visits"],
-                                  sm.wildcards.cut) if efficacy_planned else None
-        labels = arm_labels(status, protocol["randomization"]["control"]) if efficacy_planned else \
-            tuple(sorted(adam["adsl"].loc[adam["adsl"]["SAFFL"] == "Y", arm].dropna().unique()))
-        if efficacy_planned:
-            planned = planned_by_arm(status, labels, plan)
-            efficacy = ard_efficacy_monitoring(status, labels, plan, planned, look_history(sm.input.earlier),
-                                               is_final_look(status, adam["adsl"]))
+    statistic = plan.get("final_test", {}).get("statistic")
+    efficacy_planned = arm is not None and "efficacy" in plan
+    extra = {"score": {"adeff"}, "logrank": {"adtte"}, "mean_difference": {"adeff"}}.get(statistic, set())
+    adam = read_datasets(sm.input.adam, {"adsl", "adae"} | (extra if efficacy_planned else set()))
+    efficacy, labels, planned, adsl = None, (), None, adam["adsl"]
+    if efficacy_planned and statistic == "score":
+        status = responder_status(adsl, adam["adeff"], protocol["responder"], arm, protocol["visits"],
+                                  sm.wildcards.cut)
+        labels = arm_labels(status, protocol["randomization"]["control"])
+        planned = planned_by_arm(status, labels, plan)
+        efficacy = ard_efficacy_monitoring(status, labels, plan, planned, look_history(sm.input.earlier),
+                                           is_final_look(status, adsl))
+    elif efficacy_planned:
+        pair = monitored_pair(adsl, arm, protocol)
+        history, final = look_history(sm.input.earlier), study_complete(adsl)
+        if statistic == "logrank":
+            efficacy = ard_tte_monitoring(adsl, adam["adtte"], protocol["time_to_event"], arm, pair, plan, history,
+                                          final)
+        else:
+            codes = adsl[[arm, "ARMCD"]].drop_duplicates().set_index(arm)["ARMCD"]
+            per_arm = tuple(int(plan["information"]["planned"][codes[label]]) for label in pair)
+            efficacy = ard_change_monitoring(adsl, adam["adeff"], protocol["continuous_primary"], arm, pair,
+                                             per_arm, plan, history, final)
+    if arm is not None and not labels:
+        labels = tuple(sorted(adsl.loc[adsl["SAFFL"] == "Y", arm].dropna().unique()))
     rules = plan.get("safety", [])
     by_received, control = adam["adsl"], None   # the safety rules by the arm received (TRT01A), as the safety tables
     if arm is not None:
@@ -46,13 +60,14 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
         write_csv(efficacy, out / "efficacy_look_ard.csv")
         write_csv(t_gs_design(efficacy, plan, sm.wildcards.cut), out / "gs_design.csv")
         for ext in ("png", "pdf"):
-            save_figure(g_gs_boundaries(efficacy), out / f"gs_boundaries.{ext}", "gs_boundaries")
+            save_figure(g_gs_boundaries(efficacy, statistic), out / f"gs_boundaries.{ext}", "gs_boundaries")
     write_csv(paths, out / "safety_paths.csv")
     write_csv(crossings, out / "safety_first_crossings.csv")
-    guidelines = t_guidelines(safety, efficacy, rules, aesi, plan, crossings)
+    test = final_test_words(plan, protocol.get("time_to_event", {}).get("strata")) if efficacy is not None else None
+    guidelines = t_guidelines(safety, efficacy, rules, aesi, plan, crossings, test)
     write_csv(guidelines, out / "stopping_guidelines.csv")
     (out / "guidelines_footnote.txt").write_text(
-        guidelines_note(efficacy, plan, safety_characteristics(safety, rules, aesi)) + "\n")
+        guidelines_note(efficacy, plan, safety_characteristics(safety, rules, aesi), test) + "\n")
     if len(paths):
         names = {r["event"]: event_label(r["event"], aesi) for r in rules}
         for ext in ("png", "pdf"):

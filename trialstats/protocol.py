@@ -120,3 +120,33 @@ def planned_doses(protocol: dict) -> dict[str, float] | float | None:
     infusion or per day), else treatment.dose (one planned dose for every subject), else None."""
     treatment = protocol.get("treatment") or {}
     return treatment.get("planned_dose") or treatment.get("dose")
+
+
+MONITORED_PRIMARY = {"score": ("responder", "patients", "active_rate"),
+                     "logrank": ("time_to_event", "events", "hazard_ratio"),
+                     "mean_difference": ("continuous_primary", "patients", "difference")}
+
+
+def assert_monitoring(protocol: dict) -> None:
+    """The charter's final test (monitoring.final_test.statistic), its information unit and its design
+    assumption fit the protocol's primary endpoint: score for a responder, logrank (on events) for a
+    time_to_event, mean_difference (on patients) for a continuous_primary."""
+    plan = protocol.get("monitoring", {})
+    if "final_test" not in plan:
+        return
+    statistic = plan["final_test"]["statistic"]
+    primary, unit, design = MONITORED_PRIMARY[statistic]
+    problems = []
+    if primary not in protocol:
+        declared = [k for k, _, _ in MONITORED_PRIMARY.values() if k in protocol] or ["none"]
+        problems.append(f"final_test.statistic {statistic} needs a {primary} primary endpoint, the protocol "
+                        f"declares {declared[0]} (expected "
+                        + ", ".join(f"{s} for {k}" for s, (k, _, _) in MONITORED_PRIMARY.items()) + ")")
+    if "information" in plan and plan["information"]["unit"] != unit:
+        problems.append(f"information.unit is {plan['information']['unit']}, {statistic} is monitored on {unit}")
+    if "design" in plan and design not in plan["design"]:
+        problems.append(f"design declares {sorted(plan['design'])}, {statistic} needs {design}")
+    if "favours" in plan["final_test"] and statistic != "logrank":
+        problems.append(f"final_test.favours is for a logrank test (events), not {statistic}")
+    if problems:
+        raise ValueError("protocol.yaml monitoring: " + "; ".join(problems))

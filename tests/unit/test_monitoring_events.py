@@ -47,22 +47,23 @@ def hand_logrank_z(time, event, treated) -> float:
 
 
 def values(ard):
-    return ard.set_index("stat_name")["stat"].astype(float)
+    """This look's statistics."""
+    return ard[ard["group1"] == "ANALYSIS"].set_index("stat_name")["stat"].astype(float)
 
 
 def test_interim_and_final_looks_on_events():
     time, event, treated = at_cut(14.0)
     interim = values(ard_events_monitoring(time, event, treated, PLANNED_EVENTS, PLAN, pd.DataFrame(
         columns=["cut", "information_fraction"]), final=False))
-    assert interim["events"] == event.sum() and 0 < interim["information_fraction"] < 1
+    assert interim["evaluable"] == event.sum() and 0 < interim["information_fraction"] < 1
     assert interim["information_fraction"] == pytest.approx(event.sum() / PLANNED_EVENTS)
     assert interim["z"] == pytest.approx(hand_logrank_z(time, event, treated), rel=1e-9)
     t1 = interim["information_fraction"]
     spent = 2 - 2 * stats.norm.cdf(stats.norm.isf(0.0125) / math.sqrt(t1))   # O'Brien-Fleming type
     assert interim["boundary_z"] == pytest.approx(stats.norm.isf(spent), abs=1e-6)
-    assert interim["boundary_hr"] == pytest.approx(math.exp(-interim["boundary_z"] * interim["se_log_hr"]))
-    assert interim["rci_hr_lower"] < interim["hr"] < interim["rci_hr_upper"]
-    assert (interim["rci_hr_upper"] < 1) == (interim["crossed_efficacy"] == 1)
+    assert interim["boundary_hr"] == pytest.approx(math.exp(-interim["boundary_z"] * interim["se"]))
+    assert interim["rci_lower"] < interim["estimate"] < interim["rci_upper"]
+    assert (interim["rci_upper"] < 1) == (interim["crossed_efficacy"] == 1)
     history = pd.DataFrame([{"cut": "month 14", "information_fraction": t1}])
     time, event, treated = at_cut(30.0)
     final = values(ard_events_monitoring(time, event, treated, PLANNED_EVENTS, PLAN, history, final=True))
@@ -70,7 +71,7 @@ def test_interim_and_final_looks_on_events():
     mvn = stats.multivariate_normal([0, 0], [[1, math.sqrt(t1 / t2)], [math.sqrt(t1 / t2), 1]])
     assert stats.norm.cdf(c1) - mvn.cdf([c1, c2]) == pytest.approx(0.025 - spent, abs=1e-6)
     assert final["stagewise_p"] == pytest.approx(stats.norm.sf(c1) + stats.norm.cdf(c1) - mvn.cdf([c1, z]), abs=1e-6)
-    assert final["mue_hr_lower"] < final["median_unbiased_hr"] < final["mue_hr_upper"]
+    assert final["mue_lower"] < final["median_unbiased"] < final["mue_upper"]
     assert final["crossed_efficacy"] == int(z >= c2)
     assert interim["crossed_efficacy"] == 0 and final["crossed_efficacy"] == 1 and t2 < 1   # this seed's trial
     with pytest.raises(ValueError, match="looks must add events"):
@@ -99,3 +100,26 @@ def test_a_continuous_endpoint_monitored_on_patients():
     mvn = stats.multivariate_normal([0, 0], [[1, math.sqrt(t1 / t2)], [math.sqrt(t1 / t2), 1]])
     assert final["stagewise_p"] == pytest.approx(stats.norm.sf(c1) + stats.norm.cdf(c1) - mvn.cdf([c1, z]), abs=1e-6)
     assert final["mue_lower"] < final["median_unbiased"] < final["mue_upper"]
+
+
+def test_design_looks_conditional_power_and_the_direction_of_benefit():
+    """With the design's hazard ratio 0.65 on 120 events: the planned looks' hazard-ratio boundaries
+    exp(-c / sqrt(t D / 4)) (Schoenfeld), the conditional power by the B-value formula written here
+    (Lan & Wittes 1988); with favours more_events the z and the hazard-ratio boundary turn over."""
+    plan = dict(PLAN, looks=[0.5, 1.0], design={"hazard_ratio": 0.65}, futility={"conditional_power_below": 0.1})
+    empty = pd.DataFrame(columns=["cut", "information_fraction"])
+    ard = ard_events_monitoring(*at_cut(14.0), PLANNED_EVENTS, plan, empty, final=False)
+    look = values(ard)
+    design = ard[(ard["group1"] == "DESIGN") & (ard["group1_level"] == "look 1")].set_index("stat_name")["stat"]
+    assert design["boundary_hr"] == pytest.approx(math.exp(-design["boundary_z"] / math.sqrt(0.5 * 120 / 4)))
+    drift = -math.log(0.65) * math.sqrt(120 / 4)
+    t, z, c = look["information_fraction"], look["z"], look["final_critical_z"]
+    assert look["design_drift"] == pytest.approx(drift)
+    for name, theta in (("cp_design", drift), ("cp_current_trend", z / math.sqrt(t)), ("cp_null", 0.0)):
+        assert look[name] == pytest.approx(stats.norm.sf((c - z * math.sqrt(t) - theta * (1 - t)) / math.sqrt(1 - t)))
+    assert look["crossed_futility"] == int(look["cp_current_trend"] < 0.1)
+    more = dict(plan, final_test=dict(PLAN["final_test"], favours="more_events"), design={"hazard_ratio": 1.5})
+    flipped = values(ard_events_monitoring(*at_cut(14.0), PLANNED_EVENTS, more, empty, final=False))
+    assert flipped["z"] == pytest.approx(-z) and flipped["estimate"] == pytest.approx(look["estimate"])
+    assert flipped["boundary_hr"] == pytest.approx(1 / look["boundary_hr"]) and flipped["boundary_hr"] > 1
+    assert flipped["design_drift"] == pytest.approx(math.log(1.5) * math.sqrt(120 / 4))

@@ -323,9 +323,35 @@ def test_schema_allows_one_primary_and_plan_states_unmonitored_efficacy():
     assert [(o.id, o.number) for o in efficacy] == [("t_14_2_1", "Table 14.2.1"), ("f_14_2_1", "Figure 14.2.1")]
     assert efficacy[0].footnote.startswith("Event: LDL cholesterol (mmol/L) < 2 (a value after the first dose, "
                                            "scheduled or not); day 1 = the first dose.")
-    assert fields(protocol, "closed")["tte_monitoring"] == ""
-    monitored = dict(protocol, monitoring={"efficacy": {"spending": "pocock", "alpha": 0.025}})
-    assert "Not evaluated: the charter's efficacy stopping guidelines" in fields(monitored, "closed")["tte_monitoring"]
+    monitored = dict(protocol, monitoring={
+        "looks": [0.5, 1.0], "information": {"unit": "events", "planned_events": 120, "active": "HIGH"},
+        "final_test": {"statistic": "logrank", "sides": 1, "alpha": 0.025}, "efficacy": {"spending": "pocock"},
+        "design": {"hazard_ratio": 0.65}})
+    assert not list(Draft202012Validator(schema).iter_errors(monitored))
+    assert fields(monitored, "closed")["gs_design_note"].startswith("Information: events. Boundaries on the "
+                                                                    "one-sided log-rank z")
+    assert fields(monitored, "closed")["efficacy_sources"] == "ADSL, ADTTE"
+
+
+def test_the_final_test_must_fit_the_primary_endpoint():
+    """A score test declared for a time-to-event primary, events for a responder: errors naming what fits."""
+    from trialstats.protocol import assert_monitoring
+    from trialstats.simulate.dose_ranging import default_protocol
+    protocol = default_protocol()
+    protocol.pop("continuous_primary")
+    protocol["time_to_event"] = {"paramcd": "TTLDL", "name": "T", "events": [{"death": True}]}
+    plan = {"information": {"unit": "patients", "planned": {"HIGH": 30, "PBO": 30}},
+            "final_test": {"statistic": "score", "sides": 1, "alpha": 0.025},
+            "design": {"active_rate": 0.5, "control_rate": 0.3}}
+    with pytest.raises(ValueError, match="statistic score needs a responder primary endpoint, the protocol "
+                                         "declares time_to_event .*logrank for time_to_event"):
+        assert_monitoring(dict(protocol, monitoring=plan))
+    plan["final_test"]["statistic"] = "logrank"
+    with pytest.raises(ValueError, match="information.unit is patients, logrank is monitored on events; design "
+                                         r"declares \['active_rate', 'control_rate'\], logrank needs hazard_ratio"):
+        assert_monitoring(dict(protocol, monitoring=plan))
+    assert_monitoring(dict(protocol, monitoring=dict(plan, information={"unit": "events", "planned_events": 80},
+                                                     design={"hazard_ratio": 0.7})))
 
 
 def test_primary_frame_population_strata_combinations_and_errors():

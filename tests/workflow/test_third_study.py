@@ -17,6 +17,12 @@ from trialstats.simulate import write_study
 pytestmark = pytest.mark.workflow
 CUT, EARLIER = "2025-06-30", "2024-11-15"
 DM_DEATH, DS_DEATH = "SYN3ARM-01-032", "SYN3ARM-01-036"     # both die after the earlier cut
+PLANNED = {"HIGH": 14, "PBO": 14}
+MONITORING = {"looks": [0.5, 1.0], "information": {"unit": "patients", "planned": PLANNED},
+              "final_test": {"statistic": "mean_difference", "sides": 1, "alpha": 0.025},
+              "efficacy": {"spending": "obrien-fleming"}, "design": {"difference": -0.5, "sd": 0.6},
+              "futility": {"conditional_power_below": 0.1},
+              "safety": [{"event": "SERIOUS", "p0": 0.3, "threshold": 0.9}]}
 
 
 def add_deaths(sdtm):
@@ -39,6 +45,8 @@ def run(tmp_path_factory):
         (shutil.copytree if (ROOT / name).is_dir() else shutil.copyfile)(ROOT / name, folder / name)
     data = folder / "data/syn3arm"
     write_study("syn3arm", data, data / "protocol.yaml", n_screened=45)
+    protocol = yaml.safe_load((data / "protocol.yaml").read_text())
+    (data / "protocol.yaml").write_text(yaml.safe_dump(dict(protocol, monitoring=MONITORING), sort_keys=False))
     add_deaths(data / "sdtm")
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
     config["studies"] = {"syn3arm": {"data": "data/syn3arm", "cuts": [EARLIER, CUT]}}
@@ -177,3 +185,45 @@ def test_a_planned_output_missing_fails_the_report_naming_it(run):
         assert snakemake(closed.parents[3], target).returncode == 0      # the report back for other readers
     assert done.returncode != 0
     assert "t_14_3_5 (closed/safety/tables/t_14_3_5.csv)" in log and "MissingOutput" in log
+
+
+def test_continuous_primary_monitored_on_patients(run):
+    """Table G.1/G.2's efficacy looks of HIGH against placebo at both cuts: information = patients with the
+    week-12 change of the 28 planned, the ANCOVA difference and its z (lower LDL favours the active arm) by
+    numpy least squares from the SDTM, the earlier look's O'Brien-Fleming-type boundary by the Lan-DeMets
+    formula and this look's from the alpha the earlier one left (scipy's bivariate normal)."""
+    from scipy import stats
+    closed, sdtm, key = run
+    looks = {}
+    for cut in (EARLIER, CUT):
+        lb = sdtm["lb"][sdtm["lb"].LBDTC.str[:10] <= cut]
+        rows = lb[(lb.LBTESTCD == "LDL") & lb.VISIT.isin(["BASELINE", "WEEK 12"])]
+        d = rows.pivot(index="USUBJID", columns="VISIT", values="LBSTRESN").astype(float).dropna()
+        d = d.join(key.set_index("USUBJID")["ARMCD"], how="inner")
+        d = d[d.ARMCD.isin(PLANNED)]
+        x = np.column_stack([np.ones(len(d)), d.ARMCD == "HIGH", d["BASELINE"]]).astype(float)
+        y = (d["WEEK 12"] - d["BASELINE"]).to_numpy()
+        beta, rss = np.linalg.lstsq(x, y, rcond=None)[:2]
+        se = np.sqrt(rss[0] / (len(y) - 3) * np.linalg.inv(x.T @ x)[1, 1])
+        ard = pd.read_csv(closed.parents[1] / cut / "closed/monitoring/efficacy_look_ard.csv", keep_default_na=False)
+        look = ard[ard.group1 == "ANALYSIS"].set_index("stat_name")["stat"].astype(float)
+        assert look["evaluable"] == len(d) and look["planned"] == sum(PLANNED.values())
+        assert look["information_fraction"] == pytest.approx(len(d) / 28)
+        assert look["estimate"] == pytest.approx(beta[1], abs=1e-9)
+        assert look["z"] == pytest.approx(-beta[1] / se, rel=1e-9)
+        assert look["boundary_difference"] == pytest.approx(-look["boundary_z"] * se, rel=1e-9)
+        looks[cut] = look
+    first, last = looks[EARLIER], looks[CUT]
+    t1, t2 = first["information_fraction"], last["information_fraction"]
+    spent1 = 2 - 2 * stats.norm.cdf(stats.norm.isf(0.0125) / np.sqrt(t1))
+    assert first["final"] == 0 and first["boundary_z"] == pytest.approx(stats.norm.isf(spent1), abs=1e-6)
+    spent2 = 0.025 if last["final"] == 1 else 2 - 2 * stats.norm.cdf(stats.norm.isf(0.0125) / np.sqrt(t2))
+    c1, c2 = first["boundary_z"], last["boundary_z"]
+    mvn = stats.multivariate_normal([0, 0], [[1, np.sqrt(t1 / t2)], [np.sqrt(t1 / t2), 1]])
+    assert stats.norm.cdf(c1) - mvn.cdf([c1, c2]) == pytest.approx(spent2 - spent1, abs=1e-6)
+    assert last["looks_before"] == 1
+    design = pd.read_csv(closed / "monitoring/gs_design.csv", keep_default_na=False)
+    assert design["Look"].tolist()[2:4] == [f"Analysed {EARLIER}", f"Analysed {CUT} (this cut"
+                                            + (", final)" if last["final"] == 1 else ")")]
+    note = (closed / "monitoring/guidelines_footnote.txt").read_text()
+    assert "one-sided z of the ANCOVA difference in mean change" in note and "responder" not in note

@@ -22,6 +22,14 @@ LIMIT = 2.0
 TTE = {"paramcd": "TTLDL", "name": "Time to LDL cholesterol below 2.0 mmol/L or death",
        "events": [{"lab": {"paramcd": "LDL", "below": LIMIT}}, {"death": True}], "strata": ["SEX"],
        "landmarks": [28, 56, 84]}
+PLANNED_EVENTS = 30
+MONITORING = {"looks": [0.5, 1.0],
+              "information": {"unit": "events", "planned_events": PLANNED_EVENTS, "active": "HIGH"},
+              # the event is reaching the LDL target: more events favour the active arm
+              "final_test": {"statistic": "logrank", "sides": 1, "alpha": 0.025, "favours": "more_events"},
+              "efficacy": {"spending": "obrien-fleming"}, "design": {"hazard_ratio": 1.8},
+              "futility": {"conditional_power_below": 0.1},
+              "safety": [{"event": "SERIOUS", "p0": 0.3, "threshold": 0.9}]}
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +40,7 @@ def run(tmp_path_factory):
     protocol = dose_ranging.default_protocol()
     del protocol["continuous_primary"]
     protocol["time_to_event"] = TTE
+    protocol["monitoring"] = MONITORING
     data = folder / "data/syn3tte"
     data.mkdir(parents=True)
     (folder / "protocol.yaml").write_text(yaml.safe_dump(protocol, sort_keys=False))
@@ -182,3 +191,46 @@ def test_summary_row_and_the_report(run):
     typ = (closed / "report/dmc_closed_report.typ").read_text()
     assert typ.index("Table 14.2.1") < typ.index("Table 14.3.1")          # in the efficacy section
     assert (closed / "report/rtf/t_14_2_1.rtf").exists()
+
+
+def test_monitored_on_events_with_the_log_rank_z(run):
+    """Table G.1/G.2's efficacy look of HIGH against placebo: information = events / the 30 planned, the
+    stratified log-rank z by the hand loop, the O'Brien-Fleming-type boundary by the Lan-DeMets formula
+    (a first look: Phi^-1 of the alpha spent; a final look: all of alpha), on the hazard ratio exp(c SE)
+    (more events favour the active arm) with the SE of a statsmodels PHReg fit."""
+    from scipy import stats
+    closed, _ = run
+    d = analysis_frame(closed)
+    active, control = dose_ranging.ARMS["HIGH"], dose_ranging.ARMS["PBO"]
+    pair = d[d.TRT01P.isin([active, control])]
+    ard = pd.read_csv(closed / "monitoring/efficacy_look_ard.csv", keep_default_na=False)
+    look = ard[ard.group1 == "ANALYSIS"].set_index("stat_name")["stat"].astype(float)
+    events = int((1 - pair.CNSR).sum())
+    assert look["evaluable"] == events and look["planned"] == PLANNED_EVENTS
+    assert look["information_fraction"] == pytest.approx(events / PLANNED_EVENTS)
+    o_e, v = 0.0, 0.0          # the hand stratified log-rank of the pair: O - E of the active arm, variance
+    for _, g in pair.groupby("SEX"):
+        time, event, is_a = g.AVAL.to_numpy(), 1 - g.CNSR.to_numpy(), (g.TRT01P == active).to_numpy()
+        for t in np.unique(time[event == 1]):
+            at = time >= t
+            n, n1 = at.sum(), (at & is_a).sum()
+            dd, d1 = ((time == t) & (event == 1)).sum(), ((time == t) & (event == 1) & is_a).sum()
+            o_e += d1 - dd * n1 / n
+            v += dd * n1 / n * (1 - n1 / n) * (n - dd) / (n - 1) if n > 1 else 0.0
+    assert look["z"] == pytest.approx(o_e / np.sqrt(v), rel=1e-9)        # more events on the active arm: z > 0
+    t = events / PLANNED_EVENTS
+    spent = 0.025 if look["final"] == 1 else 2 - 2 * stats.norm.cdf(stats.norm.isf(0.0125) / np.sqrt(t))
+    assert look["boundary_z"] == pytest.approx(stats.norm.isf(spent), abs=1e-6)
+    fit = PHReg(pair.AVAL.to_numpy(), (pair.TRT01P == active).to_numpy(float).reshape(-1, 1),
+                status=1 - pair.CNSR.to_numpy(), strata=pair.SEX.to_numpy(), ties="efron").fit()
+    assert look["estimate"] == pytest.approx(np.exp(fit.params[0]), rel=1e-6)
+    assert look["boundary_hr"] == pytest.approx(np.exp(look["boundary_z"] * fit.bse[0]), rel=1e-6)
+    assert look["crossed_efficacy"] == int(look["z"] >= look["boundary_z"])
+    design = pd.read_csv(closed / "monitoring/gs_design.csv", keep_default_na=False)
+    assert list(design.columns[:2]) == ["Look", "Events"] and "On the hazard ratio" in design.columns
+    assert f"{events} of {PLANNED_EVENTS}" in design["Events"].iloc[-2]
+    guidelines = pd.read_csv(closed / "monitoring/stopping_guidelines.csv", keep_default_na=False)
+    assert "one-sided log-rank z stratified by SEX" in guidelines["Guideline"].iloc[0]
+    note = (closed / "monitoring/guidelines_footnote.txt").read_text()
+    assert f"information = events of the two arms (full analysis set) of the {PLANNED_EVENTS}" in note
+    assert "positive: more events on the active arm" in note and "score" not in note and "responder" not in note

@@ -61,7 +61,11 @@ def g_safety_boundaries(paths: pd.DataFrame, labels: dict[str, str], pooled: str
     return fig
 
 
-def g_gs_boundaries(efficacy: pd.DataFrame) -> plt.Figure:
+AXES = {"score": ("patients analysed", "One-sided score z"), "logrank": ("events", "One-sided log-rank z"),
+        "mean_difference": ("patients analysed", "One-sided z of the difference")}
+
+
+def g_gs_boundaries(efficacy: pd.DataFrame, statistic: str = "score") -> plt.Figure:
     """The group-sequential monitoring on the z scale against the information fraction: the design's
     efficacy boundary and non-binding futility boundary at its planned looks (dashed), the boundary of
     each look analysed (triangles) and the observed z (dots joined in order)."""
@@ -86,8 +90,9 @@ def g_gs_boundaries(efficacy: pd.DataFrame) -> plt.Figure:
         ax.plot(analysed["information_fraction"], analysed["z"], "o-", color="black", lw=1.5, label="observed z")
         ax.axhline(0, color="#BBBBBB", lw=0.6)
         ax.set_xlim(0, 1.05)
-        ax.set_xlabel("Information fraction (patients analysed of the planned)")
-        ax.set_ylabel("One-sided score z")
+        unit, label = AXES[statistic]
+        ax.set_xlabel(f"Information fraction ({unit} of the planned)")
+        ax.set_ylabel(label)
         ax.legend(loc="upper right", frameon=False, fontsize=8)
         fig.tight_layout()
     return fig

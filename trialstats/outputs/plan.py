@@ -16,7 +16,7 @@ from ..listings.safety import part_suffix, part_title
 from ..protocol import dose_words, narrative_aesi, parameter_names, regimen
 from ..tables.primary_tte import POPULATION_NAMES, tte_definition
 from ..vocabulary import related_note, related_terms, visit_label
-from .registry import LAYOUT, RULE_FOLDERS, Entry, entry
+from .registry import GS_DESIGN, LAYOUT, RULE_FOLDERS, Entry, entry
 
 
 @dataclass(frozen=True)
@@ -82,14 +82,18 @@ def _regimen_fields(protocol: dict) -> dict[str, str]:
 
 
 def _tte_fields(protocol: dict, names: dict) -> dict[str, str]:
-    """The wording of a time_to_event primary: its name, analysis set, definition, and why the
-    charter's efficacy stopping guidelines are not evaluated for it."""
+    """The wording of a time_to_event primary: its name, analysis set and definition."""
     spec = protocol["time_to_event"]
-    efficacy_looks = "efficacy" in protocol.get("monitoring", {})
     return dict(tte_name=spec["name"], tte_population=POPULATION_NAMES[spec.get("population", "FASFL")],
-                tte_definition=tte_definition(spec, names),
-                tte_monitoring=" Not evaluated: the charter's efficacy stopping guidelines (protocol monitoring."
-                "efficacy), as the monitoring rule tests a responder primary endpoint only." if efficacy_looks else "")
+                tte_definition=tte_definition(spec, names))
+
+
+def _monitoring_fields(protocol: dict, single: bool) -> dict[str, str]:
+    """The wording of the stopping guidelines by the charter's final test: Table G.2's footnote, the sources."""
+    statistic = protocol.get("monitoring", {}).get("final_test", {}).get("statistic", "score")
+    efficacy = "ADTTE" if statistic == "logrank" else "ADEFF"
+    return dict(gs_design_note=GS_DESIGN[statistic], efficacy_sources=f"ADSL, {efficacy}",
+                guideline_sources="ADSL, ADAE" if single else f"ADSL, ADAE, {efficacy}")
 
 
 def fields(protocol: dict, kind: str) -> dict[str, str]:
@@ -106,9 +110,9 @@ def fields(protocol: dict, kind: str) -> dict[str, str]:
                "randomized one (populations and disposition: as randomized).",
                aesi_definitions=_aesi_note(protocol), bmi_note=_bmi_note(protocol), homa_note=homa,
                dose_unit_in_brackets=f" ({unit})" if unit else "",
-               guideline_sources="ADSL, ADAE" if single else "ADSL, ADAE, ADEFF",
-               related_terms=related_note(related_terms(protocol)), narrative_aesi=_narrative_aesi(protocol),
-               side="review" if single else "closed", **_regimen_fields(protocol))
+                related_terms=related_note(related_terms(protocol)), narrative_aesi=_narrative_aesi(protocol),
+                side="review" if single else "closed", **_regimen_fields(protocol),
+                **_monitoring_fields(protocol, single))
     if "responder" in protocol:
         spec = protocol["responder"]
         policy = RESPONDER_POLICY[(spec["prohibited_medication"], spec["missing"])]

@@ -45,11 +45,25 @@ CHANGE_MODEL = ("MMRM: arm, visit, arm x visit, baseline, baseline x visit{covar
                 "REML; Kenward-Roger df. Each arm minus the control.")
 DEATHS = ("A death: DM records it (DTHFL or DTHDTC), DS has a DEATH record, or a TEAE is fatal (AEOUT FATAL or "
           "AESDTH Y); date: DM, else DS, else the fatal AE's end; source: where the date comes from.")
-GS_DESIGN = ("Boundaries on the one-sided score z of the charter's final test; on the difference: the boundary "
-             "times the standard error under no difference (the design rates for the design's looks, the observed "
-             "pooled rate for the looks analysed). Futility: non-binding, the z below which conditional power under "
-             "the current trend falls below the charter's threshold. Power so far: the probability of crossing by "
-             "that look under the design rates.")
+GS_DESIGN = {   # Table G.2's footnote by the charter's final test (monitoring.final_test.statistic)
+    "score": ("Boundaries on the one-sided score z of the charter's final test; on the difference: the boundary "
+              "times the standard error under no difference (the design rates for the design's looks, the observed "
+              "pooled rate for the looks analysed). Futility: non-binding, the z below which conditional power under "
+              "the current trend falls below the charter's threshold. Power so far: the probability of crossing by "
+              "that look under the design rates."),
+    "logrank": ("Information: events. Boundaries on the one-sided log-rank z of the charter's final test; on the "
+                "hazard ratio: exp(-z SE(log HR)) (exp(z SE) where more events favour the active arm), "
+                "SE = 2 / sqrt(events) for the design's looks (Schoenfeld, 1:1), the Cox model's SE for the looks "
+                "analysed. Futility: non-binding, the z below which conditional power under the current trend "
+                "falls below the charter's threshold. Power so far: the probability of crossing by that look under "
+                "the design hazard ratio."),
+    "mean_difference": ("Boundaries on the one-sided z of the ANCOVA difference (the charter's final test); on the "
+                        "difference: the boundary times the standard error (the design SD and planned patients for "
+                        "the design's looks, the ANCOVA's SE for the looks analysed), signed so that crossing favours "
+                        "the active arm. Futility: non-binding, the z below which conditional power under the "
+                        "current trend falls below the charter's threshold. Power so far: the probability of "
+                        "crossing by that look under the design difference and SD."),
+}
 PROFILES = ("A profile for every subject with a serious adverse event, a death, an adverse event leading to "
             "withdrawal (action drug withdrawn or subject withdrawn, or the study left for an adverse event), an "
             "AESI the protocol marks for narratives (protocol narratives.aesi){narrative_aesi}, or a liver alert (ALT "
@@ -71,10 +85,11 @@ ENTRIES: tuple[Entry, ...] = (
       "boundary", "Safety set", "{side}/monitoring/safety_boundaries.png", "monitoring", "figure",
       source="ADSL, ADAE", needs=("monitoring",)),
     E("t_gs_design", "t_gs_design", "Table G.2", "Group-sequential design and the looks analysed",
-      "Full analysis set", "{side}/monitoring/gs_design.csv", "monitoring", footnote=GS_DESIGN,
-      source="ADSL, ADEFF", ard="{side}/monitoring/efficacy_look_ard.csv", needs=("monitoring.efficacy",)),
+      "Full analysis set", "{side}/monitoring/gs_design.csv", "monitoring", footnote="{gs_design_note}",
+      source="{efficacy_sources}", ard="{side}/monitoring/efficacy_look_ard.csv", needs=("monitoring.efficacy",)),
     E("f_gs_design", "f_gs_design", "Figure G.2", "Group-sequential boundaries and the observed z",
-      "Full analysis set", "{side}/monitoring/gs_boundaries.png", "monitoring", "figure", source="ADSL, ADEFF",
+      "Full analysis set", "{side}/monitoring/gs_boundaries.png", "monitoring", "figure",
+      source="{efficacy_sources}",
       needs=("monitoring.efficacy",)),
     # the open report (rule open_flow), also the review's trial conduct and subjects
     E("o_accrual", "o_accrual", "Figure 1", "Accrual over time against the target", "Screened",
@@ -155,7 +170,7 @@ ENTRIES: tuple[Entry, ...] = (
       needs=("continuous_primary",)),
     # 14.2 efficacy: a time-to-event primary endpoint (rule primary_tte)
     E("t_14_2_1:tte", "t_14_2_1", "Table 14.2.1", "Primary endpoint: {tte_name}", "{tte_population}",
-      "closed/primary_tte/tables/t_14_2_1.csv", "primary_tte", footnote="{tte_definition} {note}{tte_monitoring}",
+      "closed/primary_tte/tables/t_14_2_1.csv", "primary_tte", footnote="{tte_definition} {note}",
       note="closed/primary_tte/tables/t_14_2_1_footnote.txt", source="ADTTE", ard="closed/primary_tte/ard/t_14_2_1.csv",
       needs=("time_to_event",)),
     E("f_14_2_1:tte", "f_14_2_1", "Figure 14.2.1", "Kaplan-Meier estimate: {tte_name}", "{tte_population}",

@@ -9,7 +9,12 @@ import trialstats
 from trialstats.adam.inputs import adam_roles
 from trialstats.outputs.plan import report_inputs
 from trialstats.provenance import config_errors, config_file_records
-from trialstats.protocol import assert_aesi_timing, assert_visits, narrative_aesi as protocol_narrative_aesi
+from trialstats.protocol import (
+    assert_aesi_timing,
+    assert_monitoring,
+    assert_visits,
+    narrative_aesi as protocol_narrative_aesi,
+)
 from trialstats.io import UnreadableFile, read_table
 from trialstats.settings import SettingsError, config_problems, load_yaml
 
@@ -60,6 +65,7 @@ def _load_protocol(study):
         assert_aesi_timing(protocol)
         assert_visits(protocol)
         protocol_narrative_aesi(protocol)
+        assert_monitoring(protocol)
     except FileNotFoundError:
         raise WorkflowError(f"{path}: protocol.yaml not found for study {study!r} (config.yaml studies.{study}.data)")
     except (yaml.YAMLError, WorkflowError, ValueError) as err:  # SettingsError is a ValueError
