@@ -9,7 +9,7 @@ import trialstats
 from trialstats.adam.inputs import adam_roles
 from trialstats.outputs.plan import report_inputs
 from trialstats.provenance import config_errors, config_file_records
-from trialstats.protocol import assert_aesi_timing, assert_visits
+from trialstats.protocol import assert_aesi_timing, assert_visits, reaction_spec
 from trialstats.io import UnreadableFile, read_table
 from trialstats.settings import SettingsError, config_problems, load_yaml
 
@@ -248,6 +248,24 @@ def primary_covariates(wildcards):
 def lab_panel(wildcards):
     """The protocol's safety laboratory panel (category -> tests); None: every ADLB test."""
     return PROTOCOLS[wildcards.study].get("safety_labs")
+
+
+def reactions(wildcards):
+    """The protocol's infusion-reaction composite (protocol reaction_spec) where it declares one
+    (an infusion regimen), else None: tables 14.3.17-20."""
+    protocol = PROTOCOLS[wildcards.study]
+    if "reactions" not in protocol or dose_regimen(wildcards) != "infusion":
+        return None
+    return reaction_spec(protocol)
+
+
+def ae_window(wildcards):
+    """The fixed window after each infusion of the TEAEs by infusion (table 14.3.14): the widest of
+    reaction_spec (default days 0-7); None for a daily regimen."""
+    if dose_regimen(wildcards) != "infusion":
+        return None
+    windows = reaction_spec(PROTOCOLS[wildcards.study])["windows"]
+    return list(max(windows, key=lambda w: (w[1] - w[0], w[1])))
 
 
 def aesi_names(wildcards):

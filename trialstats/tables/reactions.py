@@ -1,0 +1,101 @@
+"""Displays of the reaction ARDs (trialstats.ard.reactions): composite by window and dose, re-challenge,
+temperature categories, concomitant medications with those started after a dose."""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..ard.reactions import ANY_DOSE, RECHALLENGE
+from ..arms import arm_header
+from .format import fmt
+
+
+def _arms(ard_: pd.DataFrame) -> list[str]:
+    return list(dict.fromkeys(ard_.loc[ard_["group1"] == "ARM", "group1_level"]))
+
+
+def _dose(level: str) -> str:
+    return "Any dose" if level == ANY_DOSE else f"Dose {level}"
+
+
+def _share(n, big_n, pct) -> str:
+    return f"{fmt(n, 'count')}/{fmt(big_n, 'count')} ({fmt(pct, 'pct') or '-'}%)"
+
+
+def t_reactions(ard_: pd.DataFrame, n_by_arm: dict | None = None) -> pd.DataFrame:
+    """Rows: window, term (the composite first), dose; per arm "n/N (%) [events]", N: the arm's subjects
+    who received the dose."""
+    if ard_.empty:
+        return pd.DataFrame({"Window": ["No dose recorded"]})
+    arms = _arms(ard_)
+    stat = ard_.set_index(["variable", "variable_level", "group2_level", "group1_level", "stat_name"])["stat"]
+    rows = []
+    for window, term, dose in dict.fromkeys(zip(ard_["variable"], ard_["variable_level"], ard_["group2_level"])):
+        row = {"Window": window, "Reaction": term, "Dose": _dose(dose)}
+        for a in arms:
+            g = {s: stat[(window, term, dose, a, s)] for s in ("n", "N", "pct", "events")}
+            row[arm_header(a, (n_by_arm or {}).get(a, g["N"]))] = \
+                f"{_share(g['n'], g['N'], g['pct'])} [{fmt(g['events'], 'count')}]"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def t_rechallenge(ard_: pd.DataFrame, n_by_arm: dict | None = None) -> pd.DataFrame:
+    """Rows: dose k, outcome; per arm "n (% of those with a reaction after dose k)", the recurrence also
+    as % of those re-challenged."""
+    if ard_.empty:
+        return pd.DataFrame({"Dose": ["No subject received a next dose"]})
+    arms = _arms(ard_)
+    stat = ard_.set_index(["group2_level", "variable_level", "group1_level", "stat_name"])["stat"]
+    rows = []
+    for dose in dict.fromkeys(ard_["group2_level"]):
+        for level in RECHALLENGE:
+            row = {"Dose": f"Dose {dose} to dose {int(dose) + 1}", "Outcome": level}
+            for a in arms:
+                n, pct = stat[(dose, level, a, "n")], stat[(dose, level, a, "pct")]
+                cell = fmt(n, "count") if level == RECHALLENGE[0] else f"{fmt(n, 'count')} ({fmt(pct, 'pct') or '-'}%)"
+                if level == RECHALLENGE[2]:
+                    cell += f"; {fmt(stat[(dose, level, a, 'pct_rechallenged')], 'pct') or '-'}% of re-challenged"
+                row[arm_header(a, (n_by_arm or {}).get(a))] = cell
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def t_temperature(ard_: pd.DataFrame, n_by_arm: dict | None = None) -> pd.DataFrame:
+    """Rows: dose, time point, category; per arm "n/measured (%)"."""
+    if ard_.empty:
+        return pd.DataFrame({"Dose": ["No temperature recorded at a time point of a dosing visit"]})
+    arms = _arms(ard_)
+    stat = ard_.set_index(["group2_level", "variable", "variable_level", "group1_level", "stat_name"])["stat"]
+    rows = []
+    for dose, point in dict.fromkeys(zip(ard_["group2_level"], ard_["variable"])):
+        levels = [lv for lv in dict.fromkeys(ard_.loc[(ard_["group2_level"] == dose) & (ard_["variable"] == point),
+                                                      "variable_level"]) if lv != "measured"]
+        for level in levels:
+            row = {"Dose": _dose(dose), "Time point": point, "Temperature (C)": level}
+            for a in arms:
+                measured = stat[(dose, point, "measured", a, "n")]
+                row[arm_header(a, (n_by_arm or {}).get(a))] = _share(stat[(dose, point, level, a, "n")], measured,
+                                                                     stat[(dose, point, level, a, "pct")])
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def t_medications_after_dose(ard_: pd.DataFrame, n_by_arm: dict | None = None) -> pd.DataFrame:
+    """Rows: class, then its medications (indented); per arm "n (%)" taking one and "n (%)" who started one
+    within the protocol's window after a dose (the footnote names it)."""
+    if ard_.empty:
+        return pd.DataFrame({"Medication": ["No concomitant medication recorded"]})
+    arms = _arms(ard_)
+    stat = ard_.set_index(["group2_level", "variable_level", "group1_level", "stat_name"])["stat"]
+    after = "started after a dose"
+    rows = []
+    for cls, name in dict.fromkeys(zip(ard_["group2_level"], ard_["variable_level"])):
+        row = {"Medication": cls if name == "ANY" else name if cls == "" else "    " + name}
+        for a in arms:
+            big_n = stat[(cls, name, a, "N")]
+            head = arm_header(a, (n_by_arm or {}).get(a, big_n))
+            row[f"{head}: taking"] = f"{fmt(stat[(cls, name, a, 'n')], 'count')} ({fmt(stat[(cls, name, a, 'pct')], 'pct')}%)"
+            row[f"{head}: {after}"] = (f"{fmt(stat[(cls, name, a, 'n_after_dose')], 'count')} "
+                                       f"({fmt(stat[(cls, name, a, 'pct_after_dose')], 'pct')}%)")
+        rows.append(row)
+    return pd.DataFrame(rows)
