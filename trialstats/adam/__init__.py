@@ -1,5 +1,5 @@
-"""ADaM derivations (blinded): ADSL, ADLB, ADVS, ADEFF, ADAE, ADEX, ADCM (where CM is given), the eligibility table and, for a
-time_to_event primary, ADTTE."""
+"""ADaM derivations (blinded): ADSL, ADLB, ADVS, ADEFF, ADAE, ADEX, ADCM (where CM is given), the
+eligibility table and, for a time_to_event primary, ADTTE."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor

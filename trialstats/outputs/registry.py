@@ -41,7 +41,7 @@ TIME_AT_RISK = ("Day 1 = the first dose. Without the event: censored at the end 
                 "the nominal day of the last week shown is censored then, so the number at risk in the last week "
                 "falls below the completers. ")
 CHANGE_MODEL = ("MMRM: arm, visit, arm x visit, baseline, baseline x visit{covariates}; unstructured covariance; "
-                "REML; Kenward-Roger df. Each arm minus the control.")
+                "REML; Kenward-Roger df. Each arm minus the arm listed last.")
 DEATHS = ("A death: DM records it (DTHFL or DTHDTC), DS has a DEATH record, or a TEAE is fatal (AEOUT FATAL or "
           "AESDTH Y); date: DM, else DS, else the fatal AE's end; source: where the date comes from.")
 REACTION = ("{reaction_name}: a TEAE with preferred term {reaction_terms}, attributed to the latest dose on or "
@@ -167,8 +167,8 @@ ENTRIES: tuple[Entry, ...] = (
       needs=("secondary.ancova_log",)),
     E("t_14_2_10", "t_14_2_10", "Table 14.2.10", "{ancova}: ANCOVA at {key_visit}", "Full analysis set",
       "closed/secondary/tables/t_14_2_10.csv", "secondary", footnote="ANCOVA of the value at the key visit on arm and "
-      "baseline: per arm n and the adjusted (LS) mean with 95% CI; contrast = difference of adjusted means, active "
-      "minus control, with 95% CI and p.", source="ADEFF", needs=("secondary.ancova",)),
+      "baseline: per arm n and the adjusted (LS) mean with 95% CI; contrast = difference of adjusted means, the arm "
+      "listed first minus the arm listed last, with 95% CI and p.", source="ADEFF", needs=("secondary.ancova",)),
     E("f_14_2_11", "f_14_2_11", "Figure 14.2.11", "Subgroups: primary endpoint and {key_visit} {mmrm_1} change",
       "Full analysis set", "closed/secondary/figures/f_14_2_11.png", "secondary", "figure", source="ADEFF, ADSL",
       needs=("secondary",)),

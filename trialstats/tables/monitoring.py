@@ -215,7 +215,7 @@ INTERIM_METHODS = (
     "looks; information = evaluable patients (full analysis set, endpoint due) of the expected total. Conditional "
     "power: B-value method (Lan & Wittes 1988) under the current trend, the design assumption and no effect. "
     "Predictive probability: Beta priors per arm, every outcome of the remaining patients enumerated "
-    "(beta-binomial), success = Fisher's exact p < 2 alpha with the active arm ahead.")
+    "(beta-binomial), success = Fisher's exact p < 2 alpha with the arm listed first ahead.")
 FINAL_METHODS = (
     "Efficacy: at the final analysis the charter's test is the one-sided score test (z of the difference in "
     "responder proportions, pooled variance) at the alpha not spent at earlier looks; no earlier look was "

@@ -94,8 +94,8 @@ def t_medications_after_dose(ard_: pd.DataFrame, n_by_arm: dict | None = None) -
         for a in arms:
             big_n = stat[(cls, name, a, "N")]
             head = arm_header(a, (n_by_arm or {}).get(a, big_n))
-            row[f"{head}: taking"] = f"{fmt(stat[(cls, name, a, 'n')], 'count')} ({fmt(stat[(cls, name, a, 'pct')], 'pct')}%)"
-            row[f"{head}: {after}"] = (f"{fmt(stat[(cls, name, a, 'n_after_dose')], 'count')} "
-                                       f"({fmt(stat[(cls, name, a, 'pct_after_dose')], 'pct')}%)")
+            for column, n in ((f"{head}: taking", "n"), (f"{head}: {after}", "n_after_dose")):
+                pct = n.replace("n", "pct", 1)
+                row[column] = f"{fmt(stat[(cls, name, a, n)], 'count')} ({fmt(stat[(cls, name, a, pct)], 'pct')}%)"
         rows.append(row)
     return pd.DataFrame(rows)

@@ -146,14 +146,14 @@ def t_exposure(ard_: pd.DataFrame, dose_label: str | None = None, n_by_arm: dict
 def exposure_note(dose_label: str | None, regimen: str = "infusion") -> str:
     """The footnote of the exposure table: the dose unit, or why the dose is not shown."""
     if regimen == "daily":
-        hidden = (" Doses are not shown while arms are coded: a zero dose would identify a placebo arm."
+        hidden = (" Doses are not shown while arms are coded: they would tell the coded arms apart."
                   if dose_label is None else "")
         return ("Daily dosing over the recorded periods. Duration: first to last day dosed, in days; cumulative "
                 "dose: dose x days summed over the periods; average daily dose: cumulative dose / duration; dose "
                 "intensity: average daily dose / planned daily dose (mean, median, range)." + hidden)
     if dose_label is None:
         return ("Infusions received by each subject of the safety set. The cumulative dose is not shown while "
-                "arms are coded: a zero dose would identify a placebo arm.")
+                "arms are coded: it would tell the coded arms apart.")
     return f"Infusions received; cumulative dose in {dose_label} (mean, median, range)."
 
 
