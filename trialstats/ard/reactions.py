@@ -143,10 +143,10 @@ def ard_temperature(adsl: pd.DataFrame, advs: pd.DataFrame, adex: pd.DataFrame, 
 
 def ard_medications_after_dose(adsl: pd.DataFrame, adcm: pd.DataFrame, adex: pd.DataFrame, arms: list[str],
                                spec: dict) -> pd.DataFrame:
-    """Concomitant medications (conmeds.medication_periods) by class (alphabetical) and CMDECOD (most
-    subjects first): per arm the subjects taking one (n, pct of the safety N) and those who started one
-    within the medication window after a dose (n_after_dose, pct_after_dose), records of the CM
-    categories `spec["medication_exclude"]` left out."""
+    """Concomitant medications (conmeds.medication_periods, or started within the medication window after
+    a dose: the last dose's too) by class (alphabetical) and CMDECOD (most subjects first): per arm the
+    subjects taking one (n, pct of the safety N) and those who started one within the window after a dose
+    (n_after_dose, pct_after_dose), records of the CM categories `spec["medication_exclude"]` left out."""
     ex, _ = _received(adsl, adex)
     safety_n = ex.groupby("ARM_")["USUBJID"].nunique().to_dict()
     cm = adcm[adcm["USUBJID"].isin(ex["USUBJID"])]
@@ -154,11 +154,13 @@ def ard_medications_after_dose(adsl: pd.DataFrame, adcm: pd.DataFrame, adex: pd.
         cm = cm[~cm["CMCAT"].isin(spec["medication_exclude"])]
     cm = cm.reset_index(drop=True)
     periods, _ = medication_periods(cm, adsl)
-    cm = derive_infusion_of_onset(cm[periods["Concomitant"].to_numpy(bool)] if periods else cm.iloc[0:0], adex)
+    cm = derive_infusion_of_onset(cm, adex)
+    after = in_window(cm["DSLI_"], spec["medication_window"])
+    concomitant = periods["Concomitant"].to_numpy(bool) if periods else False
+    cm = cm[concomitant | after.to_numpy(bool)].assign(AFTER=after)
     col = class_column(cm)
     cm = cm.assign(ARM_=cm["USUBJID"].map(adsl.set_index("USUBJID")["ARM_"]),
-                   CLASS=cm[col].fillna("Class not coded") if col else "Class not coded",
-                   AFTER=in_window(cm["DSLI_"], spec["medication_window"]))
+                   CLASS=cm[col].fillna("Class not coded") if col else "Class not coded")
 
     def rows_of(sel: pd.DataFrame, cls: str, name: str) -> list[dict]:
         n, after = sel.groupby("ARM_")["USUBJID"].nunique(), sel[sel["AFTER"]].groupby("ARM_")["USUBJID"].nunique()

@@ -259,7 +259,8 @@ ENTRIES: tuple[Entry, ...] = (
       ard=f"{SAFETY}/ard/t_14_3_19.csv", needs=("reactions",)),
     E("t_14_3_20", "t_14_3_20", "Table 14.3.20", "Concomitant medications by class, and those started after a dose",
       "Safety set", f"{SAFETY}/tables/t_14_3_20.csv", "safety", footnote="Concomitant: not ended before the first "
-      "dose, or no end date, and not started after the last dose. Taking: subjects with a medication of the row; "
+      "dose, or no end date, and not started after the last dose, or started within days {medication_window} after "
+      "a dose (the last one too). Taking: subjects with a medication of the row; "
       "started after a dose: subjects who started one within days {medication_window} of the latest dose on or "
       "before its start (day 0 = the day of the dose). n (%) of the safety set of the arm.{medication_excluded}",
       source="ADCM, ADEX, ADSL", ard=f"{SAFETY}/ard/t_14_3_20.csv", needs=("reactions",)),
