@@ -61,22 +61,21 @@ def t_rechallenge(ard_: pd.DataFrame, n_by_arm: dict | None = None) -> pd.DataFr
 
 
 def t_temperature(ard_: pd.DataFrame, n_by_arm: dict | None = None) -> pd.DataFrame:
-    """Rows: dose, time point, category; per arm "n/measured (%)"."""
+    """Rows: dose, time point; per arm and category (>= threshold) a column "n/measured (%)"."""
     if ard_.empty:
         return pd.DataFrame({"Dose": ["No temperature recorded at a time point of a dosing visit"]})
     arms = _arms(ard_)
+    levels = [lv for lv in dict.fromkeys(ard_["variable_level"]) if lv != "measured"]
     stat = ard_.set_index(["group2_level", "variable", "variable_level", "group1_level", "stat_name"])["stat"]
     rows = []
     for dose, point in dict.fromkeys(zip(ard_["group2_level"], ard_["variable"])):
-        levels = [lv for lv in dict.fromkeys(ard_.loc[(ard_["group2_level"] == dose) & (ard_["variable"] == point),
-                                                      "variable_level"]) if lv != "measured"]
-        for level in levels:
-            row = {"Dose": _dose(dose), "Time point": point, "Temperature (C)": level}
-            for a in arms:
-                measured = stat[(dose, point, "measured", a, "n")]
-                row[arm_header(a, (n_by_arm or {}).get(a))] = _share(stat[(dose, point, level, a, "n")], measured,
-                                                                     stat[(dose, point, level, a, "pct")])
-            rows.append(row)
+        row = {"Dose": _dose(dose), "Time point": point}
+        for a in arms:
+            measured = stat[(dose, point, "measured", a, "n")]
+            for level in levels:
+                row[f"{arm_header(a, (n_by_arm or {}).get(a))}: {level} C"] = _share(
+                    stat[(dose, point, level, a, "n")], measured, stat[(dose, point, level, a, "pct")])
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
