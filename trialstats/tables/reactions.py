@@ -49,7 +49,9 @@ def t_rechallenge(ard_: pd.DataFrame, n_by_arm: dict | None = None) -> pd.DataFr
     rows = []
     for dose in dict.fromkeys(ard_["group2_level"]):
         for level in RECHALLENGE:
-            row = {"Dose": f"Dose {dose} to dose {int(dose) + 1}", "Outcome": level}
+            k = int(dose)
+            row = {"Dose": f"Dose {k} to dose {k + 1}",
+                   "Outcome": level.replace("k+1", str(k + 1)).replace("dose k", f"dose {k}")}
             for a in arms:
                 n, pct = stat[(dose, level, a, "n")], stat[(dose, level, a, "pct")]
                 cell = fmt(n, "count") if level == RECHALLENGE[0] else f"{fmt(n, 'count')} ({fmt(pct, 'pct') or '-'}%)"
