@@ -120,3 +120,17 @@ def test_reaction_spec_defaults_and_unknown_aesi():
     aesi = [{"id": "PRURIT", "name": "P", "terms": ["Pruritus"]}]
     with pytest.raises(ValueError, match=r"reactions.aesi: FEVER not an id of protocol aesi \(expected one of PRU"):
         reaction_spec({"aesi": aesi, "reactions": {"aesi": ["FEVER"]}})
+
+
+def test_a_single_arm_gets_clopper_pearson_limits(frames):
+    adsl, adae, adex = frames
+    one = adsl.assign(ARM_="T")
+    stat = ard_reactions(one, adae.assign(ARM_="T"), adex, ["T"], SPEC).set_index(
+        ["variable", "variable_level", "group2_level", "group1_level", "stat_name"])["stat"]
+    # days 0-2, any dose: S1 of 3 subjects. Exact (Clopper-Pearson 1934) limits of 1/3 in closed form:
+    # lower 1 - 0.975^(1/3) = 0.8403%; upper: the root of 3t^2 - 2t^3 = 0.975 (Beta(2, 2) CDF), 90.57%
+    key = ("Days 0-2", "Any infusion reaction", "Any", "T")
+    assert stat[(*key, "n")] == 1 and stat[(*key, "N")] == 3
+    assert stat[(*key, "cp_lower")] == pytest.approx(100 * (1 - 0.975 ** (1 / 3)), rel=1e-9)
+    t = stat[(*key, "cp_upper")] / 100
+    assert 3 * t ** 2 - 2 * t ** 3 == pytest.approx(0.975, abs=1e-9) and t == pytest.approx(0.9057, abs=1e-4)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..adam.exposure import derive_infusion_of_onset, infusions
+from ..stats.binary import clopper_pearson_ci
 from .conmeds import class_column, medication_periods
 from .shape import ard
 
@@ -48,6 +49,10 @@ def _count_rows(base: dict, sel: pd.DataFrame, arms: list[str], big_n: dict) -> 
         rows += [dict(b, stat_name="n", stat=k), dict(b, stat_name="N", stat=m),
                  dict(b, stat_name="pct", stat=100 * k / m if m else np.nan),
                  dict(b, stat_name="events", stat=int(events.get(a, 0)))]
+        if len(arms) == 1 and m:                   # a single arm: Clopper-Pearson 95% CI, as its other tables
+            ci = clopper_pearson_ci(k, m)
+            rows += [dict(b, stat_name="cp_lower", stat=100 * ci.lower),
+                     dict(b, stat_name="cp_upper", stat=100 * ci.upper)]
     return rows
 
 

@@ -46,6 +46,8 @@ DEATHS = ("A death: DM records it (DTHFL or DTHDTC), DS has a DEATH record, or a
           "AESDTH Y); date: DM, else DS, else the fatal AE's end; source: where the date comes from.")
 REACTION = ("{reaction_name}: a TEAE with preferred term {reaction_terms}, attributed to the latest dose on or "
             "before its onset and counted in a fixed window of days after it (day 0 = the day of the dose). ")
+REACTION_COUNTS = ("n/N (%) [events]: subjects with a reaction within the window after dose k / subjects who "
+                   "received dose k (any dose: the safety set); subjects counted once per row.")
 SAFETY = "{side}/safety"
 OPEN = "open/tables"
 
@@ -242,10 +244,9 @@ ENTRIES: tuple[Entry, ...] = (
       "preferred terms with most subjects.",
       source="ADAE, ADEX", ard=f"{SAFETY}/ard/t_14_3_14.csv", needs=("infusions",)),
     E("t_14_3_17", "t_14_3_17", "Table 14.3.17", "{reaction_name}s by dose and fixed window after the dose",
-      "Safety set", f"{SAFETY}/tables/t_14_3_17.csv", "safety", footnote=REACTION + "n/N (%) [events]: subjects with "
-      "a reaction within the window after dose k / subjects who received dose k (any dose: the safety set); "
-      "subjects counted once per row.", source="ADAE, ADEX", ard=f"{SAFETY}/ard/t_14_3_17.csv",
-      needs=("reactions",)),
+      "Safety set", f"{SAFETY}/tables/t_14_3_17.csv", "safety", footnote=REACTION + REACTION_COUNTS,
+      source="ADAE, ADEX", ard=f"{SAFETY}/ard/t_14_3_17.csv", needs=("reactions",),
+      review=dict(footnote=REACTION + REACTION_COUNTS + " CI: Clopper-Pearson 95%.")),
     E("t_14_3_18", "t_14_3_18", "Table 14.3.18", "{reaction_name}s: re-challenge outcome", "Safety set",
       f"{SAFETY}/tables/t_14_3_18.csv", "safety", footnote=REACTION + "Window: days {reaction_widest}. Of the "
       "subjects with a reaction after dose k: those who received dose k+1, had a reaction again after it or none, "

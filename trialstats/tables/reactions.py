@@ -13,6 +13,12 @@ def _arms(ard_: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(ard_.loc[ard_["group1"] == "ARM", "group1_level"]))
 
 
+def _head(arm: str, n_by_arm: dict | None) -> str:
+    """"A (N=45)" where the arm's safety N is known, else the arm."""
+    n = (n_by_arm or {}).get(arm)
+    return arm_header(arm, n) if n is not None else arm
+
+
 def _dose(level: str) -> str:
     return "Any dose" if level == ANY_DOSE else f"Dose {level}"
 
@@ -33,8 +39,11 @@ def t_reactions(ard_: pd.DataFrame, n_by_arm: dict | None = None) -> pd.DataFram
         row = {"Window": window, "Reaction": term, "Dose": _dose(dose)}
         for a in arms:
             g = {s: stat[(window, term, dose, a, s)] for s in ("n", "N", "pct", "events")}
-            row[arm_header(a, (n_by_arm or {}).get(a, g["N"]))] = \
-                f"{_share(g['n'], g['N'], g['pct'])} [{fmt(g['events'], 'count')}]"
+            cell = f"{_share(g['n'], g['N'], g['pct'])} [{fmt(g['events'], 'count')}]"
+            if (window, term, dose, a, "cp_lower") in stat:
+                cell += (f" CI {fmt(stat[(window, term, dose, a, 'cp_lower')], 'pct')}-"
+                         f"{fmt(stat[(window, term, dose, a, 'cp_upper')], 'pct')}")
+            row[arm_header(a, (n_by_arm or {}).get(a, g["N"]))] = cell
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -54,10 +63,11 @@ def t_rechallenge(ard_: pd.DataFrame, n_by_arm: dict | None = None) -> pd.DataFr
                    "Outcome": level.replace("k+1", str(k + 1)).replace("dose k", f"dose {k}")}
             for a in arms:
                 n, pct = stat[(dose, level, a, "n")], stat[(dose, level, a, "pct")]
-                cell = fmt(n, "count") if level == RECHALLENGE[0] else f"{fmt(n, 'count')} ({fmt(pct, 'pct') or '-'}%)"
-                if level == RECHALLENGE[2]:
-                    cell += f"; {fmt(stat[(dose, level, a, 'pct_rechallenged')], 'pct') or '-'}% of re-challenged"
-                row[arm_header(a, (n_by_arm or {}).get(a))] = cell
+                cell = fmt(n, "count") + ("" if level == RECHALLENGE[0] or pd.isna(pct) else f" ({fmt(pct, 'pct')}%)")
+                again = stat.get((dose, level, a, "pct_rechallenged"))
+                if level == RECHALLENGE[2] and pd.notna(again):
+                    cell += f"; {fmt(again, 'pct')}% of those re-challenged"
+                row[_head(a, n_by_arm)] = cell
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -75,7 +85,7 @@ def t_temperature(ard_: pd.DataFrame, n_by_arm: dict | None = None) -> pd.DataFr
         for a in arms:
             measured = stat[(dose, point, "measured", a, "n")]
             for level in levels:
-                row[f"{arm_header(a, (n_by_arm or {}).get(a))}: {level} C"] = _share(
+                row[f"{_head(a, n_by_arm)}: {level} C"] = _share(
                     stat[(dose, point, level, a, "n")], measured, stat[(dose, point, level, a, "pct")])
         rows.append(row)
     return pd.DataFrame(rows)
