@@ -59,6 +59,7 @@ def _load_protocol(study):
         validate(protocol, "../schemas/protocol.schema.yaml")
         assert_aesi_timing(protocol)
         assert_visits(protocol)
+        reaction_spec(protocol)  # refuses a reactions.aesi id the protocol does not define
     except FileNotFoundError:
         raise WorkflowError(f"{path}: protocol.yaml not found for study {study!r} (config.yaml studies.{study}.data)")
     except (yaml.YAMLError, WorkflowError, ValueError) as err:  # SettingsError is a ValueError
