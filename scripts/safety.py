@@ -15,12 +15,13 @@ from trialstats.vocabulary import parameter_labels
 
 sm = snakemake  # noqa: F821 (injected by snakemake)
 with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
-    adam = read_datasets(sm.input.adam, {"adsl", "adae", "adlb", "advs", "adex"} | (
+    adam = read_datasets(sm.input.adam, {"adsl", "adae", "adlb", "advs", "adex", "adcm"} | (
         {"adeff"} if sm.params.exploratory else set()))
     single_arm = sm.params.arm_column is None
     if single_arm:                            # the treatment is the one arm
-        for name in ("adsl", "adae", "adlb", "advs", "adex"):
-            adam[name] = adam[name].assign(TRT01A=sm.params.treatment)
+        for name in ("adsl", "adae", "adlb", "advs", "adex", "adcm"):
+            if name in adam:
+                adam[name] = adam[name].assign(TRT01A=sm.params.treatment)
     arm = "TRT01A" if single_arm else sm.params.arm_column
     if not single_arm:                        # by the arm received (TRT01A: the key's actual arm)
         coding = json.loads(Path(sm.input.adam, "arms.json").read_text())
@@ -29,7 +30,9 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     results = compute_safety(adam["adsl"], adam["adae"], adam.get("adlb"), adam.get("advs"), adam.get("adex"), arm,
                              control, sm.params.dose_column, sm.params.aesi, sm.params.lab_panel,
                              dose_unit=sm.params.dose_unit, regimen=sm.params.regimen,
-                             planned=sm.params.planned_dose)
+                             planned=sm.params.planned_dose,
+                             ae_window=tuple(sm.params.ae_window) if sm.params.ae_window else None,
+                             reactions=sm.params.reactions, adcm=adam.get("adcm"))
     context = display_context(adam["adsl"], arm, [adam.get("adlb"), adam.get("advs")], sm.params.dose_label)
     out = Path(sm.output.folder)
     for sub in ("ard", "tables", "listings", "figures"):

@@ -150,3 +150,32 @@ def assert_monitoring(protocol: dict) -> None:
         problems.append(f"final_test.favours is for a logrank test (events), not {statistic}")
     if problems:
         raise ValueError("protocol.yaml monitoring: " + "; ".join(problems))
+DEFAULT_REACTION_WINDOWS = ((0, 2), (0, 7))
+DEFAULT_FEVER_THRESHOLDS = (37.3, 38.0, 39.0)
+
+
+def reaction_spec(protocol: dict) -> dict:
+    """The protocol's infusion-reaction composite (protocol `reactions`) with its defaults: name, the
+    preferred terms (its `terms`, and those of the AESIs it names by id), SOCs, fixed windows in days
+    after each dose (day of the dose = 0; default 0-2 and 0-7), the temperature parameter and
+    thresholds (default TEMP, >= 37.3, 38.0, 39.0), the medication window (default 0-2) and the CM
+    categories left out of the medication table (default: the insulin dose records, protocol
+    insulin.cmcat). An unknown AESI id is refused, naming it."""
+    spec = dict(protocol.get("reactions") or {})
+    aesi = {a["id"]: a for a in protocol.get("aesi") or []}
+    unknown = [i for i in spec.get("aesi", []) if i not in aesi]
+    if unknown:
+        raise ValueError(f"protocol.yaml reactions.aesi: {', '.join(unknown)} not an id of protocol aesi "
+                         f"(expected one of {', '.join(aesi) or 'none defined'})")
+    terms = list(dict.fromkeys([*spec.get("terms", []), *(t for i in spec.get("aesi", []) for t in
+                                                          aesi[i].get("terms", []))]))
+    socs = list(dict.fromkeys([*spec.get("socs", []), *(s for i in spec.get("aesi", []) for s in
+                                                        aesi[i].get("socs", []))]))
+    windows = [tuple(int(d) for d in w) for w in spec.get("windows", DEFAULT_REACTION_WINDOWS)]
+    temperature = spec.get("temperature") or {}
+    insulin = (protocol.get("insulin") or {}).get("cmcat")
+    return dict(name=spec.get("name", "Infusion reaction"), terms=terms, socs=socs, windows=windows,
+                temperature=temperature.get("paramcd", "TEMP"),
+                thresholds=[float(t) for t in temperature.get("thresholds", DEFAULT_FEVER_THRESHOLDS)],
+                medication_window=tuple(int(d) for d in spec.get("medications_within", (0, 2))),
+                medication_exclude=list(spec.get("medications_exclude", [insulin] if insulin else [])))

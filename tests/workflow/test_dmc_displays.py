@@ -135,13 +135,16 @@ def test_exposure_adjusted_rates_and_exact_poisson_limits(run):
 
 
 def test_each_teae_attributed_to_the_latest_infusion_on_or_before_onset(run):
+    """Counted within days 0-7 of that infusion (the widest window of protocol reactions), later ones apart."""
     adsl, adae, adex = run["adsl"], run["adae"], run["adam"]["adex"]
     infusions = {s: g.sort_values("ASTDT")[["ASTDT", "INFNUM"]].to_numpy() for s, g in adex.groupby("USUBJID")}
-    k = []
+    k, days = [], []
     for s, onset in zip(adae["USUBJID"], adae["ASTDT"]):
-        given = [num for when, num in infusions.get(s, []) if when <= onset]
-        k.append(given[-1] if given else np.nan)
-    adae = adae.assign(K=k).dropna(subset=["K"])
+        given = [(when, num) for when, num in infusions.get(s, []) if when <= onset]
+        k.append(given[-1][1] if given else np.nan)
+        days.append((onset - given[-1][0]).days if given else np.nan)
+    adae = adae.assign(K=k, DAYS=days).dropna(subset=["K"])
+    later, adae = adae[adae["DAYS"] > 7], adae[adae["DAYS"] <= 7]
     received = adex[adex["USUBJID"].isin(adsl["USUBJID"])].assign(
         ARM=lambda d: d["USUBJID"].map(adsl.set_index("USUBJID")["ARM"])
     ).groupby(["ARM", "INFNUM"])["USUBJID"].nunique()
@@ -151,6 +154,9 @@ def test_each_teae_attributed_to_the_latest_infusion_on_or_before_onset(run):
     unattributed = ard[ard["group2_level"] == "-"]
     any_teae = ard[(ard["variable_level"] == "Any TEAE") & (ard["stat_name"] == "events")]["stat"].sum()
     assert any_teae + unattributed.loc[unattributed["stat_name"] == "events", "stat"].sum() == len(run["adae"])
+    outside = stat.xs("TEAEs with an onset after day 7 of the latest infusion", level="variable_level")
+    for arm, g in later.groupby("ARM"):
+        assert outside[("-", arm, "events")] == len(g) and outside[("-", arm, "n")] == g["USUBJID"].nunique()
     ard = ard[ard["group2_level"] != "-"]
     pts = [p for p in ard["variable_level"].unique() if p != "Any TEAE"]
     subjects = adae.groupby("AEDECOD")["USUBJID"].nunique().sort_values(ascending=False)

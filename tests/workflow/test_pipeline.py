@@ -272,6 +272,16 @@ def test_an_aesi_timed_after_a_dose_in_a_daily_study_stops_before_any_job(projec
     assert "defined with hours_after_infusion, but treatment.regimen is daily" in said
 
 
+def test_a_reaction_composite_naming_an_unknown_aesi_stops_before_any_job(project):
+    said = _protocol_refused(project, lambda p: p["reactions"].update(aesi=["INFREAC", "FEVER"]))
+    assert "reactions.aesi: FEVER not an id of protocol aesi (expected one of FEVER48, INFREAC" in said, said
+
+
+def test_a_reaction_window_of_one_day_is_refused_by_the_schema(project):
+    said = _protocol_refused(project, lambda p: p["reactions"].update(windows=[[2]]))
+    assert "[2] is too short" in said, said
+
+
 def _convert_sdtm(folder: Path, fmt: str):
     """Rewrite a study's SDTM CSV files as SAS XPT v5 or CDISC Dataset-JSON v1.1 (numbers of the
     spec's numeric columns as numbers, every other column as text)."""

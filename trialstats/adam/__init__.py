@@ -1,5 +1,5 @@
-"""ADaM derivations (blinded): ADSL, ADLB, ADVS, ADEFF, ADAE, ADEX, the eligibility table and, for a
-time_to_event primary, ADTTE."""
+"""ADaM derivations (blinded): ADSL, ADLB, ADVS, ADEFF, ADAE, ADEX, ADCM (where CM is given), the
+eligibility table and, for a time_to_event primary, ADTTE."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +14,7 @@ from .bds import bds_from_findings, comparator_rule, derive_bds, resolve_compara
 from .efficacy import assert_protocol_parameters, derive_param_responder, efficacy_records
 from .eligibility import derive_eligibility, derive_vars_eligibility
 from .exposure import compute_open_period_end
-from .occds import derive_adae, derive_adex
+from .occds import derive_adae, derive_adcm, derive_adex
 
 TREATMENT_VARIABLES = ("ARM", "ARMCD", "ACTARM", "ACTARMCD", "TRT01P", "TRT01PN", "TRT01A", "TRT01AN",
                        "TRTP", "TRTPN", "TRTA", "TRTAN", "TRTCODE")
@@ -56,6 +56,8 @@ def derive_adam(sdtm: dict[str, pd.DataFrame], protocol: dict, cut: str) -> dict
             adex["AENDTSRC"] = pd.Series(at, index=adex.index).map({True: "DM.RFENDTC", False: ""})
         adam = {"adsl": adsl, "adeff": adeff, "adlb": adlb.result(), "advs": advs.result(), "adae": adae,
                 "adex": adex, "eligibility": elig}
+        if "CM" in sdtm:
+            adam["adcm"] = derive_adcm(sdtm["CM"], adsl)
     if "time_to_event" in protocol:
         adam["adtte"] = derive_adtte(adam, sdtm.get("DS"), protocol, cut)
     return adam

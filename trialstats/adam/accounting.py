@@ -20,7 +20,7 @@ FINDINGS = {"LB": "labs", "VS": "vitals"}
 RECORD_LEVEL = {"LB": ("adlb", "adeff"), "VS": ("advs", "adeff"), "AE": ("adae",), "EX": ("adex",)}
 DERIVATIONS = {"DM": "ADSL (one row per subject)",
                "DS": "ADSL disposition, enrolment and population flags",
-               "CM": "ADSL prohibited medication, eligibility, dose parameters of ADEFF",
+               "CM": "ADCM; ADSL prohibited medication, eligibility, dose parameters of ADEFF",
                "MH": "eligibility (medical-history criteria)",
                "PR": "eligibility (procedure criteria)", "QS": "eligibility (questionnaire criteria)",
                "SU": "eligibility (substance-use criteria)",

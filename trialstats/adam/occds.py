@@ -148,3 +148,15 @@ def derive_adex(ex: pd.DataFrame, adsl: pd.DataFrame, regimen: str = "infusion")
     out["INFNUM"] = out.groupby("USUBJID").cumcount() + 1
     out["ASTDY"] = compute_study_day(out["ASTDT"], out["USUBJID"].map(adsl.set_index("USUBJID")["TRTSDT"]))
     return out
+
+
+def derive_adcm(cm: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
+    """ADCM (occurrence data): one record per CM record of a subject of ADSL, with ASTDT and AENDT
+    (complete dates; partial or blank: blank, no imputation) and ASTDY (study day of the start)."""
+    cm = cm[cm["USUBJID"].isin(adsl["USUBJID"])]
+    keep = [c for c in ("STUDYID", "USUBJID", "CMSEQ", "CMTRT", "CMDECOD", "CMCLAS", "CMCAT", "CMINDC") if c in cm]
+    out = cm[keep].copy()
+    out["ASTDT"] = compute_dt(cm["CMSTDTC"]) if "CMSTDTC" in cm else pd.NaT
+    out["AENDT"] = compute_dt(cm["CMENDTC"]) if "CMENDTC" in cm else pd.NaT
+    out["ASTDY"] = compute_study_day(out["ASTDT"], out["USUBJID"].map(adsl.set_index("USUBJID")["TRTSDT"]))
+    return out.reset_index(drop=True)

@@ -27,6 +27,7 @@ from ..listings.safety import (lab_parameters, lab_records, listing_aesi, listin
                                tabulated_panel)
 from ..stats.binary import clopper_pearson_ci, cmh_general_association, diff_ci, fisher_exact
 from ..vocabulary import is_planned_visit, visit_week
+from .reactions import compute_reactions, in_window
 from .shape import ard
 from .time_to_event import ard_exposure_adjusted, ard_km_curves, ard_time_to_event, key_weeks
 
@@ -357,13 +358,19 @@ def ard_risk_differences(soc_pt: pd.DataFrame, arms: list[str], control: str) ->
 
 
 def ard_ae_by_infusion(adsl: pd.DataFrame, adae: pd.DataFrame, adex: pd.DataFrame, arms: list[str],
-                       top: int = 10) -> pd.DataFrame:
+                       top: int = 10, window: tuple[int, int] | None = None) -> pd.DataFrame:
     """Per arm and infusion k: subjects with a TEAE attributed to infusion k (derive_infusion_of_onset)
     over the safety subjects who received infusion k, and events; any TEAE, then the `top` PTs
-    (most subjects over all arms, then by name); TEAEs that no infusion precedes, a last row."""
+    (most subjects over all arms, then by name); TEAEs that no infusion precedes, a last row. With a
+    `window` [first, last] (days since the infusion, 0 = its day): only TEAEs with an onset in it, the
+    same length of time for every infusion; those later, a row of their own."""
     ex = infusions(adex).merge(adsl[["USUBJID", "ARM_"]], on="USUBJID")
     received = ex.groupby(["ARM_", "INFNUM"])["USUBJID"].nunique()
     ae = adae[adae["INFNUM_"].notna()]
+    later = ae.iloc[0:0]
+    if window is not None:
+        inside = in_window(ae["DSLI_"], window)
+        ae, later = ae[inside], ae[~inside]
     subjects = ae.groupby("AEDECOD")["USUBJID"].nunique()
     pts = sorted(subjects.index, key=lambda p: (-subjects[p], p))[:top]
     rows = []
@@ -380,13 +387,20 @@ def ard_ae_by_infusion(adsl: pd.DataFrame, adae: pd.DataFrame, adex: pd.DataFram
                          dict(b, stat_name="pct", stat=100 * count / big_n if big_n else np.nan),
                          dict(b, stat_name="events", stat=int(events.get((arm, k), 0)))]
     undated = adae[adae["INFNUM_"].isna()]          # accounted for: no onset date or onset before any infusion
-    if len(undated):
+    for label, rest in ((NOT_ATTRIBUTED, undated), (outside_label(window), later)):
+        if not len(rest):
+            continue
         for arm in arms:
-            u = undated[undated["ARM_"] == arm]
+            u = rest[rest["ARM_"] == arm]
             b = dict(group1="ARM", group1_level=arm, group2="INFUSION", group2_level="-", variable="AEDECOD",
-                     variable_level=NOT_ATTRIBUTED)
+                     variable_level=label)
             rows += [dict(b, stat_name="n", stat=u["USUBJID"].nunique()), dict(b, stat_name="events", stat=len(u))]
     return ard(rows)
+
+
+def outside_label(window: tuple[int, int] | None) -> str:
+    """The row of TEAEs after an infusion but outside the fixed window of ard_ae_by_infusion."""
+    return f"TEAEs with an onset after day {window[1]} of the latest infusion" if window else ""
 
 
 def compute_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | None, advs: pd.DataFrame | None,
@@ -395,7 +409,8 @@ def compute_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | 
                    flag: str | None = "ANL01FL", arm_order: str | None = None, by_visit: bool = False,
                    dose_unit: str | None = None, regimen: str = "infusion",
                    planned: dict | float | None = None, shift_window: dict | None = None,
-                   lab_range: str = DEFAULT_RANGE) -> dict:
+                   lab_range: str = DEFAULT_RANGE, ae_window: tuple[int, int] | None = None,
+                   reactions: dict | None = None, adcm: pd.DataFrame | None = None) -> dict:
     """Every safety output as {id: frame}: ARDs (ard_*) and listings (l_*).
 
     lab_panel: the laboratory tests tabulated (the protocol's safety_labs, category -> tests, or a
@@ -406,7 +421,9 @@ def compute_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | 
     infusion, days since the last infusion) or "daily" (exposure by duration, cumulative and average
     daily dose, dose intensity against `planned`: ARMCD -> dose, or one dose). shift_window and
     lab_range: the shift table's window and range source (adam.lab_window; default every record on
-    or after the first dose, the data's ANRIND)."""
+    or after the first dose, the data's ANRIND). ae_window: the fixed window of the AEs by infusion
+    (None: to the next infusion). reactions: the protocol's reaction composite (protocol.reaction_spec;
+    an infusion regimen), its tables from ADAE, ADVS and `adcm`."""
     adsl = standardize_adsl(adsl, arm, arm_order)
     adae = standardize_adae(adae, adsl)
     dmc = adex is not None and "TRTSDT" in adsl and "ASTDT" in adex    # the DMC displays need dosing dates
@@ -452,19 +469,22 @@ def compute_safety(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | 
     if dmc:
         lb_ = standardize_bds(adlb, adsl, flag, post_by_day=by_visit) if adlb is not None else None
         vs_ = standardize_bds(advs, adsl, flag, post_by_day=by_visit) if advs is not None else None
-        out.update(compute_dmc_safety(adsl, adae, lb_, vs_, adex, order_arms(arms, control, treatment_rank(adsl)),
-                                      overview_categories(adae, adsl) + aesi_categories(adae, aesi_names)))
+        dmc_arms = order_arms(arms, control, treatment_rank(adsl))
+        out.update(compute_dmc_safety(adsl, adae, lb_, vs_, adex, dmc_arms,
+                                      overview_categories(adae, adsl) + aesi_categories(adae, aesi_names), ae_window))
+        if reactions is not None and "INFNUM_" in adae:
+            out.update(compute_reactions(adsl, adae, advs, adcm, adex, dmc_arms, reactions))
     return out
 
 
 def compute_dmc_safety(adsl: pd.DataFrame, adae: pd.DataFrame, lb: pd.DataFrame | None,
                        advs: pd.DataFrame | None, adex: pd.DataFrame, arms: list[str],
-                       categories: list[tuple[str, pd.Series]]) -> dict:
+                       categories: list[tuple[str, pd.Series]], ae_window: tuple[int, int] | None = None) -> dict:
     """The DMC displays of one study as {id: frame}: KM table and curves (t/f_14_3_12), exposure-
     adjusted incidence (t_14_3_13), AEs by infusion (t_14_3_14), AEs leading to withdrawal
     (l_16_2_5), subjects with ALT or AST >= 3 x ULN (l_16_2_6) and the records of the lab figures
     (data_lab_records). `adae` carries INFNUM_ (derive_infusion_of_onset); `categories`: the
-    overview's [(label, mask of adae)]."""
+    overview's [(label, mask of adae)]; `ae_window` the AEs by infusion's fixed window."""
     dated = [(adae, "ASTDT"), (adae, "AENDT"), (adex, "ASTDT")] + [(d, "ADT") for d in (lb, advs) if d is not None]
     end = derive_end_of_observation(adsl, dated)
     events = lambda d, col="ASTDT": d[["USUBJID", col]].set_axis(["USUBJID", "DT"], axis=1)  # noqa: E731
@@ -478,7 +498,7 @@ def compute_dmc_safety(adsl: pd.DataFrame, adae: pd.DataFrame, lb: pd.DataFrame 
            "ard_t_14_3_13": ard_exposure_adjusted(adsl, adae, categories, end, arms),
            "l_16_2_5": listing_withdrawal(adae, adsl)}
     if "INFNUM_" in adae:                     # infusion studies only (derive_infusion_of_onset)
-        out["ard_t_14_3_14"] = ard_ae_by_infusion(adsl, adae, adex, arms)
+        out["ard_t_14_3_14"] = ard_ae_by_infusion(adsl, adae, adex, arms, window=ae_window)
     if lb is not None:
         out["l_16_2_6"] = listing_liver(lb, adsl, adex if "INFNUM_" in adae else None)   # infusions only
         out["data_lab_records"] = lab_records(lb, adsl=adsl)

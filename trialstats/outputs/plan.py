@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from ..listings.safety import part_suffix, part_title
-from ..protocol import dose_words, narrative_aesi, parameter_names, regimen
+from ..protocol import dose_words, narrative_aesi, parameter_names, reaction_spec, regimen
 from ..tables.primary_tte import POPULATION_NAMES, tte_definition
 from ..vocabulary import related_note, related_terms, visit_label
 from .registry import GS_DESIGN, LAYOUT, RULE_FOLDERS, Entry, entry
@@ -33,8 +33,8 @@ class Output:
     note: str = ""
 
 
-def _join(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1] if names else ""
+def _join(names: list[str], word: str = "and") -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" {word} " + names[-1] if names else ""
 
 
 def _aesi_note(protocol: dict) -> str:
@@ -81,6 +81,19 @@ def _regimen_fields(protocol: dict) -> dict[str, str]:
                 since_last_dose="days since last infusion: 0 = the day of an infusion. " if infused else "")
 
 
+def _reaction_fields(protocol: dict) -> dict[str, str]:
+    """The wording of the reaction composite and its windows (protocol.reaction_spec)."""
+    spec = reaction_spec(protocol)
+    days = lambda w: f"{w[0]}-{w[1]}"  # noqa: E731
+    widest = max(spec["windows"], key=lambda w: (w[1] - w[0], w[1]))
+    terms = spec["terms"] + [f"any in {s}" for s in spec["socs"]]
+    excluded = spec["medication_exclude"]
+    return dict(reaction_name=spec["name"], reaction_terms=_join(terms, "or"), ae_window=days(widest),
+                reaction_widest=days(widest), medication_window=days(spec["medication_window"]),
+                fever_thresholds=", ".join(f"{t:.1f}" for t in spec["thresholds"]),
+                medication_excluded=f" Not tabulated: CM category {_join(excluded, 'and')}." if excluded else "")
+
+
 def _tte_fields(protocol: dict, names: dict) -> dict[str, str]:
     """The wording of a time_to_event primary: its name, analysis set and definition."""
     spec = protocol["time_to_event"]
@@ -112,7 +125,7 @@ def fields(protocol: dict, kind: str) -> dict[str, str]:
                dose_unit_in_brackets=f" ({unit})" if unit else "",
                 related_terms=related_note(related_terms(protocol)), narrative_aesi=_narrative_aesi(protocol),
                 side="review" if single else "closed", **_regimen_fields(protocol),
-                **_monitoring_fields(protocol, single))
+                **_monitoring_fields(protocol, single), **_reaction_fields(protocol))
     if "responder" in protocol:
         spec = protocol["responder"]
         policy = RESPONDER_POLICY[(spec["prohibited_medication"], spec["missing"])]
@@ -153,6 +166,7 @@ NEEDS = {  # a protocol feature an entry needs -> does this protocol have it
     "secondary.ancova": lambda p: bool(p.get("secondary")) and bool(p["secondary"]["ancova"]),
     "exploratory": lambda p: "exploratory" in p,
     "infusions": lambda p: regimen(p) == "infusion",
+    "reactions": lambda p: regimen(p) == "infusion" and "reactions" in p,
 }
 
 

@@ -42,7 +42,7 @@ TIME_AT_RISK = ("Day 1 = the first dose. Without the event: censored at the end 
                 "the nominal day of the last week shown is censored then, so the number at risk in the last week "
                 "falls below the completers. ")
 CHANGE_MODEL = ("MMRM: arm, visit, arm x visit, baseline, baseline x visit{covariates}; unstructured covariance; "
-                "REML; Kenward-Roger df. Each arm minus the control.")
+                "REML; Kenward-Roger df. Each arm minus the arm listed last.")
 DEATHS = ("A death: DM records it (DTHFL or DTHDTC), DS has a DEATH record, or a TEAE is fatal (AEOUT FATAL or "
           "AESDTH Y); date: DM, else DS, else the fatal AE's end; source: where the date comes from.")
 GS_DESIGN = {   # Table G.2's footnote by the charter's final test (monitoring.final_test.statistic)
@@ -70,6 +70,10 @@ PROFILES = ("A profile for every subject with a serious adverse event, a death, 
             "or AST >= 3 x ULN after the first {dose_word}; the Hy's-law screen adds bilirubin >= 2 x ULN); any AE "
             "record counts, treatment-emergent or not. The narrative is generated from the records only: each number, "
             "date and term in it is listed with its dataset, key and variable in {side}/profiles/facts.csv.")
+REACTION = ("{reaction_name}: a TEAE with preferred term {reaction_terms}, attributed to the latest dose on or "
+            "before its onset and counted in a fixed window of days after it (day 0 = the day of the dose). ")
+REACTION_COUNTS = ("n/N (%) [events]: subjects with a reaction within the window after dose k / subjects who "
+                   "received dose k (any dose: the safety set); subjects counted once per row.")
 SAFETY = "{side}/safety"
 POOLED = ("n (%) [events]: subjects with at least one event (% of all subjects) [number of events]; CI: "
           "Clopper-Pearson 95%. All subjects together: no arm.")
@@ -215,8 +219,8 @@ ENTRIES: tuple[Entry, ...] = (
       needs=("secondary.ancova_log",)),
     E("t_14_2_10", "t_14_2_10", "Table 14.2.10", "{ancova}: ANCOVA at {key_visit}", "Full analysis set",
       "closed/secondary/tables/t_14_2_10.csv", "secondary", footnote="ANCOVA of the value at the key visit on arm and "
-      "baseline: per arm n and the adjusted (LS) mean with 95% CI; contrast = difference of adjusted means, active "
-      "minus control, with 95% CI and p.", source="ADEFF", needs=("secondary.ancova",)),
+      "baseline: per arm n and the adjusted (LS) mean with 95% CI; contrast = difference of adjusted means, the arm "
+      "listed first minus the arm listed last, with 95% CI and p.", source="ADEFF", needs=("secondary.ancova",)),
     E("f_14_2_11", "f_14_2_11", "Figure 14.2.11", "Subgroups: primary endpoint and {key_visit} {mmrm_1} change",
       "Full analysis set", "closed/secondary/figures/f_14_2_11.png", "secondary", "figure", source="ADEFF, ADSL",
       needs=("secondary",)),
@@ -284,9 +288,33 @@ ENTRIES: tuple[Entry, ...] = (
       ard=f"{SAFETY}/ard/t_14_3_13.csv"),
     E("t_14_3_14", "t_14_3_14", "Table 14.3.14", "TEAEs by infusion number", "Safety set",
       f"{SAFETY}/tables/t_14_3_14.csv", "safety", footnote="Each TEAE is attributed to the latest infusion on or "
-      "before its onset date. n/N (%) [events]: subjects with a TEAE attributed to infusion k / subjects who received "
-      "infusion k; the ten preferred terms with most subjects. The last infusion's row covers the rest of follow-up.",
+      "before its onset date and counted when its onset is within days {ae_window} of that infusion (day 0 = the day "
+      "of the infusion), the same window for every infusion; later TEAEs are counted in a row of their own. n/N (%) "
+      "[events]: subjects with a TEAE within the window of infusion k / subjects who received infusion k; the ten "
+      "preferred terms with most subjects.",
       source="ADAE, ADEX", ard=f"{SAFETY}/ard/t_14_3_14.csv", needs=("infusions",)),
+    E("t_14_3_17", "t_14_3_17", "Table 14.3.17", "{reaction_name}s by dose and fixed window after the dose",
+      "Safety set", f"{SAFETY}/tables/t_14_3_17.csv", "safety", footnote=REACTION + REACTION_COUNTS,
+      source="ADAE, ADEX", ard=f"{SAFETY}/ard/t_14_3_17.csv", needs=("reactions",),
+      review=dict(footnote=REACTION + REACTION_COUNTS + " CI: Clopper-Pearson 95%.")),
+    E("t_14_3_18", "t_14_3_18", "Table 14.3.18", "{reaction_name}s: re-challenge outcome", "Safety set",
+      f"{SAFETY}/tables/t_14_3_18.csv", "safety", footnote=REACTION + "Window: days {reaction_widest}. Of the "
+      "subjects with a reaction after dose k: those who received dose k+1, had a reaction again after it or none, "
+      "and those who did not receive it; % of the subjects with a reaction after dose k; the recurrence also as % "
+      "of those re-challenged.", source="ADAE, ADEX", ard=f"{SAFETY}/ard/t_14_3_18.csv", needs=("reactions",)),
+    E("t_14_3_19", "t_14_3_19", "Table 14.3.19", "Temperature categories by dose and post-dose time point",
+      "Safety set", f"{SAFETY}/tables/t_14_3_19.csv", "safety", footnote="n/measured (%): subjects whose highest "
+      "temperature at the time point was at or above the category ({fever_thresholds} degrees C) / subjects "
+      "measured then; dose k: the dose given at the record's visit; any post-dose time point: the highest value "
+      "after the dose (time point number above 0). Categories are cumulative.", source="ADVS, ADEX",
+      ard=f"{SAFETY}/ard/t_14_3_19.csv", needs=("reactions",)),
+    E("t_14_3_20", "t_14_3_20", "Table 14.3.20", "Concomitant medications by class, and those started after a dose",
+      "Safety set", f"{SAFETY}/tables/t_14_3_20.csv", "safety", footnote="Concomitant: not ended before the first "
+      "dose, or no end date, and not started after the last dose, or started within days {medication_window} after "
+      "a dose (the last one too). Taking: subjects with a medication of the row; "
+      "started after a dose: subjects who started one within days {medication_window} of the latest dose on or "
+      "before its start (day 0 = the day of the dose). n (%) of the safety set of the arm.{medication_excluded}",
+      source="ADCM, ADEX, ADSL", ard=f"{SAFETY}/ard/t_14_3_20.csv", needs=("reactions",)),
     E("f_14_3_15", "f_14_3_15", "Figure 14.3.15", "Liver and renal tests by visit: box plots", "Safety set",
       f"{SAFETY}/figures/f_14_3_15.png", "safety", "figure", "Scheduled visits. Box: quartiles and median; whiskers "
       "to 1.5 x IQR; dots beyond. Dashed: upper limit of normal (ULN); where it differs by sex (creatinine), dashed "
@@ -480,7 +508,8 @@ LAYOUT = {
                            "t_14_2_10", "f_14_2_11"]),
         ("14.3 Safety", ["t_14_3_1", "t_14_3_2", "t_14_3_3", "t_14_3_4", "t_14_3_5", "t_14_3_6", "f_14_3_7",
                          "t_14_3_8", "t_14_3_9", "t_14_3_10", "f_14_3_10", "t_14_3_11", "t_14_3_12", "f_14_3_12",
-                         "t_14_3_13", "t_14_3_14", "f_14_3_15", "f_14_3_16"]),
+                         "t_14_3_13", "t_14_3_14", "t_14_3_17", "t_14_3_18", "t_14_3_19", "t_14_3_20", "f_14_3_15",
+                         "f_14_3_16"]),
         ("16.2 Listings", ["l_16_2_1", "l_16_2_2", "l_16_2_3", "l_16_2_4", "l_16_2_5", "l_16_2_6", "l_16_2_7"]),
         ("16.3 Patient profiles and narratives", ["l_profiles"]),
     ],
@@ -491,6 +520,7 @@ LAYOUT = {
                       "t_14_1_5"]),
         ("Safety", ["t_14_3_1", "t_14_3_2", "t_14_3_3", "t_14_3_4", "t_14_3_5", "t_14_3_6", "t_14_3_8", "t_14_3_9",
                     "t_14_3_10", "f_14_3_10", "t_14_3_11", "t_14_3_12", "f_14_3_12", "t_14_3_13", "t_14_3_14",
+                    "t_14_3_17", "t_14_3_18", "t_14_3_19", "t_14_3_20",
                     "f_14_3_15", "f_14_3_16"]),
         ("Exploratory efficacy", ["t_14_2_e1"]),
         ("Listings", ["l_16_2_1", "l_teae", "l_16_2_2", "l_16_2_3", "l_16_2_5", "l_16_2_6", "l_16_2_7"]),

@@ -304,14 +304,14 @@ def estimand_rows(protocol: dict) -> pd.DataFrame:
         ("Population", f"Full analysis set: randomized, at least one {words['dose_word']}, a baseline and at least "
                        f"one post-baseline {key_name} value"),
         ("Variable", f"{spec['name']} (responder: yes or no)"),
-        ("Treatment condition", "Randomized arm: the active arm against the control arm"),
+        ("Treatment condition", "Randomized arm: the arm listed first against the arm listed last"),
         (f"Intercurrent event: stopping {words['doses_word']}", "Treatment policy: data used as observed"),
         ("Intercurrent event: prohibited medication" + (f" ({', '.join(prohibited)})" if prohibited else ""),
          "Composite: non-responder" if spec["prohibited_medication"] == "non-responder" else "Ignored"),
         ("Missing value at the visit", "Non-responder" if spec["missing"] == "non-responder" else "Missing"),
-        ("Population-level summary", "Difference in proportions (active minus control), 95% "
-                                     "Miettinen-Nurminen CI, Fisher's exact p; Wald and Newcombe intervals "
-                                     f"beside it; odds ratio adjusted for {covariates}"),
+        ("Population-level summary", "Difference in proportions (the arm listed first minus the arm listed "
+                                     "last, e.g. A - B), 95% Miettinen-Nurminen CI, Fisher's exact p; Wald and "
+                                     f"Newcombe intervals beside it; odds ratio adjusted for {covariates}"),
     ]
     return pd.DataFrame(rows, columns=["Attribute", "Definition"])
 

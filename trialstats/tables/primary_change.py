@@ -177,11 +177,10 @@ def estimand_rows_change(protocol: dict) -> pd.DataFrame:
         ("Population", "Full analysis set: randomized, at least one dose, baseline and at least one "
                        f"post-baseline {protocol['populations']['key_parameter']}"),
         ("Variable", f"{spec['name']} ({spec['paramcd']}: CHG = AVAL - BASE at {spec['visit']})"),
-        ("Treatment condition", "Randomized arm, each active arm vs control "
-                                f"({protocol['randomization']['control']})"),
+        ("Treatment condition", "Randomized arm, each arm against the arm listed last"),
         ("Intercurrent event: stopping treatment", "Treatment policy: data used as observed"),
         ("Missing value at the visit", "Missing at random given the arm and the earlier values (MMRM)"),
-        ("Population-level summary", "Difference in LS-mean change (each arm minus control) at "
+        ("Population-level summary", "Difference in LS-mean change (each arm minus the arm listed last) at "
                                      f"{spec['visit']}, 95% CI and p from an MMRM (arm, visit, arm x visit, "
                                      "baseline, baseline x visit" + "".join(f", {c}" for c in covariates)
                                      + "; unstructured covariance; REML; Kenward-Roger df)"),

@@ -11,6 +11,7 @@ from ..listings.safety import lab_categories, tabulated_panel
 from ..vocabulary import parameter_labels, visit_label
 from ..columns import collected_decimals
 from .format import fmt, fmt_fixed
+from .reactions import t_medications_after_dose, t_reactions, t_rechallenge, t_temperature
 
 
 def t_incidence(ard_: pd.DataFrame, empty: str = "No events in this category") -> pd.DataFrame:
@@ -146,14 +147,14 @@ def t_exposure(ard_: pd.DataFrame, dose_label: str | None = None, n_by_arm: dict
 def exposure_note(dose_label: str | None, regimen: str = "infusion") -> str:
     """The footnote of the exposure table: the dose unit, or why the dose is not shown."""
     if regimen == "daily":
-        hidden = (" Doses are not shown while arms are coded: a zero dose would identify a placebo arm."
+        hidden = (" Doses are not shown while arms are coded: they would tell the coded arms apart."
                   if dose_label is None else "")
         return ("Daily dosing over the recorded periods. Duration: first to last day dosed, in days; cumulative "
                 "dose: dose x days summed over the periods; average daily dose: cumulative dose / duration; dose "
                 "intensity: average daily dose / planned daily dose (mean, median, range)." + hidden)
     if dose_label is None:
         return ("Infusions received by each subject of the safety set. The cumulative dose is not shown while "
-                "arms are coded: a zero dose would identify a placebo arm.")
+                "arms are coded: it would tell the coded arms apart.")
     return f"Infusions received; cumulative dose in {dose_label} (mean, median, range)."
 
 
@@ -226,7 +227,7 @@ def t_ae_by_infusion(ard_: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for level, k in dict.fromkeys(zip(ard_["variable_level"], ard_["group2_level"])):
         row = {"Category": level, "Infusion": k}
-        if level == NOT_ATTRIBUTED:
+        if level == NOT_ATTRIBUTED or k == "-":
             rows.append(row | {arm_header(a, n_by_arm.get(a, 0)): f"{fmt(stat[(level, k, a, 'n')], 'count')} subjects "
                                f"[{fmt(stat[(level, k, a, 'events')], 'count')}]" for a in arms})
             continue
@@ -265,7 +266,10 @@ def display_of(output_id: str, n_by_arm: dict | None = None, labels: dict | None
             "t_14_1_5": lambda a: t_exposure(a, dose_label, n_by_arm),
             "f_14_3_7": None, "f_14_3_8": None, "t_14_3_12": t_time_to_event, "f_14_3_12": None,
             "t_14_3_13": t_exposure_adjusted, "t_14_3_14": t_ae_by_infusion,
-            "t_14_3_6": lambda a: t_incidence(a, NO_AESI)}.get(output_id, t_incidence)
+            "t_14_3_6": lambda a: t_incidence(a, NO_AESI),
+            "t_14_3_17": lambda a: t_reactions(a, n_by_arm), "t_14_3_18": lambda a: t_rechallenge(a, n_by_arm),
+            "t_14_3_19": lambda a: t_temperature(a, n_by_arm),
+            "t_14_3_20": lambda a: t_medications_after_dose(a, n_by_arm)}.get(output_id, t_incidence)
 
 
 def safety_files(results: dict, context: dict, single_arm: bool) -> dict[str, pd.DataFrame]:

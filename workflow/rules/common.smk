@@ -14,6 +14,7 @@ from trialstats.protocol import (
     assert_monitoring,
     assert_visits,
     narrative_aesi as protocol_narrative_aesi,
+    reaction_spec,
 )
 from trialstats.io import UnreadableFile, read_table
 from trialstats.settings import SettingsError, config_problems, load_yaml
@@ -66,6 +67,7 @@ def _load_protocol(study):
         assert_visits(protocol)
         protocol_narrative_aesi(protocol)
         assert_monitoring(protocol)
+        reaction_spec(protocol)  # refuses a reactions.aesi id the protocol does not define
     except FileNotFoundError:
         raise WorkflowError(f"{path}: protocol.yaml not found for study {study!r} (config.yaml studies.{study}.data)")
     except (yaml.YAMLError, WorkflowError, ValueError) as err:  # SettingsError is a ValueError
@@ -255,6 +257,24 @@ def primary_covariates(wildcards):
 def lab_panel(wildcards):
     """The protocol's safety laboratory panel (category -> tests); None: every ADLB test."""
     return PROTOCOLS[wildcards.study].get("safety_labs")
+
+
+def reactions(wildcards):
+    """The protocol's infusion-reaction composite (protocol reaction_spec) where it declares one
+    (an infusion regimen), else None: tables 14.3.17-20."""
+    protocol = PROTOCOLS[wildcards.study]
+    if "reactions" not in protocol or dose_regimen(wildcards) != "infusion":
+        return None
+    return reaction_spec(protocol)
+
+
+def ae_window(wildcards):
+    """The fixed window after each infusion of the TEAEs by infusion (table 14.3.14): the widest of
+    reaction_spec (default days 0-7); None for a daily regimen."""
+    if dose_regimen(wildcards) != "infusion":
+        return None
+    windows = reaction_spec(PROTOCOLS[wildcards.study])["windows"]
+    return list(max(windows, key=lambda w: (w[1] - w[0], w[1])))
 
 
 def aesi_names(wildcards):

@@ -1,5 +1,5 @@
 # Safety: tables, listings and figures, by arm (closed) and for a single-arm study (review).
-# The folder holds ard/, tables/ (t_14_1_5, t_14_3_1..14), listings/ (l_16_2_1..3, 5, 6, lab panel) and
+# The folder holds ard/, tables/ (t_14_1_5, t_14_3_1..14, 17..20 where the protocol declares reactions), listings/ (l_16_2_1..3, 5, 6, lab panel) and
 # figures/ (f_14_3_7, 8, 10, 12, 15, 16): the DMC displays are computed in this one job (no job per display).
 # A study given as an existing ADaM folder (config `adam_studies`) has its own rules: adam_input.smk.
 
@@ -21,6 +21,8 @@ rule closed_safety:
         dose_unit=dose_unit,
         regimen=dose_regimen,
         planned_dose=closed_planned_dose,
+        ae_window=ae_window,
+        reactions=reactions,
     resources:
         mem_mb=memory(per_1000_subjects=120),  # measured: 1,080 MB at 10,000 subjects
         runtime=minutes,
@@ -50,6 +52,8 @@ rule review_safety:
         dose_unit=dose_unit,
         regimen=dose_regimen,
         planned_dose=review_planned_dose,
+        ae_window=ae_window,
+        reactions=reactions,
     resources:
         mem_mb=memory(per_1000_subjects=120),  # as closed_safety
         runtime=minutes,
