@@ -337,7 +337,8 @@ def test_rtf_escapes_chinese_and_characters_beyond_the_basic_plane():
 
 
 def test_chinese_text_renders_in_the_pdf_with_an_embedded_cjk_font(tmp_path):
-    src = (f"#set text(font: ({lit('Libertinus Serif')}, {lit('Noto Sans CJK SC')}))\n"
+    src = (f"#set document(title: {lit('CJK test')})\n"       # PDF/UA-1: a document has a title
+           f"#set text(font: ({lit('Libertinus Serif')}, {lit('Noto Sans CJK SC')}))\n"
            f"#table(columns: 2, [AETERM], [{'发热 after infusion'}], [SITE], [北京])\n")
     pdf = compile_report(src, tmp_path, "2018-12-31")
     (tmp_path / "x.pdf").write_bytes(pdf)
