@@ -73,10 +73,10 @@ def test_standardized_difference_by_hand():
 
 
 def test_timing_of_the_commonest_events():
-    rows = [dict(group1="ARM", group1_level="X", group2="INFUSION", group2_level=str(k), variable="AEDECOD",
+    rows = [dict(group1="ARM", group1_level="X", group2="INFUSION", group2_level=k, variable="AEDECOD",
                  variable_level=term, stat_name="n", stat=n)
             for term, counts in (("Any TEAE", (1, 3, 4)), ("Pyrexia", (0, 3, 2)), ("Fatigue", (1, 0, 0)))
             for k, n in zip((1, 2, 3), counts)]
-    text = timing_row(ard(rows))["Finding"]
+    text = timing_row(pd.DataFrame(rows))["Finding"]          # infusion numbers as integers, as read from CSV
     assert text.startswith("Pyrexia: 5 after infusion 2 (3) or 3 (2), none after infusion 1; "
                            "Fatigue: 1 after infusion 1 (1), none after infusion 2 or 3")

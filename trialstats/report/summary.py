@@ -366,6 +366,7 @@ def aesi_time_row(tte: pd.DataFrame, eair: pd.DataFrame | None, arms: list[str])
 def timing_row(by_infusion: pd.DataFrame, top: int = 3) -> dict | None:
     """When the commonest preferred terms occurred (single arm): subjects per infusion the TEAE is
     attributed to, e.g. "Pyrexia: 5 subjects, after infusion 2 (3) and 3 (2)"."""
+    by_infusion = by_infusion.astype({"group2_level": str})      # infusion numbers read as integers
     pts = by_infusion[(by_infusion["variable_level"] != "Any TEAE") & (by_infusion["stat_name"] == "n")]
     if pts.empty:
         return None
