@@ -28,7 +28,7 @@ from ..vocabulary import visit_label
 FLAG_DIFFERENCE_PP = 10.0
 FLAG_MIN_SUBJECTS = 3
 FLAG_P = 0.10
-IMBALANCE_RULE = (f"Flagging rule (SOC and PT): the incidence differs from the control's by at least "
+IMBALANCE_RULE = (f"Flagging rule (SOC and PT): the incidence differs between two arms by at least "
                   f"{FLAG_DIFFERENCE_PP:g} percentage points with at least {FLAG_MIN_SUBJECTS} subjects in one arm, "
                   f"or Fisher's exact p < {FLAG_P:g}.")
 # baseline imbalance: absolute standardized difference (Austin 2009) of a mean or a category's proportion
@@ -242,7 +242,8 @@ def related_row(overview: pd.DataFrame, arms: list[str], source: str = "ARD t_14
         ps = [f"p = {p:.4f} ({a} vs {arms[-1]})" for a in arms[:-1]
               if (p := _stat(sel, group1_level=f"{a} vs {arms[-1]}", stat_name="p_fisher")) == p]
         parts.append(f"{category}: " + ", ".join(counts) + (f", Fisher's exact {', '.join(ps)}" if ps else ""))
-    return {"Topic": "TEAEs and related TEAEs", "Finding": "; ".join(parts) + " subjects.", "Source": source} \
+    return {"Topic": "TEAEs and related TEAEs", "Finding": "Subjects with " + "; ".join(parts) + ".",
+            "Source": source} \
         if parts else None
 
 
