@@ -154,8 +154,8 @@ def test_review_summary_gives_rates_and_the_timing_of_the_commonest_events(built
         assert f"{category}: {n}/{big_n} ({100 * n / big_n:.1f}%) (95% CI " in summary["TEAEs and related TEAEs"]
     by_infusion = pd.read_csv(root / "review/safety/ard/t_14_3_14.csv", keep_default_na=False)
     fever = by_infusion[(by_infusion.variable_level == "Pyrexia") & (by_infusion.stat_name == "n")]
-    counts = dict(zip(fever.group2_level, fever.stat.astype(float).astype(int)))
-    assert counts == {"1": 0, "2": 3, "3": 2}                                  # five fevers, after the 2nd or 3rd
+    counts = dict(zip(fever.group2_level.astype(int), fever.stat.astype(float).astype(int)))
+    assert counts == {1: 0, 2: 3, 3: 2}                                  # five fevers, after the 2nd or 3rd
     assert "Pyrexia: 5 after infusion 2 (3) or 3 (2), none after infusion 1" in summary[
         "Timing of the commonest TEAEs"]
 
