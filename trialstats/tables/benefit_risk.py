@@ -33,7 +33,8 @@ def t_effects(effects: pd.DataFrame, numbers: dict[str, str]) -> pd.DataFrame:
                     f"{_num(r['upper'], r['unit'])})" if r["estimate"] == r["estimate"] else "NE")
             p = "" if r["p"] != r["p"] else "< 0.0001" if r["p"] < 0.0001 else f"{r['p']:.4f}"
             values = ({r["arm"]: r["arm_value"], r["control"]: r["control_value"]} if one else
-                      {"Arm": f"{r['arm']}: {r['arm_value']}", "Compared with": f"{r['control']}: {r['control_value']}"})
+                      {"Arm": f"{r['arm']}: {r['arm_value']}",
+                       "Compared with": f"{r['control']}: {r['control_value']}"})
             rows.append({"Type": KINDS[kind], "Effect": r["effect"], "Definition": r["definition"],
                          "Unit": short_unit(r["unit"]), "Better": r["favourable"], **values,
                          f"Difference{' ' + r['arm'] + ' - ' + r['control'] if one else ''} (95% CI)": diff,
