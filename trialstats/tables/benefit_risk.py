@@ -24,7 +24,8 @@ def uncertainty(row) -> str:
 
 def t_effects(effects: pd.DataFrame, numbers: dict[str, str]) -> pd.DataFrame:
     """The display: one row per effect (and active arm), favourable then unfavourable effects; the
-    arms' values under the arms' labels when there is one active arm."""
+    arms' values under "Arm <label>" when there is one active arm (each value carries its own n/N:
+    efficacy on the full analysis set, safety on the safety set)."""
     one = effects["arm"].nunique() == 1
     rows = []
     for kind in ("Benefit", "Risk"):
@@ -32,7 +33,7 @@ def t_effects(effects: pd.DataFrame, numbers: dict[str, str]) -> pd.DataFrame:
             diff = (f"{_num(r['estimate'], r['unit'])} ({_num(r['lower'], r['unit'])} to "
                     f"{_num(r['upper'], r['unit'])})" if r["estimate"] == r["estimate"] else "NE")
             p = "" if r["p"] != r["p"] else "< 0.0001" if r["p"] < 0.0001 else f"{r['p']:.4f}"
-            values = ({r["arm"]: r["arm_value"], r["control"]: r["control_value"]} if one else
+            values = ({f"Arm {r['arm']}": r["arm_value"], f"Arm {r['control']}": r["control_value"]} if one else
                       {"Arm": f"{r['arm']}: {r['arm_value']}",
                        "Compared with": f"{r['control']}: {r['control_value']}"})
             rows.append({"Type": KINDS[kind], "Effect": r["effect"], "Definition": r["definition"],
