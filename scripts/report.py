@@ -8,7 +8,8 @@ import yaml
 
 from trialstats.report.build import compile_report, record_appendices, report_meta, report_source
 from trialstats.io import write_csv
-from trialstats.report.summary import cite_sources, executive_summary
+from trialstats.report.benefit_risk import write_benefit_risk
+from trialstats.report.summary import cite_sources, executive_summary, report_arms
 from trialstats.outputs.plan import report_plan
 from trialstats.outputs.registry import REPORT_TITLES
 from trialstats.tables.since_last import t_since_last
@@ -36,6 +37,8 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
                                 sm.params.previous_cut))
     appendices = record_appendices(root / "adam")
     numbers = {o.id: o.number for _, outputs in sections for o in outputs}
+    if any(o.id == "t_br" for _, outputs in sections for o in outputs):   # the benefit-risk page, from the ARDs
+        write_benefit_risk(root, protocol, report_arms(root, kind, sm.params.arm_column), numbers)
     summary = executive_summary(root, kind, sm.params.previous_cut, numbers.get("t_guidelines", "Table G.1"), protocol,
                                 sm.params.arm_column)
     summary = cite_sources(summary, numbers)

@@ -16,7 +16,7 @@ from ..listings.safety import part_suffix, part_title
 from ..protocol import dose_words, narrative_aesi, parameter_names, reaction_spec, regimen
 from ..tables.primary_tte import POPULATION_NAMES, tte_definition
 from ..vocabulary import related_note, related_terms, visit_label
-from .registry import GS_DESIGN, LAYOUT, RULE_FOLDERS, Entry, entry
+from .registry import GS_DESIGN, LAYOUT, REPORT_RULES, RULE_FOLDERS, Entry, entry
 
 
 @dataclass(frozen=True)
@@ -121,6 +121,9 @@ def fields(protocol: dict, kind: str) -> dict[str, str]:
                logrank="" if single else " Log-rank p where there are two or more arms.",
                as_received="" if single else " Arms as received: the key's actual arm where it differs from the "
                "randomized one (populations and disposition: as randomized).",
+               br_effects="as the protocol names them (benefit_risk)." if protocol.get("benefit_risk") else
+               "the protocol names none, so the default: the primary endpoint and its components, the first two "
+               "secondary MMRM endpoints (a decrease favourable), related and serious TEAEs and every AESI observed.",
                aesi_definitions=_aesi_note(protocol), bmi_note=_bmi_note(protocol), homa_note=homa,
                dose_unit_in_brackets=f" ({unit})" if unit else "",
                 related_terms=related_note(related_terms(protocol)), narrative_aesi=_narrative_aesi(protocol),
@@ -222,7 +225,7 @@ def report_inputs(kind: str, protocol: dict) -> list[str]:
     targets = []
     for _, keys in LAYOUT[kind]:
         for e in (entry(k) for k in keys):
-            if not planned(e, protocol):
+            if not planned(e, protocol) or e.rule in REPORT_RULES:    # written by the report job itself
                 continue
             folder = RULE_FOLDERS.get(e.rule, "").format(side=side)
             for path in (e.path, e.note, e.ard):

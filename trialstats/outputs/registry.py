@@ -95,6 +95,22 @@ ENTRIES: tuple[Entry, ...] = (
       "Full analysis set", "{side}/monitoring/gs_boundaries.png", "monitoring", "figure",
       source="{efficacy_sources}",
       needs=("monitoring.efficacy",)),
+    # the closed report's benefit-risk page, written by the report job itself (report.benefit_risk)
+    E("t_br", "t_br", "Table BR.1", "Benefit-risk effects table: favourable and unfavourable effects",
+      "Full analysis set (efficacy); safety set (safety)", "closed/report/benefit_risk/t_br.csv", "closed_report",
+      footnote="In the style of the FDA benefit-risk framework and the PrOACT-URL effects table. Differences: each "
+      "arm minus the last arm, from the ARD of the source output (efficacy: its analysis, CI and p: Fisher's exact "
+      "for responders, the MMRM t-test for changes; incidences: Miettinen-Nurminen 95% CI of the counts, Fisher's "
+      "exact p, which may exceed 0.05 when the CI excludes 0). pp: percentage points. Better: the direction "
+      "favourable to an arm. CI includes 0: no difference is compatible with the data. "
+      "Effects: {br_effects}", source="ARDs of the outputs named", ard="closed/report/benefit_risk/effects.csv",
+),
+    E("f_br", "f_br", "Figure BR.1", "Benefit-risk: key efficacy and safety differences with 95% CI",
+      "Full analysis set (efficacy); safety set (safety)", "closed/report/benefit_risk/f_br.png", "closed_report",
+      "figure", "One row per effect of {ref[t_br]}, each on its own scale (percentage points or the endpoint's "
+      "unit) centred on no difference (dashed); green half: favourable to the first arm named, red half: "
+      "unfavourable. Square: difference; line: 95% CI.", "ARDs of the outputs named",
+      ard="closed/report/benefit_risk/effects.csv"),
     # the open report (rule open_flow), also the review's trial conduct and subjects
     E("o_accrual", "o_accrual", "Figure 1", "Accrual over time against the target", "Screened",
       f"{OPEN}/accrual.png", "open_flow", "figure", source="ADSL"),
@@ -489,6 +505,9 @@ RULE_FOLDERS = {"open_flow": "open/tables", "closed_flow": "closed/flow", "safet
 REPORT_TITLES = {"open": "DMC open report (pooled)", "closed": "DMC closed report (by arm)",
                  "review": "Safety review report", "adam": "DMC report (by arm) from ADaM datasets"}
 
+# The rule of the outputs a report job writes itself (not job inputs)
+REPORT_RULES = ("closed_report",)
+
 # Each report: its sections in reading order, as registry keys (an entry whose needs the protocol does not
 # meet is left out, and a section left empty with it)
 LAYOUT = {
@@ -499,6 +518,7 @@ LAYOUT = {
                                          "o_sae_listing"]),
     ],
     "closed": [
+        ("Benefit-risk", ["t_br", "f_br"]),
         ("Stopping guidelines", ["t_guidelines", "f_guidelines", "t_gs_design", "f_gs_design"]),
         ("14.1 Subjects", ["t_14_1_1", "t_14_1_2", "f_14_1_3", "t_14_1_4", "t_14_1_5"]),
         ("14.2 Efficacy", ["t_14_2_1:tte", "f_14_2_1:tte",

@@ -403,10 +403,12 @@ def report_source(kind: str, meta: dict, sections: list, root: Path, manifest: d
         "#outline(depth: 2, indent: 1.5em)",
     ]
     contents = len(lines) - 1
-    if summary is not None:      # first: the executive summary, then the stopping guidelines
+    if summary is not None:      # first: the executive summary, then benefit-risk and the stopping guidelines
         lines += [f"{NEW_PAGE}= Executive summary", table_markup(summary, "9pt", "(auto, 1fr, auto)"), "#v(4pt)"]
     sections = list(sections)
-    front = sections[:1] if sections and sections[0][0] == "Stopping guidelines" else []
+    lead = next((i for i, (title, _) in enumerate(sections) if title not in ("Benefit-risk", "Stopping guidelines")),
+                len(sections))
+    front = sections[:lead]      # after the summary: the benefit-risk page and the stopping guidelines
     for title, outputs in front:
         lines += section_markup(title, outputs, root)
     if preface is not None:

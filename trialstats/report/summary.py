@@ -1,7 +1,11 @@
 """The executive summary at the front of a DMC report, written from the ARDs of the cut (no number
-typed by hand): disposition, the primary result and the range of its sensitivity analyses,
-deaths, serious events, withdrawals for adverse events, events of special interest, notable
-imbalances by a stated flagging rule, laboratory alerts and the stopping guidelines crossed.
+typed by hand): disposition, baseline imbalances, the primary result with each of its components and
+the range of its sensitivity analyses, every secondary endpoint's contrast, TEAEs and related TEAEs,
+deaths, serious events, withdrawals for adverse events, events of special interest with their
+time-to-event contrast, notable imbalances at SOC and PT level, laboratory alerts and the stopping
+guidelines crossed; the single-arm review adds when the commonest events occurred (by infusion), the
+open report the conduct findings (deviations, eligibility disagreements), pooled. Every flag follows
+a rule the summary states (the `*_RULE` texts below).
 
 Each row: the topic, the finding in words, and the ARD (or listing) it comes from.
 """
@@ -18,10 +22,20 @@ from ..tables.time_to_event import tte_arms
 from ..tables.monitoring import decision_row
 from ..vocabulary import visit_label
 
-# flagging rule for a preferred term: the difference in incidence between an arm and the control is
-# at least this many percentage points and at least this many subjects of the arm have it
+# flagging rule for a system organ class or preferred term: the incidence in an arm differs from the
+# control's by at least FLAG_DIFFERENCE_PP percentage points with at least FLAG_MIN_SUBJECTS subjects in
+# one of the two arms, or the Fisher exact p of the two arms is below FLAG_P
 FLAG_DIFFERENCE_PP = 10.0
 FLAG_MIN_SUBJECTS = 3
+FLAG_P = 0.10
+IMBALANCE_RULE = (f"Flagging rule (SOC and PT): the incidence differs between two arms by at least "
+                  f"{FLAG_DIFFERENCE_PP:g} percentage points with at least {FLAG_MIN_SUBJECTS} subjects in one arm, "
+                  f"or Fisher's exact p < {FLAG_P:g}.")
+# baseline imbalance: absolute standardized difference (Austin 2009) of a mean or a category's proportion
+SMD_FLAG = 0.2
+BASELINE_RULE = (f"Rule: absolute standardized difference > {SMD_FLAG:g} (means: difference / sqrt of the mean "
+                 "of the two variances; categories: the same on each proportion).")
+OPEN = "open/tables"
 SENSITIVITY = {"per_protocol": "per protocol", "observed_cases": "observed cases",
                "mi_mar": "multiple imputation under MAR"}
 
@@ -177,23 +191,216 @@ def aesi_row(aesi: pd.DataFrame, arms: list[str]) -> dict:
     return {"Topic": "Adverse events of special interest", "Finding": finding, "Source": "ARD t_14_3_6"}
 
 
-def imbalance_row(soc_pt: pd.DataFrame, arms: list[str]) -> dict:
-    """Preferred terms flagged by the stated rule (each arm against the control, the last arm)."""
+def flagged(sel: pd.DataFrame, arm: str, control: str) -> bool:
+    """The stated rule (IMBALANCE_RULE) on one SOC or PT's rows of the SOC/PT ARD."""
+    n, pct = _stat(sel, group1_level=arm, stat_name="n"), _stat(sel, group1_level=arm, stat_name="pct")
+    c_n, ref = _stat(sel, group1_level=control, stat_name="n"), _stat(sel, group1_level=control, stat_name="pct")
+    p = _stat(sel, group1_level=f"{arm} vs {control}", stat_name="p_fisher")
+    return (abs(pct - ref) >= FLAG_DIFFERENCE_PP and max(n, c_n) >= FLAG_MIN_SUBJECTS) or p < FLAG_P
+
+
+def imbalance_items(soc_pt: pd.DataFrame, arms: list[str]) -> list[tuple[str, str, str]]:
+    """(level "SOC" or "PT", its name, the arm) of every SOC and PT the rule flags, each arm against
+    the control (the last arm)."""
     control = arms[-1]
-    pt = soc_pt[(soc_pt["group2_level"] != "ANY") & (soc_pt["variable_level"] != "ANY")]
-    flagged = []
-    for (_, term), sel in pt.groupby(["group2_level", "variable_level"], sort=False):
-        ref = _stat(sel, group1_level=control, stat_name="pct")
-        c_n, c_big = _stat(sel, group1_level=control, stat_name="n"), _stat(sel, group1_level=control, stat_name="N")
+    out = []
+    rows = soc_pt[soc_pt["group2_level"] != "ANY"]
+    for (soc, term), sel in rows.groupby(["group2_level", "variable_level"], sort=False):
         for arm in arms[:-1]:
-            n, pct = _stat(sel, group1_level=arm, stat_name="n"), _stat(sel, group1_level=arm, stat_name="pct")
-            big_n = _stat(sel, group1_level=arm, stat_name="N")
-            if abs(pct - ref) >= FLAG_DIFFERENCE_PP and max(n, c_n) >= FLAG_MIN_SUBJECTS:
-                flagged.append(f"{term} {arm} {_n_pct(n, big_n)} vs {control} {_n_pct(c_n, c_big)}")
-    rule = (f"Flagging rule: a preferred term whose incidence differs from the control's by at least "
-            f"{FLAG_DIFFERENCE_PP:g} percentage points, with at least {FLAG_MIN_SUBJECTS} subjects in one arm.")
-    finding = ("; ".join(flagged) + ". " if flagged else "None. ") + rule
-    return {"Topic": "Notable imbalances", "Finding": finding, "Source": "ARD t_14_3_2"}
+            if flagged(sel, arm, control):
+                out.append(("SOC", soc, arm) if term == "ANY" else ("PT", term, arm))
+    return out
+
+
+def imbalance_row(soc_pt: pd.DataFrame, arms: list[str], source: str = "ARD t_14_3_2") -> dict:
+    """System organ classes and preferred terms flagged by the stated rule (IMBALANCE_RULE)."""
+    control = arms[-1]
+    parts = []
+    for level, name, arm in imbalance_items(soc_pt, arms):
+        column = "group2_level" if level == "SOC" else "variable_level"
+        sel = soc_pt[(soc_pt[column] == name) & ((soc_pt["variable_level"] == "ANY") if level == "SOC" else True)]
+        count = lambda a: _n_pct(_stat(sel, group1_level=a, stat_name="n"), _stat(sel, group1_level=a, stat_name="N"))  # noqa: E731
+        p = _stat(sel, group1_level=f"{arm} vs {control}", stat_name="p_fisher")
+        parts.append(f"{level} {name}: {arm} {count(arm)} vs {control} {count(control)}, p = {p:.4f}")
+    finding = ("; ".join(parts) + ". " if parts else "None. ") + IMBALANCE_RULE
+    return {"Topic": "Notable imbalances", "Finding": finding, "Source": source}
+
+
+def related_row(overview: pd.DataFrame, arms: list[str], source: str = "ARD t_14_3_1") -> dict | None:
+    """Subjects with any TEAE and with a related TEAE per arm, with the Fisher p of each arm against
+    the control (several arms)."""
+    parts = []
+    for category in ("Any TEAE", "Related TEAE"):
+        sel = overview[overview["variable_level"] == category]
+        if sel.empty:
+            continue
+        counts = [_who(a, arms) + _n_pct(_stat(sel, group1_level=a, stat_name="n"),
+                                         _stat(sel, group1_level=a, stat_name="N")) for a in arms]
+        low, up = (_stat(sel, group1_level=arms[0], stat_name=k) for k in ("cp_lower", "cp_upper"))
+        if len(arms) == 1 and low == low:         # a single arm: the Clopper-Pearson 95% CI
+            counts[0] += f" (95% CI {low:.1f} to {up:.1f}%)"
+        ps = [f"p = {p:.4f} ({a} vs {arms[-1]})" for a in arms[:-1]
+              if (p := _stat(sel, group1_level=f"{a} vs {arms[-1]}", stat_name="p_fisher")) == p]
+        parts.append(f"{category}: " + ", ".join(counts) + (f", Fisher's exact {', '.join(ps)}" if ps else ""))
+    return {"Topic": "TEAEs and related TEAEs", "Finding": "Subjects with " + "; ".join(parts) + ".",
+            "Source": source} \
+        if parts else None
+
+
+def _p_text(p: float) -> str:
+    return "p not estimable" if p != p else "p < 0.0001" if p < 0.0001 else f"p = {p:.4f}"
+
+
+def components_row(primary: pd.DataFrame, arms: list[str], protocol: dict) -> dict | None:
+    """Each criterion of the responder composite alone (the primary's non-responder rules): counts
+    per arm, MN difference with its 95% CI and Fisher's p."""
+    criteria = protocol.get("responder", {}).get("criteria", [])
+    names = parameter_names(protocol)
+    control, parts = arms[-1], []
+    for k, crit in enumerate(criteria, 1):
+        sel = primary[primary["variable"] == f"component_{k}"]
+        if sel.empty:
+            continue
+        name = names.get(crit["paramcd"], crit["paramcd"])
+        test = (f"< {crit['aval_lt']:g}" if "aval_lt" in crit else f"change <= {crit['pchg_le']:g}%"
+                if "pchg_le" in crit else "met")
+        for arm in arms[:-1]:
+            mn = sel[(sel["group1_level"] == f"{arm} - {control}") & (sel["variable_level"] == "mn")]
+            est, low, up, p = (_stat(mn, stat_name=s) for s in ("estimate", "lower", "upper", "p"))
+            counts = [_n_pct(_stat(sel, group1_level=a, stat_name="n"), _stat(sel, group1_level=a, stat_name="N"))
+                      for a in (arm, control)]
+            parts.append(f"{name} {test}: {arm} {counts[0]} vs {control} {counts[1]}, difference "
+                         f"{100 * est:.1f} pp (95% CI {100 * low:.1f} to {100 * up:.1f}), {_p_text(p)}")
+    return {"Topic": "Components of the primary", "Finding": "; ".join(parts) + ".", "Source": "ARD t_14_2_1"} \
+        if parts else None
+
+
+SECONDARY_SOURCES = ("t_14_2_5", "t_14_2_6", "t_14_2_7", "t_14_2_8", "t_14_2_9", "t_14_2_10")
+
+
+def secondary_contrasts(ards: dict[str, pd.DataFrame], key_visit: str) -> list[dict]:
+    """Every secondary endpoint's contrast at the key visit (or without a visit): its table, the
+    parameter, the kind (difference, ratio, a proportion below a threshold) and the statistics."""
+    out = []
+    for source in SECONDARY_SOURCES:
+        ard = ards.get(source)
+        if ard is None:
+            continue
+        sel = ard[(ard["group1"] == "CONTRAST") & ard["group2_level"].isin([key_visit, ""])]
+        for (label, param, kind), rows in sel.groupby(["group1_level", "variable", "variable_level"], sort=False):
+            out.append(dict(source=source, contrast=label, param=param, kind=kind,
+                            **{k: _stat(rows, stat_name=k) for k in ("estimate", "lower", "upper", "p")}))
+    return out
+
+
+def secondary_row(ards: dict[str, pd.DataFrame], protocol: dict) -> dict | None:
+    """The secondary endpoints at the key visit, each with its contrast, 95% CI and p."""
+    key_visit = protocol.get("secondary", {}).get("key_visit", "")
+    names = parameter_names(protocol)
+    parts, sources = [], []
+    for c in secondary_contrasts(ards, key_visit):
+        name = names.get(c["param"], c["param"])
+        model = "(MMRM)" if c["source"] in SECONDARY_SOURCES[:3] else "(ANCOVA)"
+        scale, what, d = ((100, f"{name} {c['kind'].replace('AVAL ', '')}, difference (pp)", 1)
+                          if c["kind"].startswith("AVAL") else (1, f"{name}, geometric mean ratio", 2)
+                          if c["kind"] == "ratio" else (1, f"{name}, change {model}", 2))
+        parts.append(f"{what} {c['contrast']} {scale * c['estimate']:.{d}f} (95% CI {scale * c['lower']:.{d}f} to "
+                     f"{scale * c['upper']:.{d}f}), {_p_text(c['p'])}")
+        sources.append(c["source"])
+    if not parts:
+        return None
+    return {"Topic": f"Secondary endpoints at {visit_label(key_visit)}", "Finding": "; ".join(parts) + ".",
+            "Source": "ARD " + ", ".join(dict.fromkeys(sources))}
+
+
+def standardized_differences(baseline: pd.DataFrame, arm: str, control: str) -> list[tuple[str, str, float]]:
+    """(variable, category or "", standardized difference of arm vs control) of each baseline
+    characteristic of the baseline ARD: means with their SDs, and each category's proportion."""
+    out = []
+    for variable, sel in baseline.groupby("variable", sort=False):
+        if variable == "N":
+            continue
+        if (sel["stat_name"] == "mean").any():
+            (m1, s1), (m0, s0) = ([_stat(sel, group1_level=a, stat_name=k) for k in ("mean", "sd")]
+                                  for a in (arm, control))
+            pooled = ((s1 ** 2 + s0 ** 2) / 2) ** 0.5
+            out.append((variable, "", (m1 - m0) / pooled if pooled else float("nan")))
+            continue
+        levels = list(sel[sel["stat_name"] == "pct"].groupby("variable_level", sort=False))
+        for level, rows in levels[:1] if len(levels) == 2 else levels:    # two categories: one says it all
+            p1, p0 = (_stat(rows, group1_level=a) / 100 for a in (arm, control))
+            pooled = ((p1 * (1 - p1) + p0 * (1 - p0)) / 2) ** 0.5
+            out.append((variable, level, (p1 - p0) / pooled if pooled else float("nan")))
+    return out
+
+
+def baseline_row(baseline: pd.DataFrame, arms: list[str], labels: dict[str, str]) -> dict:
+    """Baseline characteristics whose standardized difference exceeds the stated rule (BASELINE_RULE)."""
+    parts = []
+    for arm in arms[:-1]:
+        for variable, level, d in standardized_differences(baseline, arm, arms[-1]):
+            if abs(d) > SMD_FLAG:
+                name = labels.get(variable, variable) + (f" {level}" if level else "")
+                parts.append(f"{name} (standardized difference {arm} vs {arms[-1]} {d:.2f})")
+    finding = ("Imbalanced: " + "; ".join(parts) + ". " if parts else "None imbalanced. ") + BASELINE_RULE
+    return {"Topic": "Baseline imbalances", "Finding": finding, "Source": "t_14_1_4"}
+
+
+def aesi_time_row(tte: pd.DataFrame, eair: pd.DataFrame | None, arms: list[str]) -> dict | None:
+    """Time to the first AESI: subjects with it, exposure-adjusted rate per 100 patient-years per arm
+    and the log-rank p (ARDs t_14_3_12, t_14_3_13)."""
+    sel = tte[tte["variable"] == "First AESI"]
+    if sel.empty:
+        return None
+    parts = []
+    for a in arms:
+        count = _n_pct(_stat(sel, group1_level=a, variable_level="overall", stat_name="events"),
+                       _stat(sel, group1_level=a, variable_level="overall", stat_name="N"))
+        rate = (_stat(eair, group1_level=a, variable_level="Any AESI", stat_name="rate") if eair is not None
+                else float("nan"))
+        parts.append(f"{_who(a, arms)}{count}" + (f", {rate:.1f} per 100 patient-years" if rate == rate else ""))
+    p = _stat(sel, group1="TEST", group1_level="log-rank", stat_name="p")
+    text = "First AESI: " + "; ".join(parts) + (f"; log-rank {_p_text(p)}" if len(arms) > 1 else "") + "."
+    return {"Topic": "AESI, time to first", "Finding": text, "Source": "ARD t_14_3_12, t_14_3_13"}
+
+
+def timing_row(by_infusion: pd.DataFrame, top: int = 3) -> dict | None:
+    """When the commonest preferred terms occurred (single arm): subjects per infusion the TEAE is
+    attributed to, e.g. "Pyrexia: 5 subjects, after infusion 2 (3) and 3 (2)"."""
+    by_infusion = by_infusion.astype({"group2_level": str})      # infusion numbers read as integers
+    pts = by_infusion[(by_infusion["variable_level"] != "Any TEAE") & (by_infusion["stat_name"] == "n")]
+    if pts.empty:
+        return None
+    pts = pts.assign(n=pd.to_numeric(pts["stat"]))
+    total = pts.groupby("variable_level", sort=False)["n"].sum()
+    commonest = sorted(total[total > 0].index, key=lambda t: (-total[t], t))[:top]
+    infusions = list(dict.fromkeys(by_infusion["group2_level"]))
+    parts = []
+    for term in commonest:
+        per = pts[(pts["variable_level"] == term) & (pts["n"] > 0)]
+        where = " or ".join(f"{k} ({int(n)})" for k, n in zip(per["group2_level"], per["n"]))
+        none = [k for k in infusions if k not in set(per["group2_level"])]
+        parts.append(f"{term}: {int(total[term])} after infusion {where}"
+                     + (f", none after infusion {' or '.join(none)}" if none else ""))
+    return {"Topic": "Timing of the commonest TEAEs", "Finding": "; ".join(parts) + " (subjects, by the infusion the "
+            "TEAE followed; the last infusion's count covers the rest of follow-up).", "Source": "ARD t_14_3_14"}
+
+
+def conduct_row(deviations: pd.DataFrame | None, disagreements: pd.DataFrame | None) -> dict | None:
+    """The conduct findings, pooled: each protocol deviation with subjects, and the subjects whose
+    eligibility the data and the investigator judged differently."""
+    parts = []
+    if deviations is not None:
+        found = deviations[~deviations["Subjects"].str.startswith("0 ")]
+        parts.append("Deviations: " + ("; ".join(f"{d} {n}" for d, n in zip(found["Deviation"], found["Subjects"]))
+                                       if len(found) else "none"))
+    if disagreements is not None:
+        rows = [f"{r['Subject']} {r['Criterion']} ({r['Text']}: {r['Value']}; fails by the data: "
+                f"{r['Fails by the data']}, by the investigator: {r['Fails by the investigator']})"
+                for _, r in disagreements.iterrows()]
+        parts.append("Eligibility, data vs investigator: " + ("; ".join(rows) if rows else "no disagreement"))
+    return {"Topic": "Trial conduct", "Finding": ". ".join(parts) + ".", "Source": "o_deviations, o_disagreements"} \
+        if parts else None
 
 
 def lab_row(hys_law: pd.DataFrame, arms: list[str]) -> dict:
@@ -280,6 +487,10 @@ def open_summary(root: Path, previous_cut: str = "", protocol: dict | None = Non
             _n_pct(_stat(any_ae, group1_level=a, stat_name="n"), _stat(any_ae, group1_level=a, stat_name="N"))
             for a in pooled) + " subjects.", "Source": "ARD o_ae_overview"})
         rows += overview_rows(overview, pooled, "ARD o_ae_overview")
+    conduct = conduct_row(_read(root, f"{OPEN}/deviations.csv"),
+                          _read(root, "open/listings/eligibility_disagreements.csv"))
+    if conduct is not None:
+        rows.append(conduct)
     rows.append(since_last_row(previous_cut))
     return pd.DataFrame(rows, columns=["Topic", "Finding", "Source"])
 
@@ -302,21 +513,39 @@ def executive_summary(root: Path, side: str, previous_cut: str = "", guidelines_
         tipping = root / "closed/tables/t_14_2_4_tipping_point.txt"
         rows.append(primary_row(primary, arms, tipping.read_text().strip() if tipping.exists() else "",
                                 _read(root, "closed/monitoring/efficacy_look_ard.csv")))
+        if (components := components_row(primary, arms, protocol or {})) is not None:
+            rows.append(components)
     change = _read(root, "closed/primary_change/ard/t_14_2_1_primary.csv") if side == "closed" else None
     if change is not None and protocol and "continuous_primary" in protocol:
         rows.append(change_row(change, arms, protocol["continuous_primary"]))
     tte = _read(root, "closed/primary_tte/ard/t_14_2_1.csv") if side == "closed" else None
     if tte is not None and protocol and "time_to_event" in protocol:
         rows.append(tte_row(tte, protocol["time_to_event"]))
+    if side == "closed" and protocol and protocol.get("secondary"):
+        ards = {k: a for k in SECONDARY_SOURCES if (a := _read(root, f"closed/secondary/ard/{k}.csv")) is not None}
+        if (secondary := secondary_row(ards, protocol)) is not None:
+            rows.append(secondary)
+    baseline = _read(root, "closed/flow/baseline_ard.csv") if side == "closed" else None
+    if baseline is not None and len(arms) > 1:
+        labels = {b["variable"]: b["label"] for b in (protocol or {}).get("baseline", [])}
+        rows.append(baseline_row(baseline, arms, labels))
     overview = _read(root, f"{safety}/ard/t_14_3_1.csv")
     if overview is not None:
+        if (related := related_row(overview, arms)) is not None:
+            rows.append(related)
         rows += overview_rows(overview, arms)
     aesi = _read(root, f"{safety}/ard/t_14_3_6.csv")
     if aesi is not None:
         rows.append(aesi_row(aesi, arms))
+    tte = _read(root, f"{safety}/ard/t_14_3_12.csv")
+    if tte is not None and (aesi_time := aesi_time_row(tte, _read(root, f"{safety}/ard/t_14_3_13.csv"), arms)):
+        rows.append(aesi_time)
     soc_pt = _read(root, f"{safety}/ard/t_14_3_2.csv")
     if soc_pt is not None and len(arms) > 1:
         rows.append(imbalance_row(soc_pt, arms))
+    by_infusion = _read(root, f"{safety}/ard/t_14_3_14.csv")
+    if by_infusion is not None and len(arms) == 1 and (timing := timing_row(by_infusion)) is not None:
+        rows.append(timing)
     hys_law = _read(root, f"{safety}/ard/t_14_3_10.csv")
     if hys_law is not None and len(hys_law):        # none without laboratory data (no LB)
         rows.append(lab_row(hys_law, arms))

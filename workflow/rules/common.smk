@@ -386,8 +386,14 @@ def primary_shards(analysis):
 
 
 def report_tables(wildcards):
-    """What the RTF outputs of one report are made from: the report's own inputs, no more."""
-    return planned_inputs(wildcards.side)(wildcards)
+    """What the RTF outputs of one report are made from: the report's own inputs, and on the closed
+    side the report job's own outputs (the benefit-risk page, written beside its typst source)."""
+    written = (
+        [f"results/{wildcards.study}/{wildcards.cut}/closed/report/dmc_closed_report.typ"]
+        if wildcards.side == "closed"
+        else []
+    )
+    return planned_inputs(wildcards.side)(wildcards) + written
 
 
 def previous_cut(wildcards):
