@@ -164,8 +164,6 @@ def test_coded_closed_outputs_name_no_arm_role(data):
     assert not role_words(texts), "\n".join(role_words(texts))
 
 
-@pytest.mark.xfail(strict=True, reason="trialstats/report/summary.py (owned by the benefit-risk work) words its "
-                   "flagging rule as 'differs from the control's': to be reworded as 'from the arm listed last'")
 def test_coded_executive_summary_names_no_arm_role(data):
     texts = {w: t for w, t in closed_texts(data["root"]).items() if is_summary(w, t)}
     assert texts and not role_words(texts), "\n".join(role_words(texts))
