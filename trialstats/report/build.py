@@ -133,6 +133,7 @@ def output_markup(out: Output, root: Path, lead: str = "") -> str:
         frame = pd.read_csv(root / out.path, dtype=str, keep_default_na=False)
         lines.append(table_markup(frame, "8.5pt", notes=note_markup))
         lines.append(profile_pages(root, Path(out.path).parent, "Arm" in frame))
+        return placed("\n".join(lines) + "\n", False, lead)     # pages of their own: never inside a block
     elif out.kind == "statement":      # an output that is not there: the footnote says why
         lines.append(f"#text(size: 9pt)[#{lit(out.footnote)}]")
     elif out.kind == "figure":         # the figure and its notes on one page; the caption is the heading
