@@ -191,7 +191,7 @@ def test_time_to_event_stratified_by_an_adsl_column():
 
 
 def locf_study():
-    """study() with DTYPE: at week 8 subjects S00-S04 (Drug 2, Placebo 3: arm order, control last) carry week 4 forward."""
+    """study() with DTYPE: at week 8 S00-S04 (Drug 2, Placebo 3; control last) carry week 4 forward."""
     data = study()
     e = data["adeff"]
     e["DTYPE"] = ""
