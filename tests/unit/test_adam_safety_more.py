@@ -157,6 +157,14 @@ def test_listings_in_arm_order_fatal_not_serious_commented_and_queried():
     assert deaths.Comment.tolist() == ["Fatal TEAE not flagged serious (AESER not Y): a data query (appendix)"]
     q = out["listings/data_queries"]
     assert q[["DOMAIN", "USUBJID", "ROW", "SEQ", "VARIABLE"]].values.tolist() == [["ADAE", "S2", 6, "1", "AESER"]]
+    missed = ("1 fatal TEAE (AEOUT FATAL or AESDTH Y) of 1 subject is not flagged serious (AESER not Y) and not "
+              "counted as serious here: 1 (Placebo); it is in the deaths listing and the data queries appendix.")
+    assert out["tables/t_14_3_5_footnote"] == "Serious: AESER = Y. " + missed
+    assert out["tables/t_14_3_1_footnote"] == "Serious TEAE: AESER = Y. " + missed
+    assert "TEAE with fatal outcome" in out["tables/t_14_3_1"].iloc[:, 0].tolist()
+    flagged = run_adam_study({"adsl": adsl(), "adae": adae().assign(AESER="Y")}, {"arm": "TRT01A", "control": "Placebo"})
+    assert flagged["tables/t_14_3_5_footnote"].endswith("Every fatal TEAE (AEOUT FATAL or AESDTH Y) is flagged "
+                                                        "serious (AESER Y).")
     rows = pd.DataFrame({"USUBJID": ["S1", "S3", "S5"], "ARM_": ["Placebo", "High", "Low"]})
     listing = ae_listing(rows.assign(AEDECOD="X"), arms=ARMS)
     assert listing.Arm.tolist() == ["Low", "High", "Placebo"]                 # not alphabetical: the tables' order

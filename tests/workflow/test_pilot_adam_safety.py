@@ -102,6 +102,15 @@ def test_sae_and_death_listings_in_arm_order_fatal_not_serious_queried(pilot):
     deaths = listing(pilot, "l_16_2_2")
     assert [ARMS.index(a) for a in deaths.Arm] == sorted(ARMS.index(a) for a in deaths.Arm)
     assert set(deaths.loc[deaths.Comment != "", "Subject"]) == set(fatal.USUBJID)
+    teae = fatal[(fatal.TRTEMFL == "Y") & fatal.USUBJID.isin(safety_adsl().USUBJID)]
+    by_arm = ", ".join(f"{(teae.TRTA == a).sum()} ({a})" for a in ARMS if (teae.TRTA == a).any())
+    stated = f"{len(teae)} fatal TEAEs (AEOUT FATAL or AESDTH Y) of {teae.USUBJID.nunique()} subjects are not flagged"
+    for table in ("t_14_3_1", "t_14_3_5"):
+        note = (pilot / "analysis/tables" / f"{table}_footnote.txt").read_text()
+        assert stated in note and f"counted as serious here: {by_arm};" in note
+    assert stated.startswith("3 fatal TEAEs") and by_arm == "1 (Xanomeline Low Dose), 2 (Placebo)"
+    text = " ".join(pdf_text(pilot / "report/adam_report.pdf").split())
+    assert text.count(stated) >= 2                                        # the overview's and the serious table's
 
 
 def test_the_report_states_the_absent_inputs(pilot):

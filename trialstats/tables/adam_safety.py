@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..adam.liver import derive_hys_law_peaks
+from ..adam.occds import is_fatal
 from ..adam.standardize import standardize_adae, standardize_adsl, standardize_bds
 from ..ard.conmeds import ard_medications, class_column, medication_periods
 from ..ard.exposure import (ard_exposure_adex, ard_exposure_adsl, duration_categories, exposure_columns,
@@ -153,6 +154,23 @@ def liver_listings(adlb: pd.DataFrame | None, adsl: pd.DataFrame, arms: list[str
             "listings/l_16_2_4": listing(peak["TRANSAMINASE_3X"].astype(bool), "ALT or AST >= 3 x ULN")}
 
 
+def fatal_not_serious_note(ae: pd.DataFrame, arms: list[str]) -> str:
+    """The fatal TEAEs (AEOUT FATAL or AESDTH Y) of `ae` (standardize_adae) not flagged serious (AESER
+    not Y): how many, by arm, and where they are; the serious rows do not count them."""
+    fatal = is_fatal(ae)
+    missed = ae[fatal & ae["AESER"].astype("string").str.strip().str.upper().ne("Y").fillna(True)]
+    if not fatal.any():
+        return "No TEAE had a fatal outcome (AEOUT FATAL or AESDTH Y)."
+    if missed.empty:
+        return "Every fatal TEAE (AEOUT FATAL or AESDTH Y) is flagged serious (AESER Y)."
+    n, subjects = len(missed), missed["USUBJID"].nunique()
+    by_arm = ", ".join(f"{int((missed['ARM_'] == a).sum())} ({a})" for a in arms if (missed["ARM_"] == a).any())
+    return (f"{n} fatal TEAE{'s' if n > 1 else ''} (AEOUT FATAL or AESDTH Y) of {subjects} subject"
+            f"{'s' if subjects > 1 else ''} {'are' if n > 1 else 'is'} not flagged serious (AESER not Y) and not "
+            f"counted as serious here: {by_arm}; {'they are' if n > 1 else 'it is'} in the deaths listing and the data "
+            "queries appendix.")
+
+
 def adam_safety_outputs(datasets: dict[str, pd.DataFrame], cfg: dict, adsl: pd.DataFrame, arm_order: str | None
                         ) -> dict:
     """The outputs of this module for one ADaM study (adsl: with its arms' numeric codes)."""
@@ -161,10 +179,13 @@ def adam_safety_outputs(datasets: dict[str, pd.DataFrame], cfg: dict, adsl: pd.D
     arms, _ = arms_and_n(std, control if control in set(std["ARM_"].astype(str)) else None)
     n_by_arm = arm_sizes(std, "ARM_")
     ae = standardize_adae(datasets["adae"], std)
+    fatal_note = fatal_not_serious_note(ae, arms)
     queries = fatal_not_serious(datasets["adae"]).assign(DOMAIN="ADAE")
     queries["ROW"] = queries["ROW"] + 1          # file rows: the header is row 1
     queries["SEQ"] = pd.to_numeric(queries["SEQ"], errors="coerce").astype("Int64").astype("string").fillna("")
     return {**exposure_outputs(std, datasets.get("adex"), arms, n_by_arm, cfg), **eair_outputs(std, ae, arms),
             **medication_outputs(datasets.get("adcm"), std, arms),
             **liver_listings(datasets.get("adlb"), std, arms, cfg.get("analysis_flag")),
-            "listings/l_16_2_2": listing_deaths(std, ae, arms, FATAL_COMMENT), "listings/data_queries": queries}
+            "listings/l_16_2_2": listing_deaths(std, ae, arms, FATAL_COMMENT), "listings/data_queries": queries,
+            "tables/t_14_3_1_footnote": f"Serious TEAE: AESER = Y. {fatal_note}",
+            "tables/t_14_3_5_footnote": f"Serious: AESER = Y. {fatal_note}"}
