@@ -162,7 +162,8 @@ def test_listings_in_arm_order_fatal_not_serious_commented_and_queried():
     assert out["tables/t_14_3_5_footnote"] == "Serious: AESER = Y. " + missed
     assert out["tables/t_14_3_1_footnote"] == "Serious TEAE: AESER = Y. " + missed
     assert "TEAE with fatal outcome" in out["tables/t_14_3_1"].iloc[:, 0].tolist()
-    flagged = run_adam_study({"adsl": adsl(), "adae": adae().assign(AESER="Y")}, {"arm": "TRT01A", "control": "Placebo"})
+    flagged = run_adam_study({"adsl": adsl(), "adae": adae().assign(AESER="Y")},
+                             {"arm": "TRT01A", "control": "Placebo"})
     assert flagged["tables/t_14_3_5_footnote"].endswith("Every fatal TEAE (AEOUT FATAL or AESDTH Y) is flagged "
                                                         "serious (AESER Y).")
     rows = pd.DataFrame({"USUBJID": ["S1", "S3", "S5"], "ARM_": ["Placebo", "High", "Low"]})
