@@ -2,6 +2,7 @@
 liver listings, absent inputs and fatal AEs not flagged serious, on small frames counted by hand."""
 import statistics
 
+import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
@@ -189,6 +190,30 @@ def test_liver_listing_of_given_subjects_after_the_first_dose_with_alp():
     assert none["listings/l_16_2_3"].Subject.tolist() == ["No subject with ALT or AST >= 3 x ULN and bilirubin >= 2 x "
                                                           "ULN after the first dose"]
     assert none["listings/l_16_2_4"].Subject.tolist() == ["S2"]                    # ALT 5 x ULN on day 4
+
+
+def test_hys_law_listing_with_baseline_records_peak_alp_and_the_assessment():
+    # S1: ALT 4 x, bilirubin 3 x after the dose, ALP 2.5 x: cholestatic; S3: the same with ALP 1.5 x: potential;
+    # S2, S4 normal throughout (two subjects an arm: the lab summary has an SD)
+    rows = [(u, p, ady, v * (k if ady > 0 else 1), hi, "Y" if ady < 0 else "")
+            for u, alp, k in (("S1", 2.5, 16 / 3), ("S3", 1.5, 16 / 3), ("S2", 0.9, 1), ("S4", 0.9, 1))
+            for p, ady, v, hi in (("ALT", -3, 30, 40), ("ALT", 8, 30, 40), ("BILI", -3, 10, 20), ("BILI", 8, 11.25, 20),
+                                  ("ALP", -3, 90, 100), ("ALP", 8, 100 * alp / k, 100))]
+    adlb = pd.DataFrame(rows, columns=["USUBJID", "PARAMCD", "ADY", "AVAL", "ANRHI", "ABLFL"]).assign(
+        PARAM=lambda d: d.PARAMCD, AVISIT=lambda d: np.where(d.ADY < 0, "Baseline", "Week 1"), ANRIND="N")
+    out = run_adam_study({"adsl": adsl(), "adae": adae(), "adlb": adlb}, {"arm": "TRT01A", "control": "Placebo"})
+    hys = out["listings/l_16_2_3"]
+    assert hys.groupby("Subject").Assessment.first().to_dict() == {
+        "S1": "Cholestatic pattern (peak ALP >= 2 x ULN), not potential Hy's law", "S3": "Potential Hy's law"}
+    s1 = hys[hys.Subject == "S1"]
+    assert s1[["Test", "Period", "Study day", "x ULN"]].values.tolist() == [
+        ["ALP", "Baseline", "-3", "0.90"], ["ALP", "After first dose", "8", "2.50"],
+        ["ALT", "Baseline", "-3", "0.75"], ["ALT", "After first dose", "8", "4.00"],
+        ["BILI", "Baseline", "-3", "0.50"], ["BILI", "After first dose", "8", "3.00"]]
+    assert set(s1["Peak ALP (x ULN)"]) == {"2.50"} and set(s1["Peak ALT/AST (x ULN)"]) == {"4.00"}
+    screen = out["ard/t_14_3_10"].query("group1 == 'ARM' and stat_name == 'n'").groupby("variable_level").stat.sum()
+    assert screen["Potential Hy's law (both)"] == 1
+    assert screen["Cholestatic pattern (both, and ALP >= 2 x ULN): not potential Hy's law"] == 1
 
 
 def test_absent_inputs_are_stated_where_their_outputs_would_be(tmp_path):

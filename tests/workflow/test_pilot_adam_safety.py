@@ -90,6 +90,26 @@ def test_hys_law_and_alt_ast_listings_hold_the_subjects_of_a_hand_recount(pilot)
         assert arms == sorted(arms)                                     # the tables' arm order
 
 
+def test_hys_law_screen_assesses_alp_and_lists_baseline_records(pilot):
+    lab = raw("adlbc.csv.gz")
+    lab = lab[lab.USUBJID.isin(safety_adsl().USUBJID) & lab.PARAMCD.isin(["ALT", "AST", "BILI", "ALP"])]
+    post = lab[(lab.ABLFL != "Y") & (lab.ADY >= 1)]
+    peak = (post.AVAL / post.A1HI).groupby([post.USUBJID, post.PARAMCD]).max().unstack()
+    screen = (peak[["ALT", "AST"]].max(axis=1) >= 3) & (peak.BILI >= 2)
+    cholestatic = set(peak.index[screen & (peak.ALP >= 2)])
+    assert cholestatic == {"01-705-1186"} and not (screen & (peak.ALP < 2)).any()     # ALP 5.97 x ULN at its peak
+    hys = listing(pilot, "l_16_2_3")
+    assert set(hys.Subject) == cholestatic
+    assert set(hys.Assessment) == {"Cholestatic pattern (peak ALP >= 2 x ULN), not potential Hy's law"}
+    assert set(hys["Peak ALP (x ULN)"]) == {f"{peak.loc['01-705-1186', 'ALP']:.2f}"}
+    baseline = lab[(lab.USUBJID == "01-705-1186") & (lab.ABLFL == "Y")]
+    assert (hys.Period == "Baseline").sum() == len(baseline) == 4
+    table = pd.read_csv(pilot / "analysis/tables/t_14_3_10.csv", keep_default_na=False).set_index("Category")
+    assert table.loc["Potential Hy's law (both)"].iloc[:3].tolist() == ["0 (0.0%)"] * 3
+    assert table.loc["Cholestatic pattern (both, and ALP >= 2 x ULN): not potential Hy's law", "Placebo (N=86)"] == \
+        "1 (1.2%)"
+
+
 def test_sae_and_death_listings_in_arm_order_fatal_not_serious_queried(pilot):
     sae = listing(pilot, "l_16_2_1")
     arms = [ARMS.index(a) for a in sae.Arm]

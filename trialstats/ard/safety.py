@@ -270,7 +270,9 @@ def ard_hys_law(peak: pd.DataFrame, adsl: pd.DataFrame, control: str | None = No
     rows = []
     for label, mask in (("ALT or AST >= 3 x ULN", peak["TRANSAMINASE_3X"]),
                         ("Bilirubin >= 2 x ULN", peak["BILI_XULN"] >= 2),
-                        ("Potential Hy's law (both)", peak["HYS_LAW"])):
+                        ("Potential Hy's law (both)", peak["HYS_LAW"].astype(bool)),     # report.summary reads it
+                        ("Cholestatic pattern (both, and ALP >= 2 x ULN): not potential Hy's law",
+                         peak["CHOLESTATIC"].astype(bool))):
         sel = peak[mask]
         rows += _incidence(dict(variable="hys_law", variable_level=label), sel.groupby("ARM_")["USUBJID"].nunique(),
                            None, arms, n_by_arm, control)

@@ -292,7 +292,12 @@ ADAM_LAB_SHIFT = ("Shifts from baseline to the worst value in {lab_shift_window}
                   "CMH general association across arms, stratified by baseline, per direction.")
 A = "analysis"
 ADAM_LIVER_RECORDS = ("Every ALT, AST, bilirubin and ALP record of these subjects after the first dose (ADY >= 1): "
-                      "scheduled, unscheduled and retests; x ULN = value / upper limit of normal (ANRHI, else A1HI).")
+                      "scheduled, unscheduled and retests, and their baseline records (ABLFL = Y, else before the "
+                      "first dose: ADY < 1; Period: Baseline); peaks after the first dose; x ULN = value / upper "
+                      "limit of normal (ANRHI, else A1HI).")
+HYS_LAW_DEFINITION = ("Potential Hy's law: peak ALT or AST >= 3 x ULN and peak bilirubin >= 2 x ULN after the first "
+                      "dose, not necessarily on the same day, with peak ALP < 2 x ULN (or ALP not measured); with peak "
+                      "ALP >= 2 x ULN: cholestatic pattern, not potential Hy's law.")
 
 
 def absent(key: str, number: str, title: str, dataset: str, what: str) -> Entry:
@@ -380,7 +385,8 @@ ADAM_ENTRIES: tuple[Entry, ...] = ADAM_EFFICACY + (
            "no laboratory tables, shifts, Hy's-law screen, eDISH or liver listings"),
     E("adam:t_14_3_10", "t_14_3_10", "Table 14.3.10", "Hy's-law screen", ADAM_SAFETY, f"{A}/tables/t_14_3_10.csv",
       "adam_study", footnote="Peak post-baseline values as multiples of the upper limit of normal (ANRHI or A1HI), "
-      "scheduled and unscheduled. {fisher}", source="ADLB", ard=f"{A}/ard/t_14_3_10.csv", needs=("adlb",)),
+      "scheduled and unscheduled. " + HYS_LAW_DEFINITION + " {fisher}", source="ADLB", ard=f"{A}/ard/t_14_3_10.csv",
+      needs=("adlb",)),
     E("adam:f_14_3_10", "f_14_3_10", "Figure 14.3.10", "eDISH: peak ALT vs peak bilirubin", ADAM_SAFETY,
       f"{A}/figures/f_14_3_10.png", "adam_study", "figure", source="ADLB", needs=("liver_peaks",)),
     E("adam:t_14_3_11", "t_14_3_11", "Table 14.3.11", "Vital signs by visit", ADAM_SAFETY,
@@ -396,10 +402,10 @@ ADAM_ENTRIES: tuple[Entry, ...] = ADAM_EFFICACY + (
       "DTHCAUS), and their fatal TEAE if any; a fatal TEAE not flagged serious is commented and listed as a data "
       "query (appendix). Arms in the tables' order.", "ADSL, ADAE"),
     E("adam:l_16_2_3", "l_16_2_3", "Listing 16.2.3", "Potential Hy's law cases: liver tests over time", ADAM_SAFETY,
-      f"{A}/listings/l_16_2_3.csv", "adam_study", "listing", "Potential Hy's law: peak ALT or AST >= 3 x ULN and "
-      "peak bilirubin >= 2 x ULN after the first dose, not necessarily on the same day (the subjects of Table 14.3.10 "
-      "and labelled in the eDISH); a screen, not a diagnosis: ALP and other causes are to be reviewed. "
-      + ADAM_LIVER_RECORDS, "ADLB", needs=("adlb",)),
+      f"{A}/listings/l_16_2_3.csv", "adam_study", "listing", "Subjects with peak ALT or AST >= 3 x ULN and peak "
+      "bilirubin >= 2 x ULN (Table 14.3.10, labelled in the eDISH), each assessed (Assessment). " + HYS_LAW_DEFINITION
+      + " A screen, not a diagnosis: other causes are to be reviewed. " + ADAM_LIVER_RECORDS, "ADLB",
+      needs=("adlb",)),
     E("adam:l_16_2_4", "l_16_2_4", "Listing 16.2.4", "Subjects with ALT or AST >= 3 x ULN: liver tests over time",
       ADAM_SAFETY, f"{A}/listings/l_16_2_4.csv", "adam_study", "listing", "Subjects whose peak ALT or AST after the "
       "first dose reached 3 x ULN (as Table 14.3.10). " + ADAM_LIVER_RECORDS, "ADLB", needs=("adlb",)),

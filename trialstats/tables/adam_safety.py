@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..adam.liver import derive_hys_law_peaks
+from ..adam.liver import derive_hys_law_peaks, hys_law_assessment
 from ..adam.occds import is_fatal
 from ..adam.standardize import standardize_adae, standardize_adsl, standardize_bds
 from ..ard.conmeds import ard_medications, class_column, medication_periods
@@ -136,21 +136,24 @@ def medication_outputs(adcm: pd.DataFrame | None, adsl: pd.DataFrame, arms: list
 
 
 def liver_listings(adlb: pd.DataFrame | None, adsl: pd.DataFrame, arms: list[str], flag: str | None) -> dict:
-    """Listings 16.2.3 (potential Hy's law: ALT or AST >= 3 x ULN and bilirubin >= 2 x ULN, peaks after
-    the first dose, as the eDISH labels them) and 16.2.4 (ALT or AST >= 3 x ULN): every ALT, AST,
-    bilirubin and ALP record of those subjects after the first dose, retests and unscheduled included."""
+    """Listings 16.2.3 (the Hy's-law screen: ALT or AST >= 3 x ULN and bilirubin >= 2 x ULN, peaks after
+    the first dose, as the eDISH labels them; each subject assessed potential Hy's law, or cholestatic
+    where peak ALP >= 2 x ULN) and 16.2.4 (ALT or AST >= 3 x ULN): every ALT, AST, bilirubin and ALP
+    record of those subjects after the first dose, retests and unscheduled included, and their
+    baseline records, marked."""
     if adlb is None:
         return {}
     peak = derive_hys_law_peaks(standardize_bds(adlb, adsl, flag, post_by_day=True))
     every = standardize_bds(adlb, adsl, None, post_by_day=True)
 
-    def listing(who: pd.Series, criterion: str) -> pd.DataFrame:
+    def listing(who: pd.Series, criterion: str, assessment: dict | None = None) -> pd.DataFrame:
         out = listing_liver(every, adsl, subjects=set(peak.loc[who, "USUBJID"]), tests=LIVER_TESTS, after_dose=True,
-                            arms=arms)
+                            arms=arms, baseline=True, assessment=assessment)
         return out if len(out) else pd.DataFrame({"Subject": [f"No subject with {criterion} after the first dose"]})
 
-    hys = "ALT or AST >= 3 x ULN and bilirubin >= 2 x ULN"
-    return {"listings/l_16_2_3": listing(peak["HYS_LAW"].astype(bool), hys),
+    screen = (peak["HYS_LAW"] | peak["CHOLESTATIC"]).astype(bool)
+    return {"listings/l_16_2_3": listing(screen, "ALT or AST >= 3 x ULN and bilirubin >= 2 x ULN",
+                                         hys_law_assessment(peak)),
             "listings/l_16_2_4": listing(peak["TRANSAMINASE_3X"].astype(bool), "ALT or AST >= 3 x ULN")}
 
 
