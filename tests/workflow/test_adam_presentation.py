@@ -62,8 +62,9 @@ def test_no_negative_zero(pilot_adam):
 def test_no_integer_printed_with_decimals(pilot_adam):
     demographics = pd.read_csv(pilot_adam / "analysis/tables/t_14_1_4.csv", dtype=str, keep_default_na=False)
     arms = [c for c in demographics.columns if ARM_HEAD.match(c)]
-    labels = {"AGE": "Age", "HEIGHTBL": "Height at baseline", "WEIGHTBL": "Weight at baseline",
-              "BMIBL": "BMI at baseline"}
+    labels = {"AGE": "Age (years)", "HEIGHTBL": "Height at baseline (cm)", "WEIGHTBL": "Weight at baseline (kg)",
+              "BMIBL": "BMI at baseline (kg/m2)", "MMSETOT": "MMSE total score", "DURDIS":
+              "Duration of disease (months)", "EDUCLVL": "Years of education"}
     d = adsl()
     block = demographics.Characteristic.replace("", pd.NA).ffill()
     for var, label in labels.items():
@@ -73,7 +74,7 @@ def test_no_integer_printed_with_decimals(pilot_adam):
             lo_hi = rows.loc["Min, max", a]
             assert ("." not in lo_hi) == whole, (var, a, lo_hi)       # AGE: "51, 88", never "51.00, 88.00"
             assert re.fullmatch(r"\d+", rows.loc["n", a])
-    ages = demographics[block == "Age"].set_index("Statistic")
+    ages = demographics[block == "Age (years)"].set_index("Statistic")        # ADSL AGEU YEARS
     itt = d[d.ITTFL == "Y"]
     assert ages.loc["Min, max", f"Total (N={len(itt)})"] == f"{int(itt.AGE.min())}, {int(itt.AGE.max())}"
     # counts everywhere are whole numbers; a laboratory parameter collected as integers has integer extremes
