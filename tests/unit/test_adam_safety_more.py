@@ -68,6 +68,14 @@ def test_exposure_from_adsl_equals_a_hand_summary():
     assert high_col[table.Statistic == "Mean (SD)"].iloc[0] == f"65.0 ({statistics.stdev(high):.1f})"
     assert high_col[table.Statistic == "Min, max"].iloc[0] == "30, 100"
     assert table.Exposure.iloc[4] == "Cumulative dose (CUMDOSE, mg)"
+    placebo = table["Placebo (N=2)"]                   # every dose 0: not applicable, the duration as counted
+    assert placebo[4:12].tolist() == ["2"] + ["not applicable (placebo)"] * 3 + ["2"] + ["not applicable (placebo)"] * 3
+    assert placebo[1] == "105.0 (134.4)" and table["Low (N=1)"][7] == "4536, 4536"
+    note = run_adam_study({"adsl": adsl(), "adae": adae()}, {"arm": "TRT01A", "control": "Placebo", "exposure": {
+        "units": {"CUMDOSE": "mg"}}})["tables/t_14_1_5_footnote"]
+    assert "ADSL CUMDOSE (unit: mg, from exposure.units in the study's configuration)" in note
+    assert "unit from the configuration" not in note
+    assert note.endswith("Doses of Placebo: every one 0, not applicable (placebo).")
 
 
 def test_adex_subject_level_parameters_summarised_per_period_ones_named():

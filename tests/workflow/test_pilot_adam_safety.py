@@ -43,6 +43,13 @@ def test_exposure_equals_adsl(pilot):
         assert float(stat[("duration", arm, "py")]) == pytest.approx(d.sum() / 365.25)
     assert table.Exposure.tolist()[:9:4] == ["Duration of exposure (TRTDURD, days)", "Cumulative dose (CUMDOSE, mg)",
                                              "Average daily dose (AVGDD, mg/day)"]
+    placebo = safety_adsl()[lambda d: d.TRT01A == "Placebo"]
+    assert (placebo[["CUMDOSE", "AVGDD"]] == 0).all().all()                  # every placebo dose 0 in ADSL
+    doses = table.loc[4:11, "Placebo (N=86)"].tolist()
+    assert doses == ["86"] + ["not applicable (placebo)"] * 3 + ["86"] + ["not applicable (placebo)"] * 3
+    note = (pilot / "analysis/tables/t_14_1_5_footnote.txt").read_text()
+    assert "CUMDOSE (unit: mg, from exposure.units in the study's configuration)" in note
+    assert "unit from the configuration" not in note
 
 
 def test_exposure_adjusted_incidence_equals_a_hand_recount(pilot):

@@ -23,12 +23,15 @@ LIVER_TESTS = ("ALT", "AST", "BILI", "ALP")
 FATAL_COMMENT = "Fatal TEAE not flagged serious (AESER not Y): a data query (appendix)"
 ROLE_LABELS = {"duration": "Duration of exposure", "cumulative_dose": "Cumulative dose",
                "average_daily_dose": "Average daily dose"}
+DOSE_ROLES = ("cumulative_dose", "average_daily_dose")
+NO_DOSE = "not applicable (placebo)"
 
 
 def t_exposure_summary(ard_: pd.DataFrame, n_by_arm: dict, decimals: dict | None = None) -> pd.DataFrame:
     """Display of ard_exposure_adsl / ard_exposure_adex: per variable (with its unit) the rows n,
     Mean (SD), Median, Min, max (min and max at the decimals of the data, mean, SD and median at one
-    more), then subjects by duration category n (%) and the patient-years; one column per arm."""
+    more), then subjects by duration category n (%) and the patient-years; one column per arm. A dose
+    of an arm whose every dose is 0 (a placebo arm): NO_DOSE instead of its zero statistics."""
     if ard_.empty:
         return pd.DataFrame({"Exposure": ["No exposure variable (ADSL TRTDURD, TRTDUR, CUMDOSE, AVGDD)"]})
     arms = list(dict.fromkeys(ard_["group1_level"]))
@@ -51,12 +54,14 @@ def t_exposure_summary(ard_: pd.DataFrame, n_by_arm: dict, decimals: dict | None
         name = f"{ROLE_LABELS.get(var, var)} ({level}{', ' + unit if unit else ''})"
         d = int((decimals or {}).get(level, 0 if var == "duration" else 1))
         get = lambda a, k: stat.get((var, level, a, k))  # noqa: E731
+        no_dose = {a for a in arms if var in DOSE_ROLES and get(a, "n") and get(a, "min") == 0 == get(a, "max")}
         cells = {"n": lambda a: fmt(get(a, "n"), "count"),
                  "Mean (SD)": lambda a: f"{fmt_fixed(get(a, 'mean'), d + 1)} ({fmt_fixed(get(a, 'sd'), d + 1)})",
                  "Median": lambda a: fmt_fixed(get(a, "median"), d + 1),
                  "Min, max": lambda a: f"{fmt_fixed(get(a, 'min'), d)}, {fmt_fixed(get(a, 'max'), d)}"}
         for i, (label, cell) in enumerate(cells.items()):
-            rows.append({"Exposure": name if i == 0 else "", "Statistic": label, **{head[a]: cell(a) for a in arms}})
+            rows.append({"Exposure": name if i == 0 else "", "Statistic": label,
+                         **{head[a]: NO_DOSE if a in no_dose and label != "n" else cell(a) for a in arms}})
     return pd.DataFrame(rows)
 
 
@@ -70,15 +75,20 @@ def exposure_outputs(adsl: pd.DataFrame, adex: pd.DataFrame | None, arms: list[s
     out = {"ard/t_14_1_5": (a := ard_exposure_adsl(adsl, arms, units, cuts)),
            "tables/t_14_1_5": t_exposure_summary(a, n_by_arm, exposure_decimals(adsl, list(cols.values())))}
     named = [f"{ROLE_LABELS[r].lower()}: ADSL {c}" + (" (days)" if r == "duration" else
-                                                      f" ({units[c]}, unit from the configuration)" if c in units
+                                                      f" (unit: {units[c]}, from exposure.units in the study's "
+                                                      "configuration)" if c in units
                                                       else " (no unit in the data or the configuration)")
              for r, c in cols.items()]
+    doses = [pd.to_numeric(adsl[c], errors="coerce") for r, c in cols.items() if r in DOSE_ROLES]
+    placebo = [a for a in arms if doses and all(v[adsl["ARM_"] == a].dropna().eq(0).all() and
+                                                v[adsl["ARM_"] == a].notna().any() for v in doses)]
     categories = ", ".join(label for label, _, _ in duration_categories(cuts))
     out["tables/t_14_1_5_footnote"] = (
         ("; ".join(named)[:1].upper() + "; ".join(named)[1:] + ". " if named else "ADSL has no exposure variable. ")
         + (f"Duration categories: {categories}. Patient-years: the durations summed / 365.25. " if "duration" in cols
            else "")
-        + "Min and max at the decimals of the data, mean, SD and median at one more.")
+        + "Min and max at the decimals of the data, mean, SD and median at one more."
+        + (f" Doses of {', '.join(placebo)}: every one 0, {NO_DOSE}." if placebo else ""))
     if adex is not None:
         ex, skipped = ard_exposure_adex(adex, adsl, arms, units)
         codes = list(dict.fromkeys(ex["variable_level"])) if len(ex) else []
