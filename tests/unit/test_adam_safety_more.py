@@ -260,3 +260,14 @@ def test_vital_signs_from_advs_by_visit_and_arm():
     assert table.Parameter.iloc[0] == "Systolic Blood Pressure (mmHg)"
     # control last within a visit, also where an arm has no record at an earlier visit
     assert table.loc[table.Visit == "Week 2", "Arm"].tolist() == ["High (N=2)", "Placebo (N=2)", "Placebo (N=2)"]
+
+
+def test_first_rows_name_the_table_and_the_related_terms_found():
+    ae = adae().assign(AEREL=["PROBABLE", "NONE", "REMOTE", None, "NONE", "PROBABLE"], AESER="Y")
+    out = run_adam_study({"adsl": adsl(), "adae": ae}, {"arm": "TRT01A", "control": "Placebo"})
+    assert out["tables/t_14_3_2"].Category.iloc[0] == "Any TEAE"
+    assert out["tables/t_14_3_4"].Category.iloc[0] == "Any treatment-related TEAE"
+    assert out["tables/t_14_3_5"].Category.iloc[0] == "Any serious TEAE"
+    assert out["tables/t_14_3_4"].iloc[0]["Placebo (N=2)"] == "1 (50.0%) [1]"          # S1's PROBABLE nausea
+    assert out["tables/t_14_3_4_footnote"] == ("AEREL counted as related: PROBABLE; not related: NONE, REMOTE; blank "
+                                               "(1 record): not related.")

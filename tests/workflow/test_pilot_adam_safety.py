@@ -149,3 +149,17 @@ def test_the_report_states_the_absent_inputs(pilot):
     assert "ADTTE was not in the folder" not in text                  # adtte.csv is there
     assert "Table 14.1.4 Exposure by actual arm" in text and "Listing 16.2.3 Potential Hy's law cases" in text
     assert not np.isnan(float(ard(pilot, "t_14_3_13").stat.iloc[0]))
+
+
+def test_related_and_serious_tables_name_their_first_rows_and_the_related_terms_found(pilot):
+    tables = pilot / "analysis/tables"
+    first = {t: pd.read_csv(tables / f"{t}.csv", keep_default_na=False).Category.iloc[0]
+             for t in ("t_14_3_2", "t_14_3_4", "t_14_3_5")}
+    assert first == {"t_14_3_2": "Any TEAE", "t_14_3_4": "Any treatment-related TEAE",
+                     "t_14_3_5": "Any serious TEAE"}
+    terms = raw("adae.csv").AEREL
+    blank = int(terms.isna().sum())
+    assert (tables / "t_14_3_4_footnote.txt").read_text().strip() == (
+        f"AEREL counted as related: POSSIBLE, PROBABLE; not related: NONE, REMOTE; blank ({blank} records): not "
+        "related.")
+    assert set(terms.dropna()) == {"POSSIBLE", "PROBABLE", "NONE", "REMOTE"}

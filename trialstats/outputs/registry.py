@@ -355,7 +355,8 @@ ADAM_ENTRIES: tuple[Entry, ...] = ADAM_EFFICACY + (
       f"{A}/tables/t_14_3_3.csv", "adam_study", footnote="Each subject counted once, at the most severe of their "
       "TEAEs.", source="ADAE", ard=f"{A}/ard/t_14_3_3.csv"),
     E("adam:t_14_3_4", "t_14_3_4", "Table 14.3.4", "Treatment-related TEAEs", ADAM_SAFETY, f"{A}/tables/t_14_3_4.csv",
-      "adam_study", footnote="{related_terms} {fisher}", source="ADAE", ard=f"{A}/ard/t_14_3_4.csv"),
+      "adam_study", footnote="{note} {fisher}", note=f"{A}/tables/t_14_3_4_footnote.txt", source="ADAE",
+      ard=f"{A}/ard/t_14_3_4.csv"),
     E("adam:t_14_3_5", "t_14_3_5", "Table 14.3.5", "Serious TEAEs", ADAM_SAFETY, f"{A}/tables/t_14_3_5.csv",
       "adam_study", footnote="{note} {fisher}", note=f"{A}/tables/t_14_3_5_footnote.txt", source="ADAE",
       ard=f"{A}/ard/t_14_3_5.csv"),

@@ -16,6 +16,7 @@ from ..ard.time_to_event import ard_exposure_adjusted
 from ..arms import arm_sizes
 from ..listings.safety import listing_deaths, listing_liver
 from ..sdtm.queries import fatal_not_serious
+from ..vocabulary import related_terms
 from .format import fmt, fmt_fixed
 from .safety import t_exposure_adjusted, t_incidence
 
@@ -184,6 +185,23 @@ def fatal_not_serious_note(ae: pd.DataFrame, arms: list[str]) -> str:
             "queries appendix.")
 
 
+def related_terms_note(adae: pd.DataFrame) -> str:
+    """Which relationship terms of ADAE count as related (vocabulary.related_terms), naming only the
+    terms the data hold: AREL as given, else AEREL mapped."""
+    if "AREL" in adae:
+        return "Related: ADAE AREL = RELATED, as the data give it."
+    if "AEREL" not in adae:
+        return "ADAE has no relationship (AREL, AEREL): no TEAE counted as related."
+    terms = adae["AEREL"].astype("string").str.strip().str.upper()
+    found = sorted(terms.dropna().unique())
+    related = [t for t in found if t in related_terms()]
+    other = [t for t in found if t not in related]
+    blank = int(terms.isna().sum() + terms.eq("").sum())
+    return (f"AEREL counted as related: {', '.join(related) or 'none of the terms in the data'}"
+            + (f"; not related: {', '.join(other)}" if other else "")
+            + (f"; blank ({blank} record{'s' if blank > 1 else ''}): not related" if blank else "") + ".")
+
+
 def adam_safety_outputs(datasets: dict[str, pd.DataFrame], cfg: dict, adsl: pd.DataFrame, arm_order: str | None
                         ) -> dict:
     """The outputs of this module for one ADaM study (adsl: with its arms' numeric codes)."""
@@ -201,4 +219,5 @@ def adam_safety_outputs(datasets: dict[str, pd.DataFrame], cfg: dict, adsl: pd.D
             **liver_listings(datasets.get("adlb"), std, arms, cfg.get("analysis_flag")),
             "listings/l_16_2_2": listing_deaths(std, ae, arms, FATAL_COMMENT), "listings/data_queries": queries,
             "tables/t_14_3_1_footnote": f"Serious TEAE: AESER = Y. {fatal_note}",
-            "tables/t_14_3_5_footnote": f"Serious: AESER = Y. {fatal_note}"}
+            "tables/t_14_3_5_footnote": f"Serious: AESER = Y. {fatal_note}",
+            "tables/t_14_3_4_footnote": related_terms_note(datasets["adae"])}

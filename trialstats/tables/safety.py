@@ -12,10 +12,11 @@ from ..columns import collected_decimals
 from .format import fmt, fmt_fixed
 
 
-def t_incidence(ard_: pd.DataFrame, empty: str = "No events in this category") -> pd.DataFrame:
+def t_incidence(ard_: pd.DataFrame, empty: str = "No events in this category", any_label: str = "Any TEAE"
+                ) -> pd.DataFrame:
     """Display of an incidence ARD: one row per SOC (then its PTs, indented) or category, per arm "n (%) [events]"
     (with the Clopper-Pearson 95% CI for a single arm), Fisher p per comparison; `empty` says why
-    an empty ARD has no rows."""
+    an empty ARD has no rows; `any_label` names the first row of a SOC/PT table (its TEAEs of any SOC)."""
     if ard_.empty:
         return pd.DataFrame({"Category": [empty]})
     keys = list(dict.fromkeys(zip(ard_["group2_level"], ard_["variable_level"])))
@@ -24,7 +25,7 @@ def t_incidence(ard_: pd.DataFrame, empty: str = "No events in this category") -
     stat = ard_.set_index(["group2_level", "variable_level", "group1_level", "stat_name"])["stat"]
     rows = []
     for soc, level in keys:
-        label = "Any TEAE" if soc == "ANY" else level if soc == "" or level != "ANY" else soc
+        label = any_label if soc == "ANY" else level if soc == "" or level != "ANY" else soc
         label = label.capitalize() if label in SEVERITY_ORDER else label     # MILD -> Mild
         row = {"Category": ("    " + level) if soc not in ("", "ANY") and level != "ANY" else label}
         for a in arms:
@@ -262,6 +263,8 @@ def display_of(output_id: str, n_by_arm: dict | None = None, labels: dict | None
             "t_14_1_5": lambda a: t_exposure(a, dose_label, n_by_arm),
             "f_14_3_7": None, "f_14_3_8": None, "t_14_3_12": t_time_to_event, "f_14_3_12": None,
             "t_14_3_13": t_exposure_adjusted, "t_14_3_14": t_ae_by_infusion,
+            "t_14_3_4": lambda a: t_incidence(a, any_label="Any treatment-related TEAE"),
+            "t_14_3_5": lambda a: t_incidence(a, any_label="Any serious TEAE"),
             "t_14_3_6": lambda a: t_incidence(a, NO_AESI)}.get(output_id, t_incidence)
 
 
