@@ -271,3 +271,12 @@ def test_first_rows_name_the_table_and_the_related_terms_found():
     assert out["tables/t_14_3_4"].iloc[0]["Placebo (N=2)"] == "1 (50.0%) [1]"          # S1's PROBABLE nausea
     assert out["tables/t_14_3_4_footnote"] == ("AEREL counted as related: PROBABLE; not related: NONE, REMOTE; blank "
                                                "(1 record): not related.")
+
+
+def test_overview_counts_subjects_discontinued_for_an_adverse_event_without_events():
+    # S3 (two TEAEs) and S5 (no TEAE) discontinued for an adverse event; ADAE records no action taken
+    sl = adsl().assign(DCSREAS=["", "", "Adverse Event", "Withdrew Consent", "ADVERSE EVENT"])
+    table = run_adam_study({"adsl": sl, "adae": adae()}, {"arm": "TRT01A", "control": "Placebo"})["tables/t_14_3_1"]
+    row = table.set_index("Category").loc["Discontinued the study because of an adverse event (ADSL DCSREAS)"]
+    assert row[["Low (N=1)", "High (N=2)", "Placebo (N=2)"]].tolist() == ["1 (100.0%)", "1 (50.0%)", "0 (0.0%)"]
+    assert not table.Category.str.contains("TEAE and discontinued").any()

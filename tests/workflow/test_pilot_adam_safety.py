@@ -163,3 +163,12 @@ def test_related_and_serious_tables_name_their_first_rows_and_the_related_terms_
         f"AEREL counted as related: POSSIBLE, PROBABLE; not related: NONE, REMOTE; blank ({blank} records): not "
         "related.")
     assert set(terms.dropna()) == {"POSSIBLE", "PROBABLE", "NONE", "REMOTE"}
+
+
+def test_overview_discontinued_for_an_adverse_event_counts_adsl_subjects_only(pilot):
+    table = pd.read_csv(pilot / "analysis/tables/t_14_3_1.csv", keep_default_na=False).set_index("Category")
+    row = table.loc["Discontinued the study because of an adverse event (ADSL DCSREAS)"]
+    sl = safety_adsl()
+    for arm, g in sl.groupby("TRT01A"):
+        n = int((g.DCSREAS == "Adverse Event").sum())
+        assert row[f"{arm} (N={len(g)})"] == f"{n} ({100 * n / len(g):.1f}%)"        # no [events]
