@@ -280,3 +280,18 @@ def test_overview_counts_subjects_discontinued_for_an_adverse_event_without_even
     row = table.set_index("Category").loc["Discontinued the study because of an adverse event (ADSL DCSREAS)"]
     assert row[["Low (N=1)", "High (N=2)", "Placebo (N=2)"]].tolist() == ["1 (100.0%)", "1 (50.0%)", "0 (0.0%)"]
     assert not table.Category.str.contains("TEAE and discontinued").any()
+
+
+def test_deaths_without_adsl_date_or_cause_take_the_fatal_teae():
+    # S2: fatal MI, onset day 100, end day 102; S4: DTHDT and DTHCAUS in ADSL; S5: dead, nothing recorded
+    sl = adsl().assign(DTHFL=["", "Y", "", "Y", "Y"], DTHDT=["", "", "", "2020-06-01", ""],
+                       DTHCAUS=["", "", "", "STROKE", ""])
+    ae = adae().assign(AENDT=["", "", "", "", "2020-04-11", ""])
+    deaths = run_adam_study({"adsl": sl, "adae": ae}, {"arm": "TRT01A", "control": "Placebo"})["listings/l_16_2_2"]
+    got = deaths.set_index("Subject")[["Date of death", "Cause of death", "Source"]].to_dict("index")
+    assert got == {"S2": {"Date of death": "2020-04-11", "Cause of death": "MI",
+                          "Source": "ADAE (fatal adverse event)"},
+                   "S4": {"Date of death": "2020-06-01", "Cause of death": "STROKE", "Source": "ADSL"},
+                   "S5": {"Date of death": "not recorded", "Cause of death": "not recorded", "Source": "not recorded"}}
+    no_end = run_adam_study({"adsl": sl, "adae": adae()}, {"arm": "TRT01A", "control": "Placebo"})["listings/l_16_2_2"]
+    assert no_end.set_index("Subject").loc["S2", "Date of death"] == "2020-04-09"          # the onset, day 100

@@ -129,6 +129,12 @@ def test_sae_and_death_listings_in_arm_order_fatal_not_serious_queried(pilot):
     deaths = listing(pilot, "l_16_2_2")
     assert [ARMS.index(a) for a in deaths.Arm] == sorted(ARMS.index(a) for a in deaths.Arm)
     assert set(deaths.loc[deaths.Comment != "", "Subject"]) == set(fatal.USUBJID)
+    assert "DTHDT" not in safety_adsl() and "DTHCAUS" not in safety_adsl()      # the pilot ADSL has neither
+    by_subject = fatal.set_index("USUBJID")
+    for r in deaths.itertuples():
+        e = by_subject.loc[r.Subject]
+        assert (r[5], r[6], r.Source) == (e.AENDT if isinstance(e.AENDT, str) else e.ASTDT, e.AEDECOD,
+                                          "ADAE (fatal adverse event)")
     teae = fatal[(fatal.TRTEMFL == "Y") & fatal.USUBJID.isin(safety_adsl().USUBJID)]
     by_arm = ", ".join(f"{(teae.TRTA == a).sum()} ({a})" for a in ARMS if (teae.TRTA == a).any())
     stated = f"{len(teae)} fatal TEAEs (AEOUT FATAL or AESDTH Y) of {teae.USUBJID.nunique()} subjects are not flagged"

@@ -130,12 +130,14 @@ def listing_aesi(adae: pd.DataFrame, adsl: pd.DataFrame | None = None, arms: lis
 
 
 def listing_deaths(adsl: pd.DataFrame, adae: pd.DataFrame, arms: list | None = None,
-                   comment: str | None = None) -> pd.DataFrame:
+                   comment: str | None = None, fill_from_ae: bool = False) -> pd.DataFrame:
     """One row per subject who died (ADSL DTHFL = Y), in ADSL order (by arm first, in the order of
     `arms`, where given): subject, arm, age, sex, date, cause and source of death (DTHDT, DTHCAUS,
     DTHSRC; blank where ADSL has none) and the first fatal TEAE (its PT, onset date and study day) if
     there is one; with `comment`, a Comment column gives it where that fatal TEAE is not flagged
-    serious (AESER not Y)."""
+    serious (AESER not Y). With `fill_from_ae`, a date or cause ADSL lacks is the fatal TEAE's end
+    (else onset) date and its preferred term, Source "ADAE (fatal adverse event)"; "not recorded"
+    where neither has it."""
     dead = adsl[is_dead(adsl)]
     if arms is not None:
         dead = dead.iloc[np.argsort(arm_key(dead["ARM_"], arms), kind="stable")]
@@ -145,15 +147,25 @@ def listing_deaths(adsl: pd.DataFrame, adae: pd.DataFrame, arms: list | None = N
     first = fatal.sort_values("DT_", kind="mergesort").drop_duplicates("USUBJID").set_index("USUBJID")
     ae = lambda c: pd.Series(first[c].reindex(dead["USUBJID"]).to_numpy() if c in first else pd.NA,  # noqa: E731
                              index=dead.index, dtype="object")
+    day = lambda values: pd.to_datetime(values).dt.strftime("%Y-%m-%d").fillna("")  # noqa: E731
+    date, cause = day(col("DTHDT")), col("DTHCAUS").astype("string").str.strip().fillna("")
+    source = col("DTHSRC").astype("string").fillna("")
+    if fill_from_ae:
+        from_adsl = date.ne("") | cause.ne("")
+        ae_date = day(ae("AENDT")).where(lambda d: d.ne(""), day(ae("ASTDT")))
+        ae_cause = ae("AEDECOD").astype("string").fillna("")
+        from_ae = (date.eq("") & ae_date.ne("")) | (cause.eq("") & ae_cause.ne(""))
+        date, cause = date.where(date.ne(""), ae_date), cause.where(cause.ne(""), ae_cause)
+        source = pd.Series([("; ".join(filter(None, [src or ("ADSL" if a else ""),
+                                                    "ADAE (fatal adverse event)" if e else ""])) or "not recorded")
+                            for src, a, e in zip(source, from_adsl, from_ae)], index=dead.index)
+        date, cause = date.replace("", "not recorded"), cause.replace("", "not recorded")
     out = pd.DataFrame({
         "Subject": dead["USUBJID"].astype("string"), "Arm": col("ARM_").astype("string").fillna(""),
         "Age": pd.to_numeric(col("AGE"), errors="coerce").astype("Int64").astype("string").fillna(""),
-        "Sex": _sex(col("SEX")),
-        "Date of death": pd.to_datetime(col("DTHDT")).dt.strftime("%Y-%m-%d").fillna(""),
-        "Cause of death": col("DTHCAUS").astype("string").fillna(""),
-        "Source": col("DTHSRC").astype("string").fillna(""),
+        "Sex": _sex(col("SEX")), "Date of death": date, "Cause of death": cause, "Source": source,
         "Fatal TEAE (preferred term)": ae("AEDECOD").astype("string").fillna(""),
-        "Onset date": pd.to_datetime(ae("ASTDT")).dt.strftime("%Y-%m-%d").fillna(""),
+        "Onset date": day(ae("ASTDT")),
         "Onset day": pd.to_numeric(ae("ASTDY"), errors="coerce").astype("Int64").astype("string").fillna("")
     }).reset_index(drop=True)
     if comment is not None:

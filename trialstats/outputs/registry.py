@@ -400,8 +400,9 @@ ADAM_ENTRIES: tuple[Entry, ...] = ADAM_EFFICACY + (
       f"{A}/listings/l_16_2_1.csv", "adam_study", "listing", source="ADAE"),
     E("adam:l_16_2_2", "l_16_2_2", "Listing 16.2.2", "Deaths", ADAM_SAFETY, f"{A}/listings/l_16_2_2.csv",
       "adam_study", "listing", "Subjects with ADSL DTHFL = Y; date, cause and source as ADSL records them (DTHDT, "
-      "DTHCAUS), and their fatal TEAE if any; a fatal TEAE not flagged serious is commented and listed as a data "
-      "query (appendix). Arms in the tables' order.", "ADSL, ADAE"),
+      "DTHCAUS, DTHSRC), else the fatal TEAE's end (else onset) date and its preferred term (Source: ADAE (fatal "
+      "adverse event)), else not recorded; their fatal TEAE if any; a fatal TEAE not flagged serious is commented "
+      "and listed as a data query (appendix). Arms in the tables' order.", "ADSL, ADAE"),
     E("adam:l_16_2_3", "l_16_2_3", "Listing 16.2.3", "Potential Hy's law cases: liver tests over time", ADAM_SAFETY,
       f"{A}/listings/l_16_2_3.csv", "adam_study", "listing", "Subjects with peak ALT or AST >= 3 x ULN and peak "
       "bilirubin >= 2 x ULN (Table 14.3.10, labelled in the eDISH), each assessed (Assessment). " + HYS_LAW_DEFINITION

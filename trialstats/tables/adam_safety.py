@@ -217,7 +217,8 @@ def adam_safety_outputs(datasets: dict[str, pd.DataFrame], cfg: dict, adsl: pd.D
     return {**exposure_outputs(std, datasets.get("adex"), arms, n_by_arm, cfg), **eair_outputs(std, ae, arms),
             **medication_outputs(datasets.get("adcm"), std, arms),
             **liver_listings(datasets.get("adlb"), std, arms, cfg.get("analysis_flag")),
-            "listings/l_16_2_2": listing_deaths(std, ae, arms, FATAL_COMMENT), "listings/data_queries": queries,
+            "listings/l_16_2_2": listing_deaths(std, ae, arms, FATAL_COMMENT, fill_from_ae=True),
+            "listings/data_queries": queries,
             "tables/t_14_3_1_footnote": f"Serious TEAE: AESER = Y. {fatal_note}",
             "tables/t_14_3_5_footnote": f"Serious: AESER = Y. {fatal_note}",
             "tables/t_14_3_4_footnote": related_terms_note(datasets["adae"])}
