@@ -216,3 +216,12 @@ def test_a_wrong_key_in_the_extra_config_file_stops_the_run_naming_file_and_key(
     assert run.returncode != 0
     assert re.search(r"mystudy\.yaml: adam_studies\.cdiscpilot\.data_currency: .*'meetng' was unexpected",
                      run.stdout + run.stderr), run.stderr[-2000:]
+
+
+def test_cover_states_the_data_cut_is_not_configured_in_plain_words(pilot_adam):
+    from tests.workflow.test_adam_input import raw
+    cover = " ".join(pdf_pages(pilot_adam)[0].split())
+    latest = pd.to_datetime(raw("adsl.csv").TRTEDT).max().date()
+    assert f"Data cut: not specified in the configuration; latest date in ADSL: TRTEDT {latest}." in cover
+    assert "data_currency in the study's configuration" in cover
+    assert "adam_studies." not in cover                                  # no internal configuration path
