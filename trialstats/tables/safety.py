@@ -81,9 +81,9 @@ SHIFT_COLUMNS = {"WORST LOW": "Lowest post-baseline", "WORST HIGH": "Highest pos
 
 def t_shift(ard_: pd.DataFrame, labels: dict | None = None, n_by_arm: dict | None = None) -> pd.DataFrame:
     """Display of ard_shift: by parameter, arm (both in the ARD's order) and baseline category
-    (low, normal, high), the subjects (n) and n (%) of them by their lowest and by their highest
-    post-baseline category (low and high directions apart); CMH p of each direction. `labels`
-    (PARAMCD -> PARAM) names the parameters."""
+    (low, normal, high: every one, n 0 included, a full 3 x 3 per direction), the subjects (n) and
+    n (%) of them by their lowest and by their highest post-baseline category (low and high
+    directions apart); CMH p of each direction. `labels` (PARAMCD -> PARAM) names the parameters."""
     cells = ard_[ard_["group1"] == "ARM"]
     if cells.empty:
         return pd.DataFrame({"Parameter": ["No data"]})
@@ -92,6 +92,8 @@ def t_shift(ard_: pd.DataFrame, labels: dict | None = None, n_by_arm: dict | Non
     columns = [f"{d}: {c}" for d in SHIFT_COLUMNS for c in RANGE_LABELS]
     table = cells.pivot_table(index=["variable", "group1_level", "group2_level"], columns="variable_level",
                               values="stat", aggfunc="sum", fill_value=0).reindex(columns=columns, fill_value=0)
+    full = pd.MultiIndex.from_product([list(order["variable"]), list(order["group1_level"]), list(RANGE_LABELS)])
+    table = table.reindex(full.append(table.index.difference(full)), fill_value=0)     # and any other category
     table = table.fillna(0).astype(int)
     table = table.iloc[sorted(range(len(table)), key=lambda i: (
         order["variable"][table.index[i][0]], order["group1_level"][table.index[i][1]],
