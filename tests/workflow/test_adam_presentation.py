@@ -169,7 +169,7 @@ def test_study_title_and_own_table_numbers(pilot_adam):
     first = re.sub(r"\s+", " ", pdf_pages(pilot_adam)[0])
     assert re.sub(r"\s+", " ", cfg["title"]) in first and "CDISCPILOT01" in first
     assert "/" not in first.split("DMC report")[1].split("For DMC")[0]      # no folder path as the title
-    assert "(config.yaml: adam_studies.cdiscpilot.data_currency)" in first
+    assert "data_currency in the study's configuration)" in first     # the key in plain words
     heads = dict((t.split(" ", 2)[2].rsplit(" (study", 1)[0], t) for level, t in headings(pilot_adam)
                  if level == 2 and re.match(r"(Table|Figure|Listing) ", t))
     assert heads["Demographics and baseline characteristics by planned arm"].endswith("(study table 14-2.01)")
