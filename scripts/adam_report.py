@@ -37,13 +37,13 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
                               "table_numbers": numbers})
     except ValueError as err:                  # a table_numbers key that is not an output of the report
         raise ValueError(f"{sm.params.where}: {err}") from None
-    currency = (f"Data cut {cut} (configuration)." if cfg.get("data_cut")
-                else f"No data cut in the configuration: the latest date in ADSL is shown ({column} {latest}).")
+    currency = (f"Data cut {cut} (data_cut in the study's configuration)." if cfg.get("data_cut")
+                else f"Data cut: not specified in the configuration; latest date in ADSL: {column} {latest}.")
     study_id = str(adsl["STUDYID"].iloc[0]) if "STUDYID" in adsl else study
     currency_cfg = cfg.get("data_currency", {})
     meta = dict(study_id=study_id, study_title=cfg.get("title", study_id), cut=cut,
                 extracted=currency_cfg.get("extracted"), meeting=currency_cfg.get("meeting"),
-                currency_key=f"adam_studies.{study}.data_currency",
+                currency_key="data_currency in the study's configuration",
                 report_title=REPORT_TITLES["adam"], version=sm.params.version,
                 audience=f"For DMC members only: by treatment arm. {currency} ADaM files not used: "
                          f"{', '.join(unused) or 'none'}.",

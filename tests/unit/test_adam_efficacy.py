@@ -188,3 +188,36 @@ def test_time_to_event_stratified_by_an_adsl_column():
                                    "stat"].iloc[0])
     assert get("log-rank", "chi2") == pytest.approx(lr["chi2"]) and get("Cox", "hr") == pytest.approx(cox["hr"])
     assert "stratified by SITEGR1" in res.notes["e_tte"]
+
+
+def locf_study():
+    """study() with DTYPE: at week 8 S00-S04 (Drug 2, Placebo 3; control last) carry week 4 forward."""
+    data = study()
+    e = data["adeff"]
+    e["DTYPE"] = ""
+    e.loc[(e["AVISIT"] == "Week 8") & e["USUBJID"].isin([f"S0{i}" for i in range(5)]), "DTYPE"] = "LOCF"
+    return data
+
+
+@pytest.mark.parametrize("method, imputed, used_at_week_8", [
+    ("cmh", None, 38), ("cmh", "exclude", 33), ("responder", "include", 38), ("mmrm", None, 33)])
+def test_imputed_records_follow_the_config_and_the_mmrm_uses_observed_values_only(method, imputed, used_at_week_8):
+    spec = dict(method=method, imputed=imputed) | (dict(criterion={"variable": "AVAL", "op": "<=", "value": 3})
+                                                   if method == "responder" else {})
+    c = cfg(**spec)
+    data, counts = analysis_records(locf_study(), resolve(c["efficacy"][0], c, "EFFFL"), "adeff.csv")
+    assert (data["AVISIT"] == "Week 8").sum() == used_at_week_8        # 38 EFFFL subjects, 5 of them LOCF at week 8
+    excluded = counts.loc[counts["Reason"].str.startswith("excluded: imputed"), "Records"]
+    assert list(excluded) == ([] if used_at_week_8 == 38 else [5])
+    note = run_efficacy(locf_study(), c, {"adeff": "adeff.csv"}).notes["e_score"]
+    if used_at_week_8 == 38:
+        assert "Week 8 includes 2 (Drug), 3 (Placebo) values carried forward (DTYPE = LOCF)" in note
+    else:
+        assert "Observed records only (DTYPE blank" in note and "carried forward" not in note
+    if method == "mmrm":
+        assert "missing at random (MAR), an assumption" in note
+
+
+def test_imputed_is_an_option_of_the_per_visit_methods_only():
+    with pytest.raises(AdamInputError, match="imputed: not an option of method mmrm"):
+        check_study_config(locf_study(), cfg(method="mmrm", imputed="include"), "study.yaml adam_studies.x")

@@ -2,6 +2,7 @@
 liver listings, absent inputs and fatal AEs not flagged serious, on small frames counted by hand."""
 import statistics
 
+import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
@@ -67,6 +68,14 @@ def test_exposure_from_adsl_equals_a_hand_summary():
     assert high_col[table.Statistic == "Mean (SD)"].iloc[0] == f"65.0 ({statistics.stdev(high):.1f})"
     assert high_col[table.Statistic == "Min, max"].iloc[0] == "30, 100"
     assert table.Exposure.iloc[4] == "Cumulative dose (CUMDOSE, mg)"
+    placebo = table["Placebo (N=2)"]                   # every dose 0: not applicable, the duration as counted
+    assert placebo[4:12].tolist() == ["2"] + ["not applicable (placebo)"] * 3 + ["2"] + ["not applicable (placebo)"] * 3
+    assert placebo[1] == "105.0 (134.4)" and table["Low (N=1)"][7] == "4536, 4536"
+    note = run_adam_study({"adsl": adsl(), "adae": adae()}, {"arm": "TRT01A", "control": "Placebo", "exposure": {
+        "units": {"CUMDOSE": "mg"}}})["tables/t_14_1_5_footnote"]
+    assert "ADSL CUMDOSE (unit: mg, from exposure.units in the study's configuration)" in note
+    assert "unit from the configuration" not in note
+    assert note.endswith("Doses of Placebo: every one 0, not applicable (placebo).")
 
 
 def test_adex_subject_level_parameters_summarised_per_period_ones_named():
@@ -157,6 +166,15 @@ def test_listings_in_arm_order_fatal_not_serious_commented_and_queried():
     assert deaths.Comment.tolist() == ["Fatal TEAE not flagged serious (AESER not Y): a data query (appendix)"]
     q = out["listings/data_queries"]
     assert q[["DOMAIN", "USUBJID", "ROW", "SEQ", "VARIABLE"]].values.tolist() == [["ADAE", "S2", 6, "1", "AESER"]]
+    missed = ("1 fatal TEAE (AEOUT FATAL or AESDTH Y) of 1 subject is not flagged serious (AESER not Y) and not "
+              "counted as serious here: 1 (Placebo); it is in the deaths listing and the data queries appendix.")
+    assert out["tables/t_14_3_5_footnote"] == "Serious: AESER = Y. " + missed
+    assert out["tables/t_14_3_1_footnote"] == "Serious TEAE: AESER = Y. " + missed
+    assert "TEAE with fatal outcome" in out["tables/t_14_3_1"].iloc[:, 0].tolist()
+    flagged = run_adam_study({"adsl": adsl(), "adae": adae().assign(AESER="Y")},
+                             {"arm": "TRT01A", "control": "Placebo"})
+    assert flagged["tables/t_14_3_5_footnote"].endswith("Every fatal TEAE (AEOUT FATAL or AESDTH Y) is flagged "
+                                                        "serious (AESER Y).")
     rows = pd.DataFrame({"USUBJID": ["S1", "S3", "S5"], "ARM_": ["Placebo", "High", "Low"]})
     listing = ae_listing(rows.assign(AEDECOD="X"), arms=ARMS)
     assert listing.Arm.tolist() == ["Low", "High", "Placebo"]                 # not alphabetical: the tables' order
@@ -180,6 +198,30 @@ def test_liver_listing_of_given_subjects_after_the_first_dose_with_alp():
     assert none["listings/l_16_2_3"].Subject.tolist() == ["No subject with ALT or AST >= 3 x ULN and bilirubin >= 2 x "
                                                           "ULN after the first dose"]
     assert none["listings/l_16_2_4"].Subject.tolist() == ["S2"]                    # ALT 5 x ULN on day 4
+
+
+def test_hys_law_listing_with_baseline_records_peak_alp_and_the_assessment():
+    # S1: ALT 4 x, bilirubin 3 x after the dose, ALP 2.5 x: cholestatic; S3: the same with ALP 1.5 x: potential;
+    # S2, S4 normal throughout (two subjects an arm: the lab summary has an SD)
+    rows = [(u, p, ady, v * (k if ady > 0 else 1), hi, "Y" if ady < 0 else "")
+            for u, alp, k in (("S1", 2.5, 16 / 3), ("S3", 1.5, 16 / 3), ("S2", 0.9, 1), ("S4", 0.9, 1))
+            for p, ady, v, hi in (("ALT", -3, 30, 40), ("ALT", 8, 30, 40), ("BILI", -3, 10, 20), ("BILI", 8, 11.25, 20),
+                                  ("ALP", -3, 90, 100), ("ALP", 8, 100 * alp / k, 100))]
+    adlb = pd.DataFrame(rows, columns=["USUBJID", "PARAMCD", "ADY", "AVAL", "ANRHI", "ABLFL"]).assign(
+        PARAM=lambda d: d.PARAMCD, AVISIT=lambda d: np.where(d.ADY < 0, "Baseline", "Week 1"), ANRIND="N")
+    out = run_adam_study({"adsl": adsl(), "adae": adae(), "adlb": adlb}, {"arm": "TRT01A", "control": "Placebo"})
+    hys = out["listings/l_16_2_3"]
+    assert hys.groupby("Subject").Assessment.first().to_dict() == {
+        "S1": "Cholestatic pattern (peak ALP >= 2 x ULN), not potential Hy's law", "S3": "Potential Hy's law"}
+    s1 = hys[hys.Subject == "S1"]
+    assert s1[["Test", "Period", "Study day", "x ULN"]].values.tolist() == [
+        ["ALP", "Baseline", "-3", "0.90"], ["ALP", "After first dose", "8", "2.50"],
+        ["ALT", "Baseline", "-3", "0.75"], ["ALT", "After first dose", "8", "4.00"],
+        ["BILI", "Baseline", "-3", "0.50"], ["BILI", "After first dose", "8", "3.00"]]
+    assert set(s1["Peak ALP (x ULN)"]) == {"2.50"} and set(s1["Peak ALT/AST (x ULN)"]) == {"4.00"}
+    screen = out["ard/t_14_3_10"].query("group1 == 'ARM' and stat_name == 'n'").groupby("variable_level").stat.sum()
+    assert screen["Potential Hy's law (both)"] == 1
+    assert screen["Cholestatic pattern (both, and ALP >= 2 x ULN): not potential Hy's law"] == 1
 
 
 def test_absent_inputs_are_stated_where_their_outputs_would_be(tmp_path):
@@ -218,3 +260,38 @@ def test_vital_signs_from_advs_by_visit_and_arm():
     assert table.Parameter.iloc[0] == "Systolic Blood Pressure (mmHg)"
     # control last within a visit, also where an arm has no record at an earlier visit
     assert table.loc[table.Visit == "Week 2", "Arm"].tolist() == ["High (N=2)", "Placebo (N=2)", "Placebo (N=2)"]
+
+
+def test_first_rows_name_the_table_and_the_related_terms_found():
+    ae = adae().assign(AEREL=["PROBABLE", "NONE", "REMOTE", None, "NONE", "PROBABLE"], AESER="Y")
+    out = run_adam_study({"adsl": adsl(), "adae": ae}, {"arm": "TRT01A", "control": "Placebo"})
+    assert out["tables/t_14_3_2"].Category.iloc[0] == "Any TEAE"
+    assert out["tables/t_14_3_4"].Category.iloc[0] == "Any treatment-related TEAE"
+    assert out["tables/t_14_3_5"].Category.iloc[0] == "Any serious TEAE"
+    assert out["tables/t_14_3_4"].iloc[0]["Placebo (N=2)"] == "1 (50.0%) [1]"          # S1's PROBABLE nausea
+    assert out["tables/t_14_3_4_footnote"] == ("AEREL counted as related: PROBABLE; not related: NONE, REMOTE; blank "
+                                               "(1 record): not related.")
+
+
+def test_overview_counts_subjects_discontinued_for_an_adverse_event_without_events():
+    # S3 (two TEAEs) and S5 (no TEAE) discontinued for an adverse event; ADAE records no action taken
+    sl = adsl().assign(DCSREAS=["", "", "Adverse Event", "Withdrew Consent", "ADVERSE EVENT"])
+    table = run_adam_study({"adsl": sl, "adae": adae()}, {"arm": "TRT01A", "control": "Placebo"})["tables/t_14_3_1"]
+    row = table.set_index("Category").loc["Discontinued the study because of an adverse event (ADSL DCSREAS)"]
+    assert row[["Low (N=1)", "High (N=2)", "Placebo (N=2)"]].tolist() == ["1 (100.0%)", "1 (50.0%)", "0 (0.0%)"]
+    assert not table.Category.str.contains("TEAE and discontinued").any()
+
+
+def test_deaths_without_adsl_date_or_cause_take_the_fatal_teae():
+    # S2: fatal MI, onset day 100, end day 102; S4: DTHDT and DTHCAUS in ADSL; S5: dead, nothing recorded
+    sl = adsl().assign(DTHFL=["", "Y", "", "Y", "Y"], DTHDT=["", "", "", "2020-06-01", ""],
+                       DTHCAUS=["", "", "", "STROKE", ""])
+    ae = adae().assign(AENDT=["", "", "", "", "2020-04-11", ""])
+    deaths = run_adam_study({"adsl": sl, "adae": ae}, {"arm": "TRT01A", "control": "Placebo"})["listings/l_16_2_2"]
+    got = deaths.set_index("Subject")[["Date of death", "Cause of death", "Source"]].to_dict("index")
+    assert got == {"S2": {"Date of death": "2020-04-11", "Cause of death": "MI",
+                          "Source": "ADAE (fatal adverse event)"},
+                   "S4": {"Date of death": "2020-06-01", "Cause of death": "STROKE", "Source": "ADSL"},
+                   "S5": {"Date of death": "not recorded", "Cause of death": "not recorded", "Source": "not recorded"}}
+    no_end = run_adam_study({"adsl": sl, "adae": adae()}, {"arm": "TRT01A", "control": "Placebo"})["listings/l_16_2_2"]
+    assert no_end.set_index("Subject").loc["S2", "Date of death"] == "2020-04-09"          # the onset, day 100

@@ -105,7 +105,9 @@ def peaks(arms):
     n = 12 * len(arms)
     frame = pd.DataFrame({"USUBJID": [f"STUDY-01-{k:03d}" for k in range(n)], "Arm": np.repeat(arms, 12),
                           "ALT_XULN": rng.lognormal(-0.3, 0.4, n), "BILI_XULN": rng.lognormal(-0.5, 0.3, n)})
+    frame["AST_XULN"], frame["ALP_XULN"] = frame["ALT_XULN"] * 0.9, 1.0
     frame.loc[0, ["ALT_XULN", "BILI_XULN"]] = [4.2, 2.5]        # a potential Hy's law case
+    frame.loc[2, ["AST_XULN", "ALP_XULN"]] = [3.5, 2.5]        # AST the higher, with ALP >= 2 x ULN: cholestatic
     return frame
 
 
@@ -338,10 +340,13 @@ def test_edish_axes_in_plain_multiples_of_uln_with_labelled_cases(figures):
         ticks = [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels()]
         assert ticks and not any("10^" in x or "$" in x or "times" in x for x in ticks)
         assert {"0.1", "0.5", "1", "3", "10"} <= set(ticks)
-        assert ax.get_xlabel() == "Peak ALT (x ULN)" and "(x ULN)" in ax.get_ylabel()
+        assert ax.get_xlabel() == "Peak ALT or AST, whichever is higher (x ULN)" and "(x ULN)" in ax.get_ylabel()
         words = [t.get_text() for t in ax.texts]
-        assert "ALT 3 x ULN" in words and "Bilirubin 2 x ULN" in words
+        assert "ALT or AST 3 x ULN" in words and "Bilirubin 2 x ULN" in words
         assert "STUDY-01-000" in words and "STUDY-01-001" not in words
+        assert "STUDY-01-002 (ALP >= 2 x ULN)" in words                  # plotted at its AST, 3.5 x ULN
+        x = {round(float(v), 6) for c in ax.collections for v in c.get_offsets()[:, 0]}
+        assert 3.5 in x
 
 
 def favours(fig):

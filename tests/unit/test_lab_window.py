@@ -154,3 +154,13 @@ def test_the_schema_takes_the_declared_windows_and_refuses_a_guess():
                  {"range": "anrind"}, {"shift_window": {"all": False}}):
         with pytest.raises(WorkflowError, match="(?s)labs"):
             validate({**config, "adam_studies": {"s": {**study, "labs": labs}}}, schema)
+
+
+def test_shift_table_shows_every_baseline_category_of_each_arm():
+    cells = ard_shift(bds(), ["ALT"], "P", {"visits": "planned", "up_to_week": 24}, "limits")
+    table = t_shift(cells, {"ALT": "ALT (U/L)"})
+    assert table[["Arm", "Baseline", "n"]].values.tolist() == [            # P has no Low or High baseline subject
+        ["A", "Low", "1"], ["A", "Normal", "1"], ["A", "High", "0"],
+        ["P", "Low", "0"], ["P", "Normal", "1"], ["P", "High", "0"]]
+    empty = table[(table.Arm == "P") & (table.Baseline == "High")].iloc[0]
+    assert set(empty.iloc[4:10]) == {"0"}

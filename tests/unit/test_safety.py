@@ -124,6 +124,17 @@ def test_hys_law_screen_at_its_thresholds():
     assert "S03" not in peak.index
 
 
+@pytest.mark.parametrize("alp, hys_law, cholestatic", [(79.9, True, False), (80.0, False, True), (None, True, False)])
+def test_hys_law_needs_alp_below_2_x_uln_else_a_cholestatic_pattern(alp, hys_law, cholestatic):
+    s = standardize_adsl(adsl({"T": 3}), "TRT01A")
+    rows = [("S01", "ALT", "N", 60, 40, "H"), ("S01", "AST", "N", 105, 35, "H"),     # AST 3.0 x: the higher
+            ("S01", "BILI", "N", 41, 20.5, "H"), ("S01", "ALP", "Y", 400, 40, "H")]  # ALP at baseline: not a peak
+    rows += [("S01", "ALP", "N", alp, 40, "H")] if alp is not None else []          # 1.9975 / 2.0 x ULN
+    peak = derive_hys_law_peaks(standardize_bds(lab(rows), s)).set_index("USUBJID").loc["S01"]
+    assert peak["TRANSAMINASE_XULN"] == pytest.approx(3.0)
+    assert bool(peak["HYS_LAW"]) is hys_law and bool(peak["CHOLESTATIC"]) is cholestatic
+
+
 def test_shift_table_worst_post_baseline():
     s = standardize_adsl(adsl({"P": 2, "T": 2}), "TRT01A")
     rows = [("S01", "ALT", "Y", 20, 40, "N"), ("S01", "ALT", "N", 50, 40, "H"), ("S01", "ALT", "N", 20, 40, "N"),

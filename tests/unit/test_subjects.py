@@ -7,7 +7,7 @@ import statsmodels.formula.api as smf
 from scipy import stats
 
 from trialstats.tables.subjects import (ard_demographics, ard_disposition, ard_populations, between_arm_p,
-                                        t_counts, t_demographics)
+                                        characteristic_labels, t_counts, t_demographics)
 
 # B (code 2): 3 subjects; A (code 1): 4 subjects; one screen failure without an arm.
 ADSL = pd.DataFrame({
@@ -101,3 +101,15 @@ def test_a_single_arm_has_no_separate_total_column():
     demo = t_demographics(ard_demographics(one, "TRT01P", None, [{"variable": "AGE", "type": "continuous"}],
                                            {"continuous": "anova"}))
     assert list(demo.columns) == ["Characteristic", "Statistic", "Drug (N=7)"]      # no test with one arm
+
+
+def test_characteristic_labels_carry_the_unit_of_the_data_else_the_default():
+    adsl = pd.DataFrame({"AGE": [70, 80], "AGEU": ["YEARS", "YEARS"], "WEIGHTBL": [60.0, 70.0], "MMSETOT": [20, 24]})
+    chars = [{"variable": "AGE", "type": "continuous"}, {"variable": "WEIGHTBL", "type": "continuous"},
+             {"variable": "HEIGHTBL", "label": "Height", "type": "continuous"},
+             {"variable": "MMSETOT", "label": "MMSE", "type": "continuous"},
+             {"variable": "DURDIS", "label": "Duration", "unit": "months", "type": "continuous"}]
+    assert characteristic_labels(chars, adsl) == {"AGE": "Age (years)", "WEIGHTBL": "Weight at baseline (kg)",
+                                                  "HEIGHTBL": "Height (cm)", "MMSETOT": "MMSE",
+                                                  "DURDIS": "Duration (months)"}
+    assert characteristic_labels(chars[:1], adsl.assign(AGEU="MONTHS"))["AGE"] == "Age (months)"   # the data's unit

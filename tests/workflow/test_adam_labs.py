@@ -128,3 +128,21 @@ def test_at_most_eight_panels_a_figure_and_converted_units_at_their_precision(pi
     assert re.fullmatch(r"\d+\.\d \(\d+\.\d\d\)", urate["Mean (SD)"]) and re.fullmatch(r"\d+, \d+", urate["Min, max"])
     sodium = summary[summary["Parameter"] == "Sodium (mmol/L)"].iloc[0]
     assert re.fullmatch(r"\d+\.\d \(\d+\.\d\d\)", sodium["Mean (SD)"])
+
+
+def test_shift_tables_show_a_full_three_by_three_per_arm(pilot_adam, records):
+    expected = recount(records)                     # the baseline categories with subjects, per arm and analyte
+    having = {(arm, param, base) for arm, param, base, *_ in expected}
+    tables = sorted((pilot_adam / "analysis/tables").glob("t_14_3_9_*.csv"))
+    assert tables
+    labels = dict(zip(records["PARAM"], records["PARAMCD"]))
+    zero_rows = 0
+    for path in tables:
+        t = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for (param, arm), g in t.groupby(["Parameter", "Arm"], sort=False):
+            assert g["Baseline"].tolist() == ["Low", "Normal", "High"], (path.name, param, arm)
+            for r in g.itertuples():
+                key = (arm.rsplit(" (N=", 1)[0], labels.get(param, param), r.Baseline.upper())
+                assert (r.n == "0") == (key not in having), key
+                zero_rows += r.n == "0"
+    assert zero_rows                             # e.g. sodium: no subject high at baseline

@@ -62,8 +62,9 @@ def test_no_negative_zero(pilot_adam):
 def test_no_integer_printed_with_decimals(pilot_adam):
     demographics = pd.read_csv(pilot_adam / "analysis/tables/t_14_1_4.csv", dtype=str, keep_default_na=False)
     arms = [c for c in demographics.columns if ARM_HEAD.match(c)]
-    labels = {"AGE": "Age", "HEIGHTBL": "Height at baseline", "WEIGHTBL": "Weight at baseline",
-              "BMIBL": "BMI at baseline"}
+    labels = {"AGE": "Age (years)", "HEIGHTBL": "Height at baseline (cm)", "WEIGHTBL": "Weight at baseline (kg)",
+              "BMIBL": "BMI at baseline (kg/m2)", "MMSETOT": "MMSE total score", "DURDIS":
+              "Duration of disease (months)", "EDUCLVL": "Years of education"}
     d = adsl()
     block = demographics.Characteristic.replace("", pd.NA).ffill()
     for var, label in labels.items():
@@ -73,7 +74,7 @@ def test_no_integer_printed_with_decimals(pilot_adam):
             lo_hi = rows.loc["Min, max", a]
             assert ("." not in lo_hi) == whole, (var, a, lo_hi)       # AGE: "51, 88", never "51.00, 88.00"
             assert re.fullmatch(r"\d+", rows.loc["n", a])
-    ages = demographics[block == "Age"].set_index("Statistic")
+    ages = demographics[block == "Age (years)"].set_index("Statistic")        # ADSL AGEU YEARS
     itt = d[d.ITTFL == "Y"]
     assert ages.loc["Min, max", f"Total (N={len(itt)})"] == f"{int(itt.AGE.min())}, {int(itt.AGE.max())}"
     # counts everywhere are whole numbers; a laboratory parameter collected as integers has integer extremes
@@ -168,7 +169,7 @@ def test_study_title_and_own_table_numbers(pilot_adam):
     first = re.sub(r"\s+", " ", pdf_pages(pilot_adam)[0])
     assert re.sub(r"\s+", " ", cfg["title"]) in first and "CDISCPILOT01" in first
     assert "/" not in first.split("DMC report")[1].split("For DMC")[0]      # no folder path as the title
-    assert "(config.yaml: adam_studies.cdiscpilot.data_currency)" in first
+    assert "data_currency in the study's configuration)" in first     # the key in plain words
     heads = dict((t.split(" ", 2)[2].rsplit(" (study", 1)[0], t) for level, t in headings(pilot_adam)
                  if level == 2 and re.match(r"(Table|Figure|Listing) ", t))
     assert heads["Demographics and baseline characteristics by planned arm"].endswith("(study table 14-2.01)")
@@ -215,3 +216,12 @@ def test_a_wrong_key_in_the_extra_config_file_stops_the_run_naming_file_and_key(
     assert run.returncode != 0
     assert re.search(r"mystudy\.yaml: adam_studies\.cdiscpilot\.data_currency: .*'meetng' was unexpected",
                      run.stdout + run.stderr), run.stderr[-2000:]
+
+
+def test_cover_states_the_data_cut_is_not_configured_in_plain_words(pilot_adam):
+    from tests.workflow.test_adam_input import raw
+    cover = " ".join(pdf_pages(pilot_adam)[0].split())
+    latest = pd.to_datetime(raw("adsl.csv").TRTEDT).max().date()
+    assert f"Data cut: not specified in the configuration; latest date in ADSL: TRTEDT {latest}." in cover
+    assert "data_currency in the study's configuration" in cover
+    assert "adam_studies." not in cover                                  # no internal configuration path

@@ -109,7 +109,7 @@ def test_cibic_responder_matches_a_hand_two_by_two(pilot_adam, cibic):
 
 def test_cibic_mmrm_equals_fit_mmrm_on_a_recount(pilot_adam, cibic):
     a = ard(pilot_adam, "e_cibic_mmrm")
-    d = cibic[cibic["AVISIT"].isin(VISITS)].copy()
+    d = cibic[cibic["AVISIT"].isin(VISITS) & cibic["DTYPE"].isna()].copy()      # observed values only
     d["TRT"] = pd.Categorical(d["TRTP"], categories=ARMS)
     d["AVISIT"] = pd.Categorical(d["AVISIT"], categories=VISITS)
     d["SITEGR1"] = d["SITEGR1"].astype(str)
@@ -119,6 +119,17 @@ def test_cibic_mmrm_equals_fit_mmrm_on_a_recount(pilot_adam, cibic):
         assert value(a, stat_name="estimate", **where) == pytest.approx(r.estimate, rel=1e-8)
         assert value(a, stat_name="df", **where) == pytest.approx(r.df, rel=1e-6)
     assert value(a, group1="MODEL", stat_name="n_obs") == len(d)
+
+
+def test_cibic_footnotes_state_the_values_carried_forward(pilot_adam, cibic):
+    notes = pilot_adam / "analysis" / "notes"
+    locf = cibic[cibic["DTYPE"] == "LOCF"].groupby(["AVISIT", "TRTP"]).size()
+    arms = ["Xanomeline Low Dose", "Xanomeline High Dose", "Placebo"]
+    expected = "Week 24 includes " + ", ".join(f"{locf['Week 24', a]} ({a})" for a in arms)
+    assert expected + " values carried forward (DTYPE = LOCF)" in (notes / "e_cibic_cmh.txt").read_text()
+    assert expected.startswith("Week 24 includes 34 (Xanomeline Low Dose), 34 (Xanomeline High Dose), 13 (Placebo)")
+    mmrm = (notes / "e_cibic_mmrm.txt").read_text()
+    assert "Observed records only (DTYPE blank" in mmrm and "carried forward" not in mmrm
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,8 @@ import pandas as pd
 METHODS = ("ancova", "mmrm", "cmh", "responder", "time_to_event")
 ONLY_FOR = {"scores": ("cmh",), "criterion": ("responder",), "ddf": ("mmrm",), "tau": ("time_to_event",),
             "unit": ("time_to_event",), "visits": ("ancova", "mmrm", "cmh", "responder"),
-            "covariates": ("ancova", "mmrm"), "variable": ("ancova", "mmrm", "cmh", "responder")}
+            "covariates": ("ancova", "mmrm"), "variable": ("ancova", "mmrm", "cmh", "responder"),
+            "imputed": ("ancova", "cmh", "responder")}
 OPS = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}
 
 
@@ -22,16 +23,26 @@ def efficacy_stems(cfg: dict) -> list[str]:
 def resolve(spec: dict, cfg: dict, population: str) -> dict:
     """One efficacy item with its defaults: treatment TRTP (ordered by TRTPN where present), the
     study's control, the demographics `population`, AVAL, no covariates, strata or record flag;
-    cmh scores row_mean; mmrm unstructured with Kenward-Roger df."""
+    cmh scores row_mean; mmrm unstructured with Kenward-Roger df; imputed records (DTYPE non-blank,
+    e.g. LOCF) included in the per-visit analyses, never in the MMRM (observed records only)."""
     out = dict(treatment="TRTP", control=cfg.get("control"), population=population, covariates=[], strata=None,
                flag=None, visits=None, variable="AVAL", scores="row_mean", ddf="kenward-roger", criterion=None,
-               tau=None)
+               tau=None, imputed="include")
     out.update({k: v for k, v in spec.items() if v is not None})
     out["dataset"] = str(out["dataset"]).lower()
     out["covariates"] = list(out["covariates"])
     if out["method"] == "time_to_event":
         out["variable"] = "AVAL"
+    if out["method"] == "mmrm":
+        out["imputed"] = "exclude"
     return out
+
+
+def imputed_mask(data: pd.DataFrame) -> pd.Series:
+    """True where a record is an imputed value (DTYPE non-blank, e.g. LOCF); all False without DTYPE."""
+    if "DTYPE" not in data:
+        return pd.Series(False, index=data.index)
+    return data["DTYPE"].astype("string").str.strip().fillna("").ne("")
 
 
 def _columns_needed(spec: dict) -> list[str]:
@@ -164,6 +175,8 @@ def analysis_records(datasets: dict[str, pd.DataFrame], spec: dict,
                              f"expected numbers (efficacy {spec['id']})")
         d[col] = values.astype(float)
     d = keep(d, d[spec["variable"]].notna(), f"no value of {spec['variable']}")
+    if spec["imputed"] == "exclude" and spec["method"] != "time_to_event":
+        d = keep(d, ~imputed_mask(d), "imputed value (DTYPE non-blank): observed records only")
     if spec["method"] == "responder":
         d = d.assign(RESPONSE=responder_flag(d, spec["criterion"]))
     steps.append(("used", len(d)))

@@ -43,19 +43,26 @@ def is_fatal(ae: pd.DataFrame) -> pd.Series:
     return (text_column(ae, "AEOUT").eq("FATAL") | text_column(ae, "AESDTH").eq("Y")).fillna(False).astype(bool)
 
 
+DISCONTINUED_FOR_AE = "Discontinued the study because of an adverse event (ADSL DCSREAS)"
+
+
+def discontinued_for_ae(adsl: pd.DataFrame) -> pd.Series:
+    """ADSL subjects whose reason for discontinuation (DCSREAS) is ADVERSE EVENT."""
+    return adsl["DCSREAS"].astype("string").str.strip().str.upper().eq("ADVERSE EVENT").fillna(False).astype(bool)
+
+
 def withdrawal_mask(adae: pd.DataFrame, adsl: pd.DataFrame) -> tuple[pd.Series, str]:
     """TEAEs that led to withdrawal: action taken (AEACN, AEACNOTH) containing WITHDRAWN; for a
     subject who discontinued for an adverse event (ADSL DCSREAS) without such an action recorded,
-    every TEAE of the subject (the AE behind the discontinuation is not identified)."""
+    every TEAE of the subject (the AE behind the discontinuation is not identified; the label is then
+    DISCONTINUED_FOR_AE, a count of subjects, not of events)."""
     withdrawn = (text_column(adae, "AEACN").str.contains("WITHDRAWN", na=False)
                  | text_column(adae, "AEACNOTH").str.contains("WITHDRAWN", na=False)).astype(bool)
     if "DCSREAS" not in adsl:
         return withdrawn, "TEAE leading to withdrawal"
-    stopped = set(adsl.loc[adsl["DCSREAS"].astype("string").str.upper().eq("ADVERSE EVENT").fillna(False).astype(bool),
-                           "USUBJID"]) - set(adae.loc[withdrawn, "USUBJID"])
+    stopped = set(adsl.loc[discontinued_for_ae(adsl), "USUBJID"]) - set(adae.loc[withdrawn, "USUBJID"])
     recorded = text_column(adae, "AEACN").notna().any() or text_column(adae, "AEACNOTH").notna().any()
-    label = ("TEAE leading to withdrawal" if recorded else
-             "TEAE and discontinued for an adverse event (ADSL DCSREAS; AEACN not recorded)")
+    label = "TEAE leading to withdrawal" if recorded else DISCONTINUED_FOR_AE
     return withdrawn | adae["USUBJID"].isin(stopped).astype(bool), label
 
 

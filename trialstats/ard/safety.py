@@ -17,7 +17,7 @@ from ..adam.adtte import derive_end_of_observation, derive_param_tte
 from ..adam.exposure import derive_infusion_of_onset, infusions
 from ..adam.lab_window import DEFAULT_RANGE, RANGE_CATEGORIES, in_shift_window, range_category
 from ..adam.liver import derive_hys_law_peaks
-from ..adam.occds import aesi_columns, is_aesi, is_fatal, withdrawal_mask
+from ..adam.occds import DISCONTINUED_FOR_AE, aesi_columns, discontinued_for_ae, is_aesi, is_fatal, withdrawal_mask
 from ..adam.standardize import arm_rank, is_baseline, is_post_baseline, standardize_adae, standardize_adsl, \
     standardize_bds, treatment_rank
 from ..arms import order_arms
@@ -86,12 +86,18 @@ def aesi_categories(adae: pd.DataFrame, names: list[str] | None = None) -> list[
 
 
 def ard_ae_overview(adsl: pd.DataFrame, adae: pd.DataFrame, control: str | None = None) -> pd.DataFrame:
-    """Subjects with any TEAE, related, serious, severe, leading to withdrawal, fatal; deaths (ADSL DTHFL)."""
+    """Subjects with any TEAE, related, serious, severe, leading to withdrawal (or, where ADAE records
+    no action, discontinued for an adverse event by ADSL), fatal; deaths (ADSL DTHFL)."""
     arms, n_by_arm = arms_and_n(adsl, control)
     rows = []
     cats = overview_categories(adae, adsl)
     for label, mask in cats:
         sel = adae[mask.fillna(False).astype(bool)]
+        if label == DISCONTINUED_FOR_AE:      # subjects by their ADSL reason: no AE identified, so no event count
+            who = adsl[discontinued_for_ae(adsl) | adsl["USUBJID"].isin(sel["USUBJID"])]
+            rows += _incidence(dict(variable="overview", variable_level=label),
+                               who.groupby("ARM_")["USUBJID"].nunique(), None, arms, n_by_arm, control)
+            continue
         rows += _incidence(dict(variable="overview", variable_level=label), sel.groupby("ARM_")["USUBJID"].nunique(),
                            sel.groupby("ARM_").size(), arms, n_by_arm, control)
     deaths = adsl[is_dead(adsl)]
@@ -271,7 +277,9 @@ def ard_hys_law(peak: pd.DataFrame, adsl: pd.DataFrame, control: str | None = No
     rows = []
     for label, mask in (("ALT or AST >= 3 x ULN", peak["TRANSAMINASE_3X"]),
                         ("Bilirubin >= 2 x ULN", peak["BILI_XULN"] >= 2),
-                        ("Potential Hy's law (both)", peak["HYS_LAW"])):
+                        ("Potential Hy's law (both)", peak["HYS_LAW"].astype(bool)),     # report.summary reads it
+                        ("Cholestatic pattern (both, and ALP >= 2 x ULN): not potential Hy's law",
+                         peak["CHOLESTATIC"].astype(bool))):
         sel = peak[mask]
         rows += _incidence(dict(variable="hys_law", variable_level=label), sel.groupby("ARM_")["USUBJID"].nunique(),
                            None, arms, n_by_arm, control)

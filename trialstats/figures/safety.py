@@ -82,14 +82,16 @@ def _uln_axis(axis, values) -> tuple[float, float]:
 
 def g_edish(peak: pd.DataFrame, title: str, arms: list | None = None, control: str | None = None,
             rank: dict | None = None) -> plt.Figure:
-    """Peak ALT vs peak bilirubin (x ULN) on log axes in plain numbers, Hy's-law reference lines
-    at ALT 3 x ULN and bilirubin 2 x ULN, subjects with ALT >= 3 x ULN labelled by USUBJID; arms in
-    the study order and colours, one marker shape each."""
+    """Peak ALT or AST, whichever is higher (the screen's transaminase), vs peak bilirubin (x ULN) on
+    log axes in plain numbers, Hy's-law reference lines at 3 x ULN and bilirubin 2 x ULN, subjects at
+    ALT or AST >= 3 x ULN labelled by USUBJID (with "ALP >= 2 x ULN" where their peak ALP is: a
+    cholestatic pattern); arms in the study order and colours, one marker shape each."""
     column = "ARM_" if "ARM_" in peak else "Arm"
     groups = dict(list(peak.groupby(column)))
     arms = order_arms(list(arms or []) + sorted(set(groups) - set(arms or [])), control, rank)
     colours, markers = arm_colours(arms, control, rank), arm_markers(arms, control)
-    alt, bili = peak["ALT_XULN"].clip(lower=0.05), peak["BILI_XULN"].clip(lower=0.05)
+    transaminase = peak[[c for c in ("ALT_XULN", "AST_XULN") if c in peak]].max(axis=1)
+    alt, bili = transaminase.clip(lower=0.05), peak["BILI_XULN"].clip(lower=0.05)
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(8, PRINT_HEIGHT_IN))
         for arm in (a for a in arms if a in groups):
@@ -102,18 +104,19 @@ def g_edish(peak: pd.DataFrame, title: str, arms: list | None = None, control: s
         ax.set_ylim(*_uln_axis(ax.yaxis, bili))
         ax.axvline(3, color="#555555", lw=0.9, ls="--")
         ax.axhline(2, color="#555555", lw=0.9, ls="--")
-        ax.annotate("ALT 3 x ULN", (3, 0.5), xycoords=ax.get_xaxis_transform(), xytext=(-3, 0),
+        ax.annotate("ALT or AST 3 x ULN", (3, 0.5), xycoords=ax.get_xaxis_transform(), xytext=(-3, 0),
                     textcoords="offset points", ha="right", va="center", rotation=90, fontsize=8, color="#333333")
         ax.annotate("Bilirubin 2 x ULN", (0, 2), xycoords=ax.get_yaxis_transform(), xytext=(3, 3),
                     textcoords="offset points", ha="left", va="bottom", fontsize=8, color="#333333")
         corner = dict(xycoords="axes fraction", fontsize=8, color="#555555", style="italic")
         ax.annotate("Potential Hy's law", (0.98, 0.98), ha="right", va="top", **corner)
         ax.annotate("Temple's corollary", (0.98, 0.02), ha="right", va="bottom", **corner)
-        flagged = peak[peak["ALT_XULN"] >= 3]
-        for k, r in enumerate(flagged.itertuples()):
-            ax.annotate(str(r.USUBJID), (r.ALT_XULN, max(r.BILI_XULN, 0.05)), xytext=(5, 4 - 9 * (k % 2)),
+        cholestatic = peak["ALP_XULN"] >= 2 if "ALP_XULN" in peak else pd.Series(False, index=peak.index)
+        for k, i in enumerate(peak.index[transaminase >= 3]):
+            label = str(peak.at[i, "USUBJID"]) + (" (ALP >= 2 x ULN)" if cholestatic[i] else "")
+            ax.annotate(label, (transaminase[i], max(peak.at[i, "BILI_XULN"], 0.05)), xytext=(5, 4 - 9 * (k % 2)),
                         textcoords="offset points", fontsize=7.5, va="center")
-        ax.set_xlabel("Peak ALT (x ULN)")
+        ax.set_xlabel("Peak ALT or AST, whichever is higher (x ULN)")
         ax.set_ylabel("Peak total bilirubin (x ULN)")
         ax.legend(frameon=False, fontsize=8, loc="upper left")
         fig.tight_layout()
@@ -226,7 +229,7 @@ def safety_figures(results: dict[str, pd.DataFrame], control: str | None = None,
     peaks = results.get("listings/l_hys_law_peaks")
     if peaks is not None and len(peaks):
         arms = list(dict.fromkeys(soc_pt.loc[soc_pt["group1"] == "ARM", "group1_level"]))
-        out["f_14_3_10"] = lambda: g_edish(peaks, "eDISH: peak ALT and bilirubin", arms, control, rank)
+        out["f_14_3_10"] = lambda: g_edish(peaks, "eDISH: peak ALT or AST and bilirubin", arms, control, rank)
     parameters = results.get("listings/l_lab_parameters")
     if parameters is not None:
         labels = dict(zip(parameters["PARAMCD"], parameters["PARAM"]))
@@ -421,8 +424,8 @@ def safety_rule_figures(results: dict, lab_names: dict, control: str | None, num
         results["ard_t_14_3_2"], results.get("ard_f_14_3_7", empty), number("f_14_3_7") + "TEAE incidence"
         + (" and risk difference" if control else "") + " (safety population)", control=control)}
     if "l_hys_law_peaks" in results:
-        figures["f_14_3_10"] = lambda: g_edish(results["l_hys_law_peaks"], number("f_14_3_10") + "eDISH: peak ALT and "
-                                               "bilirubin", control=control)
+        figures["f_14_3_10"] = lambda: g_edish(results["l_hys_law_peaks"], number("f_14_3_10") + "eDISH: peak ALT or "
+                                               "AST and bilirubin", control=control)
     if "ard_t_14_3_12" in results:            # the DMC displays (dosing dates known)
         arms = list(dict.fromkeys(results["ard_t_14_3_12"].query("group1 == 'ARM'")["group1_level"]))
         colours = arm_colours(arms, control, {a: i for i, a in enumerate(arms)})

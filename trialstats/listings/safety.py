@@ -130,12 +130,14 @@ def listing_aesi(adae: pd.DataFrame, adsl: pd.DataFrame | None = None, arms: lis
 
 
 def listing_deaths(adsl: pd.DataFrame, adae: pd.DataFrame, arms: list | None = None,
-                   comment: str | None = None) -> pd.DataFrame:
+                   comment: str | None = None, fill_from_ae: bool = False) -> pd.DataFrame:
     """One row per subject who died (ADSL DTHFL = Y), in ADSL order (by arm first, in the order of
     `arms`, where given): subject, arm, age, sex, date, cause and source of death (DTHDT, DTHCAUS,
     DTHSRC; blank where ADSL has none) and the first fatal TEAE (its PT, onset date and study day) if
     there is one; with `comment`, a Comment column gives it where that fatal TEAE is not flagged
-    serious (AESER not Y)."""
+    serious (AESER not Y). With `fill_from_ae`, a date or cause ADSL lacks is the fatal TEAE's end
+    (else onset) date and its preferred term, Source "ADAE (fatal adverse event)"; "not recorded"
+    where neither has it."""
     dead = adsl[is_dead(adsl)]
     if arms is not None:
         dead = dead.iloc[np.argsort(arm_key(dead["ARM_"], arms), kind="stable")]
@@ -145,15 +147,25 @@ def listing_deaths(adsl: pd.DataFrame, adae: pd.DataFrame, arms: list | None = N
     first = fatal.sort_values("DT_", kind="mergesort").drop_duplicates("USUBJID").set_index("USUBJID")
     ae = lambda c: pd.Series(first[c].reindex(dead["USUBJID"]).to_numpy() if c in first else pd.NA,  # noqa: E731
                              index=dead.index, dtype="object")
+    day = lambda values: pd.to_datetime(values).dt.strftime("%Y-%m-%d").fillna("")  # noqa: E731
+    date, cause = day(col("DTHDT")), col("DTHCAUS").astype("string").str.strip().fillna("")
+    source = col("DTHSRC").astype("string").fillna("")
+    if fill_from_ae:
+        from_adsl = date.ne("") | cause.ne("")
+        ae_date = day(ae("AENDT")).where(lambda d: d.ne(""), day(ae("ASTDT")))
+        ae_cause = ae("AEDECOD").astype("string").fillna("")
+        from_ae = (date.eq("") & ae_date.ne("")) | (cause.eq("") & ae_cause.ne(""))
+        date, cause = date.where(date.ne(""), ae_date), cause.where(cause.ne(""), ae_cause)
+        source = pd.Series([("; ".join(filter(None, [src or ("ADSL" if a else ""),
+                                                    "ADAE (fatal adverse event)" if e else ""])) or "not recorded")
+                            for src, a, e in zip(source, from_adsl, from_ae)], index=dead.index)
+        date, cause = date.replace("", "not recorded"), cause.replace("", "not recorded")
     out = pd.DataFrame({
         "Subject": dead["USUBJID"].astype("string"), "Arm": col("ARM_").astype("string").fillna(""),
         "Age": pd.to_numeric(col("AGE"), errors="coerce").astype("Int64").astype("string").fillna(""),
-        "Sex": _sex(col("SEX")),
-        "Date of death": pd.to_datetime(col("DTHDT")).dt.strftime("%Y-%m-%d").fillna(""),
-        "Cause of death": col("DTHCAUS").astype("string").fillna(""),
-        "Source": col("DTHSRC").astype("string").fillna(""),
+        "Sex": _sex(col("SEX")), "Date of death": date, "Cause of death": cause, "Source": source,
         "Fatal TEAE (preferred term)": ae("AEDECOD").astype("string").fillna(""),
-        "Onset date": pd.to_datetime(ae("ASTDT")).dt.strftime("%Y-%m-%d").fillna(""),
+        "Onset date": day(ae("ASTDT")),
         "Onset day": pd.to_numeric(ae("ASTDY"), errors="coerce").astype("Int64").astype("string").fillna("")
     }).reset_index(drop=True)
     if comment is not None:
@@ -174,18 +186,27 @@ def listing_withdrawal(adae: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
 
 def listing_liver(lb: pd.DataFrame, adsl: pd.DataFrame, adex: pd.DataFrame | None = None,
                   threshold: float = 3.0, subjects: set | None = None, tests=("ALT", "AST", "BILI"),
-                  after_dose: bool = False, arms: list | None = None) -> pd.DataFrame:
+                  after_dose: bool = False, arms: list | None = None, baseline: bool = False,
+                  assessment: dict | None = None) -> pd.DataFrame:
     """Subjects with a post-baseline ALT or AST >= `threshold` x ULN (or the given `subjects`): every
     record of theirs of the liver `tests` over time (value, ULN, multiple of ULN, study day, days since
     last infusion where `adex` gives the infusions); with `after_dose`, the post-baseline records
-    (POSTFL_) only; arms in the order of `arms` where given."""
+    (POSTFL_) only, and with `baseline` their baseline records too (ABLFL Y, else before the first
+    dose: ADY < 1), marked in a Period column; peaks (post-baseline) of ALT/AST and, where ALP is
+    listed, of ALP; `assessment`: subject -> a text column (e.g. the Hy's-law screen's outcome);
+    arms in the order of `arms` where given."""
     d = lb[lb["PARAMCD"].isin(list(tests))].copy()
     d["AVAL"], d["ANRHI"] = (pd.to_numeric(d[c], errors="coerce") for c in ("AVAL", "ANRHI"))
     d["XULN"] = compute_xuln(d)
     post = d["POSTFL_"].astype(bool) if "POSTFL_" in d else pd.Series(True, index=d.index)
+    before_dose = pd.to_numeric(d["ADY"], errors="coerce").lt(1).fillna(False) if "ADY" in d else ~post
+    base = (d["ABLFL"].astype("object").eq("Y") if "ABLFL" in d else before_dose) | (before_dose & ~post)
     hit = subjects if subjects is not None else \
         set(d.loc[post & d["PARAMCD"].isin(["ALT", "AST"]) & (d["XULN"] >= threshold), "USUBJID"])
-    d = d[d["USUBJID"].isin(hit) & (post if after_dose else True)].copy()
+    peaks = d[post].groupby(["USUBJID", d["PARAMCD"].where(d["PARAMCD"] != "AST", "ALT")])["XULN"].max()
+    shown = (post | (base if baseline else False)) if after_dose else True
+    d = d[d["USUBJID"].isin(hit) & shown].copy()
+    d["BASE_"] = base.reindex(d.index).astype(bool) & ~post.reindex(d.index)
     d["DT_"] = compute_dt_ns(d["ADT"]) if "ADT" in d else pd.Series(pd.NaT, index=d.index, dtype="datetime64[ns]")
     d["USUBJID"] = d["USUBJID"].astype(object)
     if adex is not None and len(d):
@@ -193,14 +214,18 @@ def listing_liver(lb: pd.DataFrame, adsl: pd.DataFrame, adex: pd.DataFrame | Non
         d = pd.merge_asof(d.sort_values("DT_", kind="mergesort"), ex, left_on="DT_", right_on="EXDT", by="USUBJID")
         d["DSLI"] = (d["DT_"] - d["EXDT"]).dt.days.astype("Int64")
     s = adsl.set_index("USUBJID")
-    peak = d[d["PARAMCD"].isin(["ALT", "AST"])].groupby("USUBJID")["XULN"].max()
+    peak_of = lambda test: d["USUBJID"].map(peaks.xs(test, level=1) if test in peaks.index.get_level_values(1)  # noqa: E731
+                                            else {}).map(lambda v: f"{v:.2f}" if pd.notna(v) else "").to_numpy()
     out = pd.DataFrame({
         "Arm": d["ARM_"].astype("string").to_numpy(), "Subject": d["USUBJID"].astype("string").to_numpy(),
         "Age": pd.to_numeric(d["USUBJID"].map(s["AGE"]), errors="coerce").astype("Int64").astype("string")
         .fillna("").to_numpy() if "AGE" in s else "",
         "Sex": _sex(d["USUBJID"].map(s["SEX"])).to_numpy() if "SEX" in s else "",
-        "Peak ALT/AST (x ULN)": d["USUBJID"].map(peak).map(lambda v: f"{v:.2f}").to_numpy(),
+        "Peak ALT/AST (x ULN)": peak_of("ALT"),
+        **({"Peak ALP (x ULN)": peak_of("ALP")} if "ALP" in tests else {}),
+        **({"Assessment": d["USUBJID"].map(assessment).fillna("").to_numpy()} if assessment is not None else {}),
         "Test": d["PARAM"].astype("string").to_numpy() if "PARAM" in d else d["PARAMCD"].to_numpy(),
+        **({"Period": np.where(d["BASE_"], "Baseline", "After first dose")} if baseline else {}),
         "Visit": d["AVISIT"].astype("string").fillna("").to_numpy(),
         "Date": d["DT_"].dt.strftime("%Y-%m-%d").fillna("").to_numpy(),
         "Study day": pd.to_numeric(d["ADY"], errors="coerce").astype("Int64").astype("string").fillna("").to_numpy(),
@@ -209,10 +234,10 @@ def listing_liver(lb: pd.DataFrame, adsl: pd.DataFrame, adex: pd.DataFrame | Non
         "Value": d["AVAL"].map(lambda v: f"{v:g}" if pd.notna(v) else "").to_numpy(),
         "ULN": d["ANRHI"].map(lambda v: f"{v:g}" if pd.notna(v) else "").to_numpy(),
         "x ULN": d["XULN"].map(lambda v: f"{v:.2f}" if pd.notna(v) else "").to_numpy(),
-        f">= {threshold:g} x ULN": np.where(d["PARAMCD"].isin(["ALT", "AST"]) & (d["XULN"] >= threshold), "Yes",
-                                            "").tolist()})
-    order = np.lexsort([out["Date"].to_numpy(str), out["Test"].to_numpy(str), out["Subject"].to_numpy(str),
-                        arm_key(out["Arm"], arms)])
+        f">= {threshold:g} x ULN": np.where(d["PARAMCD"].isin(["ALT", "AST"]) & (d["XULN"] >= threshold)
+                                            & ~d["BASE_"], "Yes", "").tolist()})
+    order = np.lexsort([out["Date"].to_numpy(str), (~d["BASE_"]).to_numpy(int), out["Test"].to_numpy(str),
+                        out["Subject"].to_numpy(str), arm_key(out["Arm"], arms)])
     if adex is None:           # no infusions (a daily regimen): no days since the last one
         out = out.drop(columns="Days since last infusion")
     return out.iloc[order].reset_index(drop=True)

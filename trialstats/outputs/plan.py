@@ -351,4 +351,4 @@ def adam_fields(cfg: dict, tests: dict, population: str) -> dict[str, str]:
     return dict(fisher=f"p: Fisher's exact test of each arm against {control}." if control
                 else "No between-arm test (no control arm named).",
                 baseline_tests="; ".join(f"{kind}: {name}" for kind, name in tests.items() if name) or "none requested",
-                demographics_population=population, related_terms=related_note())
+                demographics_population=population)

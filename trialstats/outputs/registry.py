@@ -380,7 +380,12 @@ ADAM_LAB_SHIFT = ("Shifts from baseline to the worst value in {lab_shift_window}
                   "CMH general association across arms, stratified by baseline, per direction.")
 A = "analysis"
 ADAM_LIVER_RECORDS = ("Every ALT, AST, bilirubin and ALP record of these subjects after the first dose (ADY >= 1): "
-                      "scheduled, unscheduled and retests; x ULN = value / upper limit of normal (ANRHI, else A1HI).")
+                      "scheduled, unscheduled and retests, and their baseline records (ABLFL = Y, else before the "
+                      "first dose: ADY < 1; Period: Baseline); peaks after the first dose; x ULN = value / upper "
+                      "limit of normal (ANRHI, else A1HI).")
+HYS_LAW_DEFINITION = ("Potential Hy's law: peak ALT or AST >= 3 x ULN and peak bilirubin >= 2 x ULN after the first "
+                      "dose, not necessarily on the same day, with peak ALP < 2 x ULN (or ALP not measured); with peak "
+                      "ALP >= 2 x ULN: cholestatic pattern, not potential Hy's law.")
 
 
 def absent(key: str, number: str, title: str, dataset: str, what: str) -> Entry:
@@ -429,8 +434,8 @@ ADAM_ENTRIES: tuple[Entry, ...] = ADAM_EFFICACY + (
     absent("adam:t_14_2_1:absent", "Table 14.2.1", "Time-to-event analyses", "ADTTE",
            "no Kaplan-Meier, log-rank or Cox analyses"),
     E("adam:t_14_3_1", "t_14_3_1", "Table 14.3.1", "Adverse event overview by actual arm", ADAM_SAFETY,
-      f"{A}/tables/t_14_3_1.csv", "adam_study", footnote="n (%) [events]; {fisher}", source="ADAE, ADSL",
-      ard=f"{A}/ard/t_14_3_1.csv"),
+      f"{A}/tables/t_14_3_1.csv", "adam_study", footnote="n (%) [events]. {note} {fisher}", source="ADAE, ADSL",
+      ard=f"{A}/ard/t_14_3_1.csv", note=f"{A}/tables/t_14_3_1_footnote.txt"),
     E("adam:t_14_3_2", "t_14_3_2", "Table 14.3.2", "TEAEs by SOC and PT", ADAM_SAFETY, f"{A}/tables/t_14_3_2.csv",
       "adam_study", footnote="Subjects counted once per SOC and PT; events per record. {fisher}", source="ADAE",
       ard=f"{A}/ard/t_14_3_2.csv"),
@@ -438,9 +443,11 @@ ADAM_ENTRIES: tuple[Entry, ...] = ADAM_EFFICACY + (
       f"{A}/tables/t_14_3_3.csv", "adam_study", footnote="Each subject counted once, at the most severe of their "
       "TEAEs.", source="ADAE", ard=f"{A}/ard/t_14_3_3.csv"),
     E("adam:t_14_3_4", "t_14_3_4", "Table 14.3.4", "Treatment-related TEAEs", ADAM_SAFETY, f"{A}/tables/t_14_3_4.csv",
-      "adam_study", footnote="{related_terms} {fisher}", source="ADAE", ard=f"{A}/ard/t_14_3_4.csv"),
+      "adam_study", footnote="{note} {fisher}", note=f"{A}/tables/t_14_3_4_footnote.txt", source="ADAE",
+      ard=f"{A}/ard/t_14_3_4.csv"),
     E("adam:t_14_3_5", "t_14_3_5", "Table 14.3.5", "Serious TEAEs", ADAM_SAFETY, f"{A}/tables/t_14_3_5.csv",
-      "adam_study", footnote="{fisher}", source="ADAE", ard=f"{A}/ard/t_14_3_5.csv"),
+      "adam_study", footnote="{note} {fisher}", note=f"{A}/tables/t_14_3_5_footnote.txt", source="ADAE",
+      ard=f"{A}/ard/t_14_3_5.csv"),
     E("adam:t_14_3_6", "t_14_3_6", "Table 14.3.6", "Adverse events of special interest (ADAE customised queries)",
       ADAM_SAFETY, f"{A}/tables/t_14_3_6.csv", "adam_study", footnote="Categories as named in ADAE CQnnNAM. {fisher}",
       source="ADAE", ard=f"{A}/ard/t_14_3_6.csv"),
@@ -467,7 +474,8 @@ ADAM_ENTRIES: tuple[Entry, ...] = ADAM_EFFICACY + (
            "no laboratory tables, shifts, Hy's-law screen, eDISH or liver listings"),
     E("adam:t_14_3_10", "t_14_3_10", "Table 14.3.10", "Hy's-law screen", ADAM_SAFETY, f"{A}/tables/t_14_3_10.csv",
       "adam_study", footnote="Peak post-baseline values as multiples of the upper limit of normal (ANRHI or A1HI), "
-      "scheduled and unscheduled. {fisher}", source="ADLB", ard=f"{A}/ard/t_14_3_10.csv", needs=("adlb",)),
+      "scheduled and unscheduled. " + HYS_LAW_DEFINITION + " {fisher}", source="ADLB", ard=f"{A}/ard/t_14_3_10.csv",
+      needs=("adlb",)),
     E("adam:f_14_3_10", "f_14_3_10", "Figure 14.3.10", "eDISH: peak ALT vs peak bilirubin", ADAM_SAFETY,
       f"{A}/figures/f_14_3_10.png", "adam_study", "figure", source="ADLB", needs=("liver_peaks",)),
     E("adam:t_14_3_11", "t_14_3_11", "Table 14.3.11", "Vital signs by visit", ADAM_SAFETY,
@@ -480,13 +488,14 @@ ADAM_ENTRIES: tuple[Entry, ...] = ADAM_EFFICACY + (
       f"{A}/listings/l_16_2_1.csv", "adam_study", "listing", source="ADAE"),
     E("adam:l_16_2_2", "l_16_2_2", "Listing 16.2.2", "Deaths", ADAM_SAFETY, f"{A}/listings/l_16_2_2.csv",
       "adam_study", "listing", "Subjects with ADSL DTHFL = Y; date, cause and source as ADSL records them (DTHDT, "
-      "DTHCAUS), and their fatal TEAE if any; a fatal TEAE not flagged serious is commented and listed as a data "
-      "query (appendix). Arms in the tables' order.", "ADSL, ADAE"),
+      "DTHCAUS, DTHSRC), else the fatal TEAE's end (else onset) date and its preferred term (Source: ADAE (fatal "
+      "adverse event)), else not recorded; their fatal TEAE if any; a fatal TEAE not flagged serious is commented "
+      "and listed as a data query (appendix). Arms in the tables' order.", "ADSL, ADAE"),
     E("adam:l_16_2_3", "l_16_2_3", "Listing 16.2.3", "Potential Hy's law cases: liver tests over time", ADAM_SAFETY,
-      f"{A}/listings/l_16_2_3.csv", "adam_study", "listing", "Potential Hy's law: peak ALT or AST >= 3 x ULN and "
-      "peak bilirubin >= 2 x ULN after the first dose, not necessarily on the same day (the subjects of Table 14.3.10 "
-      "and labelled in the eDISH); a screen, not a diagnosis: ALP and other causes are to be reviewed. "
-      + ADAM_LIVER_RECORDS, "ADLB", needs=("adlb",)),
+      f"{A}/listings/l_16_2_3.csv", "adam_study", "listing", "Subjects with peak ALT or AST >= 3 x ULN and peak "
+      "bilirubin >= 2 x ULN (Table 14.3.10, labelled in the eDISH), each assessed (Assessment). " + HYS_LAW_DEFINITION
+      + " A screen, not a diagnosis: other causes are to be reviewed. " + ADAM_LIVER_RECORDS, "ADLB",
+      needs=("adlb",)),
     E("adam:l_16_2_4", "l_16_2_4", "Listing 16.2.4", "Subjects with ALT or AST >= 3 x ULN: liver tests over time",
       ADAM_SAFETY, f"{A}/listings/l_16_2_4.csv", "adam_study", "listing", "Subjects whose peak ALT or AST after the "
       "first dose reached 3 x ULN (as Table 14.3.10). " + ADAM_LIVER_RECORDS, "ADLB", needs=("adlb",)),

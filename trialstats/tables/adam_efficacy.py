@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..adam.efficacy_config import analysis_records, resolve, treatment_codes
+from ..adam.efficacy_config import analysis_records, imputed_mask, resolve, treatment_codes
 from ..adam.inputs import demographics_population
 from ..ard.adam_efficacy import ARD_METHODS, ard_subjects
 from ..ard.time_to_event import ard_km_steps, ard_tte_analysis
@@ -164,9 +164,32 @@ def _criterion_text(criterion) -> str:
         criterion["value"], (int, float)) else f"{criterion['variable']} {criterion['op']} {criterion['value']}"
 
 
-def efficacy_footnote(spec: dict, arms: list[str], values: list[float], notes: list[str]) -> str:
-    """The method as run: model terms, df method, strata, scores, CI method, the records used; the
-    ARD's notes (a statistic not estimable, a fit not converged) with their visit."""
+def imputed_text(data: pd.DataFrame, spec: dict, arms: list[str]) -> str:
+    """The imputed values (DTYPE non-blank) among the records used, per visit and arm, and the rule;
+    for the MMRM and `imputed: exclude` the statement that only observed records are used."""
+    if "DTYPE" not in data:
+        return "Every record is an observed value (the dataset has no DTYPE)."
+    if spec["imputed"] == "exclude":
+        why = "the MMRM models observed values only" if spec["method"] == "mmrm" else "imputed: exclude"
+        return f"Observed records only (DTYPE blank; {why}): imputed values are excluded (see the record accounting)."
+    hit = data.loc[imputed_mask(data)]
+    if hit.empty:
+        return "No imputed value (DTYPE non-blank) among the records used."
+    rules = " or ".join(f"DTYPE = {t}" for t in sorted(hit["DTYPE"].astype(str).str.strip().unique()))
+    kind = "values carried forward" if rules == "DTYPE = LOCF" else "imputed values"
+    per = []
+    for visit in data["AVISIT"].cat.categories:
+        at = hit[hit["AVISIT"] == visit]
+        if len(at):
+            per.append(f"{visit} includes " + ", ".join(f"{int((at['TRT'] == a).sum())} ({a})" for a in arms))
+    return (f"Imputed values included (imputed: include): {'; '.join(per)} {kind} ({rules}); the other visits "
+            "have observed values only.")
+
+
+def efficacy_footnote(spec: dict, arms: list[str], values: list[float], notes: list[str], imputed: str = "") -> str:
+    """The method as run: model terms, df method, strata, scores, CI method, the records used and
+    the imputed values among them; the ARD's notes (a statistic not estimable, a fit not converged)
+    with their visit."""
     control, var, strata = spec["control"], spec["variable"], spec["strata"]
     records = (f"Records: PARAMCD {spec['param']}" + (f" with {spec['flag']} = Y" if spec["flag"] else "")
                + f", subjects with {spec['population']} = Y; arm: {spec['treatment']}. N: subjects with a record.")
@@ -194,7 +217,9 @@ def efficacy_footnote(spec: dict, arms: list[str], values: list[float], notes: l
         text = (f"MMRM of {var}: {', '.join(terms)}; unstructured covariance over the visits; REML; "
                 f"{DDF_NAMES[spec['ddf']]} df. LS means by visit and arm (equal weights over the "
                 f"levels of other class effects, covariates at their means); each arm - {control} with its 95% CI "
-                "and p. A subject's missing visits are missing at random: each subject contributes the visits it has.")
+                "and p. Missing data: each subject contributes the visits it has observed values at; the "
+                "likelihood-based estimates are valid if the missing values are missing at random (MAR), an "
+                "assumption the data cannot confirm.")
     elif method == "responder":
         test = (f"stratified by {strata} with Cochran-Mantel-Haenszel weights; p: CMH chi-square without continuity "
                 "correction" if strata else "p: Fisher's exact test")
@@ -204,7 +229,7 @@ def efficacy_footnote(spec: dict, arms: list[str], values: list[float], notes: l
         text = ""
     if notes:
         text += " Note: " + "; ".join(notes) + "."
-    return f"{text} {records}".strip()
+    return f"{text} {records} {imputed}".strip()
 
 
 def _display(ard_: pd.DataFrame, spec: dict, arms: list[str], visits: list[str], d: int) -> pd.DataFrame:
@@ -243,7 +268,7 @@ def run_efficacy(datasets: dict[str, pd.DataFrame], cfg: dict, files: dict[str, 
             d = data_decimals(data[spec["variable"]])
             frames[f"tables/{eid}"] = _display(ard_, spec, arms, visits, d)
             values = sorted(data[spec["variable"]].dropna().unique()) if spec["method"] == "cmh" else []
-            notes[eid] = efficacy_footnote(spec, arms, values, _Look(ard_).notes)
+            notes[eid] = efficacy_footnote(spec, arms, values, _Look(ard_).notes, imputed_text(data, spec, arms))
         frames[f"ard/{eid}"] = ard_
         listed.append(dict(K=k, ID=eid, TITLE=spec["title"], POPULATION=f"Subjects with {spec['population']} = Y",
                            SOURCE=source, METHOD=spec["method"],

@@ -16,8 +16,8 @@ from ..adam.standardize import arm_rank, is_baseline, standardize_adsl
 from ..ard.safety import compute_safety
 from .adam_safety import adam_safety_outputs
 from .safety import display_context, display_of, lab_tables, t_incidence
-from .subjects import (DEFAULT_CHARACTERISTICS, ard_demographics, ard_disposition, ard_populations, t_counts,
-                       t_demographics)
+from .subjects import (DEFAULT_CHARACTERISTICS, ard_demographics, ard_disposition, ard_populations,
+                       characteristic_labels, t_counts, t_demographics)
 
 HYS_LAW_ABSENT = "Not assessable: the laboratory data have no ALT, AST or bilirubin (BILI) values after the first dose"
 
@@ -128,8 +128,7 @@ def run_adam_study(datasets: dict[str, pd.DataFrame], cfg: dict) -> dict[str, pd
     subjects = {"t_14_1_1": (ard_populations(adsl, planned, order, control), lambda a: t_counts(a, "Population")),
                 "t_14_1_2": (ard_disposition(adsl, planned, order, control), lambda a: t_counts(a, "Status")),
                 "t_14_1_4": (ard_demographics(adsl, planned, order, characteristics, tests, population, control),
-                             lambda a: t_demographics(a, {c["variable"]: c.get("label", c["variable"])
-                                                          for c in characteristics}))}
+                             lambda a: t_demographics(a, characteristic_labels(characteristics, adsl)))}
     for key, (ard_, display) in subjects.items():
         out[f"ard/{key}"] = ard_
         out[f"tables/{key}"] = display(ard_)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..adam.liver import derive_hys_law_peaks
+from ..adam.liver import derive_hys_law_peaks, hys_law_assessment
+from ..adam.occds import is_fatal
 from ..adam.standardize import standardize_adae, standardize_adsl, standardize_bds
 from ..ard.conmeds import ard_medications, class_column, medication_periods
 from ..ard.exposure import (ard_exposure_adex, ard_exposure_adsl, duration_categories, exposure_columns,
@@ -15,6 +16,7 @@ from ..ard.time_to_event import ard_exposure_adjusted
 from ..arms import arm_sizes
 from ..listings.safety import listing_deaths, listing_liver
 from ..sdtm.queries import fatal_not_serious
+from ..vocabulary import related_terms
 from .format import fmt, fmt_fixed
 from .safety import t_exposure_adjusted, t_incidence
 
@@ -22,12 +24,15 @@ LIVER_TESTS = ("ALT", "AST", "BILI", "ALP")
 FATAL_COMMENT = "Fatal TEAE not flagged serious (AESER not Y): a data query (appendix)"
 ROLE_LABELS = {"duration": "Duration of exposure", "cumulative_dose": "Cumulative dose",
                "average_daily_dose": "Average daily dose"}
+DOSE_ROLES = ("cumulative_dose", "average_daily_dose")
+NO_DOSE = "not applicable (placebo)"
 
 
 def t_exposure_summary(ard_: pd.DataFrame, n_by_arm: dict, decimals: dict | None = None) -> pd.DataFrame:
     """Display of ard_exposure_adsl / ard_exposure_adex: per variable (with its unit) the rows n,
     Mean (SD), Median, Min, max (min and max at the decimals of the data, mean, SD and median at one
-    more), then subjects by duration category n (%) and the patient-years; one column per arm."""
+    more), then subjects by duration category n (%) and the patient-years; one column per arm. A dose
+    of an arm whose every dose is 0 (a placebo arm): NO_DOSE instead of its zero statistics."""
     if ard_.empty:
         return pd.DataFrame({"Exposure": ["No exposure variable (ADSL TRTDURD, TRTDUR, CUMDOSE, AVGDD)"]})
     arms = list(dict.fromkeys(ard_["group1_level"]))
@@ -50,12 +55,14 @@ def t_exposure_summary(ard_: pd.DataFrame, n_by_arm: dict, decimals: dict | None
         name = f"{ROLE_LABELS.get(var, var)} ({level}{', ' + unit if unit else ''})"
         d = int((decimals or {}).get(level, 0 if var == "duration" else 1))
         get = lambda a, k: stat.get((var, level, a, k))  # noqa: E731
+        no_dose = {a for a in arms if var in DOSE_ROLES and get(a, "n") and get(a, "min") == 0 == get(a, "max")}
         cells = {"n": lambda a: fmt(get(a, "n"), "count"),
                  "Mean (SD)": lambda a: f"{fmt_fixed(get(a, 'mean'), d + 1)} ({fmt_fixed(get(a, 'sd'), d + 1)})",
                  "Median": lambda a: fmt_fixed(get(a, "median"), d + 1),
                  "Min, max": lambda a: f"{fmt_fixed(get(a, 'min'), d)}, {fmt_fixed(get(a, 'max'), d)}"}
         for i, (label, cell) in enumerate(cells.items()):
-            rows.append({"Exposure": name if i == 0 else "", "Statistic": label, **{head[a]: cell(a) for a in arms}})
+            rows.append({"Exposure": name if i == 0 else "", "Statistic": label,
+                         **{head[a]: NO_DOSE if a in no_dose and label != "n" else cell(a) for a in arms}})
     return pd.DataFrame(rows)
 
 
@@ -69,15 +76,20 @@ def exposure_outputs(adsl: pd.DataFrame, adex: pd.DataFrame | None, arms: list[s
     out = {"ard/t_14_1_5": (a := ard_exposure_adsl(adsl, arms, units, cuts)),
            "tables/t_14_1_5": t_exposure_summary(a, n_by_arm, exposure_decimals(adsl, list(cols.values())))}
     named = [f"{ROLE_LABELS[r].lower()}: ADSL {c}" + (" (days)" if r == "duration" else
-                                                      f" ({units[c]}, unit from the configuration)" if c in units
+                                                      f" (unit: {units[c]}, from exposure.units in the study's "
+                                                      "configuration)" if c in units
                                                       else " (no unit in the data or the configuration)")
              for r, c in cols.items()]
+    doses = [pd.to_numeric(adsl[c], errors="coerce") for r, c in cols.items() if r in DOSE_ROLES]
+    placebo = [a for a in arms if doses and all(v[adsl["ARM_"] == a].dropna().eq(0).all() and
+                                                v[adsl["ARM_"] == a].notna().any() for v in doses)]
     categories = ", ".join(label for label, _, _ in duration_categories(cuts))
     out["tables/t_14_1_5_footnote"] = (
         ("; ".join(named)[:1].upper() + "; ".join(named)[1:] + ". " if named else "ADSL has no exposure variable. ")
         + (f"Duration categories: {categories}. Patient-years: the durations summed / 365.25. " if "duration" in cols
            else "")
-        + "Min and max at the decimals of the data, mean, SD and median at one more.")
+        + "Min and max at the decimals of the data, mean, SD and median at one more."
+        + (f" Doses of {', '.join(placebo)}: every one 0, {NO_DOSE}." if placebo else ""))
     if adex is not None:
         ex, skipped = ard_exposure_adex(adex, adsl, arms, units)
         codes = list(dict.fromkeys(ex["variable_level"])) if len(ex) else []
@@ -135,22 +147,59 @@ def medication_outputs(adcm: pd.DataFrame | None, adsl: pd.DataFrame, arms: list
 
 
 def liver_listings(adlb: pd.DataFrame | None, adsl: pd.DataFrame, arms: list[str], flag: str | None) -> dict:
-    """Listings 16.2.3 (potential Hy's law: ALT or AST >= 3 x ULN and bilirubin >= 2 x ULN, peaks after
-    the first dose, as the eDISH labels them) and 16.2.4 (ALT or AST >= 3 x ULN): every ALT, AST,
-    bilirubin and ALP record of those subjects after the first dose, retests and unscheduled included."""
+    """Listings 16.2.3 (the Hy's-law screen: ALT or AST >= 3 x ULN and bilirubin >= 2 x ULN, peaks after
+    the first dose, as the eDISH labels them; each subject assessed potential Hy's law, or cholestatic
+    where peak ALP >= 2 x ULN) and 16.2.4 (ALT or AST >= 3 x ULN): every ALT, AST, bilirubin and ALP
+    record of those subjects after the first dose, retests and unscheduled included, and their
+    baseline records, marked."""
     if adlb is None:
         return {}
     peak = derive_hys_law_peaks(standardize_bds(adlb, adsl, flag, post_by_day=True))
     every = standardize_bds(adlb, adsl, None, post_by_day=True)
 
-    def listing(who: pd.Series, criterion: str) -> pd.DataFrame:
+    def listing(who: pd.Series, criterion: str, assessment: dict | None = None) -> pd.DataFrame:
         out = listing_liver(every, adsl, subjects=set(peak.loc[who, "USUBJID"]), tests=LIVER_TESTS, after_dose=True,
-                            arms=arms)
+                            arms=arms, baseline=True, assessment=assessment)
         return out if len(out) else pd.DataFrame({"Subject": [f"No subject with {criterion} after the first dose"]})
 
-    hys = "ALT or AST >= 3 x ULN and bilirubin >= 2 x ULN"
-    return {"listings/l_16_2_3": listing(peak["HYS_LAW"].astype(bool), hys),
+    screen = (peak["HYS_LAW"] | peak["CHOLESTATIC"]).astype(bool)
+    return {"listings/l_16_2_3": listing(screen, "ALT or AST >= 3 x ULN and bilirubin >= 2 x ULN",
+                                         hys_law_assessment(peak)),
             "listings/l_16_2_4": listing(peak["TRANSAMINASE_3X"].astype(bool), "ALT or AST >= 3 x ULN")}
+
+
+def fatal_not_serious_note(ae: pd.DataFrame, arms: list[str]) -> str:
+    """The fatal TEAEs (AEOUT FATAL or AESDTH Y) of `ae` (standardize_adae) not flagged serious (AESER
+    not Y): how many, by arm, and where they are; the serious rows do not count them."""
+    fatal = is_fatal(ae)
+    missed = ae[fatal & ae["AESER"].astype("string").str.strip().str.upper().ne("Y").fillna(True)]
+    if not fatal.any():
+        return "No TEAE had a fatal outcome (AEOUT FATAL or AESDTH Y)."
+    if missed.empty:
+        return "Every fatal TEAE (AEOUT FATAL or AESDTH Y) is flagged serious (AESER Y)."
+    n, subjects = len(missed), missed["USUBJID"].nunique()
+    by_arm = ", ".join(f"{int((missed['ARM_'] == a).sum())} ({a})" for a in arms if (missed["ARM_"] == a).any())
+    return (f"{n} fatal TEAE{'s' if n > 1 else ''} (AEOUT FATAL or AESDTH Y) of {subjects} subject"
+            f"{'s' if subjects > 1 else ''} {'are' if n > 1 else 'is'} not flagged serious (AESER not Y) and not "
+            f"counted as serious here: {by_arm}; {'they are' if n > 1 else 'it is'} in the deaths listing and the data "
+            "queries appendix.")
+
+
+def related_terms_note(adae: pd.DataFrame) -> str:
+    """Which relationship terms of ADAE count as related (vocabulary.related_terms), naming only the
+    terms the data hold: AREL as given, else AEREL mapped."""
+    if "AREL" in adae:
+        return "Related: ADAE AREL = RELATED, as the data give it."
+    if "AEREL" not in adae:
+        return "ADAE has no relationship (AREL, AEREL): no TEAE counted as related."
+    terms = adae["AEREL"].astype("string").str.strip().str.upper()
+    found = sorted(terms.dropna().unique())
+    related = [t for t in found if t in related_terms()]
+    other = [t for t in found if t not in related]
+    blank = int(terms.isna().sum() + terms.eq("").sum())
+    return (f"AEREL counted as related: {', '.join(related) or 'none of the terms in the data'}"
+            + (f"; not related: {', '.join(other)}" if other else "")
+            + (f"; blank ({blank} record{'s' if blank > 1 else ''}): not related" if blank else "") + ".")
 
 
 def adam_safety_outputs(datasets: dict[str, pd.DataFrame], cfg: dict, adsl: pd.DataFrame, arm_order: str | None
@@ -161,10 +210,15 @@ def adam_safety_outputs(datasets: dict[str, pd.DataFrame], cfg: dict, adsl: pd.D
     arms, _ = arms_and_n(std, control if control in set(std["ARM_"].astype(str)) else None)
     n_by_arm = arm_sizes(std, "ARM_")
     ae = standardize_adae(datasets["adae"], std)
+    fatal_note = fatal_not_serious_note(ae, arms)
     queries = fatal_not_serious(datasets["adae"]).assign(DOMAIN="ADAE")
     queries["ROW"] = queries["ROW"] + 1          # file rows: the header is row 1
     queries["SEQ"] = pd.to_numeric(queries["SEQ"], errors="coerce").astype("Int64").astype("string").fillna("")
     return {**exposure_outputs(std, datasets.get("adex"), arms, n_by_arm, cfg), **eair_outputs(std, ae, arms),
             **medication_outputs(datasets.get("adcm"), std, arms),
             **liver_listings(datasets.get("adlb"), std, arms, cfg.get("analysis_flag")),
-            "listings/l_16_2_2": listing_deaths(std, ae, arms, FATAL_COMMENT), "listings/data_queries": queries}
+            "listings/l_16_2_2": listing_deaths(std, ae, arms, FATAL_COMMENT, fill_from_ae=True),
+            "listings/data_queries": queries,
+            "tables/t_14_3_1_footnote": f"Serious TEAE: AESER = Y. {fatal_note}",
+            "tables/t_14_3_5_footnote": f"Serious: AESER = Y. {fatal_note}",
+            "tables/t_14_3_4_footnote": related_terms_note(datasets["adae"])}

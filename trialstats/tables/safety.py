@@ -14,10 +14,11 @@ from .format import fmt, fmt_fixed
 from .reactions import t_medications_after_dose, t_reactions, t_rechallenge, t_temperature
 
 
-def t_incidence(ard_: pd.DataFrame, empty: str = "No events in this category") -> pd.DataFrame:
+def t_incidence(ard_: pd.DataFrame, empty: str = "No events in this category", any_label: str = "Any TEAE"
+                ) -> pd.DataFrame:
     """Display of an incidence ARD: one row per SOC (then its PTs, indented) or category, per arm "n (%) [events]"
     (with the Clopper-Pearson 95% CI for a single arm), Fisher p per comparison; `empty` says why
-    an empty ARD has no rows."""
+    an empty ARD has no rows; `any_label` names the first row of a SOC/PT table (its TEAEs of any SOC)."""
     if ard_.empty:
         return pd.DataFrame({"Category": [empty]})
     keys = list(dict.fromkeys(zip(ard_["group2_level"], ard_["variable_level"])))
@@ -26,7 +27,7 @@ def t_incidence(ard_: pd.DataFrame, empty: str = "No events in this category") -
     stat = ard_.set_index(["group2_level", "variable_level", "group1_level", "stat_name"])["stat"]
     rows = []
     for soc, level in keys:
-        label = "Any TEAE" if soc == "ANY" else level if soc == "" or level != "ANY" else soc
+        label = any_label if soc == "ANY" else level if soc == "" or level != "ANY" else soc
         label = label.capitalize() if label in SEVERITY_ORDER else label     # MILD -> Mild
         row = {"Category": ("    " + level) if soc not in ("", "ANY") and level != "ANY" else label}
         for a in arms:
@@ -82,9 +83,9 @@ SHIFT_COLUMNS = {"WORST LOW": "Lowest post-baseline", "WORST HIGH": "Highest pos
 
 def t_shift(ard_: pd.DataFrame, labels: dict | None = None, n_by_arm: dict | None = None) -> pd.DataFrame:
     """Display of ard_shift: by parameter, arm (both in the ARD's order) and baseline category
-    (low, normal, high), the subjects (n) and n (%) of them by their lowest and by their highest
-    post-baseline category (low and high directions apart); CMH p of each direction. `labels`
-    (PARAMCD -> PARAM) names the parameters."""
+    (low, normal, high: every one, n 0 included, a full 3 x 3 per direction), the subjects (n) and
+    n (%) of them by their lowest and by their highest post-baseline category (low and high
+    directions apart); CMH p of each direction. `labels` (PARAMCD -> PARAM) names the parameters."""
     cells = ard_[ard_["group1"] == "ARM"]
     if cells.empty:
         return pd.DataFrame({"Parameter": ["No data"]})
@@ -93,6 +94,8 @@ def t_shift(ard_: pd.DataFrame, labels: dict | None = None, n_by_arm: dict | Non
     columns = [f"{d}: {c}" for d in SHIFT_COLUMNS for c in RANGE_LABELS]
     table = cells.pivot_table(index=["variable", "group1_level", "group2_level"], columns="variable_level",
                               values="stat", aggfunc="sum", fill_value=0).reindex(columns=columns, fill_value=0)
+    full = pd.MultiIndex.from_product([list(order["variable"]), list(order["group1_level"]), list(RANGE_LABELS)])
+    table = table.reindex(full.append(table.index.difference(full)), fill_value=0)     # and any other category
     table = table.fillna(0).astype(int)
     table = table.iloc[sorted(range(len(table)), key=lambda i: (
         order["variable"][table.index[i][0]], order["group1_level"][table.index[i][1]],
@@ -266,6 +269,8 @@ def display_of(output_id: str, n_by_arm: dict | None = None, labels: dict | None
             "t_14_1_5": lambda a: t_exposure(a, dose_label, n_by_arm),
             "f_14_3_7": None, "f_14_3_8": None, "t_14_3_12": t_time_to_event, "f_14_3_12": None,
             "t_14_3_13": t_exposure_adjusted, "t_14_3_14": t_ae_by_infusion,
+            "t_14_3_4": lambda a: t_incidence(a, any_label="Any treatment-related TEAE"),
+            "t_14_3_5": lambda a: t_incidence(a, any_label="Any serious TEAE"),
             "t_14_3_6": lambda a: t_incidence(a, NO_AESI),
             "t_14_3_17": lambda a: t_reactions(a, n_by_arm), "t_14_3_18": lambda a: t_rechallenge(a, n_by_arm),
             "t_14_3_19": lambda a: t_temperature(a, n_by_arm),

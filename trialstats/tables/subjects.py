@@ -24,17 +24,34 @@ TOTAL = "Total"
 POPULATION_FLAGS = {"RANDFL": "Randomized", "ENRLFL": "Enrolled", "ITTFL": "Intent-to-treat",
                     "SAFFL": "Safety", "FASFL": "Full analysis set", "EFFFL": "Efficacy", "PPROTFL": "Per-protocol"}
 DEFAULT_CHARACTERISTICS = [
-    {"variable": "AGE", "label": "Age", "type": "continuous"},
+    {"variable": "AGE", "label": "Age", "type": "continuous", "unit": "years"},
     {"variable": "AGEGR1", "label": "Age group", "type": "categorical"},
     {"variable": "SEX", "label": "Sex", "type": "categorical"},
     {"variable": "RACE", "label": "Race", "type": "categorical"},
     {"variable": "ETHNIC", "label": "Ethnicity", "type": "categorical"},
-    {"variable": "HEIGHTBL", "label": "Height at baseline", "type": "continuous"},
-    {"variable": "WEIGHTBL", "label": "Weight at baseline", "type": "continuous"},
-    {"variable": "BMIBL", "label": "BMI at baseline", "type": "continuous"}]
+    {"variable": "HEIGHTBL", "label": "Height at baseline", "type": "continuous", "unit": "cm"},
+    {"variable": "WEIGHTBL", "label": "Weight at baseline", "type": "continuous", "unit": "kg"},
+    {"variable": "BMIBL", "label": "BMI at baseline", "type": "continuous", "unit": "kg/m2"}]
+UNIT_COLUMNS = {"AGE": "AGEU"}          # ADSL columns that state a characteristic's unit
 TESTS = {"categorical": {"chisq": "Pearson chi-square", "fisher": "Fisher's exact (2 x 2; larger tables: chi-square)",
                          "none": None},
          "continuous": {"anova": "One-way ANOVA", "kruskal": "Kruskal-Wallis", "none": None}}
+
+
+def characteristic_labels(characteristics: list[dict], adsl: pd.DataFrame) -> dict[str, str]:
+    """Variable -> its row label with the unit: the data's (e.g. ADSL AGEU, one value) where given,
+    else the item's `unit`, else the default's (DEFAULT_CHARACTERISTICS); a label as configured
+    (else the default's, else the variable name)."""
+    defaults = {c["variable"]: c for c in DEFAULT_CHARACTERISTICS}
+    out = {}
+    for ch in characteristics:
+        var, default = ch["variable"], defaults.get(ch["variable"], {})
+        label = ch.get("label", default.get("label", var))
+        stated = adsl[UNIT_COLUMNS[var]].dropna().astype(str).str.strip().str.lower().unique() \
+            if UNIT_COLUMNS.get(var) in adsl else []
+        unit = stated[0] if len(stated) == 1 and stated[0] else ch.get("unit", default.get("unit"))
+        out[var] = f"{label} ({unit})" if unit else label
+    return out
 
 
 def arm_levels(adsl: pd.DataFrame, arm: str, order: str | None = None, control: str | None = None) -> list[str]:
