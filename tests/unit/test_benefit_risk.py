@@ -36,7 +36,7 @@ def test_incidence_effect_counts_and_newcombe_checked_mn_interval():
                                    {**PROTOCOL, "benefit_risk": {"risks": ["overview:Related TEAE", "aesi:PRURIT"]}},
                                    {})
     related = effects.iloc[0]
-    assert (related.arm_value, related.control_value) == ("20/45 (44.4%)", "8/45 (17.8%)")
+    assert (related.arm_value, related.versus_value) == ("20/45 (44.4%)", "8/45 (17.8%)")
     assert related.estimate == pytest.approx(100 * (20 / 45 - 8 / 45))
     # the MN interval lies inside the Wald-free bounds a score interval must respect and contains the estimate
     assert related.lower < related.estimate < related.upper and -100 < related.lower and related.upper < 100

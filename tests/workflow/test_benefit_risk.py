@@ -50,7 +50,7 @@ def test_benefit_risk_numbers_equal_their_source_ards(built):
         counts = {a: [int(stat(ard, group1_level=a, stat_name=s, **match)) for s in ("n", "N")] for a in "AB"}
         ci = diff_ci(*counts["A"], *counts["B"], "mn")
         e = effects.loc[ref]
-        assert e.arm_value.startswith("{}/{} ".format(*counts["A"])) and e.control_value.startswith(
+        assert e.arm_value.startswith("{}/{} ".format(*counts["A"])) and e.versus_value.startswith(
             "{}/{} ".format(*counts["B"]))
         assert (e.estimate, e.lower, e.upper) == pytest.approx((100 * ci.estimate, 100 * ci.lower, 100 * ci.upper))
         assert e.p == pytest.approx(stat(ard, group1_level="A vs B", stat_name="p_fisher", **match))

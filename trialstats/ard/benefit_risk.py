@@ -16,8 +16,8 @@ import pandas as pd
 
 from ..stats.binary import diff_ci
 
-EFFECT_COLUMNS = ["effect", "reference", "kind", "definition", "unit", "favourable", "arm", "control",
-                  "arm_value", "control_value", "estimate", "lower", "upper", "p", "p_method", "source"]
+EFFECT_COLUMNS = ["effect", "reference", "kind", "definition", "unit", "favourable", "arm", "versus",
+                  "arm_value", "versus_value", "estimate", "lower", "upper", "p", "p_method", "source"]
 MMRM_SOURCES = ("t_14_2_5", "t_14_2_6", "t_14_2_7")
 KIND_HEADINGS = {"Benefit": "Favourable effects (efficacy)", "Risk": "Unfavourable effects (safety)"}
 
@@ -71,7 +71,7 @@ def _incidence(sel: pd.DataFrame, arm: str, control: str) -> dict:
     (x1, n1), (x0, n0) = _counts(sel, arm), _counts(sel, control)
     ci = diff_ci(x1, n1, x0, n0, "mn")
     p = _stat(sel, group1="CONTRAST", group1_level=f"{arm} vs {control}", stat_name="p_fisher")
-    return dict(arm_value=_n_pct(x1, n1), control_value=_n_pct(x0, n0), estimate=100 * ci.estimate,
+    return dict(arm_value=_n_pct(x1, n1), versus_value=_n_pct(x0, n0), estimate=100 * ci.estimate,
                 lower=100 * ci.lower, upper=100 * ci.upper, p=p, p_method="Fisher's exact" if p == p else "",
                 unit="percentage points")
 
@@ -103,8 +103,8 @@ def effect_row(reference, kind: str, sources: dict[str, pd.DataFrame], arm: str,
             label, definition = f"Component: {param} {test}", f"{param} {test}, non-responder rules as the primary"
         (x1, n1), (x0, n0) = _counts(sel[sel["group1"] == "ARM"], arm), _counts(sel[sel["group1"] == "ARM"], control)
         return dict(effect=label, reference=ref, kind=kind, definition=definition, unit="percentage points",
-                    favourable=favourable or "higher", arm=arm, control=control, arm_value=_n_pct(x1, n1),
-                    control_value=_n_pct(x0, n0), **{k: 100 * _stat(mn, stat_name=k) for k in ("estimate", "lower",
+                    favourable=favourable or "higher", arm=arm, versus=control, arm_value=_n_pct(x1, n1),
+                    versus_value=_n_pct(x0, n0), **{k: 100 * _stat(mn, stat_name=k) for k in ("estimate", "lower",
                                                                                                 "upper")},
                     p=_stat(mn, stat_name="p"), p_method="Fisher's exact", source="t_14_2_1")
     if what == "mmrm":
@@ -121,8 +121,8 @@ def effect_row(reference, kind: str, sources: dict[str, pd.DataFrame], arm: str,
             label = names.get(name, name)
             return dict(effect=f"Change in {label}", reference=ref, kind=kind,
                         definition=f"LS-mean change from baseline at {visit.title()} (MMRM)", unit=label,
-                        favourable=favourable or "lower", arm=arm, control=control, arm_value=f"{value(arm):.2f}",
-                        control_value=f"{value(control):.2f}",
+                        favourable=favourable or "lower", arm=arm, versus=control, arm_value=f"{value(arm):.2f}",
+                        versus_value=f"{value(control):.2f}",
                         **{k: _stat(diff, stat_name=k) for k in ("estimate", "lower", "upper", "p")},
                         p_method="MMRM t-test", source=source)
         raise EffectError(f"benefit_risk: {ref!r}: no MMRM of {name} at {visit} in {', '.join(MMRM_SOURCES)}")
@@ -146,7 +146,7 @@ def effect_row(reference, kind: str, sources: dict[str, pd.DataFrame], arm: str,
                       "soc": "Subjects with a TEAE of the system organ class",
                       "pt": "Subjects with a TEAE of the preferred term"}[what]
         return dict(effect=level if what != "aesi" else f"AESI: {level}", reference=ref, kind=kind,
-                    definition=definition, favourable=favourable or "lower", arm=arm, control=control,
+                    definition=definition, favourable=favourable or "lower", arm=arm, versus=control,
                     source=source, **_incidence(sel, arm, control))
     raise EffectError(f"benefit_risk: unknown reference {ref!r} (primary, component_<k>, mmrm:, overview:, aesi:, "
                       "soc:, pt:)")

@@ -22,6 +22,9 @@ FACT_COLUMNS = ["USUBJID", "FACT", "VALUE", "TEXT", "DATASET", "KEY", "VARIABLE"
 TEST_WORDS = {"ALT": "ALT", "AST": "AST", "BILI": "bilirubin", "ALP": "alkaline phosphatase"}
 
 
+TREATMENT_NAMES = ("TRTP", "TRTA", "TRT01P", "TRT01A", "ARM", "ACTARM", "TRTP_", "TRTA_")   # the key's arm names
+
+
 def number(value) -> str:
     """A recorded number as the data give it (144.0 -> 144, 12.9 -> 12.9)."""
     return f"{float(value):g}"
@@ -276,6 +279,7 @@ def profile_files(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | N
     by_id = adsl.set_index("USUBJID")
     if arm_column:
         shown.insert(1, "Arm", shown["Subject"].map(by_id["ARM_"]).astype("string").to_numpy())
+    events = events.drop(columns=[c for c in events if c in TREATMENT_NAMES])   # the arm by its code only (ARM_)
     files = {"subjects.csv": shown, "narratives.csv": narratives, "facts.csv": facts, "events.csv": events,
              "doses.csv": doses, "labs.csv": labs, "conmeds.csv": conmeds, "history.csv": history,
              "t_events.csv": t_profile_events(events), "t_labs.csv": t_profile_labs(labs),

@@ -17,7 +17,7 @@ def g_benefit_risk(effects: pd.DataFrame) -> plt.Figure:
     """Rows: benefits then risks (effects from ard.benefit_risk); each row its own x-axis symmetric
     around 0, the favourable half shaded green and the unfavourable half red, the difference and
     CI printed at the right."""
-    arms = list(dict.fromkeys([*effects["arm"], *effects["control"]]))
+    arms = list(dict.fromkeys([*effects["arm"], *effects["versus"]]))
     colours = arm_colours(arms, arms[-1])
     rows = []
     for kind in ("Benefit", "Risk"):
@@ -52,9 +52,9 @@ def g_benefit_risk(effects: pd.DataFrame) -> plt.Figure:
             ax.plot(r["estimate"], -0.55, "s", color=colours[r["arm"]], ms=5)
             ax.set_ylim(-1, 1)
             ax.tick_params(axis="x", labelsize=6.5, pad=1, length=2)
-            ax.annotate(f"{r['effect']}\n{r['arm']} {r['arm_value']} vs {r['control']} {r['control_value']}",
+            ax.annotate(f"{r['effect']}\n{r['arm']} {r['arm_value']} vs {r['versus']} {r['versus_value']}",
                         (0.01, 0.3), xycoords=label_at, ha="left", va="center", fontsize=7.5)
-            ax.text(1.02, 0.3, f"{r['arm']} - {r['control']}: {_num(r['estimate'], r['unit'])} "
+            ax.text(1.02, 0.3, f"{r['arm']} - {r['versus']}: {_num(r['estimate'], r['unit'])} "
                     f"({_num(r['lower'], r['unit'])} to {_num(r['upper'], r['unit'])}) {short_unit(r['unit'])}",
                     transform=ax.transAxes, ha="left", va="center", fontsize=7.5)
             left, right = ("unfavourable", "favourable") if good_right else ("favourable", "unfavourable")

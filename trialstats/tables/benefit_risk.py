@@ -17,9 +17,9 @@ def uncertainty(row) -> str:
     if row["lower"] <= 0 <= row["upper"]:
         return "CI includes 0"
     if row["kind"] == "Risk":
-        return f"CI excludes 0; more on {row['arm'] if row['estimate'] > 0 else row['control']}"
+        return f"CI excludes 0; more on {row['arm'] if row['estimate'] > 0 else row['versus']}"
     better = (row["estimate"] > 0) == (row["favourable"] == "higher")
-    return f"CI excludes 0; favours {row['arm'] if better else row['control']}"
+    return f"CI excludes 0; favours {row['arm'] if better else row['versus']}"
 
 
 def t_effects(effects: pd.DataFrame, numbers: dict[str, str]) -> pd.DataFrame:
@@ -33,12 +33,12 @@ def t_effects(effects: pd.DataFrame, numbers: dict[str, str]) -> pd.DataFrame:
             diff = (f"{_num(r['estimate'], r['unit'])} ({_num(r['lower'], r['unit'])} to "
                     f"{_num(r['upper'], r['unit'])})" if r["estimate"] == r["estimate"] else "NE")
             p = "" if r["p"] != r["p"] else "< 0.0001" if r["p"] < 0.0001 else f"{r['p']:.4f}"
-            values = ({f"Arm {r['arm']}": r["arm_value"], f"Arm {r['control']}": r["control_value"]} if one else
+            values = ({f"Arm {r['arm']}": r["arm_value"], f"Arm {r['versus']}": r["versus_value"]} if one else
                       {"Arm": f"{r['arm']}: {r['arm_value']}",
-                       "Compared with": f"{r['control']}: {r['control_value']}"})
+                       "Compared with": f"{r['versus']}: {r['versus_value']}"})
             rows.append({"Type": KINDS[kind], "Effect": r["effect"], "Definition": r["definition"],
                          "Unit": short_unit(r["unit"]), "Better": r["favourable"], **values,
-                         f"Difference{' ' + r['arm'] + ' - ' + r['control'] if one else ''} (95% CI)": diff,
+                         f"Difference{' ' + r['arm'] + ' - ' + r['versus'] if one else ''} (95% CI)": diff,
                          "p": p, "Uncertainty": uncertainty(r),
                          "Source": numbers.get(r["source"], r["source"])})
     return pd.DataFrame(rows)

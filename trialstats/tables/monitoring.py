@@ -703,7 +703,7 @@ def t_guidelines(safety: pd.DataFrame, efficacy: pd.DataFrame | None, rules: lis
                           f"P = {_pct(w['posterior_prob'])})" for g, w in by_group.items() if g != group]
                 value += f"; beside it: {', '.join(others)}" if others else ""
                 if "diff_vs_control" in v:
-                    value += (f"; difference from the control {100 * v['diff_vs_control']:.1f} pp (95% CI "
+                    value += (f"; difference from the arm listed last {100 * v['diff_vs_control']:.1f} pp (95% CI "
                               f"{100 * v['diff_lower']:.1f} to {100 * v['diff_upper']:.1f})")
                 first = None if crossings is None else crossings[(crossings["event"] == rule["event"])
                                                                  & (crossings["group"] == group)]
