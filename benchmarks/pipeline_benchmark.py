@@ -9,8 +9,9 @@ during the benchmark shifts all rows alike and the ratio target compares like wi
 
 Rows: cold full run of the default pipeline (both studies); no-op rerun; rerun after changing one
 study's cut date; study 1 alone at its embedded size (the reference for scaling); a generated
-study 1 of each --sizes (written outside data/, run alone). Job rows: the multiple-imputation job
-(100 imputations) and the secondary-analysis job (its MMRMs), from Snakemake's benchmark files.
+study 1 of each --sizes (written outside data/, run alone). Job rows: the primary job (its 100
+imputations and the tipping-point grid, one piece each on a laptop) and the secondary-analysis job
+(its MMRMs), from Snakemake's benchmark files.
 MMRM fit times alone: python benchmarks/mmrm_benchmark.py.
 """
 from __future__ import annotations
@@ -30,7 +31,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = ["Snakefile", "config.yaml", "workflow", "scripts", "data", "profiles"]
 STUDY1 = "nct02302599"
-JOBS = {"primary_mi_0": "multiple imputation job (m = 100)", "secondary": "secondary job (MMRMs, ANCOVAs)"}
+JOBS = {"primary": "primary job (MI m = 100, tipping-point grid)", "secondary": "secondary job (MMRMs, ANCOVAs)"}
 
 
 def timed(cmd: list[str], cwd: Path) -> tuple[float, float]:

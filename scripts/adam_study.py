@@ -7,7 +7,7 @@ import pandas as pd
 from trialstats.adam.efficacy_config import efficacy_stems
 from trialstats.adam.inputs import check_study_config, load_adam_folder
 from trialstats.figures.adam_efficacy import efficacy_figures
-from trialstats.figures.common import save_figure
+from trialstats.figures.common import formats, save_figure
 from trialstats.figures.safety import safety_figures
 from trialstats.joblog import log_errors
 from trialstats.io import write_csv
@@ -40,7 +40,6 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     figures = {**efficacy_figures(efficacy.km),
                **safety_figures(results, cfg.get("control"), arm_codes(data.datasets, cfg))}
     for fid, make in figures.items():
-        for ext in ("png", "pdf"):
-            save_figure(make(), out / "figures" / f"{fid}.{ext}", fid)
+        save_figure(make(), formats(out / "figures" / fid), fid)
     Path(sm.log[0]).write_text("\n".join(f"{k}: {len(v)} rows" for k, v in results.items() if not isinstance(v, str))
                                + "\n")

@@ -1,4 +1,5 @@
-"""Rules open_flow and closed_flow: CONSORT and eligibility ARDs, disagreement listing, CONSORT figure."""
+"""Rules open_flow and closed_flow: CONSORT and eligibility ARDs, disagreement listing, CONSORT figure; on the open
+side trial conduct, the pooled safety tables and (narratives.open) the patient profiles without arm."""
 import json
 from pathlib import Path
 
@@ -14,11 +15,10 @@ from trialstats.tables.flow import (ard_consort, eligibility_outputs, listing_di
                                     t_populations, with_arm_n)
 from trialstats.tables.format import dose_labels, humanize
 from trialstats.ard.since_last import since_last_files
-from trialstats.figures.conduct import g_accrual
 from trialstats.io import read_datasets
-from trialstats.tables.conduct import open_safety_tables, open_side_tables
 from trialstats.joblog import log_errors
 from trialstats.protocol import dose_words
+from trialstats.report.conduct import write_open_side
 
 sm = snakemake  # noqa: F821 (injected by snakemake)
 with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
@@ -30,8 +30,7 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     write_csv(consort, sm.output.consort)
     title = f"{sm.params.study_id}: subject flow at the data cut {sm.wildcards.cut}" + (" by arm" if arm else "")
     control = control_of(json.loads((adam / "arms.json").read_text()), arm) if arm else None   # the unblind rule's
-    for path in sm.output.figure:
-        save_figure(g_consort(consort, title, sm.params.enrolled_label, control), path, title)
+    save_figure(g_consort(consort, title, sm.params.enrolled_label, control), sm.output.figure, title)
     tables = Path(sm.output.tables)
     tables.mkdir(parents=True, exist_ok=True)
     randomized = sm.params.enrolled_label == "Randomized"   # a single-arm study enrols, it does not randomize
@@ -43,19 +42,8 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     write_csv(baseline, tables / "baseline_ard.csv")
     write_csv(t_baseline(baseline, protocol.get("baseline")), tables / "baseline.csv")
     write_csv(humanize(listing_discontinued(adsl, arm), dose_labels(**words)), tables / "discontinued.csv")
-    if arm is None:   # trial conduct and the pooled AE overview for the open side
-        adae, adeff = (pd.read_parquet(adam / f"{name}.parquet") for name in ("adae", "adeff"))
-        conduct = open_side_tables(adsl, adae, adeff, protocol, sm.wildcards.cut, randomized)
-        if randomized:        # the open session's pooled safety (the review has its own safety job)
-            lab, ex = (pd.read_parquet(adam / f"{name}.parquet") if (adam / f"{name}.parquet").exists() else None
-                       for name in ("adlb", "adex"))
-            aesi = [a["name"] for a in protocol.get("aesi", [])]          # as the closed side (aesi_names)
-            conduct.update(open_safety_tables(adsl, adae, lab, ex, aesi))
-        for name, frame in conduct.items():
-            write_csv(frame, tables / f"{name}.csv")
-        for ext in ("png", "pdf"):
-            save_figure(g_accrual(conduct["accrual"], protocol["study"].get("target_randomized"), "Accrual over time",
-                                  enrolled), tables / f"accrual.{ext}", "accrual")
+    if arm is None:   # trial conduct, the pooled safety and the open profiles for the open side
+        write_open_side(tables, adam, Path(sm.input.sdtm), adsl, protocol, sm.wildcards.cut, randomized, enrolled)
     if "eligibility" in sm.output.keys():
         ard_, disagreements, table = eligibility_outputs(pd.read_parquet(adam / "eligibility.parquet"))
         for frame, path in ((ard_, sm.output.eligibility), (disagreements, sm.output.disagreements),

@@ -23,9 +23,10 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     status, labels = P.primary_status(adsl, adeff, protocol, sm.params.arm_column, sm.wildcards.cut)
     main = P.ard_primary(status, adsl, labels, sm.params.covariates)
     wide = P.mi_wide(adeff, status, spec, analysis_visits(protocol))
-    mi = P.ard_mi_pooled(pd.concat([pd.read_parquet(f) for f in sm.input.mi], ignore_index=True), wide, labels,
-                         sm.params.mi["imputations"])
-    grid = pd.concat([pd.read_parquet(f) for f in sm.input.tipping], ignore_index=True)
+    pieces = {a: [pd.read_parquet(f) for f in sm.input[a]]   # the primary_shard jobs' pieces, else one here
+              or [P.shard_part(a, adeff, status, labels, protocol, sm.params.mi)] for a in ("mi", "tipping")}
+    mi = P.ard_mi_pooled(pd.concat(pieces["mi"], ignore_index=True), wide, labels, sm.params.mi["imputations"])
+    grid = pd.concat(pieces["tipping"], ignore_index=True)
     tipping = P.tipping_statement(grid, status, labels, sm.params.alpha)
     ard = pd.concat([main, mi], ignore_index=True)
     decision = decision_row(pd.read_csv(Path(sm.input.monitoring[0], "efficacy_look_ard.csv"),
@@ -39,11 +40,8 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     write_csv(P.t_tipping_point(grid, labels), out.t_tipping)
     Path(out.tipping_statement).write_text(tipping + "\n")
     write_csv(status, out.listing)
-    for path in out.f_forest:
-        caption = figure_caption("f_14_2_3", "Difference in response across analyses")
-        save_figure(g_difference_forest(ard, labels, caption, spec,
-                                              parameter_names(protocol)), path, "f_14_2_3")
-    for path in out.f_tipping:
-        caption = figure_caption("f_14_2_4", "Tipping point: Fisher p")
-        save_figure(g_tipping_heatmap(grid, labels, caption, sm.params.alpha), path, "f_14_2_4")
+    save_figure(g_difference_forest(ard, labels, figure_caption("f_14_2_3", "Difference in response across analyses"),
+                                    spec, parameter_names(protocol)), out.f_forest, "f_14_2_3")
+    save_figure(g_tipping_heatmap(grid, labels, figure_caption("f_14_2_4", "Tipping point: Fisher p"), sm.params.alpha),
+                out.f_tipping, "f_14_2_4")
     Path(sm.log[0]).write_text(P.t_primary(ard, labels, decision).to_string(index=False) + "\n" + tipping + "\n")

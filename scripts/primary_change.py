@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from trialstats.figures.common import save_figure
+from trialstats.figures.common import formats, save_figure
 from trialstats.figures.primary import g_change_forest
 from trialstats.figures.secondary import g_lsmeans_over_visits
 from trialstats.arms import arm_sizes, label_arm_columns
@@ -39,15 +39,14 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     write_csv(readable_visits(label_arm_columns(C.t_change_sensitivity(result, labels, spec["visit"], notes), fas_n)),
               out / "tables" / "t_14_2_3.csv")
     primary = result[result["variable"] == "primary"]
-    for ext in ("png", "pdf"):
-        save_figure(g_lsmeans_over_visits(primary, labels, visits, f"Change in {name}",
-                                          figure_caption("f_14_2_1:change",
-                                                         f"LS-mean change from baseline in {name} (MMRM, FAS)"),
-                                          control=labels[-1]),
-                    out / "figures" / f"f_14_2_1.{ext}", "f_14_2_1")
-        save_figure(g_change_forest(result, labels, spec["visit"], f"Difference in change in {name}",
-                                    figure_caption("f_14_2_3:change", "Difference at the key visit across analyses"),
-                                    better_direction(protocol, spec["paramcd"])),
-                    out / "figures" / f"f_14_2_3.{ext}", "f_14_2_3")
+    save_figure(g_lsmeans_over_visits(primary, labels, visits, f"Change in {name}",
+                                      figure_caption("f_14_2_1:change",
+                                                     f"LS-mean change from baseline in {name} (MMRM, FAS)"),
+                                      control=labels[-1]),
+                formats(out / "figures" / "f_14_2_1"), "f_14_2_1")
+    save_figure(g_change_forest(result, labels, spec["visit"], f"Difference in change in {name}",
+                                figure_caption("f_14_2_3:change", "Difference at the key visit across analyses"),
+                                better_direction(protocol, spec["paramcd"])),
+                formats(out / "figures" / "f_14_2_3"), "f_14_2_3")
     Path(sm.log[0]).write_text(C.t_change_primary(result, labels, spec["visit"], unit).to_string(index=False) + "\n"
                                + "".join(f"{k}: {v}\n" for k, v in notes.items()))

@@ -6,7 +6,7 @@ import pandas as pd
 import yaml
 
 from trialstats.arms import arm_colours
-from trialstats.figures.common import save_figure
+from trialstats.figures.common import formats, save_figure
 from trialstats.figures.survival import km_figure
 from trialstats.io import write_csv
 from trialstats.joblog import log_errors
@@ -31,8 +31,7 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     table = t_tte_analysis(result, labels[-1], "days")
     write_csv(table, out / "tables" / "t_14_2_1.csv")
     (out / "tables" / "t_14_2_1_footnote.txt").write_text(tte_footnote(result, labels[-1], "days") + "\n")
-    for ext in ("png", "pdf"):
-        save_figure(km_figure(steps, labels, arm_colours(labels, labels[-1]), "days",
-                              figure_caption("f_14_2_1:tte", f"Kaplan-Meier estimate: {spec['name']}")),
-                    out / "figures" / f"f_14_2_1.{ext}", "f_14_2_1")
+    save_figure(km_figure(steps, labels, arm_colours(labels, labels[-1]), "days",
+                          figure_caption("f_14_2_1:tte", f"Kaplan-Meier estimate: {spec['name']}")),
+                formats(out / "figures" / "f_14_2_1"), "f_14_2_1")
     Path(sm.log[0]).write_text(table.to_string(index=False) + "\n" + tte_footnote(result, labels[-1]) + "\n")

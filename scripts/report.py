@@ -1,5 +1,5 @@
-"""Rules open_report, closed_report and review_report: compile a DMC report PDF with typst
-(rule rtf_tables writes the same tables as RTF)."""
+"""Rules open_report, closed_report and review_report: compile a DMC report PDF with typst, and write
+its tables, listings and figures as RTF."""
 import json
 from pathlib import Path
 
@@ -8,10 +8,10 @@ import yaml
 
 from trialstats.report.build import compile_report, record_appendices, report_meta, report_source
 from trialstats.io import write_csv
-from trialstats.report.benefit_risk import write_benefit_risk
 from trialstats.report.summary import cite_sources, executive_summary, report_arms
 from trialstats.outputs.plan import report_plan
 from trialstats.outputs.registry import REPORT_TITLES
+from trialstats.report.rtf import RtfPage, write_rtf_tables
 from trialstats.tables.since_last import t_since_last
 from trialstats.joblog import log_errors
 
@@ -38,6 +38,7 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     appendices = record_appendices(root / "adam")
     numbers = {o.id: o.number for _, outputs in sections for o in outputs}
     if any(o.id == "t_br" for _, outputs in sections for o in outputs):   # the benefit-risk page, from the ARDs
+        from trialstats.report.benefit_risk import write_benefit_risk   # (scipy, matplotlib: the closed report only)
         write_benefit_risk(root, protocol, report_arms(root, kind, sm.params.arm_column), numbers)
     summary = executive_summary(root, kind, sm.params.previous_cut, numbers.get("t_guidelines", "Table G.1"), protocol,
                                 sm.params.arm_column)
@@ -46,4 +47,10 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     source = report_source(kind, meta, sections, root, manifest, appendices, preface, summary)
     Path(sm.output.typ).write_text(source)
     Path(sm.output.pdf).write_bytes(compile_report(source, root, sm.wildcards.cut))
-    Path(sm.log[0]).write_text(f"{kind} report: {sum(len(o) for _, o in sections)} outputs\n")
+    page = RtfPage(study=protocol["study"]["id"], report=REPORT_TITLES[kind], cut=sm.wildcards.cut,
+                   closed=kind == "closed", open_session=kind == "open",
+                   synthetic=bool(protocol["study"].get("synthetic")), version=meta["version_text"],
+                   paper=sm.params.paper)
+    written = write_rtf_tables(sections, root, Path(sm.output.rtf), page)
+    Path(sm.log[0]).write_text(f"{kind} report: {sum(len(o) for _, o in sections)} outputs; RTF ({sm.params.paper}): "
+                               f"{', '.join(written)}\n")

@@ -1,17 +1,18 @@
-"""Rules closed_safety and review_safety: safety tables, listings and figures."""
+"""Rules closed_safety and review_safety: safety tables, listings and figures, and the patient profiles; for a
+single-arm study (review) also the charter's stopping guidelines."""
 import json
 from pathlib import Path
 
+import yaml
+
 from trialstats.adam.unblind import control_of, received_arm
 from trialstats.ard.safety import compute_safety
-from trialstats.figures.common import save_figure
-from trialstats.figures.safety import safety_rule_figures
-from trialstats.io import read_datasets, write_csv
-from trialstats.tables.format import readable_visits
-from trialstats.tables.safety import display_context, exposure_note, safety_files
+from trialstats.io import read_datasets
+from trialstats.tables.safety import display_context, exposure_note
 from trialstats.joblog import log_errors
-from trialstats.outputs.registry import figures_of
-from trialstats.vocabulary import parameter_labels
+from trialstats.report.monitoring import write_monitoring
+from trialstats.report.profiles import write_profiles
+from trialstats.report.safety import write_exploratory, write_safety
 
 sm = snakemake  # noqa: F821 (injected by snakemake)
 with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
@@ -35,22 +36,18 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
                              reactions=sm.params.reactions, adcm=adam.get("adcm"))
     context = display_context(adam["adsl"], arm, [adam.get("adlb"), adam.get("advs")], sm.params.dose_label)
     out = Path(sm.output.folder)
-    for sub in ("ard", "tables", "listings", "figures"):
-        (out / sub).mkdir(parents=True, exist_ok=True)
-    for path, frame in safety_files(results, context, single_arm).items():
-        write_csv(frame, out / path)
-    (out / "tables" / "t_14_1_5_footnote.txt").write_text(exposure_note(sm.params.dose_label, sm.params.regimen) + "\n")
-    lb = adam.get("adlb")
-    lab_names = parameter_labels(lb)
-    numbers = figures_of("safety", "review" if single_arm else "closed")
-    for fid, make in safety_rule_figures(results, lab_names, control, numbers).items():
-        for ext in ("png", "pdf"):
-            save_figure(make(), out / "figures" / f"{fid}.{ext}", fid)
-    if sm.params.exploratory:   # single-arm exploratory glycaemic outcomes (review side)
-        from trialstats.tables.exploratory import ard_exploratory, t_exploratory
-        ex = ard_exploratory(adam["adeff"], adam["adsl"], sm.params.exploratory)
-        write_csv(ex, out / "ard" / "t_14_2_e1.csv")
-        names = parameter_labels(adam["adeff"])
-        write_csv(readable_visits(t_exploratory(ex, names)), out / "tables" / "t_14_2_e1.csv")
+    write_safety(out, results, context, single_arm, adam.get("adlb"), control,
+                 exposure_note(sm.params.dose_label, sm.params.regimen))
+    profiled = write_profiles(out, {**adam, "adsl": adam["adsl"].assign(ARM_=adam["adsl"][arm])},
+                              read_datasets(sm.input.sdtm, {"cm", "mh"}), sm.params.narrative_aesi,
+                              None if single_arm else arm, sm.wildcards.cut, sm.params.regimen_word)
+    if single_arm:               # the charter's safety rules, pooled (a randomized study's: rule monitoring)
+        protocol = yaml.safe_load(open(sm.input.protocol))
+        Path(sm.output.monitoring).mkdir(parents=True, exist_ok=True)
+        if "monitoring" in protocol:
+            write_monitoring(Path(sm.output.monitoring), adam, Path(sm.input.adam), protocol, None, [],
+                             sm.wildcards.cut)
+    if sm.params.exploratory:    # single-arm exploratory glycaemic outcomes (review side)
+        write_exploratory(out, adam["adeff"], adam["adsl"], sm.params.exploratory)
     Path(sm.log[0]).write_text("\n".join(f"{k}: {len(v)} rows" for k, v in results.items()
-                                         if not k.startswith("data_")) + "\n")
+                                         if not k.startswith("data_")) + f"\n{profiled} patient profiles\n")

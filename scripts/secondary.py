@@ -4,7 +4,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from trialstats.figures.common import save_figure
+from trialstats.figures.common import formats, save_figure
 from trialstats.figures.secondary import g_lsmeans_over_visits, g_subgroup_forest
 from trialstats.arms import arm_sizes, label_arm_columns
 from trialstats.tables.format import readable_visits
@@ -41,16 +41,12 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     for tid, fid in (("t_14_2_5", "f_14_2_5"), ("t_14_2_6", "f_14_2_6")):
         param = names.get(results[tid]["paramcd"], results[tid]["paramcd"])
         fig_title = figure_caption(fid, f"LS-mean change from baseline in {param} (MMRM, FAS)")
-        for ext in ("png", "pdf"):
-            save_figure(g_lsmeans_over_visits(results[tid]["ard"], labels, visits, f"Change in {param}", fig_title,
-                                              control=labels[-1]),
-                        out / "figures" / f"{fid}.{ext}", fid)
+        save_figure(g_lsmeans_over_visits(results[tid]["ard"], labels, visits, f"Change in {param}", fig_title,
+                                          control=labels[-1]), formats(out / "figures" / fid), fid)
     key = results["t_14_2_5"]["paramcd"]
     change = f"Difference in {protocol['secondary']['key_visit']} change in {names.get(key, key)}"
-    for ext in ("png", "pdf"):
-        save_figure(g_subgroup_forest(results["f_14_2_11"]["ard"], labels,
-                                      figure_caption("f_14_2_11", "Subgroups (FAS)"), change,
-                                      better_direction(protocol, key)),
-                    out / "figures" / f"f_14_2_11.{ext}", "f_14_2_11")
+    save_figure(g_subgroup_forest(results["f_14_2_11"]["ard"], labels, figure_caption("f_14_2_11", "Subgroups (FAS)"),
+                                  change, better_direction(protocol, key)),
+                formats(out / "figures" / "f_14_2_11"), "f_14_2_11")
     Path(sm.log[0]).write_text("\n\n".join(f"{tid}\n{r['table'].to_string(index=False)}" for tid, r in results.items()
                                            if "table" in r) + "\n")

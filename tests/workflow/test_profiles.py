@@ -11,8 +11,11 @@ import pytest
 
 pytestmark = pytest.mark.workflow
 CUT1, CUT2 = "results/nct02302599/2018-12-31", "results/nct06495437/2026-03-31"
-SIDES = [(CUT1, "closed", "closed/adam", "closed/report/dmc_closed_report.pdf", ["Impaired liver function"]),
-         (CUT2, "review", "adam", "review/report/safety_review_report.pdf", ["Fever within 48 h of an infusion"])]
+# (cut, the profiles' folder, the ADaM they come from, the report printing them, the AESIs marked for narratives)
+SIDES = [(CUT1, "closed/safety", "closed/adam", "closed/report/dmc_closed_report.pdf", ["Impaired liver function"]),
+         (CUT1, "open/tables", "adam", "open/report/dmc_open_report.pdf", ["Impaired liver function"]),
+         (CUT2, "review/safety", "adam", "review/report/safety_review_report.pdf",
+          ["Fever within 48 h of an infusion"])]
 
 
 def adam(folder):
@@ -83,7 +86,7 @@ def _last_dose(d: dict, subject: str, when) -> pd.Series:
 @pytest.mark.parametrize("cut, side, adam_folder, pdf, aesi", SIDES)
 def test_every_narrative_fact_equals_its_record(built, cut, side, adam_folder, pdf, aesi):
     d = adam(built / cut / adam_folder) | {"mh": pd.read_parquet(built / cut / "sdtm/mh.parquet")}
-    if side == "closed":      # the coded arm: the key's code of the arm received
+    if side == "closed/safety":      # the coded arm: the key's code of the arm received
         coding = {a["arm"]: a["code"] for a in json.loads((built / cut / adam_folder / "arms.json").read_text())}
         d["adsl"] = d["adsl"].assign(TRTCODE=d["adsl"]["TRT01A"].map(coding))
     facts = pd.read_csv(built / cut / side / "profiles/facts.csv", dtype=str, keep_default_na=False)
@@ -125,7 +128,7 @@ def test_every_number_and_date_of_a_narrative_is_one_of_its_facts(built, cut, si
 
 
 def test_the_liver_case_shows_its_peak_the_records_after_it_and_that_alp_is_not_collected(built):
-    folder = built / CUT1 / "closed/profiles"
+    folder = built / CUT1 / "closed/safety/profiles"
     text = pd.read_csv(folder / "narratives.csv").set_index("USUBJID").loc["NCT02302599-01-028", "NARRATIVE"]
     assert "ALT 144 U/L (3.6 x ULN) on 2016-11-09, 25 days after infusion 3" in text    # the issue's case
     assert "ALT was measured 3 more times after its peak" in text
@@ -138,14 +141,33 @@ def test_the_liver_case_shows_its_peak_the_records_after_it_and_that_alp_is_not_
 
 
 def test_an_sae_with_action_not_applicable_before_a_later_dose_is_queried(built):
-    text = pd.read_csv(built / CUT1 / "closed/profiles/narratives.csv").set_index("USUBJID").loc[
+    text = pd.read_csv(built / CUT1 / "closed/safety/profiles/narratives.csv").set_index("USUBJID").loc[
         "NCT02302599-01-031", "NARRATIVE"]
     assert "Action taken: not applicable; to be queried: infusion 3 followed on 2016-11-07" in text
 
 
 def test_closed_narratives_name_the_coded_arm_and_the_review_none(built):
-    closed = pd.read_csv(built / CUT1 / "closed/profiles/narratives.csv")
+    closed = pd.read_csv(built / CUT1 / "closed/safety/profiles/narratives.csv")
     assert all(re.search(r" in arm [AB]\.", t) for t in closed["NARRATIVE"])
     assert not any(re.search(r"placebo|UC-MSC|active|control", t, re.I) for t in closed["NARRATIVE"])
-    review = pd.read_csv(built / CUT2 / "review/profiles/narratives.csv")
+    review = pd.read_csv(built / CUT2 / "review/safety/profiles/narratives.csv")
     assert not any(" arm " in t for t in review["NARRATIVE"])
+
+
+def test_the_open_profiles_are_the_closed_subjects_without_arm(built):
+    """narratives.open: the same subjects and narratives as the closed report, from the blinded ADaM: no arm
+    column, no arm in a narrative, no treatment name in any of its files."""
+    closed, open_ = (built / CUT1 / side / "profiles" for side in ("closed/safety", "open/tables"))
+    subjects = pd.read_csv(open_ / "subjects.csv", dtype=str, keep_default_na=False)
+    assert list(subjects.columns) == ["Subject", "Reasons for a narrative"]
+    assert set(subjects["Subject"]) == set(pd.read_csv(closed / "subjects.csv")["Subject"])
+    narratives = pd.read_csv(open_ / "narratives.csv")
+    assert not any(re.search(r" arm |placebo|UC-MSC|active|control", t, re.I) for t in narratives["NARRATIVE"])
+    coded = pd.read_csv(closed / "narratives.csv").set_index("USUBJID")["NARRATIVE"]
+    for row in narratives.itertuples(index=False):   # the closed narrative less its arm
+        assert re.sub(r" in arm [AB]\.", ".", coded[row.USUBJID]) == row.NARRATIVE
+    names = set(pd.read_parquet(built / CUT1 / "closed/adam/adsl.parquet")["TRT01A"])
+    for path in open_.glob("*.csv"):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        assert not {"ARM", "TRT01A", "TRT01P", "TRTA", "TRTP", "ARM_", "Arm"} & set(frame.columns), path
+        assert not names & set(frame.to_numpy().ravel()), path

@@ -141,3 +141,16 @@ def derive_primary_tte(adsl: pd.DataFrame, adlb: pd.DataFrame, adae: pd.DataFram
     tte["CNSDTDSC"] = np.where(is_event, "", np.where(ids.map(capped).astype(bool), "data cut", "end of observation"))
     tte["SRCDOM"] = ids.map(first["SRCDOM"]).where(is_event, "")
     return tte.sort_values("USUBJID", kind="mergesort").reset_index(drop=True)
+
+
+POPULATION_NAMES = {"FASFL": "Full analysis set", "SAFFL": "Safety set", "PPROTFL": "Per-protocol set"}
+
+
+def tte_definition(spec: dict, names: dict | None = None) -> str:
+    """The endpoint as the SAP states it: the event(s), day 1 and the censoring."""
+    events = [event_label(e, names) + (" (a value after the first dose, scheduled or not)" if "lab" in e else "")
+              for e in spec["events"]]
+    what = events[0] if len(events) == 1 else "the first of " + ", ".join(events[:-1]) + " or " + events[-1]
+    return (f"Event: {what}; day 1 = "
+            f"{START_WORDS[spec.get('start', 'first_dose')]}. Without the event: censored at the end of observation "
+            "(the end-of-study date, else the last date of any record) or at the data cut, whichever is earlier.")

@@ -23,7 +23,7 @@ import pandas as pd
 from ..columns import lookup
 from ..dates import compute_dt
 from ..io import UnreadableFile, read_table
-from ..sdtm.validate import NULL_ARMS
+from ..sdtm.spec import NULL_ARMS
 
 KEY_COLUMNS = ("USUBJID", "ARMCD", "ARM")
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from ..stats.distributions import norm_ppf, norm_sf
 from ..adam.adtte import derive_param_tte
 from ..stats.rates import compute_exposure_adjusted_rate
 from ..stats.survival import compute_logrank, compute_logrank_p, fit_cox, fit_km, km_quantile, rmst, step_at
@@ -227,10 +227,10 @@ def _contrast_rows(d: pd.DataFrame, arm: str, active: str, control: str, endpoin
     if active in rmst_by_arm and control in rmst_by_arm:
         (ea, sa), (ec, sc) = rmst_by_arm[active], rmst_by_arm[control]
         diff, se = ea - ec, float(np.hypot(sa, sc))
-        z = stats.norm.ppf(0.5 + level / 2)
+        z = norm_ppf(0.5 + level / 2)
         rows += [dict(base, group2="", group2_level="", variable_level=RMST_DIFF, stat_name=k, stat=v)
                  for k, v in (("estimate", diff), ("se", se), ("lower", diff - z * se), ("upper", diff + z * se),
-                              ("p", float(2 * stats.norm.sf(abs(diff / se))) if se > 0 else np.nan))
+                              ("p", float(2 * norm_sf(abs(diff / se))) if se > 0 else np.nan))
                  if np.isfinite(v)]
     else:
         _note(rows, endpoint, label, RMST_DIFF, "the RMST of an arm is not estimable")

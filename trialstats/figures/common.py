@@ -14,16 +14,23 @@ STYLE = {"font.family": "DejaVu Sans", "font.size": 9, "axes.spines.top": False,
          "axes.spines.right": False, "svg.hashsalt": "trialstats", "pdf.compression": 6}
 
 
-def save_figure(fig, path: str | Path, title: str) -> None:
-    """Save as the suffix says; metadata fixed so that equal figures give equal bytes."""
-    path = Path(path)
-    fmt = path.suffix[1:]
-    metadata = {"pdf": {"Title": title, "Creator": "trialstats", "Producer": "matplotlib",
-                        "CreationDate": None, "ModDate": None},
-                "png": {"Title": title, "Software": "trialstats"},
-                "svg": {"Title": title, "Creator": "trialstats", "Date": None}}[fmt]
-    fig.savefig(path, format=fmt, metadata=metadata, dpi=150 if fmt == "png" else None)
+def save_figure(fig, paths, title: str) -> None:
+    """Save to each path (a path or several: one drawing, each format as its suffix says), metadata fixed
+    so that equal figures give equal bytes; then close the figure."""
+    for path in [paths] if isinstance(paths, str | Path) else paths:
+        path = Path(path)
+        fmt = path.suffix[1:]
+        metadata = {"pdf": {"Title": title, "Creator": "trialstats", "Producer": "matplotlib",
+                            "CreationDate": None, "ModDate": None},
+                    "png": {"Title": title, "Software": "trialstats"},
+                    "svg": {"Title": title, "Creator": "trialstats", "Date": None}}[fmt]
+        fig.savefig(path, format=fmt, metadata=metadata, dpi=150 if fmt == "png" else None)
     plt.close(fig)
+
+
+def formats(stem: str | Path, exts=("png", "pdf")) -> list[Path]:
+    """The figure's files: `stem` with each suffix."""
+    return [Path(f"{stem}.{ext}") for ext in exts]
 
 # The PDF places a figure at 13.2 cm high within 26.7 cm wide ("contain").
 PRINT_HEIGHT_IN, PRINT_WIDTH_IN = 13.2 / 2.54, 26.7 / 2.54

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..listings.safety import part_suffix, part_title
 from ..protocol import dose_words, narrative_aesi, parameter_names, reaction_spec, regimen
-from ..tables.primary_tte import POPULATION_NAMES, tte_definition
+from ..adam.adtte import POPULATION_NAMES, tte_definition
 from ..vocabulary import related_note, related_terms, visit_label
 from .registry import GS_DESIGN, LAYOUT, REPORT_RULES, RULE_FOLDERS, Entry, entry
 
@@ -170,6 +170,7 @@ NEEDS = {  # a protocol feature an entry needs -> does this protocol have it
     "exploratory": lambda p: "exploratory" in p,
     "infusions": lambda p: regimen(p) == "infusion",
     "reactions": lambda p: regimen(p) == "infusion" and "reactions" in p,
+    "narratives.open": lambda p: bool((p.get("narratives") or {}).get("open")),
 }
 
 

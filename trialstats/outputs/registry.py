@@ -69,7 +69,7 @@ PROFILES = ("A profile for every subject with a serious adverse event, a death, 
             "AESI the protocol marks for narratives (protocol narratives.aesi){narrative_aesi}, or a liver alert (ALT "
             "or AST >= 3 x ULN after the first {dose_word}; the Hy's-law screen adds bilirubin >= 2 x ULN); any AE "
             "record counts, treatment-emergent or not. The narrative is generated from the records only: each number, "
-            "date and term in it is listed with its dataset, key and variable in {side}/profiles/facts.csv.")
+            "date and term in it is listed with its dataset, key and variable in {facts}.")
 REACTION = ("{reaction_name}: a TEAE with preferred term {reaction_terms}, attributed to the latest dose on or "
             "before its onset and counted in a fixed window of days after it (day 0 = the day of the dose). ")
 REACTION_COUNTS = ("n/N (%) [events]: subjects with a reaction within the window after dose k / subjects who "
@@ -157,6 +157,10 @@ ENTRIES: tuple[Entry, ...] = (
     E("o_sae_listing", "o_sae_listing", "Listing 2", "Serious adverse events, without arm", "Safety set",
       f"{OPEN}/sae_listing.csv", "open_flow", "listing", "Every serious TEAE of every subject, by subject and onset; "
       "no arm. Onset day: study day (day 1 = first dose); {since_last_dose}" + VERBATIM, "ADAE, ADSL, ADEX"),
+    E("o_profiles", "o_profiles", "Listing 3", "Patient profiles and narratives, without arm", "Safety set: the "
+      "subjects the narrative rule selects", f"{OPEN}/profiles/subjects.csv", "open_flow", "profiles",
+      PROFILES.replace("{facts}", f"{OPEN}/profiles/facts.csv") + " From the blinded ADaM: no arm, the dose as the "
+      "blinded data record it.", "ADSL, ADAE, ADEX, ADLB; SDTM CM, MH", needs=("narratives.open",)),
     # 14.1 subjects (rules closed_flow, closed_safety)
     E("t_14_1_1", "t_14_1_1", "Table 14.1.1", "Analysis populations by arm", "Randomized",
       "closed/flow/populations.csv", "closed_flow", source="ADSL"),
@@ -362,10 +366,10 @@ ENTRIES: tuple[Entry, ...] = (
     E("l_16_2_7", "l_16_2_7", "Listing 16.2.7", "Safety laboratory panel: tests by category and their records",
       "Safety set", f"{SAFETY}/listings/l_lab_panel.csv", "safety", "listing", "The panel is the protocol's safety "
       "laboratory panel; a test or category without records says so.", "ADLB"),
-    # patient profiles and narratives (rules closed_profiles, review_profiles): the subjects, then a page each
+    # patient profiles and narratives (rules closed_safety, review_safety): the subjects, then a page each
     E("l_profiles", "l_profiles", "Listing 16.3.1", "Patient profiles and narratives", "Safety set: the subjects the "
-      "narrative rule selects", "{side}/profiles/subjects.csv", "profiles", "profiles", PROFILES, "ADSL, ADAE, ADEX, "
-      "ADLB; SDTM CM, MH"),
+      "narrative rule selects", f"{SAFETY}/profiles/subjects.csv", "safety", "profiles",
+      PROFILES.replace("{facts}", f"{SAFETY}/profiles/facts.csv"), "ADSL, ADAE, ADEX, ADLB; SDTM CM, MH"),
     # files the summary and the figures read that are not printed as outputs of their own
     E("l_hys_law_peaks", "l_hys_law_peaks", "", "Peak ALT, AST and bilirubin per subject", "Safety set",
       f"{SAFETY}/listings/l_hys_law_peaks.csv", "safety", "listing", source="ADLB"),
@@ -509,7 +513,7 @@ assert len(REGISTRY) == len(ENTRIES) + len(ADAM_ENTRIES), "registry keys must be
 RULE_FOLDERS = {"open_flow": "open/tables", "closed_flow": "closed/flow", "safety": "{side}/safety",
                 "secondary": "closed/secondary", "primary_change": "closed/primary_change",
                 "primary_tte": "closed/primary_tte",
-                "monitoring": "{side}/monitoring", "adam_study": "analysis", "profiles": "{side}/profiles"}
+                "monitoring": "{side}/monitoring", "adam_study": "analysis"}
 
 REPORT_TITLES = {"open": "DMC open report (pooled)", "closed": "DMC closed report (by arm)",
                  "review": "Safety review report", "adam": "DMC report (by arm) from ADaM datasets"}
@@ -524,7 +528,7 @@ LAYOUT = {
         ("Trial conduct", ["o_accrual", "o_accrual_table", "o_completeness", "o_deviations"]),
         ("Subject flow", ["o_consort", "o_disposition", "o_populations", "o_eligibility", "o_disagreements"]),
         ("Baseline and safety, pooled", ["o_baseline", "o_ae_overview", "o_ae_soc_pt", "o_aesi", "o_lab_alerts",
-                                         "o_sae_listing"]),
+                                         "o_sae_listing", "o_profiles"]),
     ],
     "closed": [
         ("Benefit-risk", ["t_br", "f_br"]),

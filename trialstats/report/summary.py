@@ -17,9 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..protocol import parameter_names
-from ..tables.conduct import available_cell
-from ..tables.time_to_event import tte_arms
-from ..tables.monitoring import decision_row
+from ..tables.format import available_cell
 from ..vocabulary import visit_label
 
 # flagging rule for a system organ class or preferred term: the incidence in an arm differs from the
@@ -101,6 +99,7 @@ def primary_row(primary: pd.DataFrame, arms: list[str], tipping: str = "",
         text += (f" Sensitivity analyses ({', '.join(names)}): differences from "
                  f"{values.min():.1f} to {values.max():.1f} percentage points.")
     if look is not None and len(look):
+        from ..tables.monitoring import decision_row   # scipy: imported by the closed report only
         decision = decision_row(look)
         final = look.loc[(look["group1"] == "ANALYSIS") & (look["stat_name"] == "final"), "stat"]
         interim = float(final.iloc[0]) == 0
@@ -140,6 +139,7 @@ def tte_row(ard: pd.DataFrame, spec: dict) -> dict:
     """The time-to-event primary endpoint (rule primary_tte): per arm subjects with the event and the
     median, then each arm vs the control: hazard ratio with its 95% CI and the log-rank p; NE where
     not estimable (the table's footnote says why)."""
+    from ..tables.time_to_event import tte_arms   # scipy: imported by the closed report only
     arms = tte_arms(ard)
     num = lambda v, d=0: "NE" if v != v else f"{v:.{d}f}"  # noqa: E731
     count = lambda a, k: _stat(ard, group1="ARM", group1_level=a, variable_level="overall", stat_name=k)  # noqa: E731

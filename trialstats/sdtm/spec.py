@@ -19,6 +19,9 @@ import pandas as pd
 
 SEXES = ("M", "F", "U")
 NY = ("Y", "N")
+# SDTM IG values of ARMCD/ARM that are no assignment (screen failures, not assigned, not treated)
+NULL_ARMS = {"SCRNFAIL", "SCREEN FAILURE", "NOTASSGN", "NOT ASSIGNED", "NOTTRT", "NOT TREATED",
+             "UNPLAN", "UNPLANNED TREATMENT"}
 
 BASE = {"STUDYID": "id", "DOMAIN": "id", "USUBJID": "id"}
 

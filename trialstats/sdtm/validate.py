@@ -13,7 +13,8 @@ from ..dates import compute_dt_bounds, is_iso_date, parse_dates
 from .ingest import Study, problem
 from .queries import AE_BEFORE_CONSENT, AE_END_BEFORE_START_PARTIAL, CODED_VARIABLES, NOT_YET_CODED, \
     SCREENING_BEFORE_CONSENT, SCREENING_BEFORE_CONSENT_DAYS, consent_dates
-from .spec import CUT_DATES, DOMAINS, FINDINGS, columns_of, may_be_empty, numeric_columns, permissible, spec_name
+from .spec import (CUT_DATES, DOMAINS, FINDINGS, NULL_ARMS, columns_of, may_be_empty, numeric_columns, permissible,
+                   spec_name)
 
 NUMBER_EXPECTED = "a number"
 DATE_EXPECTED = ("an ISO 8601 date or date-time of any precision that exists: YYYY, YYYY-MM, YYYY-MM-DD, "
@@ -265,9 +266,6 @@ def _cross_findings(study: Study) -> list[dict]:
     return out
 
 
-# SDTM IG values of ARMCD/ARM that are no assignment (screen failures, not assigned, not treated)
-NULL_ARMS = {"SCRNFAIL", "SCREEN FAILURE", "NOTASSGN", "NOT ASSIGNED", "NOTTRT", "NOT TREATED",
-             "UNPLAN", "UNPLANNED TREATMENT"}
 ARM_COLUMNS = {"DM": ("ARMCD", "ARM", "ACTARMCD", "ACTARM", "ACTARMUD"), "EX": ("EXTRT",), "EC": ("ECTRT",)}
 # what was given, how much and how: one value for every subject in a blinded transfer (DM.ARMNRS,
 # the reason an arm is null, names no arm and is not checked)

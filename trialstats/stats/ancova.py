@@ -11,7 +11,8 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from .distributions import t_ppf, t_sf
 
 TIDY = ["estimate", "se", "df", "lower", "upper", "p"]
 
@@ -39,13 +40,13 @@ def fit_ancova(data: pd.DataFrame, response: str, treatment: str, covariates: li
     df = len(y) - x.shape[1]
     sigma2 = float(np.sum((y - x @ beta) ** 2) / df)
     cov = sigma2 * np.linalg.inv(x.T @ x)
-    q = stats.t.ppf(0.5 + level / 2, df)
+    q = t_ppf(0.5 + level / 2, df)
     means = d[covariates].astype(float).mean().to_numpy() if covariates else np.array([])
     means = np.r_[means, [1 / len(levels[f]) for f in factors for _ in levels[f][1:]]]
 
     def row(c):
         est, se = float(c @ beta), math.sqrt(float(c @ cov @ c))
-        p = float(2 * stats.t.sf(abs(est / se), df))
+        p = float(2 * t_sf(abs(est / se), df))
         out = dict(estimate=est, se=se, df=float(df), lower=est - q * se, upper=est + q * se, p=p)
         if log:
             out.update(estimate=math.exp(est), lower=math.exp(est - q * se), upper=math.exp(est + q * se))

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special, stats
+from scipy import optimize, special
+
+from .distributions import beta_ppf, chi2_ppf, chi2_sf, norm_ppf, norm_sf
 
 DIFF_METHODS = ("wald", "newcombe", "mn")
 
@@ -29,7 +31,7 @@ class Interval:
 
 
 def _z(level: float) -> float:
-    return float(stats.norm.ppf(0.5 + level / 2))
+    return float(norm_ppf(0.5 + level / 2))
 
 
 def _check_counts(x: int, n: int) -> None:
@@ -52,8 +54,8 @@ def clopper_pearson_ci(x: int, n: int, level: float = 0.95) -> Interval:
     """Exact (Clopper-Pearson) interval from beta quantiles; 0 and 1 at the edges."""
     _check_counts(x, n)
     a = 1 - level
-    lower = 0.0 if x == 0 else float(stats.beta.ppf(a / 2, x, n - x + 1))
-    upper = 1.0 if x == n else float(stats.beta.ppf(1 - a / 2, x + 1, n - x))
+    lower = 0.0 if x == 0 else float(beta_ppf(a / 2, x, n - x + 1))
+    upper = 1.0 if x == n else float(beta_ppf(1 - a / 2, x + 1, n - x))
     return Interval(x / n, lower, upper, "clopper-pearson", level)
 
 
@@ -226,6 +228,7 @@ def stratified_diff_ci(tables, level: float = 0.95) -> Interval:
 
 def fisher_exact(x1: int, n1: int, x2: int, n2: int) -> float:
     """Two-sided Fisher exact p (sum of tables no more likely than the observed one)."""
+    from scipy import stats   # scipy.stats where a method needs more than a distribution (stats.distributions)
     return float(stats.fisher_exact([[x1, n1 - x1], [x2, n2 - x2]], alternative="two-sided").pvalue)
 
 
@@ -255,6 +258,7 @@ def fisher_exact_grid(x1, n1: int, x2, n2: int) -> np.ndarray:
 
 def pearson_chi2(table) -> tuple[float, int, float]:
     """Pearson chi-square without continuity correction: (statistic, df, p)."""
+    from scipy import stats
     res = stats.chi2_contingency(np.asarray(table, dtype=float), correction=False)
     return float(res.statistic), int(res.dof), float(res.pvalue)
 
@@ -280,7 +284,7 @@ def cmh_general_association(tables) -> tuple[float, int, float]:
         var += np.kron(vr, vc) / (n * n * (n - 1))
     df = diff.size
     q = float(diff @ np.linalg.pinv(var) @ diff)
-    return q, df, float(stats.chi2.sf(q, df))
+    return q, df, float(chi2_sf(q, df))
 
 
 def cmh_row_mean_scores(tables, scores=None) -> tuple[float, int, float]:
@@ -307,7 +311,7 @@ def cmh_row_mean_scores(tables, scores=None) -> tuple[float, int, float]:
         diff += (t @ a)[:-1] - rows[:-1] * mean
         var += v * (np.diag(rows[:-1]) - np.outer(rows[:-1], rows[:-1]) / n) * n / (n - 1)
     q = float(diff @ np.linalg.pinv(var) @ diff)
-    return q, r - 1, float(stats.chi2.sf(q, r - 1))
+    return q, r - 1, float(chi2_sf(q, r - 1))
 
 
 def cmh_2x2(tables, continuity_correction: bool) -> tuple[float, int, float]:
@@ -324,7 +328,7 @@ def cmh_2x2(tables, continuity_correction: bool) -> tuple[float, int, float]:
     stat = (abs(num) - (0.5 if continuity_correction else 0.0)) ** 2 / var
     if continuity_correction and abs(num) < 0.5:
         stat = 0.0
-    return float(stat), 1, float(stats.chi2.sf(stat, 1))
+    return float(stat), 1, float(chi2_sf(stat, 1))
 
 
 # --- logistic regression ------------------------------------------------------------------------
@@ -440,7 +444,7 @@ def firth_fit(x, y, fixed: dict[int, float] | tuple | None = None, start=None, m
 def _firth_profile_ci(x, y, beta, value, j, level, limit=50.0):
     """Profile penalized-likelihood interval for coefficient j (as R logistf); a bound beyond
     +/- `limit` on the log-odds scale is reported as infinite."""
-    half = stats.chi2.ppf(level, 1) / 2
+    half = chi2_ppf(level, 1) / 2
     drop = lambda b: value - firth_fit(x, y, (j, b), start=beta)[1] - half  # noqa: E731
     _, _, _, info = _penalized_loglik(x, y, beta)
     se = math.sqrt(np.linalg.pinv(info)[j, j])
@@ -471,21 +475,21 @@ def fit_logistic(data: pd.DataFrame, outcome: str, terms: list[str], method: str
     if use == "ml":
         beta, cov, _, converged = logistic_ml(x, y)
         se = np.sqrt(np.diag(cov))
-        z = stats.norm.ppf(0.5 + level / 2)
+        z = norm_ppf(0.5 + level / 2)
         coef = pd.DataFrame({"term": names, "estimate": beta, "se": se, "lower": beta - z * se,
-                             "upper": beta + z * se, "p": 2 * stats.norm.sf(np.abs(beta / se))})
+                             "upper": beta + z * se, "p": 2 * norm_sf(np.abs(beta / se))})
         return LogisticFit(coef, "ml", converged, separation, len(y))
     beta, value, converged = firth_fit(x, y)
     rows = []
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = norm_ppf(0.5 + level / 2)
     cov = np.linalg.pinv(_penalized_loglik(x, y, beta)[3])
     for j, name in enumerate(names):
         if profile is None or name in profile:
             lower, upper, se = _firth_profile_ci(x, y, beta, value, j, level)
             lr = 2 * (value - firth_fit(x, y, (j, 0.0), start=beta)[1])   # penalized LR test
-            p = float(stats.chi2.sf(max(lr, 0.0), 1))
+            p = float(chi2_sf(max(lr, 0.0), 1))
         else:
             se = math.sqrt(cov[j, j])
-            lower, upper, p = beta[j] - z * se, beta[j] + z * se, float(2 * stats.norm.sf(abs(beta[j] / se)))
+            lower, upper, p = beta[j] - z * se, beta[j] + z * se, float(2 * norm_sf(abs(beta[j] / se)))
         rows.append(dict(term=name, estimate=beta[j], se=se, lower=lower, upper=upper, p=p))
     return LogisticFit(pd.DataFrame(rows), "firth", converged, separation, len(y))

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from .distributions import norm_ppf, norm_sf, t_ppf, t_sf
 
 
 @dataclass(frozen=True)
@@ -61,9 +62,9 @@ def rubin(estimates, variances, df_complete: float | None = None, level: float =
         df_obs = (nu + 1) / (nu + 3) * nu * (1 - lam)
         df = df_obs if math.isinf(df_old) else df_old * df_obs / (df_old + df_obs)
     se = math.sqrt(t)
-    crit = stats.norm.ppf(0.5 + level / 2) if math.isinf(df) else stats.t.ppf(0.5 + level / 2, df)
+    crit = norm_ppf(0.5 + level / 2) if math.isinf(df) else t_ppf(0.5 + level / 2, df)
     tstat = qbar / se if se > 0 else math.copysign(math.inf, qbar) if qbar else 0.0
-    p = float(2 * (stats.norm.sf(abs(tstat)) if math.isinf(df) else stats.t.sf(abs(tstat), df)))
+    p = float(2 * (norm_sf(abs(tstat)) if math.isinf(df) else t_sf(abs(tstat), df)))
     return Pooled(qbar, se, df, qbar - crit * se, qbar + crit * se, p, ubar, b, m)
 
 

@@ -32,7 +32,9 @@ from itertools import product
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
+
+from .distributions import f_sf, t_ppf, t_sf
 
 COV_STRUCTURES = ("us", "cs", "ar1")
 DDF_METHODS = ("kenward-roger", "satterthwaite", "residual")
@@ -293,8 +295,8 @@ class MMRMFit:
         est = float(c @ self.beta)
         se = math.sqrt(float(c @ self.vcov @ c))
         df = self._df_1d(c)
-        q = stats.t.ppf(0.5 + level / 2, df)
-        p = float(2 * stats.t.sf(abs(est / se), df)) if se > 0 else float("nan")
+        q = t_ppf(0.5 + level / 2, df)
+        p = float(2 * t_sf(abs(est / se), df)) if se > 0 else float("nan")
         return dict(estimate=est, se=se, df=df, lower=est - q * se, upper=est + q * se, p=p)
 
     def _df_1d(self, c: np.ndarray) -> float:
@@ -351,7 +353,7 @@ class MMRMFit:
         else:
             f = float(est @ np.linalg.solve(c @ self.vcov @ c.T, est)) / q
             num, den = q, self._satterthwaite_multi(c)
-        return dict(num_df=num, den_df=den, F=f, p=float(stats.f.sf(f, num, den)))
+        return dict(num_df=num, den_df=den, F=f, p=float(f_sf(f, num, den)))
 
     def _satterthwaite_multi(self, c: np.ndarray) -> float:
         """Fai & Cornelius (1996), as SAS: 1-d df along the eigenvectors of C Phi C'."""

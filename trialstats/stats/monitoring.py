@@ -13,7 +13,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import optimize, special
+
+from .distributions import beta_sf, norm_cdf, norm_pdf, norm_ppf, norm_sf
 
 SPENDING_FUNCTIONS = ("obrien-fleming", "pocock")
 
@@ -24,7 +26,7 @@ def alpha_spent(t, alpha: float, kind: str) -> np.ndarray:
     t = np.clip(np.asarray(t, dtype=float), 0.0, 1.0)
     if kind == "obrien-fleming":
         with np.errstate(divide="ignore"):
-            return np.where(t > 0, 2 - 2 * stats.norm.cdf(stats.norm.ppf(1 - alpha / 2) / np.sqrt(t)), 0.0)
+            return np.where(t > 0, 2 - 2 * norm_cdf(norm_ppf(1 - alpha / 2) / np.sqrt(t)), 0.0)
     if kind == "pocock":
         return alpha * np.log1p((math.e - 1) * t)
     raise ValueError(f"spending function must be one of {SPENDING_FUNCTIONS}, got {kind!r}")
@@ -48,25 +50,25 @@ def crossing_probabilities(info, upper, lower=None, theta: float = 0.0) -> tuple
     for k in range(len(info)):
         mean = theta * math.sqrt(info[k])
         if k == 0:
-            up[0] = stats.norm.sf(upper[0] - mean)
-            dn[0] = stats.norm.cdf(lower[0] - mean)
+            up[0] = norm_sf(upper[0] - mean)
+            dn[0] = norm_cdf(lower[0] - mean)
             lo, hi = max(lower[0], mean - 9), min(upper[0], mean + 9)
             if hi <= lo:
                 break
             z, w = _simpson_grid(lo, hi)
-            dens = stats.norm.pdf(z - mean)
+            dens = norm_pdf(z - mean)
             continue
         delta = info[k] - info[k - 1]
         sd = math.sqrt(delta)
         shift = z * math.sqrt(info[k - 1]) + theta * delta          # S_{k-1} + drift of the increment
-        up[k] = float(np.sum(w * dens * stats.norm.sf((upper[k] * math.sqrt(info[k]) - shift) / sd)))
-        dn[k] = float(np.sum(w * dens * stats.norm.cdf((lower[k] * math.sqrt(info[k]) - shift) / sd)))
+        up[k] = float(np.sum(w * dens * norm_sf((upper[k] * math.sqrt(info[k]) - shift) / sd)))
+        dn[k] = float(np.sum(w * dens * norm_cdf((lower[k] * math.sqrt(info[k]) - shift) / sd)))
         lo, hi = max(lower[k], mean - 9), min(upper[k], mean + 9)
         if hi <= lo or k == len(info) - 1:
             break
         z_new, w_new = _simpson_grid(lo, hi)
         # density of Z_k: sum over the grid of Z_{k-1} of f(z_{k-1}) * density of z_k given z_{k-1}
-        kernel = stats.norm.pdf((z_new[:, None] * math.sqrt(info[k]) - shift[None, :]) / sd) * math.sqrt(info[k]) / sd
+        kernel = norm_pdf((z_new[:, None] * math.sqrt(info[k]) - shift[None, :]) / sd) * math.sqrt(info[k]) / sd
         dens, z, w = kernel @ (w * dens), z_new, w_new
     return up, dn
 
@@ -131,7 +133,7 @@ def conditional_power(z: float, fraction: float, critical: float, design_drift: 
         raise ValueError(f"information fraction must be in (0, 1), got {t}")
 
     def cp(drift):
-        return float(stats.norm.sf((critical - z * math.sqrt(t) - drift * (1 - t)) / math.sqrt(1 - t)))
+        return float(norm_sf((critical - z * math.sqrt(t) - drift * (1 - t)) / math.sqrt(1 - t)))
 
     return ConditionalPower(cp(z / math.sqrt(t)), cp(design_drift), cp(0.0))
 
@@ -167,7 +169,7 @@ def predictive_probability(x: tuple[int, int], n: tuple[int, int], planned: tupl
 def posterior_exceedance(events: int, n: int, p0: float, prior: tuple[float, float] = (1.0, 1.0)) -> float:
     """P(rate > p0 | events of n) under a Beta(prior) prior: 1 - BetaCDF(p0; a + x, b + n - x)."""
     a, b = prior
-    return float(stats.beta.sf(p0, a + events, b + n - events))
+    return float(beta_sf(p0, a + events, b + n - events))
 
 
 def bayesian_count_boundary(n_max: int, p0: float, threshold: float, prior=(1.0, 1.0)) -> np.ndarray:
@@ -177,7 +179,7 @@ def bayesian_count_boundary(n_max: int, p0: float, threshold: float, prior=(1.0,
     out = np.empty(n_max, dtype=int)
     for n in range(1, n_max + 1):
         x = np.arange(n + 1)
-        probs = stats.beta.sf(p0, a + x, b + n - x)
+        probs = beta_sf(p0, a + x, b + n - x)
         hit = np.flatnonzero(probs > threshold)
         out[n - 1] = hit[0] if len(hit) else n + 1
     return out
@@ -241,7 +243,7 @@ def cp_futility_z(fraction: float, critical: float, threshold: float) -> float:
     """The z at information fraction t below which conditional power under the current trend is
     below `threshold`: a conditional-power futility rule drawn as a boundary on the z scale."""
     t = fraction       # CP under the trend is Phi((z / sqrt(t) - critical) / sqrt(1 - t)); solved for z
-    return float(math.sqrt(t) * (critical + math.sqrt(1 - t) * stats.norm.ppf(threshold)))
+    return float(math.sqrt(t) * (critical + math.sqrt(1 - t) * norm_ppf(threshold)))
 
 
 def rule_crossing_probability(boundary, rate: float, draws: int = 20_000, seed: int = 20240601) -> float:

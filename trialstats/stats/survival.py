@@ -5,7 +5,8 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from .distributions import norm_ppf, norm_sf
 
 
 def fit_km(time, event) -> pd.DataFrame:
@@ -21,7 +22,7 @@ def fit_km(time, event) -> pd.DataFrame:
     surv, se = prob[k + 1], prob_se[k + 1]
     with np.errstate(divide="ignore", invalid="ignore"):
         loglog_se = se / (surv * np.abs(np.log(surv)))
-        z = stats.norm.ppf(0.975)
+        z = norm_ppf(0.975)
         inside = (surv > 0) & (surv < 1)
         lower = np.where(inside, surv ** np.exp(z * loglog_se), surv)
         upper = np.where(inside, surv ** np.exp(-z * loglog_se), surv)
@@ -68,10 +69,10 @@ def fit_cox(time, event, treated, strata=None, ties: str = "efron", level: float
         warnings.simplefilter("always", ConvergenceWarning)
         fit = PHReg(np.asarray(time, dtype=float), x, status=np.asarray(event, dtype=int), ties=ties, **kw).fit()
     beta, se = float(fit.params[0]), float(fit.bse[0])
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = norm_ppf(0.5 + level / 2)
     with np.errstate(over="ignore", invalid="ignore"):
         return {"log_hr": beta, "se": se, "hr": float(np.exp(beta)), "lower": float(np.exp(beta - z * se)),
-                "upper": float(np.exp(beta + z * se)), "p": float(2 * stats.norm.sf(abs(beta / se))),
+                "upper": float(np.exp(beta + z * se)), "p": float(2 * norm_sf(abs(beta / se))),
                 "loglik": float(fit.llf),
                 "converged": float(not any(issubclass(w.category, ConvergenceWarning) for w in caught))}
 
@@ -107,5 +108,5 @@ def rmst(time, event, tau: float, level: float = 0.95) -> dict[str, float]:
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(n > d, after ** 2 * d / (n * (n - d)), 0.0)
     se = float(np.sqrt(terms.sum()))
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = norm_ppf(0.5 + level / 2)
     return {"estimate": area, "se": se, "lower": float(area - z * se), "upper": float(area + z * se), "tau": float(tau)}

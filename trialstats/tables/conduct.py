@@ -11,6 +11,7 @@ from ..adam.standardize import standardize_adae, standardize_adsl, standardize_b
 from ..ard.conduct import ard_accrual, ard_completeness
 from ..ard.safety import ard_ae_overview, ard_ae_soc_pt, ard_aesi, ard_hys_law
 from ..listings.safety import listing_serious
+from .format import available_cell
 from .safety import NO_AESI, t_incidence
 
 
@@ -22,13 +23,6 @@ def t_accrual(ard: pd.DataFrame) -> pd.DataFrame:
                          "Enrolled": wide["enrolled"].to_numpy(),
                          "Cumulative screened": wide["cumulative_screened"].to_numpy(),
                          "Cumulative enrolled": wide["cumulative_enrolled"].to_numpy()})
-
-
-def available_cell(available: int, expected: int, collected: bool) -> str:
-    """n (%) of the expected with a value; "not collected at this visit" when no record has it."""
-    if not collected and not available:
-        return "not collected at this visit"
-    return f"{available} ({decimal_text(100 * available / expected, 1)}%)" if expected else "0"
 
 
 def t_completeness(ard: pd.DataFrame, names: dict[str, str] | None = None) -> pd.DataFrame:

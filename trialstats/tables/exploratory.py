@@ -7,8 +7,8 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from ..stats.distributions import t_ppf, t_sf
 from ..stats.binary import clopper_pearson_ci
 from ..ard.shape import ard
 from .format import fmt
@@ -21,8 +21,8 @@ def paired_change(base: np.ndarray, value: np.ndarray, level: float = 0.95) -> d
     mean = float(chg.mean()) if n else math.nan
     sd = float(chg.std(ddof=1)) if n > 1 else math.nan
     se = sd / math.sqrt(n) if n > 1 else math.nan
-    q = stats.t.ppf(0.5 + level / 2, n - 1) if n > 1 else math.nan
-    p = float(2 * stats.t.sf(abs(mean / se), n - 1)) if n > 1 and se > 0 else math.nan
+    q = t_ppf(0.5 + level / 2, n - 1) if n > 1 else math.nan
+    p = float(2 * t_sf(abs(mean / se), n - 1)) if n > 1 and se > 0 else math.nan
     return dict(n=n, base_mean=float(np.mean(base)) if n else math.nan,
                 value_mean=float(np.mean(value)) if n else math.nan,
                 mean=mean, sd=sd, lower=mean - q * se, upper=mean + q * se, p=p)

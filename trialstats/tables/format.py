@@ -115,3 +115,10 @@ def humanize(frame: pd.DataFrame, labels: dict | None = None) -> pd.DataFrame:
 def readable_visits(frame: pd.DataFrame) -> pd.DataFrame:
     """Every text cell of a display with its visit names as people write them (visit_label)."""
     return frame.apply(lambda col: col.map(lambda v: visit_label(v) if isinstance(v, str) else v))
+
+
+def available_cell(available: int, expected: int, collected: bool) -> str:
+    """n (%) of the expected with a value; "not collected at this visit" when no record has it."""
+    if not collected and not available:
+        return "not collected at this visit"
+    return f"{available} ({decimal_text(100 * available / expected, 1)}%)" if expected else "0"

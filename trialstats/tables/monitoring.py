@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from ..stats.distributions import beta_sf, norm_sf
 from ..numbers import decimal_text
 from ..adam.occds import aesi_columns
 from ..stats.binary import diff_ci, score_ci
@@ -63,7 +63,7 @@ def first_crossing(records: pd.DataFrame, rule: dict, prior) -> dict | None:
     from_subjects-th subject on) is crossed: date, subject, n and events then."""
     onsets = records[records["onset"]]
     n, x = onsets["n"].to_numpy(), onsets["events"].to_numpy()
-    prob = stats.beta.sf(rule["p0"], prior[0] + x, prior[1] + n - x)
+    prob = beta_sf(rule["p0"], prior[0] + x, prior[1] + n - x)
     hit = np.flatnonzero((n >= rule.get("from_subjects", 1)) & (prob > rule["threshold"]))
     if not len(hit):
         return None
@@ -207,7 +207,7 @@ def _planned_looks(plan: dict, total: float, se_planned: float, drift: float, un
         on_effect = math.exp(on_effect) if effect == "boundary_hr" else on_effect
         rows += [dict(base, stat_name=k, stat=float(v)) for k, v in (
             ("information_fraction", t), (unit, round(t * total)), ("boundary_z", c),
-            ("boundary_p", stats.norm.sf(c)), (effect, on_effect),
+            ("boundary_p", norm_sf(c)), (effect, on_effect),
             ("alpha_spent", alpha_spent(t, alpha, kind)), ("cumulative_power", up[:j + 1].sum()),
             ("futility_z", futility))]
     rows.append(dict(group1="DESIGN", group1_level="overall", variable="monitoring", variable_level="design",
@@ -266,10 +266,10 @@ def ard_efficacy_monitoring(status: pd.DataFrame, labels: tuple[str, str], plan:
                       stat_name=s, stat=v) for s, v in (("n", xi), ("N", ni), ("planned", planned[lab]))]
     rows += _history_rows(history, bounds, alpha, kind)
     stat = [("evaluable", evaluable), ("missing_as_nonresponders", missing), ("planned", total_planned),
-            ("information_fraction", fraction), ("z", z), ("p_one_sided", stats.norm.sf(z)),
+            ("information_fraction", fraction), ("z", z), ("p_one_sided", norm_sf(z)),
             ("estimate", est), ("se", se), ("se_estimate", se_estimate), ("alpha", alpha),
             ("alpha_spent", alpha if final else float(alpha_spent(fraction, alpha, kind))),
-            ("looks_before", len(history)), ("boundary_z", bound), ("boundary_p", stats.norm.sf(bound)),
+            ("looks_before", len(history)), ("boundary_z", bound), ("boundary_p", norm_sf(bound)),
             ("crossed_efficacy", int(z >= bound) if math.isfinite(z) else 0),
             ("design_active_rate", pa), ("design_control_rate", pc), ("design_drift", drift),
             ("final_critical_z", final_critical), ("final", int(final))]
@@ -328,9 +328,9 @@ def _sequential_look(z: float, estimate: float, se: float, evaluable: int, plann
     rows = _planned_looks(plan, planned, design[0], design[1], unit, f"boundary_{scale}", sign) if design else []
     rows += _history_rows(history, bounds, alpha, kind)
     stat = [("evaluable", evaluable), ("planned", planned), ("information_fraction", fraction),
-            ("estimate", to_effect(estimate)), ("se", se), ("z", z), ("p_one_sided", stats.norm.sf(z)),
+            ("estimate", to_effect(estimate)), ("se", se), ("z", z), ("p_one_sided", norm_sf(z)),
             ("alpha", alpha), ("alpha_spent", alpha if final else float(alpha_spent(fraction, alpha, kind))),
-            ("looks_before", len(history)), ("boundary_z", bound), ("boundary_p", stats.norm.sf(bound)),
+            ("looks_before", len(history)), ("boundary_z", bound), ("boundary_p", norm_sf(bound)),
             (f"boundary_{scale}", to_effect(sign * bound * se)), ("crossed_efficacy", int(z >= bound)),
             ("final_critical_z", final_critical), ("final", int(final)), ("benefit_sign", sign)]
     if design:
@@ -586,7 +586,7 @@ def t_gs_design(efficacy: pd.DataFrame, plan: dict, cut: str) -> pd.DataFrame:
         rows.append({"Look": f"Analysed {c}" + (" (this cut, final)" if c == cut and look["final"] == 1 else
                                                 " (this cut)" if c == cut else ""),
                      unit_head: f"{int(v['evaluable'])} of {planned} ({_pct(v['information_fraction'])})",
-                     "Efficacy boundary z (nominal p)": f"{v['boundary_z']:.3f} ({stats.norm.sf(v['boundary_z']):.2g})"
+                     "Efficacy boundary z (nominal p)": f"{v['boundary_z']:.3f} ({norm_sf(v['boundary_z']):.2g})"
                      if np.isfinite(v["boundary_z"]) else "- (no information)",
                      effect_head: _effect(effect, statistic) if np.isfinite(effect) else "-",
                      "Alpha spent": f"{v['alpha_spent']:.4f}", futility_head: "-", "Power so far": "-",

@@ -12,7 +12,7 @@ from ..arms import arm_header
 from ..stats.binary import diff_ci, fisher_exact, fisher_exact_grid, fit_logistic, mn_ci_grid
 from ..stats.mi import impute_sequential, rubin
 from ..vocabulary import CI_METHODS, POPULATIONS, analysis_names, covariate_text
-from ..protocol import dose_words
+from ..protocol import analysis_visits, dose_words
 from ..ard.shape import ard
 from .format import estimate_ci, fmt, n_over_n_pct, stat
 
@@ -165,6 +165,18 @@ def shard_range(total: int, shard: int, shards: int) -> range:
     if not 0 <= shard < shards:
         raise ValueError(f"shard {shard} is not in 0..{shards - 1}")
     return range(shard * total // shards, (shard + 1) * total // shards)
+
+
+def shard_part(analysis: str, adeff: pd.DataFrame, status: pd.DataFrame, labels, protocol: dict, mi: dict,
+               shard: int = 0, shards: int = 1) -> pd.DataFrame:
+    """Piece `shard` of `shards` of a heavy analysis: "mi" (a range of the imputations: mi_estimates) or
+    "tipping" (a range of the grid's rows: ard_tipping_grid); with shards = 1, the whole analysis."""
+    if analysis == "mi":
+        spec, visits = protocol["responder"], analysis_visits(protocol)
+        return mi_estimates(mi_wide(adeff, status, spec, visits), spec, visits, labels,
+                            shard_range(mi["imputations"], shard, shards), mi["seed"])
+    rows = shard_range(tipping_counts(status, labels)[labels[0]]["missing"] + 1, shard, shards)
+    return ard_tipping_grid(status, labels, rows)
 
 
 def mi_estimates(wide: pd.DataFrame, spec: dict, visits: list[str], labels, imputations: range,

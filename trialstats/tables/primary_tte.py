@@ -6,11 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..adam.adtte import START_WORDS, event_label
 from ..ard.time_to_event import ard_km_steps, ard_tte_analysis
-
-POPULATION_NAMES = {"FASFL": "Full analysis set", "SAFFL": "Safety set", "PPROTFL": "Per-protocol set"}
-
 
 def strata_name(spec: dict) -> str | None:
     """The stratum column's name: the strata joined by " x " (their combinations), None without strata."""
@@ -48,13 +44,3 @@ def ard_primary_tte(adsl: pd.DataFrame, adtte: pd.DataFrame, spec: dict, arm: st
                             unit="days", endpoint=spec["paramcd"], landmarks=spec.get("landmarks"),
                             ties=spec.get("ties", "efron"), source="closed ADaM ADTTE")
     return ard_, ard_km_steps(d, "ARM", list(labels), spec["paramcd"])
-
-
-def tte_definition(spec: dict, names: dict | None = None) -> str:
-    """The endpoint as the SAP states it: the event(s), day 1 and the censoring."""
-    events = [event_label(e, names) + (" (a value after the first dose, scheduled or not)" if "lab" in e else "")
-              for e in spec["events"]]
-    what = events[0] if len(events) == 1 else "the first of " + ", ".join(events[:-1]) + " or " + events[-1]
-    return (f"Event: {what}; day 1 = "
-            f"{START_WORDS[spec.get('start', 'first_dose')]}. Without the event: censored at the end of observation "
-            "(the end-of-study date, else the last date of any record) or at the data cut, whichever is earlier.")

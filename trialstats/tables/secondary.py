@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from ..stats.distributions import chi2_sf, f_sf
 from ..stats.ancova import fit_ancova
 from ..stats.binary import diff_ci, fisher_exact
 from ..stats.mmrm import MMRMError, fit_mmrm
@@ -245,7 +245,7 @@ def _nested_f_test(data: pd.DataFrame, full: str, reduced: str) -> float:
         resid = y - x @ np.linalg.lstsq(x, y, rcond=None)[0]
         fits.append((float(resid @ resid), len(y) - np.linalg.matrix_rank(x)))
     (rss_f, df_f), (rss_r, df_r) = fits
-    return float(stats.f.sf((rss_r - rss_f) / (df_r - df_f) / (rss_f / df_f), df_r - df_f, df_f))
+    return float(f_sf((rss_r - rss_f) / (df_r - df_f) / (rss_f / df_f), df_r - df_f, df_f))
 
 
 def _interaction_lr(data: pd.DataFrame, mains: list[str], inters: list[str]) -> float:
@@ -260,7 +260,7 @@ def _interaction_lr(data: pd.DataFrame, mains: list[str], inters: list[str]) -> 
         ll_r = firth_fit(x_f, y, {j: 0.0 for j in range(first, x_f.shape[1])})[1]
     else:
         ll_f, ll_r = logistic_ml(x_f, y)[2], logistic_ml(x_r, y)[2]
-    return float(stats.chi2.sf(max(2 * (ll_f - ll_r), 0.0), len(inters)))
+    return float(chi2_sf(max(2 * (ll_f - ll_r), 0.0), len(inters)))
 
 
 # --- all secondary analyses of a study ------------------------------------------------------------

@@ -12,7 +12,6 @@ import re
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..arms import order_arms
 from ..ard.shape import ard
@@ -137,6 +136,7 @@ def _levels(adsl: pd.DataFrame, col: str) -> list[str]:
 
 def between_arm_p(values: pd.Series, arms: pd.Series, kind: str, test: str) -> float:
     """p of a between-arm test of one characteristic (missing values left out)."""
+    from scipy import stats   # the tests of stats.distributions' docstring: scipy.stats where they are used
     ok = values.notna() & arms.notna()
     values, arms = values[ok], arms[ok]
     if kind == "continuous":

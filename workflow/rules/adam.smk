@@ -36,6 +36,7 @@ rule unblind:
     resources:
         mem_mb=memory(per_1000_subjects=120),  # measured: 970 MB at 10,000 subjects
         runtime=minutes,
+    priority: 5  # every closed job waits for it
     log:
         "results/{study}/{cut}/logs/unblind.log",
     benchmark:

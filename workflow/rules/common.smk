@@ -350,16 +350,8 @@ def review_monitoring(study, cut):
     return [f"results/{study}/{cut}/review/monitoring"] if "monitoring" in PROTOCOLS[study] else []
 
 
-def monitoring_adam(wildcards):
-    """By arm on the closed side (unblinded ADaM); a single-arm study's blinded ADaM."""
-    side = "closed/adam" if wildcards.side == "closed" else "adam"
-    return f"results/{wildcards.study}/{wildcards.cut}/{side}"
-
-
 def earlier_looks(wildcards):
     """The closed monitoring of every configured cut before this one: the looks already analysed."""
-    if wildcards.side != "closed":
-        return []
     cuts = config["studies"][wildcards.study]["cuts"]
     return [f"results/{wildcards.study}/{c}/closed/monitoring" for c in sorted(cuts) if c < wildcards.cut]
 
@@ -371,29 +363,19 @@ def primary_monitoring(wildcards):
     return [f"results/{wildcards.study}/{wildcards.cut}/closed/monitoring"] if "final_test" in plan else []
 
 
-def monitoring_arm(wildcards):
-    return arm_column(wildcards) if wildcards.side == "closed" else None
-
-
 def primary_shards(analysis):
-    """The pieces of a heavy primary analysis (config scale) as inputs of the rule that pools them."""
+    """The pieces of a heavy primary analysis (config scale) as inputs of the rule that pools them; none
+    for a single piece (the primary job computes it: a job of its own would only add its start-up)."""
 
     def files(wildcards):
         n = config["scale"][f"{analysis}_shards"]
-        return [f"results/{wildcards.study}/{wildcards.cut}/closed/primary/{analysis}_{k}.parquet" for k in range(n)]
+        return (
+            [f"results/{wildcards.study}/{wildcards.cut}/closed/primary/{analysis}_{k}.parquet" for k in range(n)]
+            if n > 1
+            else []
+        )
 
     return files
-
-
-def report_tables(wildcards):
-    """What the RTF outputs of one report are made from: the report's own inputs, and on the closed
-    side the report job's own outputs (the benefit-risk page, written beside its typst source)."""
-    written = (
-        [f"results/{wildcards.study}/{wildcards.cut}/closed/report/dmc_closed_report.typ"]
-        if wildcards.side == "closed"
-        else []
-    )
-    return planned_inputs(wildcards.side)(wildcards) + written
 
 
 def previous_cut(wildcards):

@@ -5,6 +5,7 @@
 rule open_flow:
     input:
         adam="results/{study}/{cut}/adam",
+        sdtm="results/{study}/{cut}/sdtm",  # CM and MH of the open patient profiles (narratives.open)
         protocol=protocol_file,
         previous=previous_blinded_adam,
     output:

@@ -1,24 +1,24 @@
-# Stopping guidelines of the DMC charter (protocol `monitoring`) at each cut.
+# Stopping guidelines of the DMC charter (protocol `monitoring`) at each cut, by arm (a single-arm study's:
+# rule review_safety).
 
 
 rule monitoring:
     input:
-        adam=monitoring_adam,
+        adam="results/{study}/{cut}/closed/adam",
         protocol=protocol_file,
         earlier=earlier_looks,
     output:
-        folder=directory("results/{study}/{cut}/{side}/monitoring"),
-    wildcard_constraints:
-        side="closed|review",
+        folder=directory("results/{study}/{cut}/closed/monitoring"),
     params:
         library=LIBRARY,
-        arm_column=monitoring_arm,
+        arm_column=arm_column,
     resources:
         mem_mb=memory(per_1000_subjects=60),  # reads ADSL, ADAE and ADEFF, as secondary
         runtime=minutes,
+    priority: 3  # the primary job waits for it (the charter's decision row): on the way to the closed report
     log:
-        "results/{study}/{cut}/logs/monitoring_{side}.log",
+        "results/{study}/{cut}/logs/monitoring_closed.log",
     benchmark:
-        "results/{study}/{cut}/benchmarks/monitoring_{side}.tsv"
+        "results/{study}/{cut}/benchmarks/monitoring_closed.tsv"
     script:
         "../../scripts/monitoring.py"

@@ -1,4 +1,5 @@
-# Reports: the DMC open (pooled) and closed (by arm) PDFs, and a single-arm safety review.
+# Reports: the DMC open (pooled) and closed (by arm) PDFs, and a single-arm safety review; each job writes
+# the report's tables, listings and figures as RTF beside its PDF.
 
 
 rule open_report:
@@ -17,12 +18,14 @@ rule open_report:
         ),
         typ="results/{study}/{cut}/open/report/dmc_open_report.typ",
         summary="results/{study}/{cut}/open/report/executive_summary.csv",
+        rtf=directory("results/{study}/{cut}/open/report/rtf"),  # every table, listing and figure as RTF
     params:
         library=LIBRARY,
         kind="open",
         arm_column=None,
         previous_cut=previous_cut,
         version=config["report"]["version"],
+        paper=config["report"]["paper"],
         currency=data_currency,
     resources:
         mem_mb=memory(per_1000_subjects=10),  # measured: 210 MB at 10,000 subjects
@@ -52,12 +55,14 @@ rule closed_report:
         ),
         typ="results/{study}/{cut}/closed/report/dmc_closed_report.typ",
         summary="results/{study}/{cut}/closed/report/executive_summary.csv",
+        rtf=directory("results/{study}/{cut}/closed/report/rtf"),  # every table, listing and figure as RTF
     params:
         library=LIBRARY,
         kind="closed",
         arm_column=arm_column,
         previous_cut=previous_cut,
         version=config["report"]["version"],
+        paper=config["report"]["paper"],
         currency=data_currency,
     resources:
         mem_mb=memory(per_1000_subjects=250),  # measured: 1,860 MB at 10,000 subjects
@@ -86,12 +91,14 @@ rule review_report:
         ),
         typ="results/{study}/{cut}/review/report/safety_review_report.typ",
         summary="results/{study}/{cut}/review/report/executive_summary.csv",
+        rtf=directory("results/{study}/{cut}/review/report/rtf"),  # every table, listing and figure as RTF
     params:
         library=LIBRARY,
         kind="review",
         arm_column=None,
         previous_cut=previous_cut,
         version=config["report"]["version"],
+        paper=config["report"]["paper"],
         currency=data_currency,
     resources:
         mem_mb=memory(per_1000_subjects=250),  # as closed_report
@@ -102,27 +109,3 @@ rule review_report:
         "results/{study}/{cut}/benchmarks/review_report.tsv"
     script:
         "../../scripts/report.py"
-
-
-rule rtf_tables:
-    # every table, listing and figure of a report as RTF; its own job, beside the PDF
-    input:
-        tables=report_tables,
-        protocol=protocol_file,
-    output:
-        directory("results/{study}/{cut}/{side}/report/rtf"),
-    wildcard_constraints:
-        side="open|closed|review",
-    params:
-        library=LIBRARY,
-        paper=config["report"]["paper"],
-        version=config["report"]["version"],
-    resources:
-        mem_mb=memory(per_1000_subjects=10),  # measured: 180 MB at 10,000 subjects
-        runtime=minutes,
-    log:
-        "results/{study}/{cut}/logs/{side}_rtf.log",
-    benchmark:
-        "results/{study}/{cut}/benchmarks/{side}_rtf.tsv"
-    script:
-        "../../scripts/rtf_tables.py"

@@ -1,12 +1,14 @@
 # Safety: tables, listings and figures, by arm (closed) and for a single-arm study (review).
 # The folder holds ard/, tables/ (t_14_1_5, t_14_3_1..14, 17..20 where the protocol declares reactions), listings/ (l_16_2_1..3, 5, 6, lab panel) and
-# figures/ (f_14_3_7, 8, 10, 12, 15, 16): the DMC displays are computed in this one job (no job per display).
+# figures/ (f_14_3_7, 8, 10, 12, 15, 16) and profiles/ (patient profiles and narratives, a page per subject):
+# the DMC displays are computed in this one job (no job per display, none per subject).
 # A study given as an existing ADaM folder (config `adam_studies`) has its own rules: adam_input.smk.
 
 
 rule closed_safety:
     input:
         adam="results/{study}/{cut}/closed/adam",
+        sdtm="results/{study}/{cut}/sdtm",  # CM and MH of the patient profiles: the ADaM here has no ADMH
     output:
         folder=directory("results/{study}/{cut}/closed/safety"),
     params:
@@ -23,10 +25,12 @@ rule closed_safety:
         planned_dose=closed_planned_dose,
         ae_window=ae_window,
         reactions=reactions,
+        narrative_aesi=narrative_aesi,
+        regimen_word=dose_word,
     resources:
         mem_mb=memory(per_1000_subjects=120),  # measured: 1,080 MB at 10,000 subjects
         runtime=minutes,
-    priority: 3  # long jobs on the way to the closed report start first
+    priority: 4  # the longest job on the way to the closed report starts first
     log:
         "results/{study}/{cut}/logs/closed_safety.log",
     benchmark:
@@ -38,8 +42,11 @@ rule closed_safety:
 rule review_safety:
     input:
         adam="results/{study}/{cut}/adam",
+        sdtm="results/{study}/{cut}/sdtm",  # CM and MH of the patient profiles: the ADaM here has no ADMH
+        protocol=protocol_file,  # the charter's safety rules (monitoring)
     output:
         folder=directory("results/{study}/{cut}/review/safety"),
+        monitoring=directory("results/{study}/{cut}/review/monitoring"),  # the charter's rules (empty without)
     params:
         library=LIBRARY,
         arm_column=None,
@@ -54,6 +61,8 @@ rule review_safety:
         planned_dose=review_planned_dose,
         ae_window=ae_window,
         reactions=reactions,
+        narrative_aesi=narrative_aesi,
+        regimen_word=dose_word,
     resources:
         mem_mb=memory(per_1000_subjects=120),  # as closed_safety
         runtime=minutes,
@@ -63,49 +72,3 @@ rule review_safety:
         "results/{study}/{cut}/benchmarks/review_safety.tsv"
     script:
         "../../scripts/safety.py"
-
-
-rule closed_profiles:
-    # patient profiles and narratives (by arm): one job for every selected subject
-    input:
-        adam="results/{study}/{cut}/closed/adam",
-        sdtm="results/{study}/{cut}/sdtm",  # CM and MH: ADaM here has no ADCM or ADMH
-    output:
-        folder=directory("results/{study}/{cut}/closed/profiles"),
-    params:
-        library=LIBRARY,
-        arm_column=arm_column,
-        aesi=narrative_aesi,
-        regimen_word=dose_word,
-    resources:
-        mem_mb=memory(per_1000_subjects=60),
-        runtime=minutes,
-    log:
-        "results/{study}/{cut}/logs/closed_profiles.log",
-    benchmark:
-        "results/{study}/{cut}/benchmarks/closed_profiles.tsv"
-    script:
-        "../../scripts/profiles.py"
-
-
-rule review_profiles:
-    # the single-arm review's patient profiles and narratives (no arm)
-    input:
-        adam="results/{study}/{cut}/adam",
-        sdtm="results/{study}/{cut}/sdtm",
-    output:
-        folder=directory("results/{study}/{cut}/review/profiles"),
-    params:
-        library=LIBRARY,
-        arm_column=None,
-        aesi=narrative_aesi,
-        regimen_word=dose_word,
-    resources:
-        mem_mb=memory(per_1000_subjects=60),
-        runtime=minutes,
-    log:
-        "results/{study}/{cut}/logs/review_profiles.log",
-    benchmark:
-        "results/{study}/{cut}/benchmarks/review_profiles.tsv"
-    script:
-        "../../scripts/profiles.py"
