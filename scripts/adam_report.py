@@ -42,6 +42,7 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     study_id = str(adsl["STUDYID"].iloc[0]) if "STUDYID" in adsl else study
     currency_cfg = cfg.get("data_currency", {})
     meta = dict(study_id=study_id, study_title=cfg.get("title", study_id), cut=cut,
+                cut_label="Data cut" if cfg.get("data_cut") else f"Latest date in ADSL ({column})",
                 extracted=currency_cfg.get("extracted"), meeting=currency_cfg.get("meeting"),
                 currency_key="data_currency in the study's configuration",
                 report_title=REPORT_TITLES["adam"], version=sm.params.version,

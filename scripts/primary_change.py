@@ -12,6 +12,7 @@ from trialstats.arms import arm_sizes, label_arm_columns
 from trialstats.tables.format import readable_visits
 from trialstats.io import write_csv
 from trialstats.tables import primary_change as C
+from trialstats.tables.monitoring import decision_row, with_decision
 from trialstats.joblog import log_errors
 from trialstats.protocol import analysis_visits, better_direction, parameter_names
 
@@ -33,8 +34,11 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
         (out / sub).mkdir(parents=True, exist_ok=True)
     write_csv(result, out / "ard" / "t_14_2_1_primary.csv")
     fas_n = arm_sizes(adsl, arm, "FASFL")       # headers "A (N=45)"
-    write_csv(readable_visits(label_arm_columns(C.t_change_primary(result, labels, spec["visit"], unit), fas_n)),
-              out / "tables" / "t_14_2_1.csv")
+    table = C.t_change_primary(result, labels, spec["visit"], unit)
+    if sm.input.monitoring:     # the charter's final test (ANCOVA z) at this look
+        look = pd.read_csv(Path(sm.input.monitoring[0], "efficacy_look_ard.csv"), keep_default_na=False)
+        table = with_decision(table, decision_row(look, "mean_difference"), table.columns[2], "p")
+    write_csv(readable_visits(label_arm_columns(table, fas_n)), out / "tables" / "t_14_2_1.csv")
     write_csv(C.estimand_rows_change(protocol), out / "tables" / "t_14_2_2.csv")
     write_csv(readable_visits(label_arm_columns(C.t_change_sensitivity(result, labels, spec["visit"], notes), fas_n)),
               out / "tables" / "t_14_2_3.csv")

@@ -13,6 +13,7 @@ from trialstats.joblog import log_errors
 from trialstats.outputs.registry import figure_caption
 from trialstats.tables.primary_change import change_labels
 from trialstats.tables.primary_tte import ard_primary_tte
+from trialstats.tables.monitoring import decision_row, monitored_pair, with_decision
 from trialstats.tables.time_to_event import t_tte_analysis, tte_footnote
 
 sm = snakemake  # noqa: F821 (injected by snakemake)
@@ -29,6 +30,11 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     write_csv(result, out / "ard" / "t_14_2_1.csv")
     write_csv(steps, out / "ard" / "f_14_2_1.csv")
     table = t_tte_analysis(result, labels[-1], "days")
+    if sm.input.monitoring:     # the charter's final test at this look, in the monitored arm's column
+        look = pd.read_csv(Path(sm.input.monitoring[0], "efficacy_look_ard.csv"), keep_default_na=False)
+        active = monitored_pair(adsl, arm, protocol)[0]
+        table = with_decision(table, decision_row(look, "logrank"),
+                              next(c for c in table.columns if c.split(" (N=")[0] == active))
     write_csv(table, out / "tables" / "t_14_2_1.csv")
     (out / "tables" / "t_14_2_1_footnote.txt").write_text(tte_footnote(result, labels[-1], "days") + "\n")
     save_figure(km_figure(steps, labels, arm_colours(labels, labels[-1]), "days",

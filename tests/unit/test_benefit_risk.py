@@ -77,6 +77,10 @@ def test_timing_of_the_commonest_events():
                  variable_level=term, stat_name="n", stat=n)
             for term, counts in (("Any TEAE", (1, 3, 4)), ("Pyrexia", (0, 3, 2)), ("Fatigue", (1, 0, 0)))
             for k, n in zip((1, 2, 3), counts)]
+    later = "TEAEs with an onset after day 7 of the latest infusion"     # Table 14.3.14's row after every window
+    rows.append(dict(rows[0], group2_level="-", variable_level=later, stat=2))
     text = timing_row(pd.DataFrame(rows))["Finding"]          # infusion numbers as integers, as read from CSV
-    assert text.startswith("Pyrexia: 5 after infusion 2 (3) or 3 (2), none after infusion 1; "
-                           "Fatigue: 1 after infusion 1 (1), none after infusion 2 or 3")
+    assert text.startswith("Pyrexia: 5 in the window after infusion 2 (3) or 3 (2), none after infusion 1; "
+                           "Fatigue: 1 in the window after infusion 1 (1), none after infusion 2 or 3; "
+                           f"{later}: 2 subjects")
+    assert "infusion -" not in text and " or -" not in text

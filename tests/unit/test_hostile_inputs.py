@@ -3,6 +3,7 @@ Each is refused with a message naming the file, column and rows, or handled by a
 listed. Small files in tmp_path, inline frames, or study 2 changed."""
 import datetime
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -23,7 +24,7 @@ from trialstats.settings import SettingsError, config_problems, load_yaml
 CATALOGUE = {"a column twice", "semicolon-delimited CSV", "key with trailing spaces", "empty key file",
              "config: a study twice", "config: cut not a calendar date", "config: cut in the future",
              "config: data_currency for no cut", "protocol: a visit line copied", "result with a comparator",
-             "dose of 0", "AE not yet coded", "death without a fatal AE"}
+             "dose of 0", "AE not yet coded", "death without a fatal AE", "one subject in an arm and visit"}
 TODAY = datetime.date(2026, 12, 6)
 
 
@@ -205,3 +206,29 @@ def test_a_death_in_dm_and_ds_without_a_fatal_ae_is_counted():
 
 def test_the_door_rows_are_not_shifted_by_an_empty_protocol_block():
     assert findings(study(protocol={**PROTOCOL, "sdtm": {}}, EX=ex())) == []
+
+
+def test_a_lab_summary_with_one_subject_per_arm_and_visit_prints_its_sd_as_not_estimable():
+    """Every arm and visit with one subject: no group has an SD (the pivot has no sd column at all); the
+    table still prints, the SD as NE, not "()" and not a KeyError."""
+    from trialstats.ard.safety import ard_bds_summary
+    from trialstats.tables.safety import t_summary
+    bds = pd.DataFrame({"USUBJID": ["1", "3", "1", "3"], "TRT01A": ["A", "B", "A", "B"], "ARM_": ["A", "B", "A", "B"],
+                        "PARAMCD": ["ALT"] * 4, "PARAM": ["ALT (U/L)"] * 4, "AVISIT": ["BASELINE"] * 2 + ["WEEK 4"] * 2,
+                        "AVISITN": [0, 0, 4, 4], "AVAL": [10.0, 14, 11, 15], "BASE": [10.0, 14, 10, 14],
+                        "CHG": [np.nan, np.nan, 1, 1], "ABLFL": ["Y", "Y", "", ""], "ANL01FL": ["Y"] * 4,
+                        "SAFFL": ["Y"] * 4, "ANRHI": [40.0] * 4, "ANRLO": [5.0] * 4,
+                        "ADT": pd.to_datetime(["2020-01-01"] * 2 + ["2020-02-01"] * 2), "ADY": [-1, -1, 30, 30]})
+    table = t_summary(ard_bds_summary(bds, ["ALT"], "B"))
+    assert list(table["n"]) == ["1"] * 6
+    assert list(table["Mean (SD)"][:2]) == ["10.00 (NE)", "14.00 (NE)"]
+
+
+def test_group_labels_without_a_numeric_code_sort_by_the_range_they_name():
+    """The CDISC pilot's BMIBLGR1 has no BMIBLGR1N: "<25", "25-<30", ">=30" in that order, not alphabetically
+    ("25-<30" first); labels without numbers stay alphabetical."""
+    from trialstats.tables.subjects import _levels
+    assert _levels(pd.DataFrame({"G": ["25-<30", ">=30", "<25", "<25"]}), "G") == ["<25", "25-<30", ">=30"]
+    assert _levels(pd.DataFrame({"G": [">64", "18-64", "<18"]}), "G") == ["<18", "18-64", ">64"]
+    assert _levels(pd.DataFrame({"G": ["Male", "Female"]}), "G") == ["Female", "Male"]
+    assert _levels(pd.DataFrame({"G": ["b", "a"], "GN": [1, 2]}), "G") == ["b", "a"]     # the code first

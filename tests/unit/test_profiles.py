@@ -4,7 +4,8 @@ import pandas as pd
 import pytest
 
 from trialstats.ard.narratives import ard_narratives, profile_files
-from trialstats.listings.profiles import round_half_away, select_profile_subjects
+from trialstats.listings.profiles import select_profile_subjects
+from trialstats.numbers import decimal_text
 from trialstats.protocol import narrative_aesi
 
 D = pd.Timestamp
@@ -126,7 +127,7 @@ def test_no_subject_selected_gives_empty_files():
 
 @pytest.mark.parametrize("value, text", [(23.95, "24.0"), (3.6, "3.6"), (0.25, "0.3"), (2.449, "2.4"), (3.05, "3.1")])
 def test_multiples_of_uln_round_half_away_from_zero_on_the_decimal_value(value, text):
-    assert round_half_away(value) == text      # 23.95 -> 24.0 as issue 28 asks (float rounding gives 23.9)
+    assert decimal_text(value, 1) == text      # 23.95 -> 24.0 as issue 28 asks (float rounding gives 23.9)
 
 
 def test_narratives_aesi_must_be_aesi_ids_of_the_protocol():

@@ -49,6 +49,8 @@ def test_seriousness_criteria_in_words_in_the_sae_listing():
                          "AEREL": "NONE", "AEOUT": ["FATAL", "RECOVERED/RESOLVED", ""], "AESDTH": ["Y", "N", "N"],
                          "AESHOSP": ["Y", "", "N"], "AESLIFE": ["N", "N", "N"], "AESMIE": ["N", "Y", "N"]})
     assert compute_seriousness(adae).tolist() == ["Death; Hospitalization", "Other medically important", ""]
+    none = adae.assign(AESDTH="N", AESHOSP="N", AESMIE="N")      # serious, no criterion flagged: said so
+    assert compute_seriousness(none).tolist() == ["Not recorded", "Not recorded", ""]
     out = listing_serious(adae, four_subjects())
     assert out["Seriousness criteria"].tolist() == ["Death; Hospitalization", "Other medically important"]
     assert out.columns.get_loc("Seriousness criteria") == out.columns.get_loc("Outcome") + 1

@@ -132,6 +132,7 @@ def test_the_liver_case_shows_its_peak_the_records_after_it_and_that_alp_is_not_
     text = pd.read_csv(folder / "narratives.csv").set_index("USUBJID").loc["NCT02302599-01-028", "NARRATIVE"]
     assert "ALT 144 U/L (3.6 x ULN) on 2016-11-09, 25 days after infusion 3" in text    # the case
     assert "ALT was measured 3 more times after its peak" in text
+    assert text.count("U/L (") >= 5 and "on 2017-04-28" in text          # each of the 3 records after the peak
     assert "Not collected in this study: alkaline phosphatase" in text
     assert "possibly related" in text and "Impaired liver function" in text
     labs = pd.read_csv(folder / "t_labs.csv", dtype=str, keep_default_na=False)
@@ -143,7 +144,8 @@ def test_the_liver_case_shows_its_peak_the_records_after_it_and_that_alp_is_not_
 def test_an_sae_with_action_not_applicable_before_a_later_dose_is_queried(built):
     text = pd.read_csv(built / CUT1 / "closed/safety/profiles/narratives.csv").set_index("USUBJID").loc[
         "NCT02302599-01-031", "NARRATIVE"]
-    assert "Action taken: not applicable; to be queried: infusion 3 followed on 2016-11-07" in text
+    assert ("Action taken: not applicable; to be queried: infusion 3 was given on 2016-11-07, after the onset, so the "
+            "action on the study treatment should read \"dose not changed\"") in text
 
 
 def test_closed_narratives_name_the_coded_arm_and_the_review_none(built):
@@ -166,6 +168,11 @@ def test_the_open_profiles_are_the_closed_subjects_without_arm(built):
     coded = pd.read_csv(closed / "narratives.csv").set_index("USUBJID")["NARRATIVE"]
     for row in narratives.itertuples(index=False):   # the closed narrative less its arm
         assert re.sub(r" in arm [AB]\.", ".", coded[row.USUBJID]) == row.NARRATIVE
+    events = pd.read_csv(open_ / "events.csv", keep_default_na=False)      # only the events that select them
+    assert len(events) and events["NARR_"].astype(str).eq("True").all()
+    closed_events = pd.read_csv(closed / "events.csv", keep_default_na=False)
+    assert len(events) == closed_events["NARR_"].astype(str).eq("True").sum()
+    assert pd.read_csv(open_ / "conmeds.csv").empty                      # and no medications
     names = set(pd.read_parquet(built / CUT1 / "closed/adam/adsl.parquet")["TRT01A"])
     for path in open_.glob("*.csv"):
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)

@@ -96,8 +96,13 @@ def test_primary_observed_case_ancova_recomputed_with_numpy(run):
     assert n.to_dict() == {name[c]: float(k) for c, k in d.groupby("ARMCD").size().items()}
     # the primary MMRM: both doses against placebo at the key visit, in the protocol's arm order
     table = pd.read_csv(closed / "primary_change/tables/t_14_2_1.csv", keep_default_na=False)
-    assert table["Arm or comparison"].tolist() == [name["HIGH"], name["LOW"], name["PBO"],
-                                                   f"{name['HIGH']} - {name['PBO']}", f"{name['LOW']} - {name['PBO']}"]
+    assert table["Arm or comparison"].tolist()[:5] == [name["HIGH"], name["LOW"], name["PBO"], f"{name['HIGH']} - "
+                                                       f"{name['PBO']}", f"{name['LOW']} - {name['PBO']}"]
+    look = pd.read_csv(closed / "monitoring/efficacy_look_ard.csv", keep_default_na=False)   # the charter's decision
+    z = float(look.loc[(look.group1 == "ANALYSIS") & (look.stat_name == "z"), "stat"].iloc[0])
+    decision = table.iloc[5]
+    assert len(table) == 6 and "one-sided z of the ANCOVA difference" in decision["Arm or comparison"]
+    assert decision.iloc[2].startswith(f"z = {z:.2f} against ") and decision["p"].endswith("(one-sided)")
     primary = ard[(ard.variable == "primary") & (ard.group2_level == "WEEK 12") & (ard.stat_name == "estimate")
                   & (ard.group1 == "CONTRAST")]
     assert len(primary) == 2 and (primary.stat.astype(float) < 0).all()   # the simulated doses lower LDL

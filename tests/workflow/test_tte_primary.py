@@ -234,3 +234,10 @@ def test_monitored_on_events_with_the_log_rank_z(run):
     note = (closed / "monitoring/guidelines_footnote.txt").read_text()
     assert f"information = events of the two arms (full analysis set) of the {PLANNED_EVENTS}" in note
     assert "positive: more events on the active arm" in note and "score" not in note and "responder" not in note
+    # Table 14.2.1 ends with the charter's decision at this look, in the monitored arm's column
+    table = pd.read_csv(closed / "primary_tte/tables/t_14_2_1.csv", keep_default_na=False)
+    last = table.iloc[-1]
+    assert last["Statistic"].startswith("Charter's") and "one-sided log-rank z" in last["Statistic"]
+    column = next(c for c in table.columns if c.startswith(active + " (N="))
+    assert last[column].startswith(f"z = {look['z']:.2f} against ")
+    assert ("crossed" in last[column]) and all(last[c] == "" for c in table.columns[1:] if c != column)

@@ -106,7 +106,8 @@ def effect_row(reference, kind: str, sources: dict[str, pd.DataFrame], arm: str,
                     favourable=favourable or "higher", arm=arm, versus=control, arm_value=_n_pct(x1, n1),
                     versus_value=_n_pct(x0, n0), **{k: 100 * _stat(mn, stat_name=k) for k in ("estimate", "lower",
                                                                                                 "upper")},
-                    p=_stat(mn, stat_name="p"), p_method="Fisher's exact", source="t_14_2_1")
+                    p=_stat(mn, stat_name="p"), p_method="Fisher's exact",
+                    source="t_14_2_1" if what == "primary" else "t_14_2_3")   # the components: Table 14.2.3
     if what == "mmrm":
         visit = protocol.get("secondary", {}).get("key_visit", "")
         for source in MMRM_SOURCES:

@@ -13,9 +13,10 @@ import pandas as pd
 
 from ..adam.exposure import derive_infusion_of_onset
 from ..listings.profiles import (LIVER_ALERT, LIVER_TESTS, liver_peaks, profile_adverse_events, profile_conmeds,
-                                 profile_dosing, profile_history, profile_labs, round_half_away,
+                                 profile_dosing, profile_history, profile_labs,
                                  select_profile_subjects, t_profile_conmeds, t_profile_events, t_profile_labs)
 from ..listings.safety import SERIOUSNESS
+from ..numbers import decimal_text
 from ..vocabulary import level_label
 
 FACT_COLUMNS = ["USUBJID", "FACT", "VALUE", "TEXT", "DATASET", "KEY", "VARIABLE"]
@@ -58,7 +59,7 @@ class _Facts:
 
     def lab(self, fact: str, rec, variable: str) -> str:
         """A fact of an ADLB record: its value (AVAL), x ULN (AVAL/ANRHI) or date (ADT)."""
-        value = {"AVAL": lambda: number(rec.AVAL), "AVAL/ANRHI": lambda: round_half_away(rec.XULN),
+        value = {"AVAL": lambda: number(rec.AVAL), "AVAL/ANRHI": lambda: decimal_text(rec.XULN, 1),
                  "ADT": lambda: day(rec.ADT)}[variable]()
         return self(fact, value, "ADLB", f"PARAMCD={rec.PARAMCD}; ADT={day(rec.ADT)}", variable)
 
@@ -92,7 +93,8 @@ def _seriousness(f: _Facts, ae, key: str) -> str:
     """The seriousness criteria (SDTM AES* flags that are Y), or that the data do not record them."""
     recorded = [col for col in SERIOUSNESS if col in ae.index]
     if not recorded:
-        return "the data carry no seriousness criteria: AESDTH, AESHOSP, AESLIFE, AESDISAB, AESCONG, AESMIE absent"
+        return ("the data record no seriousness criterion (" + ", ".join(v.lower() for v in SERIOUSNESS.values())
+                + ": not collected)")
     met = [f(f"seriousness criterion {col}", "Y", "ADAE", key, col, SERIOUSNESS[col].lower())
            for col in recorded if str(ae[col]).strip().upper() == "Y"]
     return "criterion: " + ", ".join(met) if met else "no seriousness criterion flagged Y"
@@ -105,8 +107,9 @@ def _action_query(f: _Facts, ae, doses: pd.DataFrame, regimen_word: str) -> str:
     if _lower(ae["AEACN"]) != "not applicable" or later.empty:
         return ""
     dose = later.iloc[0]
-    return (f"; to be queried: {regimen_word} {f.dose('dose number after onset', dose, 'INFNUM')} followed on "
-            f"{f.dose('dose date after onset', dose, 'ASTDT')}, so an action on the study treatment applied")
+    return (f"; to be queried: {regimen_word} {f.dose('dose number after onset', dose, 'INFNUM')} was given on "
+            f"{f.dose('dose date after onset', dose, 'ASTDT')}, after the onset, so the action on the study treatment "
+            "should read \"dose not changed\" (or interrupted), not \"not applicable\"")
 
 
 def _aesi_column(ae) -> str:
@@ -165,7 +168,7 @@ def _withdrawal_sentence(f: _Facts, subject) -> str:
     when = (f" on {f('end of study date', day(subject['EOSDT']), 'ADSL', '', 'EOSDT')}"
             if pd.notna(subject.get("EOSDT")) else "")
     reason = f("reason for discontinuation", subject["DCSREAS"], "ADSL", "", "DCSREAS", "an adverse event")
-    return f"The subject discontinued the study{when} for {reason} (ADSL DCSREAS)."
+    return f"The subject discontinued the study{when} for {reason} (the reason recorded at discontinuation)."
 
 
 def _death_sentence(f: _Facts, subject) -> str:
@@ -213,10 +216,13 @@ def _lab_sentence(f: _Facts, labs: pd.DataFrame, peaks: pd.DataFrame, doses: pd.
             continue
         count = f(f"{p.PARAMCD} records after the peak", len(later), "ADLB",
                   f"PARAMCD={p.PARAMCD}; ADT>{day(p.ADT)}", "count(ADT)")
-        seen = [_lab_value(f, rec, f"{which} {p.PARAMCD}", unit)
-                for which, rec in (("next", later.iloc[0]), ("last", later.iloc[-1]))[:min(len(later), 2)]]
+        # every record after the peak (up to 4; beyond, the first and the last)
+        shown = [("next", later.iloc[0]), ("last", later.iloc[-1])] if len(later) > 4 else \
+            [(f"after the peak ({k + 1})", later.iloc[k]) for k in range(len(later))]
+        seen = [_lab_value(f, rec, f"{which} {p.PARAMCD}", unit) for which, rec in shown]
         after.append(f"{TEST_WORDS[p.PARAMCD]} was measured {count} more time{'s' if len(later) > 1 else ''} "
-                     "after its peak: " + ", then ".join(seen))
+                     "after its peak: " + (", then ".join(seen) if len(later) <= 4 else f"{seen[0]}, ..., last "
+                                           f"{seen[1]}"))
     if not items:
         return "No post-baseline liver test is recorded."
     text = "Peak post-baseline liver tests: " + "; ".join(items) + "."
@@ -261,11 +267,13 @@ def ard_narratives(adsl: pd.DataFrame, events: pd.DataFrame, doses: pd.DataFrame
 
 def profile_files(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | None, adex: pd.DataFrame,
                   cm: pd.DataFrame | None, mh: pd.DataFrame | None, aesi: list[str], arm_column: str | None,
-                  cut: str, regimen_word: str = "infusion") -> tuple[dict[str, pd.DataFrame], dict[str, dict]]:
+                  cut: str, regimen_word: str = "infusion", selecting_only: bool = False
+                  ) -> tuple[dict[str, pd.DataFrame], dict[str, dict]]:
     """The profiles of a report: (file name -> frame: subjects.csv (the section's display: subject, arm
     where named, reasons), narratives.csv, facts.csv, the records (events, doses, labs, conmeds, history)
     and the page tables (t_events, t_labs, t_conmeds); subject -> the arguments of its timeline figure,
-    figures.profile.g_profile, drawn to the end of observation: ADSL EOSDT, else the data cut `cut`)."""
+    figures.profile.g_profile, drawn to the end of observation: ADSL EOSDT, else the data cut `cut`).
+    `selecting_only` (the open report's variant): only the events that select the subject, no medications."""
     if adlb is None:
         adlb = pd.DataFrame(columns=["USUBJID", "PARAMCD", "AVAL", "ANRHI", "ADT", "ADY"])
     selected = select_profile_subjects(adsl, adae, adlb, aesi)
@@ -273,6 +281,8 @@ def profile_files(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | N
     events = profile_adverse_events(adae, adsl, ids, aesi)
     doses, labs = profile_dosing(adex, ids), profile_labs(adlb, ids)
     conmeds, history = profile_conmeds(cm, adsl, ids), profile_history(mh, ids)
+    if selecting_only:       # the open variant: the events that select the subject, no medications (a pattern of
+        events, conmeds = events[events["NARR_"].astype(bool)], conmeds.iloc[0:0]   # other events could show the arm)
     narratives, facts = ard_narratives(adsl, events, doses, labs, history, selected, set(adlb["PARAMCD"]),
                                        arm_column, regimen_word)
     shown = selected.rename(columns={"USUBJID": "Subject", "REASONS": "Reasons for a narrative"})

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..adam.exposure import derive_infusion_of_onset, infusions
 from ..stats.binary import clopper_pearson_ci
-from .conmeds import class_column, medication_periods
+from .conmeds import class_column
 from .shape import ard
 
 ANY_DOSE = "Any"
@@ -148,9 +148,9 @@ def ard_temperature(adsl: pd.DataFrame, advs: pd.DataFrame, adex: pd.DataFrame, 
 
 def ard_medications_after_dose(adsl: pd.DataFrame, adcm: pd.DataFrame, adex: pd.DataFrame, arms: list[str],
                                spec: dict) -> pd.DataFrame:
-    """Concomitant medications (conmeds.medication_periods, or started within the medication window after
-    a dose: the last dose's too) by class (alphabetical) and CMDECOD (most subjects first): per arm the
-    subjects taking one (n, pct of the safety N) and those who started one within the window after a dose
+    """Medications on study (not ended before the first dose, or no end date, up to the end of the study:
+    the follow-up after the last dose included) by class (alphabetical) and CMDECOD (most subjects first):
+    per arm the subjects taking one (n, pct of the safety N) and those who started one within the window after a dose
     (n_after_dose, pct_after_dose), records of the CM categories `spec["medication_exclude"]` left out."""
     ex, _ = _received(adsl, adex)
     safety_n = ex.groupby("ARM_")["USUBJID"].nunique().to_dict()
@@ -158,11 +158,13 @@ def ard_medications_after_dose(adsl: pd.DataFrame, adcm: pd.DataFrame, adex: pd.
     if "CMCAT" in cm:
         cm = cm[~cm["CMCAT"].isin(spec["medication_exclude"])]
     cm = cm.reset_index(drop=True)
-    periods, _ = medication_periods(cm, adsl)
     cm = derive_infusion_of_onset(cm, adex)
     after = in_window(cm["DSLI_"], spec["medication_window"])
-    concomitant = periods["Concomitant"].to_numpy(bool) if periods else False
-    cm = cm[concomitant | after.to_numpy(bool)].assign(AFTER=after)
+    # on study: not ended before the first dose (or no end), whenever it started: a medication of the
+    # follow-up after the last dose counts too (prohibited ones are what the primary's non-responders rest on)
+    first = cm["USUBJID"].map(adsl.set_index("USUBJID")["TRTSDT"])
+    on_study = ~(pd.to_datetime(cm["AENDT"]) < pd.to_datetime(first)).fillna(False) if "AENDT" in cm else True
+    cm = cm[np.asarray(on_study, bool) | after.to_numpy(bool)].assign(AFTER=after)
     col = class_column(cm)
     cm = cm.assign(ARM_=cm["USUBJID"].map(adsl.set_index("USUBJID")["ARM_"]),
                    CLASS=cm[col].fillna("Class not coded") if col else "Class not coded")
@@ -180,7 +182,7 @@ def ard_medications_after_dose(adsl: pd.DataFrame, adcm: pd.DataFrame, adex: pd.
             out.append(dict(b, stat_name="N", stat=big_n))
         return out
 
-    rows = rows_of(cm, "", "Any concomitant medication")
+    rows = rows_of(cm, "", "Any medication on study")
     for cls in sorted(cm["CLASS"].unique()):
         g = cm[cm["CLASS"] == cls]
         rows += rows_of(g, cls, "ANY")

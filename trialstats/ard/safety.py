@@ -273,13 +273,16 @@ def ard_shift(bds: pd.DataFrame, params: list[str], control: str | None = None, 
 
 
 def ard_hys_law(peak: pd.DataFrame, adsl: pd.DataFrame, control: str | None = None) -> pd.DataFrame:
+    """The Hy's-law screen by arm (derive_hys_law_peaks); the cholestatic row only where ALP was measured
+    after the first dose (without ALP it cannot be assessed: the screen is potential Hy's law by definition)."""
     arms, n_by_arm = arms_and_n(adsl, control)
     rows = []
-    for label, mask in (("ALT or AST >= 3 x ULN", peak["TRANSAMINASE_3X"]),
-                        ("Bilirubin >= 2 x ULN", peak["BILI_XULN"] >= 2),
-                        ("Potential Hy's law (both)", peak["HYS_LAW"].astype(bool)),     # report.summary reads it
-                        ("Cholestatic pattern (both, and ALP >= 2 x ULN): not potential Hy's law",
-                         peak["CHOLESTATIC"].astype(bool))):
+    screen = [("ALT or AST >= 3 x ULN", peak["TRANSAMINASE_3X"]), ("Bilirubin >= 2 x ULN", peak["BILI_XULN"] >= 2),
+              ("Potential Hy's law (both)", peak["HYS_LAW"].astype(bool))]      # report.summary reads it
+    if peak["ALP_XULN"].notna().any():
+        screen.append(("Cholestatic pattern (both, and ALP >= 2 x ULN): not potential Hy's law",
+                       peak["CHOLESTATIC"].astype(bool)))
+    for label, mask in screen:
         sel = peak[mask]
         rows += _incidence(dict(variable="hys_law", variable_level=label), sel.groupby("ARM_")["USUBJID"].nunique(),
                            None, arms, n_by_arm, control)

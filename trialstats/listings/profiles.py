@@ -7,8 +7,6 @@ analysis datasets, and the SDTM CM and MH domains (ADaM here has no ADCM or ADMH
 """
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
-
 import numpy as np
 import pandas as pd
 
@@ -16,17 +14,12 @@ from ..adam.exposure import infusions
 from ..adam.liver import compute_xuln
 from ..adam.occds import aesi_columns, withdrawal_mask
 from ..adam.standardize import is_post_baseline
+from ..numbers import decimal_text
 
 LIVER_TESTS = ("ALT", "AST", "BILI", "ALP")
 KEY_LABS = LIVER_TESTS + ("CREAT",)
 LIVER_ALERT = 3.0      # ALT or AST >= 3 x ULN after the first dose
 HYS_BILI = 2.0         # with bilirubin >= 2 x ULN: the Hy's-law screen
-
-
-def round_half_away(value: float, decimals: int = 1) -> str:
-    """A number at `decimals` decimals, halves rounded away from zero on its decimal value (23.95 -> 24.0)."""
-    q = Decimal(1).scaleb(-decimals)
-    return str(Decimal(repr(float(value))).quantize(q, rounding=ROUND_HALF_UP))
 
 
 def _text(frame: pd.DataFrame, col: str) -> pd.Series:
@@ -120,11 +113,12 @@ def profile_adverse_events(adae: pd.DataFrame, adsl: pd.DataFrame, subjects: lis
 def profile_labs(adlb: pd.DataFrame, subjects: list[str]) -> pd.DataFrame:
     """Every record of the key tests (liver, creatinine) of the subjects, analysed or not (retests and
     unscheduled records included): USUBJID, PARAMCD, PARAM, AVAL, AVALU, ANRHI, XULN, ADT, ADY, AVISIT,
-    ANL01FL, by subject, test and date."""
+    ABLFL (the baseline record: never a peak after the first dose, even on day 1), ANL01FL, by subject, test and
+    date."""
     d = adlb[adlb["USUBJID"].isin(subjects) & adlb["PARAMCD"].isin(KEY_LABS)]
     d = d.assign(XULN=compute_xuln(d))
     cols = [c for c in ("USUBJID", "PARAMCD", "PARAM", "AVAL", "AVALU", "ANRHI", "XULN", "ADT", "ADY", "AVISIT",
-                        "ANL01FL") if c in d]
+                        "ABLFL", "ANL01FL") if c in d]
     return d.sort_values(["USUBJID", "PARAMCD", "ADT"], kind="mergesort")[cols].reset_index(drop=True)
 
 
@@ -189,7 +183,7 @@ def t_profile_labs(labs: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=["Subject", "Date", "Day", "Visit"])
     d = labs.copy()
     flag = d["ANL01FL"].astype("string").eq("Y").fillna(False).astype(bool) if "ANL01FL" in d else True
-    xuln = d["XULN"].map(lambda v: "" if pd.isna(v) else f" ({round_half_away(v)})")
+    xuln = d["XULN"].map(lambda v: "" if pd.isna(v) else f" ({decimal_text(v, 1)})")
     d["CELL_"] = d["AVAL"].map(lambda v: "" if pd.isna(v) else f"{v:g}") + xuln + pd.Series(flag, index=d.index).map(
         {True: "", False: " *"})
     unit = d["AVALU"].astype("string").fillna("") if "AVALU" in d else pd.Series("", index=d.index)

@@ -13,6 +13,7 @@ from ..adam.exposure import compute_dt_ns, infusions
 from ..adam.liver import compute_xuln
 from ..adam.occds import aesi_columns, is_fatal, withdrawal_mask
 from ..columns import finite_or_inf, reported_decimals
+from ..numbers import decimal_text
 from ..vocabulary import level_label, parameter_labels
 
 LIVER_RENAL = ("ALT", "AST", "BILI", "CREAT")
@@ -87,12 +88,16 @@ SERIOUSNESS = {"AESDTH": "Death", "AESLIFE": "Life-threatening", "AESHOSP": "Hos
 
 def compute_seriousness(adae: pd.DataFrame) -> pd.Series:
     """The seriousness criteria of each AE in words ("Death; Hospitalization"), from the SDTM flags
-    AESDTH, AESLIFE, AESHOSP, AESDISAB, AESCONG and AESMIE that are Y; blank where none is."""
+    AESDTH, AESLIFE, AESHOSP, AESDISAB, AESCONG and AESMIE that are Y; "Not recorded" for a serious AE
+    without one (or where the data carry no such flag), blank for an AE that is not serious."""
     words = pd.Series("", index=adae.index, dtype="object")
     for col, word in SERIOUSNESS.items():
         if col in adae:
             hit = adae[col].astype("string").str.strip().str.upper().eq("Y").fillna(False).to_numpy(bool)
             words = words.where(~hit, words.where(words == "", words + "; ") + word)
+    if "AESER" in adae:
+        serious = adae["AESER"].astype("string").str.strip().str.upper().eq("Y").fillna(False).to_numpy(bool)
+        words = words.where(~(serious & (words == "").to_numpy(bool)), "Not recorded")
     return words
 
 
@@ -215,7 +220,7 @@ def listing_liver(lb: pd.DataFrame, adsl: pd.DataFrame, adex: pd.DataFrame | Non
         d["DSLI"] = (d["DT_"] - d["EXDT"]).dt.days.astype("Int64")
     s = adsl.set_index("USUBJID")
     peak_of = lambda test: d["USUBJID"].map(peaks.xs(test, level=1) if test in peaks.index.get_level_values(1)  # noqa: E731
-                                            else {}).map(lambda v: f"{v:.2f}" if pd.notna(v) else "").to_numpy()
+                                            else {}).map(lambda v: decimal_text(v, 2) if pd.notna(v) else "").to_numpy()
     out = pd.DataFrame({
         "Arm": d["ARM_"].astype("string").to_numpy(), "Subject": d["USUBJID"].astype("string").to_numpy(),
         "Age": pd.to_numeric(d["USUBJID"].map(s["AGE"]), errors="coerce").astype("Int64").astype("string")
@@ -233,7 +238,7 @@ def listing_liver(lb: pd.DataFrame, adsl: pd.DataFrame, adex: pd.DataFrame | Non
                                      pd.Series("", index=d.index)).to_numpy(),
         "Value": d["AVAL"].map(lambda v: f"{v:g}" if pd.notna(v) else "").to_numpy(),
         "ULN": d["ANRHI"].map(lambda v: f"{v:g}" if pd.notna(v) else "").to_numpy(),
-        "x ULN": d["XULN"].map(lambda v: f"{v:.2f}" if pd.notna(v) else "").to_numpy(),
+        "x ULN": d["XULN"].map(lambda v: decimal_text(v, 2) if pd.notna(v) else "").to_numpy(),
         f">= {threshold:g} x ULN": np.where(d["PARAMCD"].isin(["ALT", "AST"]) & (d["XULN"] >= threshold)
                                             & ~d["BASE_"], "Yes", "").tolist()})
     order = np.lexsort([out["Date"].to_numpy(str), (~d["BASE_"]).to_numpy(int), out["Test"].to_numpy(str),

@@ -46,8 +46,8 @@ def _aesi_note(protocol: dict) -> str:
     hypo = protocol.get("hypoglycaemia")
     if hypo:
         unit = protocol.get("labs", {}).get(hypo["glucose_test"], {}).get("unit", "")
-        notes.append(f"{hypo['term'].lower()} level 1 < {hypo['level1_below']}, level 2 < {hypo['level2_below']}"
-                     f"{' ' + unit if unit else ''}, severe = needing assistance")
+        notes.append(f"{hypo['term'].lower()} level 1: {hypo['level2_below']} to < {hypo['level1_below']}, level 2: "
+                     f"< {hypo['level2_below']}{' ' + unit if unit else ''}, severe = needing assistance")
     return "; ".join(notes) + ". " if notes else ""
 
 

@@ -64,6 +64,9 @@ GS_DESIGN = {   # Table G.2's footnote by the charter's final test (monitoring.f
                         "current trend falls below the charter's threshold. Power so far: the probability of "
                         "crossing by that look under the design difference and SD."),
 }
+HYS_LAW_DEFINITION = ("Potential Hy's law: peak ALT or AST >= 3 x ULN and peak bilirubin >= 2 x ULN after the first "
+                      "dose, not necessarily on the same day, with peak ALP < 2 x ULN (or ALP not measured); with peak "
+                      "ALP >= 2 x ULN: cholestatic pattern, not potential Hy's law.")
 PROFILES = ("A profile for every subject with a serious adverse event, a death, an adverse event leading to "
             "withdrawal (action drug withdrawn or subject withdrawn, or the study left for an adverse event), an "
             "AESI the protocol marks for narratives (protocol narratives.aesi){narrative_aesi}, or a liver alert (ALT "
@@ -160,7 +163,9 @@ ENTRIES: tuple[Entry, ...] = (
     E("o_profiles", "o_profiles", "Listing 3", "Patient profiles and narratives, without arm", "Safety set: the "
       "subjects the narrative rule selects", f"{OPEN}/profiles/subjects.csv", "open_flow", "profiles",
       PROFILES.replace("{facts}", f"{OPEN}/profiles/facts.csv") + " From the blinded ADaM: no arm, the dose as the "
-      "blinded data record it.", "ADSL, ADAE, ADEX, ADLB; SDTM CM, MH", needs=("narratives.open",)),
+      "blinded data record it; only the adverse events that select the subject, and no medications (the pattern of "
+      "a subject's other events or medications could show the arm; the closed report has the full profiles).",
+      "ADSL, ADAE, ADEX, ADLB; SDTM CM, MH", needs=("narratives.open",)),
     # 14.1 subjects (rules closed_flow, closed_safety)
     E("t_14_1_1", "t_14_1_1", "Table 14.1.1", "Analysis populations by arm", "Randomized",
       "closed/flow/populations.csv", "closed_flow", source="ADSL"),
@@ -282,13 +287,15 @@ ENTRIES: tuple[Entry, ...] = (
       "where it cannot be computed (one post-baseline category).", source="ADLB", ard=f"{SAFETY}/ard/t_14_3_9.csv",
       review=dict(footnote="Subjects by baseline category and their lowest and highest post-baseline category.")),
     E("t_14_3_10", "t_14_3_10", "Table 14.3.10", "Hy's-law screen", "Safety set", f"{SAFETY}/tables/t_14_3_10.csv",
-      "safety", footnote="Peak post-baseline values as multiples of the upper limit of normal.", source="ADLB",
-      ard=f"{SAFETY}/ard/t_14_3_10.csv", review=dict(footnote="n (%); CI: Clopper-Pearson 95%. Peak post-baseline "
-                                                    "values as multiples of the upper limit of normal.")),
-    E("f_14_3_10", "f_14_3_10", "Figure 14.3.10", "eDISH: peak ALT vs peak bilirubin", "Safety set",
-      f"{SAFETY}/figures/f_14_3_10.png", "safety", "figure", "One point per subject with a post-baseline ALT and "
-      "bilirubin value (n in the legend); peak post-baseline values as multiples of the upper limit of normal, log "
-      "scales; subjects at ALT >= 3 x ULN labelled.", "ADLB"),
+      "safety", footnote="Peak post-baseline values as multiples of the upper limit of normal. " + HYS_LAW_DEFINITION,
+      source="ADLB", ard=f"{SAFETY}/ard/t_14_3_10.csv",
+      review=dict(footnote="n (%); CI: Clopper-Pearson 95%. Peak post-baseline values as multiples of the upper "
+                           "limit of normal. " + HYS_LAW_DEFINITION)),
+    E("f_14_3_10", "f_14_3_10", "Figure 14.3.10", "eDISH: peak ALT or AST vs peak bilirubin", "Safety set",
+      f"{SAFETY}/figures/f_14_3_10.png", "safety", "figure", "One point per subject with a post-baseline ALT or AST "
+      "and bilirubin value (n in the legend); x: the higher of peak ALT and peak AST, y: peak bilirubin, as multiples "
+      "of the upper limit of normal, log scales; subjects at ALT or AST >= 3 x ULN labelled. Upper right: potential "
+      "Hy's law; lower right (Temple's corollary): ALT or AST >= 3 x ULN without bilirubin >= 2 x ULN.", "ADLB"),
     E("t_14_3_11", "t_14_3_11", "Table 14.3.11", "Vital signs{vitals_after_dose}", "Safety set",
       f"{SAFETY}/tables/t_14_3_11.csv", "safety", source="ADVS", ard=f"{SAFETY}/ard/t_14_3_11.csv"),
     E("t_14_3_12", "t_14_3_12", "Table 14.3.12", "Time to first serious TEAE, first AESI and study discontinuation "
@@ -328,10 +335,10 @@ ENTRIES: tuple[Entry, ...] = (
       "measured then; dose k: the dose given at the record's visit; any post-dose time point: the highest value "
       "after the dose (time point number above 0). Categories are cumulative.", source="ADVS, ADEX",
       ard=f"{SAFETY}/ard/t_14_3_19.csv", needs=("reactions",)),
-    E("t_14_3_20", "t_14_3_20", "Table 14.3.20", "Concomitant medications by class, and those started after a dose",
-      "Safety set", f"{SAFETY}/tables/t_14_3_20.csv", "safety", footnote="Concomitant: not ended before the first "
-      "dose, or no end date, and not started after the last dose, or started within days {medication_window} after "
-      "a dose (the last one too). Taking: subjects with a medication of the row; "
+    E("t_14_3_20", "t_14_3_20", "Table 14.3.20", "Medications on study by class, and those started after a dose",
+      "Safety set", f"{SAFETY}/tables/t_14_3_20.csv", "safety", footnote="Medications on study: not ended before the "
+      "first dose, or no end date, whenever started up to the end of the study (the follow-up after the last dose "
+      "included: e.g. a prohibited medication). Taking: subjects with a medication of the row; "
       "started after a dose: subjects who started one within days {medication_window} of the latest dose on or "
       "before its start (day 0 = the day of the dose). n (%) of the safety set of the arm.{medication_excluded}",
       source="ADCM, ADEX, ADSL", ard=f"{SAFETY}/ard/t_14_3_20.csv", needs=("reactions",)),
@@ -387,9 +394,6 @@ ADAM_LIVER_RECORDS = ("Every ALT, AST, bilirubin and ALP record of these subject
                       "scheduled, unscheduled and retests, and their baseline records (ABLFL = Y, else before the "
                       "first dose: ADY < 1; Period: Baseline); peaks after the first dose; x ULN = value / upper "
                       "limit of normal (ANRHI, else A1HI).")
-HYS_LAW_DEFINITION = ("Potential Hy's law: peak ALT or AST >= 3 x ULN and peak bilirubin >= 2 x ULN after the first "
-                      "dose, not necessarily on the same day, with peak ALP < 2 x ULN (or ALP not measured); with peak "
-                      "ALP >= 2 x ULN: cholestatic pattern, not potential Hy's law.")
 
 
 def absent(key: str, number: str, title: str, dataset: str, what: str) -> Entry:
@@ -480,7 +484,7 @@ ADAM_ENTRIES: tuple[Entry, ...] = ADAM_EFFICACY + (
       "adam_study", footnote="Peak post-baseline values as multiples of the upper limit of normal (ANRHI or A1HI), "
       "scheduled and unscheduled. " + HYS_LAW_DEFINITION + " {fisher}", source="ADLB", ard=f"{A}/ard/t_14_3_10.csv",
       needs=("adlb",)),
-    E("adam:f_14_3_10", "f_14_3_10", "Figure 14.3.10", "eDISH: peak ALT vs peak bilirubin", ADAM_SAFETY,
+    E("adam:f_14_3_10", "f_14_3_10", "Figure 14.3.10", "eDISH: peak ALT or AST vs peak bilirubin", ADAM_SAFETY,
       f"{A}/figures/f_14_3_10.png", "adam_study", "figure", source="ADLB", needs=("liver_peaks",)),
     E("adam:t_14_3_11", "t_14_3_11", "Table 14.3.11", "Vital signs by visit", ADAM_SAFETY,
       f"{A}/tables/t_14_3_11.csv", "adam_study", source="ADVS", needs=("advs",)),

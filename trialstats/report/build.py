@@ -276,7 +276,10 @@ ABBREVIATIONS = {
     "ALT": "alanine aminotransferase", "ANCOVA": "analysis of covariance", "ARD": "analysis results data",
     "AST": "aspartate aminotransferase", "BMI": "body mass index", "CI": "confidence interval",
     "CMH": "Cochran-Mantel-Haenszel", "CONSORT": "Consolidated Standards of Reporting Trials",
-    "CP": "Clopper-Pearson", "DMC": "Data Monitoring Committee",
+    "CP": "Clopper-Pearson (a CI); conditional power (Table G.2)", "DMC": "Data Monitoring Committee",
+    "FDA": "US Food and Drug Administration",
+    "PrOACT-URL": "Problem, Objectives, Alternatives, Consequences, Trade-offs, Uncertainty, Risk attitude, Linked "
+                  "decisions (a benefit-risk framework)",
     "eDISH": "evaluation of drug-induced serious hepatotoxicity", "FAS": "full analysis set",
 
     "IE": "inclusion/exclusion criteria (SDTM)",
@@ -345,11 +348,12 @@ def abbreviations(text: str, study: dict | None = None) -> pd.DataFrame:
 def currency_statement(meta: dict) -> str:
     """Data currency for the title page: the cut, the extraction date and the meeting (config.yaml
     studies.<study>.data_currency, or the key `currency_key` of `meta` names)."""
+    cut = f"{meta.get('cut_label', 'Data cut')} {meta['cut']}"
     if not meta.get("extracted"):
         key = meta.get("currency_key", "studies.<study>.data_currency")
-        return f"Data cut {meta['cut']}; extraction date and meeting not given (config.yaml: {key})."
+        return f"{cut}; extraction date and meeting not given (config.yaml: {key})."
     meeting = f"; prepared for {meta['meeting']}" if meta.get("meeting") else ""
-    return f"Data cut {meta['cut']}; data extracted {meta['extracted']}{meeting}."
+    return f"{cut}; data extracted {meta['extracted']}{meeting}."
 
 
 NEW_PAGE = "#pagebreak(weak: true)\n"
@@ -373,7 +377,7 @@ def report_source(kind: str, meta: dict, sections: list, root: Path, manifest: d
     banner = (f'#align(center)[#text(fill: rgb("{colour}"), weight: "bold", size: 9pt)[#{lit(MARKINGS[kind])}]]'
               if kind in MARKINGS else "")
     left = lit(f"{meta['study_id']}: {meta['report_title']}")
-    right = lit(f"Data cut {meta['cut']}")
+    right = lit(f"{meta.get('cut_label', 'Data cut')} {meta['cut']}")   # ADaM without data_cut: the latest date
     synthetic = "SYNTHETIC DATA - not patient data. " if meta.get("synthetic") else ""
     lines = [
         f"#set document(title: {lit(meta['study_id'] + ' ' + meta['report_title'])}, author: \"trialstats\", "
@@ -394,7 +398,8 @@ def report_source(kind: str, meta: dict, sections: list, root: Path, manifest: d
         (f"  #text(size: 13pt)[#{lit(meta['study_title'])}] #v(14pt)" if meta["study_title"] != meta["study_id"]
          else "  #v(14pt)"),
         f"  #text(size: 17pt, weight: \"bold\")[#{lit(meta['report_title'])}] #v(10pt)",
-        f"  #text(size: 11pt)[#{lit('Data cut: ' + meta['cut'])} #h(2em) #{lit('Version ' + meta['version'])}] #v(6pt)",
+        f"  #text(size: 11pt)[#{lit(meta.get('cut_label', 'Data cut') + ': ' + meta['cut'])} #h(2em) "
+        f"#{lit('Version ' + meta['version'])}] #v(6pt)",
         f"  #text(size: 10pt)[#{lit(currency_statement(meta))}] #v(8pt)",
         f"  #text(size: 10pt)[#{lit(meta['audience'])}] #v(8pt)",
         (f"  #text(size: 10pt, fill: rgb(\"#b00000\"))[#{lit(meta['synthetic_note'])}]"

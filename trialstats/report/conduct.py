@@ -28,7 +28,7 @@ def write_open_side(tables: Path, adam: Path, sdtm: Path, adsl: pd.DataFrame, pr
         if (protocol.get("narratives") or {}).get("open"):           # the profiles without arm
             write_profiles(tables, read_datasets(adam, {"adsl", "adae", "adlb", "adex"}),
                            read_datasets(sdtm, {"cm", "mh"}), narrative_aesi(protocol), None, cut,
-                           dose_words(protocol)["dose_word"])
+                           dose_words(protocol)["dose_word"], selecting_only=True)
     for name, frame in conduct.items():
         write_csv(frame, tables / f"{name}.csv")
     save_figure(g_accrual(conduct["accrual"], protocol["study"].get("target_randomized"), "Accrual over time",

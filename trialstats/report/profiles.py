@@ -14,12 +14,12 @@ from ..io import write_csv
 
 
 def write_profiles(folder: Path, adam: dict[str, pd.DataFrame], sdtm: dict[str, pd.DataFrame], aesi: list[str],
-                   arm_column: str | None, cut: str, regimen_word: str) -> int:
+                   arm_column: str | None, cut: str, regimen_word: str, selecting_only: bool = False) -> int:
     """Write the profiles of the subjects the narrative rule selects into `folder`/profiles (by arm where
     `arm_column` names one: ADSL's ARM_, the arm as the closed outputs label it; none on the open and review
-    sides); the number of subjects."""
+    sides; `selecting_only`: the open variant, ard.narratives.profile_files); the number of subjects."""
     files, timelines = profile_files(adam["adsl"], adam["adae"], adam.get("adlb"), adam["adex"], sdtm.get("cm"),
-                                     sdtm.get("mh"), aesi, arm_column, cut, regimen_word)
+                                     sdtm.get("mh"), aesi, arm_column, cut, regimen_word, selecting_only)
     out = Path(folder) / "profiles"
     (out / "figures").mkdir(parents=True, exist_ok=True)
     for name, frame in files.items():

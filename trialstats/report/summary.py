@@ -271,7 +271,7 @@ def components_row(primary: pd.DataFrame, arms: list[str], protocol: dict) -> di
                       for a in (arm, control)]
             parts.append(f"{name} {test}: {arm} {counts[0]} vs {control} {counts[1]}, difference "
                          f"{100 * est:.1f} pp (95% CI {100 * low:.1f} to {100 * up:.1f}), {_p_text(p)}")
-    return {"Topic": "Components of the primary", "Finding": "; ".join(parts) + ".", "Source": "ARD t_14_2_1"} \
+    return {"Topic": "Components of the primary", "Finding": "; ".join(parts) + ".", "Source": "t_14_2_3"} \
         if parts else None
 
 
@@ -341,7 +341,7 @@ def baseline_row(baseline: pd.DataFrame, arms: list[str], labels: dict[str, str]
         for variable, level, d in standardized_differences(baseline, arm, arms[-1]):
             if abs(d) > SMD_FLAG:
                 name = labels.get(variable, variable) + (f" {level}" if level else "")
-                parts.append(f"{name} (standardized difference {arm} vs {arms[-1]} {d:.2f})")
+                parts.append(f"{name} (standardized difference {arm} vs {arms[-1]} {d:.3f})")
     finding = ("Imbalanced: " + "; ".join(parts) + ". " if parts else "None imbalanced. ") + BASELINE_RULE
     return {"Topic": "Baseline imbalances", "Finding": finding, "Source": "t_14_1_4"}
 
@@ -365,25 +365,31 @@ def aesi_time_row(tte: pd.DataFrame, eair: pd.DataFrame | None, arms: list[str])
 
 
 def timing_row(by_infusion: pd.DataFrame, top: int = 3) -> dict | None:
-    """When the commonest preferred terms occurred (single arm): subjects per infusion the TEAE is
-    attributed to, e.g. "Pyrexia: 5 subjects, after infusion 2 (3) and 3 (2)"."""
+    """When the commonest preferred terms occurred (single arm): subjects per infusion whose window (Table
+    14.3.14: the days after each infusion) holds the onset, e.g. "Pyrexia: 5 in the window after infusion 2 (3)
+    or 3 (2), none after infusion 1"; then the TEAEs with an onset after every window, as the table counts them."""
     by_infusion = by_infusion.astype({"group2_level": str})      # infusion numbers read as integers
-    pts = by_infusion[(by_infusion["variable_level"] != "Any TEAE") & (by_infusion["stat_name"] == "n")]
+    counts = by_infusion[by_infusion["stat_name"] == "n"].assign(n=lambda d: pd.to_numeric(d["stat"]))
+    numbered = counts["group2_level"].str.fullmatch(r"\d+")
+    later = counts[~numbered & (counts["variable_level"] != "Any TEAE")]       # the onsets after every window
+    pts = counts[numbered & (counts["variable_level"] != "Any TEAE")]
     if pts.empty:
         return None
-    pts = pts.assign(n=pd.to_numeric(pts["stat"]))
     total = pts.groupby("variable_level", sort=False)["n"].sum()
     commonest = sorted(total[total > 0].index, key=lambda t: (-total[t], t))[:top]
-    infusions = list(dict.fromkeys(by_infusion["group2_level"]))
+    infusions = list(dict.fromkeys(pts["group2_level"]))
     parts = []
     for term in commonest:
         per = pts[(pts["variable_level"] == term) & (pts["n"] > 0)]
         where = " or ".join(f"{k} ({int(n)})" for k, n in zip(per["group2_level"], per["n"]))
         none = [k for k in infusions if k not in set(per["group2_level"])]
-        parts.append(f"{term}: {int(total[term])} after infusion {where}"
+        parts.append(f"{term}: {int(total[term])} in the window after infusion {where}"
                      + (f", none after infusion {' or '.join(none)}" if none else ""))
-    return {"Topic": "Timing of the commonest TEAEs", "Finding": "; ".join(parts) + " (subjects, by the infusion the "
-            "TEAE followed; the last infusion's count covers the rest of follow-up).", "Source": "ARD t_14_3_14"}
+    text = "; ".join(parts)
+    for row in later.itertuples(index=False):
+        text += f"; {row.variable_level}: {int(row.n)} subject{'s' if row.n != 1 else ''}"
+    return {"Topic": "Timing of the commonest TEAEs", "Finding": text + " (subjects, by the infusion whose window "
+            "holds the onset).", "Source": "ARD t_14_3_14"}
 
 
 def conduct_row(deviations: pd.DataFrame | None, disagreements: pd.DataFrame | None) -> dict | None:
@@ -418,8 +424,11 @@ def guidelines_row(guidelines: pd.DataFrame, number: str = "Table G.1") -> dict:
     """The guidelines crossed, of the rows that are guidelines (a final analysis's row is a decision)."""
     rules = guidelines[guidelines["Crossed"].isin(["YES", "no"])]
     crossed = rules[rules["Crossed"] == "YES"]["Guideline"].tolist()
-    finding = (f"{len(crossed)} of {len(rules)} guidelines crossed: " + "; ".join(crossed) + "." if crossed
-               else f"None of {len(rules)} guidelines crossed.") + f" See {number}."
+    decisions = guidelines[~guidelines["Crossed"].isin(["YES", "no"])]      # the final analysis: its decision
+    finding = (f"{len(crossed)} of the {len(rules)} monitoring guidelines crossed: " + "; ".join(crossed) + "."
+               if crossed else f"None of the {len(rules)} monitoring guidelines crossed.")
+    finding += "".join(f" {g.split(':')[0]}: {c}." for g, c in zip(decisions["Guideline"], decisions["Crossed"]))
+    finding += f" See {number}."
     return {"Topic": "Stopping guidelines", "Finding": finding, "Source": "t_guidelines"}
 
 

@@ -86,7 +86,8 @@ def ard_safety_rules(adsl: pd.DataFrame, adae: pd.DataFrame, rules: list[dict], 
     a posterior probability jumpy; the charter says from when). Each arm against the `control`: the
     difference in proportions with its Miettinen-Nurminen 95% CI. The rule's operating
     characteristics: the probability of crossing by the planned size of the group (`planned`: arm
-    -> patients; else the group's size at the cut) at p0 and at the rule's design_rate, simulated
+    -> patients: the total for the pooled rule, the total shared equally for an arm's; else the group's size
+    at the cut) at p0 and at the rule's design_rate, simulated
     (seeded). Also the path of the data replayed by date (subjects dosed and with the event after
     each first dose and first onset) for the figure, and the first crossing of each crossed rule."""
     saf = adsl[adsl["SAFFL"] == "Y"].sort_values(["TRTSDT", "USUBJID"], kind="mergesort")
@@ -116,7 +117,10 @@ def ard_safety_rules(adsl: pd.DataFrame, adae: pd.DataFrame, rules: list[dict], 
                 ci = diff_ci(x, n, *counts[control], "mn")
                 rows += [dict(base, stat_name=k, stat=v) for k, v in
                          (("diff_vs_control", ci.estimate), ("diff_lower", ci.lower), ("diff_upper", ci.upper))]
-            size = sum(planned.values()) if planned and label == POOLED else (planned or {}).get(label, n)
+            # the pooled rule at the design's total; an arm's at the total shared equally (a charter's per-arm
+            # plan, e.g. 46 and 45, would tell the coded arms apart); without a plan, the group's size now
+            size = (sum(planned.values()) if label == POOLED else sum(planned.values()) // len(planned)) if planned \
+                else n
             design = bayesian_count_boundary(max(size, 1), rule["p0"], rule["threshold"], prior).astype(float)
             design[:start - 1] = np.nan
             rows += [dict(base, stat_name="oc_subjects", stat=size),
@@ -245,19 +249,11 @@ def ard_efficacy_monitoring(status: pd.DataFrame, labels: tuple[str, str], plan:
     total_planned = planned[active] + planned[control]
     evaluable = sum(n)
     fraction = evaluable / total_planned
-    final = final or fraction >= 1
-    alpha, kind = plan["final_test"]["alpha"], plan["efficacy"]["spending"]
-    earlier = history["information_fraction"].tolist()
-    if earlier and fraction <= earlier[-1]:
-        raise ValueError(f"information fraction {fraction:.3f} at this cut is not above the earlier look's "
-                         f"{earlier[-1]:.3f} (cut {history['cut'].iloc[-1]}): looks must add information")
-    fractions = [*earlier, fraction]
-    bounds = spending_boundary(fractions, alpha, kind, final)
+    final, alpha, kind, fractions, bounds, final_critical = _boundaries(fraction, plan, history, final, "information")
     bound = float(bounds[-1])
     est, se, z = score_test(x[0], n[0], x[1], n[1]) if min(n) > 0 else (math.nan, math.nan, math.nan)
     p_hat = [xi / ni if ni else math.nan for xi, ni in zip(x, n)]
     se_estimate = math.sqrt(sum(p * (1 - p) / ni for p, ni in zip(p_hat, n))) if min(n) > 0 else math.nan
-    final_critical = bound if final else float(spending_boundary([*fractions, 1.0], alpha, kind, True)[-1])
     design_rows, drift = _design_rows(plan, planned, labels)
     pa, pc = plan["design"]["active_rate"], plan["design"]["control_rate"]
     rows = list(design_rows)
@@ -302,6 +298,22 @@ def ard_efficacy_monitoring(status: pd.DataFrame, labels: tuple[str, str], plan:
     return ard(rows)
 
 
+def _boundaries(fraction: float, plan: dict, history: pd.DataFrame, final: bool, unit: str):
+    """This look's place in the charter's alpha spending: (final: the last look, at full information or
+    the study's end; alpha; spending kind; the information fractions of every look analysed so far,
+    this one last; their boundaries on z; the final analysis' critical z). Looks must add `unit`."""
+    final = final or fraction >= 1
+    alpha, kind = plan["final_test"]["alpha"], plan["efficacy"]["spending"]
+    earlier = history["information_fraction"].tolist()
+    if earlier and fraction <= earlier[-1]:
+        raise ValueError(f"information fraction {fraction:.3f} at this cut is not above the earlier look's "
+                         f"{earlier[-1]:.3f} (cut {history['cut'].iloc[-1]}): looks must add {unit}")
+    fractions = [*earlier, fraction]
+    bounds = spending_boundary(fractions, alpha, kind, final)
+    final_critical = float(bounds[-1]) if final else float(spending_boundary([*fractions, 1.0], alpha, kind, True)[-1])
+    return final, alpha, kind, fractions, bounds, final_critical
+
+
 def _sequential_look(z: float, estimate: float, se: float, evaluable: int, planned: int, plan: dict,
                      history: pd.DataFrame, final: bool, unit: str, design: tuple[float, float] | None,
                      sign: float = 1.0, scale: str = "difference") -> list[dict]:
@@ -314,16 +326,8 @@ def _sequential_look(z: float, estimate: float, se: float, evaluable: int, plann
     estimate and its CI. On the hazard-ratio `scale` the estimate is the log hazard ratio (sign -1)
     and the effect columns are hazard ratios."""
     fraction = evaluable / planned
-    final = final or fraction >= 1
-    alpha, kind = plan["final_test"]["alpha"], plan["efficacy"]["spending"]
-    earlier = history["information_fraction"].tolist()
-    if earlier and fraction <= earlier[-1]:
-        raise ValueError(f"information fraction {fraction:.3f} at this cut is not above the earlier look's "
-                         f"{earlier[-1]:.3f}: looks must add {unit}")
-    fractions = [*earlier, fraction]
-    bounds = spending_boundary(fractions, alpha, kind, final)
+    final, alpha, kind, fractions, bounds, final_critical = _boundaries(fraction, plan, history, final, unit)
     bound = float(bounds[-1])
-    final_critical = bound if final else float(spending_boundary([*fractions, 1.0], alpha, kind, True)[-1])
     to_effect = math.exp if scale == "hr" else float
     rows = _planned_looks(plan, planned, design[0], design[1], unit, f"boundary_{scale}", sign) if design else []
     rows += _history_rows(history, bounds, alpha, kind)
@@ -598,16 +602,23 @@ def t_gs_design(efficacy: pd.DataFrame, plan: dict, cut: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def decision_row(efficacy: pd.DataFrame) -> dict:
-    """Table 14.2.1's row of the charter's final test at this look: z against this look's critical
-    value (the final one at the final analysis, the interim boundary at an interim) and the decision."""
+SHORT_TEST = {"score": "one-sided score z", "logrank": "one-sided log-rank z",
+              "mean_difference": "one-sided z of the ANCOVA difference"}
+
+
+def decision_row(efficacy: pd.DataFrame, statistic: str = "score") -> dict:
+    """Table 14.2.1's row of the charter's final test (monitoring.final_test.statistic) at this look: z
+    against this look's critical value (the final one at the final analysis, the interim boundary at an
+    interim) and the decision."""
     look = _look(efficacy)
+    test = SHORT_TEST[statistic]
     if look["final"] == 1:
-        name = "Charter's final test: one-sided score z (group-sequential decision)"
+        name = f"Charter's final test: {test} (group-sequential decision)"
         against = f"critical z {look['final_critical_z']:.3f} ({_earlier_words(efficacy, look['alpha'])})"
-        verdict = "crossed: the final analysis succeeds" if look["crossed_efficacy"] == 1 else "not crossed"
+        verdict = ("crossed: the charter's criterion for efficacy is met" if look["crossed_efficacy"] == 1
+                   else "not crossed")
     else:
-        name = "Charter's test at this interim look: one-sided score z (group-sequential decision)"
+        name = f"Charter's test at this interim look: {test} (group-sequential decision)"
         against = (f"interim boundary z {look['boundary_z']:.3f} (nominal one-sided p < {look['boundary_p']:.2g}) "
                    f"at information {_pct(look['information_fraction'])}" if np.isfinite(look["boundary_z"]) else
                    "no boundary (no information yet)")
@@ -615,6 +626,18 @@ def decision_row(efficacy: pd.DataFrame) -> dict:
     z = f"z = {look['z']:.2f}" if np.isfinite(look["z"]) else "z not estimable"
     return {"Statistic": name, "Estimate (95% CI)": f"{z} against {against}: {verdict}",
             "p": f"{look['p_one_sided']:.4f} (one-sided)" if np.isfinite(look["p_one_sided"]) else ""}
+
+
+def with_decision(table: pd.DataFrame, decision: dict, column: str, p_column: str | None = None) -> pd.DataFrame:
+    """`table` (a Table 14.2.1 of a time-to-event or continuous primary) with the charter's decision row
+    (decision_row) last: its name in the first column, the test and verdict in `column` (the monitored
+    comparison's), the one-sided p in `p_column` (else after the verdict)."""
+    row = dict.fromkeys(table.columns, "")
+    row[table.columns[0]] = decision["Statistic"]
+    row[column] = decision["Estimate (95% CI)"] + ("" if p_column or not decision["p"] else f"; p = {decision['p']}")
+    if p_column:
+        row[p_column] = decision["p"]
+    return pd.concat([table, pd.DataFrame([row])], ignore_index=True)
 
 
 def _efficacy_rows(efficacy: pd.DataFrame, plan: dict, test: str) -> list[dict]:
@@ -722,7 +745,8 @@ def t_guidelines(safety: pd.DataFrame, efficacy: pd.DataFrame | None, rules: lis
 
 
 SAFETY_METHODS = ("Safety: posterior probability (Beta prior) that the rate of subjects with the event exceeds p0, "
-                  "evaluated after each subject dosed; first crossing: the data replayed by date (first dose, first "
+                  "evaluated after each subject dosed from the subject the charter names on (from_subjects); "
+                  "first crossing: the data replayed by date (first dose, first "
                   "onset). Guidelines inform the DMC's judgement; they do not decide.")
 
 

@@ -58,12 +58,13 @@ def t_summary(ard_: pd.DataFrame, labels: dict | None = None, decimals: dict | N
     (SD), median, min and max, for the value and the change from baseline. `labels` (PARAMCD ->
     PARAM) names the parameters; `decimals` (PARAMCD -> decimals of the reported values) shows
     min and max at the data's precision, mean and median at one more and SD at two more (else 1
-    decimal for min and max)."""
+    decimal for min and max); the SD of a single value is NE (not estimable)."""
     if ard_.empty:
         return pd.DataFrame({"Parameter": ["No data"]})
     labels, decimals = labels or {}, decimals or {}
     keys = ["variable", "group2_level", "group1_level", "variable_level"]
-    wide = ard_.pivot_table(index=keys, columns="stat_name", values="stat", sort=False).reset_index()
+    wide = (ard_.pivot_table(index=keys, columns="stat_name", values="stat", sort=False).reset_index()
+            .reindex(columns=[*keys, "n", "mean", "sd", "median", "min", "max"]))   # an SD no group has (n = 1)
     first = {k: i for i, k in enumerate(dict.fromkeys(zip(*(ard_[c] for c in keys))))}   # the ARD's row order:
     wide = wide.iloc[sorted(range(len(wide)), key=lambda i: first[tuple(wide.loc[i, keys])])]  # arms by visit
     rows = []
@@ -72,7 +73,8 @@ def t_summary(ard_: pd.DataFrame, labels: dict | None = None, decimals: dict | N
         rows.append({"Parameter": labels.get(r.variable, r.variable), "Visit": visit_label(r.group2_level),
                      "Arm": _arm_cell(r.group1_level, n_by_arm),
                      "Statistic": "Value" if r.variable_level == "AVAL" else "Change from baseline",
-                     "n": fmt(r.n, "count"), "Mean (SD)": f"{fmt_fixed(r.mean, d + 1)} ({fmt_fixed(r.sd, d + 2)})",
+                     "n": fmt(r.n, "count"),
+                     "Mean (SD)": f"{fmt_fixed(r.mean, d + 1)} ({fmt_fixed(r.sd, d + 2) or 'NE'})",   # NE: n = 1
                      "Median": fmt_fixed(r.median, d + 1), "Min, max": f"{fmt_fixed(r.min, d)}, {fmt_fixed(r.max, d)}"})
     return pd.DataFrame(rows)
 

@@ -125,13 +125,27 @@ def ard_disposition(adsl: pd.DataFrame, arm: str, order: str | None = None, cont
     return ard(rows)
 
 
+def _range_key(label: str) -> float | None:
+    """Where a group label like "<25", "25-<30", ">=30" or "65-80" starts on its number line (None: no number)."""
+    m = re.match(r"\s*(<=?|>=?)?\s*(-?\d+(?:\.\d+)?)", label)
+    if m is None:
+        return None
+    value = float(m.group(2))
+    return value - 0.5 if m.group(1) in ("<", "<=") else value + 0.5 if m.group(1) in (">", ">=") else value
+
+
 def _levels(adsl: pd.DataFrame, col: str) -> list[str]:
+    """A categorical characteristic's levels: by its numeric code (<col>N, e.g. AGEGR1N) where ADSL has one,
+    else by the range each label names where every one names one (BMIBLGR1 "<25", "25-<30", ">=30"), else
+    alphabetically."""
     values = adsl[col].dropna().astype(str)
     numeric = f"{col}N"
     if numeric in adsl:
         rank = pd.to_numeric(adsl.loc[values.index, numeric], errors="coerce").groupby(values).min()
         return sorted(rank.index, key=lambda v: (rank[v] if pd.notna(rank[v]) else np.inf, v))
-    return sorted(values.unique())
+    levels = sorted(values.unique())
+    keys = {v: _range_key(v) for v in levels}
+    return sorted(levels, key=lambda v: (keys[v], v)) if all(k is not None for k in keys.values()) else levels
 
 
 def between_arm_p(values: pd.Series, arms: pd.Series, kind: str, test: str) -> float:

@@ -92,6 +92,7 @@ rule primary_change:
     input:
         adam="results/{study}/{cut}/closed/adam",
         protocol=protocol_file,
+        monitoring=primary_monitoring,  # the charter's decision row of Table 14.2.1
     output:
         folder=directory("results/{study}/{cut}/closed/primary_change"),
     params:
@@ -116,6 +117,7 @@ rule primary_tte:
     input:
         adam="results/{study}/{cut}/closed/adam",
         protocol=protocol_file,
+        monitoring=primary_monitoring,  # the charter's decision row of Table 14.2.1
     output:
         folder=directory("results/{study}/{cut}/closed/primary_tte"),
     params:
