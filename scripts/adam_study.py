@@ -40,6 +40,6 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     figures = {**efficacy_figures(efficacy.km),
                **safety_figures(results, cfg.get("control"), arm_codes(data.datasets, cfg))}
     for fid, make in figures.items():
-        save_figure(make(), formats(out / "figures" / fid), fid)
+        save_figure(make(), formats(out / "figures" / fid, sm.params.figure_formats), fid)
     Path(sm.log[0]).write_text("\n".join(f"{k}: {len(v)} rows" for k, v in results.items() if not isinstance(v, str))
                                + "\n")

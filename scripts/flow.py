@@ -43,7 +43,8 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     write_csv(t_baseline(baseline, protocol.get("baseline")), tables / "baseline.csv")
     write_csv(humanize(listing_discontinued(adsl, arm), dose_labels(**words)), tables / "discontinued.csv")
     if arm is None:   # trial conduct, the pooled safety and the open profiles for the open side
-        write_open_side(tables, adam, Path(sm.input.sdtm), adsl, protocol, sm.wildcards.cut, randomized, enrolled)
+        write_open_side(tables, adam, Path(sm.input.sdtm), adsl, protocol, sm.wildcards.cut, randomized, enrolled,
+                        sm.params.figure_formats)
     if "eligibility" in sm.output.keys():
         ard_, disagreements, table = eligibility_outputs(pd.read_parquet(adam / "eligibility.parquet"))
         for frame, path in ((ard_, sm.output.eligibility), (disagreements, sm.output.disagreements),

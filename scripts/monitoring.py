@@ -14,5 +14,5 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     arm = sm.params.arm_column
     adam = read_datasets(sm.input.adam, monitoring_datasets(protocol, arm))
     guidelines = write_monitoring(Path(sm.output.folder), adam, Path(sm.input.adam), protocol, arm, sm.input.earlier,
-                                  sm.wildcards.cut)
+                                  sm.wildcards.cut, sm.params.figure_formats)
     Path(sm.log[0]).write_text(guidelines.to_string(index=False) + "\n")

@@ -47,10 +47,10 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
                                       figure_caption("f_14_2_1:change",
                                                      f"LS-mean change from baseline in {name} (MMRM, FAS)"),
                                       control=labels[-1]),
-                formats(out / "figures" / "f_14_2_1"), "f_14_2_1")
+                formats(out / "figures" / "f_14_2_1", sm.params.figure_formats), "f_14_2_1")
     save_figure(g_change_forest(result, labels, spec["visit"], f"Difference in change in {name}",
                                 figure_caption("f_14_2_3:change", "Difference at the key visit across analyses"),
                                 better_direction(protocol, spec["paramcd"])),
-                formats(out / "figures" / "f_14_2_3"), "f_14_2_3")
+                formats(out / "figures" / "f_14_2_3", sm.params.figure_formats), "f_14_2_3")
     Path(sm.log[0]).write_text(C.t_change_primary(result, labels, spec["visit"], unit).to_string(index=False) + "\n"
                                + "".join(f"{k}: {v}\n" for k, v in notes.items()))

@@ -39,5 +39,5 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     (out / "tables" / "t_14_2_1_footnote.txt").write_text(tte_footnote(result, labels[-1], "days") + "\n")
     save_figure(km_figure(steps, labels, arm_colours(labels, labels[-1]), "days",
                           figure_caption("f_14_2_1:tte", f"Kaplan-Meier estimate: {spec['name']}")),
-                formats(out / "figures" / "f_14_2_1"), "f_14_2_1")
+                formats(out / "figures" / "f_14_2_1", sm.params.figure_formats), "f_14_2_1")
     Path(sm.log[0]).write_text(table.to_string(index=False) + "\n" + tte_footnote(result, labels[-1]) + "\n")

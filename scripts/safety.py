@@ -37,7 +37,7 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
     context = display_context(adam["adsl"], arm, [adam.get("adlb"), adam.get("advs")], sm.params.dose_label)
     out = Path(sm.output.folder)
     write_safety(out, results, context, single_arm, adam.get("adlb"), control,
-                 exposure_note(sm.params.dose_label, sm.params.regimen))
+                 exposure_note(sm.params.dose_label, sm.params.regimen), sm.params.figure_formats)
     profiled = write_profiles(out, {**adam, "adsl": adam["adsl"].assign(ARM_=adam["adsl"][arm])},
                               read_datasets(sm.input.sdtm, {"cm", "mh"}), sm.params.narrative_aesi,
                               None if single_arm else arm, sm.wildcards.cut, sm.params.regimen_word)
@@ -46,7 +46,7 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
         Path(sm.output.monitoring).mkdir(parents=True, exist_ok=True)
         if "monitoring" in protocol:
             write_monitoring(Path(sm.output.monitoring), adam, Path(sm.input.adam), protocol, None, [],
-                             sm.wildcards.cut)
+                             sm.wildcards.cut, sm.params.figure_formats)
     if sm.params.exploratory:    # single-arm exploratory glycaemic outcomes (review side)
         write_exploratory(out, adam["adeff"], adam["adsl"], sm.params.exploratory)
     Path(sm.log[0]).write_text("\n".join(f"{k}: {len(v)} rows" for k, v in results.items()

@@ -42,11 +42,12 @@ with log_errors(sm.log[0]):   # the traceback of a failure into the rule's log
         param = names.get(results[tid]["paramcd"], results[tid]["paramcd"])
         fig_title = figure_caption(fid, f"LS-mean change from baseline in {param} (MMRM, FAS)")
         save_figure(g_lsmeans_over_visits(results[tid]["ard"], labels, visits, f"Change in {param}", fig_title,
-                                          control=labels[-1]), formats(out / "figures" / fid), fid)
+                                          control=labels[-1]),
+                    formats(out / "figures" / fid, sm.params.figure_formats), fid)
     key = results["t_14_2_5"]["paramcd"]
     change = f"Difference in {protocol['secondary']['key_visit']} change in {names.get(key, key)}"
     save_figure(g_subgroup_forest(results["f_14_2_11"]["ard"], labels, figure_caption("f_14_2_11", "Subgroups (FAS)"),
                                   change, better_direction(protocol, key)),
-                formats(out / "figures" / "f_14_2_11"), "f_14_2_11")
+                formats(out / "figures" / "f_14_2_11", sm.params.figure_formats), "f_14_2_11")
     Path(sm.log[0]).write_text("\n\n".join(f"{tid}\n{r['table'].to_string(index=False)}" for tid, r in results.items()
                                            if "table" in r) + "\n")

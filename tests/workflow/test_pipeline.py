@@ -70,8 +70,9 @@ def test_default_run_writes_cut_sdtm_and_manifest_byte_identically(project):
         assert not any("randomization" in f["path"] for f in manifest["inputs"])
         for name in ("adsl", "adeff", "adlb", "advs", "adae", "adex", "eligibility"):
             assert (out / "adam" / f"{name}.parquet").exists()
-        for name in ("ard/consort.csv", "ard/eligibility.csv", "figures/consort.png", "figures/consort.pdf"):
+        for name in ("ard/consort.csv", "ard/eligibility.csv", "figures/consort.png"):
             assert (out / "open" / name).exists()
+        assert not (out / "open/figures/consort.pdf").exists()          # vector copies only when asked
     closed = project / "results/nct02302599/2018-12-31/closed"
     assert (closed / "ard/consort.csv").exists() and (closed / "adam/adsl.parquet").exists()
     assert not (project / "results/nct06495437/2026-03-31/closed").exists()
@@ -95,6 +96,17 @@ def test_default_run_writes_cut_sdtm_and_manifest_byte_identically(project):
     assert snakemake(project).returncode == 0
     assert digest(project) == first
     assert planned(project) == []                                    # nothing left to do
+
+
+def test_vector_copies_of_the_figures_when_the_config_asks(project):
+    # report.figure_formats [png, pdf]: every figure-drawing job reruns (its params changed) and declares the PDFs
+    (project / "vector.yaml").write_text('report: {decode_arms: false, version: "1.0", figure_formats: [png, pdf]}\n')
+    run = snakemake(project, "-n", "--configfile", "vector.yaml", "results/nct02302599/2018-12-31/closed/figures/"
+                    "consort.pdf", "results/nct02302599/2018-12-31/closed/figures/f_14_2_3.pdf")
+    assert run.returncode == 0, run.stderr
+    bad = project / "bad.yaml"
+    bad.write_text('report: {decode_arms: false, version: "1.0", figure_formats: [pdf]}\n')   # no PNG: refused
+    assert snakemake(project, "-n", "--configfile", "bad.yaml").returncode != 0
 
 
 def test_split_heavy_analyses_give_the_unsplit_results(project):

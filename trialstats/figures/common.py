@@ -24,12 +24,13 @@ def save_figure(fig, paths, title: str) -> None:
                             "CreationDate": None, "ModDate": None},
                     "png": {"Title": title, "Software": "trialstats"},
                     "svg": {"Title": title, "Creator": "trialstats", "Date": None}}[fmt]
-        fig.savefig(path, format=fmt, metadata=metadata, dpi=150 if fmt == "png" else None)
+        with plt.rc_context({"svg.hashsalt": STYLE["svg.hashsalt"]}):   # read when saving: SVG ids fixed
+            fig.savefig(path, format=fmt, metadata=metadata, dpi=150 if fmt == "png" else None)
     plt.close(fig)
 
 
-def formats(stem: str | Path, exts=("png", "pdf")) -> list[Path]:
-    """The figure's files: `stem` with each suffix."""
+def formats(stem: str | Path, exts=("png",)) -> list[Path]:
+    """The figure's files: `stem` with each suffix (config report.figure_formats: png, and pdf or svg)."""
     return [Path(f"{stem}.{ext}") for ext in exts]
 
 # The PDF places a figure at 13.2 cm high within 26.7 cm wide ("contain").

@@ -16,7 +16,7 @@ from .profiles import write_profiles
 
 
 def write_open_side(tables: Path, adam: Path, sdtm: Path, adsl: pd.DataFrame, protocol: dict, cut: str,
-                    randomized: bool, enrolled: str) -> None:
+                    randomized: bool, enrolled: str, exts=("png",)) -> None:
     """Write the open side's conduct (and, randomized, pooled safety) files into `tables`."""
     adae, adeff = (pd.read_parquet(adam / f"{name}.parquet") for name in ("adae", "adeff"))
     conduct = open_side_tables(adsl, adae, adeff, protocol, cut, randomized)
@@ -32,4 +32,4 @@ def write_open_side(tables: Path, adam: Path, sdtm: Path, adsl: pd.DataFrame, pr
     for name, frame in conduct.items():
         write_csv(frame, tables / f"{name}.csv")
     save_figure(g_accrual(conduct["accrual"], protocol["study"].get("target_randomized"), "Accrual over time",
-                          enrolled), formats(tables / "accrual"), "accrual")
+                          enrolled), formats(tables / "accrual", exts), "accrual")

@@ -51,9 +51,9 @@ def _efficacy_look(adam: dict, protocol: dict, arm: str, earlier: list[str], cut
 
 
 def write_monitoring(out: Path, adam: dict[str, pd.DataFrame], adam_folder: Path, protocol: dict, arm: str | None,
-                     earlier: list[str], cut: str) -> pd.DataFrame:
+                     earlier: list[str], cut: str, exts=("png",)) -> pd.DataFrame:
     """Write the guidelines' files into `out` (by arm where `arm` names the arm column, the safety rules by the
-    arm received; pooled for a single-arm study); the guidelines table."""
+    arm received; pooled for a single-arm study; figures in the formats `exts`); the guidelines table."""
     plan, aesi = protocol["monitoring"], protocol.get("aesi", [])
     statistic = plan.get("final_test", {}).get("statistic")
     efficacy, labels, planned, adsl = None, (), None, adam["adsl"]
@@ -74,7 +74,7 @@ def write_monitoring(out: Path, adam: dict[str, pd.DataFrame], adam_folder: Path
     if efficacy is not None:
         write_csv(efficacy, out / "efficacy_look_ard.csv")
         write_csv(t_gs_design(efficacy, plan, cut), out / "gs_design.csv")
-        save_figure(g_gs_boundaries(efficacy, statistic), formats(out / "gs_boundaries"), "gs_boundaries")
+        save_figure(g_gs_boundaries(efficacy, statistic), formats(out / "gs_boundaries", exts), "gs_boundaries")
     write_csv(paths, out / "safety_paths.csv")
     write_csv(crossings, out / "safety_first_crossings.csv")
     test = final_test_words(plan, protocol.get("time_to_event", {}).get("strata")) if efficacy is not None else None
@@ -84,6 +84,6 @@ def write_monitoring(out: Path, adam: dict[str, pd.DataFrame], adam_folder: Path
         guidelines_note(efficacy, plan, safety_characteristics(safety, rules, aesi), test) + "\n")
     if len(paths):
         names = {r["event"]: event_label(r["event"], aesi) for r in rules}
-        save_figure(g_safety_boundaries(paths, names, POOLED, control), formats(out / "safety_boundaries"),
+        save_figure(g_safety_boundaries(paths, names, POOLED, control), formats(out / "safety_boundaries", exts),
                     "safety_boundaries")
     return guidelines

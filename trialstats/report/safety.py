@@ -18,8 +18,8 @@ from ..vocabulary import parameter_labels
 
 
 def write_safety(out: Path, results: dict, context: dict, single_arm: bool, adlb: pd.DataFrame | None,
-                 control: str | None, exposure_footnote: str) -> None:
-    """Write ard/, tables/, listings/ and figures/ into `out`."""
+                 control: str | None, exposure_footnote: str, exts=("png",)) -> None:
+    """Write ard/, tables/, listings/ and figures/ (each figure in the formats `exts`) into `out`."""
     for sub in ("ard", "tables", "listings", "figures"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     for path, frame in safety_files(results, context, single_arm).items():
@@ -27,7 +27,7 @@ def write_safety(out: Path, results: dict, context: dict, single_arm: bool, adlb
     (out / "tables" / "t_14_1_5_footnote.txt").write_text(exposure_footnote + "\n")
     numbers = figures_of("safety", "review" if single_arm else "closed")
     for fid, make in safety_rule_figures(results, parameter_labels(adlb), control, numbers).items():
-        save_figure(make(), formats(out / "figures" / fid), fid)
+        save_figure(make(), formats(out / "figures" / fid, exts), fid)
 
 
 def write_exploratory(out: Path, adeff: pd.DataFrame, adsl: pd.DataFrame, spec: dict) -> None:

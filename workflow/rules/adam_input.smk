@@ -8,6 +8,7 @@ rule adam_study:
     output:
         folder=directory("results/{adam_study}/analysis"),
     params:
+        figure_formats=FIGURE_FORMATS,
         library=LIBRARY,
         study=adam_study_config,
         where=adam_study_where,

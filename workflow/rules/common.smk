@@ -89,6 +89,7 @@ def _library_version():
 
 
 LIBRARY = _library_version()
+FIGURE_FORMATS = config["report"]["figure_formats"]  # png (the reports embed it), and vector copies if asked
 # config.yaml, then every --configfile (the merge order), with their SHA-256 (the ADaM report's provenance)
 CONFIG_FILES = config_file_records(
     [*(f for f in workflow.configfiles if f not in workflow.overwrite_configfiles), *workflow.overwrite_configfiles]
@@ -306,7 +307,7 @@ def open_outputs(study, cut):
         f"{base}/open/ard/eligibility.csv",
         f"{base}/open/listings/eligibility_disagreements.csv",
         f"{base}/open/figures/consort.png",
-        f"{base}/open/figures/consort.pdf",
+        f"{base}/open/figures/consort.png",
         f"{base}/open/tables",
     ] + ([f"{base}/open/report/dmc_open_report.pdf", f"{base}/open/report/rtf"] if is_randomized(study) else [])
 
@@ -317,7 +318,7 @@ def closed_outputs(study, cut):
     if not is_randomized(study):
         return []
     base = f"results/{study}/{cut}"
-    return [f"{base}/closed/adam", f"{base}/closed/ard/consort.csv", f"{base}/closed/figures/consort.pdf"] + [
+    return [f"{base}/closed/adam", f"{base}/closed/ard/consort.csv", f"{base}/closed/figures/consort.png"] + [
         f"{base}/{path}" for path in report_inputs("closed", PROTOCOLS[study])
     ]
 

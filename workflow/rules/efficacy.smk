@@ -45,8 +45,8 @@ rule primary:
         t_tipping="results/{study}/{cut}/closed/tables/t_14_2_4.csv",
         tipping_statement="results/{study}/{cut}/closed/tables/t_14_2_4_tipping_point.txt",
         listing="results/{study}/{cut}/closed/listings/responder_status.csv",
-        f_forest=expand("results/{{study}}/{{cut}}/closed/figures/f_14_2_3.{ext}", ext=["png", "pdf"]),
-        f_tipping=expand("results/{{study}}/{{cut}}/closed/figures/f_14_2_4.{ext}", ext=["png", "pdf"]),
+        f_forest=expand("results/{{study}}/{{cut}}/closed/figures/f_14_2_3.{ext}", ext=FIGURE_FORMATS),
+        f_tipping=expand("results/{{study}}/{{cut}}/closed/figures/f_14_2_4.{ext}", ext=FIGURE_FORMATS),
     params:
         library=LIBRARY,
         arm_column=arm_column,
@@ -72,6 +72,7 @@ rule secondary:
     output:
         folder=directory("results/{study}/{cut}/closed/secondary"),
     params:
+        figure_formats=FIGURE_FORMATS,
         library=LIBRARY,
         arm_column=arm_column,
     resources:
@@ -96,6 +97,7 @@ rule primary_change:
     output:
         folder=directory("results/{study}/{cut}/closed/primary_change"),
     params:
+        figure_formats=FIGURE_FORMATS,
         library=LIBRARY,
         arm_column=arm_column,
         mi=config["primary"]["multiple_imputation"],
@@ -121,6 +123,7 @@ rule primary_tte:
     output:
         folder=directory("results/{study}/{cut}/closed/primary_tte"),
     params:
+        figure_formats=FIGURE_FORMATS,
         library=LIBRARY,
         arm_column=arm_column,
     resources:

@@ -13,8 +13,9 @@ rule open_flow:
         eligibility="results/{study}/{cut}/open/ard/eligibility.csv",
         disagreements="results/{study}/{cut}/open/listings/eligibility_disagreements.csv",
         tables=directory("results/{study}/{cut}/open/tables"),
-        figure=expand("results/{{study}}/{{cut}}/open/figures/consort.{ext}", ext=["png", "pdf"]),
+        figure=expand("results/{{study}}/{{cut}}/open/figures/consort.{ext}", ext=FIGURE_FORMATS),
     params:
+        figure_formats=FIGURE_FORMATS,
         library=LIBRARY,
         arm_column=None,
         study_id=study_id,
@@ -38,7 +39,7 @@ rule closed_flow:
     output:
         consort="results/{study}/{cut}/closed/ard/consort.csv",
         tables=directory("results/{study}/{cut}/closed/flow"),
-        figure=expand("results/{{study}}/{{cut}}/closed/figures/consort.{ext}", ext=["png", "pdf"]),
+        figure=expand("results/{{study}}/{{cut}}/closed/figures/consort.{ext}", ext=FIGURE_FORMATS),
     params:
         library=LIBRARY,
         arm_column=arm_column,

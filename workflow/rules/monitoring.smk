@@ -10,6 +10,7 @@ rule monitoring:
     output:
         folder=directory("results/{study}/{cut}/closed/monitoring"),
     params:
+        figure_formats=FIGURE_FORMATS,
         library=LIBRARY,
         arm_column=arm_column,
     resources:

@@ -12,6 +12,7 @@ rule closed_safety:
     output:
         folder=directory("results/{study}/{cut}/closed/safety"),
     params:
+        figure_formats=FIGURE_FORMATS,
         library=LIBRARY,
         arm_column=arm_column,
         treatment=None,
@@ -48,6 +49,7 @@ rule review_safety:
         folder=directory("results/{study}/{cut}/review/safety"),
         monitoring=directory("results/{study}/{cut}/review/monitoring"),  # the charter's rules (empty without)
     params:
+        figure_formats=FIGURE_FORMATS,
         library=LIBRARY,
         arm_column=None,
         treatment=treatment_name,
