@@ -339,8 +339,11 @@ def abbreviations(text: str, study: dict | None = None) -> pd.DataFrame:
     general ones (ABBREVIATIONS) and the study's (protocol `abbreviations`)."""
     import re
     known = {**ABBREVIATIONS, **(study or {})}
-    # TEAEs and OLS-residual use TEAE and OLS; HOMA-IR is not HOMA
-    used = [a for a in known if re.search(rf"(?<![\w-]){re.escape(a)}s?(?!\w|-[A-Z0-9%])", text)]
+    # one pass over the text, the longer first (HOMA-IR before HOMA); TEAEs and OLS-residual use TEAE and OLS;
+    # HOMA-IR is not HOMA
+    pattern = "|".join(re.escape(a) for a in sorted(known, key=len, reverse=True))
+    found = {m.group(1) for m in re.finditer(rf"(?<![\w-])({pattern})s?(?!\w|-[A-Z0-9%])", text)}
+    used = [a for a in known if a in found]
     used.sort(key=lambda a: (a.lower(), a))
     return pd.DataFrame({"Abbreviation": used, "Meaning": [known[a] for a in used]})
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..protocol import parameter_names
@@ -44,10 +45,12 @@ def _read(root: Path, path: str) -> pd.DataFrame | None:
 
 
 def _stat(ard: pd.DataFrame, **match) -> float:
-    sel = ard
-    for col, value in match.items():
-        sel = sel[sel[col] == value]
-    return float(pd.to_numeric(sel["stat"].iloc[0], errors="coerce")) if len(sel) else float("nan")
+    """The first ARD row's stat where every column equals its value (nan without one)."""
+    rows = np.ones(len(ard), dtype=bool)
+    for col, value in match.items():          # numpy masks: the summary asks some hundred of these
+        rows &= ard[col].to_numpy() == value
+    hit = np.flatnonzero(rows)
+    return float(pd.to_numeric(ard["stat"].iloc[hit[0]], errors="coerce")) if len(hit) else float("nan")
 
 
 def _n_pct(n: float, big_n: float) -> str:
