@@ -90,7 +90,7 @@ def test_the_narrative_states_each_fact_from_its_record():
     # onset 2020-01-20 is 19 days after infusion 1 (2020-01-01); duration 2020-01-20..29 = 10 days
     assert ("On 2020-01-20 (study day 20), 19 days after infusion 1, the subject had Pneumonia (reported as "
             "\"pneumonia\"), severe, serious (criterion: hospitalization)") in text["S1"]
-    assert "to be queried: infusion 2 followed on 2020-01-29" in text["S1"]   # not applicable, yet dosed after
+    assert "to be queried: infusion 2 was given on 2020-01-29, after the onset" in text["S1"]   # yet "not applicable"
     assert "ended 2020-01-29 (duration 10 days)" in text["S1"]
     assert "Headache" not in text["S1"]           # not a reason: in the profile's table, not the narrative
     assert "The subject died on 2020-03-01; cause: sepsis." in text["S2"]

@@ -89,14 +89,14 @@ def test_medications_started_after_a_dose(frames):
     spec = dict(SPEC, medication_exclude=["DAILY INSULIN DOSE"])
     stat = ard_medications_after_dose(adsl, adcm, adex, ["A", "B"], spec).set_index(
         ["group2_level", "variable_level", "group1_level", "stat_name"])["stat"]
-    # S1's paracetamol starts after the last dose (day 29) but 2 days after it: counted; S2's (dose 1 + 3,
-    # after S2's last dose): neither concomitant nor in the window
-    assert stat[("ANILIDES", "ANY", "A", "n")] == 1 and stat[("ANILIDES", "ANY", "A", "n_after_dose")] == 1
+    # on study, whenever started: S1's paracetamol (2 days after its last dose, day 29: also in the window)
+    # and S2's (dose 1 + 3, after S2's last dose: on study, not in the window)
+    assert stat[("ANILIDES", "ANY", "A", "n")] == 2 and stat[("ANILIDES", "ANY", "A", "n_after_dose")] == 1
     assert stat[("ANILIDES", "PARACETAMOL", "A", "pct_after_dose")] == 50
     assert stat[("BIGUANIDES", "ANY", "A", "n_after_dose")] == 0                   # started before the first dose
     assert stat[("PROPIONIC ACIDS", "ANY", "B", "n_after_dose")] == 1
     assert "INSULINS" not in set(stat.index.get_level_values(0))
-    assert stat[("", "Any concomitant medication", "A", "n")] == 1                # S1 (metformin, paracetamol)
+    assert stat[("", "Any medication on study", "A", "n")] == 2       # S1 (metformin, paracetamol), S2 (paracetamol)
 
 
 def test_ae_by_infusion_counts_a_fixed_window(frames):
