@@ -101,8 +101,8 @@ def test_default_run_writes_cut_sdtm_and_manifest_byte_identically(project):
 def test_vector_copies_of_the_figures_when_the_config_asks(project):
     # report.figure_formats [png, pdf]: every figure-drawing job reruns (its params changed) and declares the PDFs
     (project / "vector.yaml").write_text('report: {decode_arms: false, version: "1.0", figure_formats: [png, pdf]}\n')
-    run = snakemake(project, "-n", "--configfile", "vector.yaml", "results/nct02302599/2018-12-31/closed/figures/"
-                    "consort.pdf", "results/nct02302599/2018-12-31/closed/figures/f_14_2_3.pdf")
+    run = snakemake(project, "-n", "results/nct02302599/2018-12-31/closed/figures/consort.pdf",
+                    "results/nct02302599/2018-12-31/closed/figures/f_14_2_3.pdf", "--configfile", "vector.yaml")
     assert run.returncode == 0, run.stderr
     bad = project / "bad.yaml"
     bad.write_text('report: {decode_arms: false, version: "1.0", figure_formats: [pdf]}\n')   # no PNG: refused
