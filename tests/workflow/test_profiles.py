@@ -173,6 +173,11 @@ def test_the_open_profiles_are_the_closed_subjects_without_arm(built):
     closed_events = pd.read_csv(closed / "events.csv", keep_default_na=False)
     assert len(events) == closed_events["NARR_"].astype(str).eq("True").sum()
     assert pd.read_csv(open_ / "conmeds.csv").empty                      # and no medications
+    pdf = pypdf.PdfReader(built / CUT1 / "open/report/dmc_open_report.pdf")
+    text = " ".join(page.extract_text() for page in pdf.pages)
+    for subject in subjects["Subject"]:     # each page says what it leaves out, never "none"
+        assert f"Adverse events that select the subject: {subject}" in text and f"Medications: {subject}" in text
+    assert text.count("Not shown in the open session: the closed report has them.") == len(subjects)
     names = set(pd.read_parquet(built / CUT1 / "closed/adam/adsl.parquet")["TRT01A"])
     for path in open_.glob("*.csv"):
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)

@@ -297,5 +297,6 @@ def profile_files(adsl: pd.DataFrame, adae: pd.DataFrame, adlb: pd.DataFrame | N
     last = by_id["EOSDT"].fillna(pd.Timestamp(cut)) if "EOSDT" in by_id else pd.Series(pd.Timestamp(cut), by_id.index)
     timelines = {s: dict(first_dose=by_id.loc[s, "TRTSDT"], last_day=last[s], doses=doses[doses["USUBJID"] == s],
                          events=events[events["USUBJID"] == s], labs=labs[labs["USUBJID"] == s],
-                         conmeds=conmeds[conmeds["USUBJID"] == s]) for s in ids}
+                         conmeds=conmeds[conmeds["USUBJID"] == s], medications_shown=not selecting_only)
+                 for s in ids}
     return files, timelines

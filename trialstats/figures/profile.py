@@ -26,7 +26,7 @@ def _study_day(dates: pd.Series, first: pd.Timestamp) -> pd.Series:
 
 
 def g_profile(subject: str, first_dose, doses: pd.DataFrame, events: pd.DataFrame, labs: pd.DataFrame,
-              conmeds: pd.DataFrame, last_day) -> plt.Figure:
+              conmeds: pd.DataFrame, last_day, medications_shown: bool = True) -> plt.Figure:
     """The timeline of `subject` from its profile records (listings.profiles); `first_dose` (ADSL TRTSDT)
     is day 1; medications ongoing and AEs without an end are drawn to `last_day`, the end of observation
     (ADSL EOSDT, else the data cut), marked by a solid line; events in the narrative in bold."""
@@ -72,7 +72,9 @@ def g_profile(subject: str, first_dose, doses: pd.DataFrame, events: pd.DataFram
         ax_cm.set_yticks(range(len(cm_labels)), cm_labels, fontsize=7)
         ax_cm.invert_yaxis()
         ax_cm.set_title("Concomitant medications (bars start at day -30 at the earliest)" if len(conmeds) else
-                        "Concomitant medications: none on or after the first dose", fontsize=7.5, loc="left")
+                        "Concomitant medications: none on or after the first dose" if medications_shown else
+                        "Concomitant medications: not shown in the open session (the closed report has them)",
+                        fontsize=7.5, loc="left")
         for test, d in labs.groupby("PARAMCD", sort=True):
             colour, marker = LAB_STYLES.get(test, ("black", "o"))
             ax_lab.plot(d["ADY"].astype(float), d["XULN"].astype(float), marker=marker, ms=3.5, lw=1,

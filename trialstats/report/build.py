@@ -132,7 +132,7 @@ def output_markup(out: Output, root: Path, lead: str = "") -> str:
     if out.kind == "profiles":         # the subjects, then a page per subject
         frame = pd.read_csv(root / out.path, dtype=str, keep_default_na=False)
         lines.append(table_markup(frame, "8.5pt", notes=note_markup))
-        lines.append(profile_pages(root, Path(out.path).parent, "Arm" in frame))
+        lines.append(profile_pages(root, Path(out.path).parent, "Arm" in frame, selecting_only=out.id == "o_profiles"))
         return placed("\n".join(lines) + "\n", False, lead)     # pages of their own: never inside a block
     elif out.kind == "statement":      # an output that is not there: the footnote says why
         lines.append(f"#text(size: 9pt)[#{lit(out.footnote)}]")
@@ -155,10 +155,11 @@ def alt_text(out: Output, root: Path) -> str:
 LAB_TABLE_TITLE = "Key laboratory values: value (x ULN); * not analysed (screening, retest or unscheduled)"
 
 
-def profile_pages(root: Path, folder: Path, by_arm: bool) -> str:
+def profile_pages(root: Path, folder: Path, by_arm: bool, selecting_only: bool = False) -> str:
     """A page per profiled subject (the files of the profiles rule in `folder`, relative to `root`): a heading with
     the subject, arm (closed) and reasons, the narrative, the timeline and the subject's tables (each titled
-    with the subject, so that a table continued on the next page still names it)."""
+    with the subject, so that a table continued on the next page still names it). `selecting_only` (the open
+    session's profiles): the adverse events that select the subject, and no medications, each said so."""
     read = lambda name: pd.read_csv(root / folder / name, dtype=str, keep_default_na=False)  # noqa: E731
     narratives, subjects = read("narratives.csv"), read("subjects.csv").set_index("Subject")
     events, labs, conmeds = read("t_events.csv"), read("t_labs.csv"), read("t_conmeds.csv")
@@ -171,6 +172,9 @@ def profile_pages(root: Path, folder: Path, by_arm: bool) -> str:
     lines = []
     for row in narratives.itertuples(index=False):
         s = row.USUBJID
+        medications = (f"#text(size: 8pt, weight: \"bold\")[#{lit('Medications: ' + s)}] #v(1pt) #text(size: 7pt)["
+                       f"#{lit('Not shown in the open session: the closed report has them.')}]" if selecting_only
+                       else block(conmeds, s, "Medications on or after the first dose"))
         arm = f", arm {subjects.loc[s, 'Arm']}" if by_arm else ""
         alt = f"Timeline of {s}: doses, adverse events, concomitant medications and key laboratory values by study day"
         lines += ["#pagebreak(weak: true)", f"=== #{lit(f'Patient profile {s}{arm}')}",
@@ -178,11 +182,12 @@ def profile_pages(root: Path, folder: Path, by_arm: bool) -> str:
                   f"#par(justify: true)[#{lit(row.NARRATIVE)}]",
                   f'#align(center)[#image({lit(f"{folder.as_posix()}/figures/{s}.png")}, width: 100%, height: 6.8cm, '
                   f'fit: "contain", alt: {lit(alt)})]',
-                  block(events, s, "Adverse events, every record"), "#v(3pt)",
+                  block(events, s, "Adverse events that select the subject" if selecting_only
+                        else "Adverse events, every record"), "#v(3pt)",
                   # the laboratory and medication tables move to the next page whole, with the subject's name
                   f"#block(breakable: {'false' if (labs['Subject'] == s).sum() <= 30 else 'true'})[#grid(columns: "
                   f"(auto, auto), column-gutter: 1.2em, [{block(labs, s, LAB_TABLE_TITLE)}], "
-                  f"[{block(conmeds, s, 'Medications on or after the first dose')}])]"]
+                  f"[{medications}])]"]
     return "\n".join(lines)
 
 
