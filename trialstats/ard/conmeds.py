@@ -67,11 +67,18 @@ def ard_medications(adcm: pd.DataFrame, adsl: pd.DataFrame, arms: list[str]) -> 
                     dict(b, stat_name="pct", stat=100 * k / big_n if big_n else np.nan)]
         return out
 
-    rows = rows_of(d, "", "Any medication")
+    return ard(by_class_and_name(d, "NAME", rows_of, "Any medication"))
+
+
+def by_class_and_name(d: pd.DataFrame, name: str, rows_of, any_label: str) -> list[dict]:
+    """The rows of a medication table: `rows_of(records, class, level)` for every record (`any_label`), then
+    per CLASS (alphabetical, the uncoded last) for the class (ANY) and each medication of column `name`
+    (most subjects first, then by name)."""
+    rows = rows_of(d, "", any_label)
     for c in sorted(d["CLASS"].unique(), key=lambda v: (v == UNCODED, v)):
         g = d[d["CLASS"] == c]
         rows += rows_of(g, c, "ANY")
-        subjects = g.groupby("NAME")["USUBJID"].nunique()
+        subjects = g.groupby(name)["USUBJID"].nunique()
         for med in sorted(subjects.index, key=lambda m: (-subjects[m], m)):
-            rows += rows_of(g[g["NAME"] == med], c, med)
-    return ard(rows)
+            rows += rows_of(g[g[name] == med], c, med)
+    return rows

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..adam.exposure import derive_infusion_of_onset, infusions
 from ..stats.binary import clopper_pearson_ci
-from .conmeds import class_column
+from .conmeds import UNCODED, by_class_and_name, class_column
 from .shape import ard
 
 ANY_DOSE = "Any"
@@ -167,7 +167,7 @@ def ard_medications_after_dose(adsl: pd.DataFrame, adcm: pd.DataFrame, adex: pd.
     cm = cm[np.asarray(on_study, bool) | after.to_numpy(bool)].assign(AFTER=after)
     col = class_column(cm)
     cm = cm.assign(ARM_=cm["USUBJID"].map(adsl.set_index("USUBJID")["ARM_"]),
-                   CLASS=cm[col].fillna("Class not coded") if col else "Class not coded")
+                   CLASS=cm[col].fillna(UNCODED) if col else UNCODED)
 
     def rows_of(sel: pd.DataFrame, cls: str, name: str) -> list[dict]:
         n, after = sel.groupby("ARM_")["USUBJID"].nunique(), sel[sel["AFTER"]].groupby("ARM_")["USUBJID"].nunique()
@@ -182,14 +182,7 @@ def ard_medications_after_dose(adsl: pd.DataFrame, adcm: pd.DataFrame, adex: pd.
             out.append(dict(b, stat_name="N", stat=big_n))
         return out
 
-    rows = rows_of(cm, "", "Any medication on study")
-    for cls in sorted(cm["CLASS"].unique()):
-        g = cm[cm["CLASS"] == cls]
-        rows += rows_of(g, cls, "ANY")
-        subjects = g.groupby("CMDECOD")["USUBJID"].nunique()
-        for med in sorted(subjects.index, key=lambda m: (-subjects[m], m)):
-            rows += rows_of(g[g["CMDECOD"] == med], cls, med)
-    return ard(rows)
+    return ard(by_class_and_name(cm, "CMDECOD", rows_of, "Any medication on study"))
 
 
 def compute_reactions(adsl: pd.DataFrame, adae: pd.DataFrame, advs: pd.DataFrame | None, adcm: pd.DataFrame | None,

@@ -26,7 +26,7 @@ def write_open_side(tables: Path, adam: Path, sdtm: Path, adsl: pd.DataFrame, pr
         aesi = [a["name"] for a in protocol.get("aesi", [])]          # as the closed side (aesi_names)
         conduct.update(open_safety_tables(adsl, adae, lab, ex, aesi))
         if (protocol.get("narratives") or {}).get("open"):           # the profiles without arm
-            write_profiles(tables, read_datasets(adam, {"adsl", "adae", "adlb", "adex"}),
+            write_profiles(tables, {"adsl": adsl, "adae": adae, "adlb": lab, "adex": ex},   # as read above
                            read_datasets(sdtm, {"cm", "mh"}), narrative_aesi(protocol), None, cut,
                            dose_words(protocol)["dose_word"], selecting_only=True)
     for name, frame in conduct.items():
